@@ -1,0 +1,214 @@
+"""Call configurations: every amount, threshold, date and list the rules read.
+
+One YAML file per call under ``calls/``; every value is ``{value: ..., source: ...}`` so
+that a reviewer can see where it comes from. A configuration is validated at load: a
+missing key, a wrong type or an unknown key is refused with the key's path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from esmsnum.models import DocumentKind, Severity
+
+T = TypeVar("T")
+
+CALLS_DIR = Path(os.environ.get("ESMSNUM_CALLS_DIR", Path(__file__).resolve().parents[1] / "calls"))
+
+
+class ConfigError(Exception):
+    """A call configuration that cannot be used; the message is French and names the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(_Strict, Generic[T]):
+    """A configuration value and where it comes from."""
+
+    value: T
+    source: str = Field(min_length=3)
+
+
+class Submission(_Strict):
+    opens: Sourced[dt.date]
+    closes: Sourced[dt.date]
+
+
+class ProgrammeWindow(_Strict):
+    end: Sourced[dt.date]
+
+
+class Region(_Strict):
+    name: Sourced[str]
+    departments: Sourced[list[str]]
+
+    @field_validator("departments")
+    @classmethod
+    def _departments_are_codes(cls, v: Sourced[list[str]]) -> Sourced[list[str]]:
+        for code in v.value:
+            if not (code in ("2A", "2B") or (code.isdigit() and len(code) in (2, 3))):
+                raise ValueError(f"code département invalide : {code!r}")
+        return v
+
+
+class Grouping(_Strict):
+    min_essms: Sourced[int]
+    min_essms_corsica_overseas: Sourced[int]
+    channel_threshold: Sourced[int]
+
+
+Tiered = Sourced[tuple[float, float]]
+
+
+class Forfaits(_Strict):
+    """Per-ESSMS ceilings ``[first tier, from tier_from_rank on]``."""
+
+    moa: Tiered
+    editeur: Tiered
+    bonus_segur: Tiered
+
+
+class ForfaitTable(_Strict):
+    acquisition: Forfaits
+    mise_en_conformite: Forfaits
+
+
+class Funding(_Strict):
+    tier_from_rank: Sourced[int | None]
+    forfaits: ForfaitTable
+    equipment_ceiling: Sourced[float]
+    amoa_procurement_ceiling: Sourced[float]
+    amoa_steering_ceiling: Sourced[float]
+    amount_tolerance: Sourced[float]
+
+
+class Documents(_Strict):
+    required: Sourced[list[DocumentKind]]
+
+
+class RuleSetting(_Strict):
+    enabled: bool = True
+    severity: Severity | None = None
+    source: str | None = None
+
+
+class CallConfig(_Strict):
+    id: str
+    title: str
+    reference: str
+    authority: str
+    channel: Literal["regional", "national"]
+    submission: Submission
+    programme_window: ProgrammeWindow
+    region: Region | None
+    grouping: Grouping
+    funding: Funding
+    documents: Documents
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+
+    # Filled by the loader, not by the file.
+    config_hash: str = ""
+    config_path: str = ""
+
+    def rule_setting(self, rule_id: str) -> RuleSetting:
+        return self.rules.get(rule_id, RuleSetting())
+
+
+def _format_loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith(("Sourced[", "function-")))
+
+
+_PYDANTIC_FR = {
+    "missing": "clé manquante",
+    "extra_forbidden": "clé inconnue",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "float_type": "nombre attendu",
+    "date_from_datetime_parsing": "date AAAA-MM-JJ attendue",
+    "date_parsing": "date AAAA-MM-JJ attendue",
+    "date_type": "date AAAA-MM-JJ attendue",
+    "string_type": "texte attendu",
+    "list_type": "liste attendue",
+    "tuple_type": "liste de deux montants attendue",
+    "too_short": "valeur trop courte",
+    "too_long": "valeur trop longue",
+    "enum": "valeur non autorisée",
+    "literal_error": "valeur non autorisée",
+    "model_type": "section attendue (clé: valeur)",
+    "dict_type": "section attendue (clé: valeur)",
+}
+
+
+def _explain(error: ValidationError, path: Path) -> str:
+    lines = [f"Configuration d'appel invalide : {path}"]
+    for err in error.errors():
+        key = _format_loc(err["loc"]) or "(racine)"
+        reason = _PYDANTIC_FR.get(err["type"], err["msg"])
+        if err["type"] == "value_error":
+            reason = str(err.get("ctx", {}).get("error", err["msg"]))
+        lines.append(f"  - clé « {key} » : {reason}")
+    return "\n".join(lines)
+
+
+def resolve_call_path(call: str | os.PathLike[str]) -> Path:
+    """A shipped call id (``ars-ara-2022-regional``) or a path to a YAML file."""
+    candidate = Path(call)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise ConfigError(f"Fichier de configuration introuvable : {candidate}")
+        return candidate
+    shipped = CALLS_DIR / f"{call}.yaml"
+    if shipped.is_file():
+        return shipped
+    known = ", ".join(available_calls()) or "aucun"
+    raise ConfigError(f"Appel inconnu : « {call} ». Appels disponibles : {known}.")
+
+
+def available_calls() -> list[str]:
+    return sorted(p.stem for p in CALLS_DIR.glob("*.yaml"))
+
+
+def load_call(call: str | os.PathLike[str]) -> CallConfig:
+    path = resolve_call_path(call)
+    raw_bytes = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Configuration d'appel illisible (YAML) : {path} : {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Configuration d'appel invalide : {path} : un dictionnaire YAML est attendu.")
+    for reserved in ("config_hash", "config_path"):
+        if reserved in data:
+            raise ConfigError(f"Configuration d'appel invalide : {path}\n  - clé « {reserved} » : clé inconnue")
+    try:
+        config = CallConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, path)) from exc
+    _check_consistency(config, path)
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    return config.model_copy(update={"config_hash": digest, "config_path": str(path)})
+
+
+def _check_consistency(config: CallConfig, path: Path) -> None:
+    from validators.registry import RULES  # late import: rules import this module
+
+    problems = []
+    if config.submission.opens.value > config.submission.closes.value:
+        problems.append("clé « submission.opens » : la date d'ouverture suit la date de clôture")
+    if config.channel == "regional" and config.region is None:
+        problems.append("clé « region » : un appel régional doit lister ses départements")
+    for rule_id in config.rules:
+        if rule_id not in RULES:
+            problems.append(f"clé « rules.{rule_id} » : règle inconnue")
+    if problems:
+        raise ConfigError(f"Configuration d'appel invalide : {path}\n" + "\n".join(f"  - {p}" for p in problems))

@@ -1,0 +1,71 @@
+"""One attachment → an ``ExtractedDocument``: pick the reader from the real format, turn
+every failure into a French reason (PIE-02) instead of an exception."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from esmsnum.models import Attachment, ExtractedDocument
+from extractors.limits import Limits
+from extractors.read_csv import read_csv
+from extractors.read_docx import read_docx
+from extractors.read_pdf import EmptyDocument, read_pdf
+from extractors.read_xlsx import read_xlsx
+from extractors.sniff import FORMAT_LABELS, sniff
+
+READERS = {"xlsx": read_xlsx, "pdf": read_pdf, "docx": read_docx, "csv": read_csv}
+
+#: Formats that are recognised but carry nothing to extract (listed as "autre").
+PASSIVE = {"json", "text", "png", "jpeg", "gif", "tiff"}
+
+
+def extract(attachment: Attachment, limits: Limits | None = None) -> ExtractedDocument:
+    limits = limits or Limits()
+    path = Path(attachment.data_path)
+    if attachment.size > limits.max_file_bytes:
+        return ExtractedDocument(
+            attachment.path, attachment.sha256, "trop-volumineux",
+            error=(f"fichier de {attachment.size / 1e6:.1f} Mo, au-delà de la limite de "
+                   f"{limits.max_file_bytes / 1e6:.0f} Mo par fichier"),
+        )
+    fmt = sniff(path, attachment.path)
+    doc = ExtractedDocument(attachment.path, attachment.sha256, fmt)
+    if fmt in PASSIVE:
+        return doc
+    reader = READERS.get(fmt)
+    if reader is None:
+        doc.error = _unsupported_reason(fmt)
+        return doc
+    try:
+        reader(path, doc, limits)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, never a crash
+        doc.grids.clear()
+        doc.text.clear()
+        doc.error = explain_failure(fmt, exc)
+    return doc
+
+
+def _unsupported_reason(fmt: str) -> str:
+    if fmt == "empty":
+        return "le fichier est vide (0 octet)"
+    if fmt == "ole-encrypted":
+        return "document protégé par mot de passe : fournir une version sans mot de passe"
+    if fmt == "zip-corrupt":
+        return "fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau"
+    label = FORMAT_LABELS.get(fmt, fmt)
+    return f"format non pris en charge ({label}) : fournir un fichier xlsx, csv, docx ou PDF"
+
+
+def explain_failure(fmt: str, exc: BaseException) -> str:
+    """Parser exception → a French reason a reviewer can forward to the owner."""
+    name = type(exc).__name__
+    text = str(exc)
+    label = FORMAT_LABELS.get(fmt, fmt)
+    if isinstance(exc, EmptyDocument):
+        return text
+    if "password" in name.lower() or "password" in text.lower() or "encrypt" in text.lower():
+        return "document protégé par mot de passe : fournir une version sans mot de passe"
+    if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "truncated" in text.lower():
+        return f"{label} endommagé ou tronqué : le déposer à nouveau"
+    return f"{label} illisible ({name}) : le fichier semble endommagé ; le déposer à nouveau"

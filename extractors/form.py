@@ -1,0 +1,92 @@
+"""The online form: ``dossier.json``, or the Démarches simplifiées PDF export.
+
+Values are typed by hand (``"212 500,00 €"`` for a number, missing keys, wrong types): the
+form keeps raw values with their location; rules parse what they need and report what
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from esmsnum.models import CellValue, ExtractedDocument, Location
+from extractors.tables import catalogue
+from extractors.values import fold
+
+FORM_FILE = "dossier.json"
+DS_EXPORT = re.compile(r"(^|/)export-[^/]*\.pdf$", re.IGNORECASE)
+MAX_FORM_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Form:
+    source: str  # file the form was read from
+    values: dict[str, CellValue] = field(default_factory=dict)  # dotted key → raw value
+    problem: str | None = None  # French, when the form file itself is unreadable
+
+    def get(self, key: str) -> CellValue | None:
+        return self.values.get(key)
+
+    def raw(self, key: str) -> Any:
+        cell = self.values.get(key)
+        return cell.raw if cell else None
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict):
+                out.update(_flatten(value, dotted + "."))
+            else:
+                out[dotted] = value
+    return out
+
+
+def read_form_json(path: Path, rel: str) -> Form:
+    form = Form(rel)
+    if path.stat().st_size > MAX_FORM_BYTES:
+        form.problem = "formulaire dossier.json trop volumineux"
+        return form
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        form.problem = f"formulaire dossier.json illisible (JSON invalide : {exc})"
+        return form
+    if not isinstance(data, dict):
+        form.problem = "formulaire dossier.json illisible : un objet JSON est attendu"
+        return form
+    for key, value in _flatten(data).items():
+        form.values[key] = CellValue(value, Location(rel, detail=f"champ « {key} »"))
+    return form
+
+
+def read_form_pdf(doc: ExtractedDocument) -> Form:
+    """``Label : valeur`` lines of a Démarches simplifiées export PDF."""
+    form = Form(doc.file)
+    labels = catalogue().form_labels
+    for block in doc.text:
+        label, sep, value = block.text.partition(":")
+        if not sep or not value.strip():
+            continue
+        folded = fold(label)
+        for key, synonyms in labels.items():
+            if key not in form.values and folded in synonyms:
+                form.values[key] = CellValue(value.strip(), block.location)
+                break
+    if not form.values:
+        form.problem = "export du formulaire sans champ reconnu"
+    return form
+
+
+def is_ds_export(path: str) -> bool:
+    return bool(DS_EXPORT.search(path))
+
+
+def is_form_json(path: str) -> bool:
+    return path.rsplit("/", 1)[-1].lower() == FORM_FILE

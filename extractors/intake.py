@@ -1,0 +1,171 @@
+"""Intake: a call folder → its dossiers; a dossier (folder or zip) → its attachments, hashed.
+
+A dossier zip is untrusted: member names are checked (no absolute path, no ``..``), and the
+number of members, total uncompressed size and compression ratio are bounded before a
+single byte is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from esmsnum.models import Attachment
+
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+IGNORED_DIRS = {"__MACOSX", ".git"}
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_members: int = 2_000
+    max_total_bytes: int = 1024 * 1024 * 1024
+    max_ratio: float = 200.0
+
+
+@dataclass
+class IntakeProblem:
+    file: str
+    reason: str  # French
+
+
+@dataclass
+class DossierInput:
+    numero: str
+    source: Path
+    attachments: list[Attachment] = field(default_factory=list)
+    problems: list[IntakeProblem] = field(default_factory=list)
+
+
+def discover_dossiers(call_dir: Path) -> list[Path]:
+    """Dossier folders and ``.zip`` files directly under the call folder, sorted by name.
+
+    When a folder and a zip share a dossier number, the folder (an unpacked, possibly newer
+    drop) and the zip are both returned; the caller reports the duplicate.
+    """
+    entries = []
+    for entry in sorted(call_dir.iterdir()):
+        if entry.name.startswith(".") or entry.name in IGNORED_NAMES or entry.name in IGNORED_DIRS:
+            continue
+        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
+            entries.append(entry)
+    return entries
+
+
+def dossier_number(path: Path) -> str:
+    return path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def open_dossier(path: Path, zip_limits: ZipLimits | None = None) -> Iterator[DossierInput]:
+    """Yield the dossier's attachments; a zip is unpacked into a temporary folder that is
+    removed on exit."""
+    dossier = DossierInput(dossier_number(path), path)
+    if path.is_dir():
+        _collect(path, dossier)
+        yield dossier
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="esmsnum-"))
+    try:
+        _safe_unzip(path, tmp, dossier, zip_limits or ZipLimits())
+        _collect(tmp, dossier)
+        yield dossier
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _collect(root: Path, dossier: DossierInput) -> None:
+    for file in sorted(root.rglob("*")):
+        rel = file.relative_to(root)
+        if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            continue
+        if file.is_symlink():
+            dossier.problems.append(IntakeProblem(rel.as_posix(), "lien symbolique ignoré"))
+            continue
+        if not file.is_file() or file.name in IGNORED_NAMES or file.name.startswith("~$"):
+            continue
+        dossier.attachments.append(
+            Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file))
+        )
+
+
+def _unsafe_member(name: str) -> str | None:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "chemin absolu refusé dans l'archive"
+    if ".." in pure.parts:
+        return "chemin remontant (« .. ») refusé dans l'archive"
+    return None
+
+
+def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits) -> None:
+    label = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        dossier.problems.append(IntakeProblem(label, f"archive zip illisible ou endommagée ({type(exc).__name__})"))
+        return
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > limits.max_members:
+            dossier.problems.append(
+                IntakeProblem(label, f"archive de {len(members)} fichiers, au-delà de la limite de {limits.max_members}")
+            )
+            return
+        total = sum(m.file_size for m in members)
+        if total > limits.max_total_bytes:
+            dossier.problems.append(
+                IntakeProblem(label, f"archive de {total / 1e6:.0f} Mo une fois décompressée, au-delà de la limite de "
+                                     f"{limits.max_total_bytes / 1e6:.0f} Mo")
+            )
+            return
+        written = 0
+        for member in members:
+            reason = _unsafe_member(member.filename)
+            if reason is None and member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
+                reason = (f"taux de compression anormal ({member.file_size / member.compress_size:.0f} pour 1) : "
+                          "fichier refusé (bombe zip possible)")
+            if reason is None and (member.external_attr >> 16) & 0o170000 == 0o120000:
+                reason = "lien symbolique refusé dans l'archive"
+            if reason:
+                dossier.problems.append(IntakeProblem(f"{label}:{member.filename}", reason))
+                continue
+            target = dest / PurePosixPath(member.filename.replace("\\", "/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with zf.open(member) as src, open(target, "wb") as out:
+                    # Copy in bounded chunks: the header's declared size may lie.
+                    remaining = limits.max_total_bytes - written
+                    while chunk := src.read(1 << 20):
+                        remaining -= len(chunk)
+                        if remaining < 0:
+                            raise _TooBig()
+                        out.write(chunk)
+                written += target.stat().st_size
+            except _TooBig:
+                target.unlink(missing_ok=True)
+                dossier.problems.append(IntakeProblem(label, "archive trop volumineuse une fois décompressée"))
+                return
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                target.unlink(missing_ok=True)
+                dossier.problems.append(
+                    IntakeProblem(f"{label}:{member.filename}", f"membre d'archive illisible ({type(exc).__name__})")
+                )
+
+
+class _TooBig(Exception):
+    pass

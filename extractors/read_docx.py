@@ -1,0 +1,53 @@
+"""docx → paragraphs (with heading levels) and tables, in document order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+
+from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from extractors.limits import Limits
+
+_HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
+
+
+def _heading_level(paragraph: Paragraph) -> int | None:
+    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+    m = _HEADING.match(name.strip())
+    if not m:
+        return None
+    return int(m.group(2) or 1) if name.lower() != "title" else 0
+
+
+def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
+    document = docx.Document(str(path))
+    paragraph_no = table_no = 0
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            text = item.text.strip()
+            if not text:
+                continue
+            paragraph_no += 1
+            doc.text.append(
+                TextBlock(text, Location(doc.file, detail=f"paragraphe {paragraph_no}"), _heading_level(item))
+            )
+        elif isinstance(item, DocxTable):
+            table_no += 1
+            rows: list[list[CellValue]] = []
+            for r_index, row in enumerate(item.rows, start=1):
+                if r_index > limits.max_rows:
+                    break
+                rows.append(
+                    [
+                        CellValue(
+                            cell.text.strip() or None,
+                            Location(doc.file, detail=f"tableau {table_no}, ligne {r_index}, colonne {c_index}"),
+                        )
+                        for c_index, cell in enumerate(row.cells[: limits.max_columns], start=1)
+                    ]
+                )
+            doc.grids.append(Grid(f"tableau {table_no}", rows))

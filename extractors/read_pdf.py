@@ -1,0 +1,41 @@
+"""PDF → text by page (lines kept, for headings) and tables (pdfplumber), each with its page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+
+from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from extractors.limits import Limits
+
+
+def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
+    with pdfplumber.open(path) as pdf:
+        pages = pdf.pages
+        if not pages:
+            raise EmptyDocument("le PDF ne contient aucune page")
+        if len(pages) > limits.max_pages:
+            doc.warnings.append(f"lecture limitée aux {limits.max_pages} premières pages sur {len(pages)}")
+        for page_no, page in enumerate(pages[: limits.max_pages], start=1):
+            text = page.extract_text() or ""
+            for line in text.splitlines():
+                if line.strip():
+                    doc.text.append(TextBlock(line.strip(), Location(doc.file, page=page_no)))
+            for t_index, table in enumerate(page.extract_tables(), start=1):
+                rows = [
+                    [
+                        CellValue(
+                            (value.strip() or None) if isinstance(value, str) else value,
+                            Location(doc.file, page=page_no, detail=f"tableau {t_index}, ligne {r}, colonne {c}"),
+                        )
+                        for c, value in enumerate(row, start=1)
+                    ]
+                    for r, row in enumerate(table, start=1)
+                ]
+                doc.grids.append(Grid(f"page {page_no}, tableau {t_index}", rows))
+            page.flush_cache()
+
+
+class EmptyDocument(Exception):
+    """A file that holds nothing to read (French message)."""

@@ -1,0 +1,86 @@
+"""The per-dossier report: ``report.json`` (the contract of report-contract.md, extended
+never broken) and ``report.html`` for reviewers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from esmsnum import __version__
+from esmsnum.config import CallConfig
+from esmsnum.models import DocumentRecord, Finding, Severity, Verdict
+from reports.files import atomic_write_json, atomic_write_text
+from reports.html import render
+
+SCHEMA_VERSION = "1.0"
+
+
+def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
+    """One French sentence: the verdict and what decides it."""
+    if verdict is Verdict.RECEVABLE:
+        alerts = sum(1 for f in findings if f.severity is Severity.ALERTE)
+        tail = f" ; {alerts} alerte(s) à examiner" if alerts else ""
+        return f"Recevable : aucun constat bloquant ni à corriger{tail}."
+    decisive = Severity.BLOQUANT if verdict is Verdict.NON_RECEVABLE else Severity.A_CORRIGER
+    decisive_findings = [f for f in findings if f.severity is decisive]
+    rules = []
+    for f in decisive_findings:
+        label = f"{f.rule} {f.title}" if f.title else f.rule
+        if label not in rules:
+            rules.append(label)
+    noun = "constat bloquant" if decisive is Severity.BLOQUANT else "constat à corriger"
+    plural = "s" if len(decisive_findings) > 1 else ""
+    noun = noun.replace("constat", f"constat{plural}") if plural else noun
+    return f"{verdict.label} : {len(decisive_findings)} {noun} ({' ; '.join(rules)})."
+
+
+def build_report(
+    *, numero: str, config: CallConfig, verdict: Verdict, findings: list[Finding],
+    records: list[DocumentRecord], data: Any, figures: Any,
+) -> dict[str, Any]:
+    counts = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
+    porteur = None
+    essms_count = essms_listed = None
+    departments: list[str] = []
+    if data is not None:
+        if data.form is not None:
+            porteur = {
+                "raison_sociale": _text(data.form.raw("porteur.raison_sociale")),
+                "finess_ej": _text(data.form.raw("porteur.finess_ej")),
+            }
+        if data.structures is not None:
+            essms_count = data.essms_count
+            essms_listed = len(data.essms)
+            departments = sorted({e.department for e in data.distinct_essms if e.department})
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dossier": numero,
+        "call": config.reference,
+        "call_id": config.id,
+        "call_title": config.title,
+        "channel": config.channel,
+        "verdict": verdict.value,
+        "verdict_label": verdict.label,
+        "verdict_reason": verdict_reason(verdict, findings),
+        "findings": [f.to_dict() for f in findings],
+        "documents": [r.to_dict() for r in records],
+        "essms_count": essms_count,
+        "essms_listed": essms_listed,
+        "amount_requested": figures.amount_requested if figures else None,
+        "amount_eligible": figures.amount_eligible if figures else None,
+        "porteur": porteur,
+        "departments": departments,
+        "counts": counts,
+        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
+    }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value).strip()
+
+
+def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
+    atomic_write_json(report_dir / "report.json", report)
+    atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report))

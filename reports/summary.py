@@ -1,0 +1,78 @@
+"""The call summary: ``summary.json`` (contract) and ``summary.html``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from esmsnum import __version__
+from esmsnum.config import CallConfig
+from reports.files import atomic_write_json, atomic_write_text
+from reports.html import render
+
+VERDICTS = ("recevable", "a_completer", "non_recevable")
+
+
+def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float) -> dict[str, Any]:
+    dossiers = []
+    by_rule: Counter[str] = Counter()
+    for outcome in sorted(outcomes, key=lambda o: o["dossier"]):
+        by_rule.update(outcome["rules"])
+        report_dir = Path(outcome["report_dir"])
+        rel = report_dir.relative_to(out_dir) if report_dir.is_relative_to(out_dir) else report_dir
+        dossiers.append({
+            "dossier": outcome["dossier"],
+            "verdict": outcome["verdict"],
+            "rules": outcome["rules"],
+            "essms_count": outcome["essms_count"],
+            "amount_requested": outcome["amount_requested"],
+            "amount_eligible": outcome["amount_eligible"],
+            "porteur": outcome["porteur"],
+            "departments": outcome["departments"],
+            "counts": outcome["counts"],
+            "internal_error": outcome["internal_error"],
+            "report": (rel / "report.json").as_posix(),
+            "report_html": (rel / "report.html").as_posix(),
+        })
+    by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
+    requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
+    return {
+        "schema_version": "1.0",
+        "call": config.reference,
+        "call_id": config.id,
+        "call_title": config.title,
+        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "dossiers": dossiers,
+        "totals": {
+            "dossiers": len(dossiers),
+            "by_verdict": by_verdict,
+            "by_rule": dict(sorted(by_rule.items())),
+            "amount_requested": round(sum(d["amount_requested"] or 0.0 for d in dossiers), 2),
+            "amount_requested_recevable": round(requested_recevable, 2),
+            "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
+            "seconds": round(seconds, 2),
+        },
+        "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
+    }
+
+
+def write_summary(summary: dict[str, Any], out_dir: Path) -> None:
+    atomic_write_json(out_dir / "summary.json", summary)
+    atomic_write_text(out_dir / "summary.html", render("summary.html.j2", summary=summary))
+
+
+def format_console(summary: dict[str, Any], out_dir: Path) -> str:
+    """The short French batch summary printed at the end of a run."""
+    t = summary["totals"]
+    v = t["by_verdict"]
+    lines = [
+        f"Appel : {summary['call_title']} ({summary['call']})",
+        f"{t['dossiers']} dossier(s) analysé(s) en {t['seconds']:.1f} s : "
+        f"{v['recevable']} recevable(s), {v['a_completer']} à compléter, {v['non_recevable']} non recevable(s).",
+    ]
+    if t["internal_errors"]:
+        lines.append(f"Attention : {t['internal_errors']} dossier(s) en erreur d'analyse (voir leur rapport).")
+    lines.append(f"Rapports : {out_dir}/<dossier>/report.html — synthèse : {out_dir / 'summary.html'}")
+    return "\n".join(lines)

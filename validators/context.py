@@ -1,0 +1,160 @@
+"""What the rules see of one dossier: the form, the classified documents, the chosen tables
+and the ESSMS list, each value with its location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from esmsnum.config import CallConfig
+from esmsnum.models import CellValue, DocumentKind, ExtractedDocument
+from extractors.classify import Classified, Section
+from extractors.form import Form
+from extractors.intake import IntakeProblem
+from extractors.tables import Row, Table
+from extractors.values import parse_bool, parse_project_type
+from validators.finess import department_of, normalize_finess
+from validators.schemas import Failure, Frame, budget_essms_frame, planning_frame, table_failures
+
+
+@dataclass
+class Essms:
+    """One row of the structures list."""
+
+    finess: str
+    finess_cell: CellValue
+    finess_ej: str
+    name: str
+    category: str
+    department: str | None
+    project_type: str | None
+    referenced: bool | None
+    row: Row
+
+    @property
+    def label(self) -> str:
+        """``EHPAD Les Tilleuls (FINESS 010000016)``."""
+        name = self.name or "ESSMS sans nom"
+        return f"{name} (FINESS {self.finess or 'absent'})"
+
+
+@dataclass
+class DossierData:
+    numero: str
+    config: CallConfig
+    form: Form | None
+    documents: list[ExtractedDocument]
+    classified: Classified
+    intake_problems: list[IntakeProblem] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- chosen tables
+
+    def table(self, kind: str) -> Table | None:
+        """The table of that kind the dossier relies on: the largest candidate."""
+        candidates = self.classified.tables.get(kind) or []
+        if not candidates:
+            return None
+        return max(candidates, key=lambda t: (len(t.rows), t.score))
+
+    @cached_property
+    def structures(self) -> Table | None:
+        return self.table("structures")
+
+    @cached_property
+    def budget_essms(self) -> Table | None:
+        return self.table("budget_essms")
+
+    @cached_property
+    def budget_lines(self) -> Table | None:
+        return self.table("budget_lignes")
+
+    @cached_property
+    def planning(self) -> Table | None:
+        return self.table("planning")
+
+    def sections(self, kind: DocumentKind) -> list[Section]:
+        return self.classified.sections.get(kind) or []
+
+    @cached_property
+    def kinds_present(self) -> set[DocumentKind]:
+        present = {part.kind for record in self.classified.records for part in record.parts}
+        return present
+
+    @cached_property
+    def budget_frame(self) -> Frame | None:
+        """The per-ESSMS budget as typed values with each row's rank, type and ceilings."""
+        if self.budget_essms is None:
+            return None
+        types = {e.finess: e.project_type for e in self.distinct_essms}
+        form_type = parse_project_type(self.form.raw("type_projet")).value if self.form else None
+        default_type = form_type if form_type in ("acquisition", "mise_en_conformite") else None
+        return budget_essms_frame(self.budget_essms, self.config, types, default_type)
+
+    @cached_property
+    def planning_frame(self) -> Frame | None:
+        return planning_frame(self.planning) if self.planning is not None else None
+
+    @cached_property
+    def failures(self) -> dict[str, list[Failure]]:
+        """Failures of the pandera table schemas, by rule id."""
+        return table_failures(self)
+
+    # ----------------------------------------------------------------- ESSMS list
+
+    @cached_property
+    def essms(self) -> list[Essms]:
+        if self.structures is None:
+            return []
+        out = []
+        for row in self.structures.rows:
+            cell = row.get("finess_et")
+            finess = normalize_finess(cell.raw) if cell else ""
+            out.append(
+                Essms(
+                    finess=finess,
+                    finess_cell=cell or CellValue(None, row.location),
+                    finess_ej=normalize_finess(row.get("finess_ej").raw) if row.get("finess_ej") else "",
+                    name=_text(row, "raison_sociale"),
+                    category=_text(row, "categorie"),
+                    department=_department(row, finess),
+                    project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
+                    referenced=parse_bool(row.get("referencement_segur").raw).value if row.get("referencement_segur") else None,
+                    row=row,
+                )
+            )
+        return out
+
+    @cached_property
+    def distinct_essms(self) -> list[Essms]:
+        """One entry per FINESS ET (first occurrence); rows without a FINESS are kept."""
+        seen: set[str] = set()
+        out = []
+        for e in self.essms:
+            if e.finess and e.finess in seen:
+                continue
+            seen.add(e.finess)
+            out.append(e)
+        return out
+
+    @property
+    def essms_count(self) -> int:
+        return len(self.distinct_essms)
+
+    def essms_by_finess(self) -> dict[str, Essms]:
+        return {e.finess: e for e in self.distinct_essms if e.finess}
+
+
+def _text(row: Row, field_name: str) -> str:
+    cell = row.get(field_name)
+    return cell.text if cell else ""
+
+
+def _department(row: Row, finess: str) -> str | None:
+    derived = department_of(finess)
+    if derived:
+        return derived
+    cell = row.get("departement")
+    if cell and cell.text:
+        text = cell.text.split()[0].upper()
+        return text.zfill(2) if text.isdigit() and len(text) == 1 else text
+    return None

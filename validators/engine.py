@@ -1,0 +1,60 @@
+"""Run the catalogue's rules on a dossier and decide its verdict (rules.md § severity)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from esmsnum.config import CallConfig
+from esmsnum.models import Finding, Severity, Verdict
+from validators.context import DossierData
+from validators.registry import Rule, all_rules
+
+log = logging.getLogger(__name__)
+
+
+def severity_for(rule: Rule, config: CallConfig) -> Severity:
+    setting = config.rule_setting(rule.id)
+    return setting.severity or rule.severity
+
+
+def enabled_rules(config: CallConfig) -> list[Rule]:
+    return [r for r in all_rules().values() if r.scope == "dossier" and config.rule_setting(r.id).enabled]
+
+
+def run_rules(data: DossierData, config: CallConfig) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in enabled_rules(config):
+        severity = severity_for(rule, config)
+        try:
+            hits = list(rule.check(data, config))
+        except Exception:  # noqa: BLE001 - a rule bug must not cost the dossier its report
+            log.error("rule %s failed on %s\n%s", rule.id, data.numero, traceback.format_exc())
+            findings.append(Finding(
+                rule=rule.id, severity=Severity.A_CORRIGER, title=rule.title,
+                message=(f"Le contrôle {rule.id} (« {rule.title} ») n'a pas pu être réalisé à la suite d'une "
+                         "erreur interne : vérifier ce point manuellement et signaler l'erreur à l'exploitant."),
+                expected="contrôle réalisé", found="erreur interne",
+            ))
+            continue
+        for hit in hits:
+            findings.append(Finding(
+                rule=rule.id, severity=hit.severity or severity, title=rule.title, message=hit.message,
+                expected=hit.expected, found=hit.found, location=hit.location,
+            ))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    order = {rid: i for i, rid in enumerate(all_rules())}
+    return sorted(findings, key=lambda f: (f.severity.rank, order.get(f.rule, 999)))
+
+
+def decide(findings: list[Finding]) -> Verdict:
+    """Non recevable if any bloquant; else à compléter if any à corriger; else recevable."""
+    severities = {f.severity for f in findings}
+    if Severity.BLOQUANT in severities:
+        return Verdict.NON_RECEVABLE
+    if Severity.A_CORRIGER in severities:
+        return Verdict.A_COMPLETER
+    return Verdict.RECEVABLE

@@ -1,0 +1,84 @@
+"""The dossier's key figures: amount requested and amount eligible per the call's forfaits.
+
+Reading (documented in docs/rules.md): the amount requested is the sum of the expense
+lines' "financement demandé" (recomputed, not the written total); without expense lines, the
+sum of the per-ESSMS totals. The eligible amount caps each per-ESSMS forfait at its ceiling
+(by project type and rank) and each AMOA line at its per-project ceiling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractors.values import fold, parse_amount
+from validators.context import DossierData
+from validators.schemas import FORFAIT_COLUMNS
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    amount_requested: float | None
+    amount_eligible: float | None
+
+
+def _sum(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(sum(present)) if present else None
+
+
+def amount_requested(data: DossierData) -> float | None:
+    lines = data.budget_lines
+    if lines is not None and "financement_demande" in lines.columns:
+        total = _sum([parse_amount(r.get("financement_demande").raw).value for r in lines.rows if r.get("financement_demande")])
+        if total is not None:
+            return total
+        for row in lines.total_rows:
+            if row.get("financement_demande") and (value := parse_amount(row.get("financement_demande").raw).value) is not None:
+                return value
+    per_essms = data.budget_essms
+    if per_essms is not None:
+        if "total_essms" in per_essms.columns:
+            total = _sum([parse_amount(r.get("total_essms").raw).value for r in per_essms.rows if r.get("total_essms")])
+        else:
+            total = _sum([
+                parse_amount(r.get(c).raw).value for r in per_essms.rows for c in FORFAIT_COLUMNS if r.get(c)
+            ])
+        return total
+    return None
+
+
+def _amoa_ceiling(label: str, data: DossierData) -> float | None:
+    folded = fold(label)
+    if "amoa" not in folded and "assistance a maitrise d ouvrage" not in folded:
+        return None
+    funding = data.config.funding
+    if any(w in folded for w in ("marche", "achat", "procedure", "consultation")):
+        return funding.amoa_procurement_ceiling.value
+    return funding.amoa_steering_ceiling.value
+
+
+def amount_eligible(data: DossierData) -> float | None:
+    frame = data.budget_frame
+    if frame is None:
+        return None
+    listed = {e.finess for e in data.distinct_essms}
+    total = 0.0
+    for _, row in frame.df.iterrows():
+        if listed and row["finess_et"] not in listed:
+            continue  # not in the structures list (COH-01): not eligible
+        for column in FORFAIT_COLUMNS:
+            if column in frame.df.columns and row[column] == row[column]:  # not NaN
+                total += max(0.0, min(row[column], row[f"{column}__max"]))
+    if data.budget_lines is not None and "financement_demande" in data.budget_lines.columns:
+        for line in data.budget_lines.rows:
+            ceiling = _amoa_ceiling(line.label, data)
+            cell = line.get("financement_demande")
+            if ceiling is not None and cell is not None:
+                value = parse_amount(cell.raw).value
+                if value:
+                    total += max(0.0, min(value, ceiling))
+    return round(total, 2)
+
+
+def key_figures(data: DossierData) -> KeyFigures:
+    return KeyFigures(amount_requested(data), amount_eligible(data))

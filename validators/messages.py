@@ -1,0 +1,59 @@
+"""Small helpers shared by the rules to write precise French messages."""
+
+from __future__ import annotations
+
+from esmsnum.models import Location
+from extractors.tables import Row, Table
+from extractors.values import format_euros
+from validators.context import DossierData
+from validators.finess import normalize_finess
+
+DOSSIER_LEVEL = Location("(dossier)", detail="ensemble du dossier")
+
+FIELD_LABELS = {
+    "forfait_moa": "forfait de maîtrise d'ouvrage",
+    "forfait_editeur": "forfait éditeur",
+    "bonus_segur": "bonus Ségur",
+    "equipement": "aide à l'équipement",
+    "total_essms": "total de l'ESSMS",
+    "montant_ht": "montant HT",
+    "montant_ttc": "montant TTC",
+    "financement_demande": "financement demandé",
+    "autres_financements": "autres financements",
+    "autofinancement": "autofinancement",
+    "date_debut": "date de début",
+    "date_fin": "date de fin",
+    "finess_et": "FINESS ET",
+    "finess_ej": "FINESS EJ",
+}
+
+PROJECT_TYPE_LABELS = {"acquisition": "acquisition", "mise_en_conformite": "mise en conformité"}
+
+
+def euros(value: float | None) -> str:
+    return format_euros(value)
+
+
+def where(location: Location | None) -> str:
+    return location.describe() if location else "emplacement inconnu"
+
+
+def essms_label_for_row(data: DossierData, row: Row) -> str:
+    """``EHPAD Les Tilleuls (FINESS 010000016)`` for a budget or structures row."""
+    cell = row.get("finess_et")
+    finess = normalize_finess(cell.raw) if cell else ""
+    listed = data.essms_by_finess().get(finess)
+    name_cell = row.get("raison_sociale")
+    name = (name_cell.text if name_cell else "") or (listed.name if listed else "")
+    if not name:
+        return f"l'ESSMS de FINESS {finess}" if finess else "un ESSMS sans FINESS"
+    return f"{name} (FINESS {finess or 'absent'})"
+
+
+def table_location(table: Table) -> Location:
+    return table.header_location
+
+
+def row_text(row: Row, field_name: str) -> str:
+    cell = row.get(field_name)
+    return cell.text if cell else ""

@@ -1,0 +1,85 @@
+"""The rule catalogue: each rule declared once, with its id, French title, default
+severity, the configuration keys it reads and its source (in the spirit of sqlfluff's and
+ruff's one-rule-one-place layout). Rules live in ``validators/rules/<family>_<nn>.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from esmsnum.models import Location, Severity
+
+
+@dataclass
+class Hit:
+    """What a rule found; the runner adds the rule's id, title and severity."""
+
+    message: str
+    expected: str | None = None
+    found: str | None = None
+    location: Location | None = None
+    severity: Severity | None = None  # only for rules whose severity depends on the case
+
+
+CheckFn = Callable[..., Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    params: tuple[str, ...]
+    source: str
+    description: str
+    check: CheckFn
+    scope: str = "dossier"  # or "call" for rules over the whole batch
+
+    @property
+    def family(self) -> str:
+        return self.id.split("-")[0]
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str) -> Callable[[CheckFn], CheckFn]:
+    """Declare a rule. The function's docstring is its (French) description."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if rule_id in _REGISTRY:
+            raise ValueError(f"rule {rule_id} declared twice")
+        _REGISTRY[rule_id] = Rule(
+            id=rule_id, title=title, severity=Severity(severity), params=params, source=source,
+            description=inspect.getdoc(fn) or "", check=fn,
+        )
+        return fn
+
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every declared rule, by id, in catalogue order."""
+    import validators.rules as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    order = {"PIE": 0, "GRP": 1, "BUD": 2, "PLA": 3, "PRO": 4, "COH": 5, "LOT": 6}
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (order.get(kv[1].family, 9), kv[0])))
+
+
+class _Rules:
+    """Mapping view that loads the rule modules on first use."""
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in all_rules()
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return all_rules()[rule_id]
+
+
+RULES = _Rules()

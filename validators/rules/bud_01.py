@@ -1,0 +1,60 @@
+"""BUD-01 — amounts are readable numbers ≥ 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from extractors.values import parse_amount
+from validators.context import DossierData
+from validators.messages import FIELD_LABELS, essms_label_for_row
+from validators.registry import Hit, rule
+from validators.schemas import LINE_AMOUNT_COLUMNS
+
+EXPECTED = "un montant positif en euros (ex. 12 000,00 €)"
+
+
+@rule(
+    "BUD-01",
+    title="Montant illisible ou négatif",
+    severity="a_corriger",
+    params=(),
+    source="Pratique d'instruction : chaque montant du budget doit être un nombre positif",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Les montants du budget (par ESSMS et par poste de dépense) sont des nombres positifs ou
+    nuls. Les montants saisis en texte (« 12 000,00 € », « 12 k€ ») sont lus ; un texte qui
+    n'est pas un montant, ou dont les séparateurs sont ambigus, est signalé avec sa cellule."""
+    for failure in data.failures.get("BUD-01", []):
+        cell = failure.row.get(failure.column)
+        raw = cell.text if cell else ""
+        parsed = parse_amount(cell.raw if cell else None)
+        reason = parsed.problem or "montant négatif"
+        yield Hit(
+            message=(
+                f"Le {FIELD_LABELS[failure.column]} demandé pour {essms_label_for_row(data, failure.row)} "
+                f"est illisible : {reason}. Indiquer un montant en euros."
+            ),
+            expected=EXPECTED,
+            found=raw,
+            location=failure.location(),
+        )
+    lines = data.budget_lines
+    if lines is None:
+        return
+    for row in lines.rows + lines.total_rows:
+        for column in LINE_AMOUNT_COLUMNS:
+            cell = row.get(column)
+            if cell is None:
+                continue
+            parsed = parse_amount(cell.raw)
+            if parsed.problem or (parsed.value is not None and parsed.value < 0):
+                yield Hit(
+                    message=(
+                        f"Le {FIELD_LABELS[column]} du poste « {row.label or 'sans libellé'} » est illisible : "
+                        f"{parsed.problem or 'montant négatif'}."
+                    ),
+                    expected=EXPECTED,
+                    found=cell.text,
+                    location=cell.location,
+                )

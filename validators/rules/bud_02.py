@@ -1,0 +1,70 @@
+"""BUD-02 — totals equal the sum of their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from extractors.tables import Table
+from extractors.values import parse_amount
+from validators.context import DossierData
+from validators.messages import FIELD_LABELS, essms_label_for_row, euros
+from validators.registry import Hit, rule
+from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLUMNS
+
+
+@rule(
+    "BUD-02",
+    title="Total différent de la somme des lignes",
+    severity="a_corriger",
+    params=("funding.amount_tolerance",),
+    source="documents.md § Budget : les formules sont fréquentes ; recalculer les sommes",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS
+    (somme des forfaits de la ligne) et lignes « Total » des tableaux (somme de la colonne).
+    Un total écrit qui diffère de plus de la tolérance de l'appel révèle une formule périmée
+    ou une erreur de saisie."""
+    tolerance = config.funding.amount_tolerance.value
+    for failure in data.failures.get("BUD-02", []):
+        row = failure.row
+        parts = sum(
+            parse_amount(row.get(c).raw).value or 0.0 for c in FORFAIT_COLUMNS if row.get(c) is not None
+        )
+        yield Hit(
+            message=(
+                f"Le total indiqué pour {essms_label_for_row(data, row)} ({euros(failure.value)}) "
+                f"n'est pas la somme de ses forfaits ({euros(parts)})."
+            ),
+            expected=euros(parts),
+            found=euros(failure.value),
+            location=failure.location(),
+        )
+    if data.budget_essms is not None:
+        yield from _column_totals(data.budget_essms, AMOUNT_COLUMNS, tolerance, "du financement par ESSMS")
+    if data.budget_lines is not None:
+        yield from _column_totals(data.budget_lines, LINE_AMOUNT_COLUMNS, tolerance, "des postes de dépense")
+
+
+def _column_totals(table: Table, columns: tuple[str, ...], tolerance: float, what: str) -> Iterator[Hit]:
+    for total_row in table.total_rows:
+        for column in columns:
+            cell = total_row.get(column)
+            if cell is None or column not in table.columns:
+                continue
+            written = parse_amount(cell.raw).value
+            if written is None:
+                continue
+            lines = [parse_amount(r.get(column).raw).value for r in table.rows if r.get(column) is not None]
+            computed = sum(v for v in lines if v is not None)
+            if abs(computed - written) > tolerance:
+                yield Hit(
+                    message=(
+                        f"La ligne « {total_row.label} » {what} indique {euros(written)} de "
+                        f"{FIELD_LABELS[column]}, mais la somme des {len(lines)} lignes est {euros(computed)} "
+                        f"(écart {euros(written - computed)}). Corriger le total ou les lignes."
+                    ),
+                    expected=euros(computed),
+                    found=euros(written),
+                    location=cell.location,
+                )

@@ -1,0 +1,50 @@
+"""BUD-03 — per-ESSMS requests within the call's forfaits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.messages import FIELD_LABELS, PROJECT_TYPE_LABELS, essms_label_for_row, euros
+from validators.registry import Hit, rule
+from validators.schemas import forfait_ceilings
+
+
+@rule(
+    "BUD-03",
+    title="Demande au-delà du forfait de l'appel",
+    severity="a_corriger",
+    params=(
+        "funding.forfaits.acquisition", "funding.forfaits.mise_en_conformite",
+        "funding.tier_from_rank", "funding.equipment_ceiling", "funding.amount_tolerance",
+    ),
+    source="seeds 000, 001 : forfaits par ESMS selon le type de projet et le rang (palier à partir du 50e ESSMS)",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Pour chaque ESSMS du budget, chaque montant demandé (maîtrise d'ouvrage, éditeur, bonus
+    Ségur, équipement) reste dans le forfait de l'appel pour son type de projet (acquisition
+    ou mise en conformité, lu dans le budget, à défaut dans la liste des structures, à défaut
+    dans le formulaire). Dans l'appel national, le forfait réduit s'applique à partir du 50e
+    ESSMS, dans l'ordre des lignes du budget."""
+    tier_from = config.funding.tier_from_rank.value
+    for failure in data.failures.get("BUD-03", []):
+        frame_row = data.budget_frame.df.iloc[failure.index]
+        project_type = frame_row["project_type"]
+        rank = int(frame_row["rank"])
+        ceiling = forfait_ceilings(config, project_type, rank)[failure.column]
+        tier_note = ""
+        if tier_from is not None:
+            tier_note = (f", ESSMS de rang {rank} : forfait réduit à partir du {tier_from}e"
+                         if rank >= tier_from else f", ESSMS de rang {rank}")
+        yield Hit(
+            message=(
+                f"Le budget demande {euros(failure.value)} de {FIELD_LABELS[failure.column]} pour "
+                f"{essms_label_for_row(data, failure.row)} ; le plafond de l'appel est {euros(ceiling)} "
+                f"({PROJECT_TYPE_LABELS.get(project_type, project_type)}{tier_note})."
+            ),
+            expected=f"au plus {euros(ceiling)}",
+            found=euros(failure.value),
+            location=failure.location(),
+        )
+

@@ -1,0 +1,52 @@
+"""GRP-01 — FINESS ET and EJ are well formed (check key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.finess import finess_problem, normalize_finess
+from validators.messages import FIELD_LABELS, essms_label_for_row
+from validators.registry import Hit, rule
+
+EXPECTED = "9 caractères, préfixe département (2A/2B pour la Corse), clé de contrôle valide"
+
+
+@rule(
+    "GRP-01",
+    title="Numéro FINESS invalide",
+    severity="a_corriger",
+    params=(),
+    source="sources.md § FINESS : 9 caractères, clé de Luhn avec 2A→21 et 2B→22",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque FINESS ET et FINESS EJ de la liste des structures, et le FINESS EJ du porteur,
+    est bien formé : 9 caractères, département en tête (2A/2B en Corse, 97x outre-mer, 98
+    Mayotte) et clé de contrôle (Luhn sur les 9 caractères, 2A lu 21 et 2B lu 22). Un zéro
+    initial perdu dans une cellule numérique est rétabli avant le contrôle."""
+    for failure in data.failures.get("GRP-01", []):
+        cell = failure.row.get(failure.column)
+        raw = cell.text if cell else ""
+        reason = finess_problem(normalize_finess(cell.raw) if cell else "")
+        label = FIELD_LABELS[failure.column]
+        yield Hit(
+            message=(
+                f"Le {label} « {raw or '(vide)'} » de {essms_label_for_row(data, failure.row)} "
+                f"est invalide : {reason}."
+            ),
+            expected=EXPECTED,
+            found=raw or "(vide)",
+            location=failure.location(),
+        )
+    if data.form is not None:
+        cell = data.form.get("porteur.finess_ej")
+        if cell is not None and cell.text:
+            reason = finess_problem(normalize_finess(cell.raw))
+            if reason:
+                yield Hit(
+                    message=f"Le FINESS EJ du porteur « {cell.text} » saisi dans le formulaire est invalide : {reason}.",
+                    expected=EXPECTED,
+                    found=cell.text,
+                    location=cell.location,
+                )

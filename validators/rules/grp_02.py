@@ -1,0 +1,38 @@
+"""GRP-02 — no ESSMS listed twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.messages import essms_label_for_row, where
+from validators.registry import Hit, rule
+
+
+@rule(
+    "GRP-02",
+    title="ESSMS en double",
+    severity="a_corriger",
+    params=(),
+    source="Pratique d'instruction : un ESSMS ne compte qu'une fois dans la grappe",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Aucun ESSMS (même FINESS ET) n'apparaît deux fois dans la liste des structures. Le
+    doublon n'est compté qu'une fois pour la taille de la grappe."""
+    first_seen = {}
+    for essms in data.essms:
+        first_seen.setdefault(essms.finess, essms)
+    for failure in data.failures.get("GRP-02", []):
+        finess = failure.value
+        first = first_seen.get(finess)
+        yield Hit(
+            message=(
+                f"{essms_label_for_row(data, failure.row)} figure plusieurs fois dans la liste des structures "
+                f"(première occurrence : {where(first.finess_cell.location if first else None)}). "
+                "Supprimer le doublon."
+            ),
+            expected="chaque FINESS ET une seule fois",
+            found=f"FINESS {finess} répété",
+            location=failure.location(),
+        )

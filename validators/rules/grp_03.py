@@ -1,0 +1,51 @@
+"""GRP-03 — minimum size of the grouping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.finess import is_corsica_or_overseas
+from validators.registry import Hit, rule
+
+
+def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
+    """(minimum number of ESSMS, whether the Corsica/overseas minimum applies).
+
+    The lower minimum applies when every ESSMS whose département is known is in Corsica or
+    overseas: a mixed grouping with metropolitan ESSMS is held to the general minimum.
+    """
+    departments = [e.department for e in data.distinct_essms if e.department]
+    island = bool(departments) and all(is_corsica_or_overseas(d) for d in departments)
+    grouping = config.grouping
+    return (grouping.min_essms_corsica_overseas.value if island else grouping.min_essms.value), island
+
+
+@rule(
+    "GRP-03",
+    title="Grappe trop petite",
+    severity="bloquant",
+    params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),
+    source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """La grappe réunit au moins le nombre minimal d'ESSMS distincts fixé par l'appel (15 ;
+    8 lorsque tous les ESSMS sont en Corse ou outre-mer). Les doublons ne comptent qu'une
+    fois. Sans liste des structures lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
+    if data.structures is None:
+        return
+    minimum, island = minimum_for(data, config)
+    count = data.essms_count
+    if count >= minimum:
+        return
+    scope = " (projet en Corse ou outre-mer)" if island else ""
+    yield Hit(
+        message=(
+            f"La grappe compte {count} ESSMS distincts ; l'appel exige au moins {minimum} ESSMS{scope}. "
+            "Le dossier ne peut pas être financé en l'état."
+        ),
+        expected=f"au moins {minimum} ESSMS",
+        found=f"{count} ESSMS",
+        location=data.structures.header_location,
+    )

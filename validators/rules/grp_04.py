@@ -1,0 +1,45 @@
+"""GRP-04 — regional or national channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+@rule(
+    "GRP-04",
+    title="Dossier déposé dans le mauvais appel",
+    severity="bloquant",
+    params=("channel", "grouping.channel_threshold"),
+    source="seeds 000, 001 : moins de 50 ESSMS → appel régional (ARS) ; 50 ou plus → appel national (CNSA)",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Un projet de moins de 50 ESSMS relève d'un appel régional de l'ARS ; un projet de 50
+    ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel."""
+    if data.structures is None:
+        return
+    threshold = config.grouping.channel_threshold.value
+    count = data.essms_count
+    if config.channel == "regional" and count >= threshold:
+        yield Hit(
+            message=(
+                f"Le projet réunit {count} ESSMS : à partir de {threshold} ESSMS, il relève de l'appel à projets "
+                f"national de la CNSA et non de l'appel régional « {config.title} »."
+            ),
+            expected=f"moins de {threshold} ESSMS pour un appel régional",
+            found=f"{count} ESSMS",
+            location=data.structures.header_location,
+        )
+    elif config.channel == "national" and count < threshold:
+        yield Hit(
+            message=(
+                f"Le projet réunit {count} ESSMS : en dessous de {threshold} ESSMS, il relève de l'appel à projets "
+                f"régional de son ARS et non de l'appel national « {config.title} »."
+            ),
+            expected=f"au moins {threshold} ESSMS pour l'appel national",
+            found=f"{count} ESSMS",
+            location=data.structures.header_location,
+        )

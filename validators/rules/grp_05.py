@@ -1,0 +1,38 @@
+"""GRP-05 — every ESSMS in the call's region (regional calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+@rule(
+    "GRP-05",
+    title="ESSMS hors de la région de l'appel",
+    severity="bloquant",
+    params=("region.name", "region.departments"),
+    source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Dans un appel régional, chaque ESSMS est situé dans un département de la région de
+    l'appel ; le département est lu dans le FINESS ET (à défaut, dans la colonne
+    Département). Ne s'applique pas aux appels sans région (appel national)."""
+    if config.region is None or data.structures is None:
+        return
+    departments = set(config.region.departments.value)
+    region = config.region.name.value
+    for essms in data.distinct_essms:
+        if essms.department is None or essms.department in departments:
+            continue
+        yield Hit(
+            message=(
+                f"{essms.label} est situé dans le département {essms.department}, hors de la région {region} : "
+                "il ne peut pas faire partie d'un projet déposé à cet appel régional."
+            ),
+            expected=f"un département de la région {region} ({', '.join(sorted(departments))})",
+            found=f"département {essms.department}",
+            location=essms.finess_cell.location,
+        )

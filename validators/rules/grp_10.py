@@ -1,0 +1,46 @@
+"""GRP-10 — declared number of ESSMS equals the number listed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from extractors.values import parse_int
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+@rule(
+    "GRP-10",
+    title="Nombre d'ESSMS déclaré différent de la liste",
+    severity="a_corriger",
+    params=(),
+    source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au
+    nombre d'ESSMS distincts de la liste des structures."""
+    if data.form is None or data.structures is None:
+        return
+    cell = data.form.get("nb_essms_declare")
+    if cell is None or cell.raw is None:
+        return
+    declared = parse_int(cell.raw)
+    count = data.essms_count
+    if declared.problem:
+        yield Hit(
+            message=f"Le nombre d'ESSMS déclaré dans le formulaire est illisible : {declared.problem}.",
+            expected=f"{count} (nombre d'ESSMS de la liste)",
+            found=cell.text,
+            location=cell.location,
+        )
+    elif declared.value != count:
+        yield Hit(
+            message=(
+                f"Le formulaire déclare {declared.value} ESSMS alors que la liste des structures "
+                f"({data.structures.where}) en compte {count}."
+            ),
+            expected=f"{count} ESSMS (liste des structures)",
+            found=f"{declared.value} ESSMS déclarés",
+            location=cell.location,
+        )

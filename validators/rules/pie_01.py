@@ -1,0 +1,37 @@
+"""PIE-01 — every required document type is present."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.messages import DOSSIER_LEVEL
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PIE-01",
+    title="Pièce obligatoire absente",
+    severity="a_corriger",
+    params=("documents.required",),
+    source="seed 001 : documents types de l'appel (budget, planning, structures, gouvernance, stratégie, conduite du changement)",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque type de pièce exigé par l'appel est présent dans le dossier, reconnu par son
+    contenu (tableau aux en-têtes attendus, section de texte titrée) et non par le nom du
+    fichier. Une pièce présente mais illisible relève de PIE-02 et compte ici comme absente."""
+    present = data.kinds_present
+    readable = [d.file for d in data.documents if d.readable]
+    for kind in config.documents.required.value:
+        if kind in present:
+            continue
+        yield Hit(
+            message=(
+                f"Pièce absente : {kind.label}. Aucun des {len(readable)} fichiers lisibles du dossier "
+                f"ne contient cette pièce."
+            ),
+            expected=f"une pièce « {kind.label} »",
+            found="aucune pièce reconnue de ce type",
+            location=DOSSIER_LEVEL,
+        )

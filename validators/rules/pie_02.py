@@ -1,0 +1,46 @@
+"""PIE-02 — every file can be read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from esmsnum.models import Location
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PIE-02",
+    title="Fichier illisible",
+    severity="a_corriger",
+    params=(),
+    source="Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,
+    son format est pris en charge et il tient dans les limites de taille et de temps. Les
+    membres d'archive refusés (chemins dangereux, bombes zip) sont signalés ici aussi."""
+    for problem in data.intake_problems:
+        yield Hit(
+            message=f"Le fichier {problem.file} n'a pas pu être pris en compte : {problem.reason}.",
+            expected="un fichier lisible",
+            found=problem.reason,
+            location=Location(problem.file),
+        )
+    if data.form is not None and data.form.problem:
+        yield Hit(
+            message=f"Le formulaire en ligne ({data.form.source}) n'a pas pu être lu : {data.form.problem}.",
+            expected="un formulaire lisible",
+            found=data.form.problem,
+            location=Location(data.form.source),
+        )
+    for doc in data.documents:
+        if doc.readable:
+            continue
+        yield Hit(
+            message=f"Le fichier {doc.file} n'a pas pu être lu : {doc.error}.",
+            expected="un fichier lisible (xlsx, csv, docx ou PDF non protégé)",
+            found=doc.error,
+            location=Location(doc.file),
+        )

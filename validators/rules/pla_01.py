@@ -1,0 +1,48 @@
+"""PLA-01 — planning dates parse, and every phase starts before it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from extractors.values import format_date
+from validators.context import DossierData
+from validators.messages import row_text
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PLA-01",
+    title="Date de planning illisible ou incohérente",
+    severity="a_corriger",
+    params=(),
+    source="Pratique d'instruction : le planning doit être daté et cohérent",
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque phase du planning a des dates lisibles (date, numéro de série Excel, « sept.
+    2022 », « T3 2023 », « S2 2024 ») et sa date de début précède sa date de fin. Une phase
+    sans aucune date est signalée."""
+    if data.planning is None:
+        return
+    frame_df = data.planning_frame.df
+    for failure in data.failures.get("PLA-01", []):
+        phase = row_text(failure.row, "phase") or "sans nom"
+        start_cell, end_cell = failure.row.get("date_debut"), failure.row.get("date_fin")
+        start_raw = start_cell.text if start_cell else ""
+        end_raw = end_cell.text if end_cell else ""
+        values = frame_df.iloc[failure.index]
+        problem = values[f"{failure.column}__problem"]
+        if problem:
+            message = f"La {('date de début' if failure.column == 'date_debut' else 'date de fin')} de la phase « {phase} » est illisible : {problem}."
+            expected, found = "une date (JJ/MM/AAAA)", start_raw if failure.column == "date_debut" else end_raw
+        elif values["date_debut"] is None and values["date_fin"] is None:
+            message = f"La phase « {phase} » n'a ni date de début ni date de fin."
+            expected, found = "des dates de début et de fin", "aucune date"
+        else:
+            message = (
+                f"La phase « {phase} » se termine le {format_date(values['date_fin'])}, avant son début "
+                f"le {format_date(values['date_debut'])}."
+            )
+            expected = "date de début antérieure ou égale à la date de fin"
+            found = f"début {format_date(values['date_debut'])}, fin {format_date(values['date_fin'])}"
+        yield Hit(message=message, expected=expected, found=found, location=failure.location())
