@@ -60,12 +60,27 @@ def _unsupported_reason(fmt: str) -> str:
 def explain_failure(fmt: str, exc: BaseException) -> str:
     """Parser exception → a French reason a reviewer can forward to the owner."""
     name = type(exc).__name__
-    text = str(exc)
     label = FORMAT_LABELS.get(fmt, fmt)
     if isinstance(exc, EmptyDocument):
-        return text
-    if "password" in name.lower() or "password" in text.lower() or "encrypt" in text.lower():
+        return str(exc)
+    chain = _exception_chain(exc)
+    text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
+    if "password" in text or "encrypt" in text:
         return "document protégé par mot de passe : fournir une version sans mot de passe"
     if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "truncated" in text.lower():
         return f"{label} endommagé ou tronqué : le déposer à nouveau"
     return f"{label} illisible ({name}) : le fichier semble endommagé ; le déposer à nouveau"
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes and the exceptions wrapped in its args (pdfplumber wraps)."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 10:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+    return seen

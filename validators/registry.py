@@ -37,6 +37,7 @@ class Rule:
     source: str
     description: str
     check: CheckFn
+    example: str = ""  # a message as the rule writes it, for the documentation
     scope: str = "dossier"  # or "call" for rules over the whole batch
 
     @property
@@ -47,7 +48,9 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str) -> Callable[[CheckFn], CheckFn]:
+def rule(
+    rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str, example: str = "",
+) -> Callable[[CheckFn], CheckFn]:
     """Declare a rule. The function's docstring is its (French) description."""
 
     def register(fn: CheckFn) -> CheckFn:
@@ -55,7 +58,7 @@ def rule(rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (
             raise ValueError(f"rule {rule_id} declared twice")
         _REGISTRY[rule_id] = Rule(
             id=rule_id, title=title, severity=Severity(severity), params=params, source=source,
-            description=inspect.getdoc(fn) or "", check=fn,
+            description=inspect.getdoc(fn) or "", check=fn, example=example,
         )
         return fn
 

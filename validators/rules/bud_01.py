@@ -20,6 +20,7 @@ EXPECTED = "un montant positif en euros (ex. 12 000,00 €)"
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : chaque montant du budget doit être un nombre positif",
+    example="Le forfait de maîtrise d'ouvrage demandé pour EHPAD Les Tilleuls (FINESS 010000016) est illisible : « à préciser » n'est pas un montant lisible. Indiquer un montant en euros.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Les montants du budget (par ESSMS et par poste de dépense) sont des nombres positifs ou

@@ -19,6 +19,7 @@ from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLU
     severity="a_corriger",
     params=("funding.amount_tolerance",),
     source="documents.md § Budget : les formules sont fréquentes ; recalculer les sommes",
+    example="La ligne « Total » du financement par ESSMS indique 115 500 € de forfait de maîtrise d'ouvrage, mais la somme des 17 lignes est 119 000 € (écart -3 500 €). Corriger le total ou les lignes.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS

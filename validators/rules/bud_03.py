@@ -20,6 +20,7 @@ from validators.schemas import forfait_ceilings
         "funding.tier_from_rank", "funding.equipment_ceiling", "funding.amount_tolerance",
     ),
     source="seeds 000, 001 : forfaits par ESMS selon le type de projet et le rang (palier à partir du 50e ESSMS)",
+    example="Le budget demande 8 000 € de forfait de maîtrise d'ouvrage pour EHPAD Les Tilleuls (FINESS 010000016) ; le plafond de l'appel est 7 000 € (acquisition).",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Pour chaque ESSMS du budget, chaque montant demandé (maîtrise d'ouvrage, éditeur, bonus

@@ -18,6 +18,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("funding.amount_tolerance",),
     source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le montant demandé",
+    example="Le formulaire en ligne demande 222 500 € alors que le budget détaillé totalise 212 500 € de financement demandé (écart 10 000 €). Mettre le formulaire et le budget en cohérence.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Le montant total demandé dans le formulaire en ligne (montant_demande) est égal au

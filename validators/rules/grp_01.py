@@ -19,6 +19,7 @@ EXPECTED = "9 caractères, préfixe département (2A/2B pour la Corse), clé de 
     severity="a_corriger",
     params=(),
     source="sources.md § FINESS : 9 caractères, clé de Luhn avec 2A→21 et 2B→22",
+    example="Le FINESS ET « 690012347 » de EHPAD Les Glycines (FINESS 690012347) est invalide : clé de contrôle incorrecte.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque FINESS ET et FINESS EJ de la liste des structures, et le FINESS EJ du porteur,

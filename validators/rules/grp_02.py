@@ -16,6 +16,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : un ESSMS ne compte qu'une fois dans la grappe",
+    example="IME Le Clos Fleuri (FINESS 380001234) figure plusieurs fois dans la liste des structures (première occurrence : PJ-structures.xlsx, feuille Structures, cellule A6). Supprimer le doublon.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Aucun ESSMS (même FINESS ET) n'apparaît deux fois dans la liste des structures. Le

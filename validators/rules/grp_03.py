@@ -28,6 +28,7 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     severity="bloquant",
     params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),
     source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
+    example="La grappe compte 12 ESSMS distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """La grappe réunit au moins le nombre minimal d'ESSMS distincts fixé par l'appel (15 ;

@@ -15,6 +15,7 @@ from validators.registry import Hit, rule
     severity="bloquant",
     params=("channel", "grouping.channel_threshold"),
     source="seeds 000, 001 : moins de 50 ESSMS → appel régional (ARS) ; 50 ou plus → appel national (CNSA)",
+    example="Le projet réunit 52 ESSMS : à partir de 50 ESSMS, il relève de l'appel à projets national de la CNSA et non de l'appel régional « AAP régional ESMS numérique 2022 — ARS Auvergne-Rhône-Alpes ».",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Un projet de moins de 50 ESSMS relève d'un appel régional de l'ARS ; un projet de 50

@@ -15,6 +15,7 @@ from validators.registry import Hit, rule
     severity="bloquant",
     params=("region.name", "region.departments"),
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
+    example="EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région Auvergne-Rhône-Alpes : il ne peut pas faire partie d'un projet déposé à cet appel régional.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Dans un appel régional, chaque ESSMS est situé dans un département de la région de

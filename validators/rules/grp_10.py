@@ -16,6 +16,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu",
+    example="Le formulaire déclare 19 ESSMS alors que la liste des structures (Dossier_complet.xlsx, feuille Structures, cellule A4) en compte 17.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au

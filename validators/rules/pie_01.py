@@ -16,6 +16,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("documents.required",),
     source="seed 001 : documents types de l'appel (budget, planning, structures, gouvernance, stratégie, conduite du changement)",
+    example="Pièce absente : planning du projet. Aucun des 4 fichiers lisibles du dossier ne contient cette pièce.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque type de pièce exigé par l'appel est présent dans le dossier, reconnu par son

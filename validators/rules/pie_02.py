@@ -16,6 +16,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur",
+    example="Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,

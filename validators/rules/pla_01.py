@@ -17,6 +17,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : le planning doit être daté et cohérent",
+    example="La phase « Paramétrage » se termine le 28/02/2023, avant son début le 01/04/2023.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque phase du planning a des dates lisibles (date, numéro de série Excel, « sept.

@@ -17,6 +17,7 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("programme_window.end",),
     source="Programme ESMS numérique 2021-2025 (seeds 000, 001) : fenêtre de l'appel",
+    example="La phase « Bilan » se termine le 30/06/2026, après la fin du programme ESMS numérique fixée par l'appel au 31/12/2025. Ramener le planning dans cette fenêtre.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Toutes les phases du planning se terminent au plus tard à la fin de la fenêtre du

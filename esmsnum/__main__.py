@@ -1,0 +1,5 @@
+"""python -m esmsnum"""
+
+from esmsnum.cli import entry
+
+entry()

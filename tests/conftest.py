@@ -1,0 +1,50 @@
+"""Shared test helpers: run the real CLI, generate the fixtures once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TEST_OUTPUT = ROOT / "test-output"
+
+
+def esmsnum(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the installed ``esmsnum`` command (as an operator would)."""
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    script = Path(sys.executable).with_name("esmsnum")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
+    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """The fixtures generator's calls (both shipped calls), written once."""
+    from fixtures.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    generate(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """``esmsnum run`` on each generated call, once per session: call id → (out dir, process)."""
+    runs = {}
+    for call_dir in sorted(p for p in generated.iterdir() if p.is_dir()):
+        out = tmp_path_factory.mktemp(f"out-{call_dir.name}")
+        proc = esmsnum("run", str(call_dir / "dossiers"), "--call", call_dir.name, "--out", str(out))
+        runs[call_dir.name] = (out, proc)
+    return runs

@@ -1,0 +1,73 @@
+"""Generate ``docs/rules.md`` (French) from the rule declarations and the shipped calls.
+
+    python -m validators.docs > docs/rules.md
+
+A test checks that the checked-in file is what this prints.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from esmsnum.config import available_calls, load_call
+from validators.engine import severity_for
+from validators.registry import all_rules
+
+FAMILIES = {
+    "PIE": "Pièces du dossier",
+    "GRP": "Grappe (liste des structures)",
+    "BUD": "Budget",
+    "PLA": "Planning",
+    "PRO": "Textes (gouvernance, déploiement, conduite du changement)",
+    "COH": "Cohérence entre pièces",
+    "LOT": "Ensemble de l'appel",
+}
+
+
+def render() -> str:
+    calls = [load_call(c) for c in available_calls()]
+    lines = [
+        "# Catalogue des règles",
+        "",
+        "<!-- Généré par `python -m validators.docs` à partir des déclarations de `validators/rules/` "
+        "et des configurations de `calls/` : ne pas modifier à la main. -->",
+        "",
+        "Chaque règle a un identifiant stable, une gravité par défaut (modifiable par appel dans la "
+        "section `rules` de sa configuration) et une source. Le verdict d'un dossier : **non recevable** "
+        "si un constat est *bloquant* ; sinon **à compléter** si un constat est *à corriger* ; sinon "
+        "**recevable** (les *alertes* ne changent pas le verdict).",
+        "",
+        "| Règle | Intitulé | Gravité par défaut | " + " | ".join(c.id for c in calls) + " |",
+        "|---|---|---|" + "---|" * len(calls),
+    ]
+    rules = all_rules()
+    for rule in rules.values():
+        per_call = []
+        for config in calls:
+            setting = config.rule_setting(rule.id)
+            per_call.append(severity_for(rule, config).label if setting.enabled else "désactivée")
+        lines.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.title} | {rule.severity.label} | " + " | ".join(per_call) + " |")
+    family = None
+    for rule in rules.values():
+        if rule.family != family:
+            family = rule.family
+            lines += ["", f"## {FAMILIES.get(family, family)}"]
+        lines += [
+            "",
+            f"### {rule.id}",
+            "",
+            f"**{rule.title}** — gravité par défaut : *{rule.severity.label}*.",
+            "",
+            rule.description,
+            "",
+            f"- Source : {rule.source}",
+            f"- Paramètres lus dans la configuration de l'appel : "
+            + (", ".join(f"`{p}`" for p in rule.params) if rule.params else "aucun"),
+        ]
+        if rule.example:
+            lines.append(f"- Exemple de message : « {rule.example} »")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
