@@ -13,7 +13,7 @@ from typing import Any
 from esmsnum.config import CallConfig
 from esmsnum.models import ExtractedDocument, Finding, Location, Severity
 from extractors.classify import classify
-from extractors.extract import extract
+from extractors.sandbox import extract_isolated
 from extractors.form import Form, is_ds_export, is_form_json, read_form_json, read_form_pdf
 from extractors.intake import open_dossier
 from validators.context import DossierData
@@ -47,7 +47,8 @@ class DossierOutcome:
 
 def read_dossier(path: Path, config: CallConfig) -> DossierData:
     """Intake and extraction of one dossier, into what the rules read."""
-    with open_dossier(path) as dossier:
+    limits = config.limits.file_limits()
+    with open_dossier(path, config.limits.zip_limits()) as dossier:
         form: Form | None = None
         documents: list[ExtractedDocument] = []
         roles: dict[str, str] = {}
@@ -59,7 +60,7 @@ def read_dossier(path: Path, config: CallConfig) -> DossierData:
                 documents.append(ExtractedDocument(attachment.path, attachment.sha256, "json"))
                 roles[attachment.path] = "formulaire"
                 continue
-            doc = extract(attachment)
+            doc = extract_isolated(attachment, limits)
             documents.append(doc)
             if form is None and is_ds_export(attachment.path) and doc.readable:
                 form = read_form_pdf(doc)

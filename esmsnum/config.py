@@ -95,6 +95,35 @@ class Documents(_Strict):
     required: Sourced[list[DocumentKind]]
 
 
+class FileLimits(_Strict):
+    """Per-file and per-archive bounds (optional: defaults suit real dossiers)."""
+
+    max_file_mb: float = 50
+    seconds_per_file: float = 60
+    memory_mb_per_file: int = 2048
+    max_rows: int = 20_000
+    max_pages: int = 300
+    max_output_cells: int = 2_000_000
+    zip_max_members: int = 2_000
+    zip_max_total_mb: float = 1024
+    zip_max_ratio: float = 200
+
+    def file_limits(self) -> "Limits":
+        from extractors.limits import Limits
+
+        return Limits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows=self.max_rows, max_pages=self.max_pages,
+            seconds_per_file=self.seconds_per_file, memory_mb_per_file=self.memory_mb_per_file,
+            max_output_cells=self.max_output_cells,
+        )
+
+    def zip_limits(self) -> "ZipLimits":
+        from extractors.intake import ZipLimits
+
+        return ZipLimits(max_members=self.zip_max_members, max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
+                         max_ratio=self.zip_max_ratio)
+
+
 class RuleSetting(_Strict):
     enabled: bool = True
     severity: Severity | None = None
@@ -114,6 +143,7 @@ class CallConfig(_Strict):
     funding: Funding
     documents: Documents
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    limits: FileLimits = Field(default_factory=FileLimits)
 
     # Filled by the loader, not by the file.
     config_hash: str = ""

@@ -65,6 +65,9 @@ def explain_failure(fmt: str, exc: BaseException) -> str:
         return str(exc)
     chain = _exception_chain(exc)
     text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
+    if any(type(e).__module__.startswith("defusedxml") for e in chain):
+        return (f"{label} refusé : il contient des constructions XML piégées (entités, DTD ou références "
+                "externes) qui ne sont jamais interprétées")
     if "password" in text or "encrypt" in text:
         return "document protégé par mot de passe : fournir une version sans mot de passe"
     if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "truncated" in text.lower():

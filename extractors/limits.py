@@ -1,4 +1,5 @@
-"""Bounds on what one file may cost. Defaults suit real dossiers; a call may override them."""
+"""Bounds on what one file may cost. Defaults suit real dossiers; a call may override them
+(``limits`` section of its configuration)."""
 
 from __future__ import annotations
 
@@ -11,3 +12,7 @@ class Limits:
     max_rows: int = 20_000
     max_columns: int = 200
     max_pages: int = 300
+    seconds_per_file: float = 60.0
+    memory_mb_per_file: int = 2048
+    max_output_cells: int = 2_000_000  # cells + text blocks one file may yield
+    isolate: bool = True  # parse in a worker process (False only for debugging)

@@ -1,0 +1,140 @@
+"""Parse each file in a worker process with bounded wall time, memory and output size.
+
+A hostile or broken file (a decompression bomb, a PDF that hangs the parser, a sheet of a
+million rows) costs at most ``Limits.seconds_per_file`` seconds and
+``Limits.memory_mb_per_file`` MB of one worker, and yields a French reason (PIE-02) instead
+of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
+libraries preloaded); a worker that times out or dies is replaced by the pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from pebble import ProcessExpired, ProcessPool
+
+from esmsnum.models import Attachment, ExtractedDocument
+from extractors.extract import explain_failure, extract
+from extractors.limits import Limits
+from extractors.sniff import sniff
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_pool: ProcessPool | None = None
+_pool_key: tuple[int, int] | None = None
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Worker initializer: cap the address space (the kernel refuses allocations beyond)."""
+    import resource
+    import warnings
+
+    warnings.simplefilter("ignore")  # parser warnings about odd styles are noise, not findings
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def output_size(doc: ExtractedDocument) -> int:
+    return sum(len(row) for grid in doc.grids for row in grid.rows) + len(doc.text)
+
+
+def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocument:
+    """Runs in the worker."""
+    try:
+        doc = extract(attachment, limits)
+    except MemoryError:
+        return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits))
+    if output_size(doc) > limits.max_output_cells:
+        return ExtractedDocument(
+            attachment.path, attachment.sha256, doc.format,
+            error=(f"contenu trop volumineux ({output_size(doc)} cellules ou blocs de texte, limite "
+                   f"{limits.max_output_cells}) : fournir un fichier limité aux pièces demandées"),
+        )
+    return doc
+
+
+def _memory_reason(limits: Limits) -> str:
+    return (f"lecture interrompue : le fichier demande plus de {limits.memory_mb_per_file} Mo de mémoire "
+            "(fichier anormalement volumineux ou piégé)")
+
+
+def _get_pool(limits: Limits) -> ProcessPool:
+    global _pool, _pool_key
+    workers = max(1, os.cpu_count() or 1)
+    key = (limits.memory_mb_per_file, workers)
+    with _lock:
+        if _pool is None or _pool_key != key or not _pool.active:
+            if _pool is not None:
+                _pool.stop()
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["extractors.sandbox"])
+            _pool = ProcessPool(
+                max_workers=workers, max_tasks=200, initializer=_limit_memory,
+                initargs=(limits.memory_mb_per_file,), context=context,
+            )
+            _pool_key = key
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.stop()
+            _pool.join(timeout=5)
+            _pool = None
+
+
+atexit.register(shutdown)
+
+
+def extract_isolated(attachment: Attachment, limits: Limits | None = None) -> ExtractedDocument:
+    """``extract`` in a bounded worker; never raises."""
+    limits = limits or Limits()
+    if not limits.isolate:
+        return _extract_bounded(attachment, limits)
+    for attempt in range(2):
+        try:
+            future = _get_pool(limits).schedule(_extract_bounded, args=(attachment, limits),
+                                                timeout=limits.seconds_per_file)
+            return _outcome(future, attachment, limits)
+        except (BrokenProcessPool, RuntimeError):
+            # The pool itself broke (not the file): start a fresh one and try again.
+            log.warning("extraction pool broken, restarting it (attempt %d)", attempt + 1)
+            shutdown()
+    log.error("extraction pool unavailable: reading %s without isolation", attachment.path)
+    return _extract_bounded(attachment, limits)
+
+
+def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocument:
+    try:
+        return future.result()
+    except FutureTimeout:
+        reason = (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
+                  "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
+    except ProcessExpired as exc:
+        reason = (_memory_reason(limits) if exc.exitcode in (-9, 137)
+                  else f"le lecteur de fichier s'est arrêté brutalement (code {exc.exitcode}) : fichier endommagé ou piégé")
+    except MemoryError:
+        reason = _memory_reason(limits)
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else is still a finding
+        fmt = sniff_safely(attachment)
+        reason = explain_failure(fmt, exc)
+    return ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment), error=reason)
+
+
+def sniff_safely(attachment: Attachment) -> str:
+    try:
+        from pathlib import Path
+
+        return sniff(Path(attachment.data_path), attachment.path)
+    except OSError:
+        return "?"
