@@ -183,6 +183,7 @@ class ExtractedDocument:
     text: list[TextBlock] = field(default_factory=list)
     error: str | None = None  # French reason when the file could not be read
     warnings: list[str] = field(default_factory=list)  # French notes (truncation, ...)
+    scanned: bool = False  # an image, or a PDF whose pages are images without a text layer
 
     @property
     def readable(self) -> bool:

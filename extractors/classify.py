@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from esmsnum.models import DocumentKind, DocumentPart, DocumentRecord, ExtractedDocument, TextBlock
-from extractors.tables import Table, catalogue, find_tables
+from extractors.tables import Table, catalogue, find_document_tables
 from extractors.values import fold
 
 SECTIONS_FILE = Path(__file__).with_name("sections.yaml")
@@ -108,12 +108,11 @@ def classify(docs: list[ExtractedDocument]) -> Classified:
     for doc in docs:
         parts: list[DocumentPart] = []
         if doc.readable:
-            for grid in doc.grids:
-                for table in find_tables(grid, doc.file):
-                    out.tables[table.kind].append(table)
-                    parts.append(
-                        DocumentPart(DocumentKind(kinds[table.kind].document), _table_confidence(table), grid.name)
-                    )
+            for table in find_document_tables(doc.grids, doc.file):
+                out.tables[table.kind].append(table)
+                parts.append(
+                    DocumentPart(DocumentKind(kinds[table.kind].document), _table_confidence(table), table.grid_name)
+                )
             for section in find_sections(doc):
                 out.sections[section.kind].append(section)
                 where = section.heading.location.describe() if section.heading else None

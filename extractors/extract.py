@@ -8,16 +8,24 @@ from pathlib import Path
 
 from esmsnum.models import Attachment, ExtractedDocument
 from extractors.limits import Limits
+from extractors.read_calamine import read_calamine
 from extractors.read_csv import read_csv
 from extractors.read_docx import read_docx
+from extractors.read_odt import read_odt
 from extractors.read_pdf import EmptyDocument, read_pdf
 from extractors.read_xlsx import read_xlsx
 from extractors.sniff import FORMAT_LABELS, sniff
+from extractors.xmlguard import HostileXml, check_zip_xml
 
-READERS = {"xlsx": read_xlsx, "pdf": read_pdf, "docx": read_docx, "csv": read_csv}
+READERS = {
+    "xlsx": read_xlsx, "pdf": read_pdf, "docx": read_docx, "csv": read_csv,
+    "xls": read_calamine, "ods": read_calamine, "odt": read_odt,
+}
+ZIP_BASED = {"xlsx", "docx", "ods", "odt"}
 
 #: Formats that are recognised but carry nothing to extract (listed as "autre").
-PASSIVE = {"json", "text", "png", "jpeg", "gif", "tiff"}
+PASSIVE = {"json", "text"}
+IMAGES = {"png", "jpeg", "gif", "tiff"}
 
 
 def extract(attachment: Attachment, limits: Limits | None = None) -> ExtractedDocument:
@@ -33,11 +41,16 @@ def extract(attachment: Attachment, limits: Limits | None = None) -> ExtractedDo
     doc = ExtractedDocument(attachment.path, attachment.sha256, fmt)
     if fmt in PASSIVE:
         return doc
+    if fmt in IMAGES:
+        doc.scanned = True  # a photo or a scan: nothing to extract without OCR
+        return doc
     reader = READERS.get(fmt)
     if reader is None:
         doc.error = _unsupported_reason(fmt)
         return doc
     try:
+        if fmt in ZIP_BASED:
+            check_zip_xml(path)
         reader(path, doc, limits)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a finding, never a crash
         doc.grids.clear()
@@ -61,7 +74,7 @@ def explain_failure(fmt: str, exc: BaseException) -> str:
     """Parser exception → a French reason a reviewer can forward to the owner."""
     name = type(exc).__name__
     label = FORMAT_LABELS.get(fmt, fmt)
-    if isinstance(exc, EmptyDocument):
+    if isinstance(exc, (EmptyDocument, HostileXml)):
         return str(exc)
     chain = _exception_chain(exc)
     text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()

@@ -9,6 +9,8 @@ import pdfplumber
 from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from extractors.limits import Limits
 
+MIN_CHARS_PER_PAGE = 20  # below this, a page with images is a scan, not a text document
+
 
 def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     with pdfplumber.open(path) as pdf:
@@ -17,8 +19,11 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             raise EmptyDocument("le PDF ne contient aucune page")
         if len(pages) > limits.max_pages:
             doc.warnings.append(f"lecture limitée aux {limits.max_pages} premières pages sur {len(pages)}")
+        chars = images = 0
         for page_no, page in enumerate(pages[: limits.max_pages], start=1):
             text = page.extract_text() or ""
+            chars += len(text.strip())
+            images += len(page.images)
             for line in text.splitlines():
                 if line.strip():
                     doc.text.append(TextBlock(line.strip(), Location(doc.file, page=page_no)))
@@ -35,6 +40,12 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                 ]
                 doc.grids.append(Grid(f"page {page_no}, tableau {t_index}", rows))
             page.flush_cache()
+        read = min(len(pages), limits.max_pages)
+        if chars < MIN_CHARS_PER_PAGE * read:
+            if images:
+                doc.scanned = True  # pages are pictures: a scan or a photo printed to PDF
+            elif chars == 0:
+                raise EmptyDocument("le PDF ne contient aucun texte lisible (pages blanches)")
 
 
 class EmptyDocument(Exception):

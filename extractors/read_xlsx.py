@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.limits import Limits
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+MAX_MERGED_CELLS = 100_000
+
+
+def merged_ranges(path: Path, worksheet_path: str) -> list[tuple[str, str]]:
+    """Merged ranges of a sheet, read from its XML (read-only openpyxl does not expose them).
+
+    ``mergeCells`` comes after the sheet data, so the tail of the part is scanned in chunks.
+    """
+    ranges: list[tuple[str, str]] = []
+    with zipfile.ZipFile(path) as zf:
+        try:
+            member = zf.open(worksheet_path.lstrip("/"))
+        except KeyError:
+            return ranges
+        with member:
+            tail = b""
+            while chunk := member.read(1 << 20):
+                data = tail + chunk
+                ranges += [(a.decode(), b.decode()) for a, b in _MERGE.findall(data)]
+                tail = data[-200:]
+                if len(ranges) > MAX_MERGED_CELLS:
+                    break
+    return list(dict.fromkeys(ranges))
+
+
+def _fill_merged(rows: list[list[CellValue]], ranges: list[tuple[str, str]]) -> None:
+    """Copy a merged range's value (and its top-left location) into every cell of the range,
+    as a reader sees it on screen."""
+    for first, last in ranges:
+        (r1, c1), (r2, c2) = coordinate_to_tuple(first), coordinate_to_tuple(last)
+        if r1 > len(rows) or (r2 - r1 + 1) * (c2 - c1 + 1) > 10_000:
+            continue
+        top_left = rows[r1 - 1][c1 - 1] if c1 <= len(rows[r1 - 1]) else None
+        if top_left is None or top_left.raw is None:
+            continue
+        for r in range(r1, min(r2, len(rows)) + 1):
+            row = rows[r - 1]
+            for c in range(c1, c2 + 1):
+                if c <= len(row) and (r, c) != (r1, c1) and row[c - 1].raw is None:
+                    row[c - 1] = CellValue(top_left.raw, top_left.location)
 
 
 def read_xlsx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
@@ -31,6 +77,9 @@ def read_xlsx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                 rows.append(row)
             while rows and all(c.raw is None for c in rows[-1]):
                 rows.pop()
+            worksheet_path = getattr(ws, "_worksheet_path", None)
+            if worksheet_path and rows:
+                _fill_merged(rows, merged_ranges(path, worksheet_path))
             doc.grids.append(Grid(ws.title, rows))
     finally:
         wb.close()

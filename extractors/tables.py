@@ -69,7 +69,7 @@ def header_score(header: str, synonym: str) -> float:
     if header == synonym:
         return 1.0
     if len(synonym) >= 3 and f" {synonym} " in f" {header} ":
-        return 0.9 - 0.01 * (len(header) - len(synonym)) / max(len(header), 1)
+        return 0.9 - 0.2 * (len(header) - len(synonym)) / max(len(header), 1)
     if len(synonym) >= 6 and abs(len(header) - len(synonym)) <= 3:
         matcher = difflib.SequenceMatcher(None, header, synonym)
         if matcher.real_quick_ratio() >= 0.88 and matcher.quick_ratio() >= 0.88 and matcher.ratio() >= 0.88:
@@ -97,6 +97,7 @@ class Row:
     location: Location  # first cell of the row
     is_total: bool = False
     label: str = ""  # first text of the row (for totals)
+    position: int = 0  # order in the grid (subtotals sum the rows since the previous one)
 
     def get(self, field_name: str) -> CellValue | None:
         return self.cells.get(field_name)
@@ -109,9 +110,11 @@ class Table:
     grid_name: str | None
     header_location: Location
     columns: dict[str, CellValue]  # field → header cell
+    column_index: dict[str, int] = field(default_factory=dict)  # field → column in the grid
     rows: list[Row] = field(default_factory=list)
     total_rows: list[Row] = field(default_factory=list)
     score: float = 0.0
+    header_rows: int = 1
 
     @property
     def where(self) -> str:
@@ -146,9 +149,11 @@ def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
     return not kind.one_of or any(f in assigned for f in kind.one_of)
 
 
-def detect_header(row: list[CellValue]) -> tuple[str, float, dict[str, int]] | None:
-    """The table kind whose header this row is, with its score and column mapping."""
-    texts = [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
+def _texts(row: list[CellValue]) -> list[str]:
+    return [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
+
+
+def _best_kind(texts: list[str]) -> tuple[str, float, dict[str, int]] | None:
     if sum(1 for t in texts if t) < 2:
         return None
     cat = catalogue()
@@ -158,6 +163,43 @@ def detect_header(row: list[CellValue]) -> tuple[str, float, dict[str, int]] | N
         if _is_header_for(kind, assigned) and (best is None or score > best[1]):
             best = (kind.name, score, assigned)
     return best
+
+
+def combine_header_rows(upper: list[CellValue], lower: list[CellValue]) -> list[str]:
+    """Texts of a two-row header: ``Montant`` over ``HT`` | ``TTC`` → ``montant ht``, ``montant ttc``.
+
+    A merged upper cell is either filled by the reader (xlsx) or empty to the right of its
+    text (csv, PDF): the last upper text is carried over the lower cells under it.
+    """
+    up, low = _texts(upper), _texts(lower)
+    width = max(len(up), len(low))
+    up += [""] * (width - len(up))
+    low += [""] * (width - len(low))
+    out, carried = [], ""
+    for u, l in zip(up, low):
+        if u:
+            carried = u
+        elif l and carried:
+            u = carried
+        else:
+            carried = "" if not l else carried
+        out.append(u if u == l or not l else (l if not u else f"{u} {l}"))
+    return out
+
+
+def detect_header(row: list[CellValue], next_row: list[CellValue] | None = None) -> tuple[str, float, dict[str, int], int] | None:
+    """The table kind whose header starts at this row: (kind, score, column mapping, number
+    of header rows — 1, or 2 for a two-row header)."""
+    single = _best_kind(_texts(row))
+    double = None
+    upper_texts = sum(1 for t in _texts(row) if t)
+    if next_row is not None and upper_texts >= 2 and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row):
+        double = _best_kind(combine_header_rows(row, next_row))
+    if double is not None and (single is None or double[1] > single[1] + 0.5):
+        return (*double, 2)
+    if single is not None:
+        return (*single, 1)
+    return None
 
 
 def _row_label(row: list[CellValue]) -> str:
@@ -172,22 +214,49 @@ def _is_total(label: str) -> bool:
     return any(folded == w or folded.startswith(w + " ") for w in catalogue().total_words)
 
 
+def is_subtotal(label: str) -> bool:
+    folded = fold(label)
+    return folded.startswith("sous total") or folded.startswith("subtotal")
+
+
+def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
+    cells = {f: row[c] for f, c in table.column_index.items() if c < len(row)}
+    if all(is_blank(c.raw) for c in cells.values()):
+        return
+    label = _row_label(row)
+    body_row = Row(cells, row[0].location, _is_total(label), label, position)
+    (table.total_rows if body_row.is_total else table.rows).append(body_row)
+
+
 def find_tables(grid: Grid, file: str) -> list[Table]:
     """Every recognised table of the grid, in order."""
     tables: list[Table] = []
     current: Table | None = None
-    mapping: dict[str, int] = {}
     blank_run = 0
+    skip = 0
     for r_index, row in enumerate(grid.rows):
-        header = detect_header(row) if r_index < SCAN_ROWS or current is None else None
+        if skip:
+            skip -= 1
+            continue
+        header = None
+        if r_index < SCAN_ROWS or current is None:
+            next_row = grid.rows[r_index + 1] if r_index + 1 < len(grid.rows) else None
+            header = detect_header(row, next_row)
         if header is not None:
-            kind, score, mapping = header
+            kind, score, mapping, height = header
+            lower = grid.rows[r_index + 1] if height == 2 else []
+            header_cells = row if height == 1 else [
+                lower[c] if c < len(lower) and not is_blank(lower[c].raw) else row[c]
+                for c in range(min(len(row), len(lower)) if lower else len(row))
+            ]
             current = Table(
                 kind=kind, file=file, grid_name=grid.name, header_location=row[0].location,
-                columns={f: row[c] for f, c in mapping.items()}, score=score,
+                columns={f: header_cells[c] for f, c in mapping.items() if c < len(header_cells)},
+                column_index=dict(mapping), score=score, header_rows=height,
             )
             tables.append(current)
             blank_run = 0
+            skip = height - 1
             continue
         if current is None:
             continue
@@ -197,10 +266,35 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
                 current = None
             continue
         blank_run = 0
-        cells = {f: row[c] for f, c in mapping.items() if c < len(row)}
-        if all(is_blank(c.raw) for c in cells.values()):
-            continue
-        label = _row_label(row)
-        current_row = Row(cells, row[0].location, _is_total(label), label)
-        (current.total_rows if current_row.is_total else current.rows).append(current_row)
+        _add_body_row(current, row, r_index)
     return [t for t in tables if t.rows or t.total_rows]
+
+
+def _page_of(grid: Grid) -> int | None:
+    if grid.name and grid.name.startswith("page "):
+        head = grid.name.split(",")[0].removeprefix("page ").strip()
+        return int(head) if head.isdigit() else None
+    return None
+
+
+def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
+    """Tables of a whole document; a PDF table continued on the next page without its
+    header (same number of columns) is joined to the table it continues."""
+    tables: list[Table] = []
+    last: Table | None = None
+    last_width = last_page = None
+    for grid in grids:
+        found = find_tables(grid, file)
+        page = _page_of(grid)
+        width = max((len(r) for r in grid.rows), default=0)
+        if found:
+            tables += found
+            last, last_width, last_page = found[-1], width, page
+        elif (last is not None and page is not None and last_page is not None and page == last_page + 1
+              and width == last_width):
+            for position, row in enumerate(grid.rows):
+                _add_body_row(last, row, 100_000 * page + position)
+            last_page = page
+        else:
+            last = None
+    return tables

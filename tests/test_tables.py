@@ -28,9 +28,9 @@ def test_header_found_below_title_rows_with_synonyms_and_reordered_columns():
 
 
 def test_headers_match_without_accents_case_and_with_a_typo():
-    kind, _, mapping = detect_header(grid([["finess etablissement", "RAISON SOCIALE", "Categorie", "Capacite"]]).rows[0])
+    kind, _, mapping, _ = detect_header(grid([["finess etablissement", "RAISON SOCIALE", "Categorie", "Capacite"]]).rows[0])
     assert kind == "structures" and set(mapping) >= {"finess_et", "raison_sociale", "categorie", "capacite"}
-    kind, _, mapping = detect_header(grid([["Phase", "Date de début", "Date de fiin"]]).rows[0])
+    kind, _, mapping, _ = detect_header(grid([["Phase", "Date de début", "Date de fiin"]]).rows[0])
     assert kind == "planning" and {"date_debut", "date_fin"} <= set(mapping)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from esmsnum.config import CallConfig
-from extractors.tables import Table
+from extractors.tables import Row, Table, is_subtotal
 from extractors.values import parse_amount
 from validators.context import DossierData
 from validators.messages import FIELD_LABELS, essms_label_for_row, euros
@@ -23,7 +23,8 @@ from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLU
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS
-    (somme des forfaits de la ligne) et lignes « Total » des tableaux (somme de la colonne).
+    (somme des forfaits de la ligne) et lignes « Total » des tableaux (somme de la colonne ; un
+    « Sous-total » somme les lignes depuis le sous-total précédent).
     Un total écrit qui diffère de plus de la tolérance de l'appel révèle une formule périmée
     ou une erreur de saisie."""
     tolerance = config.funding.amount_tolerance.value
@@ -56,7 +57,8 @@ def _column_totals(table: Table, columns: tuple[str, ...], tolerance: float, wha
             written = parse_amount(cell.raw).value
             if written is None:
                 continue
-            lines = [parse_amount(r.get(column).raw).value for r in table.rows if r.get(column) is not None]
+            lines = [parse_amount(r.get(column).raw).value for r in _summed_rows(table, total_row)
+                     if r.get(column) is not None]
             computed = sum(v for v in lines if v is not None)
             if abs(computed - written) > tolerance:
                 yield Hit(
@@ -69,3 +71,14 @@ def _column_totals(table: Table, columns: tuple[str, ...], tolerance: float, wha
                     found=euros(written),
                     location=cell.location,
                 )
+
+
+def _summed_rows(table: Table, total_row: Row) -> list[Row]:
+    """A subtotal sums the rows since the previous subtotal; a total sums every line."""
+    if not is_subtotal(total_row.label):
+        return table.rows
+    previous = max(
+        (t.position for t in table.total_rows if t.position < total_row.position and is_subtotal(t.label)),
+        default=-1,
+    )
+    return [r for r in table.rows if previous < r.position < total_row.position]

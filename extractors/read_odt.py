@@ -1,0 +1,55 @@
+"""odt (OpenDocument text) → paragraphs with heading levels, and tables, in document order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from odf import teletype
+from odf.opendocument import load
+from odf.namespaces import TABLENS, TEXTNS
+
+from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from extractors.limits import Limits
+
+
+def read_odt(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
+    document = load(str(path))
+    counters = {"paragraph": 0, "table": 0}
+
+    def walk(node) -> None:
+        for child in node.childNodes:
+            qname = getattr(child, "qname", None)
+            if qname in ((TEXTNS, "p"), (TEXTNS, "h")):
+                text = teletype.extractText(child).strip()
+                if text:
+                    counters["paragraph"] += 1
+                    level = None
+                    if qname == (TEXTNS, "h"):
+                        level = int(child.getAttribute("outlinelevel") or 1)
+                    doc.text.append(TextBlock(text, Location(doc.file, detail=f"paragraphe {counters['paragraph']}"), level))
+            elif qname == (TABLENS, "table"):
+                counters["table"] += 1
+                doc.grids.append(_table(child, doc.file, counters["table"], limits))
+            elif getattr(child, "childNodes", None):
+                walk(child)
+
+    walk(document.text)
+
+
+def _table(node, file: str, number: int, limits: Limits) -> Grid:
+    rows: list[list[CellValue]] = []
+    for r_index, row in enumerate(node.getElementsByType(_row_type()), start=1):
+        if r_index > limits.max_rows:
+            break
+        cells = []
+        for c_index, cell in enumerate(row.childNodes[: limits.max_columns], start=1):
+            text = teletype.extractText(cell).strip()
+            cells.append(CellValue(text or None, Location(file, detail=f"tableau {number}, ligne {r_index}, colonne {c_index}")))
+        rows.append(cells)
+    return Grid(f"tableau {number}", rows)
+
+
+def _row_type():
+    from odf.table import TableRow
+
+    return TableRow
