@@ -184,6 +184,7 @@ class ExtractedDocument:
     error: str | None = None  # French reason when the file could not be read
     warnings: list[str] = field(default_factory=list)  # French notes (truncation, ...)
     scanned: bool = False  # an image, or a PDF whose pages are images without a text layer
+    seconds: float = 0.0  # time spent reading the file (wall clock, worker included)
 
     @property
     def readable(self) -> bool:
@@ -211,6 +212,8 @@ class DocumentRecord:
     parts: list[DocumentPart] = field(default_factory=list)
     role: str | None = None  # "formulaire" for the online form (dossier.json, export PDF)
     error: str | None = None  # French reason when unreadable
+    scanned: bool = False
+    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -225,6 +228,8 @@ class DocumentRecord:
             ],
             "role": self.role,
             "error": self.error,
+            "scanned": self.scanned,
+            "read_seconds": round(self.seconds, 3),
         }
 
 

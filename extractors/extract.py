@@ -77,6 +77,9 @@ def explain_failure(fmt: str, exc: BaseException) -> str:
     if isinstance(exc, (EmptyDocument, HostileXml)):
         return str(exc)
     chain = _exception_chain(exc)
+    if any(isinstance(e, MemoryError) for e in chain):
+        return ("lecture interrompue : le fichier demande plus de mémoire que la limite par fichier "
+                "(fichier anormalement volumineux ou piégé)")
     text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
     if any(type(e).__module__.startswith("defusedxml") for e in chain):
         return (f"{label} refusé : il contient des constructions XML piégées (entités, DTD ou références "

@@ -8,7 +8,10 @@ import pdfplumber
 
 from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from extractors.limits import Limits
+from extractors.tables import catalogue
+from extractors.values import fold
 
+TEXT_STRATEGY = {"vertical_strategy": "text", "horizontal_strategy": "text", "snap_tolerance": 3, "join_tolerance": 3}
 MIN_CHARS_PER_PAGE = 20  # below this, a page with images is a scan, not a text document
 
 
@@ -27,7 +30,11 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             for line in text.splitlines():
                 if line.strip():
                     doc.text.append(TextBlock(line.strip(), Location(doc.file, page=page_no)))
-            for t_index, table in enumerate(page.extract_tables(), start=1):
+            tables = page.extract_tables()
+            if not tables and looks_tabular(text):
+                # A spreadsheet printed without gridlines: columns are found from text alignment.
+                tables = page.extract_tables(TEXT_STRATEGY)
+            for t_index, table in enumerate(tables, start=1):
                 rows = [
                     [
                         CellValue(
@@ -50,3 +57,19 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
 
 class EmptyDocument(Exception):
     """A file that holds nothing to read (French message)."""
+
+
+def looks_tabular(text: str) -> bool:
+    """Whether a page's text holds the headers of one of our tables (cheap pre-check before
+    the costlier text-alignment table search)."""
+    if not text:
+        return False
+    folded = f" {fold(text)} "
+    for kind in catalogue().kinds.values():
+        found = sum(
+            1 for synonyms in kind.synonyms.values()
+            if any(len(s) >= 5 and f" {s} " in folded for s in synonyms)
+        )
+        if found >= max(kind.min_fields, 2):
+            return True
+    return False

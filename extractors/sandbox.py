@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
@@ -45,11 +46,14 @@ def output_size(doc: ExtractedDocument) -> int:
 
 
 def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocument:
-    """Runs in the worker."""
+    """Runs in the worker; ``seconds`` is the parsing time, not the time spent queued."""
+    started = time.perf_counter()
     try:
         doc = extract(attachment, limits)
     except MemoryError:
-        return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits))
+        return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits),
+                                 seconds=time.perf_counter() - started)
+    doc.seconds = time.perf_counter() - started
     if output_size(doc) > limits.max_output_cells:
         return ExtractedDocument(
             attachment.path, attachment.sha256, doc.format,
@@ -96,7 +100,14 @@ atexit.register(shutdown)
 
 def extract_isolated(attachment: Attachment, limits: Limits | None = None) -> ExtractedDocument:
     """``extract`` in a bounded worker; never raises."""
-    limits = limits or Limits()
+    started = time.perf_counter()
+    doc = _extract_guarded(attachment, limits or Limits())
+    if not doc.seconds:  # a worker failure: count the wall time spent waiting for it
+        doc.seconds = time.perf_counter() - started
+    return doc
+
+
+def _extract_guarded(attachment: Attachment, limits: Limits) -> ExtractedDocument:
     if not limits.isolate:
         return _extract_bounded(attachment, limits)
     for attempt in range(2):

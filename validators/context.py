@@ -3,6 +3,7 @@ and the ESSMS list, each value with its location."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +13,7 @@ from extractors.classify import Classified, Section
 from extractors.form import Form
 from extractors.intake import IntakeProblem
 from extractors.tables import Row, Table
-from extractors.values import parse_bool, parse_project_type
+from extractors.values import fold, parse_bool, parse_project_type
 from validators.finess import department_of, normalize_finess
 from validators.schemas import Failure, Frame, budget_essms_frame, planning_frame, table_failures
 
@@ -50,11 +51,8 @@ class DossierData:
     # ----------------------------------------------------------------- chosen tables
 
     def table(self, kind: str) -> Table | None:
-        """The table of that kind the dossier relies on: the largest candidate."""
-        candidates = self.classified.tables.get(kind) or []
-        if not candidates:
-            return None
-        return max(candidates, key=lambda t: (len(t.rows), t.score))
+        """The table of that kind the dossier relies on (see ``choose_table``)."""
+        return choose_table(self.classified.tables.get(kind) or [])[0]
 
     @cached_property
     def structures(self) -> Table | None:
@@ -142,6 +140,36 @@ class DossierData:
 
     def essms_by_finess(self) -> dict[str, Essms]:
         return {e.finess: e for e in self.distinct_essms if e.finess}
+
+
+_VERSION = re.compile(r"\bv\s?(\d{1,3})\b")
+
+
+def name_hint(path: str) -> tuple[int, int]:
+    """Weak hint from a file name: ``final``/``définitif`` first, then the highest version."""
+    folded = fold(path.rsplit("/", 1)[-1])
+    final = int(any(w in folded for w in ("final", "definitif", "definitive")))
+    versions = [int(v) for v in _VERSION.findall(folded)]
+    return final, max(versions, default=0)
+
+
+def choose_table(candidates: list[Table]) -> tuple[Table | None, str]:
+    """The candidate the rules use, and why (French): the most data rows, then the name hint
+    (``final``, highest version), then the first in path order."""
+    if not candidates:
+        return None, ""
+    ranked = sorted(candidates, key=lambda t: (-len(t.rows), tuple(-x for x in name_hint(t.file)), t.file))
+    chosen = ranked[0]
+    if len(ranked) == 1:
+        return chosen, ""
+    runner_up = ranked[1]
+    if len(chosen.rows) != len(runner_up.rows):
+        reason = f"il compte le plus de lignes ({len(chosen.rows)} contre {len(runner_up.rows)})"
+    elif name_hint(chosen.file) != name_hint(runner_up.file):
+        reason = "à nombre de lignes égal, son nom désigne la version la plus récente ou finale"
+    else:
+        reason = "à contenu de même taille, le premier dans l'ordre des fichiers est retenu"
+    return chosen, reason
 
 
 def _text(row: Row, field_name: str) -> str:
