@@ -72,20 +72,59 @@ def sha256_file(path: Path) -> str:
 
 @contextlib.contextmanager
 def open_dossier(path: Path, zip_limits: ZipLimits | None = None) -> Iterator[DossierInput]:
-    """Yield the dossier's attachments; a zip is unpacked into a temporary folder that is
-    removed on exit."""
+    """Yield the dossier's attachments; zips (the dossier itself, and archives inside it, one
+    level deep) are unpacked into a temporary folder that is removed on exit."""
+    limits = zip_limits or ZipLimits()
     dossier = DossierInput(dossier_number(path), path)
-    if path.is_dir():
-        _collect(path, dossier)
-        yield dossier
-        return
     tmp = Path(tempfile.mkdtemp(prefix="esmsnum-"))
     try:
-        _safe_unzip(path, tmp, dossier, zip_limits or ZipLimits())
-        _collect(tmp, dossier)
+        if path.is_dir():
+            _collect(path, dossier)
+        else:
+            _safe_unzip(path, tmp / "dossier", dossier, limits)
+            _collect(tmp / "dossier", dossier)
+        _expand_nested(dossier, tmp / "nested", limits)
         yield dossier
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _is_plain_zip(path: Path) -> bool:
+    """A zip archive that is not an Office or OpenDocument file."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return False
+    office = ("[Content_Types].xml", "mimetype")
+    return not any(n in office for n in names)
+
+
+def _expand_nested(dossier: DossierInput, dest: Path, limits: ZipLimits) -> None:
+    """Archives inside the dossier are unpacked once (files listed as ``archive.zip/…``);
+    an archive inside those is reported, not opened: nesting is bounded."""
+    for index, attachment in enumerate(list(dossier.attachments)):
+        if not _is_plain_zip(Path(attachment.data_path)):
+            continue
+        dossier.attachments.remove(attachment)
+        inner = DossierInput(dossier.numero, Path(attachment.data_path))
+        target = dest / str(index)
+        _safe_unzip(Path(attachment.data_path), target, inner, limits)
+        if target.is_dir():
+            _collect(target, inner)
+        for problem in inner.problems:
+            dossier.problems.append(IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason))
+        for member in inner.attachments:
+            nested_path = f"{attachment.path}/{member.path}"
+            if _is_plain_zip(Path(member.data_path)):
+                dossier.problems.append(IntakeProblem(
+                    nested_path, "archive dans une archive : non ouverte (un seul niveau d'archive est accepté)"))
+                continue
+            member.path = nested_path
+            dossier.attachments.append(member)
 
 
 def _collect(root: Path, dossier: DossierInput) -> None:

@@ -15,8 +15,14 @@ from extractors.limits import Limits
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
 
 
-def _heading_level(paragraph: Paragraph) -> int | None:
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
+def _style_names(document) -> dict[str, str]:
+    """Style id → style name, read once (``paragraph.style`` resolves it on every call)."""
+    return {style.style_id: style.name or "" for style in document.styles}
+
+
+def _heading_level(paragraph: Paragraph, names: dict[str, str]) -> int | None:
+    style_id = paragraph._p.style  # noqa: SLF001 - the raw pStyle value, no lookup
+    name = names.get(style_id, style_id or "")
     m = _HEADING.match(name.strip())
     if not m:
         return None
@@ -25,6 +31,7 @@ def _heading_level(paragraph: Paragraph) -> int | None:
 
 def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     document = docx.Document(str(path))
+    names = _style_names(document)
     paragraph_no = table_no = 0
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
@@ -33,7 +40,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                 continue
             paragraph_no += 1
             doc.text.append(
-                TextBlock(text, Location(doc.file, detail=f"paragraphe {paragraph_no}"), _heading_level(item))
+                TextBlock(text, Location(doc.file, detail=f"paragraphe {paragraph_no}"), _heading_level(item, names))
             )
         elif isinstance(item, DocxTable):
             table_no += 1

@@ -60,16 +60,24 @@ class EmptyDocument(Exception):
 
 
 def looks_tabular(text: str) -> bool:
-    """Whether a page's text holds the headers of one of our tables (cheap pre-check before
-    the costlier text-alignment table search)."""
+    """Whether one line of the page reads like the header of one of our tables (cheap
+    pre-check before the costlier text-alignment table search): at least three of a table's
+    header names on a single line, making up most of it."""
     if not text:
         return False
-    folded = f" {fold(text)} "
-    for kind in catalogue().kinds.values():
-        found = sum(
-            1 for synonyms in kind.synonyms.values()
-            if any(len(s) >= 5 and f" {s} " in folded for s in synonyms)
-        )
-        if found >= max(kind.min_fields, 2):
-            return True
+    kinds = catalogue().kinds.values()
+    for line in text.splitlines():
+        folded = f" {fold(line)} "
+        if len(folded) > 300:
+            continue
+        for kind in kinds:
+            matched = [
+                max((s for s in synonyms if len(s) >= 3 and f" {s} " in folded), key=len, default="")
+                for synonyms in kind.synonyms.values()
+            ]
+            matched = [m for m in matched if m]
+            # a header line is mostly header names; a sentence that cites three of them is not
+            covered = sum(len(m) for m in matched) / max(len(folded.strip()), 1)
+            if len(matched) >= max(kind.min_fields, 3) and covered >= 0.5:
+                return True
     return False

@@ -112,3 +112,34 @@ def test_a_failing_rule_becomes_a_finding_not_a_crash(tmp_path, config, monkeypa
     report = _report(tmp_path / "out", "2022-ARA-9006")
     grp03 = [f for f in report["findings"] if f["rule"] == "GRP-03"]
     assert grp03 and "erreur interne" in grp03[0]["message"]
+
+
+def test_a_nested_archive_is_opened_once_and_deeper_ones_are_reported(tmp_path, config):
+    innermost = io.BytesIO()
+    with zipfile.ZipFile(innermost, "w") as zf:
+        zf.writestr("cache.txt", "x")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("notes.txt", "bonjour")
+        zf.writestr("encore.zip", innermost.getvalue())
+    dossier = tmp_path / "2022-ARA-9007"
+    dossier.mkdir()
+    (dossier / "pieces.zip").write_bytes(inner.getvalue())
+    analyse_dossier(dossier, config, tmp_path / "out")
+    report = _report(tmp_path / "out", "2022-ARA-9007")
+    assert [d["file"] for d in report["documents"]] == ["pieces.zip/notes.txt"]
+    [nested] = [f for f in report["findings"] if f["rule"] == "PIE-02"]
+    assert nested["location"]["file"] == "pieces.zip/encore.zip" and "un seul niveau" in nested["message"]
+
+
+def test_a_zip_bomb_member_is_refused(tmp_path, config):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bombe.csv", b"0" * 50_000_000)
+        zf.writestr("ok.txt", "bonjour")
+    path = tmp_path / "2022-ARA-9008.zip"
+    path.write_bytes(buffer.getvalue())
+    analyse_dossier(path, config, tmp_path / "out")
+    report = _report(tmp_path / "out", "2022-ARA-9008")
+    assert any("bombe zip" in f["message"] for f in report["findings"] if f["rule"] == "PIE-02")
+    assert [d["file"] for d in report["documents"]] == ["ok.txt"]
