@@ -64,6 +64,42 @@ class Grouping(_Strict):
     min_essms: Sourced[int]
     min_essms_corsica_overseas: Sourced[int]
     channel_threshold: Sourced[int]
+    min_og: Sourced[int | None]
+    min_og_corsica_overseas: Sourced[int | None]
+    max_essms_counted: Sourced[int | None]
+
+
+class Eligibility(_Strict):
+    """Which ESSMS the call funds (GRP-06) and who is exempt from Ségur referencing (GRP-09)."""
+
+    eligible_sectors: Sourced[list[str]]
+    eligible_categories: Sourced[list[str] | None]  # an explicit list, when the call narrows by category
+    excluded_categories: Sourced[list[str]]
+    segur_exempt_sectors: Sourced[list[str]]
+    confort_split_required: Sourced[bool]
+
+
+class Planning(_Strict):
+    key_phases: Sourced[dict[str, list[str]]]  # phase label → words that name it
+    usage_phase: Sourced[str]  # the key phase that must follow deployment (PLA-04)
+    deployment_phase: Sourced[str]
+
+
+class Prose(_Strict):
+    min_words: Sourced[int]
+    placeholders: Sourced[list[str]]
+    lead_words: Sourced[list[str]]
+    committee_words: Sourced[list[str]]
+    training_words: Sourced[list[str]]
+    usage_words: Sourced[list[str]]
+    services_socles: Sourced[list[str]]
+
+
+class History(_Strict):
+    """What the call knows of other calls (LOT-01) and its envelope (LOT-03)."""
+
+    previously_funded: Sourced[list[str]]
+    envelope: Sourced[float | None]
 
 
 Tiered = Sourced[tuple[float, float]]
@@ -84,6 +120,7 @@ class ForfaitTable(_Strict):
 
 class Funding(_Strict):
     tier_from_rank: Sourced[int | None]
+    small_og_max_sites: Sourced[int]
     forfaits: ForfaitTable
     equipment_ceiling: Sourced[float]
     amoa_procurement_ceiling: Sourced[float]
@@ -140,8 +177,12 @@ class CallConfig(_Strict):
     programme_window: ProgrammeWindow
     region: Region | None
     grouping: Grouping
+    eligibility: Eligibility
     funding: Funding
     documents: Documents
+    planning: Planning
+    prose: Prose
+    history: History
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     limits: FileLimits = Field(default_factory=FileLimits)
 

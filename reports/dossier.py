@@ -51,7 +51,7 @@ def build_report(
             }
         if data.structures is not None:
             essms_count = data.essms_count
-            essms_listed = len(data.essms)
+            essms_listed = data.listed_count
             departments = sorted({e.department for e in data.distinct_essms if e.department})
     return {
         "schema_version": SCHEMA_VERSION,

@@ -14,8 +14,9 @@ from extractors.form import Form
 from extractors.intake import IntakeProblem
 from extractors.tables import Row, Table
 from extractors.values import fold, parse_bool, parse_project_type
+from validators.eligibility import Eligibility, assess
 from validators.finess import department_of, normalize_finess
-from validators.schemas import Failure, Frame, budget_essms_frame, planning_frame, table_failures
+from validators.schemas import EssmsFacts, Failure, Frame, budget_essms_frame, planning_frame, table_failures
 
 
 @dataclass
@@ -31,6 +32,24 @@ class Essms:
     project_type: str | None
     referenced: bool | None
     row: Row
+    eligibility: Eligibility | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return self.eligibility is None or self.eligibility.eligible
+
+    @property
+    def og_key(self) -> str:
+        """Its organisme gestionnaire: FINESS EJ, else the name given."""
+        if self.finess_ej:
+            return self.finess_ej
+        cell = self.row.get("organisme_gestionnaire")
+        return cell.text.lower() if cell is not None and cell.text else "?"
+
+    @property
+    def sector(self) -> str | None:
+        category = self.eligibility.category if self.eligibility else None
+        return category.sector if category else None
 
     @property
     def label(self) -> str:
@@ -83,10 +102,26 @@ class DossierData:
         """The per-ESSMS budget as typed values with each row's rank, type and ceilings."""
         if self.budget_essms is None:
             return None
-        types = {e.finess: e.project_type for e in self.distinct_essms}
         form_type = parse_project_type(self.form.raw("type_projet")).value if self.form else None
         default_type = form_type if form_type in ("acquisition", "mise_en_conformite") else None
-        return budget_essms_frame(self.budget_essms, self.config, types, default_type)
+        return budget_essms_frame(self.budget_essms, self.config, self.essms_facts(), default_type)
+
+    def essms_facts(self) -> dict[str, EssmsFacts]:
+        """Per FINESS ET: project type, Ségur referencing (list, else form) and whether its
+        organisme gestionnaire is small (fewer sites in the list than the call's threshold)."""
+        form_referenced = parse_bool(self.form.raw("referencement_segur")).value if self.form else None
+        sites: dict[str, int] = {}
+        for e in self.distinct_essms:
+            sites[e.og_key] = sites.get(e.og_key, 0) + 1
+        threshold = self.config.funding.small_og_max_sites.value
+        return {
+            e.finess: EssmsFacts(
+                e.project_type,
+                e.referenced if e.referenced is not None else form_referenced,
+                sites.get(e.og_key, 0) < threshold,
+            )
+            for e in self.distinct_essms if e.finess
+        }
 
     @cached_property
     def planning_frame(self) -> Frame | None:
@@ -118,6 +153,7 @@ class DossierData:
                     project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
                     referenced=parse_bool(row.get("referencement_segur").raw).value if row.get("referencement_segur") else None,
                     row=row,
+                    eligibility=assess(finess, _text(row, "categorie"), self.config),
                 )
             )
         return out
@@ -134,8 +170,19 @@ class DossierData:
             out.append(e)
         return out
 
+    @cached_property
+    def eligible_essms(self) -> list[Essms]:
+        """Distinct ESSMS that the call can fund: the grouping is judged on these (GRP-06)."""
+        return [e for e in self.distinct_essms if e.eligible]
+
     @property
     def essms_count(self) -> int:
+        """Eligible distinct ESSMS (what the size and channel rules count)."""
+        return len(self.eligible_essms)
+
+    @property
+    def listed_count(self) -> int:
+        """Distinct ESSMS as listed by the owner, eligible or not."""
         return len(self.distinct_essms)
 
     def essms_by_finess(self) -> dict[str, Essms]:

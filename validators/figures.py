@@ -47,28 +47,41 @@ def amount_requested(data: DossierData) -> float | None:
     return None
 
 
+def amoa_kind(label: str) -> str | None:
+    """``procedure`` (procurement support), ``pilotage`` (project steering) or None."""
+    folded = f" {fold(label)} "
+    if " amoa " not in folded and "assistance a maitrise d ouvrage" not in folded:
+        return None
+    if any(f" {w}" in folded for w in ("marche", "achat", "procedure", "consultation")):
+        return "procedure"
+    return "pilotage"
+
+
 def _amoa_ceiling(label: str, data: DossierData) -> float | None:
-    folded = fold(label)
-    if "amoa" not in folded and "assistance a maitrise d ouvrage" not in folded:
+    kind = amoa_kind(label)
+    if kind is None:
         return None
     funding = data.config.funding
-    if any(w in folded for w in ("marche", "achat", "procedure", "consultation")):
-        return funding.amoa_procurement_ceiling.value
-    return funding.amoa_steering_ceiling.value
+    return funding.amoa_procurement_ceiling.value if kind == "procedure" else funding.amoa_steering_ceiling.value
 
 
 def amount_eligible(data: DossierData) -> float | None:
     frame = data.budget_frame
     if frame is None:
         return None
-    listed = {e.finess for e in data.distinct_essms}
+    listed = {e.finess for e in data.eligible_essms}
     total = 0.0
     for _, row in frame.df.iterrows():
         if listed and row["finess_et"] not in listed:
-            continue  # not in the structures list (COH-01): not eligible
+            continue  # not listed (COH-01) or not eligible (GRP-06): not funded
         for column in FORFAIT_COLUMNS:
             if column in frame.df.columns and row[column] == row[column]:  # not NaN
-                total += max(0.0, min(row[column], row[f"{column}__max"]))
+                ceiling = row[f"{column}__max"]
+                if column == "bonus_segur" and row["referenced"] is False:
+                    ceiling = 0.0  # BUD-04: no bonus without Ségur-referenced software
+                if column == "equipement" and not row["small_og"]:
+                    ceiling = 0.0  # BUD-05: equipment aid for small organismes gestionnaires only
+                total += max(0.0, min(row[column], ceiling))
     if data.budget_lines is not None and "financement_demande" in data.budget_lines.columns:
         for line in data.budget_lines.rows:
             ceiling = _amoa_ceiling(line.label, data)

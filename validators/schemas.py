@@ -87,15 +87,29 @@ def forfait_ceilings(config: CallConfig, project_type: str | None, rank: int) ->
     }
 
 
-def budget_essms_frame(table: Table, config: CallConfig, types_by_finess: dict[str, str | None], default_type: str | None) -> Frame:
+@dataclass(frozen=True)
+class EssmsFacts:
+    """What the budget checks need to know of a listed ESSMS."""
+
+    project_type: str | None
+    referenced: bool | None  # software Ségur-referenced (None: not stated)
+    small_og: bool  # its organisme gestionnaire has few sites (equipment aid)
+
+
+def budget_essms_frame(table: Table, config: CallConfig, facts: dict[str, EssmsFacts], default_type: str | None) -> Frame:
     records = []
     rank = 0
     for row in table.rows:
         rank += 1
         finess = normalize_finess(_raw(row, "finess_et"))
+        known = facts.get(finess)
         project_type = parse_project_type(_raw(row, "type_projet")).value if "type_projet" in table.columns else None
-        project_type = project_type or types_by_finess.get(finess) or default_type or "acquisition"
-        record: dict[str, Any] = {"finess_et": finess or None, "rank": rank, "project_type": project_type}
+        project_type = project_type or (known.project_type if known else None) or default_type or "acquisition"
+        record: dict[str, Any] = {
+            "finess_et": finess or None, "rank": rank, "project_type": project_type,
+            "referenced": known.referenced if known else None,
+            "small_og": known.small_og if known else True,
+        }
         record.update(_amounts(row, AMOUNT_COLUMNS))
         for column, ceiling in forfait_ceilings(config, project_type, rank).items():
             record[f"{column}__max"] = ceiling
@@ -148,11 +162,22 @@ def budget_essms_schema(tolerance: float, columns: set[str]) -> pa.DataFrameSche
     for column in AMOUNT_COLUMNS:
         if column in columns:
             checks += [_no_problem(column), _non_negative(column)]
-    for column in FORFAIT_COLUMNS:
+    for column in ("forfait_moa", "forfait_editeur", "bonus_segur"):
         if column in columns:
             checks.append(pa.Check(
                 lambda d, c=column: d[c].isna() | (d[c] <= d[f"{c}__max"] + tolerance), name=f"BUD-03:{column}",
             ))
+    if "bonus_segur" in columns:
+        checks.append(pa.Check(
+            lambda d: d["bonus_segur"].isna() | (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),  # noqa: E712
+            name="BUD-04:bonus_segur",
+        ))
+    if "equipement" in columns:
+        checks.append(pa.Check(
+            lambda d: d["equipement"].isna() | (d["equipement"] <= tolerance)
+            | (d["small_og"] & (d["equipement"] <= d["equipement__max"] + tolerance)),
+            name="BUD-05:equipement",
+        ))
     parts = [c for c in FORFAIT_COLUMNS if c in columns]
     if "total_essms" in columns and parts:
         checks.append(pa.Check(

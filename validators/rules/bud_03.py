@@ -17,14 +17,14 @@ from validators.schemas import forfait_ceilings
     severity="a_corriger",
     params=(
         "funding.forfaits.acquisition", "funding.forfaits.mise_en_conformite",
-        "funding.tier_from_rank", "funding.equipment_ceiling", "funding.amount_tolerance",
+        "funding.tier_from_rank", "funding.amount_tolerance",
     ),
     source="seeds 000, 001 : forfaits par ESMS selon le type de projet et le rang (palier à partir du 50e ESSMS)",
     example="Le budget demande 8 000 € de forfait de maîtrise d'ouvrage pour EHPAD Les Tilleuls (FINESS 010000016) ; le plafond de l'appel est 7 000 € (acquisition).",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Pour chaque ESSMS du budget, chaque montant demandé (maîtrise d'ouvrage, éditeur, bonus
-    Ségur, équipement) reste dans le forfait de l'appel pour son type de projet (acquisition
+    Ségur) reste dans le forfait de l'appel pour son type de projet (acquisition
     ou mise en conformité, lu dans le budget, à défaut dans la liste des structures, à défaut
     dans le formulaire). Dans l'appel national, le forfait réduit s'applique à partir du 50e
     ESSMS, dans l'ordre des lignes du budget."""

@@ -16,7 +16,7 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     The lower minimum applies when every ESSMS whose département is known is in Corsica or
     overseas: a mixed grouping with metropolitan ESSMS is held to the general minimum.
     """
-    departments = [e.department for e in data.distinct_essms if e.department]
+    departments = [e.department for e in data.eligible_essms if e.department]
     island = bool(departments) and all(is_corsica_or_overseas(d) for d in departments)
     grouping = config.grouping
     return (grouping.min_essms_corsica_overseas.value if island else grouping.min_essms.value), island
@@ -28,12 +28,12 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     severity="bloquant",
     params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),
     source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
-    example="La grappe compte 12 ESSMS distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
+    example="La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """La grappe réunit au moins le nombre minimal d'ESSMS distincts fixé par l'appel (15 ;
     8 lorsque tous les ESSMS sont en Corse ou outre-mer). Les doublons ne comptent qu'une
-    fois. Sans liste des structures lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
+    fois ; les ESSMS non éligibles (GRP-06) sont retirés avant de compter. Sans liste des structures lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
     if data.structures is None:
         return
     minimum, island = minimum_for(data, config)
@@ -41,10 +41,12 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     if count >= minimum:
         return
     scope = " (projet en Corse ou outre-mer)" if island else ""
+    excluded = data.listed_count - count
+    detail = f" ({data.listed_count} listés, dont {excluded} non éligibles : voir GRP-06)" if excluded else ""
     yield Hit(
         message=(
-            f"La grappe compte {count} ESSMS distincts ; l'appel exige au moins {minimum} ESSMS{scope}. "
-            "Le dossier ne peut pas être financé en l'état."
+            f"La grappe compte {count} ESSMS éligibles distincts{detail} ; l'appel exige au moins {minimum} "
+            f"ESSMS{scope}. Le dossier ne peut pas être financé en l'état."
         ),
         expected=f"au moins {minimum} ESSMS",
         found=f"{count} ESSMS",

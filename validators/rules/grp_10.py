@@ -20,14 +20,14 @@ from validators.registry import Hit, rule
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au
-    nombre d'ESSMS distincts de la liste des structures."""
+    nombre d'ESSMS distincts de la liste des structures (éligibles ou non)."""
     if data.form is None or data.structures is None:
         return
     cell = data.form.get("nb_essms_declare")
     if cell is None or cell.raw is None:
         return
     declared = parse_int(cell.raw)
-    count = data.essms_count
+    count = data.listed_count
     if declared.problem:
         yield Hit(
             message=f"Le nombre d'ESSMS déclaré dans le formulaire est illisible : {declared.problem}.",

@@ -1,0 +1,42 @@
+"""BUD-05 — equipment aid only for small organismes gestionnaires, within its ceiling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.messages import essms_label_for_row, euros
+from validators.registry import Hit, rule
+
+
+@rule(
+    "BUD-05",
+    title="Aide à l'équipement hors conditions",
+    severity="a_corriger",
+    params=("funding.equipment_ceiling", "funding.small_og_max_sites", "funding.amount_tolerance"),
+    source="seeds 000, 003 : 20 000 € par établissement pour les organismes gestionnaires de petite taille",
+    example=("Le budget demande 25 000 € d'aide à l'équipement pour IME Le Clos Fleuri (FINESS 380001234) ; le "
+             "plafond de l'appel est 20 000 € par établissement."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """L'aide à l'équipement et à l'infrastructure n'est demandée que pour les ESSMS d'un
+    organisme gestionnaire de petite taille (moins de sites que le seuil de l'appel, comptés
+    dans la liste des structures — lecture [P], le nombre total de sites de l'organisme n'étant
+    pas connu) et reste dans le plafond par établissement."""
+    ceiling = config.funding.equipment_ceiling.value
+    threshold = config.funding.small_og_max_sites.value
+    frame = data.budget_frame
+    for failure in data.failures.get("BUD-05", []):
+        small = bool(frame.df.iloc[failure.index]["small_og"]) if frame is not None else True
+        label = essms_label_for_row(data, failure.row)
+        if small:
+            message = (f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label} ; le plafond de "
+                       f"l'appel est {euros(ceiling)} par établissement.")
+            expected = f"au plus {euros(ceiling)}"
+        else:
+            message = (f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label}, dont "
+                       f"l'organisme gestionnaire compte au moins {threshold} ESSMS dans la grappe : l'aide est "
+                       "réservée aux organismes gestionnaires de petite taille.")
+            expected = f"0 € (organisme gestionnaire de {threshold} sites ou plus)"
+        yield Hit(message=message, expected=expected, found=euros(failure.value), location=failure.location())

@@ -1,0 +1,54 @@
+"""GRP-06 — every ESSMS is eligible in this call; ineligible ones are excluded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from esmsnum.models import Severity
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+@rule(
+    "GRP-06",
+    title="ESSMS non éligible exclu",
+    severity="a_corriger",
+    params=(
+        "eligibility.eligible_sectors", "eligibility.eligible_categories", "eligibility.excluded_categories",
+    ),
+    source="seeds 002–004 ; sources.md § Eligibility : ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre",
+    example=("USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) "
+             "n'est pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
+    établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
+    partie par l'Assurance maladie) et a son propre FINESS géographique. Un ESSMS non éligible
+    est retiré du décompte et du financement, et le dossier est jugé sur ce qui reste (taille,
+    canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion."""
+    if data.structures is None:
+        return
+    remaining = data.essms_count
+    for essms in data.distinct_essms:
+        verdict = essms.eligibility
+        if verdict is None or verdict.reason is None:
+            continue
+        cell = essms.row.get("categorie") or essms.finess_cell
+        if not verdict.eligible:
+            yield Hit(
+                message=(f"{essms.label} est exclu du décompte et du financement : {verdict.reason}. "
+                         f"Le dossier est examiné sur les {remaining} ESSMS restants."),
+                expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
+                found=verdict.reason,
+                location=cell.location,
+            )
+        elif not verdict.known:
+            yield Hit(
+                message=(f"La catégorie de {essms.label} n'a pas pu être vérifiée ({verdict.reason}) : "
+                         "l'ESSMS est compté, vérifier son éligibilité."),
+                expected="une catégorie FINESS (code ou libellé, ex. 500 ou EHPAD)",
+                found=verdict.reason,
+                location=cell.location,
+                severity=Severity.ALERTE,
+            )

@@ -1,0 +1,61 @@
+"""GRP-09 — the software is Ségur-referenced, except AHI/PJM-only projects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from extractors.values import parse_bool
+from validators.context import DossierData
+from validators.registry import Hit, rule
+
+
+def segur_exempt(data: DossierData, config: CallConfig) -> bool:
+    """A project made only of exempt-sector ESSMS (AHI, PJM) need not use referenced software."""
+    sectors = {e.sector for e in data.eligible_essms}
+    exempt = set(config.eligibility.segur_exempt_sectors.value)
+    return bool(sectors) and None not in sectors and sectors <= exempt
+
+
+@rule(
+    "GRP-09",
+    title="Logiciel non référencé Ségur",
+    severity="a_corriger",
+    params=("eligibility.segur_exempt_sectors",),
+    source="seed 002 : DUI conforme au DSR Ségur vague 1 ; projets uniquement AHI et PJM exemptés",
+    example=("Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
+             "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
+             "exemptés)."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
+    d'après la colonne « Référencé Ségur » de la liste ou, à défaut, le champ
+    referencement_segur du formulaire. Les projets composés uniquement d'ESSMS AHI et PJM en
+    sont exemptés (ils doivent néanmoins atteindre les cibles d'usage)."""
+    if data.structures is None or segur_exempt(data, config):
+        return
+    exemption = "seuls les projets uniquement AHI ou PJM en sont exemptés"
+    if "referencement_segur" in data.structures.columns:
+        for essms in data.eligible_essms:
+            cell = essms.row.get("referencement_segur")
+            parsed = parse_bool(cell.raw if cell else None)
+            if parsed.problem:
+                yield Hit(
+                    message=f"Le référencement Ségur du logiciel de {essms.label} est illisible : {parsed.problem}.",
+                    expected="Oui ou Non", found=cell.text, location=cell.location,
+                )
+            elif parsed.value is False:
+                yield Hit(
+                    message=(f"Le logiciel de {essms.label} est déclaré non référencé Ségur ; l'appel exige un DUI "
+                             f"conforme au référencement Ségur vague 1 ({exemption})."),
+                    expected="un logiciel référencé Ségur", found="Non", location=cell.location,
+                )
+        return
+    if data.form is not None and (cell := data.form.get("referencement_segur")) is not None:
+        parsed = parse_bool(cell.raw)
+        if parsed.value is False:
+            yield Hit(
+                message=(f"Le formulaire déclare un logiciel non référencé Ségur ; l'appel exige un DUI conforme au "
+                         f"référencement Ségur vague 1 ({exemption})."),
+                expected="un logiciel référencé Ségur", found=cell.text or "non", location=cell.location,
+            )
