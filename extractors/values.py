@@ -127,7 +127,7 @@ _MONTHS = {
     "sept": 9, "septembre": 9, "sep": 9, "oct": 10, "octobre": 10, "nov": 11, "novembre": 11,
     "dec": 12, "decembre": 12,
 }
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s+(?:à\s+)?\d{1,2}[:h]\d{2}(?::\d{2})?)?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$")
 _MONTH_YEAR = re.compile(r"^([a-z]+)\s+(\d{4})$")
 _NUM_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")

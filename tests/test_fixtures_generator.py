@@ -371,14 +371,14 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
 # --------------------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+def fixture_run(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     out = tmp_path_factory.mktemp("fixtures")
     return out, generate(out, seed=SEED)
 
 
 @pytest.fixture(scope="module")
-def dossiers(generated) -> dict[str, dict[str, tuple[Dossier, dict]]]:
-    out, results = generated
+def dossiers(fixture_run) -> dict[str, dict[str, tuple[Dossier, dict]]]:
+    out, results = fixture_run
     loaded: dict[str, dict[str, tuple[Dossier, dict]]] = {}
     for call_id, expected in results.items():
         loaded[call_id] = {}
@@ -401,8 +401,8 @@ def _files(root: Path) -> dict[str, bytes]:
 
 # --------------------------------------------------------------------------- tests
 
-def test_generation_is_deterministic(generated, tmp_path):
-    out, results = generated
+def test_generation_is_deterministic(fixture_run, tmp_path):
+    out, results = fixture_run
     again = generate(tmp_path, seed=SEED)
     assert again == results
     first, second = _files(out), _files(tmp_path)
@@ -414,15 +414,15 @@ def test_generation_is_deterministic(generated, tmp_path):
     assert first == second
 
 
-def test_another_seed_gives_other_dossiers(generated, tmp_path):
-    out, _ = generated
+def test_another_seed_gives_other_dossiers(fixture_run, tmp_path):
+    out, _ = fixture_run
     generate(tmp_path, seed=SEED + 1, calls=[REGIONAL], only=["clean-workbook"])
     name = "ars-ara-2022-regional/dossiers/2022-ARA-0001/dossier.json"
     assert (out / name).read_bytes() != (tmp_path / name).read_bytes()
 
 
-def test_expected_json_lists_every_case(generated):
-    out, results = generated
+def test_expected_json_lists_every_case(fixture_run):
+    out, results = fixture_run
     assert set(results) == set(DEFAULT_CALLS)
     for call_id, cases in EXPECTED_CASES.items():
         expected = json.loads((out / call_id / "expected.json").read_text(encoding="utf-8"))
@@ -633,8 +633,8 @@ def test_extra_pieces_do_not_read_as_prose_sections(dossiers):
                 assert not any(w in folded for w in ("comite de pilotage", "deploiement", "formation", "referent"))
 
 
-def test_layouts_vary(generated, dossiers):
-    out, _ = generated
+def test_layouts_vary(fixture_run, dossiers):
+    out, _ = fixture_run
     entries = [p for call in DEFAULT_CALLS for p in (out / call / "dossiers").iterdir()]
     zips = [p for p in entries if p.suffix == ".zip"]
     assert any(p.is_dir() for p in entries) and zips
@@ -694,8 +694,8 @@ def test_xlsx_totals_are_formulas_with_cached_values(dossiers):
     assert found > 50
 
 
-def test_cli_only_keeps_numbers_and_content(generated, tmp_path):
-    out, _ = generated
+def test_cli_only_keeps_numbers_and_content(fixture_run, tmp_path):
+    out, _ = fixture_run
     assert cli_main([str(tmp_path), "--seed", str(SEED), "--calls", REGIONAL, "--only", "GRP-03,clean-ds"]) == 0
     expected = json.loads((tmp_path / REGIONAL / "expected.json").read_text(encoding="utf-8"))
     full = json.loads((out / REGIONAL / "expected.json").read_text(encoding="utf-8"))

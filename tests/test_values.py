@@ -96,3 +96,8 @@ def test_integers_and_euro_formatting():
     assert parse_int("17,5").problem
     assert format_euros(8000) == "8\u202f000\u00a0€"
     assert format_euros(1234.5) == "1\u202f234,50\u00a0€"
+
+
+def test_a_filing_date_with_its_time_reads_as_the_day():
+    assert parse_date("28/09/2022 17:42").value == dt.date(2022, 9, 28)
+    assert parse_date("28/09/2022 à 17h42").value == dt.date(2022, 9, 28)
