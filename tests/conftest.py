@@ -41,10 +41,14 @@ def generated(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
-    """``esmsnum run`` on each generated call, once per session: call id → (out dir, process)."""
+    """``esmsnum run`` on each generated call folder, once per session:
+    folder name → (out dir, process). The call id is in the folder's expected.json."""
     runs = {}
     for call_dir in sorted(p for p in generated.iterdir() if p.is_dir()):
+        expected = load_json(call_dir / "expected.json")
+        if not expected["dossiers"]:
+            continue
         out = tmp_path_factory.mktemp(f"out-{call_dir.name}")
-        proc = esmsnum("run", str(call_dir / "dossiers"), "--call", call_dir.name, "--out", str(out))
+        proc = esmsnum("run", str(call_dir / "dossiers"), "--call", expected["call"], "--out", str(out))
         runs[call_dir.name] = (out, proc)
     return runs

@@ -11,6 +11,7 @@ CONTRACT_KINDS = {"budget", "structures", "planning", "gouvernance", "strategie_
 
 
 def _cases(generated):
+    """(call folder, dossier, expected case); a call folder's call id is in its expected.json."""
     for call_dir in sorted(p for p in generated.iterdir() if p.is_dir()):
         expected = load_json(call_dir / "expected.json")
         for numero, case in sorted(expected["dossiers"].items()):
@@ -21,6 +22,8 @@ def test_the_batch_ran_and_wrote_one_report_per_dossier(generated, pipeline_runs
     for call_id, (out, proc) in pipeline_runs.items():
         assert proc.returncode == 0, proc.stderr[-3000:]
         expected = load_json(generated / call_id / "expected.json")["dossiers"]
+        if not expected:
+            continue
         summary = load_json(out / "summary.json")
         assert {d["dossier"] for d in summary["dossiers"]} == set(expected)
         for numero in expected:
