@@ -13,6 +13,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -76,6 +77,7 @@ def _get_pool(limits: Limits) -> ProcessPool:
         if _pool is None or _pool_key != key or not _pool.active:
             if _pool is not None:
                 _pool.stop()
+            _forget_unimportable_main()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["extractors.sandbox"])
             _pool = ProcessPool(
@@ -84,6 +86,16 @@ def _get_pool(limits: Limits) -> ProcessPool:
             )
             _pool_key = key
         return _pool
+
+
+def _forget_unimportable_main() -> None:
+    """Workers re-import ``__main__`` from its file; a script read from standard input
+    (``python - <<EOF``) has a ``__file__`` of ``<stdin>`` that cannot be re-imported and
+    would break every worker. The workers never need it: drop the attribute."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path and not os.path.exists(path):
+        del main.__file__
 
 
 def shutdown() -> None:

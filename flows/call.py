@@ -16,11 +16,17 @@ from esmsnum.analysis import analyse_dossier, failed_outcome
 from esmsnum.config import CallConfig
 from extractors.intake import discover_dossiers
 from reports.summary import build_summary, write_summary
+from validators.call_review import review_call
 
 
 @task(name="analyser-dossier", task_run_name="dossier-{dossier_path.name}", cache_policy=NO_CACHE, persist_result=False)
 def analyse_dossier_task(dossier_path: Path, config: CallConfig, out_dir: Path) -> dict[str, Any]:
     return analyse_dossier(dossier_path, config, out_dir).to_dict()
+
+
+@task(name="revue-appel", cache_policy=NO_CACHE, persist_result=False)
+def review_call_task(out_dir: Path, outcomes: list[dict[str, Any]], config: CallConfig) -> list[dict[str, Any]]:
+    return review_call(out_dir, outcomes, config)
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
@@ -36,6 +42,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path) -> dict[str, Any
         if isinstance(result, BaseException) or not isinstance(result, dict):
             result = failed_outcome(path, config, out_dir).to_dict()
         outcomes.append(result)
+    outcomes = review_call_task(out_dir, outcomes, config)
     summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
     write_summary(summary, out_dir)
     return summary

@@ -43,12 +43,20 @@ def build_report(
     porteur = None
     essms_count = essms_listed = None
     departments: list[str] = []
+    date_depot = None
+    essms: list[dict[str, Any]] = []
     if data is not None:
         if data.form is not None:
             porteur = {
                 "raison_sociale": _text(data.form.raw("porteur.raison_sociale")),
                 "finess_ej": _text(data.form.raw("porteur.finess_ej")),
             }
+            date_depot = _text(data.form.raw("date_depot"))
+        essms = [
+            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
+             "location": e.finess_cell.location.to_dict()}
+            for e in data.distinct_essms if e.finess
+        ]
         if data.structures is not None:
             essms_count = data.essms_count
             essms_listed = data.listed_count
@@ -70,7 +78,9 @@ def build_report(
         "amount_requested": figures.amount_requested if figures else None,
         "amount_eligible": figures.amount_eligible if figures else None,
         "porteur": porteur,
+        "date_depot": date_depot,
         "departments": departments,
+        "essms": essms,
         "counts": counts,
         "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},

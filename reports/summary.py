@@ -38,6 +38,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
+    from validators.rules.lot_03 import envelope_status
     return {
         "schema_version": "1.0",
         "call": config.reference,
@@ -51,6 +52,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "by_rule": dict(sorted(by_rule.items())),
             "amount_requested": round(sum(d["amount_requested"] or 0.0 for d in dossiers), 2),
             "amount_requested_recevable": round(requested_recevable, 2),
+            "envelope": envelope_status(config, requested_recevable),
             "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
             "seconds": round(seconds, 2),
         },

@@ -38,7 +38,7 @@ class Rule:
     description: str
     check: CheckFn
     example: str = ""  # a message as the rule writes it, for the documentation
-    scope: str = "dossier"  # or "call" for rules over the whole batch
+    scope: str = "dossier"  # "call": run once over every report of the call (LOT rules)
 
     @property
     def family(self) -> str:
@@ -50,6 +50,7 @@ _REGISTRY: dict[str, Rule] = {}
 
 def rule(
     rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str, example: str = "",
+    scope: str = "dossier",
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare a rule. The function's docstring is its (French) description."""
 
@@ -58,7 +59,7 @@ def rule(
             raise ValueError(f"rule {rule_id} declared twice")
         _REGISTRY[rule_id] = Rule(
             id=rule_id, title=title, severity=Severity(severity), params=params, source=source,
-            description=inspect.getdoc(fn) or "", check=fn, example=example,
+            description=inspect.getdoc(fn) or "", check=fn, example=example, scope=scope,
         )
         return fn
 

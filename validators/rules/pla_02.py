@@ -1,0 +1,40 @@
+"""PLA-02 — the key phases are in the planning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.phases import key_phases_of
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PLA-02",
+    title="Phase clé absente du planning",
+    severity="a_corriger",
+    params=("planning.key_phases",),
+    source="seed 002 : atteinte des cibles d'usage, condition de versement ; documents types (seed 001)",
+    example=("Le planning ne comporte pas de phase « cibles d'usage » (aucune des 7 phases ne la mentionne) : "
+             "ajouter cette phase avec ses dates."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Le planning comporte les phases clés fixées par l'appel (par défaut : déploiement,
+    formation, atteinte des cibles d'usage), reconnues aux mots de leur intitulé ou de leur
+    livrable."""
+    table = data.planning
+    if table is None:
+        return
+    found: set[str] = set()
+    for row in table.rows:
+        found |= key_phases_of(row, config)
+    for label in config.planning.key_phases.value:
+        if label not in found:
+            yield Hit(
+                message=(f"Le planning ne comporte pas de phase « {label} » (aucune des {len(table.rows)} phases ne "
+                         "la mentionne) : ajouter cette phase avec ses dates."),
+                expected=f"une phase « {label} »",
+                found="phase absente",
+                location=table.header_location,
+            )

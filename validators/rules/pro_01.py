@@ -1,0 +1,60 @@
+"""PRO-01 — each prose section exists and is substantive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from validators.context import DossierData
+from validators.prose import PROSE_KINDS, Passage, contains_any, french_ratio, words
+from validators.registry import Hit, rule
+
+MIN_FRENCH_RATIO = 0.15
+
+
+@rule(
+    "PRO-01",
+    title="Section de texte insuffisante",
+    severity="a_corriger",
+    params=("prose.min_words", "prose.placeholders", "documents.required"),
+    source="seed 001 : documents types de gouvernance, de stratégie de déploiement et de conduite du changement",
+    example=("La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en "
+             "attend au moins 60 : décrire le comité de pilotage, le chef de projet et les référents."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Chaque section exigée (gouvernance, stratégie de déploiement, conduite du changement)
+    qui est présente est substantielle : assez longue, rédigée en français, sans texte de
+    gabarit (« lorem ipsum », « à compléter », « XXX »). Une section absente relève de PIE-01.
+    Chaque constat cite le passage sur lequel il repose."""
+    minimum = config.prose.min_words.value
+    required = set(config.documents.required.value)
+    for kind in PROSE_KINDS:
+        sections = data.sections(kind)
+        if kind not in required or not sections:
+            continue
+        blocks = [b for s in sections for b in s.blocks]
+        text = "\n".join(b.text for b in blocks)
+        anchor = sections[0].heading or (blocks[0] if blocks else None)
+        location = anchor.location if anchor else None
+        count = len(words(text))
+        for block in blocks:
+            placeholder = contains_any(block.text, config.prose.placeholders.value)
+            if placeholder:
+                yield Hit(
+                    message=(f"La section « {kind.label} » contient un texte de gabarit non rempli (« {placeholder} ») : "
+                             f"« {Passage(block.text, block).quote()} ». Rédiger cette partie."),
+                    expected="un texte propre au projet", found=Passage(block.text, block).quote(),
+                    location=block.location,
+                )
+                break
+        if count < minimum:
+            yield Hit(
+                message=(f"La section « {kind.label} » ({location.describe() if location else 'emplacement inconnu'}) "
+                         f"ne compte que {count} mots ; l'appel en attend au moins {minimum}."),
+                expected=f"au moins {minimum} mots", found=f"{count} mots", location=location,
+            )
+        elif french_ratio(text) < MIN_FRENCH_RATIO:
+            yield Hit(
+                message=f"La section « {kind.label} » ne semble pas rédigée en français.",
+                expected="un texte en français", found=Passage(text, blocks[0]).quote(), location=location,
+            )

@@ -1,0 +1,59 @@
+"""PRO-02 — governance names a project lead and a steering committee."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from esmsnum.models import DocumentKind
+from validators.context import DossierData
+from validators.prose import Passage, find_passage, people
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PRO-02",
+    title="Gouvernance sans chef de projet ou comité de pilotage",
+    severity="a_corriger",
+    params=("prose.lead_words", "prose.committee_words"),
+    source="seed 001 : document type « gouvernance du projet »",
+    example=("La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "
+             "piloter le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
+    du français, dans l'un des passages qui mentionnent le chef de projet ou juste à côté) et décrit un comité de
+    pilotage. Chaque constat cite le passage examiné."""
+    sections = data.sections(DocumentKind.GOUVERNANCE)
+    if not sections:
+        return
+    blocks = [b for s in sections for b in s.blocks]
+    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    mentions = [Passage(b.text, b) for b in blocks if find_passage([b], config.prose.lead_words.value)]
+    lead = mentions[0] if mentions else None
+    if lead is None:
+        yield Hit(
+            message="La gouvernance ne désigne pas de chef de projet : indiquer qui pilote le projet (nom et fonction).",
+            expected="un chef de projet nommé", found="aucune mention d'un chef de projet",
+            location=anchor.location if anchor else None,
+        )
+    else:
+        if not any(people(_around(blocks, mention)) for mention in mentions):
+            yield Hit(
+                message=(f"La gouvernance mentionne un chef de projet sans le nommer : « {lead.quote()} » "
+                         f"({lead.block.location.describe()}). Indiquer son nom et sa fonction."),
+                expected="le nom du chef de projet", found=lead.quote(), location=lead.block.location,
+            )
+    if find_passage(blocks, config.prose.committee_words.value) is None:
+        yield Hit(
+            message=("La gouvernance ne décrit pas de comité de pilotage : préciser sa composition et le rythme de "
+                     "ses réunions."),
+            expected="un comité de pilotage", found="aucune mention d'un comité de pilotage",
+            location=anchor.location if anchor else None,
+        )
+
+
+def _around(blocks, passage: Passage) -> str:
+    """The passage and its neighbours: a name often sits in the next sentence or line."""
+    index = blocks.index(passage.block)
+    return "\n".join(b.text for b in blocks[max(0, index - 1): index + 2])

@@ -1,0 +1,40 @@
+"""PRO-03 — change management covers training and the usage targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from esmsnum.models import DocumentKind
+from validators.context import DossierData
+from validators.prose import find_passage
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PRO-03",
+    title="Conduite du changement sans formation ou cibles d'usage",
+    severity="alerte",
+    params=("prose.training_words", "prose.usage_words"),
+    source="seed 002 : atteinte des cibles d'usage, condition de versement",
+    example=("Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
+             "atteintes et mesurées."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """Le plan de conduite du changement traite de la formation des professionnels et des
+    cibles d'usage (comment elles seront atteintes et mesurées)."""
+    sections = data.sections(DocumentKind.CONDUITE)
+    if not sections:
+        return
+    blocks = [b for s in sections for b in s.blocks]
+    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    for topic, phrases, ask in (
+        ("la formation des professionnels", config.prose.training_words.value, "décrire les formations prévues"),
+        ("les cibles d'usage", config.prose.usage_words.value, "préciser comment elles seront atteintes et mesurées"),
+    ):
+        if find_passage(blocks, phrases) is None:
+            yield Hit(
+                message=f"Le plan de conduite du changement ne traite pas de {topic} : {ask}.",
+                expected=f"une mention de {topic}", found="aucune mention",
+                location=anchor.location if anchor else None,
+            )

@@ -1,0 +1,38 @@
+"""PRO-04 — deployment strategy mentions the services socles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from esmsnum.config import CallConfig
+from esmsnum.models import DocumentKind
+from validators.context import DossierData
+from validators.prose import find_passage
+from validators.registry import Hit, rule
+
+
+@rule(
+    "PRO-04",
+    title="Stratégie sans interopérabilité avec les services socles",
+    severity="alerte",
+    params=("prose.services_socles",),
+    source="seed 004 ; sources.md § Ségur : INS, MSSanté, DMP, Pro Santé Connect, e-prescription",
+    example=("La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
+             "e-prescription) : préciser l'interopérabilité prévue."),
+)
+def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+    """La stratégie de déploiement mentionne l'interopérabilité du DUI avec au moins un des
+    services socles (MSSanté, DMP / Mon espace santé, INS, Pro Santé Connect, e-prescription)."""
+    sections = data.sections(DocumentKind.STRATEGIE)
+    if not sections:
+        return
+    blocks = [b for s in sections for b in s.blocks]
+    if find_passage(blocks, config.prose.services_socles.value) is not None:
+        return
+    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    yield Hit(
+        message=("La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
+                 "e-prescription) : préciser l'interopérabilité prévue."),
+        expected="au moins un service socle", found="aucun service socle cité",
+        location=anchor.location if anchor else None,
+    )
