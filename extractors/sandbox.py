@@ -142,8 +142,11 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
         reason = (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
                   "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
     except ProcessExpired as exc:
+        # Under an address-space limit, native parsers often die on a failed allocation
+        # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
         reason = (_memory_reason(limits) if exc.exitcode in (-9, 137)
-                  else f"le lecteur de fichier s'est arrêté brutalement (code {exc.exitcode}) : fichier endommagé ou piégé")
+                  else f"le lecteur de fichier s'est arrêté brutalement (code {exc.exitcode}) : dépassement probable "
+                       f"de la limite de mémoire ({limits.memory_mb_per_file} Mo) ou fichier endommagé ou piégé")
     except MemoryError:
         reason = _memory_reason(limits)
     except BrokenProcessPool:
