@@ -3,7 +3,7 @@
 import pytest
 
 from validators.finess import (
-    complete_with_key, department_of, finess_problem, is_corsica_or_overseas, is_valid_finess, normalize_finess,
+    complete_with_key, department_of, finess_problem, is_valid_finess, normalize_finess,
 )
 
 
@@ -46,5 +46,12 @@ def test_departments_overseas_and_mayotte():
     assert department_of("970100228") == "971"
     assert department_of("970400000") == "974"
     assert department_of("980000000") == "976"
-    assert is_corsica_or_overseas("971") and is_corsica_or_overseas("2B")
-    assert not is_corsica_or_overseas("69")
+
+
+def test_reference_data_marks_corsica_and_overseas():
+    from validators.reference import reference, region_of
+
+    special = reference().corsica_or_overseas
+    assert {"2A", "2B", "971", "972", "973", "974", "976"} <= special
+    assert "69" not in special and region_of("67") == "Grand Est"
+    assert len(reference().department_region) >= 101

@@ -143,3 +143,13 @@ def test_a_zip_bomb_member_is_refused(tmp_path, config):
     report = _report(tmp_path / "out", "2022-ARA-9008")
     assert any("bombe zip" in f["message"] for f in report["findings"] if f["rule"] == "PIE-02")
     assert [d["file"] for d in report["documents"]] == ["ok.txt"]
+
+
+def test_dossier_content_is_escaped_in_html(tmp_path, config):
+    dossier = tmp_path / "2022-ARA-9009"
+    dossier.mkdir()
+    hostile = "<img src=x onerror=alert(1)>.xlsx"
+    (dossier / hostile).write_bytes(b"PK\x03\x04 broken")
+    analyse_dossier(dossier, config, tmp_path / "out")
+    html = (tmp_path / "out" / "2022-ARA-9009" / "report.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;.xlsx" in html

@@ -91,7 +91,3 @@ def department_of(finess: str) -> str | None:
     if head in ("2A", "2B") or head.isdigit():
         return head
     return None
-
-
-def is_corsica_or_overseas(department: str | None) -> bool:
-    return department is not None and (department in ("2A", "2B") or len(department) == 3)

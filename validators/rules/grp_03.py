@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from esmsnum.config import CallConfig
 from validators.context import DossierData
-from validators.finess import is_corsica_or_overseas
+from validators.reference import reference
 from validators.registry import Hit, rule
 
 
@@ -17,7 +17,8 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     overseas: a mixed grouping with metropolitan ESSMS is held to the general minimum.
     """
     departments = [e.department for e in data.eligible_essms if e.department]
-    island = bool(departments) and all(is_corsica_or_overseas(d) for d in departments)
+    special = reference().corsica_or_overseas
+    island = bool(departments) and all(d in special for d in departments)
     grouping = config.grouping
     return (grouping.min_essms_corsica_overseas.value if island else grouping.min_essms.value), island
 
@@ -26,7 +27,7 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     "GRP-03",
     title="Grappe trop petite",
     severity="bloquant",
-    params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),
+    params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),  # + reference/departments.yaml
     source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
     example="La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
 )
