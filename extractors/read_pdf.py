@@ -8,10 +8,10 @@ import pdfplumber
 
 from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from extractors.limits import Limits
+from extractors.pdf_words import word_tables
 from extractors.tables import catalogue
 from extractors.values import fold
 
-TEXT_STRATEGY = {"vertical_strategy": "text", "horizontal_strategy": "text", "snap_tolerance": 3, "join_tolerance": 3}
 MIN_CHARS_PER_PAGE = 20  # below this, a page with images is a scan, not a text document
 
 
@@ -32,8 +32,8 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                     doc.text.append(TextBlock(line.strip(), Location(doc.file, page=page_no)))
             tables = page.extract_tables()
             if not tables and looks_tabular(text):
-                # A spreadsheet printed without gridlines: columns are found from text alignment.
-                tables = page.extract_tables(TEXT_STRATEGY)
+                # A spreadsheet printed without gridlines: columns rebuilt from word positions.
+                doc.grids.extend(word_tables(page, page_no, doc.file))
             for t_index, table in enumerate(tables, start=1):
                 rows = [
                     [

@@ -31,11 +31,13 @@ def load_json(path: Path):
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
-    """The fixtures generator's calls (both shipped calls), written once."""
+    """The fixtures generator's calls and its format/layout variants, written once."""
+    from fixtures.formats import generate_formats
     from fixtures.generate import generate
 
     out = tmp_path_factory.mktemp("generated")
     generate(out)
+    generate_formats(out)
     return out
 
 

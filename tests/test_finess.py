@@ -38,7 +38,10 @@ def test_lost_leading_zero_from_a_number_cell_is_restored():
     assert normalize_finess(10000016) == "010000016"
     assert normalize_finess(10000016.0) == "010000016"
     assert normalize_finess("01 000 001 6") == "010000016"
-    assert normalize_finess("10000016") == "10000016"  # text keeps what was typed
+    # an 8-digit text (csv exported from Excel) is padded when that gives a valid key...
+    assert normalize_finess("10000016") == "010000016"
+    # ...and kept as typed otherwise, for GRP-01 to report it
+    assert normalize_finess("10000017") == "10000017"
 
 
 def test_departments_overseas_and_mayotte():

@@ -21,15 +21,21 @@ def normalize_finess(raw: object) -> str:
     """Text as typed or read from a cell → candidate FINESS (upper case, no separators).
 
     A number cell loses the leading zero of départements 01–09 (``10000016`` for
-    ``010000016``): an 8-digit value read from a number is padded back.
+    ``010000016``): an 8-digit value read from a number is padded back, and so is an
+    8-digit text whose padded form has a valid check key (a csv exported from Excel).
     """
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = _SPACES.sub("", str(raw)).upper()
-    if isinstance(raw, int) and len(text) == 8:
-        text = "0" + text
+    if len(text) == 8 and text.isdigit():
+        # Excel drops the leading zero of départements 01–09, and a csv exported from it
+        # keeps the 8 digits as text: restore the zero when that yields a valid number
+        # (a number cell always had 9 characters before Excel read it as a number).
+        padded = "0" + text
+        if isinstance(raw, (int, float)) or luhn_valid(padded):
+            text = padded
     return text
 
 
