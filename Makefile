@@ -20,7 +20,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	rm -rf $(DEMO)
-	$(PY) -m fixtures $(DEMO)/input
+	$(PY) -m fixtures $(DEMO)/input --calls ars-ara-2022-regional,cnsa-2022-national
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
 	  echo; echo "== $$call"; \
 	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call || exit $$?; \
