@@ -45,7 +45,8 @@ class Submission:
 
     @property
     def finess(self) -> dict[str, dict[str, Any]]:
-        return {e["finess"]: e for e in self.report.get("essms", []) if e.get("finess")}
+        """Eligible ESSMS of the dossier (an excluded one is not funded: no double funding)."""
+        return {e["finess"]: e for e in self.report.get("essms", []) if e.get("finess") and e.get("eligible", True)}
 
     def location_of(self, finess: str) -> Location | None:
         entry = self.finess.get(finess)

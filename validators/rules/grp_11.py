@@ -10,11 +10,15 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-def split_document(data: DossierData) -> str | None:
-    """A file of the dossier whose text gives the essential/confort split, if any."""
+def split_document(data: DossierData, essms) -> str | None:
+    """A file of the dossier that gives this ESSMS's essential/confort split: it speaks of
+    "confort" and of essential activity, and names the ESSMS (FINESS or name)."""
+    name = fold(essms.name) if essms.name else None
     for doc in data.documents:
         text = " " + fold(" ".join(b.text for b in doc.text[:400])) + " "
-        if " confort " in text and (" essentiel" in text or " repartition " in text):
+        if " confort " not in text or not (" essentiel" in text or " repartition " in text):
+            continue
+        if (essms.finess and essms.finess.lower() in text) or (name and f" {name} " in text):
             return doc.file
     return None
 
@@ -32,10 +36,10 @@ def split_document(data: DossierData) -> str | None:
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Les services d'aide à domicile qui vendent aussi des services de « confort » (SAAD,
     SPASAD) ne sont financés que pour leur activité essentielle à la vie : le dossier donne la
-    répartition, dans une colonne de la liste des structures ou dans une pièce qui en traite."""
+    répartition, dans une colonne de la liste des structures ou dans une pièce qui en traite
+    et nomme le service (FINESS ou nom)."""
     if data.structures is None or not config.eligibility.confort_split_required.value:
         return
-    document = None
     for essms in data.eligible_essms:
         category = essms.eligibility.category if essms.eligibility else None
         if category is None or not category.confort:
@@ -43,8 +47,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         cell = essms.row.get("part_essentielle")
         if cell is not None and cell.text:
             continue
-        document = document or split_document(data) or ""
-        if document:
+        if split_document(data, essms):
             continue
         yield Hit(
             message=(f"{essms.label} est un service d'aide à domicile ({category.label}) : fournir la répartition de "

@@ -16,8 +16,9 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("documents.required",),
     source="Pratique d'instruction : un tableau scanné ne peut être ni vérifié ni recalculé",
-    example=("Le fichier scan budget.pdf est un document scanné (images sans texte) : la ou les pièces attendues "
-             "(budget détaillé) n'ont pas pu y être lues. Fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."),
+    example=("Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
+             "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
+             "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."),
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Une image (photo, scan) ou un PDF dont les pages sont des images sans couche texte est
@@ -34,8 +35,9 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         what = "une image" if doc.format in ("png", "jpeg", "gif", "tiff") else "un document scanné (images sans texte)"
         yield Hit(
             message=(
-                f"Le fichier {doc.file} est {what} : la ou les pièces attendues ({labels}) n'ont pas pu y être "
-                "lues. Fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."
+                f"Le fichier {doc.file} est {what}, illisible pour l'analyse, alors que des pièces exigées manquent "
+                f"au dossier ({labels}) : si elles figurent dans ce scan, fournir le fichier natif (xlsx, csv, "
+                "docx ou PDF non scanné)."
             ),
             expected="un fichier natif dont le texte et les tableaux sont lisibles",
             found=what,
