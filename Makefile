@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := demo
+# About twenty dossiers of the two 2022 calls: clean ones in several layouts, and faulty ones.
+DEMO_CASES := clean-workbook,clean-separate-csv,clean-zip,clean-ds,clean-pdf-structures,PIE-01,PIE-02,GRP-01,GRP-03,GRP-04-regional,GRP-05,GRP-06,BUD-02,BUD-03,BUD-07,PLA-01,PLA-03,COH-01,PRO-02,LOT-01-premier,LOT-01-second,clean-national-55,BUD-03-national,GRP-04-national
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
@@ -20,7 +22,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	rm -rf $(DEMO)
-	$(PY) -m fixtures $(DEMO)/input --calls ars-ara-2022-regional,cnsa-2022-national
+	$(PY) -m fixtures $(DEMO)/input --calls ars-ara-2022-regional,cnsa-2022-national --only $(DEMO_CASES)
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
 	  echo; echo "== $$call"; \
 	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call || exit $$?; \
