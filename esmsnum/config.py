@@ -11,12 +11,16 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from esmsnum.models import DocumentKind, Severity
+
+if TYPE_CHECKING:
+    from extractors.intake import ZipLimits
+    from extractors.limits import Limits
 
 T = TypeVar("T")
 

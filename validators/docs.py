@@ -61,7 +61,7 @@ def render() -> str:
             rule.description,
             "",
             f"- Source : {rule.source}",
-            f"- Paramètres lus dans la configuration de l'appel : "
+            "- Paramètres lus dans la configuration de l'appel : "
             + (", ".join(f"`{p}`" for p in rule.params) if rule.params else "aucun"),
         ]
         if rule.example:
