@@ -29,6 +29,7 @@ from fixtures.generate import generate  # noqa: E402
 
 def stage_times(dossiers: list[Path], call_id: str, out: Path) -> dict[str, float]:
     from esmsnum.analysis import read_dossier
+    from extractors.intake import open_dossier
     from reports.dossier import build_report, write_dossier_reports
     from validators.engine import decide, run_rules
     from validators.figures import key_figures
@@ -37,16 +38,17 @@ def stage_times(dossiers: list[Path], call_id: str, out: Path) -> dict[str, floa
     times = {"read": 0.0, "rules": 0.0, "reports": 0.0}
     for path in dossiers:
         t0 = time.perf_counter()
-        data = read_dossier(path, config)
-        t1 = time.perf_counter()
-        findings = run_rules(data, config)
-        verdict = decide(findings)
-        figures = key_figures(data)
-        t2 = time.perf_counter()
-        report = build_report(numero=data.numero, config=config, verdict=verdict, findings=findings,
-                              records=data.classified.records, data=data, figures=figures)
-        write_dossier_reports(report, out / data.numero)
-        t3 = time.perf_counter()
+        with open_dossier(path, config.limits.zip_limits()) as opened:
+            data = read_dossier(opened, config)
+            t1 = time.perf_counter()
+            findings = run_rules(data, config)
+            verdict = decide(findings)
+            figures = key_figures(data)
+            t2 = time.perf_counter()
+            report = build_report(numero=data.numero, config=config, verdict=verdict, findings=findings,
+                                  records=data.classified.records, data=data, figures=figures)
+            write_dossier_reports(report, out / data.numero)
+            t3 = time.perf_counter()
         times["read"] += t1 - t0
         times["rules"] += t2 - t1
         times["reports"] += t3 - t2

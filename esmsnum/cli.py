@@ -80,36 +80,131 @@ def main() -> None:
     pass
 
 
+HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
+                "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL.")
+
+
 @main.command("run", context_settings=HELP, help=(
     "Analyse tous les dossiers d'un appel. CALL_DIR est le dossier de l'export de l'appel (un sous-dossier "
     "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
-    "summary.html. Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."))
+    "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
+    "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."))
 @click.argument("call_dir", metavar="CALL_DIR", type=click.Path(path_type=Path))
 @click.option("--call", "call", metavar="APPEL",
               help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
 @click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
               help="(obligatoire) Dossier où écrire les rapports (créé au besoin).")
-def run(call_dir: Path, call: str | None, out_dir: Path | None) -> None:
+@click.option("--cache", "cache", metavar="STOCKAGE", default=None,
+              help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
+                   "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.")
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--progress/--no-progress", default=None,
+              help="Barre de progression (par défaut : seulement dans un terminal).")
+def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
+        progress: bool | None) -> None:
     if call is None:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
-    try:
-        config = load_call(call)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+    config = _load(call)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from extractors.intake import discover_dossiers
 
     if not discover_dossiers(call_dir):
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
-    click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
-    from flows.call import run_call
-    from reports.summary import format_console
+    from esmsnum.lock import OutputBusy, OutputLock
 
-    summary = run_call(call_dir.resolve(), config, out_dir.resolve())
+    out_dir = out_dir.resolve()
+    try:
+        with OutputLock(out_dir):
+            click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+            from flows import progress as progress_display
+            from flows.call import run_call
+            from reports.summary import format_console
+
+            if progress if progress is not None else sys.stderr.isatty():
+                progress_display.set_display(progress_display.TerminalBar())
+            summary = run_call(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url)
+    except OutputBusy as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(format_console(summary, out_dir))
+
+
+def _load(call: str):
+    try:
+        return load_call(call)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _read_report(out_dir: Path, dossier: str) -> dict:
+    import json
+
+    path = out_dir / dossier / "report.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise click.UsageError(f"Aucun rapport pour le dossier {dossier} dans {out_dir} (lancer d'abord « esmsnum run »).") from None
+    except ValueError:
+        raise click.ClickException(f"Rapport illisible : {path}") from None
+
+
+@main.command("history", context_settings=HELP, help=(
+    "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux) "
+    "et les constats levés par les instructeurs."))
+@click.argument("dossier", metavar="DOSSIER")
+@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
+              help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.")
+@click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
+    from esmsnum.history import History, iso
+    from esmsnum.timeline import format_timeline
+
+    if out_dir is None and history_url is None:
+        raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+    db = History.for_output((out_dir or Path(".")).resolve(), history_url)
+    rows = db.timeline(call_id, dossier)
+    if not rows:
+        raise click.ClickException(f"Aucune analyse enregistrée pour le dossier {dossier}.")
+    calls = sorted({r.call_id for r in rows})
+    waivers = [w for c in calls for w in db.waivers(c, dossier).get(dossier, [])]
+    click.echo(format_timeline(dossier, rows, waivers))
+    db.close()
+
+
+@main.command("lever", context_settings=HELP, help=(
+    "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
+    "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
+    "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
+    "trouvée) ne change pas."))
+@click.argument("dossier", metavar="DOSSIER")
+@click.argument("rule", metavar="RÈGLE")
+@click.option("--motif", required=False, default=None, help="(obligatoire) Motif de la levée, lu par les autres instructeurs.")
+@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
+              help="(obligatoire) Dossier de sortie des analyses de l'appel.")
+@click.option("--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant).")
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
+          history_url: str | None) -> None:
+    from esmsnum.lock import OutputBusy, OutputLock
+    from esmsnum.waive import WaiverError, waive
+
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    if not motif or not motif.strip():
+        raise click.UsageError("option obligatoire manquante : --motif (le motif de la levée)")
+    out_dir = out_dir.resolve()
+    report = _read_report(out_dir, dossier)
+    try:
+        with OutputLock(out_dir):
+            outcome = waive(out_dir, report, rule.upper(), motif.strip(), author, history_url)
+    except OutputBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+    except WaiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(outcome)
 
 
 @main.command("calls", context_settings=HELP, help="Liste les appels livrés avec le projet (identifiant et intitulé).")

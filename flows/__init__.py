@@ -1,0 +1,1 @@
+import flows.settings  # noqa: F401  (Prefect settings before any Prefect import)

@@ -1,48 +1,157 @@
-"""The Prefect flow of a call: one task per dossier. Thin on purpose: the work is in
-``esmsnum.analysis.analyse_dossier`` (plain, tested without Prefect)."""
+"""The Prefect flow of a call. Thin on purpose: every step is a plain, tested function.
+
+1. fingerprint every dossier (content hashes) and look its key up in the result store;
+2. submit a task per dossier not found (``analyser-dossier``), which reads its documents
+   through the cached ``extraire-document`` task: an unchanged document is not re-read;
+3. call-level rules (LOT) over a small view of every dossier;
+4. per dossier: LOT findings, reviewers' waivers and evolution since the previous analysis
+   (``esmsnum.finalize``); the report is rewritten only when what a reviewer reads changed;
+   the history database records each new analysis;
+5. summary, exports and Prefect artifacts.
+"""
 
 from __future__ import annotations
 
 import flows.settings  # noqa: F401  (must run before prefect is imported)
 
+import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task, unmapped
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, task
+from prefect.futures import as_completed
 
-from esmsnum.analysis import analyse_dossier, failed_outcome
+from esmsnum import __version__
+from esmsnum.analysis import error_report, judge_dossier
 from esmsnum.config import CallConfig
-from extractors.intake import discover_dossiers
+from esmsnum.finalize import add_evolution, compact_findings, finalize_report, outcome_of
+from esmsnum.history import History
+from esmsnum.models import Attachment, ExtractedDocument
+from esmsnum.submission import Submission, choose_submissions
+from extractors.limits import Limits
+from extractors.sandbox import extract_isolated
+from flows.artifacts import publish_artifacts
+from flows.cache import SERIALIZER, Lookup, document_key, dossier_key, key_from_parameter, storage_setting
+from flows.progress import Progress
+from reports.dossier import write_dossier_reports
+from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
-from validators.call_review import review_call
+from validators.call_review import lot_view, review_call
 
 
-@task(name="analyser-dossier", task_run_name="dossier-{dossier_path.name}", cache_policy=NO_CACHE, persist_result=False)
-def analyse_dossier_task(dossier_path: Path, config: CallConfig, out_dir: Path) -> dict[str, Any]:
-    return analyse_dossier(dossier_path, config, out_dir).to_dict()
+@task(name="extraire-document", task_run_name="document-{attachment.path}", cache_key_fn=key_from_parameter,
+      persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
+def extract_document_task(attachment: Attachment, limits: Limits, key: str) -> ExtractedDocument:
+    return extract_isolated(attachment, limits)
 
 
-@task(name="revue-appel", cache_policy=NO_CACHE, persist_result=False)
-def review_call_task(out_dir: Path, outcomes: list[dict[str, Any]], config: CallConfig) -> list[dict[str, Any]]:
-    return review_call(out_dir, outcomes, config)
+@task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
+      persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
+def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path) -> dict[str, Any]:
+    """The dossier's own judgement; its documents come from the document cache when unchanged."""
+    extract_document = extract_document_task.with_options(result_storage=storage)
+    extracted: list[str] = []
+    cached: list[str] = []
+
+    def extract(attachment: Attachment, limits: Limits) -> ExtractedDocument:
+        state = extract_document(attachment, limits, document_key(attachment, limits), return_state=True)
+        (cached if state.name == "Cached" else extracted).append(attachment.path)
+        return state.result()
+
+    report = judge_dossier(submission.path, config, extract)
+    return {"report": report, "extracted": extracted, "cached": cached}
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
-def run_call(call_dir: Path, config: CallConfig, out_dir: Path) -> dict[str, Any]:
-    """Analyse every dossier of the call folder and write the reports and the summary."""
+def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | None = None,
+             history_url: str | None = None) -> dict[str, Any]:
+    """Analyse every dossier of the call folder; write the reports, the summary and the history."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    dossiers = discover_dossiers(call_dir)
-    futures = analyse_dossier_task.map(dossiers, unmapped(config), unmapped(out_dir))
-    outcomes = []
-    for path, future in zip(dossiers, futures):
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, BaseException) or not isinstance(result, dict):
-            result = failed_outcome(path, config, out_dir).to_dict()
-        outcomes.append(result)
-    outcomes = review_call_task(out_dir, outcomes, config)
+    remove_stale_temporaries(out_dir)
+    storage = storage_setting(out_dir, cache)
+    lookup = Lookup(storage)
+    history = History.for_output(out_dir, history_url)
+    run_id = history.start_run(config.id, config.config_hash, __version__)
+    stats: Counter[str] = Counter()
+
+    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits())
+    keys = {s.numero: dossier_key(s, config) for s in submissions}
+    progress = Progress(len(submissions), config.id)
+    views: dict[str, dict[str, Any]] = {}
+    fallback: dict[str, dict[str, Any]] = {}  # reports of dossiers whose task failed
+    pending = []
+    for submission in submissions:
+        hit = lookup.get(keys[submission.numero])
+        if hit is None:
+            pending.append(submission)
+            continue
+        stats["dossiers_cached"] += 1
+        views[submission.numero] = lot_view(hit["report"])
+        progress.advance(error=hit["report"].get("internal_error", False))
+
+    analyse = analyse_dossier_task.with_options(result_storage=storage)
+    futures = {analyse.submit(s, config, keys[s.numero], storage): s for s in pending}
+    for future in as_completed(list(futures)):
+        submission = futures.pop(future)
+        try:
+            result = future.result()
+        except Exception:  # noqa: BLE001 - the task itself failed: the dossier still gets a report
+            result = {"report": error_report(submission.numero, submission.path, config), "extracted": [], "cached": []}
+            fallback[submission.numero] = result["report"]
+        stats["dossiers_analysed"] += 1
+        stats["documents_extracted"] += len(result["extracted"])
+        stats["documents_cached"] += len(result["cached"])
+        views[submission.numero] = lot_view(result["report"])
+        progress.advance(error=result["report"].get("internal_error", False))
+    progress.finish()
+
+    lot = review_call(list(views.values()), config)
+    del views
+    latest = history.latest(config.id)
+    waivers = history.waivers(config.id)
+    outcomes, changes = [], []
+    for submission in submissions:
+        numero = submission.numero
+        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or judge_dossier(submission.path, config)
+        final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
+                                latest=latest.get(numero), submission_sha256=submission.sha256)
+        report_dir = out_dir / numero
+        if final.changed or _digest_on_disk(report_dir) != final.digest:
+            add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
+            write_dossier_reports(final.report, report_dir)
+            stats["reports_written"] += 1
+        if final.changed:
+            history.record(run_id, config.id, numero, submission_sha256=submission.sha256,
+                           config_sha256=config.config_hash, verdict=final.report["verdict"], digest=final.digest,
+                           documents=[list(d) for d in submission.documents], findings=compact_findings(final.report))
+            if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
+                changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
+        outcomes.append(outcome_of(final.report, report_dir))
+
+    stats["dossiers"] = len(submissions)
     summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
+    summary["run"] = {key: stats.get(key, 0) for key in (
+        "dossiers", "dossiers_cached", "dossiers_analysed", "documents_extracted", "documents_cached",
+        "reports_written")}
+    summary["changes"] = changes
+    summary["superseded"] = superseded
     write_summary(summary, out_dir)
+    history.finish_run(run_id, summary["run"])
+    history.close()
+    publish_artifacts(summary, out_dir)
     return summary
+
+
+def _cached_report(lookup: Lookup, key: str) -> dict[str, Any] | None:
+    result = lookup.get(key)
+    return result["report"] if result else None
+
+
+def _digest_on_disk(report_dir: Path) -> str | None:
+    try:
+        return json.loads((report_dir / "report.json").read_text(encoding="utf-8")).get("digest")
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -25,3 +25,15 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Temp files left by a run killed mid-write (the reports themselves are intact)."""
+    removed = 0
+    for tmp in out_dir.glob("*/.*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    for tmp in out_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from esmsnum.analysis import analyse_dossier
+from esmsnum.analysis import analyse_dossiers
 from esmsnum.config import load_call
-from validators.call_review import review_call
 from validators.rules.lot_03 import envelope_status
 
 
@@ -39,10 +38,9 @@ def _copy(src: Path, dest: Path, **form) -> Path:
 
 
 def _run(tmp_path: Path, dossiers: list[Path], config) -> dict[str, dict]:
-    outcomes = [analyse_dossier(d, config, tmp_path / "out").to_dict() for d in dossiers]
-    outcomes = review_call(tmp_path / "out", outcomes, config)
-    return {o["dossier"]: json.loads((Path(o["report_dir"]) / "report.json").read_text(encoding="utf-8"))
-            for o in outcomes}
+    analyse_dossiers(dossiers, config, tmp_path / "out")
+    return {d.name: json.loads((tmp_path / "out" / d.name / "report.json").read_text(encoding="utf-8"))
+            for d in dossiers}
 
 
 def test_an_essms_in_two_dossiers_blocks_the_later_one(tmp_path, clean_dossier):

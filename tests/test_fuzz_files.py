@@ -67,7 +67,7 @@ def _check(tmp: Path, name: str, data: bytes) -> None:
     (dossier / name).write_bytes(data)
     outcome = analyse_dossier(dossier, CONFIG, tmp / "out")
     report = json.loads((tmp / "out" / "FUZZ-0001" / "report.json").read_text(encoding="utf-8"))
-    assert not outcome.internal_error, report["findings"]
+    assert not outcome["internal_error"], report["findings"]
     assert report["verdict"] in ("recevable", "a_completer", "non_recevable")
     [document] = report["documents"]
     if document["kind"] == "illisible":

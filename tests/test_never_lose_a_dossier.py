@@ -33,7 +33,7 @@ def test_corrupt_and_unsupported_files_give_pie_02(tmp_path, config):
     (dossier / "tronque.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
     outcome = analyse_dossier(dossier, config, tmp_path / "out")
     report = _report(tmp_path / "out", "2022-ARA-9001")
-    assert outcome.verdict == "a_completer" and not outcome.internal_error
+    assert outcome["verdict"] == "a_completer" and not outcome["internal_error"]
     pie02 = {f["location"]["file"]: f["message"] for f in report["findings"] if f["rule"] == "PIE-02"}
     assert set(pie02) == {"budget.xlsx", "vide.pdf", "ancien.doc", "tronque.pdf"}
     assert "vide" in pie02["vide.pdf"]
@@ -58,7 +58,7 @@ def test_a_corrupt_zip_dossier_gets_a_report(tmp_path, config):
     bad.write_bytes(b"PK\x03\x04 truncated")
     outcome = analyse_dossier(bad, config, tmp_path / "out")
     report = _report(tmp_path / "out", "2022-ARA-9003")
-    assert outcome.verdict == "a_completer"
+    assert outcome["verdict"] == "a_completer"
     assert any(f["rule"] == "PIE-02" and "zip" in f["message"] for f in report["findings"])
 
 
@@ -89,7 +89,7 @@ def test_an_internal_error_still_writes_a_report(tmp_path, config, monkeypatch):
     dossier.mkdir()
     outcome = analyse_dossier(dossier, config, tmp_path / "out")
     report = _report(tmp_path / "out", "2022-ARA-9005")
-    assert outcome.internal_error and report["verdict"] == "a_completer"
+    assert outcome["internal_error"] and report["verdict"] == "a_completer"
     assert "erreur interne" in report["findings"][0]["message"]
 
 

@@ -1,5 +1,6 @@
-"""Rules over the whole call (LOT): they read every dossier's report once all are written,
-add their findings to the dossiers concerned and re-decide those verdicts."""
+"""Rules over the whole call (LOT): they read a small view of every dossier's report once all
+are judged, and return the findings to add to the dossiers concerned (the verdicts are
+re-decided with them in ``esmsnum.finalize``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import logging
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from esmsnum.config import CallConfig
-from esmsnum.models import Finding, Location, Severity, Verdict
+from esmsnum.models import Finding, Location
 from extractors.values import parse_date
-from validators.engine import severity_for, sort_findings
+from validators.engine import severity_for
 from validators.registry import Hit, all_rules
 
 log = logging.getLogger(__name__)
@@ -79,42 +79,15 @@ def run_call_rules(submissions: list[Submission], config: CallConfig) -> dict[st
     return out
 
 
-def _as_finding(d: dict[str, Any]) -> Finding:
-    location = Location(**d["location"]) if d.get("location") else None
-    return Finding(d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"),
-                   location, d.get("title"))
+LOT_FIELDS = ("dossier", "date_depot", "porteur", "essms")
 
 
-def review_call(out_dir: Path, outcomes: list[dict[str, Any]], config: CallConfig) -> list[dict[str, Any]]:
-    """Apply the call rules to the written reports; rewrite the reports that change."""
-    from reports.dossier import verdict_reason, write_dossier_reports
-    from validators.engine import decide
+def lot_view(report: dict[str, Any]) -> dict[str, Any]:
+    """The little the call rules read of a dossier's report (kept in memory for the whole call)."""
+    return {key: report.get(key) for key in LOT_FIELDS}
 
-    reports = {}
-    for outcome in outcomes:
-        path = Path(outcome["report_dir"]) / "report.json"
-        try:
-            import json
 
-            reports[outcome["dossier"]] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-    submissions = [Submission(d, r) for d, r in sorted(reports.items())]
-    added = run_call_rules(submissions, config)
-    updated = []
-    for outcome in outcomes:
-        new = added.get(outcome["dossier"])
-        if not new:
-            updated.append(outcome)
-            continue
-        report = reports[outcome["dossier"]]
-        findings = sort_findings([_as_finding(f) for f in report["findings"]] + new)
-        verdict: Verdict = decide(findings)
-        report["findings"] = [f.to_dict() for f in findings]
-        report["verdict"], report["verdict_label"] = verdict.value, verdict.label
-        report["verdict_reason"] = verdict_reason(verdict, findings)
-        report["counts"] = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
-        write_dossier_reports(report, Path(outcome["report_dir"]))
-        updated.append({**outcome, "verdict": verdict.value, "counts": report["counts"],
-                        "rules": sorted({f.rule for f in findings})})
-    return updated
+def review_call(views: list[dict[str, Any]], config: CallConfig) -> dict[str, list[Finding]]:
+    """The call rules over every dossier of the call: the findings to add, per dossier."""
+    submissions = [Submission(v["dossier"], v) for v in sorted(views, key=lambda v: v["dossier"])]
+    return run_call_rules(submissions, config)

@@ -1,0 +1,135 @@
+"""From a dossier's cached judgement to the report a reviewer reads.
+
+The dossier-level result that Prefect caches is the report as the dossier alone decides it.
+Three things are added at every run, because they do not depend on the dossier's files:
+the call-level (LOT) findings, the reviewers' waivers, and the evolution since the owner's
+previous submission. ``digest`` covers what a reviewer reads (not the evolution, which
+follows from it), so an unchanged report is not rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from esmsnum.history import Analysis, Latest, Waiver, iso
+from esmsnum.models import Finding, Location, Severity
+from reports.dossier import verdict_reason
+from validators.engine import decide
+from validators.registry import all_rules
+
+
+def finding_fingerprint(finding: dict[str, Any]) -> str:
+    """A finding's identity across runs: its rule, where it points and what was found.
+
+    The message wording is left out on purpose (a reworded message is the same finding);
+    a changed cell value or a moved cell is new evidence, hence a new finding.
+    """
+    basis = [finding.get("rule"), finding.get("location"), finding.get("found")]
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def as_finding(d: dict[str, Any]) -> Finding:
+    location = Location(**d["location"]) if d.get("location") else None
+    return Finding(d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"),
+                   location, d.get("title"))
+
+
+def _sort_key(order: dict[str, int]):
+    return lambda d: (Severity(d["severity"]).rank, order.get(d["rule"], 999))
+
+
+@dataclass
+class FinalReport:
+    report: dict[str, Any]
+    digest: str
+    changed: bool  # differs from the latest recorded analysis of this dossier
+    previous_verdict: str | None
+
+
+def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[Waiver],
+                    latest: Latest | None, submission_sha256: str) -> FinalReport:
+    """The report with the call's findings and the waivers, its verdict re-decided.
+
+    ``latest`` is what the history holds of the dossier's latest analysis; the evolution is
+    added by ``add_evolution`` only when the report is written.
+    """
+    report = dict(base)
+    order = {rid: i for i, rid in enumerate(all_rules())}
+    findings = [dict(f) for f in base["findings"]] + [f.to_dict() for f in lot]
+    findings.sort(key=_sort_key(order))
+    for f in findings:
+        f["fingerprint"] = finding_fingerprint(f)
+        f.pop("waiver", None)
+        f.pop("status", None)
+        waiver = next((w for w in waivers if w.covers(f)), None)
+        if waiver:
+            f["waiver"] = waiver.to_dict()
+    active = [as_finding(f) for f in findings if "waiver" not in f]
+    verdict = decide(active)
+    report.pop("evolution", None)
+    report["findings"] = findings
+    report["verdict"], report["verdict_label"] = verdict.value, verdict.label
+    report["verdict_reason"] = verdict_reason(verdict, active)
+    report["counts"] = {s.value: sum(1 for f in active if f.severity is s) for s in Severity}
+    report["counts"]["leves"] = sum(1 for f in findings if "waiver" in f)
+    report["submission_sha256"] = submission_sha256
+    digest = report_digest(report)
+    report["digest"] = digest
+    changed = latest is None or latest.digest != digest
+    return FinalReport(report, digest, changed, latest.verdict if latest else None)
+
+
+def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:
+    """What changed since the analysis of the owner's previous submission (``reference``):
+    resolved findings, new ones, unchanged ones; each finding gets its status."""
+    if reference is None:
+        report["evolution"] = None
+        return
+    findings = report["findings"]
+    now = {f["fingerprint"] for f in findings}
+    before = {f["fingerprint"] for f in reference.findings}
+    for f in findings:
+        f["status"] = "inchangé" if f["fingerprint"] in before else "nouveau"
+    report["evolution"] = {
+        "previous_date": iso(reference.created_at),
+        "previous_verdict": reference.verdict,
+        "resolved": [f for f in reference.findings if f["fingerprint"] not in now],
+        "new_count": len(now - before),
+        "unchanged_count": len(now & before),
+    }
+
+
+def report_digest(report: dict[str, Any]) -> str:
+    """What a reviewer reads, without the run's own timestamps and timings."""
+    volatile = {"generated_at", "analysis_seconds", "evolution", "digest", "documents"}
+    basis = {k: v for k, v in report.items() if k not in volatile}
+    basis["documents"] = [{k: v for k, v in d.items() if k != "read_seconds"} for d in report.get("documents", [])]
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def compact_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the history keeps of each finding (enough to list what was resolved)."""
+    keep = ("rule", "severity", "title", "message", "expected", "found", "location", "fingerprint")
+    return [{k: f.get(k) for k in keep} | ({"waiver": f["waiver"]} if "waiver" in f else {})
+            for f in report["findings"]]
+
+
+def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
+    """The row the call summary keeps of a dossier (the full report stays on disk)."""
+    return {
+        "dossier": report["dossier"],
+        "verdict": report["verdict"],
+        "rules": sorted({f["rule"] for f in report["findings"] if "waiver" not in f}),
+        "report_dir": str(report_dir),
+        "essms_count": report.get("essms_count"),
+        "amount_requested": report.get("amount_requested"),
+        "amount_eligible": report.get("amount_eligible"),
+        "porteur": (report.get("porteur") or {}).get("raison_sociale"),
+        "departments": report.get("departments", []),
+        "counts": report["counts"],
+        "internal_error": bool(report.get("internal_error")),
+        "seconds": report.get("analysis_seconds", 0.0),
+    }

@@ -1,0 +1,100 @@
+"""Where Prefect keeps results, and the cache keys of the two cached tasks.
+
+Results persist through Prefect's result storage: a local folder by default
+(``OUT/.esmsnum/cache``), or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…)
+given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
+
+* a dossier: its number, its documents' hashes, the call configuration's hash and the
+  version (source hash) of the code that judges it;
+* a document: its path, its hash, the extractors' version and the per-file limits.
+
+A Prefect cache hit costs a task run (state transitions through the API). With a thousand
+unchanged dossiers that overhead would dominate a re-run, so the flow first asks the same
+result store for each dossier's key and only submits the dossiers it does not find: hits
+at the dossier level cost a file read, and a changed dossier still finds its unchanged
+documents through the document task's own cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from prefect.filesystems import LocalFileSystem, WritableFileSystem
+from prefect.results import ResultStore
+from prefect.serializers import PickleSerializer
+
+from esmsnum.config import CallConfig
+from esmsnum.models import Attachment
+from esmsnum.submission import Submission
+from esmsnum.versions import extraction_version, judgement_version
+from extractors.limits import Limits
+
+CACHE_ENV = "ESMSNUM_CACHE"
+SERIALIZER = PickleSerializer()
+log = logging.getLogger(__name__)
+
+
+def storage_setting(out_dir: Path, cache: str | None = None) -> str | Path:
+    """A folder path, or a Prefect block slug (``type/name``) for remote storage."""
+    value = cache or os.environ.get(CACHE_ENV)
+    if not value:
+        return (out_dir / ".esmsnum" / "cache").resolve()
+    if "/" in value and not value.startswith((".", "/", "~")) and not Path(value).exists():
+        return value  # a saved block, e.g. s3-bucket/esmsnum-cache
+    return Path(value).expanduser().resolve()
+
+
+def filesystem(setting: str | Path) -> WritableFileSystem:
+    if isinstance(setting, Path):
+        setting.mkdir(parents=True, exist_ok=True)
+        return LocalFileSystem(basepath=str(setting))
+    from prefect.blocks.core import Block
+
+    return Block.load(setting)  # type: ignore[return-value]
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def dossier_key(submission: Submission, config: CallConfig) -> str:
+    return "dossier-" + _hash(submission.numero, submission.documents, config.config_hash, judgement_version())
+
+
+def document_key(attachment: Attachment, limits: Limits) -> str:
+    return "document-" + _hash(attachment.path, attachment.sha256, extraction_version(), repr(limits))
+
+
+def key_from_parameter(context: Any, parameters: dict[str, Any]) -> str:
+    """cache_key_fn of both tasks: the key is computed by the caller and passed in."""
+    return parameters["key"]
+
+
+class Lookup:
+    """Read results of the cached tasks straight from Prefect's result store."""
+
+    def __init__(self, setting: str | Path) -> None:
+        self.setting = setting
+        self.store = ResultStore(result_storage=filesystem(setting), serializer=SERIALIZER,
+                                 cache_result_in_memory=False)
+
+    def get(self, key: str) -> Any | None:
+        try:
+            return self.store.read(key).result
+        except Exception:  # noqa: BLE001 - absent, expired or unreadable: recompute
+            self._drop_if_corrupt(key)
+            return None
+
+    def _drop_if_corrupt(self, key: str) -> None:
+        """A run killed while writing leaves a truncated record: remove it so the task
+        that recomputes it is not served the broken one."""
+        if isinstance(self.setting, Path):
+            path = self.setting / key
+            if path.exists():
+                log.warning("enregistrement de cache illisible supprimé : %s", path)
+                path.unlink(missing_ok=True)
