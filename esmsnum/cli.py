@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -100,8 +101,15 @@ HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 @click.option("--progress/--no-progress", default=None,
               help="Barre de progression (par défaut : seulement dans un terminal).")
+@click.option("--runner", type=click.Choice(["local", "process", "dask"]), default="local", show_default=True,
+              help="Exécution des tâches : local (threads + processus de lecture), process (pool de processus "
+                   "Prefect), dask (grappe Dask locale, ou existante avec --dask-address).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Nombre de processus de travail (par défaut : un par cœur).")
+@click.option("--dask-address", default=None, metavar="ADRESSE",
+              help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.")
 def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
-        progress: bool | None) -> None:
+        progress: bool | None, runner: str, workers: int | None, dask_address: str | None) -> None:
     if call is None:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
@@ -123,9 +131,16 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
             from flows.call import run_call
             from reports.summary import format_console
 
+            from flows.runners import WORKERS_ENV, shared_api_for_workers, task_runner
+
+            if workers:
+                os.environ[WORKERS_ENV] = str(workers)
             if progress if progress is not None else sys.stderr.isatty():
                 progress_display.set_display(progress_display.TerminalBar())
-            summary = run_call(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url)
+            runner = "dask" if dask_address else runner
+            flow = run_call.with_options(task_runner=task_runner(runner, workers, dask_address))
+            with shared_api_for_workers(runner):
+                summary = flow(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_console(summary, out_dir))

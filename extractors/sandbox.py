@@ -71,7 +71,9 @@ def _memory_reason(limits: Limits) -> str:
 
 def _get_pool(limits: Limits) -> ProcessPool:
     global _pool, _pool_key
-    workers = max(1, os.cpu_count() or 1)
+    # One worker per core, or what the operator set (``--workers``; 1 inside a process of a
+    # process or Dask task runner, which is itself one of several).
+    workers = max(1, int(os.environ.get("ESMSNUM_WORKERS") or os.cpu_count() or 1))
     key = (limits.memory_mb_per_file, workers)
     with _lock:
         if _pool is None or _pool_key != key or not _pool.active:
