@@ -63,14 +63,17 @@ def _render_one(plumber_page, pdfium_page, page_no: int, request: dict[str, Any]
             if match is not None:
                 break
             match = find_words(plumber_page, needle, request.get("row_key"))
-        box = _region(plumber_page, match, width, height)
+        box, header = _region(plumber_page, match, width, height)
         target_px = MAX_WIDTH_PX
+    if request.get("whole_page"):
+        header = None
     x0, top, x1, bottom = box
     scale = min(MAX_SCALE, target_px / max(1.0, x1 - x0))
-    bitmap = pdfium_page.render(scale=scale, crop=(x0, height - bottom, width - x1, top))
-    image = bitmap.to_pil().convert("RGB")
+    image = _render_box(pdfium_page, box, height, width, scale)
     if match is not None:
         _outline(image, match, box, scale)
+    if header is not None:
+        image = _stack(_render_box(pdfium_page, header, height, width, scale), image)
     data = _png(image)
     return {
         "png_base64": base64.b64encode(data).decode("ascii"),
@@ -147,33 +150,42 @@ def _box(match: dict[str, Any]) -> dict[str, float]:
     return {k: float(match[k]) for k in ("x0", "top", "x1", "bottom")}
 
 
-def _region(page, match: dict[str, float] | None, width: float, height: float) -> tuple[float, float, float, float]:
-    """The crop box (x0, top, x1, bottom) in points: the words with a few lines around them,
-    the width of their table (or of the page), and the table's header when it is close."""
+def _region(page, match: dict[str, float] | None, width: float,
+            height: float) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float] | None]:
+    """The crop box (x0, top, x1, bottom) in points: the words with a few lines around them
+    (more above than below), the width of their table (or of the page); and the box of the
+    table's header row when it does not fit in the crop (shown above it)."""
     if match is None:
-        return 0.0, 0.0, width, min(height, MAX_CROP_HEIGHT_PT)
+        return (0.0, 0.0, width, min(height, MAX_CROP_HEIGHT_PT)), None
     line = max(8.0, (match["bottom"] - match["top"]) * 1.5)
     top = match["top"] - CONTEXT_LINES * line
     bottom = match["bottom"] + CONTEXT_LINES * line
     x0, x1 = MARGIN_PT, width - MARGIN_PT
+    header = None
     table = _table_around(page, match)
     if table is not None:
-        t_x0, t_top, t_x1, _ = table
+        (t_x0, t_top, t_x1, t_bottom), header_bottom = table
         x0, x1 = max(0.0, t_x0 - MARGIN_PT), min(width, t_x1 + MARGIN_PT)
-        if match["bottom"] - t_top + line <= MAX_CROP_HEIGHT_PT:
-            top = min(top, t_top - MARGIN_PT)  # keep the header row in view
+        bottom = min(bottom, t_bottom + line)  # no blank page below the table
+        if bottom - t_top + MARGIN_PT <= MAX_CROP_HEIGHT_PT:
+            top = min(top, t_top - MARGIN_PT)  # the whole table above the words, header included
+        elif header_bottom is not None and header_bottom < match["top"] - line:
+            header = (x0, max(0.0, t_top - 2), x1, min(height, header_bottom + 2))
     top = max(0.0, top)
-    bottom = min(height, max(bottom, top + 4 * line))
-    if bottom - top > MAX_CROP_HEIGHT_PT:  # centre on the words
-        middle = (match["top"] + match["bottom"]) / 2
-        top = max(0.0, middle - MAX_CROP_HEIGHT_PT / 2)
-        bottom = min(height, top + MAX_CROP_HEIGHT_PT)
+    bottom = min(height, max(bottom, match["bottom"] + line))
+    if bottom - top > MAX_CROP_HEIGHT_PT:  # keep the words and what precedes them
+        top = max(0.0, bottom - MAX_CROP_HEIGHT_PT)
+    if header is not None and header[3] >= top:
+        header = None
     x0 = min(x0, max(0.0, match["x0"] - MARGIN_PT))
     x1 = max(x1, min(width, match["x1"] + MARGIN_PT))
-    return x0, top, x1, bottom
+    if header is not None:
+        header = (x0, header[1], x1, header[3])
+    return (x0, top, x1, bottom), header
 
 
-def _table_around(page, match: dict[str, float]) -> tuple[float, float, float, float] | None:
+def _table_around(page, match: dict[str, float]) -> tuple[tuple[float, float, float, float], float | None] | None:
+    """The bbox of the table holding the words, and the bottom of its first (header) row."""
     cx, cy = (match["x0"] + match["x1"]) / 2, (match["top"] + match["bottom"]) / 2
     try:
         tables = page.find_tables()
@@ -182,8 +194,33 @@ def _table_around(page, match: dict[str, float]) -> tuple[float, float, float, f
     for table in tables:
         x0, top, x1, bottom = table.bbox
         if x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1:
-            return float(x0), float(top), float(x1), float(bottom)
+            try:
+                header_bottom = float(table.rows[0].bbox[3])
+            except (IndexError, AttributeError, TypeError):
+                header_bottom = None
+            return (float(x0), float(top), float(x1), float(bottom)), header_bottom
     return None
+
+
+def _render_box(pdfium_page, box: tuple[float, float, float, float], height: float, width: float, scale: float):
+    x0, top, x1, bottom = box
+    bitmap = pdfium_page.render(scale=scale, crop=(x0, height - bottom, width - x1, top))
+    return bitmap.to_pil().convert("RGB")
+
+
+def _stack(header, body):
+    """The table's header row above the region, with a dashed rule between them (rows cut)."""
+    from PIL import Image, ImageDraw
+
+    gap = 10
+    out = Image.new("RGB", (max(header.width, body.width), header.height + gap + body.height), "white")
+    out.paste(header, (0, 0))
+    out.paste(body, (0, header.height + gap))
+    draw = ImageDraw.Draw(out)
+    y = header.height + gap // 2
+    for x in range(0, out.width, 12):
+        draw.line([(x, y), (x + 6, y)], fill=(110, 110, 110), width=2)
+    return out
 
 
 def _outline(image, match: dict[str, float], box: tuple[float, float, float, float], scale: float) -> None:
