@@ -56,7 +56,7 @@ def environment() -> Environment:
     # Our own stylesheet and script, never dossier data: inserted as they are.
     env.globals["stylesheet"] = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
     env.globals["table_script"] = Markup(table_script())
-    env.globals["table_script_hash"] = script_hash(table_script())
+    env.globals["table_script_hash"] = Markup(script_hash(table_script()))
     env.filters["date_fr"] = date_fr
     env.globals["rule_doc_href"] = rule_doc_href
     return env

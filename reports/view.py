@@ -186,6 +186,20 @@ def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[
     return file, " ; ".join(k for k in kinds if k)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n <= 1 else plural}"
+
+
+def _evolution_sentence(evolution: dict[str, Any]) -> str:
+    """« Évolution depuis l'analyse du 02/03/2025 : 2 constats résolus, 1 nouveau, 3 inchangés »."""
+    resolved = len([f for f in evolution.get("resolved") or [] if isinstance(f, dict)])
+    new = int(evolution.get("new_count") or 0)
+    unchanged = int(evolution.get("unchanged_count") or 0)
+    return (f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
+            f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
+            f"{_count(unchanged, 'inchangé', 'inchangés')}")
+
+
 def _authority(report: dict[str, Any]) -> str | None:
     """The call's authority, unless the call's title already names it."""
     authority = report.get("authority")
@@ -223,6 +237,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "counts": counts,
         "waived": [finding_view(f) for f in waived],
         "evolution": None if evolution is None else {
+            "sentence": _evolution_sentence(evolution),
             "date": date_fr(evolution.get("previous_date")),
             "previous_verdict": VERDICT_LABELS.get(evolution.get("previous_verdict"), evolution.get("previous_verdict")),
             "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
