@@ -67,7 +67,7 @@ def build_report(
             essms_count = data.essms_count
             essms_listed = data.listed_count
             departments = sorted({e.department for e in data.distinct_essms if e.department})
-            sectors = sorted({e.sector for e in data.distinct_essms if e.sector})
+            sectors = sorted({e.sector for e in data.eligible_essms if e.sector})  # what the call funds
     return {
         "schema_version": SCHEMA_VERSION,
         "dossier": numero,
