@@ -28,12 +28,16 @@ def render_regions(path: str, requests: list[dict[str, Any]], max_pages: int = 3
     A request: ``{"page": 1-based page, "needles": texts to find, tried in order, "row_key": text on
     the same line as the needle (to pick the right one among repeated values) or None,
     "whole_page": bool}``. A result: ``{"png_base64", "page", "width", "height",
-    "matched": whether the words were found and outlined}``.
+    "matched": whether the words were found and outlined}``. Requests that all carry
+    ``"image": True`` ask for a thumbnail of a picture file instead (a scan sent as jpeg, png…).
     """
     import pdfplumber
     import pypdfium2 as pdfium
 
     results: list[dict[str, Any] | None] = [None] * len(requests)
+    if requests and all(r.get("image") for r in requests):  # a scan sent as a picture
+        thumbnail = image_thumbnail(path)
+        return [thumbnail for _ in requests]
     with pdfplumber.open(path) as plumber:
         document = pdfium.PdfDocument(path)
         try:
@@ -82,6 +86,24 @@ def _render_one(plumber_page, pdfium_page, page_no: int, request: dict[str, Any]
         "height": image.height,
         "matched": match is not None,
     }
+
+
+def image_thumbnail(path: str) -> dict[str, Any] | None:
+    """A small PNG of a picture file (a scanned page sent as jpeg, png, tiff…)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = 60_000_000  # a larger picture is refused (decompression bomb)
+    with Image.open(path) as source:
+        source.seek(0)
+        source.draft("RGB", (THUMB_WIDTH_PX * 2, THUMB_WIDTH_PX * 4))  # jpeg: decode at a reduced size
+        image = source.convert("RGB")
+    if image.width > THUMB_WIDTH_PX:
+        image = image.resize((THUMB_WIDTH_PX, max(1, image.height * THUMB_WIDTH_PX // image.width)))
+    if image.height > 2 * THUMB_WIDTH_PX:
+        image = image.crop((0, 0, image.width, 2 * THUMB_WIDTH_PX))
+    data = _png(image)
+    return {"png_base64": base64.b64encode(data).decode("ascii"), "page": 1, "width": image.width,
+            "height": image.height, "matched": False}
 
 
 def _clean(text: str | None) -> str:

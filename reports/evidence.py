@@ -30,6 +30,7 @@ MAX_COLUMNS = 10  # columns shown around the cell
 MAX_CELL_CHARS = 80
 MAX_IMAGES = 12  # rendered regions per dossier (the most severe findings first)
 MAX_TEXT_CHARS = 600
+PICTURE_FORMATS = {"jpeg", "jpg", "png", "tiff", "tif", "gif", "bmp", "webp"}
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _DETAIL_ROW = re.compile(r"ligne (\d+)")
@@ -64,9 +65,13 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
                 finding["evidence"] = evidence
             if doc.format == "pdf" and budget > 0 and doc.file in files:
                 request = pdf_request(doc, location, finding, hit)
-                if request is not None:
-                    pending.setdefault(doc.file, []).append((finding, request))
-                    budget -= 1
+            elif doc.scanned and doc.format in PICTURE_FORMATS and budget > 0 and doc.file in files:
+                request = {"page": 1, "whole_page": True, "image": True}
+            else:
+                request = None
+            if request is not None:
+                pending.setdefault(doc.file, []).append((finding, request))
+                budget -= 1
         except Exception:  # noqa: BLE001 - one finding's evidence failing costs only that one
             log.debug("no evidence for a finding of %s", report.get("dossier"), exc_info=True)
     if pending:
@@ -327,6 +332,8 @@ def pdf_request(doc: ExtractedDocument, location: dict[str, Any], finding: dict[
 
 
 def _alt(file: str, result: dict[str, Any], request: dict[str, Any]) -> str:
+    if request.get("image"):
+        return f"Aperçu de {file} (image scannée)"
     if request.get("whole_page"):
         return f"Aperçu de la page {result['page']} de {file} (document scanné)"
     if result.get("matched"):

@@ -108,3 +108,18 @@ def test_attach_evidence_never_raises():
     attach_evidence(report, _data(ExtractedDocument("a.pdf", "0" * 64, "pdf", scanned=True)), {"a.pdf": "/nonexistent"}, None)
     attach_evidence({"findings": "not a list"}, None, {}, None)
     assert all("evidence" not in f for f in odd)
+
+
+def test_a_scan_sent_as_a_picture_gets_a_thumbnail(tmp_path):
+    from PIL import Image
+
+    scan = tmp_path / "liste.png"
+    Image.new("RGB", (1700, 2300), "white").save(scan)
+    doc = ExtractedDocument("liste.png", "0" * 64, "png", scanned=True)
+    finding = {"rule": "PIE-03", "severity": "a_corriger", "message": "scan",
+               "location": {"file": "liste.png", "sheet": None, "cell": None, "page": None, "detail": None}}
+    attach_evidence({"dossier": "X", "findings": [finding]}, _data(doc), {"liste.png": scan}, Limits())
+    evidence = finding["evidence"]
+    assert evidence["kind"] == "image" and "image scannée" in evidence["alt"]
+    image = _png(evidence)
+    assert image.width <= 600
