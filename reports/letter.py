@@ -20,6 +20,7 @@ from reports.actions import action_for
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 DEFAULT_REPLY_DAYS = 15
+INTERNAL_ERROR = "erreur interne"  # how ``found`` starts for a failed analysis or rule
 
 
 def date_long(day: dt.date) -> str:
@@ -64,11 +65,14 @@ def describe(location: dict[str, Any] | None) -> str:
 
 def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     """What the owner is asked to provide or correct: the *à corriger* findings not waived
-    by the reviewer, each once."""
+    by the reviewer, each once. An internal error of the analysis is the operator's business,
+    not the owner's: never asked."""
     seen = set()
     out = []
     for finding in report.get("findings") or []:
         if finding.get("severity") != "a_corriger" or finding.get("waiver"):
+            continue
+        if str(finding.get("found") or "").startswith(INTERNAL_ERROR):
             continue
         key = (finding.get("rule"), finding.get("message"), describe(finding.get("location")))
         if key in seen:

@@ -92,3 +92,13 @@ def test_no_letter_unless_a_completer(config):
         assert letter_content({**report, "verdict": verdict}) is None
     only_alerts = {**report, "findings": [f for f in report["findings"] if f["severity"] == "alerte"]}
     assert letter_content(only_alerts) is None
+
+
+def test_an_internal_error_is_not_asked_of_the_owner(tmp_path, config):
+    from esmsnum.analysis import error_report
+
+    report = error_report("2022-ARA-0701", tmp_path / "2022-ARA-0701", config)
+    assert report["verdict"] == "a_completer"
+    assert letter_content(report) is None
+    write_dossier_reports(report, tmp_path / "out")
+    assert not (tmp_path / "out" / "courrier.docx").exists()
