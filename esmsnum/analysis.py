@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from validators.context import DossierData
 from validators.engine import decide, run_rules
 from validators.figures import key_figures
 from reports.dossier import build_report, write_dossier_reports
+from reports.evidence import attach_evidence
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,10 @@ class DossierOutcome:
         return dict(self.__dict__)
 
 
-def read_dossier(path: Path, config: CallConfig) -> DossierData:
-    """Intake and extraction of one dossier, into what the rules read."""
+def read_dossier(path: Path, config: CallConfig, then: Callable[[DossierData, dict[str, Path]], Any] | None = None) -> Any:
+    """Intake and extraction of one dossier, into what the rules read. ``then(data, files)``,
+    when given, runs while the dossier's files are still on disk (``files``: attachment path →
+    its bytes on disk; a zip's temporary folder is removed on return) and its result is returned."""
     limits = config.limits.file_limits()
     with open_dossier(path, config.limits.zip_limits()) as dossier:
         form: Form | None = None
@@ -69,7 +73,10 @@ def read_dossier(path: Path, config: CallConfig) -> DossierData:
         classified = classify(documents)
         for record in classified.records:
             record.role = roles.get(record.file)
-        return DossierData(dossier.numero, config, form, documents, classified, list(dossier.problems))
+        data = DossierData(dossier.numero, config, form, documents, classified, list(dossier.problems))
+        if then is None:
+            return data
+        return then(data, {a.path: Path(a.data_path) for a in dossier.attachments})
 
 
 def analyse_dossier(path: Path, config: CallConfig, out_dir: Path) -> DossierOutcome:
@@ -78,14 +85,18 @@ def analyse_dossier(path: Path, config: CallConfig, out_dir: Path) -> DossierOut
     numero = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
     report_dir = out_dir / numero
     try:
-        data = read_dossier(path, config)
-        findings = run_rules(data, config)
-        verdict = decide(findings)
-        figures = key_figures(data)
-        report = build_report(
-            numero=numero, config=config, verdict=verdict, findings=findings,
-            records=data.classified.records, data=data, figures=figures,
-        )
+        def analyse(data: DossierData, files: dict[str, Path]) -> dict[str, Any]:
+            findings = run_rules(data, config)
+            verdict = decide(findings)
+            figures = key_figures(data)
+            report = build_report(
+                numero=numero, config=config, verdict=verdict, findings=findings,
+                records=data.classified.records, data=data, figures=figures,
+            )
+            attach_evidence(report, data, files, config.limits.file_limits())  # needs the files on disk
+            return report
+
+        report = read_dossier(path, config, then=analyse)
         internal_error = False
     except Exception:  # noqa: BLE001 - never lose a dossier
         log.error("dossier %s could not be analysed\n%s", numero, traceback.format_exc())
