@@ -22,6 +22,7 @@ from validators.context import DossierData
 from validators.engine import decide, run_rules
 from validators.figures import key_figures
 from reports.dossier import build_report, write_dossier_reports
+from reports.evidence import attach_evidence
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def judge_dossier(path: Path, config: CallConfig, extract: Extract = extract_iso
                 numero=numero, config=config, verdict=decide(findings), findings=findings,
                 records=data.classified.records, data=data, figures=key_figures(data),
             )
+            files = {a.path: Path(a.data_path) for a in dossier.attachments}
+            attach_evidence(report, data, files, config.limits.file_limits())  # needs the files on disk
         report["internal_error"] = False
     except Exception:  # noqa: BLE001 - never lose a dossier
         log.error("dossier %s could not be analysed\n%s", numero, traceback.format_exc())

@@ -136,6 +136,23 @@ class Documents(_Strict):
     required: Sourced[list[DocumentKind]]
 
 
+class Letters(_Strict):
+    """The draft letter to the owner of a dossier à compléter (« demande de pièces
+    complémentaires »): who signs it and how long the owner has to answer."""
+
+    sender: Sourced[str]  # the ARS or CNSA service that writes to the owner
+    reply_days: Sourced[int] = Field(
+        default_factory=lambda: Sourced[int](value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]")
+    )
+
+    @field_validator("reply_days")
+    @classmethod
+    def _positive_days(cls, v: Sourced[int]) -> Sourced[int]:
+        if v.value < 1:
+            raise ValueError("le délai de réponse doit être d'au moins un jour")
+        return v
+
+
 class FileLimits(_Strict):
     """Per-file and per-archive bounds (optional: defaults suit real dossiers)."""
 
@@ -188,6 +205,7 @@ class CallConfig(_Strict):
     prose: Prose
     history: History
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    letters: Letters | None = None  # None: the authority signs, 15 days to answer [P]
     limits: FileLimits = Field(default_factory=FileLimits)
 
     # Filled by the loader, not by the file.
@@ -196,6 +214,12 @@ class CallConfig(_Strict):
 
     def rule_setting(self, rule_id: str) -> RuleSetting:
         return self.rules.get(rule_id, RuleSetting())
+
+    def letter_settings(self) -> Letters:
+        """The ``letters`` section, or its defaults: the call's authority as sender."""
+        if self.letters is not None:
+            return self.letters
+        return Letters(sender=Sourced[str](value=self.authority, source="authority de la configuration de l'appel"))
 
 
 def _format_loc(loc: tuple) -> str:

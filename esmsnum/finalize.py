@@ -128,6 +128,8 @@ def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
         "amount_requested": report.get("amount_requested"),
         "amount_eligible": report.get("amount_eligible"),
         "porteur": (report.get("porteur") or {}).get("raison_sociale"),
+        "finess_ej": (report.get("porteur") or {}).get("finess_ej"),
+        "sectors": list(report.get("sectors") or []),
         "departments": report.get("departments", []),
         "counts": report["counts"],
         "internal_error": bool(report.get("internal_error")),

@@ -166,3 +166,28 @@ def sniff_safely(attachment: Attachment) -> str:
         return sniff(Path(attachment.data_path), attachment.path)
     except OSError:
         return "?"
+
+
+def render_isolated(data_path: str, requests: list[dict], limits: Limits | None = None) -> list[dict | None]:
+    """``extractors.render.render_regions`` (evidence images of an untrusted PDF) in a
+    bounded worker of the same pool; never raises: a failure yields no image."""
+    from extractors.render import render_regions
+
+    limits = limits or Limits()
+    nothing: list[dict | None] = [None] * len(requests)
+    if not requests:
+        return nothing
+    try:
+        if not limits.isolate:
+            return render_regions(data_path, requests, limits.max_pages)
+        future = _get_pool(limits).schedule(render_regions, args=(data_path, requests, limits.max_pages),
+                                            timeout=limits.seconds_per_file)
+        result = future.result()
+        return result if isinstance(result, list) and len(result) == len(requests) else nothing
+    except (BrokenProcessPool, RuntimeError):
+        log.warning("rendering pool broken while rendering %s: no evidence image", data_path)
+        shutdown()
+        return nothing
+    except Exception:  # noqa: BLE001 - timeout, dead worker, parser error: no image
+        log.warning("evidence rendering failed for %s", data_path, exc_info=True)
+        return nothing

@@ -11,7 +11,10 @@ from esmsnum import __version__
 from esmsnum.config import CallConfig
 from esmsnum.models import DocumentRecord, Finding, Severity, Verdict
 from reports.files import atomic_write_json, atomic_write_text
+from reports.actions import action_for
 from reports.html import render
+from reports.letter import write_letter
+from reports.view import report_view
 
 SCHEMA_VERSION = "1.0"
 
@@ -43,6 +46,7 @@ def build_report(
     porteur = None
     essms_count = essms_listed = None
     departments: list[str] = []
+    sectors: list[str] = []  # keys of reference/finess_categories.yaml ``sectors``
     date_depot = None
     essms: list[dict[str, Any]] = []
     if data is not None:
@@ -54,13 +58,15 @@ def build_report(
             date_depot = _text(data.form.raw("date_depot"))
         essms = [
             {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
-             "location": e.finess_cell.location.to_dict()}
+             "location": e.finess_cell.location.to_dict(), "department": e.department,
+             "category": _category(e), "sector": e.sector}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
             essms_count = data.essms_count
             essms_listed = data.listed_count
             departments = sorted({e.department for e in data.distinct_essms if e.department})
+            sectors = sorted({e.sector for e in data.eligible_essms if e.sector})  # what the call funds
     return {
         "schema_version": SCHEMA_VERSION,
         "dossier": numero,
@@ -71,7 +77,7 @@ def build_report(
         "verdict": verdict.value,
         "verdict_label": verdict.label,
         "verdict_reason": verdict_reason(verdict, findings),
-        "findings": [f.to_dict() for f in findings],
+        "findings": [{**f.to_dict(), "action": action_for(f.rule)} for f in findings],
         "documents": [r.to_dict() for r in records],
         "essms_count": essms_count,
         "essms_listed": essms_listed,
@@ -80,17 +86,43 @@ def build_report(
         "porteur": porteur,
         "date_depot": date_depot,
         "departments": departments,
+        "sectors": sectors,
         "essms": essms,
+        "authority": config.authority,
+        "letter_settings": letter_settings(config),
         "counts": counts,
         "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
 
 
+def letter_settings(config: CallConfig) -> dict[str, Any]:
+    """What the draft letter needs of the call configuration (``letters``)."""
+    letters = config.letter_settings()
+    return {
+        "sender": letters.sender.value, "sender_source": letters.sender.source,
+        "reply_days": letters.reply_days.value, "reply_days_source": letters.reply_days.source,
+    }
+
+
+def _category(essms: Any) -> str | None:
+    category = essms.eligibility.category if essms.eligibility else None
+    return f"{category.label} ({category.code})" if category else (essms.category or None)
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value).strip()
 
 
+def _with_actions(report: dict[str, Any]) -> None:
+    """Every finding says what the owner must do (call-level findings are added late)."""
+    for finding in report.get("findings") or []:
+        finding.setdefault("action", action_for(finding.get("rule")))
+
+
 def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
+    """``report.json``, ``report.html`` and, for a dossier à compléter, ``courrier.docx``."""
+    _with_actions(report)
     atomic_write_json(report_dir / "report.json", report)
-    atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report))
+    letter = write_letter(report, report_dir)
+    atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter)))

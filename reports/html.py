@@ -3,13 +3,17 @@ untrusted: file names, cell values and prose are escaped)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from extractors.values import format_euros
+from reports.view import date_fr, rule_doc_href
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -49,8 +53,23 @@ def environment() -> Environment:
     env.filters["euros"] = format_euros
     env.filters["location"] = describe_location
     env.globals.update(severity_labels=SEVERITY_LABELS, verdict_labels=VERDICT_LABELS, kind_labels=KIND_LABELS)
-    env.globals["stylesheet"] = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    # Our own stylesheet and script, never dossier data: inserted as they are.
+    env.globals["stylesheet"] = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
+    env.globals["table_script"] = Markup(table_script())
+    env.globals["table_script_hash"] = Markup(script_hash(table_script()))
+    env.filters["date_fr"] = date_fr
+    env.globals["rule_doc_href"] = rule_doc_href
     return env
+
+
+def table_script() -> str:
+    return (TEMPLATES / "table.js.j2").read_text(encoding="utf-8")
+
+
+def script_hash(script: str) -> str:
+    """The CSP source of an inline script (``'sha256-…'``): only that exact script may run."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def render(template: str, **context: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from esmsnum import __version__
 from esmsnum.config import CallConfig
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
+from reports.view import sector_labels, summary_view
 
 VERDICTS = ("recevable", "a_completer", "non_recevable")
 
@@ -22,6 +24,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         by_rule.update(outcome["rules"])
         report_dir = Path(outcome["report_dir"])
         rel = report_dir.relative_to(out_dir) if report_dir.is_relative_to(out_dir) else report_dir
+        extras = _report_extras(outcome, report_dir)
         dossiers.append({
             "dossier": outcome["dossier"],
             "verdict": outcome["verdict"],
@@ -35,6 +38,9 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "internal_error": outcome["internal_error"],
             "report": (rel / "report.json").as_posix(),
             "report_html": (rel / "report.html").as_posix(),
+            "sectors": extras["sectors"],
+            "finess_ej": extras["finess_ej"],
+            "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
@@ -45,6 +51,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
     return {
         "schema_version": "1.0",
         "rule_titles": {rule_id: rules[rule_id].title for rule_id in by_rule if rule_id in rules},
+        "sector_labels": sector_labels(),
         "call": config.reference,
         "call_id": config.id,
         "call_title": config.title,
@@ -57,6 +64,8 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "amount_requested": round(sum(d["amount_requested"] or 0.0 for d in dossiers), 2),
             "amount_requested_recevable": round(requested_recevable, 2),
             "envelope": envelope_status(config, requested_recevable),
+            "by_department": _breakdown(dossiers, "departments"),
+            "by_sector": _breakdown(dossiers, "sectors"),
             "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
             "seconds": round(seconds, 2),
         },
@@ -64,9 +73,45 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
     }
 
 
+def _report_extras(outcome: dict[str, Any], report_dir: Path) -> dict[str, Any]:
+    """What the summary shows beyond the outcome (sectors, owner's FINESS), from the outcome
+    when it carries it, else from the dossier's report.json."""
+    extras = {"sectors": outcome.get("sectors"), "finess_ej": outcome.get("finess_ej")}
+    if extras["sectors"] is None:
+        report = _load_report(report_dir / "report.json") or {}
+        extras["sectors"] = list(report.get("sectors") or [])
+        extras["finess_ej"] = extras["finess_ej"] or (report.get("porteur") or {}).get("finess_ej")
+    return extras
+
+
+def _load_report(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _breakdown(dossiers: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    """Per département (or sector): dossiers by verdict and the amount they request; a
+    dossier spanning several counts in each."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in dossiers:
+        for value in d.get(key) or ["(non renseigné)"]:
+            entry = out.setdefault(str(value), {"dossiers": 0, **{v: 0 for v in VERDICTS}, "amount_requested": 0.0})
+            entry["dossiers"] += 1
+            entry[d["verdict"]] = entry.get(d["verdict"], 0) + 1
+            entry["amount_requested"] = round(entry["amount_requested"] + (d.get("amount_requested") or 0.0), 2)
+    return dict(sorted(out.items()))
+
+
 def write_summary(summary: dict[str, Any], out_dir: Path) -> None:
+    """``summary.json``, ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
+    from reports.exports import write_exports
+
     atomic_write_json(out_dir / "summary.json", summary)
-    atomic_write_text(out_dir / "summary.html", render("summary.html.j2", summary=summary))
+    atomic_write_text(out_dir / "summary.html", render("summary.html.j2", summary=summary, view=summary_view(summary)))
+    write_exports(summary, out_dir)
 
 
 def format_console(summary: dict[str, Any], out_dir: Path) -> str:

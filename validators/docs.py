@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from esmsnum.config import available_calls, load_call
+from reports.actions import action_for, rule_anchor
 from validators.engine import severity_for
 from validators.registry import all_rules
 
@@ -46,7 +47,7 @@ def render() -> str:
         for config in calls:
             setting = config.rule_setting(rule.id)
             per_call.append(severity_for(rule, config).label if setting.enabled else "désactivée")
-        lines.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.title} | {rule.severity.label} | " + " | ".join(per_call) + " |")
+        lines.append(f"| [{rule.id}](#{rule_anchor(rule.id)}) | {rule.title} | {rule.severity.label} | " + " | ".join(per_call) + " |")
     family = None
     for rule in rules.values():
         if rule.family != family:
@@ -54,12 +55,13 @@ def render() -> str:
             lines += ["", f"## {FAMILIES.get(family, family)}"]
         lines += [
             "",
-            f"### {rule.id}",
+            f'### <a id="{rule_anchor(rule.id)}"></a>{rule.id}',  # the reports link here
             "",
             f"**{rule.title}** — gravité par défaut : *{rule.severity.label}*.",
             "",
             rule.description,
             "",
+            f"- Action demandée au porteur : {action_for(rule.id)}",
             f"- Source : {rule.source}",
             "- Paramètres lus dans la configuration de l'appel : "
             + (", ".join(f"`{p}`" for p in rule.params) if rule.params else "aucun"),

@@ -1,0 +1,210 @@
+"""The call summary as a spreadsheet: ``summary.xlsx`` (a sheet of dossiers with their key
+figures and verdict, a sheet of every finding with its location) and ``summary.csv`` (the
+dossiers, UTF-8 with BOM and ``;`` as French Excel expects).
+
+Dossier content (names, file names, cell values) is untrusted: in the xlsx every text is
+written with ``write_string`` (never a formula); in the csv a text starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` (OWASP, CSV
+injection). Findings are read from each dossier's report.json one at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from reports.actions import action_for
+from reports.files import atomic_write_bytes
+from reports.view import SEVERITY_LABELS, VERDICT_LABELS, describe_location
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+DOSSIER_COLUMNS = [
+    ("Dossier", "text"), ("Porteur", "text"), ("FINESS juridique du porteur", "text"), ("Verdict", "text"),
+    ("Motif du verdict", "text"), ("ESSMS éligibles", "int"), ("ESSMS listés", "int"), ("Départements", "text"),
+    ("Secteurs", "text"), ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"),
+    ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"), ("Règles", "text"),
+    ("Rapport", "text"),
+]
+FINDING_COLUMNS = [
+    "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
+    "Constat", "Attendu", "Constaté", "Fichier", "Feuille", "Cellule", "Page", "Détail", "Emplacement",
+    "Action demandée au porteur",
+]
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
+    path = out_dir / dossier.get("report", f"{dossier.get('dossier')}/report.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[str, str]) -> list[Any]:
+    counts = dossier.get("counts") or report.get("counts") or {}
+    porteur = report.get("porteur") or {}
+    return [
+        dossier.get("dossier"),
+        dossier.get("porteur") or porteur.get("raison_sociale"),
+        dossier.get("finess_ej") or porteur.get("finess_ej"),
+        VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict")),
+        report.get("verdict_reason"),
+        dossier.get("essms_count"),
+        report.get("essms_listed"),
+        ", ".join(dossier.get("departments") or []),
+        ", ".join(sectors.get(s, s) for s in dossier.get("sectors") or []),
+        dossier.get("amount_requested"),
+        dossier.get("amount_eligible"),
+        counts.get("bloquant", 0),
+        counts.get("a_corriger", 0),
+        counts.get("alerte", 0),
+        ", ".join(dossier.get("rules") or []),
+        dossier.get("report_html"),
+    ]
+
+
+def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[list[Any]]:
+    verdict = VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict"))
+    for f in report.get("findings") or []:
+        location = f.get("location") or {}
+        waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
+        yield [
+            dossier.get("dossier"), verdict, f.get("rule"), f.get("title"),
+            SEVERITY_LABELS.get(f.get("severity"), f.get("severity")), f.get("status"),
+            (f"{waiver.get('date', '')[:10]} : {waiver.get('motif', '')}" if waiver else None),
+            f.get("message"), f.get("expected"), f.get("found"),
+            location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
+            location.get("detail"), describe_location(location), f.get("action") or action_for(f.get("rule")),
+        ]
+
+
+def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: list[list[Any]] | None = None) -> Path:
+    """``dossier_rows``, when given, receives each dossier's row (for the csv, in the same pass)."""
+    import xlsxwriter
+
+    sectors = summary.get("sector_labels") or {}
+    path = out_dir / "summary.xlsx"
+    fd, tmp = tempfile.mkstemp(prefix=".summary.xlsx.", suffix=".tmp", dir=out_dir)
+    os.close(fd)
+    try:
+        workbook = xlsxwriter.Workbook(tmp, {
+            "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        })
+        workbook.set_properties({"title": f"Synthèse — {summary.get('call_title', '')}", "language": "fr-FR"})
+        bold = workbook.add_format({"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"})
+        euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        call_sheet = workbook.add_worksheet("Appel")
+        dossiers_sheet = workbook.add_worksheet("Dossiers")
+        findings_sheet = workbook.add_worksheet("Constats")
+
+        totals = summary.get("totals") or {}
+        by_verdict = totals.get("by_verdict") or {}
+        envelope = (totals.get("envelope") or {}).get("envelope")
+        facts = [
+            ("Appel", summary.get("call_title")), ("Référence", summary.get("call")),
+            ("Configuration", summary.get("call_id")), ("Analyse du", summary.get("generated_at")),
+            ("Dossiers", totals.get("dossiers")),
+            *[(VERDICT_LABELS[v], by_verdict.get(v, 0)) for v in VERDICT_LABELS],
+            ("Montant demandé par les dossiers recevables (€)", totals.get("amount_requested_recevable")),
+            ("Enveloppe de l'appel (€)", envelope),
+        ]
+        call_sheet.set_column(0, 0, 48)
+        call_sheet.set_column(1, 1, 60)
+        for r, (label, value) in enumerate(facts):
+            call_sheet.write_string(r, 0, label, bold)
+            _write(call_sheet, r, 1, value, euro if "€" in label else None)
+
+        widths = [16, 36, 14, 14, 60, 10, 10, 14, 30, 16, 16, 10, 10, 10, 24, 30]
+        for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, widths)):
+            dossiers_sheet.write_string(0, c, title, bold)
+            dossiers_sheet.set_column(c, c, width)
+        dossiers_sheet.freeze_panes(1, 1)
+        finding_widths = [16, 14, 9, 30, 11, 10, 30, 70, 30, 30, 30, 16, 8, 6, 24, 40, 60]
+        for c, (title, width) in enumerate(zip(FINDING_COLUMNS, finding_widths)):
+            findings_sheet.write_string(0, c, title, bold)
+            findings_sheet.set_column(c, c, width)
+        findings_sheet.freeze_panes(1, 1)
+
+        f_row = 1
+        dossiers = summary.get("dossiers") or []
+        for d_row, dossier in enumerate(dossiers, start=1):
+            report = _report(out_dir, dossier)  # one report in memory at a time
+            row = dossier_row(dossier, report, sectors)
+            if dossier_rows is not None:
+                dossier_rows.append(row)
+            for c, value in enumerate(row):
+                _write(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
+            for values in finding_rows(dossier, report):
+                for c, value in enumerate(values):
+                    _write(findings_sheet, f_row, c, value, wrap if c == 7 else None)
+                f_row += 1
+        dossiers_sheet.autofilter(0, 0, max(1, len(dossiers)), len(DOSSIER_COLUMNS) - 1)
+        findings_sheet.autofilter(0, 0, max(1, f_row - 1), len(FINDING_COLUMNS) - 1)
+        workbook.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Numbers as numbers, everything else as a string (never a formula nor a link)."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_string(row, col, "oui" if value else "non", fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value)[:32_000], fmt)  # a cell holds at most 32 767 characters
+
+
+def _csv_value(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "euro" and isinstance(value, (int, float)):
+        return f"{value:.2f}".replace(".", ",")
+    if kind == "int" and isinstance(value, (int, float)):
+        return str(int(value))
+    return str(neutralise(str(value)))
+
+
+def write_summary_csv(summary: dict[str, Any], out_dir: Path, dossier_rows: list[list[Any]] | None = None) -> Path:
+    """One row per dossier; ``;`` separated, UTF-8 with BOM, decimal comma. The rows are
+    ``dossier_rows`` when given, else read from the reports."""
+    sectors = summary.get("sector_labels") or {}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([title for title, _ in DOSSIER_COLUMNS])
+    if dossier_rows is None:
+        dossier_rows = [dossier_row(d, _report(out_dir, d), sectors) for d in summary.get("dossiers") or []]
+    for values in dossier_rows:
+        writer.writerow([_csv_value(v, kind) for v, (_, kind) in zip(values, DOSSIER_COLUMNS)])
+    path = out_dir / "summary.csv"
+    atomic_write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def write_exports(summary: dict[str, Any], out_dir: Path) -> None:
+    """``summary.xlsx`` and ``summary.csv`` in one pass over the reports."""
+    rows: list[list[Any]] = []
+    write_summary_xlsx(summary, out_dir, rows)
+    write_summary_csv(summary, out_dir, rows)

@@ -1,0 +1,323 @@
+"""What the HTML templates show, prepared from ``report.json`` / ``summary.json``: findings
+grouped by document (most severe first), waived findings apart, evidence ready to print,
+links to the rule documentation. Pure data: the templates escape every string.
+
+Every field the lead's history adds (``evolution``, ``waiver``, ``status``, ``run``,
+``changes``) is optional here: a report without them renders as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from reports.actions import action_for, rule_anchor
+
+SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
+SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
+VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
+KIND_LABELS = {
+    "budget": "Budget détaillé", "structures": "Structures engagées", "planning": "Planning",
+    "gouvernance": "Gouvernance", "strategie_deploiement": "Stratégie de déploiement",
+    "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
+}
+STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
+RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def rule_doc_href(rule_id: str | None) -> str | None:
+    """Link to the rule's section of ``docs/rules.md`` (an anchor per rule), when the
+    documentation is installed beside the code."""
+    if not rule_id or not RULES_DOC.is_file():
+        return None
+    return f"{RULES_DOC.as_uri()}#{rule_anchor(rule_id)}"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Any]:
+    try:
+        from validators.registry import all_rules
+
+        return all_rules()
+    except Exception:  # noqa: BLE001 - a report renders without the catalogue
+        return {}
+
+
+def rule_description(rule_id: str | None) -> str:
+    rule = _rules().get(rule_id or "")
+    return " ".join(rule.description.split()) if rule else ""
+
+
+def rule_title(rule_id: str | None) -> str:
+    rule = _rules().get(rule_id or "")
+    return rule.title if rule else ""
+
+
+def date_fr(value: Any, with_time: bool = False) -> str:
+    """ISO date or datetime → ``12/03/2025`` (``12/03/2025 à 14:05`` with the time)."""
+    if not value:
+        return "—"
+    text = str(value).strip()
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    if with_time and (moment.hour or moment.minute):
+        return moment.strftime("%d/%m/%Y à %H:%M")
+    return moment.strftime("%d/%m/%Y")
+
+
+def describe_location(location: dict[str, Any] | None) -> str:
+    if not location:
+        return "—"
+    parts = []
+    if location.get("file") and location.get("file") != "(dossier)":
+        parts.append(str(location["file"]))
+    if location.get("sheet"):
+        parts.append(f"feuille {location['sheet']}")
+    if location.get("cell"):
+        parts.append(f"cellule {location['cell']}")
+    if location.get("page"):
+        parts.append(f"page {location['page']}")
+    if location.get("detail"):
+        parts.append(str(location["detail"]))
+    return ", ".join(parts) or "ensemble du dossier"
+
+
+def sector_labels() -> dict[str, str]:
+    try:
+        from validators.reference import reference
+
+        return dict(reference().sectors)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+# --------------------------------------------------------------------------- dossier report
+
+
+def _evidence(evidence: Any) -> dict[str, Any] | None:
+    """The evidence as the template shows it; anything malformed is dropped."""
+    if not isinstance(evidence, dict):
+        return None
+    kind = evidence.get("kind")
+    if kind == "image":
+        data = evidence.get("png_base64")
+        if not isinstance(data, str) or not _BASE64.match(data):
+            return None
+        return {"kind": "image", "src": f"data:image/png;base64,{data}", "alt": str(evidence.get("alt") or "Extrait du document"),
+                "page": evidence.get("page"), "file": evidence.get("file"), "width": evidence.get("width"),
+                "matched": evidence.get("matched"), "whole_page": evidence.get("whole_page")}
+    if kind == "rows":
+        rows = evidence.get("rows") or []
+        highlight = evidence.get("highlight")
+        labels = evidence.get("row_labels") or [""] * len(rows)
+        body = []
+        for i, row in enumerate(rows):
+            cells = [{"text": str(v) if v is not None else "",
+                      "hl": bool(highlight) and highlight[0] == i and highlight[1] == j}
+                     for j, v in enumerate(row)]
+            body.append({"label": labels[i] if i < len(labels) else "", "cells": cells,
+                         "hl": bool(highlight) and highlight[0] == i})
+        header = evidence.get("header")
+        hh = evidence.get("highlight_header")
+        return {
+            "kind": "rows", "file": evidence.get("file"), "sheet": evidence.get("sheet"),
+            "columns": [str(c) for c in evidence.get("columns") or []],
+            "header": [{"text": str(v) if v is not None else "", "hl": hh == j} for j, v in enumerate(header)] if header else None,
+            "header_label": evidence.get("header_label") or "",
+            "rows": body, "more_left": evidence.get("more_left"), "more_right": evidence.get("more_right"),
+        }
+    if kind == "text":
+        lines = [str(line) for line in evidence.get("lines") or []]
+        return {"kind": "text", "file": evidence.get("file"), "where": evidence.get("where"),
+                "lines": [{"text": t, "hl": i == evidence.get("highlight")} for i, t in enumerate(lines)]}
+    return None
+
+
+def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str, Any]:
+    rule = finding.get("rule")
+    waiver = finding.get("waiver") if isinstance(finding.get("waiver"), dict) else None
+    status = finding.get("status")
+    return {
+        "number": number,
+        "rule": rule,
+        "title": finding.get("title") or rule_title(rule),
+        "severity": finding.get("severity"),
+        "severity_label": SEVERITY_LABELS.get(finding.get("severity"), finding.get("severity") or ""),
+        "message": finding.get("message") or "",
+        "expected": finding.get("expected"),
+        "found": finding.get("found"),
+        "where": describe_location(finding.get("location")),
+        "action": finding.get("action") or action_for(rule),
+        "doc_href": rule_doc_href(rule),
+        "description": rule_description(rule),
+        "evidence": _evidence(finding.get("evidence")),
+        "status": status if status in STATUS_LABELS else None,
+        "status_label": STATUS_LABELS.get(status) if status else None,
+        "waiver": None if waiver is None else {
+            "motif": str(waiver.get("motif") or ""), "author": str(waiver.get("author") or ""),
+            "date": date_fr(waiver.get("date")),
+        },
+    }
+
+
+def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """(heading, what the file holds) of a group of findings."""
+    if not file or file == "(dossier)":
+        return "Ensemble du dossier", "constats qui ne portent pas sur une pièce en particulier"
+    record = records.get(file)
+    if record is None:
+        return file, "fichier du dossier"
+    if record.get("role") == "formulaire":
+        return file, "formulaire en ligne"
+    kinds = [KIND_LABELS.get(p.get("kind"), p.get("kind")) for p in record.get("parts") or []]
+    kinds = list(dict.fromkeys(k for k in kinds if k)) or [KIND_LABELS.get(record.get("kind"), record.get("kind") or "")]
+    return file, " ; ".join(k for k in kinds if k)
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n <= 1 else plural}"
+
+
+def _evolution_sentence(evolution: dict[str, Any]) -> str:
+    """« Évolution depuis l'analyse du 02/03/2025 : 2 constats résolus, 1 nouveau, 3 inchangés »."""
+    resolved = len([f for f in evolution.get("resolved") or [] if isinstance(f, dict)])
+    new = int(evolution.get("new_count") or 0)
+    unchanged = int(evolution.get("unchanged_count") or 0)
+    return (f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
+            f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
+            f"{_count(unchanged, 'inchangé', 'inchangés')}")
+
+
+def _authority(report: dict[str, Any]) -> str | None:
+    """The call's authority, unless the call's title already names it."""
+    authority = report.get("authority")
+    return authority if authority and authority not in str(report.get("call_title") or "") else None
+
+
+def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
+    records = {d.get("file"): d for d in report.get("documents") or []}
+    active, waived = [], []
+    for finding in report.get("findings") or []:
+        (waived if isinstance(finding.get("waiver"), dict) else active).append(finding)
+    groups: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    number = 0
+    ranked = sorted(enumerate(active), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
+    for _, finding in ranked:
+        file = (finding.get("location") or {}).get("file") or "(dossier)"
+        if file not in groups:
+            heading, holds = _group_title(file, records)
+            groups[file] = {"heading": heading, "holds": holds, "findings": [],
+                            "worst": finding.get("severity")}
+            order.append(file)
+    for file in order:  # numbers follow the reading order: group by group
+        for _, finding in ranked:
+            if ((finding.get("location") or {}).get("file") or "(dossier)") == file:
+                number += 1
+                groups[file]["findings"].append(finding_view(finding, number))
+    counts = {s: sum(1 for f in active if f.get("severity") == s) for s in SEVERITY_RANK}
+    evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
+    sectors = sector_labels()
+    porteur = report.get("porteur") or {}
+    return {
+        "groups": [groups[f] for f in order],
+        "active_count": len(active),
+        "counts": counts,
+        "waived": [finding_view(f) for f in waived],
+        "evolution": None if evolution is None else {
+            "sentence": _evolution_sentence(evolution),
+            "date": date_fr(evolution.get("previous_date")),
+            "previous_verdict": VERDICT_LABELS.get(evolution.get("previous_verdict"), evolution.get("previous_verdict")),
+            "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
+            "new_count": int(evolution.get("new_count") or 0),
+            "unchanged_count": int(evolution.get("unchanged_count") or 0),
+        },
+        "letter": letter,
+        "authority": _authority(report),
+        "porteur_name": porteur.get("raison_sociale") or "non renseigné",
+        "porteur_finess": porteur.get("finess_ej"),
+        "channel": "national (CNSA, 50 ESSMS ou plus)" if report.get("channel") == "national"
+                   else "régional (ARS, moins de 50 ESSMS)",
+        "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
+        "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
+        "generated": date_fr(report.get("generated_at"), with_time=True),
+    }
+
+
+# --------------------------------------------------------------------------- call summary
+
+RUN_LABELS = {
+    "dossiers": "Dossiers de l'appel",
+    "dossiers_analysed": "Dossiers analysés",
+    "dossiers_cached": "Dossiers repris de l'analyse précédente (inchangés)",
+    "dossiers_failed": "Dossiers en erreur",
+    "documents_extracted": "Documents lus",
+    "documents_cached": "Documents repris du cache",
+    "seconds": "Durée (s)",
+}
+
+
+def _tokens(values: Any) -> str:
+    """Space-separated tokens for a data attribute (spaces inside a value become ``_``)."""
+    return " ".join(str(v).replace(" ", "_") for v in values or [] if v is not None)
+
+
+def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
+    totals = summary.get("totals") or {}
+    sectors = dict(summary.get("sector_labels") or {}) or sector_labels()
+    rule_titles = summary.get("rule_titles") or {}
+    dossiers = []
+    for d in summary.get("dossiers") or []:
+        counts = d.get("counts") or {}
+        dossiers.append({
+            **d,
+            "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
+            "verdict_rank": {"non_recevable": 0, "a_completer": 1, "recevable": 2}.get(d.get("verdict"), 9),
+            "data_departments": _tokens(d.get("departments")),
+            "data_rules": _tokens(d.get("rules")),
+            "data_sectors": _tokens(d.get("sectors")),
+            "findings": sum(int(v or 0) for v in counts.values()),
+        })
+    envelope = totals.get("envelope") or {}
+    requested = totals.get("amount_requested_recevable") or 0.0
+    ratio = None
+    if envelope.get("envelope"):
+        ratio = round(100.0 * requested / envelope["envelope"], 1)
+    run = summary.get("run") if isinstance(summary.get("run"), dict) else None
+    changes = summary.get("changes") if isinstance(summary.get("changes"), list) else None
+    links = {d.get("dossier"): d.get("report_html") for d in dossiers}
+    return {
+        "dossiers": dossiers,
+        "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
+        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
+                  for rule, n in (totals.get("by_rule") or {}).items()],
+        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()],
+        "sectors": [{"code": code, "label": sectors.get(code, code), **entry}
+                    for code, entry in (totals.get("by_sector") or {}).items()],
+        "department_options": sorted({dep for d in dossiers for dep in d.get("departments") or []}),
+        "rule_options": sorted({rule for d in dossiers for rule in d.get("rules") or []}),
+        "sector_options": [(code, sectors.get(code, code))
+                           for code in sorted({s for d in dossiers for s in d.get("sectors") or []})],
+        "envelope_ratio": ratio,
+        "envelope_bar": None if ratio is None else min(100.0, ratio),
+        "run": None if run is None else [(RUN_LABELS.get(str(k), str(k)), v) for k, v in run.items()],
+        "changes": None if changes is None else [
+            {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
+             "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
+             "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
+             "after_code": c.get("after")}
+            for c in changes if isinstance(c, dict)],
+        "generated": date_fr(summary.get("generated_at"), with_time=True),
+    }

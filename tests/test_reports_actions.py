@@ -1,0 +1,43 @@
+"""Every rule tells the owner what to do, and every rule has an anchor the reports link to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from reports.actions import ACTIONS, action_for, rule_anchor
+from reports.view import rule_doc_href
+from validators.registry import all_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_rule_has_an_owner_action():
+    rules = all_rules()
+    missing = [rule_id for rule_id in rules if not ACTIONS.get(rule_id)]
+    assert not missing, f"add an action to reports/actions.py for {missing}"
+    unknown = sorted(set(ACTIONS) - set(rules))
+    assert not unknown, f"actions for rules that do not exist: {unknown}"
+    for rule_id, action in ACTIONS.items():
+        assert action.strip().endswith(".") and action[0].isupper(), rule_id
+        assert action_for(rule_id) == action
+
+
+def test_an_unknown_rule_still_gets_a_french_action():
+    assert action_for("XYZ-99").startswith("Vérifier")
+    assert action_for(None)
+
+
+def test_every_rule_has_an_anchor_in_docs_rules_md():
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule_id in all_rules():
+        assert f'<a id="{rule_anchor(rule_id)}"></a>{rule_id}' in text, rule_id
+        assert f"Action demandée au porteur : {action_for(rule_id)}" in text, rule_id
+
+
+def test_reports_link_to_the_rule_anchor():
+    href = rule_doc_href("BUD-03")
+    assert href is not None
+    parsed = urlparse(href)
+    assert parsed.scheme == "file" and parsed.fragment == "bud-03"
+    assert Path(parsed.path) == ROOT / "docs" / "rules.md"
