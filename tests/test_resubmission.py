@@ -176,6 +176,7 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
     waived = next(f for f in report["findings"] if f["rule"] == "BUD-03")
     assert waived["waiver"]["motif"] == "Surcoût justifié par l'annexe 2"
     assert report["verdict"] == "recevable" and report["counts"]["leves"] == 1
+    assert "levé par l'instructeur" in (out / numero / "report.html").read_text(encoding="utf-8").lower()
     assert next(d for d in load_json(out / "summary.json")["dossiers"] if d["dossier"] == numero)["verdict"] == "recevable"
 
     again = _run(call_dir, out)
@@ -250,7 +251,8 @@ def test_a_run_killed_midway_then_rerun_loses_and_duplicates_nothing(source, tmp
     numbers = sorted(p.name for p in source.iterdir())
     numbers = sorted({n.removesuffix(".zip") for n in numbers})
     assert [d["dossier"] for d in summary["dossiers"]] == numbers
-    assert summary["run"]["documents_cached"] >= 1, "what the killed run extracted is reused"
+    run = summary["run"]
+    assert run["dossiers_cached"] + run["documents_cached"] >= 1, "what the killed run finished is reused"
     for numero in numbers:
         report = _report(out, numero)
         assert report["dossier"] == numero and report["digest"]
