@@ -114,18 +114,22 @@ def test_a_report_without_findings_or_data_renders(tmp_path, config):
     assert not (tmp_path / "2022-ARA-0504" / "courrier.docx").exists()
 
 
-def test_a_rewritten_report_keeps_its_evidence_and_drops_a_stale_letter(tmp_path, config):
+def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_drops_a_stale_letter(tmp_path, config):
+    from esmsnum.finalize import finalize_report
+    from esmsnum.models import Finding, Severity
+
     report = _report(config, _findings(), "2022-ARA-0505")
     report["findings"][0]["evidence"] = {"kind": "text", "file": "x.docx", "lines": ["un passage"], "highlight": 0}
     write_dossier_reports(report, tmp_path / "2022-ARA-0505")
     assert (tmp_path / "2022-ARA-0505" / "courrier.docx").is_file()
-    # the call rules re-decide from report.json: findings rebuilt without evidence, verdict worse
-    rebuilt = dict(report)
-    rebuilt["findings"] = [{k: v for k, v in f.items() if k not in ("evidence", "action")} for f in report["findings"]]
-    rebuilt["verdict"] = "non_recevable"
-    write_dossier_reports(rebuilt, tmp_path / "2022-ARA-0505")
-    assert rebuilt["findings"][0]["evidence"]["lines"] == ["un passage"]
-    assert all(f["action"] for f in rebuilt["findings"])
+    # the call rules add a bloquant finding: the verdict gets worse, the evidence stays
+    lot = Finding("LOT-01", Severity.BLOQUANT, "ESSMS déjà présent dans le dossier 2022-ARA-0001.", title="Doublon")
+    final = finalize_report(report, lot=[lot], waivers=[], latest=None, submission_sha256="x").report
+    write_dossier_reports(final, tmp_path / "2022-ARA-0505")
+    assert final["verdict"] == "non_recevable"
+    kept = next(f for f in final["findings"] if f.get("evidence"))
+    assert kept["evidence"]["lines"] == ["un passage"]
+    assert all(f["action"] for f in final["findings"])
     assert not (tmp_path / "2022-ARA-0505" / "courrier.docx").exists()
 
 
