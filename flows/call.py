@@ -77,8 +77,11 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     run_id = history.start_run(config.id, config.config_hash, __version__)
     stats: Counter[str] = Counter()
 
+    stages: dict[str, float] = {}
+    mark = time.perf_counter()
     submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits())
     keys = {s.numero: dossier_key(s, config) for s in submissions}
+    stages["intake"], mark = time.perf_counter() - mark, time.perf_counter()
     progress = Progress(len(submissions), config.id)
     views: dict[str, dict[str, Any]] = {}
     fallback: dict[str, dict[str, Any]] = {}  # reports of dossiers whose task failed
@@ -107,9 +110,11 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         views[submission.numero] = lot_view(result["report"])
         progress.advance(error=result["report"].get("internal_error", False))
     progress.finish()
+    stages["analysis"], mark = time.perf_counter() - mark, time.perf_counter()
 
     lot = review_call(list(views.values()), config)
     del views
+    stages["call_rules"], mark = time.perf_counter() - mark, time.perf_counter()
     latest = history.latest(config.id)
     waivers = history.waivers(config.id)
     outcomes, changes = [], []
@@ -132,12 +137,14 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         outcomes.append(outcome_of(final.report, report_dir))
 
     stats["dossiers"] = len(submissions)
+    stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
     summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
     summary["run"] = {key: stats.get(key, 0) for key in (
         "dossiers", "dossiers_cached", "dossiers_analysed", "documents_extracted", "documents_cached",
         "reports_written")}
     summary["changes"] = changes
     summary["superseded"] = superseded
+    summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
     write_summary(summary, out_dir)
     history.finish_run(run_id, summary["run"])
     history.close()
