@@ -110,6 +110,18 @@ EXPECTED_CASES = {
         "LOT-01-second-national": ("non_recevable", ["LOT-01"]),
         "LOT-02-premier-national": ("recevable", ["LOT-02"]),
         "LOT-02-redepot-national": ("recevable", ["LOT-02"]),
+        "PIE-02": ("a_completer", ["PIE-02"]),
+        "GRP-01": ("a_completer", ["GRP-01"]),
+        "GRP-02": ("a_completer", ["GRP-02"]),
+        "GRP-03": ("non_recevable", ["GRP-03", "GRP-04"]),
+        "GRP-10": ("a_completer", ["GRP-10"]),
+        "BUD-01": ("a_completer", ["BUD-01"]),
+        "BUD-02": ("a_completer", ["BUD-02"]),
+        "BUD-07": ("a_completer", ["BUD-07"]),
+        "PLA-01": ("a_completer", ["PLA-01"]),
+        "PLA-03": ("a_completer", ["PLA-03"]),
+        "COH-01": ("a_completer", ["COH-01"]),
+        "clean-limites-planning-national": ("recevable", []),
     },
     AMORCAGE: {
         "clean-amorcage": ("recevable", []),
@@ -133,7 +145,7 @@ EXPECTED_CASES = {
     },
 }
 #: How many dossiers each call gets (every generic rule on both sides in each call).
-SIZES = {REGIONAL: (35, 45), NATIONAL: (22, 30), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
+SIZES = {REGIONAL: (35, 45), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
@@ -959,6 +971,9 @@ def test_near_misses_sit_at_the_limits(dossiers):
     [equipped] = [r for r in d.table("budget_essms").rows if amount(r["equipement"])]
     assert amount(equipped["equipement"]) == call.equipment_ceiling
     assert sites[finess(rows[finess(equipped["finess_et"])]["finess_ej"])] == call.small_og_max_sites - 1
+    call, d = by_case[(NATIONAL, "clean-limites-planning-national")]
+    [bilan] = [r for r in d.table("planning").rows if "bilan" in fold(str(r["phase"]))]
+    assert day(bilan["date_debut"]) == day(bilan["date_fin"]) == call.window_end
     call, d = by_case[(GRAND_EST, "clean-ahi-grand-est")]
     assert all(fold(str(r["referencement_segur"])) == "non" for r in d.table("structures").rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,6 +69,8 @@ def contains_any(text: str, phrases: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Passage:
+    """Text a rule quotes, and the block it starts in (its location)."""
+
     text: str
     block: TextBlock
 
@@ -76,8 +79,45 @@ class Passage:
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def find_passage(blocks: list[TextBlock], phrases: list[str]) -> Passage | None:
-    for block in blocks:
+#: How many consecutive lines a phrase may be split over (a phrase of the call's word lists
+#: has at most a few words: three lines hold it even when one of them is very short).
+MAX_LINES = 3
+
+
+def continues(previous: TextBlock, block: TextBlock) -> bool:
+    """Whether ``block`` goes on with the text of ``previous``: two lines of a PDF (each line
+    is a block of its own), on one page or at a page break. Paragraphs of a docx, blocks of
+    two files or a heading are never joined."""
+    a, b = previous.location, block.location
+    if a.page is None or b.page is None or previous.heading_level is not None or block.heading_level is not None:
+        return False
+    same_place = (a.file, a.sheet, a.cell, a.detail) == (b.file, b.sheet, b.cell, b.detail)
+    return same_place and b.page in (a.page, a.page + 1)
+
+
+def iter_passages(blocks: list[TextBlock], phrases: list[str]) -> Iterator[Passage]:
+    """Every passage holding one of the phrases, in reading order: a block, or, for a phrase
+    split over lines of a PDF, the lines it spans joined, located at the line where it starts."""
+    targets = [f" {t} " for t in (fold(p) for p in phrases) if t]
+    for i, block in enumerate(blocks):
         if contains_any(block.text, phrases):
-            return Passage(block.text, block)
-    return None
+            yield Passage(block.text, block)
+            continue
+        first = f" {fold(block.text)}"
+        if first == " ":
+            continue
+        lines, folded = [block.text], first
+        for j in range(i + 1, min(i + MAX_LINES, len(blocks))):
+            if not continues(blocks[j - 1], blocks[j]):
+                break
+            lines.append(blocks[j].text)
+            folded = f"{folded} {fold(blocks[j].text)}".rstrip()
+            # a phrase that starts on this line (none ends on it: see above) and ends on a next one
+            if any(0 <= f"{folded} ".find(t) < len(first) for t in targets):
+                yield Passage("\n".join(lines), block)
+                break
+
+
+def find_passage(blocks: list[TextBlock], phrases: list[str]) -> Passage | None:
+    """The first passage holding one of the phrases (see ``iter_passages``)."""
+    return next(iter_passages(blocks, phrases), None)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from esmsnum.config import CallConfig
 from validators.context import DossierData
-from validators.prose import PROSE_KINDS, Passage, contains_any, french_ratio, words
+from validators.prose import PROSE_KINDS, Passage, contains_any, find_passage, french_ratio, words
 from validators.registry import Hit, rule
 
 MIN_FRENCH_RATIO = 0.15
@@ -37,16 +37,14 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         anchor = sections[0].heading or (blocks[0] if blocks else None)
         location = anchor.location if anchor else None
         count = len(words(text))
-        for block in blocks:
-            placeholder = contains_any(block.text, config.prose.placeholders.value)
-            if placeholder:
-                yield Hit(
-                    message=(f"La section « {kind.label} » contient un texte de gabarit non rempli (« {placeholder} ») : "
-                             f"« {Passage(block.text, block).quote()} ». Rédiger cette partie."),
-                    expected="un texte propre au projet", found=Passage(block.text, block).quote(),
-                    location=block.location,
-                )
-                break
+        template = find_passage(blocks, config.prose.placeholders.value)
+        if template is not None:
+            placeholder = contains_any(template.text, config.prose.placeholders.value)
+            yield Hit(
+                message=(f"La section « {kind.label} » contient un texte de gabarit non rempli (« {placeholder} ») : "
+                         f"« {template.quote()} ». Rédiger cette partie."),
+                expected="un texte propre au projet", found=template.quote(), location=template.block.location,
+            )
         if count < minimum:
             yield Hit(
                 message=(f"La section « {kind.label} » ({location.describe() if location else 'emplacement inconnu'}) "

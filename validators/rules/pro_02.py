@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from esmsnum.config import CallConfig
 from esmsnum.models import DocumentKind
 from validators.context import DossierData
-from validators.prose import Passage, find_passage, people
+from validators.prose import Passage, find_passage, iter_passages, people
 from validators.registry import Hit, rule
 
 
@@ -29,7 +29,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         return
     blocks = [b for s in sections for b in s.blocks]
     anchor = sections[0].heading or (blocks[0] if blocks else None)
-    mentions = [Passage(b.text, b) for b in blocks if find_passage([b], config.prose.lead_words.value)]
+    mentions = list(iter_passages(blocks, config.prose.lead_words.value))
     lead = mentions[0] if mentions else None
     if lead is None:
         yield Hit(

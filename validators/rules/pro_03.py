@@ -28,13 +28,14 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         return
     blocks = [b for s in sections for b in s.blocks]
     anchor = sections[0].heading or (blocks[0] if blocks else None)
-    for topic, phrases, ask in (
-        ("la formation des professionnels", config.prose.training_words.value, "décrire les formations prévues"),
-        ("les cibles d'usage", config.prose.usage_words.value, "préciser comment elles seront atteintes et mesurées"),
+    # each topic with its article contracted after « de » (de + les → des)
+    for of_topic, phrases, ask in (
+        ("de la formation des professionnels", config.prose.training_words.value, "décrire les formations prévues"),
+        ("des cibles d'usage", config.prose.usage_words.value, "préciser comment elles seront atteintes et mesurées"),
     ):
         if find_passage(blocks, phrases) is None:
             yield Hit(
-                message=f"Le plan de conduite du changement ne traite pas de {topic} : {ask}.",
-                expected=f"une mention de {topic}", found="aucune mention",
+                message=f"Le plan de conduite du changement ne traite pas {of_topic} : {ask}.",
+                expected=f"une mention {of_topic}", found="aucune mention",
                 location=anchor.location if anchor else None,
             )
