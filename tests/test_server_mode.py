@@ -76,20 +76,32 @@ def served(tmp_path_factory):
                 proc.wait()
 
 
-def _run(deployment: str, call_folder: Path, out_dir: Path):
-    from prefect.deployments import run_deployment
+@pytest.fixture(scope="module")
+def cache_block(tmp_path_factory) -> tuple[str, Path]:
+    """The result storage as a Prefect storage block saved on the server (as for a shared cache)."""
+    from prefect.filesystems import LocalFileSystem
 
-    return run_deployment(deployment, parameters={
-        "call_dir": str(call_folder / "dossiers"), "call": CALL, "out_dir": str(out_dir), "history_url": PG_URL,
-    }, timeout=RUN_TIMEOUT, poll_interval=2)
+    folder = tmp_path_factory.mktemp("shared-cache")
+    name = f"esmsnum-cache-{uuid.uuid4().hex[:8]}"
+    LocalFileSystem(basepath=str(folder)).save(name)
+    return f"local-file-system/{name}", folder
+
+
+def _parameters(call_folder: Path, out_dir: Path, cache: str) -> dict[str, str]:
+    return {"call_dir": str(call_folder / "dossiers"), "call": CALL, "out_dir": str(out_dir), "cache": cache,
+            "history_url": PG_URL}
 
 
 @pytest.fixture(scope="module")
-def first_run(served, call_folder, tmp_path_factory):
+def first_run(served, call_folder, cache_block, tmp_path_factory):
+    """Triggered from Python, as a scheduler script would."""
+    from prefect.deployments import run_deployment
+
     deployment, log_path = served
     out_dir = tmp_path_factory.mktemp("server-out")
     started = time.monotonic()
-    flow_run = _run(deployment, call_folder, out_dir)
+    flow_run = run_deployment(deployment, parameters=_parameters(call_folder, out_dir, cache_block[0]),
+                              timeout=RUN_TIMEOUT, poll_interval=2)
     print(f"premier passage : {time.monotonic() - started:.1f} s")
     assert flow_run.state is not None and flow_run.state.is_completed(), (
         f"état {flow_run.state!r}\n{log_path.read_text()[-4000:]}")
@@ -148,12 +160,32 @@ def test_the_history_is_in_postgresql(first_run, call_folder):
     assert not (out_dir / ".esmsnum" / "history.sqlite").exists()
 
 
-def test_a_second_run_reuses_the_cached_dossiers(first_run, served, call_folder):
+def test_the_results_are_in_the_storage_block(first_run, cache_block):
+    _, folder = cache_block
+    assert len(list(folder.glob("dossier-*"))) == 4
+    assert list(folder.glob("document-*"))
+    assert not (first_run[1] / ".esmsnum" / "cache").exists()
+
+
+def test_a_second_run_from_the_cli_reuses_the_cached_dossiers(first_run, served, call_folder, cache_block):
+    """Triggered with the command of docs/operations.md."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
     deployment, log_path = served
-    _, out_dir = first_run
-    flow_run = _run(deployment, call_folder, out_dir)
-    assert flow_run.state is not None and flow_run.state.is_completed(), (
-        f"état {flow_run.state!r}\n{log_path.read_text()[-4000:]}")
+    first, out_dir = first_run
+    command = [str(Path(sys.executable).with_name("prefect")), "deployment", "run", deployment, "--watch",
+               "--watch-timeout", str(RUN_TIMEOUT), "--watch-interval", "2"]
+    for key, value in _parameters(call_folder, out_dir, cache_block[0]).items():
+        command += ["--param", f"{key}={value}"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT + 60, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr + log_path.read_text()[-4000:]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
+            name=DeploymentFilterName(any_=[deployment.split("/", 1)[1]])), sort=FlowRunSort.START_TIME_DESC)
+    second = next(r for r in runs if r.id != first.id)
+    assert second.state is not None and second.state.is_completed()
     run = load_json(out_dir / "summary.json")["run"]
     n = len(load_json(call_folder / "expected.json")["dossiers"])
     assert run["dossiers_cached"] == n
