@@ -54,6 +54,8 @@ def served(tmp_path_factory):
     with open(log_path, "w") as log:
         proc = subprocess.Popen([str(script), "serve", "--name", name], stdout=log, stderr=subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
+    if os.environ.get("ESMSNUM_TEST_SERVE_PIDFILE"):  # .ci/server-test stops it if pytest is killed
+        Path(os.environ["ESMSNUM_TEST_SERVE_PIDFILE"]).write_text(str(proc.pid))
     try:
         deadline = time.monotonic() + 120
         with get_client(sync_client=True) as client:
@@ -74,6 +76,8 @@ def served(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        if os.environ.get("ESMSNUM_TEST_SERVE_PIDFILE"):
+            Path(os.environ["ESMSNUM_TEST_SERVE_PIDFILE"]).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
