@@ -13,7 +13,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test clean
+.PHONY: install demo test test-server clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ browser:
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,
+# a call run through the deployment served by `esmsnum serve`. Not part of `make test`.
+test-server: $(STAMP)
+	PY=$(CURDIR)/$(PY) .ci/server-test
 
 clean:
 	rm -rf $(VENV) $(DEMO) .prefect test-output

@@ -146,6 +146,28 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     click.echo(format_console(summary, out_dir))
 
 
+@main.command("serve", context_settings=HELP, help=(
+    "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
+    "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
+    "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
+    "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."))
+@click.option("--name", "name", default="esmsnum", show_default=True, metavar="NOM", help="Nom du déploiement.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
+def serve(name: str, limit: int | None) -> None:
+    if not os.environ.get("PREFECT_API_URL"):
+        import flows.settings  # noqa: F401  (before prefect)
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            raise click.UsageError("PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
+                                   "(ex. export PREFECT_API_URL=http://127.0.0.1:4200/api), voir docs/operations.md.")
+    from flows.deploy import serve as serve_deployment
+
+    click.echo(f"Déploiement esmsnum-appel-deploiement/{name} servi (Ctrl+C pour arrêter).", err=True)
+    serve_deployment(name, limit)
+
+
 def _load(call: str):
     try:
         return load_call(call)

@@ -43,3 +43,9 @@ def test_calls_and_rules_are_listed():
     assert proc.returncode == 0
     for rule_id in ("PIE-01", "GRP-01", "GRP-03", "BUD-03", "PLA-03", "COH-01"):
         assert rule_id in proc.stdout
+
+
+def test_serve_needs_a_prefect_server():
+    proc = esmsnum("serve", "--name", "essai")
+    assert proc.returncode == 2
+    assert "PREFECT_API_URL" in proc.stderr and "docs/operations.md" in proc.stderr
