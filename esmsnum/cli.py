@@ -101,9 +101,9 @@ HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 @click.option("--progress/--no-progress", default=None,
               help="Barre de progression (par défaut : seulement dans un terminal).")
-@click.option("--runner", type=click.Choice(["local", "process", "dask"]), default="local", show_default=True,
-              help="Exécution des tâches : local (threads + processus de lecture), process (pool de processus "
-                   "Prefect), dask (grappe Dask locale, ou existante avec --dask-address).")
+@click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
+                   "locale, ou existante avec --dask-address).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Nombre de processus de travail (par défaut : un par cœur).")
 @click.option("--dask-address", default=None, metavar="ADRESSE",

@@ -3,8 +3,6 @@
 * ``local`` (default): Prefect's thread pool runs the dossier tasks; each file is parsed in
   the sandbox's worker processes (one per core, or ``--workers``), so CPU-bound parsing
   uses every core while a single process keeps the flow's memory small.
-* ``process``: Prefect's process pool: rules and classification in parallel too, at the
-  cost of one full interpreter (and spaCy model) per worker.
 * ``dask``: ``prefect-dask``'s ``DaskTaskRunner``, on a local cluster of worker processes,
   or on an existing scheduler given by its address (``tcp://host:8786``) — the way to use
   several machines. Workers need this project installed, access to the call folder, the
@@ -19,9 +17,9 @@ import os
 from collections.abc import Iterator
 
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-RUNNERS = ("local", "process", "dask")
+RUNNERS = ("local", "dask")
 WORKERS_ENV = "ESMSNUM_WORKERS"
 
 
@@ -34,10 +32,6 @@ def task_runner(kind: str = "local", workers: int | None = None, dask_address: s
     if kind == "local":
         # Threads wait on the sandbox processes: twice as many threads keeps every worker busy.
         return ThreadPoolTaskRunner(max_workers=2 * workers)
-    if kind == "process":
-        # Each process parses its own files: one sandbox worker per process.
-        os.environ[WORKERS_ENV] = "1"
-        return ProcessPoolTaskRunner(max_workers=workers)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
