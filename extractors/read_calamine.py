@@ -1,11 +1,12 @@
 """xls (old Excel) and ods (OpenDocument) → one grid per sheet, values only, each cell located.
 
-python-calamine (Rust) reads both without running anything; ``start`` gives the offset of
-the used range so that cell coordinates match what the owner sees.
+python-calamine (Rust) reads both without running anything; rows are read from A1 so that
+cell coordinates match what the owner sees.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -20,23 +21,39 @@ def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     try:
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            first_row, first_col = sheet.start or (0, 0)
-            rows: list[list[CellValue]] = [[] for _ in range(first_row)]
-            for r_offset, values in enumerate(sheet.iter_rows()):
-                r_index = first_row + r_offset + 1
+            rows: list[list[CellValue]] = []
+            for r_index, values in enumerate(sheet_rows(sheet, limits.max_rows + 1), start=1):
                 if r_index > limits.max_rows:
                     doc.warnings.append(f"feuille {name} : lecture arrêtée après {limits.max_rows} lignes")
                     break
-                row = [CellValue(None, Location(doc.file, sheet=name, cell=f"{get_column_letter(c + 1)}{r_index}"))
-                       for c in range(first_col)]
-                for c_offset, value in enumerate(values[: limits.max_columns]):
-                    column = first_col + c_offset + 1
+                row = []
+                for column, value in enumerate(values[: limits.max_columns], start=1):
                     if isinstance(value, str) and not value.strip():
                         value = None
-                    row.append(CellValue(value, Location(doc.file, sheet=name, cell=f"{get_column_letter(column)}{r_index}")))
+                    location = Location(doc.file, sheet=name, cell=f"{get_column_letter(column)}{r_index}")
+                    row.append(CellValue(value, location))
                 rows.append(row)
             doc.grids.append(Grid(name, rows))
     finally:
         close = getattr(workbook, "close", None)
         if close:
             close()
+
+
+MAX_CELLS_AT_ONCE = 2_000_000
+
+
+def sheet_rows(sheet, max_rows: int) -> list[list]:
+    """The sheet's values from A1 (row 1, column A, empty cells as ""), at most ``max_rows``
+    rows. ``iter_rows`` and ``start`` do not agree in python-calamine 0.9 (rows are yielded
+    from the top of the sheet, columns from the first used one): reading from A1 leaves no
+    offset to get wrong, so that a table placed at B3 is read at B3. A sheet whose used range
+    is too large to copy at once is read row by row (its rows from the top, padded on the
+    left up to its first used column)."""
+    if sheet.end is None:
+        return []
+    end_row, end_col = sheet.end
+    if min(end_row + 1, max_rows) * (end_col + 1) <= MAX_CELLS_AT_ONCE:
+        return sheet.to_python(skip_empty_area=False, nrows=max_rows)
+    pad = [""] * (sheet.start or (0, 0))[1]
+    return (pad + row for row in itertools.islice(sheet.iter_rows(), max_rows))

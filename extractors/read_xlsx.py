@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
+from extractors.fast_xlsx import read_values
 from extractors.limits import Limits
 
 
@@ -18,25 +20,32 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"
 MAX_MERGED_CELLS = 100_000
 
 
-def merged_ranges(path: Path, worksheet_path: str) -> list[tuple[str, str]]:
-    """Merged ranges of a sheet, read from its XML (read-only openpyxl does not expose them).
+def merged_ranges(path: Path, worksheet_path: str, data: bytes | None = None) -> list[tuple[str, str]]:
+    """Merged ranges of a sheet, read from its XML (read-only openpyxl does not expose them):
+    the part ``worksheet_path`` of the file, or ``data`` when the XML is already read.
 
     ``mergeCells`` comes after the sheet data, so the tail of the part is scanned in chunks.
     """
-    ranges: list[tuple[str, str]] = []
+    if data is not None:
+        return _scan_merges(io.BytesIO(data))
     with zipfile.ZipFile(path) as zf:
         try:
             member = zf.open(worksheet_path.lstrip("/"))
         except KeyError:
-            return ranges
+            return []
         with member:
-            tail = b""
-            while chunk := member.read(1 << 20):
-                data = tail + chunk
-                ranges += [(a.decode(), b.decode()) for a, b in _MERGE.findall(data)]
-                tail = data[-200:]
-                if len(ranges) > MAX_MERGED_CELLS:
-                    break
+            return _scan_merges(member)
+
+
+def _scan_merges(member) -> list[tuple[str, str]]:
+    ranges: list[tuple[str, str]] = []
+    tail = b""
+    while chunk := member.read(1 << 20):
+        data = tail + chunk
+        ranges += [(a.decode(), b.decode()) for a, b in _MERGE.findall(data)]
+        tail = data[-200:]
+        if len(ranges) > MAX_MERGED_CELLS:
+            break
     return list(dict.fromkeys(ranges))
 
 
@@ -57,29 +66,46 @@ def _fill_merged(rows: list[list[CellValue]], ranges: list[tuple[str, str]]) -> 
                     row[c - 1] = CellValue(top_left.raw, top_left.location)
 
 
-def read_xlsx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
+def read_xlsx(path: Path, doc: ExtractedDocument, limits: Limits, *, fast: bool = True) -> None:
+    """With ``fast`` (the default) values come from python-calamine (``fast_xlsx``), the
+    same as openpyxl's to the type; a workbook it cannot vouch for is read by openpyxl.
+    ``fast=False`` is the former path, openpyxl only (kept for comparison)."""
+    if fast:
+        try:
+            sheets = read_values(path, limits.max_rows, limits.max_columns)
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - Unsupported, or a damaged file: openpyxl decides, as before
+            sheets = None
+        if sheets is not None:
+            for title, worksheet_path, rows, data in sheets:
+                doc.grids.append(_grid(path, doc, title, worksheet_path, rows, limits, data))
+            return
     # read_only streams the sheet XML; data_only returns the values Excel cached for
     # formulas. Macros (xlsm) are never run: openpyxl does not execute VBA.
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
         for ws in wb.worksheets:
-            rows: list[list[CellValue]] = []
-            for r_index, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if r_index > limits.max_rows:
-                    doc.warnings.append(
-                        f"feuille {ws.title} : lecture arrêtée après {limits.max_rows} lignes"
-                    )
-                    break
-                row = [
-                    CellValue(v, Location(doc.file, sheet=ws.title, cell=f"{get_column_letter(c)}{r_index}"))
-                    for c, v in enumerate(values[: limits.max_columns], start=1)
-                ]
-                rows.append(row)
-            while rows and all(c.raw is None for c in rows[-1]):
-                rows.pop()
             worksheet_path = getattr(ws, "_worksheet_path", None)
-            if worksheet_path and rows:
-                _fill_merged(rows, merged_ranges(path, worksheet_path))
-            doc.grids.append(Grid(ws.title, rows))
+            doc.grids.append(_grid(path, doc, ws.title, worksheet_path, ws.iter_rows(values_only=True), limits))
     finally:
         wb.close()
+
+
+def _grid(path: Path, doc: ExtractedDocument, title: str, worksheet_path: str | None, values_rows, limits: Limits,
+          data: bytes | None = None) -> Grid:
+    rows: list[list[CellValue]] = []
+    for r_index, values in enumerate(values_rows, start=1):
+        if r_index > limits.max_rows:
+            doc.warnings.append(f"feuille {title} : lecture arrêtée après {limits.max_rows} lignes")
+            break
+        row = [
+            CellValue(v, Location(doc.file, sheet=title, cell=f"{get_column_letter(c)}{r_index}"))
+            for c, v in enumerate(values[: limits.max_columns], start=1)
+        ]
+        rows.append(row)
+    while rows and all(c.raw is None for c in rows[-1]):
+        rows.pop()
+    if worksheet_path and rows:
+        _fill_merged(rows, merged_ranges(path, worksheet_path, data))
+    return Grid(title, rows)
