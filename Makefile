@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := demo
-# About twenty dossiers of the two 2022 calls: clean ones in several layouts, and faulty ones.
+# About thirty dossiers of the two 2022 calls (a case id that exists in both calls is generated in both): clean ones in several layouts, and faulty ones.
 DEMO_CASES := clean-workbook,clean-separate-csv,clean-zip,clean-ds,clean-pdf-structures,PIE-01,PIE-02,GRP-01,GRP-03,GRP-04-regional,GRP-05,GRP-06,BUD-02,BUD-03,BUD-07,PLA-01,PLA-03,COH-01,PRO-02,LOT-01-premier,LOT-01-second,clean-national-55,BUD-03-national,GRP-04-national
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
