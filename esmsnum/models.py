@@ -185,6 +185,9 @@ class ExtractedDocument:
     warnings: list[str] = field(default_factory=list)  # French notes (truncation, ...)
     scanned: bool = False  # an image, or a PDF whose pages are images without a text layer
     seconds: float = 0.0  # time spent reading the file (wall clock, worker included)
+    # The typed tables found in ``grids`` (``extractors.tables.Table``), found in the parsing
+    # worker and cached with the document; None when not looked for yet.
+    tables: list[Any] | None = None
 
     @property
     def readable(self) -> bool:

@@ -108,7 +108,8 @@ def classify(docs: list[ExtractedDocument]) -> Classified:
     for doc in docs:
         parts: list[DocumentPart] = []
         if doc.readable:
-            for table in find_document_tables(doc.grids, doc.file):
+            tables = doc.tables if doc.tables is not None else find_document_tables(doc.grids, doc.file)
+            for table in tables:
                 out.tables[table.kind].append(table)
                 parts.append(
                     DocumentPart(DocumentKind(kinds[table.kind].document), _table_confidence(table), table.grid_name)

@@ -25,6 +25,7 @@ from esmsnum.models import Attachment, ExtractedDocument
 from extractors.extract import explain_failure, extract
 from extractors.limits import Limits
 from extractors.sniff import sniff
+from extractors.tables import find_document_tables
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -54,13 +55,17 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     except MemoryError:
         return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits),
                                  seconds=time.perf_counter() - started)
-    doc.seconds = time.perf_counter() - started
     if output_size(doc) > limits.max_output_cells:
         return ExtractedDocument(
             attachment.path, attachment.sha256, doc.format,
             error=(f"contenu trop volumineux ({output_size(doc)} cellules ou blocs de texte, limite "
                    f"{limits.max_output_cells}) : fournir un fichier limité aux pièces demandées"),
         )
+    if doc.readable:
+        # Finding the tables tries every text cell against the header catalogue: CPU work
+        # per document, done here so that it runs on every core, under the same limits.
+        doc.tables = find_document_tables(doc.grids, doc.file)
+    doc.seconds = time.perf_counter() - started
     return doc
 
 

@@ -77,18 +77,35 @@ def header_score(header: str, synonym: str) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=1)
+def _synonym_index() -> tuple[tuple[str, str, str, str], ...]:
+    """(kind, field, synonym, its first word) for every synonym of the catalogue."""
+    return tuple((kind.name, field_name, synonym, synonym.split(" ", 1)[0])
+                 for kind in catalogue().kinds.values()
+                 for field_name, synonyms in kind.synonyms.items()
+                 for synonym in synonyms if synonym)
+
+
 @lru_cache(maxsize=50_000)
 def _column_matches(header: str) -> tuple[tuple[str, str, float], ...]:
-    """(kind, field, score) for every field of every kind this header text may name."""
+    """(kind, field, score) for every field of every kind this header text may name.
+
+    Every text cell of the first rows of every grid is tried, most of them body cells
+    (names, communes): ``header_score`` only runs on the synonyms that can score, those
+    whose first word is a word of the header or whose length is close enough for a
+    spelling match. Same scores as trying them all."""
     if not header or len(header) > 80:
         return ()
-    found = []
-    for kind in catalogue().kinds.values():
-        for field_name, synonyms in kind.synonyms.items():
-            best = max(header_score(header, s) for s in synonyms)
-            if best > 0:
-                found.append((kind.name, field_name, best))
-    return tuple(found)
+    words = set(header.split(" "))
+    size = len(header)
+    best: dict[tuple[str, str], float] = {}
+    for kind_name, field_name, synonym, first_word in _synonym_index():
+        if first_word not in words and not (len(synonym) >= 6 and abs(size - len(synonym)) <= 3):
+            continue
+        score = header_score(header, synonym)
+        if score > best.get((kind_name, field_name), 0.0):
+            best[(kind_name, field_name)] = score
+    return tuple((kind_name, field_name, score) for (kind_name, field_name), score in best.items())
 
 
 @dataclass

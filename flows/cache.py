@@ -8,11 +8,14 @@ given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
   version (source hash) of the code that judges it;
 * a document: its path, its hash, the extractors' version and the per-file limits.
 
-A Prefect cache hit costs a task run (state transitions through the API). With a thousand
-unchanged dossiers that overhead would dominate a re-run, so the flow first asks the same
-result store for each dossier's key and only submits the dossiers it does not find: hits
-at the dossier level cost a file read, and a changed dossier still finds its unchanged
-documents through the document task's own cache.
+A Prefect cache hit costs a task run (state transitions and events through the API, a
+database write on the server). With a thousand unchanged dossiers that overhead would
+dominate a re-run, so the flow first asks the same result store for each dossier's key and
+only submits the dossiers it does not find: hits at the dossier level cost a file read.
+Documents are not tasks of their own for the same reason (a task run per document cost
+more than reading most documents, see docs/performance.md): the dossier task reads and
+writes each document's record in the same result store (``DocumentCache``), so a changed
+dossier still finds its unchanged documents.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,7 @@ from prefect.results import ResultStore
 from prefect.serializers import PickleSerializer
 
 from esmsnum.config import CallConfig
-from esmsnum.models import Attachment
+from esmsnum.models import Attachment, ExtractedDocument
 from esmsnum.submission import Submission
 from esmsnum.versions import extraction_version, judgement_version
 from extractors.limits import Limits
@@ -98,3 +102,30 @@ class Lookup:
             if path.exists():
                 log.warning("enregistrement de cache illisible supprimé : %s", path)
                 path.unlink(missing_ok=True)
+
+
+class DocumentCache:
+    """Extraction through the result store: a document whose key (path, content hash,
+    extractors' version, limits) is found is not read again; a new one is read by
+    ``extract`` and its record written for the next run. Counts both, for the run's
+    counters (``documents_extracted`` / ``documents_cached``)."""
+
+    def __init__(self, setting: str | Path, extract: Callable[[Attachment, Limits], ExtractedDocument]) -> None:
+        self.lookup = Lookup(setting)
+        self._extract = extract
+        self.extracted: list[str] = []
+        self.cached: list[str] = []
+
+    def extract(self, attachment: Attachment, limits: Limits) -> ExtractedDocument:
+        key = document_key(attachment, limits)
+        doc = self.lookup.get(key)
+        if isinstance(doc, ExtractedDocument):
+            self.cached.append(attachment.path)
+            return doc
+        doc = self._extract(attachment, limits)
+        self.extracted.append(attachment.path)
+        try:
+            self.lookup.store.write(doc, key=key)
+        except Exception:  # noqa: BLE001 - a full or unreachable store costs a re-read next time, not the dossier
+            log.warning("document %s : résultat non enregistré dans le cache", attachment.path, exc_info=True)
+        return doc

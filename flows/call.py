@@ -1,8 +1,9 @@
 """The Prefect flow of a call. Thin on purpose: every step is a plain, tested function.
 
 1. fingerprint every dossier (content hashes) and look its key up in the result store;
-2. submit a task per dossier not found (``analyser-dossier``), which reads its documents
-   through the cached ``extraire-document`` task: an unchanged document is not re-read;
+2. submit a task per dossier not found (``analyser-dossier``); inside it, each document is
+   looked up in the same result store by its own content key: an unchanged document is not
+   re-read (``flows.cache.DocumentCache``);
 3. call-level rules (LOT) over a small view of every dossier;
 4. per dossier: LOT findings, reviewers' waivers and evolution since the previous analysis
    (``esmsnum.finalize``); the report is rewritten only when what a reviewer reads changed;
@@ -28,12 +29,10 @@ from esmsnum.analysis import error_report, judge_dossier
 from esmsnum.config import CallConfig
 from esmsnum.finalize import add_evolution, compact_findings, finalize_report, outcome_of
 from esmsnum.history import History
-from esmsnum.models import Attachment, ExtractedDocument
 from esmsnum.submission import Submission, choose_submissions
-from extractors.limits import Limits
 from extractors.sandbox import extract_isolated
 from flows.artifacts import publish_artifacts
-from flows.cache import SERIALIZER, Lookup, document_key, dossier_key, key_from_parameter, storage_setting
+from flows.cache import SERIALIZER, DocumentCache, Lookup, dossier_key, key_from_parameter, storage_setting
 from flows.progress import Progress
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
@@ -41,27 +40,13 @@ from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
 
 
-@task(name="extraire-document", task_run_name="document-{attachment.path}", cache_key_fn=key_from_parameter,
-      persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
-def extract_document_task(attachment: Attachment, limits: Limits, key: str) -> ExtractedDocument:
-    return extract_isolated(attachment, limits)
-
-
 @task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
       persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
 def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path) -> dict[str, Any]:
     """The dossier's own judgement; its documents come from the document cache when unchanged."""
-    extract_document = extract_document_task.with_options(result_storage=storage)
-    extracted: list[str] = []
-    cached: list[str] = []
-
-    def extract(attachment: Attachment, limits: Limits) -> ExtractedDocument:
-        state = extract_document(attachment, limits, document_key(attachment, limits), return_state=True)
-        (cached if state.name == "Cached" else extracted).append(attachment.path)
-        return state.result()
-
-    report = judge_dossier(submission.path, config, extract)
-    return {"report": report, "extracted": extracted, "cached": cached}
+    documents = DocumentCache(storage, extract_isolated)
+    report = judge_dossier(submission.path, config, documents.extract)
+    return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)

@@ -39,3 +39,20 @@ def test_output_size_is_bounded():
 def test_file_size_is_bounded_before_parsing():
     doc = extract_isolated(attachment(SLOW_PDF), Limits(max_file_bytes=1000))
     assert doc.error and "au-delà de la limite" in doc.error and doc.seconds < 5
+
+
+def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
+    """Table detection runs in the parsing worker (on every core, under the file's limits)
+    and gives the tables an in-process search of the same grids gives."""
+    from fixtures.generate import generate
+    from extractors.tables import find_document_tables
+
+    generate(tmp_path)
+    budgets = sorted(p for p in tmp_path.rglob("*.xlsx") if "budget" in p.name.lower())[:3]
+    assert budgets
+    for path in budgets:
+        doc = extract_isolated(attachment(path))
+        assert doc.readable and doc.tables
+        again = find_document_tables(doc.grids, doc.file)
+        assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == \
+               [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in again]
