@@ -1,6 +1,7 @@
 """Benchmark: a generated call of 50, 200 and 1,000 dossiers, cold, on this machine.
 
-    .venv/bin/python bench/scale.py [--sizes 50,200,1000] [--call ars-ara-2022-regional] [--workers-at 50]
+    .venv/bin/python bench/scale.py [--sizes 50,200,1000] [--call ars-ara-2022-regional] [--workers-at 200]
+                                    [--runners local,dask]
 
 For each size: generation time, then one cold ``esmsnum run`` (empty output folder and
 cache): wall time, dossiers per minute, the flow's stages (intake, analysis, call rules,
@@ -87,17 +88,23 @@ def extraction_by_format(out: Path, summary: dict) -> dict[str, tuple[int, float
     return {k: (int(v[0]), v[1]) for k, v in sorted(totals.items())}
 
 
+def call_files(call_dir: Path, work: Path) -> list[Path]:
+    """Every file of the call, the members of its zips unpacked (once) under ``work``."""
+    files: list[Path] = [p for p in call_dir.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
+    unpacked = work / "unzipped"
+    if not unpacked.exists():
+        for index, archive in enumerate(sorted(call_dir.rglob("*.zip"))):
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(unpacked / str(index))
+    return files + [p for p in unpacked.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
+
+
 def raw_parsing_seconds(call_dir: Path, work: Path) -> tuple[float, int]:
     """Every file of the call parsed once by the raw libraries, in this process, in a loop."""
     from extraction import RAW
     from extractors.sniff import sniff
 
-    files: list[Path] = [p for p in call_dir.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
-    unpacked = work / "raw-unzipped"
-    for index, archive in enumerate(sorted(call_dir.rglob("*.zip"))):
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(unpacked / str(index))
-    files += [p for p in unpacked.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
+    files = call_files(call_dir, work)
     started, count = time.perf_counter(), 0
     for path in files:
         fmt = sniff(path, path.name)
@@ -110,11 +117,35 @@ def raw_parsing_seconds(call_dir: Path, work: Path) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
+def sandbox_parsing_seconds(files: list[Path], workers: int) -> float:
+    """The extraction alone (the sandbox's bounded worker processes, ``workers`` of them,
+    fed by threads as the flow feeds them), without rules, reports or Prefect."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from esmsnum.models import Attachment
+    from extractors.intake import sha256_file
+    from extractors.limits import Limits
+    from extractors.sandbox import extract_isolated, shutdown
+
+    os.environ["ESMSNUM_WORKERS"] = str(workers)
+    limits = Limits()
+    attachments = [Attachment(p.name, sha256_file(p), p.stat().st_size, str(p)) for p in files]
+    extract_isolated(attachments[0], limits)  # start the pool outside the measure
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+        list(pool.map(lambda a: extract_isolated(a, limits), attachments))
+    seconds = time.perf_counter() - started
+    shutdown()
+    os.environ.pop("ESMSNUM_WORKERS", None)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,200,1000")
     parser.add_argument("--call", default="ars-ara-2022-regional")
-    parser.add_argument("--workers-at", type=int, default=50, help="size of the 1-vs-2 workers comparison")
+    parser.add_argument("--workers-at", type=int, default=200, help="size of the 1-vs-2 workers comparison")
+    parser.add_argument("--runners", default="local,dask", help="task runners of the 1-vs-2 workers comparison")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     from fixtures.scale import generate_call
@@ -132,7 +163,7 @@ def main() -> None:
         peaks[n] = peak
         flow = summary["totals"]["seconds"]
         stages = summary["run"].get("stage_seconds", {})
-        print(f"\n== {n} dossiers (génération {generation:.0f} s)")
+        print(f"\n== {n} dossiers (génération {generation:.0f} s)", flush=True)
         print(f"  esmsnum run : {wall:.1f} s ({n / wall * 60:.0f} dossiers/min) ; flux {flow:.1f} s ; "
               f"mémoire maximale {peak / 1e6:.0f} Mo")
         print("  étapes du flux : " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
@@ -148,13 +179,20 @@ def main() -> None:
         print(f"\nmémoire maximale {large} / {small} dossiers = {peaks[large] / peaks[small]:.2f}")
     n = args.workers_at
     call_dir = generate_call(work / f"in-w{n}", args.call, n, seed=args.seed + 1)
-    timings = {}
-    for workers in (1, 2):
-        wall, _, summary = run(call_dir, args.call, work / f"out-w{workers}", "--workers", str(workers))
-        timings[workers] = (wall, summary["totals"]["seconds"])
-    print(f"\n{n} dossiers, 1 worker : commande {timings[1][0]:.1f} s, flux {timings[1][1]:.1f} s ; "
-          f"2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
-          f"accélération du flux = {timings[1][1] / timings[2][1]:.2f}")
+    for runner in args.runners.split(","):
+        timings = {}
+        for workers in (1, 2):
+            wall, _, summary = run(call_dir, args.call, work / f"out-{runner}-w{workers}", "--runner", runner,
+                                   "--workers", str(workers))
+            timings[workers] = (wall, summary["totals"]["seconds"])
+        print(f"\n{n} dossiers, exécuteur {runner}, 1 worker : commande {timings[1][0]:.1f} s, flux "
+              f"{timings[1][1]:.1f} s ; 2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
+              f"accélération : flux {timings[1][1] / timings[2][1]:.2f}, commande {timings[1][0] / timings[2][0]:.2f}",
+              flush=True)
+    files = call_files(call_dir, work / f"files-w{n}")
+    alone = {workers: sandbox_parsing_seconds(files, workers) for workers in (1, 2)}
+    print(f"\n{n} dossiers, lecture seule des {len(files)} fichiers par les processus de lecture : 1 worker "
+          f"{alone[1]:.1f} s, 2 workers {alone[2]:.1f} s ; accélération de la lecture = {alone[1] / alone[2]:.2f}")
 
 
 if __name__ == "__main__":

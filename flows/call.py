@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
+from prefect.context import FlowRunContext
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from esmsnum import __version__
 from esmsnum.analysis import error_report, judge_dossier
@@ -38,6 +40,7 @@ from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
+from validators.prose import preload_in_background
 
 
 @task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
@@ -80,6 +83,8 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         views[submission.numero] = lot_view(hit["report"])
         progress.advance(error=hit["report"].get("internal_error", False))
 
+    if pending and _tasks_run_here():
+        preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
     futures = {analyse.submit(s, config, keys[s.numero], storage): s for s in pending}
     for future in as_completed(list(futures)):
@@ -135,6 +140,12 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     history.close()
     publish_artifacts(summary, out_dir)
     return summary
+
+
+def _tasks_run_here() -> bool:
+    """True when the dossier tasks run in threads of this process (the local runner)."""
+    context = FlowRunContext.get()
+    return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
 def _cached_report(lookup: Lookup, key: str) -> dict[str, Any] | None:

@@ -37,6 +37,15 @@ def people(text: str) -> list[str]:
     return [ent.text for ent in doc.ents if ent.label_ == "PER"]
 
 
+def preload_in_background() -> threading.Thread:
+    """Import spaCy's French language data now, in a thread (about 5 s of CPU here, once per
+    process). Otherwise the first dossier to reach a prose rule imports it while the other
+    dossiers' tasks wait on the import lock and the parsing workers have nothing to do."""
+    thread = threading.Thread(target=_french_stop_words, name="preload-spacy-fr", daemon=True)
+    thread.start()
+    return thread
+
+
 @lru_cache(maxsize=1)
 def _french_stop_words() -> frozenset[str]:
     from spacy.lang.fr.stop_words import STOP_WORDS
