@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 RATE = 100  # samples per second
 OWN = ("esmsnum/", "extractors/", "validators/", "reports/", "flows/")
+PROCESS = re.compile(r'^process \d+:"')
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -65,9 +66,13 @@ def analyse(raw: Path, top: int) -> None:
         if not count.isdigit():
             continue
         frames = stack.split(";")
-        who = role(frames[0])
+        # py-spy nests a child process's frames under its parents' "process PID:"cmdline""
+        # frames (a command line may itself hold ";"): the last one is the sampled process.
+        start = max(i for i, f in enumerate(frames) if PROCESS.match(f))
+        end = next(i for i in range(start, len(frames)) if frames[i].endswith('"'))
+        who = role(";".join(frames[start:end + 1]))
         per_role[who] += int(count)
-        for name in {lab for lab in map(label, frames[1:]) if lab}:
+        for name in {lab for lab in map(label, frames[end + 1:]) if lab}:
             per_function[who][name] += int(count)
     total = sum(per_role.values()) or 1
     print(f"\nCPU en Python (échantillons détenant le GIL, {RATE}/s) : {total / RATE:.1f} s en tout")

@@ -9,10 +9,13 @@ reports) from summary.json, the extraction time per format summed from the repor
 peak resident memory of the whole process tree (the command, Prefect's temporary server,
 the parsing workers), sampled every 0.2 s.
 
-Then three ratios measured in this run: the pipeline's time against the raw parsing of the
+Then the ratios, measured in this run: the pipeline's time against the raw parsing of the
 same files with the same libraries in one plain loop (``bench/extraction.py``'s readers);
-the time with 1 worker against 2 workers on the same call; the peak memory at the largest
-size against the smallest. Numbers only; nothing is asserted.
+the peak memory at the largest size against the smallest; on one call of ``--workers-at``
+dossiers, ``--workers 1`` against ``--workers 2`` for each task runner (same machine, all
+its cores), the whole run confined to one core with 1 worker against every core with one
+worker each, and the parsing alone (the sandbox's processes, no rules, no Prefect) with 1
+and 2 worker processes. Numbers only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -51,13 +54,16 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run(call_dir: Path, call: str, out: Path, *extra: str) -> tuple[float, int, dict]:
+def run(call_dir: Path, call: str, out: Path, *extra: str, cores: set[int] | None = None) -> tuple[float, int, dict]:
+    """One ``esmsnum run``; ``cores``: the CPUs the whole process tree may use (affinity is
+    inherited by the parsing workers and Prefect's temporary server)."""
     esmsnum = Path(sys.executable).with_name("esmsnum")
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     started = time.perf_counter()
     proc = subprocess.Popen([str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress",
-                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
     peak = 0
     done = threading.Event()
 
@@ -150,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     from fixtures.scale import generate_call
 
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",") if s]  # --sizes "": the workers comparisons only
     work = Path(tempfile.mkdtemp(prefix="esmsnum-bench-scale-"))
     print(f"machine : {os.cpu_count()} cœurs ; dossier de travail {work}")
     peaks: dict[int, int] = {}
@@ -189,6 +195,16 @@ def main() -> None:
               f"{timings[1][1]:.1f} s ; 2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
               f"accélération : flux {timings[1][1] / timings[2][1]:.2f}, commande {timings[1][0] / timings[2][0]:.2f}",
               flush=True)
+    # The same call on one core (the whole process tree) with 1 worker, against the machine's
+    # cores with one worker each: how the run as a whole scales with the cores it is given.
+    cores = sorted(os.sched_getaffinity(0))
+    one, _, one_summary = run(call_dir, args.call, work / "out-1core", "--workers", "1", cores={cores[0]})
+    every, _, every_summary = run(call_dir, args.call, work / "out-allcores", "--workers", str(len(cores)))
+    print(f"\n{n} dossiers, 1 cœur et 1 worker : commande {one:.1f} s, flux {one_summary['totals']['seconds']:.1f} s ; "
+          f"{len(cores)} cœurs et {len(cores)} workers : commande {every:.1f} s, flux "
+          f"{every_summary['totals']['seconds']:.1f} s ; accélération : flux "
+          f"{one_summary['totals']['seconds'] / every_summary['totals']['seconds']:.2f}, commande {one / every:.2f}",
+          flush=True)
     files = call_files(call_dir, work / f"files-w{n}")
     alone = {workers: sandbox_parsing_seconds(files, workers) for workers in (1, 2)}
     print(f"\n{n} dossiers, lecture seule des {len(files)} fichiers par les processus de lecture : 1 worker "

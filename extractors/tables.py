@@ -86,6 +86,12 @@ def _synonym_index() -> tuple[tuple[str, str, str, str], ...]:
                  for synonym in synonyms if synonym)
 
 
+def _close_lengths(a: int, b: int) -> bool:
+    """Whether ``header_score``'s spelling match can hold for texts of these lengths (its
+    length test, and difflib's ``real_quick_ratio`` bound 2·min / (a + b) ≥ 0.88)."""
+    return b >= 6 and abs(a - b) <= 3 and 2 * min(a, b) >= 0.88 * (a + b)
+
+
 @lru_cache(maxsize=50_000)
 def _column_matches(header: str) -> tuple[tuple[str, str, float], ...]:
     """(kind, field, score) for every field of every kind this header text may name.
@@ -100,7 +106,7 @@ def _column_matches(header: str) -> tuple[tuple[str, str, float], ...]:
     size = len(header)
     best: dict[tuple[str, str], float] = {}
     for kind_name, field_name, synonym, first_word in _synonym_index():
-        if first_word not in words and not (len(synonym) >= 6 and abs(size - len(synonym)) <= 3):
+        if first_word not in words and not _close_lengths(size, len(synonym)):
             continue
         score = header_score(header, synonym)
         if score > best.get((kind_name, field_name), 0.0):

@@ -33,7 +33,7 @@ def task_runner(kind: str = "local", workers: int | None = None, dask_address: s
         # Threads wait on the sandbox processes: twice as many threads keeps every worker busy.
         return ThreadPoolTaskRunner(max_workers=2 * workers)
     if kind == "dask":
-        from prefect_dask import DaskTaskRunner
+        from flows.dask_runner import DossierDaskTaskRunner as DaskTaskRunner
 
         if dask_address:
             return DaskTaskRunner(address=dask_address)
