@@ -176,10 +176,9 @@ def main() -> None:
         formats = extraction_by_format(out, summary)
         print("  lecture par format (temps de lecture cumulé dans les processus) : " +
               ", ".join(f"{k} {c} fichiers {s:.1f} s" for k, (c, s) in formats.items()))
-        if n == sizes[0] or n == 200:
-            raw, files = raw_parsing_seconds(call_dir, work / f"raw-{n}")
-            print(f"  lecture brute des mêmes {files} fichiers (bibliothèques seules, une boucle) : {raw:.1f} s ; "
-                  f"ratio flux / lecture brute = {flow / raw:.2f} ; commande / lecture brute = {wall / raw:.2f}")
+        raw, files = raw_parsing_seconds(call_dir, work / f"raw-{n}")
+        print(f"  lecture brute des mêmes {files} fichiers (bibliothèques seules, une boucle) : {raw:.1f} s ; "
+              f"ratio flux / lecture brute = {flow / raw:.2f} ; commande / lecture brute = {wall / raw:.2f}")
     if len(peaks) > 1:
         small, large = min(peaks), max(peaks)
         print(f"\nmémoire maximale {large} / {small} dossiers = {peaks[large] / peaks[small]:.2f}")
