@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from esmsnum.models import Attachment  # noqa: E402
+from core.models import Attachment  # noqa: E402
 from extractors.extract import extract  # noqa: E402
 from extractors.intake import sha256_file  # noqa: E402
-from extractors.limits import Limits  # noqa: E402
+from core.limits import Limits  # noqa: E402
 from extractors.sandbox import extract_isolated, shutdown  # noqa: E402
 from extractors.sniff import sniff  # noqa: E402
 
@@ -143,7 +143,7 @@ def read_both(fmt: str, paths: list[Path], limits: Limits) -> None:
     """Old vs new reader on the same files: best of ``ROUNDS`` alternated runs each."""
     import warnings
 
-    from esmsnum.models import ExtractedDocument
+    from core.models import ExtractedDocument
     from extractors.read_pdf import read_pdf
     from extractors.read_xlsx import read_xlsx
 

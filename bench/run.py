@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from esmsnum.config import load_call  # noqa: E402
+from core.config import load_call  # noqa: E402
 from extractors.intake import discover_dossiers  # noqa: E402
 from fixtures.generate import generate  # noqa: E402
 
 
 def stage_times(dossiers: list[Path], call_id: str, out: Path) -> dict[str, float]:
-    from esmsnum.analysis import read_dossier
+    from judging.analysis import read_dossier
     from extractors.intake import open_dossier
     from reports.dossier import build_report, write_dossier_reports
     from validators.engine import decide, run_rules

@@ -128,9 +128,9 @@ def sandbox_parsing_seconds(files: list[Path], workers: int) -> float:
     fed by threads as the flow feeds them), without rules, reports or Prefect."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from esmsnum.models import Attachment
+    from core.models import Attachment
     from extractors.intake import sha256_file
-    from extractors.limits import Limits
+    from core.limits import Limits
     from extractors.sandbox import extract_isolated, shutdown
 
     os.environ["ESMSNUM_WORKERS"] = str(workers)

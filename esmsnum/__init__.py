@@ -1,3 +1,5 @@
-"""esmsnum: admissibility pipeline for ESMS numérique funding dossiers."""
+"""esmsnum: admissibility pipeline for ESMS numérique funding dossiers (the command line)."""
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

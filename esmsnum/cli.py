@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from esmsnum.config import ConfigError, available_calls, load_call
+from core.config import ConfigError, available_calls
+from validators.engine import load_call
 
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -121,7 +122,7 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
 
     if not discover_dossiers(call_dir):
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
-    from esmsnum.lock import OutputBusy, OutputLock
+    from judging.lock import OutputBusy, OutputLock
 
     out_dir = out_dir.resolve()
     try:
@@ -129,9 +130,8 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
             from flows import progress as progress_display
             from flows.call import run_call
-            from reports.summary import format_console
-
             from flows.runners import WORKERS_ENV, shared_api_for_workers, task_runner
+            from reports.summary import format_console
 
             if workers:
                 os.environ[WORKERS_ENV] = str(workers)
@@ -156,8 +156,9 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
               help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
 def serve(name: str, limit: int | None) -> None:
     if not os.environ.get("PREFECT_API_URL"):
-        import flows.settings  # noqa: F401  (before prefect)
         from prefect.settings import PREFECT_API_URL
+
+        import flows.settings  # noqa: F401  (before prefect)
 
         if not PREFECT_API_URL.value():
             raise click.UsageError("PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
@@ -196,8 +197,8 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
-    from esmsnum.history import History, iso
-    from esmsnum.timeline import format_timeline
+    from judging.history import History
+    from judging.timeline import format_timeline
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
@@ -225,8 +226,8 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
           history_url: str | None) -> None:
-    from esmsnum.lock import OutputBusy, OutputLock
     from esmsnum.waive import WaiverError, waive
+    from judging.lock import OutputBusy, OutputLock
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")

@@ -11,13 +11,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from esmsnum import __version__
-from esmsnum.config import ConfigError, load_call
-from esmsnum.finalize import add_evolution, compact_findings, finalize_report, outcome_of
-from esmsnum.history import History
-from esmsnum.models import Verdict
+from core import __version__
+from core.config import ConfigError
+from core.models import Verdict
+from judging.finalize import (
+    add_evolution,
+    compact_findings,
+    finalize_report,
+    outcome_of,
+)
+from judging.history import History
 from reports.dossier import write_dossier_reports
 from reports.summary import build_summary, write_summary
+from validators.engine import load_call
 
 
 class WaiverError(Exception):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from esmsnum.models import DocumentKind, DocumentPart, DocumentRecord, ExtractedDocument, TextBlock
+from core.models import DocumentKind, DocumentPart, DocumentRecord, ExtractedDocument, TextBlock
 from extractors.tables import Table, catalogue, find_document_tables
 from extractors.values import fold
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from esmsnum.models import Attachment, ExtractedDocument
-from extractors.limits import Limits
+from core.models import Attachment, ExtractedDocument
+from core.limits import Limits
 from extractors.read_calamine import read_calamine
 from extractors.read_csv import read_csv
 from extractors.read_docx import read_docx

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from esmsnum.models import CellValue, ExtractedDocument, Location
+from core.models import CellValue, ExtractedDocument, Location
 from extractors.tables import catalogue
 from extractors.values import fold
 

@@ -16,17 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from esmsnum.models import Attachment
+from core.limits import ZipLimits
+from core.models import Attachment
 
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 IGNORED_DIRS = {"__MACOSX", ".git"}
-
-
-@dataclass(frozen=True)
-class ZipLimits:
-    max_members: int = 2_000
-    max_total_bytes: int = 1024 * 1024 * 1024
-    max_ratio: float = 200.0
 
 
 @dataclass

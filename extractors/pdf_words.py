@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from esmsnum.models import CellValue, Grid, Location
+from core.models import CellValue, Grid, Location
 from extractors.tables import detect_header
 
 LINE_TOLERANCE = 2.5  # points between the tops of words of one line

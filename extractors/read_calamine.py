@@ -12,8 +12,8 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
-from extractors.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
+from core.limits import Limits
 
 
 def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:

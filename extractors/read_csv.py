@@ -8,8 +8,8 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
-from extractors.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
+from core.limits import Limits
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

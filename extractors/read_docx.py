@@ -9,8 +9,8 @@ import docx
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
-from extractors.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from core.limits import Limits
 
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
 

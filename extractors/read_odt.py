@@ -8,8 +8,8 @@ from odf import teletype
 from odf.opendocument import load
 from odf.namespaces import TABLENS, TEXTNS
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
-from extractors.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from core.limits import Limits
 
 
 def read_odt(path: Path, doc: ExtractedDocument, limits: Limits) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
+from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from extractors.fast_pdf import page_text, scan_page
-from extractors.limits import Limits
+from core.limits import Limits
 from extractors.pdf_words import word_tables
 from extractors.tables import catalogue
 from extractors.values import fold

@@ -11,9 +11,9 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
+from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.fast_xlsx import read_values
-from extractors.limits import Limits
+from core.limits import Limits
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')

@@ -21,9 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
-from esmsnum.models import Attachment, ExtractedDocument
+from core.models import Attachment, ExtractedDocument
 from extractors.extract import explain_failure, extract
-from extractors.limits import Limits
+from core.limits import Limits
 from extractors.sniff import sniff
 from extractors.tables import find_document_tables
 

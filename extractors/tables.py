@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from esmsnum.models import CellValue, Grid, Location
+from core.models import CellValue, Grid, Location
 from extractors.values import fold, is_blank
 
 HEADERS_FILE = Path(__file__).with_name("headers.yaml")

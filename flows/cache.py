@@ -32,11 +32,11 @@ from prefect.filesystems import LocalFileSystem, WritableFileSystem
 from prefect.results import ResultStore
 from prefect.serializers import PickleSerializer
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Attachment, ExtractedDocument
-from esmsnum.submission import Submission
-from esmsnum.versions import extraction_version, judgement_version
-from extractors.limits import Limits
+from core.config import CallConfig
+from core.limits import Limits
+from core.models import Attachment, ExtractedDocument
+from core.versions import extraction_version, judgement_version
+from judging.submission import Submission
 
 CACHE_ENV = "ESMSNUM_CACHE"
 SERIALIZER = PickleSerializer()

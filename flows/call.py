@@ -6,14 +6,12 @@
    re-read (``flows.cache.DocumentCache``);
 3. call-level rules (LOT) over a small view of every dossier;
 4. per dossier: LOT findings, reviewers' waivers and evolution since the previous analysis
-   (``esmsnum.finalize``); the report is rewritten only when what a reviewer reads changed;
+   (``judging.finalize``); the report is rewritten only when what a reviewer reads changed;
    the history database records each new analysis;
 5. summary, exports and Prefect artifacts.
 """
 
 from __future__ import annotations
-
-import flows.settings  # noqa: F401  (must run before prefect is imported)
 
 import json
 import time
@@ -26,16 +24,29 @@ from prefect.context import FlowRunContext
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from esmsnum import __version__
-from esmsnum.analysis import error_report, judge_dossier
-from esmsnum.config import CallConfig
-from esmsnum.finalize import add_evolution, compact_findings, finalize_report, outcome_of
-from esmsnum.history import History
-from esmsnum.submission import Submission, choose_submissions
+import flows.settings  # noqa: F401  (must run before prefect is imported)
+from core import __version__
+from core.config import CallConfig
 from extractors.sandbox import extract_isolated
 from flows.artifacts import publish_artifacts
-from flows.cache import SERIALIZER, DocumentCache, Lookup, dossier_key, key_from_parameter, storage_setting
+from flows.cache import (
+    SERIALIZER,
+    DocumentCache,
+    Lookup,
+    dossier_key,
+    key_from_parameter,
+    storage_setting,
+)
 from flows.progress import Progress
+from judging.analysis import error_report, judge_dossier
+from judging.finalize import (
+    add_evolution,
+    compact_findings,
+    finalize_report,
+    outcome_of,
+)
+from judging.history import History
+from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary

@@ -14,17 +14,16 @@ Trigger a run (paths as the serving machine sees them)::
 
 from __future__ import annotations
 
-import flows.settings  # noqa: F401  (must run before prefect is imported)
-
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 
-from esmsnum.config import load_call
-from esmsnum.lock import OutputBusy, OutputLock
+import flows.settings  # noqa: F401  (must run before prefect is imported)
 from flows.call import run_call
 from flows.runners import task_runner
+from judging.lock import OutputBusy, OutputLock
+from validators.engine import load_call
 
 FLOW_NAME = "esmsnum-appel-deploiement"
 DEFAULT_DEPLOYMENT = "esmsnum"

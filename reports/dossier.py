@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from esmsnum import __version__
-from esmsnum.config import CallConfig
-from esmsnum.models import DocumentRecord, Finding, Severity, Verdict
+from core import __version__
+from core.config import CallConfig
+from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
 from reports.html import render

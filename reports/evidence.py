@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
+from core.models import CellValue, ExtractedDocument, Grid, Location
 
 log = logging.getLogger(__name__)
 

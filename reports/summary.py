@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from esmsnum import __version__
-from esmsnum.config import CallConfig
+from core import __version__
+from core.config import CallConfig
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.view import sector_labels, summary_view

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from esmsnum.analysis import analyse_dossiers
-from esmsnum.config import load_call
+from judging.analysis import analyse_dossiers
+from core.config import load_call
 from validators.rules.lot_03 import envelope_status
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from esmsnum.config import CALLS_DIR, ConfigError, available_calls, load_call
+from core.config import CALLS_DIR, ConfigError, available_calls
+from validators.engine import load_call
 
 
 def test_shipped_calls_load_with_their_facts():

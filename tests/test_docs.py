@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from esmsnum.config import available_calls, load_call
+from core.config import available_calls, load_call
 from validators.docs import render
 from validators.registry import all_rules
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SHARED
-from esmsnum.models import Attachment
+from core.models import Attachment
 from extractors.intake import sha256_file
-from extractors.limits import Limits
+from core.limits import Limits
 from extractors.sandbox import extract_isolated
 from flows.cache import DocumentCache, document_key
 

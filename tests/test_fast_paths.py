@@ -18,10 +18,10 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import SHARED
-from esmsnum.models import ExtractedDocument
+from core.models import ExtractedDocument
 from extractors.fast_pdf import page_text, scan_page
 from extractors.fast_xlsx import Unsupported, read_values
-from extractors.limits import Limits
+from core.limits import Limits
 from extractors.read_calamine import read_calamine
 from extractors.read_pdf import looks_tabular, read_pdf
 from extractors.read_xlsx import read_xlsx
@@ -327,7 +327,7 @@ def test_calamine_reads_a_table_away_from_a1_where_it_is(tmp_path):
 
 def test_hostile_and_damaged_workbooks_are_refused_as_before(tmp_path):
     shutil.copy(CORPUS / "xlsx" / "poc-xmlbomb.xlsx", tmp_path / "bomb.xlsx")
-    from esmsnum.models import Attachment
+    from core.models import Attachment
     from extractors.extract import extract
     from extractors.intake import sha256_file
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from esmsnum.analysis import analyse_dossier
-from esmsnum.config import load_call
+from judging.analysis import analyse_dossier
+from core.config import load_call
 
 CONFIG = load_call("ars-ara-2022-regional")
 

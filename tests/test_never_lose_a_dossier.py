@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from esmsnum.analysis import analyse_dossier
-from esmsnum.config import load_call
+from judging.analysis import analyse_dossier
+from core.config import load_call
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -79,7 +79,7 @@ def test_zip_path_traversal_members_are_refused(tmp_path, config):
 
 
 def test_an_internal_error_still_writes_a_report(tmp_path, config, monkeypatch):
-    import esmsnum.analysis as analysis
+    import judging.analysis as analysis
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")

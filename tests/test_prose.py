@@ -24,7 +24,7 @@ def test_phrases_match_without_accents_or_case():
 
 # --------------------------------------------------------------------------- phrases split over PDF lines
 
-from esmsnum.models import Location, TextBlock  # noqa: E402
+from core.models import Location, TextBlock  # noqa: E402
 from validators.prose import find_passage, iter_passages  # noqa: E402
 
 USAGE = ["cibles d'usage", "taux d'usage"]
@@ -82,7 +82,7 @@ def test_wrapped_phrases_of_a_real_pdf_are_found(tmp_path):
 
     from fpdf import FPDF
 
-    from esmsnum.models import Attachment
+    from core.models import Attachment
     from extractors.extract import extract
 
     text = ("Les référents formés accompagnent leurs collègues au poste de travail pendant les premières semaines. "
@@ -118,7 +118,7 @@ class _Data:
 
 
 def _pro_findings(rule_id: str, kind, blocks: list[TextBlock]):
-    from esmsnum.config import load_call
+    from core.config import load_call
     from extractors.classify import Section
     from validators.registry import all_rules
 
@@ -128,7 +128,7 @@ def _pro_findings(rule_id: str, kind, blocks: list[TextBlock]):
 
 
 def test_pro_03_reads_phrases_across_lines_and_writes_proper_french():
-    from esmsnum.models import DocumentKind
+    from core.models import DocumentKind
 
     wrapped = _lines("conduite.pdf", 1, "Les référents suivront une formation de l'éditeur ; le suivi des cibles",
                      "d'usage est présenté chaque mois en comité.")
@@ -144,7 +144,7 @@ def test_pro_03_reads_phrases_across_lines_and_writes_proper_french():
 
 
 def test_pro_messages_never_leave_de_le_uncontracted():
-    from esmsnum.models import DocumentKind
+    from core.models import DocumentKind
 
     empty = _lines("x.pdf", 1, "Texte à compléter.")
     messages = []
@@ -159,7 +159,7 @@ def test_pro_messages_never_leave_de_le_uncontracted():
 
 
 def test_pro_01_locates_a_wrapped_placeholder_at_its_first_line():
-    from esmsnum.models import DocumentKind
+    from core.models import DocumentKind
 
     blocks = (_lines("conduite.pdf", 1, "Le plan de formation détaille les sessions par établissement.")
               + _lines("conduite.pdf", 2, "Calendrier détaillé des sessions : à", "compléter par le porteur."))

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from docx import Document
 
-from esmsnum.config import CALLS_DIR, load_call
-from esmsnum.models import Finding, Location, Severity
+from core.config import CALLS_DIR, load_call
+from core.models import Finding, Location, Severity
 from reports.actions import action_for
 from reports.dossier import build_report, write_dossier_reports
 from reports.letter import date_long, letter_content
@@ -95,7 +95,7 @@ def test_no_letter_unless_a_completer(config):
 
 
 def test_an_internal_error_is_not_asked_of_the_owner(tmp_path, config):
-    from esmsnum.analysis import error_report
+    from judging.analysis import error_report
 
     report = error_report("2022-ARA-0701", tmp_path / "2022-ARA-0701", config)
     assert report["verdict"] == "a_completer"

@@ -10,8 +10,8 @@ import re
 import pytest
 from markupsafe import escape
 
-from esmsnum.config import load_call
-from esmsnum.models import Finding, Location, Severity
+from core.config import load_call
+from core.models import Finding, Location, Severity
 from reports.dossier import build_report, write_dossier_reports
 from reports.summary import build_summary, write_summary
 from validators.engine import decide, sort_findings
@@ -115,8 +115,8 @@ def test_a_report_without_findings_or_data_renders(tmp_path, config):
 
 
 def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_drops_a_stale_letter(tmp_path, config):
-    from esmsnum.finalize import finalize_report
-    from esmsnum.models import Finding, Severity
+    from judging.finalize import finalize_report
+    from core.models import Finding, Severity
 
     report = _report(config, _findings(), "2022-ARA-0505")
     report["findings"][0]["evidence"] = {"kind": "text", "file": "x.docx", "lines": ["un passage"], "highlight": 0}

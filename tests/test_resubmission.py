@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 import yaml
 
-from esmsnum.lock import OutputLock
+from judging.lock import OutputLock
 from conftest import ROOT, esmsnum, load_json
 
 CALL = "ars-ara-2022-regional"

@@ -36,7 +36,7 @@ def rules_that_can_fire(call_id: str) -> set[str]:
     """The rules enabled in the call (``rules:`` of its YAML) whose parameters the call sets: a
     rule whose every parameter is null or false there cannot fire (GRP-07 without a minimum of
     organismes gestionnaires, GRP-12 without a cap, GRP-05 in a call without a region)."""
-    from esmsnum.config import load_call
+    from core.config import load_call
 
     config = load_call(call_id)
     out = set()
@@ -57,7 +57,7 @@ def test_every_rule_is_triggered_by_a_generated_dossier(generated):
 
 
 def test_every_rule_that_can_fire_in_a_call_is_triggered_there(generated):
-    from esmsnum.config import available_calls
+    from core.config import available_calls
 
     triggered = _triggered_by_call(generated)
     problems = []
@@ -77,7 +77,7 @@ def test_the_rules_that_cannot_fire_are_the_expected_ones():
 
 
 def test_every_shipped_call_has_generated_dossiers(generated):
-    from esmsnum.config import available_calls
+    from core.config import available_calls
 
     calls = {load_json(d / "expected.json")["call"] for d in generated.iterdir() if d.is_dir()}
     assert set(available_calls()) <= calls

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SHARED
-from esmsnum.models import Attachment
+from core.models import Attachment
 from extractors.intake import sha256_file
-from extractors.limits import Limits
+from core.limits import Limits
 from extractors.sandbox import extract_isolated
 
 SLOW_PDF = SHARED / "corpus" / "pdf" / "WARN-Report-for-7-1-2015-to-03-25-2016.pdf"  # ~10 s of pdfplumber

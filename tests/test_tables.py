@@ -1,6 +1,6 @@
 """Header detection: below title rows, by synonyms, reordered, with totals; kinds told apart."""
 
-from esmsnum.models import CellValue, ExtractedDocument, Grid, Location
+from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.classify import classify
 from extractors.tables import detect_header, find_tables
 
@@ -64,7 +64,7 @@ def test_several_tables_in_one_sheet_and_blank_rows():
 
 
 def test_a_workbook_holds_several_kinds_and_prose_is_classified_by_headings():
-    from esmsnum.models import TextBlock
+    from core.models import TextBlock
 
     doc = ExtractedDocument("dossier.xlsx", "0" * 64, "xlsx", grids=[
         grid([["FINESS ET", "Raison sociale", "Capacité"], ["010000016", "EHPAD", 10]], "Structures"),

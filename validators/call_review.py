@@ -1,6 +1,6 @@
 """Rules over the whole call (LOT): they read a small view of every dossier's report once all
 are judged, and return the findings to add to the dossiers concerned (the verdicts are
-re-decided with them in ``esmsnum.finalize``)."""
+re-decided with them in ``judging.finalize``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Finding, Location
+from core.config import CallConfig
+from core.models import Finding, Location
 from extractors.values import parse_date
 from validators.engine import severity_for
 from validators.registry import Hit, all_rules

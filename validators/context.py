@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from esmsnum.config import CallConfig
-from esmsnum.models import CellValue, DocumentKind, ExtractedDocument
+from core.config import CallConfig
+from core.models import CellValue, DocumentKind, ExtractedDocument
 from extractors.classify import Classified, Section
 from extractors.form import Form
 from extractors.intake import IntakeProblem

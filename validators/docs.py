@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from esmsnum.config import available_calls, load_call
+from core.config import available_calls
 from reports.actions import action_for, rule_anchor
-from validators.engine import severity_for
+from validators.engine import load_call, severity_for
 from validators.registry import all_rules
 
 FAMILIES = {

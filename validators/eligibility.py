@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from validators.reference import Category, category_of, reference
 
 

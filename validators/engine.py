@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Finding, Severity, Verdict
+import core.config
+from core.config import CallConfig, ConfigError
+from core.models import Finding, Severity, Verdict
 from validators.context import DossierData
 from validators.registry import Rule, all_rules
 
@@ -58,3 +60,13 @@ def decide(findings: list[Finding]) -> Verdict:
     if Severity.A_CORRIGER in severities:
         return Verdict.A_COMPLETER
     return Verdict.RECEVABLE
+
+
+def load_call(call: str | os.PathLike[str]) -> CallConfig:
+    """A call configuration, with its ``rules`` section checked against the catalogue."""
+    config = core.config.load_call(call)
+    unknown = [rule_id for rule_id in config.rules if rule_id not in all_rules()]
+    if unknown:
+        raise ConfigError(f"Configuration d'appel invalide : {config.config_path}\n"
+                          + "\n".join(f"  - clé « rules.{rule_id} » : règle inconnue" for rule_id in unknown))
+    return config

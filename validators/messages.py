@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from esmsnum.models import Location
+from core.models import Location
 from extractors.tables import Row, Table
 from extractors.values import format_euros
 from validators.context import DossierData

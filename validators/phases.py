@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from extractors.tables import Row
 from extractors.values import fold
 

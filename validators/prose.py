@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from esmsnum.models import DocumentKind, TextBlock
+from core.models import DocumentKind, TextBlock
 from extractors.values import fold
 
 PROSE_KINDS = (DocumentKind.GOUVERNANCE, DocumentKind.STRATEGIE, DocumentKind.CONDUITE)

@@ -11,7 +11,7 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from esmsnum.models import Location, Severity
+from core.models import Location, Severity
 
 
 @dataclass

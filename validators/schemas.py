@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Location
+from core.config import CallConfig
+from core.models import Location
 from extractors.tables import Row, Table
 from extractors.values import parse_amount, parse_date, parse_project_type
 from validators.finess import is_valid_finess, normalize_finess

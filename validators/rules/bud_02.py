@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from extractors.tables import Row, Table, is_subtotal
 from extractors.values import parse_amount
 from validators.context import DossierData

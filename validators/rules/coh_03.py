@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from validators.context import DossierData
 from validators.finess import normalize_finess
 from validators.registry import Hit, rule

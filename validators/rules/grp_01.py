@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from validators.context import DossierData
 from validators.finess import finess_problem, normalize_finess
 from validators.messages import FIELD_LABELS, essms_label_for_row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from validators.context import DossierData
 from validators.registry import Hit, rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Severity
+from core.config import CallConfig
+from core.models import Severity
 from validators.context import DossierData
 from validators.registry import Hit, rule
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from esmsnum.config import CallConfig
-from esmsnum.models import Location
+from core.config import CallConfig
+from core.models import Location
 from validators.call_review import CallHits, Submission
 from validators.registry import Hit, rule
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from esmsnum.config import CallConfig
+from core.config import CallConfig
 from validators.call_review import CallHits, Submission
 from validators.registry import rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from esmsnum.config import CallConfig
-from esmsnum.models import DocumentKind
+from core.config import CallConfig
+from core.models import DocumentKind
 from validators.context import DossierData
 from validators.prose import find_passage
 from validators.registry import Hit, rule

@@ -11,16 +11,13 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from esmsnum.models import DocumentKind, Severity
-
-if TYPE_CHECKING:
-    from extractors.intake import ZipLimits
-    from extractors.limits import Limits
+from core.limits import Limits, ZipLimits
+from core.models import DocumentKind, Severity
 
 T = TypeVar("T")
 
@@ -166,18 +163,14 @@ class FileLimits(_Strict):
     zip_max_total_mb: float = 1024
     zip_max_ratio: float = 200
 
-    def file_limits(self) -> "Limits":
-        from extractors.limits import Limits
-
+    def file_limits(self) -> Limits:
         return Limits(
             max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows=self.max_rows, max_pages=self.max_pages,
             seconds_per_file=self.seconds_per_file, memory_mb_per_file=self.memory_mb_per_file,
             max_output_cells=self.max_output_cells,
         )
 
-    def zip_limits(self) -> "ZipLimits":
-        from extractors.intake import ZipLimits
-
+    def zip_limits(self) -> ZipLimits:
         return ZipLimits(max_members=self.zip_max_members, max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
                          max_ratio=self.zip_max_ratio)
 
@@ -299,15 +292,10 @@ def load_call(call: str | os.PathLike[str]) -> CallConfig:
 
 
 def _check_consistency(config: CallConfig, path: Path) -> None:
-    from validators.registry import RULES  # late import: rules import this module
-
     problems = []
     if config.submission.opens.value > config.submission.closes.value:
         problems.append("clé « submission.opens » : la date d'ouverture suit la date de clôture")
     if config.channel == "regional" and config.region is None:
         problems.append("clé « region » : un appel régional doit lister ses départements")
-    for rule_id in config.rules:
-        if rule_id not in RULES:
-            problems.append(f"clé « rules.{rule_id} » : règle inconnue")
     if problems:
         raise ConfigError(f"Configuration d'appel invalide : {path}\n" + "\n".join(f"  - {p}" for p in problems))

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from esmsnum.history import Analysis, Latest, Waiver, iso
-from esmsnum.models import Finding, Location, Severity
+from core.models import Finding, Location, Severity
+from judging.history import Analysis, Latest, Waiver, iso
 from reports.dossier import verdict_reason
 from validators.engine import decide
 from validators.registry import all_rules

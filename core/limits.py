@@ -16,3 +16,12 @@ class Limits:
     memory_mb_per_file: int = 2048
     max_output_cells: int = 2_000_000  # cells + text blocks one file may yield
     isolate: bool = True  # parse in a worker process (False only for debugging)
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Bounds on an archive: members, unpacked size, compression ratio (zip bombs)."""
+
+    max_members: int = 2_000
+    max_total_bytes: int = 1024 * 1024 * 1024
+    max_ratio: float = 200.0

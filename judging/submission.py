@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from extractors.intake import IGNORED_DIRS, IGNORED_NAMES, ZipLimits, dossier_number, sha256_file
+from core.limits import ZipLimits
+from extractors.intake import IGNORED_DIRS, IGNORED_NAMES, dossier_number, sha256_file
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from esmsnum.config import CallConfig
-from esmsnum.finalize import finalize_report
-from esmsnum.models import Attachment, ExtractedDocument, Finding, Location, Severity
+from core.config import CallConfig
+from core.limits import Limits
+from core.models import Attachment, ExtractedDocument, Finding, Location, Severity
 from extractors.classify import classify
-from extractors.sandbox import extract_isolated
-from extractors.form import Form, is_ds_export, is_form_json, read_form_json, read_form_pdf
+from extractors.form import (
+    Form,
+    is_ds_export,
+    is_form_json,
+    read_form_json,
+    read_form_pdf,
+)
 from extractors.intake import DossierInput, dossier_number, open_dossier
-from extractors.limits import Limits
+from extractors.sandbox import extract_isolated
+from judging.finalize import finalize_report
+from reports.dossier import build_report, write_dossier_reports
+from reports.evidence import attach_evidence
 from validators.context import DossierData
 from validators.engine import decide, run_rules
 from validators.figures import key_figures
-from reports.dossier import build_report, write_dossier_reports
-from reports.evidence import attach_evidence
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from esmsnum.history import Analysis, Waiver, iso
-from esmsnum.models import Verdict
+from core.models import Verdict
+from judging.history import Analysis, Waiver, iso
 
 
 def format_timeline(dossier: str, analyses: list[Analysis], waivers: list[Waiver]) -> str:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_SUFFIXES = (".py", ".yaml", ".yml", ".j2", ".css")
 
 EXTRACTION_PACKAGES = ("extractors",)
-JUDGEMENT_PACKAGES = ("esmsnum", "extractors", "validators", "reports", "reference")
+JUDGEMENT_PACKAGES = ("core", "judging", "extractors", "validators", "reports", "reference")
 
 
 @cache
