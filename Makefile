@@ -13,7 +13,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test test-server clean
+.PHONY: install demo test lint test-server clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ browser:
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; \
 	}
 
-test: $(STAMP) browser
+# Lint, format and layers (.importlinter): part of `make test`, so of CI.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) browser lint
 	$(PY) -m pytest -q
 
 # Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,

@@ -13,6 +13,43 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TEST_OUTPUT = ROOT / "test-output"
+CORPUS = SHARED / "corpus"
+# Set by .ci/run: CI always has ../shared, so a missing corpus there is a failure, not a skip.
+REQUIRE_SHARED_ENV = "ESMSNUM_REQUIRE_SHARED"
+
+
+def require_corpus() -> Path:
+    """The real-world corpus beside the checkout (``../shared/corpus``).
+
+    A fresh clone has no ``../shared``: the test is skipped with the reason. Under CI
+    (``ESMSNUM_REQUIRE_SHARED=1``, set by ``.ci/run``) its absence fails the test instead.
+    """
+    if CORPUS.is_dir() and any(CORPUS.iterdir()):
+        return CORPUS
+    reason = f"corpus réel absent ({CORPUS}) : les tests sur les fichiers du monde réel ont besoin de ../shared"
+    if os.environ.get(REQUIRE_SHARED_ENV):
+        pytest.fail(reason + f" ; {REQUIRE_SHARED_ENV} est positionné (CI) : échec au lieu d'un saut")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return require_corpus()
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory) -> Path:
+    """Generated files that cost a reader time or memory, or that it cannot open
+    (``fixtures.hostile``): slow.pdf, locked.pdf, text.pdf, wide.xlsx, bomb.xlsx."""
+    from fixtures import hostile as make
+
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "slow.pdf").write_bytes(make.ruled_grid_pdf())
+    (folder / "locked.pdf").write_bytes(make.password_pdf())
+    (folder / "text.pdf").write_bytes(make.text_pdf())
+    (folder / "wide.xlsx").write_bytes(make.wide_workbook())
+    (folder / "bomb.xlsx").write_bytes(make.xml_bomb_workbook())
+    return folder
 
 
 def esmsnum(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, esmsnum, load_json
+from conftest import esmsnum, load_json
 
-CORPUS = SHARED / "corpus"
 FILES_PER_DOSSIER = 12
 
 
 @pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory):
-    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".pdf", ".xlsx"))
+def corpus_run(tmp_path_factory, corpus):
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in (".pdf", ".xlsx"))
     assert len(files) >= 200, "the shared corpus is incomplete"
     call = tmp_path_factory.mktemp("corpus-call")
     for index in range(0, len(files), FILES_PER_DOSSIER):

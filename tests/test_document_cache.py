@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SHARED
 from core.models import Attachment
 from extractors.intake import sha256_file
 from core.limits import Limits
@@ -27,8 +26,8 @@ def counting_extract():
     return extract, calls
 
 
-def test_a_document_read_once_is_served_from_the_store(tmp_path):
-    pdf = SHARED / "corpus" / "pdf" / "hello_structure.pdf"
+def test_a_document_read_once_is_served_from_the_store(tmp_path, hostile):
+    pdf = hostile / "text.pdf"
     store = tmp_path / "cache"
     extract, calls = counting_extract()
     first = DocumentCache(store, extract)
@@ -41,8 +40,8 @@ def test_a_document_read_once_is_served_from_the_store(tmp_path):
     assert again.text == doc.text and again.sha256 == doc.sha256
 
 
-def test_changed_content_or_a_truncated_record_is_read_again(tmp_path):
-    source = SHARED / "corpus" / "pdf" / "hello_structure.pdf"
+def test_changed_content_or_a_truncated_record_is_read_again(tmp_path, hostile):
+    source = hostile / "text.pdf"
     pdf = tmp_path / "piece.pdf"
     pdf.write_bytes(source.read_bytes())
     store = tmp_path / "cache"

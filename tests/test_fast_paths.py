@@ -17,7 +17,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import SHARED
+from conftest import require_corpus
 from core.models import ExtractedDocument
 from extractors.fast_pdf import page_text, scan_page
 from extractors.fast_xlsx import Unsupported, read_values
@@ -26,7 +26,6 @@ from extractors.read_calamine import read_calamine
 from extractors.read_pdf import looks_tabular, read_pdf
 from extractors.read_xlsx import read_xlsx
 
-CORPUS = SHARED / "corpus"
 SUFFIXES = (".pdf", ".xlsx", ".xlsm")
 
 # openpyxl refuses this workbook's stylesheet (mc:AlternateContent in it, TypeError): the
@@ -69,7 +68,7 @@ def generated_files(generated, tmp_path_factory) -> list[Path]:
 
 
 def corpus_files(suffixes: tuple[str, ...]) -> list[Path]:
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    return sorted(p for p in require_corpus().rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
 
 
 def read(reader, path: Path, fast: bool) -> tuple[ExtractedDocument, str | None]:
@@ -325,8 +324,8 @@ def test_calamine_reads_a_table_away_from_a1_where_it_is(tmp_path):
         assert cells == {"B3": "Nom", "C3": "Montant", "B4": "A", "C4": 12}, name
 
 
-def test_hostile_and_damaged_workbooks_are_refused_as_before(tmp_path):
-    shutil.copy(CORPUS / "xlsx" / "poc-xmlbomb.xlsx", tmp_path / "bomb.xlsx")
+def test_hostile_and_damaged_workbooks_are_refused_as_before(tmp_path, hostile):
+    shutil.copy(hostile / "bomb.xlsx", tmp_path / "bomb.xlsx")
     from core.models import Attachment
     from extractors.extract import extract
     from extractors.intake import sha256_file

@@ -12,8 +12,6 @@ import pytest
 from judging.analysis import analyse_dossier
 from core.config import load_call
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-
 
 @pytest.fixture(scope="module")
 def config():
@@ -44,10 +42,10 @@ def test_corrupt_and_unsupported_files_give_pie_02(tmp_path, config):
     assert {f["severity"] for f in report["findings"]} == {"a_corriger"}
 
 
-def test_a_password_protected_pdf_from_the_corpus_is_named_as_such(tmp_path, config):
+def test_a_password_protected_pdf_is_named_as_such(tmp_path, config, hostile):
     dossier = tmp_path / "2022-ARA-9002"
     dossier.mkdir()
-    (dossier / "budget.pdf").write_bytes((CORPUS / "pdf" / "password-example.pdf").read_bytes())
+    (dossier / "budget.pdf").write_bytes((hostile / "locked.pdf").read_bytes())
     analyse_dossier(dossier, config, tmp_path / "out")
     [finding] = [f for f in _report(tmp_path / "out", "2022-ARA-9002")["findings"] if f["rule"] == "PIE-02"]
     assert "mot de passe" in finding["message"]

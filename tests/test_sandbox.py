@@ -4,40 +4,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SHARED
 from core.models import Attachment
 from extractors.intake import sha256_file
 from core.limits import Limits
 from extractors.sandbox import extract_isolated
-
-SLOW_PDF = SHARED / "corpus" / "pdf" / "WARN-Report-for-7-1-2015-to-03-25-2016.pdf"  # ~10 s of pdfplumber
 
 
 def attachment(path: Path) -> Attachment:
     return Attachment(path.name, sha256_file(path), path.stat().st_size, str(path))
 
 
-def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(tmp_path):
-    doc = extract_isolated(attachment(SLOW_PDF), Limits(seconds_per_file=1))
+def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(hostile):
+    doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(seconds_per_file=1))
     assert doc.error and "lecture interrompue après 1 s" in doc.error
     # the pool goes on serving
-    pdf = SHARED / "corpus" / "pdf" / "hello_structure.pdf"
-    assert extract_isolated(attachment(pdf)).readable
+    assert extract_isolated(attachment(hostile / "text.pdf")).readable
 
 
-def test_a_file_that_needs_too_much_memory_is_interrupted():
-    doc = extract_isolated(attachment(SLOW_PDF), Limits(memory_mb_per_file=200))
+def test_a_file_that_needs_too_much_memory_is_interrupted(hostile):
+    doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(memory_mb_per_file=200))
     assert doc.error and "mémoire" in doc.error
 
 
-def test_output_size_is_bounded():
-    xlsx = SHARED / "corpus" / "xlsx" / "60384.xlsx"
-    doc = extract_isolated(attachment(xlsx), Limits(max_output_cells=10))
+def test_output_size_is_bounded(hostile):
+    doc = extract_isolated(attachment(hostile / "wide.xlsx"), Limits(max_output_cells=10))
     assert doc.error and "contenu trop volumineux" in doc.error
 
 
-def test_file_size_is_bounded_before_parsing():
-    doc = extract_isolated(attachment(SLOW_PDF), Limits(max_file_bytes=1000))
+def test_file_size_is_bounded_before_parsing(hostile):
+    doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(max_file_bytes=1000))
     assert doc.error and "au-delà de la limite" in doc.error and doc.seconds < 5
 
 
