@@ -51,15 +51,13 @@ def build_report(
     essms: list[dict[str, Any]] = []
     if data is not None:
         if data.form is not None:
-            porteur = {
-                "raison_sociale": _text(data.form.raw("porteur.raison_sociale")),
-                "finess_ej": _text(data.form.raw("porteur.finess_ej")),
-            }
+            porteur = owner_of(data.form)
             date_depot = _text(data.form.raw("date_depot"))
         essms = [
-            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
-             "location": e.finess_cell.location.to_dict(), "department": e.department,
-             "category": _category(e), "sector": e.sector}
+            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "og": _og_name(e),
+             "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
+             "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
+             "department": e.department, "category": _category(e), "sector": e.sector}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -89,6 +87,9 @@ def build_report(
         "sectors": sectors,
         "essms": essms,
         "authority": config.authority,
+        "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
+        "required_documents_source": config.documents.required.source,
+        "submission_window": submission_window(config),
         "letter_settings": letter_settings(config),
         "counts": counts,
         "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
@@ -99,10 +100,61 @@ def build_report(
 def letter_settings(config: CallConfig) -> dict[str, Any]:
     """What the draft letter needs of the call configuration (``letters``)."""
     letters = config.letter_settings()
-    return {
+    out: dict[str, Any] = {
         "sender": letters.sender.value, "sender_source": letters.sender.source,
         "reply_days": letters.reply_days.value, "reply_days_source": letters.reply_days.source,
     }
+    for key in ("service", "address", "followed_by", "signatory", "place"):
+        value = getattr(letters, key, None)
+        out[key] = value.value if value is not None else None
+    return out
+
+
+def submission_window(config: CallConfig) -> dict[str, Any]:
+    """The call's deposit window (dates or date-times, ISO) with their sources."""
+    window = config.submission
+    return {
+        "opens": window.opens.value.isoformat(), "opens_source": window.opens.source,
+        "closes": window.closes.value.isoformat(), "closes_source": window.closes.source,
+    }
+
+
+OWNER_ADDRESS_KEYS = ("porteur.adresse", "porteur.adresse_postale")
+OWNER_ADDRESS_PARTS = ("ligne1", "ligne2", "ligne", "voie", "complement", "code_postal", "commune", "ville")
+
+
+def owner_of(form: Any) -> dict[str, Any]:
+    """The owner as the form gives it: name, FINESS juridique, SIRET, contact and, when the
+    form has one, the postal address (``porteur.adresse`` as one text, or its parts)."""
+    contact = {key: _text(form.raw(f"porteur.contact.{key}")) for key in ("nom", "email", "telephone")}
+    address: list[str] = []
+    for key in OWNER_ADDRESS_KEYS:
+        value = _text(form.raw(key))
+        if value:
+            address = [line.strip() for line in value.replace("\r", "").split("\n") if line.strip()]
+            break
+    if not address:
+        parts = {part: _text(form.raw(f"porteur.adresse.{part}")) for part in OWNER_ADDRESS_PARTS}
+        street = [parts[p] for p in ("ligne1", "ligne", "voie", "ligne2", "complement") if parts.get(p)]
+        town = " ".join(p for p in (parts.get("code_postal"), parts.get("commune") or parts.get("ville")) if p)
+        address = street + ([town] if town else [])
+    return {
+        "raison_sociale": _text(form.raw("porteur.raison_sociale")),
+        "finess_ej": _text(form.raw("porteur.finess_ej")),
+        "siret": _text(form.raw("porteur.siret")),
+        "contact": contact if any(contact.values()) else None,
+        "adresse": address or None,
+    }
+
+
+def _og_name(essms: Any) -> str | None:
+    cell = essms.row.get("organisme_gestionnaire") if getattr(essms, "row", None) is not None else None
+    return _text(cell.text) if cell is not None and cell.text else None
+
+
+def _ineligible_reason(essms: Any) -> str | None:
+    eligibility = getattr(essms, "eligibility", None)
+    return eligibility.reason if eligibility is not None and not eligibility.eligible else None
 
 
 def _category(essms: Any) -> str | None:
@@ -111,7 +163,9 @@ def _category(essms: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value).strip()
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value).strip() or None
 
 
 def _with_actions(report: dict[str, Any]) -> None:
