@@ -13,7 +13,9 @@ from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
 from reports.html import render
+from reports.deposit import submission_window
 from reports.letter import write_letter
+from reports.ruledoc import ensure_rules_page
 from reports.view import report_view
 
 SCHEMA_VERSION = "1.0"
@@ -110,15 +112,6 @@ def letter_settings(config: CallConfig) -> dict[str, Any]:
     return out
 
 
-def submission_window(config: CallConfig) -> dict[str, Any]:
-    """The call's deposit window (dates or date-times, ISO) with their sources."""
-    window = config.submission
-    return {
-        "opens": window.opens.value.isoformat(), "opens_source": window.opens.source,
-        "closes": window.closes.value.isoformat(), "closes_source": window.closes.source,
-    }
-
-
 OWNER_ADDRESS_KEYS = ("porteur.adresse", "porteur.adresse_postale")
 OWNER_ADDRESS_PARTS = ("ligne1", "ligne2", "ligne", "voie", "complement", "code_postal", "commune", "ville")
 
@@ -175,8 +168,11 @@ def _with_actions(report: dict[str, Any]) -> None:
 
 
 def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
-    """``report.json``, ``report.html`` and, for a dossier à compléter, ``courrier.docx``."""
+    """``report.json``, ``report.html`` and, for a dossier à compléter or non recevable, the
+    letter (``courrier.docx``, ``courrier.pdf``). The rule documentation the report links to
+    (``../regles.html``) is written beside the dossiers if it is not there yet."""
     _with_actions(report)
     atomic_write_json(report_dir / "report.json", report)
+    ensure_rules_page(report_dir.parent, report.get("call_id"))
     letter = write_letter(report, report_dir)
     atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter)))

@@ -50,7 +50,9 @@ def pieces_checklist(report: dict[str, Any]) -> list[dict[str, Any]]:
                 if part_kind != kind:
                     continue
                 entry = {"file": record.get("file"), "where": _where(record.get("file"), where)}
-                (scanned if _unreadable(record) else readable).append(entry)
+                bucket = scanned if _unreadable(record) else readable
+                if entry not in bucket:
+                    bucket.append(entry)
         if readable:
             status, files = "presente", readable
             note = (f"{len(readable)} fichiers candidats : celui retenu est indiqué par le constat PIE-04"

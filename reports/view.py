@@ -8,13 +8,19 @@ Every field the lead's history adds (``evolution``, ``waiver``, ``status``, ``ru
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for, rule_anchor
+from reports.actions import action_for
+from reports.dates import date_fr as _date_fr
+from reports.dates import datetime_fr
+from reports.deposit import call_facts, deposit_view
+from reports.essms import essms_table
+from reports.pieces import pieces_checklist, pieces_summary
+from reports.ruledoc import RULES_PAGE, rules_href
+from reports.wording import count, counts_sentence
+from reports.wording import describe_location as _describe
 
 SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
 SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
@@ -25,19 +31,16 @@ KIND_LABELS = {
     "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
 }
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
-RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def rule_doc_href(rule_id: str | None) -> str | None:
-    """Link to the rule's section of ``docs/rules.md`` (an anchor per rule), when the
-    documentation is installed beside the code."""
-    if not rule_id or not RULES_DOC.is_file():
-        return None
-    return f"{RULES_DOC.as_uri()}#{rule_anchor(rule_id)}"
+def rule_doc_href(rule_id: str | None, depth: int = 1) -> str | None:
+    """Relative link to the rule's section of the output folder's ``regles.html`` from a page
+    ``depth`` folders below the output folder (1: a dossier's report, 0: the summary)."""
+    return rules_href(rule_id, depth)
 
 
 @lru_cache(maxsize=1)
@@ -61,37 +64,12 @@ def rule_title(rule_id: str | None) -> str:
 
 
 def date_fr(value: Any, with_time: bool = False) -> str:
-    """ISO date or datetime → ``12/03/2025`` (``12/03/2025 à 14:05`` with the time)."""
-    if not value:
-        return "—"
-    text = str(value).strip()
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
-        except ValueError:
-            return text
-    if with_time and (moment.hour or moment.minute):
-        return moment.strftime("%d/%m/%Y à %H:%M")
-    return moment.strftime("%d/%m/%Y")
+    """``12/03/2025`` (``12/03/2025 à 14:05`` with the time), in Europe/Paris."""
+    return datetime_fr(value) if with_time else _date_fr(value)
 
 
 def describe_location(location: dict[str, Any] | None) -> str:
-    if not location:
-        return "—"
-    parts = []
-    if location.get("file") and location.get("file") != "(dossier)":
-        parts.append(str(location["file"]))
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts) or "ensemble du dossier"
+    return _describe(location) or "—"
 
 
 def sector_labels() -> dict[str, str]:
@@ -186,8 +164,7 @@ def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[
     return file, " ; ".join(k for k in kinds if k)
 
 
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n <= 1 else plural}"
+_count = count
 
 
 def _evolution_sentence(evolution: dict[str, Any]) -> str:
@@ -231,10 +208,19 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
     evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
     sectors = sector_labels()
     porteur = report.get("porteur") or {}
+    known = {**call_facts(report.get("call_id")), **{k: v for k, v in report.items() if v is not None}}
+    pieces = pieces_checklist(known)
     return {
         "groups": [groups[f] for f in order],
         "active_count": len(active),
         "counts": counts,
+        "counts_sentence": counts_sentence(counts),
+        "essms": essms_table(report),
+        "pieces": pieces,
+        "pieces_summary": pieces_summary(pieces),
+        "deposit": deposit_view(known),
+        "rules_page": f"../{RULES_PAGE}",
+        "summary_page": "../summary.html",
         "waived": [finding_view(f) for f in waived],
         "evolution": None if evolution is None else {
             "sentence": _evolution_sentence(evolution),
