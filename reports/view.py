@@ -251,13 +251,70 @@ RUN_LABELS = {
     "dossiers_failed": "Dossiers en erreur",
     "documents_extracted": "Documents lus",
     "documents_cached": "Documents repris du cache",
+    "reports_written": "Rapports écrits",
     "seconds": "Durée (s)",
+    "stage_seconds": "Durée par étape",
 }
+STAGE_LABELS = {"intake": "réception des dossiers", "analysis": "analyse des dossiers",
+                "call_rules": "règles de l'appel", "reports": "écriture des rapports"}
+SPLIT_NOTES = {
+    "par_essms": ("Montants répartis par ESSMS : chaque ESSMS compte dans son département (ou secteur) avec le "
+                  "financement qu'il demande ; la ligne « non réparti » porte les dépenses communes aux projets "
+                  "(AMOA, équipement…). Les montants s'additionnent au total de l'appel."),
+    "partiel": ("Montants répartis par ESSMS pour les dossiers dont le rapport les donne ; la ligne « non réparti » "
+                "porte les dépenses communes et les dossiers sans montant par ESSMS. Les montants s'additionnent au "
+                "total de l'appel."),
+    "comptes": ("Décomptes seulement : les rapports ne donnent pas de montant par ESSMS, un montant par département "
+                "compterait un dossier dans chacun de ses départements. Les ESSMS s'additionnent ; un dossier "
+                "réunissant plusieurs départements compte dans chacun."),
+}
+
+
+def _seconds(value: Any) -> str:
+    try:
+        return f"{float(value):.1f}".replace(".", ",") + " s"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def run_details(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's counters in words (the « Détails techniques » block)."""
+    out = []
+    for key, value in run.items():
+        label = RUN_LABELS.get(str(key), str(key).replace("_", " "))
+        if isinstance(value, dict):
+            text = " ; ".join(f"{STAGE_LABELS.get(str(k), str(k).replace('_', ' '))} {_seconds(v)}"
+                              for k, v in value.items())
+        elif key == "seconds":
+            label, text = "Durée", _seconds(value)
+        else:
+            text = str(value)
+        out.append((label, text))
+    return out
 
 
 def _tokens(values: Any) -> str:
     """Space-separated tokens for a data attribute (spaces inside a value become ``_``)."""
     return " ".join(str(v).replace(" ", "_") for v in values or [] if v is not None)
+
+
+VERDICT_COUNTS = {"recevable": ("recevable", "recevables"), "a_completer": ("à compléter", "à compléter"),
+                  "non_recevable": ("non recevable", "non recevables")}
+
+
+def verdict_sentence(by_verdict: dict[str, Any]) -> str:
+    """« 6 recevables, 10 à compléter, 1 non recevable »."""
+    return ", ".join(count(int(by_verdict.get(v) or 0), *words) for v, words in VERDICT_COUNTS.items())
+
+
+def _rule_severities(rule: str, dossiers: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(severity, label, dossiers) of a rule across the call, most severe first."""
+    found: dict[str, int] = {}
+    for d in dossiers:
+        severity = (d.get("rule_severities") or {}).get(rule)
+        if severity:
+            found[severity] = found.get(severity, 0) + 1
+    return [(s, SEVERITY_LABELS.get(s, s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
 
 
 def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +332,13 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
             "findings": sum(int(v or 0) for v in counts.values()),
+            "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
+            "date_depot_sort": str(d.get("date_depot") or ""),
+            "rule_badges": [
+                {"rule": rule, "severity": severity, "label": SEVERITY_LABELS.get(severity, severity),
+                 "href": rule_doc_href(rule, 0)}
+                for rule, severity in sorted((d.get("rule_severities") or {rule: "" for rule in d.get("rules") or []}).items(),
+                                             key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]))],
         })
     envelope = totals.get("envelope") or {}
     requested = totals.get("amount_requested_recevable") or 0.0
@@ -287,18 +351,25 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
-        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
+        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule, 0),
+                   "severities": _rule_severities(rule, dossiers)}
                   for rule, n in (totals.get("by_rule") or {}).items()],
-        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()],
+        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()
+                        if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
+        "split": totals.get("split") or "comptes",
+        "split_note": SPLIT_NOTES.get(totals.get("split") or "comptes", SPLIT_NOTES["comptes"]),
+        "verdict_sentence": verdict_sentence(totals.get("by_verdict") or {}),
         "sectors": [{"code": code, "label": sectors.get(code, code), **entry}
-                    for code, entry in (totals.get("by_sector") or {}).items()],
+                    for code, entry in (totals.get("by_sector") or {}).items()
+                    if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
         "department_options": sorted({dep for d in dossiers for dep in d.get("departments") or []}),
         "rule_options": sorted({rule for d in dossiers for rule in d.get("rules") or []}),
         "sector_options": [(code, sectors.get(code, code))
                            for code in sorted({s for d in dossiers for s in d.get("sectors") or []})],
         "envelope_ratio": ratio,
         "envelope_bar": None if ratio is None else min(100.0, ratio),
-        "run": None if run is None else [(RUN_LABELS.get(str(k), str(k)), v) for k, v in run.items()],
+        "run": None if run is None else run_details(run),
+        "rules_page": RULES_PAGE,
         "changes": None if changes is None else [
             {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
              "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
