@@ -226,8 +226,8 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
           history_url: str | None) -> None:
-    from judging.waive import WaiverError, waive
     from judging.lock import OutputBusy, OutputLock
+    from judging.waive import WaiverError, waive
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")

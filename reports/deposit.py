@@ -9,7 +9,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from reports.dates import datetime_fr, parse_moment, paris_zone
+from reports.dates import datetime_fr, paris_zone, parse_moment
 
 
 def submission_window(config: Any) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 from core import __version__
 from core.config import CallConfig
 from core.models import DocumentRecord, Finding, Severity, Verdict
-from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
-from reports.html import render
 from reports.deposit import submission_window
+from reports.files import atomic_write_json, atomic_write_text
+from reports.html import render
 from reports.letter import write_letter
 from reports.ruledoc import ensure_rules_page
 from reports.view import report_view
@@ -94,7 +94,7 @@ def build_report(
         "submission_window": submission_window(config),
         "letter_settings": letter_settings(config),
         "counts": counts,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
 

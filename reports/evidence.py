@@ -45,7 +45,7 @@ def attach_evidence(report: dict[str, Any], data: Any, files: dict[str, Path], l
     """Add ``evidence`` to the findings of ``report`` (in place); never raises."""
     try:
         _attach(report, data, files, limits)
-    except Exception:  # noqa: BLE001 - evidence is a help, never a reason to lose a report
+    except Exception:
         log.warning("evidence of dossier %s could not be computed", report.get("dossier"), exc_info=True)
 
 
@@ -72,7 +72,7 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             if request is not None:
                 pending.setdefault(doc.file, []).append((finding, request))
                 budget -= 1
-        except Exception:  # noqa: BLE001 - one finding's evidence failing costs only that one
+        except Exception:
             log.debug("no evidence for a finding of %s", report.get("dossier"), exc_info=True)
     if pending:
         from extractors.sandbox import render_isolated

@@ -52,8 +52,8 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
-    from validators.rules.lot_03 import envelope_status
     from validators.registry import all_rules
+    from validators.rules.lot_03 import envelope_status
 
     rules = all_rules()
     return {
@@ -63,7 +63,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         "call": config.reference,
         "call_id": config.id,
         "call_title": config.title,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "dossiers": dossiers,
         "totals": {
             "dossiers": len(dossiers),
@@ -168,7 +168,7 @@ def split_by(dossiers: list[dict[str, Any]], split_key: str, fallback_key: str) 
     out: dict[str, dict[str, Any]] = {}
 
     def row(key: str) -> dict[str, Any]:
-        return out.setdefault(key, {"dossiers": 0, **{v: 0 for v in VERDICTS}, "essms": 0,
+        return out.setdefault(key, {"dossiers": 0, **dict.fromkeys(VERDICTS, 0), "essms": 0,
                                     "amount_requested": 0.0, "amount_eligible": 0.0})
 
     for d in dossiers:

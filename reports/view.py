@@ -337,7 +337,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "rule_badges": [
                 {"rule": rule, "severity": severity, "label": SEVERITY_LABELS.get(severity, severity),
                  "href": rule_doc_href(rule, 0)}
-                for rule, severity in sorted((d.get("rule_severities") or {rule: "" for rule in d.get("rules") or []}).items(),
+                for rule, severity in sorted((d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
                                              key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]))],
         })
     envelope = totals.get("envelope") or {}

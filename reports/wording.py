@@ -100,7 +100,7 @@ _INSTRUCTIONS = {
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«])")
 _LOWER_STARTS = {"le", "la", "les", "l'", "un", "une", "des", "aucun", "aucune", "il", "elle", "ce", "cette", "ces",
-                 "la", "au", "aux", "du", "pièce", "fichier", "phase"}
+                 "au", "aux", "du", "pièce", "fichier", "phase"}
 
 
 def _is_instruction(text: str) -> bool:
