@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from core.config import ConfigError, available_calls
-from validators.engine import load_call
-
 from esmsnum.clickfr import install as _french_click
+from validators.engine import load_call
 
 _french_click()  # click's own words (« Utilisation : », « [par défaut : …] », its errors) in French
 
