@@ -12,7 +12,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import pytest
 
@@ -235,7 +236,7 @@ def test_summary_filters_and_sorts_without_a_server(browser_context, run):
     page.click("#filtre-reset")
     page.fill("#filtre-texte", cases["GRP-06"])
     rows = _visible_rows(page)
-    assert rows.count() == 1 and rows.first.locator("a").inner_text() == cases["GRP-06"]
+    assert rows.count() == 1 and rows.first.locator("td").first.locator("a").inner_text() == cases["GRP-06"]
     page.fill("#filtre-texte", "")
 
     header = page.locator("#dossiers-table thead th", has_text="Demandé")
@@ -299,6 +300,7 @@ def _follow_every_link(context, start: str, root_url: str) -> tuple[int, list[st
     page = context.new_page()
     seen_pages: set[str] = set()
     checked: set[str] = set()
+    anchors: dict[str, set[tuple[str, str]]] = {}
     broken: list[str] = []
     todo = [start]
     while todo:
@@ -322,15 +324,18 @@ def _follow_every_link(context, start: str, root_url: str) -> tuple[int, list[st
             if target.endswith(".html"):
                 todo.append(link)
                 if anchor:
-                    probe = context.new_page()
-                    probe.goto(target, wait_until="load")
-                    if probe.locator(f"[id='{anchor}']").count() != 1:
-                        broken.append(f"{base} -> {link} (ancre absente)")
-                    probe.close()
+                    anchors.setdefault(target, set()).add((base, anchor))
+            elif target.startswith("file:"):
+                if not Path(url2pathname(urlparse(target).path)).is_file():
+                    broken.append(f"{base} -> {link} (fichier absent)")
             else:
                 response = page.request.get(target)
                 if not response.ok:
                     broken.append(f"{base} -> {link} ({response.status})")
+    for target, wanted in anchors.items():  # each anchor names an element of its page
+        page.goto(target, wait_until="load")
+        ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
+        broken += [f"{base} -> {target}#{anchor} (ancre absente)" for base, anchor in wanted if anchor not in ids]
     page.close()
     return len(checked), broken
 
