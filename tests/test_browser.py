@@ -16,9 +16,9 @@ from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
 import pytest
+from test_reports_pipeline import FORMULA, HOSTILE_CASE, HOSTILE_FILE, IMG, SCRIPT, reports_run
 
 from conftest import TEST_OUTPUT, load_json
-from test_reports_pipeline import FORMULA, HOSTILE_CASE, HOSTILE_FILE, IMG, SCRIPT, reports_run
 
 CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

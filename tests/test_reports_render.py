@@ -119,8 +119,8 @@ def test_a_report_without_findings_or_data_renders(tmp_path, config):
 
 
 def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_rewrites_its_letter(tmp_path, config):
-    from judging.finalize import finalize_report
     from core.models import Finding, Severity
+    from judging.finalize import finalize_report
 
     report = _report(config, _findings(), "2022-ARA-0505")
     report["findings"][0]["evidence"] = {"kind": "text", "file": "x.docx", "lines": ["un passage"], "highlight": 0}
