@@ -54,6 +54,11 @@ def where(location: dict[str, Any] | None) -> str:
     return describe_location(location, whole="")
 
 
+def of(name: str) -> str:
+    """« de Claire Martin », « d'Agnès Masson » (elision before a vowel)."""
+    return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöûüù" else f"de {name}"
+
+
 def _internal(finding: dict[str, Any]) -> bool:
     return str(finding.get("found") or "").startswith(INTERNAL_ERROR)
 
@@ -171,7 +176,7 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
     deposited = parse_day(report.get("date_depot"))
     recipient = [owner]
     if contact.get("nom"):
-        recipient.append(f"À l'attention de {contact['nom']}")
+        recipient.append(f"À l'attention {of(contact['nom'])}")
     recipient += address
     if not address and contact.get("email"):
         recipient.append(f"Par courriel : {contact['email']}")

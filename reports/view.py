@@ -334,6 +334,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "findings": sum(int(v or 0) for v in counts.values()),
             "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
             "date_depot_sort": str(d.get("date_depot") or ""),
+            "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
             "rule_badges": [
                 {"rule": rule, "severity": severity, "label": SEVERITY_LABELS.get(severity, severity),
                  "href": rule_doc_href(rule, 0)}

@@ -114,7 +114,7 @@ def test_summary_puts_the_dossiers_first_and_the_internals_away(tmp_path):
     tech = main[main.index('id="details-techniques"'):]
     assert "<details>" in tech and "Rapports écrits" in tech and "réception des dossiers 0,0 s" in tech
     assert "reports_written" not in page and "stage_seconds" not in page and "{&#39;intake" not in page
-    assert "20/09/2022 à 18:09" in page  # deposit date column
+    assert "20/09/2022 à 18:09" in page and ">20/09/2022<" in page  # deposit date column (time in its title)
     assert "BUD-03 · à corriger" in page and "LOT-01 · alerte" in page  # severity shown per rule
     assert 'href="regles.html#bud-03"' in page and (out / "regles.html").is_file()
 
