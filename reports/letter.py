@@ -55,8 +55,8 @@ def where(location: dict[str, Any] | None) -> str:
 
 
 def of(name: str) -> str:
-    """« de Claire Martin », « d'Agnès Masson » (elision before a vowel)."""
-    return f"d'{name}" if name[:1].lower() in "aeiouyàâäéèêëîïôöûüù" else f"de {name}"
+    """« de Claire Martin », « d'Agnès Masson » (elision before a vowel; not before y, a consonant in « Yann »)."""
+    return f"d'{name}" if name[:1].lower() in "aeiouàâäéèêëîïôöûüù" else f"de {name}"
 
 
 def _internal(finding: dict[str, Any]) -> bool:
