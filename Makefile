@@ -32,12 +32,14 @@ demo: $(STAMP)
 	done
 	@echo; echo "Rapports écrits sous $(DEMO)/reports/<appel>/ : ouvrir summary.html, puis le report.html de chaque dossier."
 
-# Debian's chromium for tests/test_browser.py, installed with apt-get when absent (CI runs as root).
+# Debian's chromium for tests/test_browser.py, and the DejaVu font of the letters' PDF
+# (reports/letter_pdf.py), installed with apt-get when absent (CI runs as root).
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 .PHONY: browser
 browser:
-	@test -x $(CHROMIUM) || { \
+	@test -x $(CHROMIUM) -a -f $(FONT) || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
 	}
 
 # Lint, format and layers (.importlinter): part of `make test`, so of CI.

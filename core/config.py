@@ -138,6 +138,13 @@ class Letters(_Strict):
     complémentaires »): who signs it and how long the owner has to answer."""
 
     sender: Sourced[str]  # the ARS or CNSA service that writes to the owner
+    # The letterhead, optional: the service below the sender, its postal address (lines), the
+    # « Affaire suivie par » line (a team and its mailbox), the signatory, the place of the date.
+    service: Sourced[str | None] | None = None
+    address: Sourced[list[str] | None] | None = None
+    followed_by: Sourced[str | None] | None = None
+    signatory: Sourced[str | None] | None = None
+    place: Sourced[str | None] | None = None
     reply_days: Sourced[int] = Field(
         default_factory=lambda: Sourced[int](value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]")
     )

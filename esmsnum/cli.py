@@ -2,80 +2,118 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import re
 import sys
 from pathlib import Path
 
 import click
 
 from core.config import ConfigError, available_calls
+from esmsnum.clickfr import install as _french_click
 from validators.engine import load_call
 
-HELP = {"help_option_names": ["-h", "--help"]}
+_french_click()  # click's own words (« Utilisation : », « [par défaut : …] », its errors) in French
+
+HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class FrenchHelp:
-    """Click's help headings in French (its own strings are English)."""
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+    """The list of commands shows each command's whole short description (click cuts it at
+    the terminal's width with « ... »)."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=formatter.width - 20)))
+                rows.append((name, command.short_help or command.get_short_help_str(limit=500)))
         if rows:
             with formatter.section("Commandes"):
                 formatter.write_dl(rows)
 
 
-class Command(FrenchHelp, click.Command):
-    pass
+class FrenchFormatter(click.HelpFormatter):
+    """Headings as French typography writes them (« Options : »)."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+class FrenchContext(click.Context):
+    formatter_class = FrenchFormatter
+
+
+class Command(click.Command):
+    context_class = FrenchContext
 
 
 class Group(FrenchHelp, click.Group):
     command_class = Command
+    context_class = FrenchContext
 
 
-_TRANSLATIONS = [
-    (r"Missing option '([^']+)'.*", r"option obligatoire manquante : \1"),
-    (r"Missing argument '([^']+)'.*", r"argument obligatoire manquant : \1"),
-    (r"No such command '([^']+)'.*", r"commande inconnue : \1 (voir « esmsnum --help »)"),
-    (r"No such option: (\S+).*", r"option inconnue : \1"),
-    (r"Option '([^']+)' requires an argument.*", r"l'option \1 attend une valeur"),
-    (r"Got unexpected extra arguments? \((.*)\)", r"argument(s) en trop : \1"),
-]
-
-
-def _french(message: str) -> str:
-    for pattern, replacement in _TRANSLATIONS:
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return re.sub(pattern, replacement, message, flags=re.DOTALL)
-    return message
+def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """A count of at least 1 (the help shows no range in English)."""
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} : un nombre entier d'au moins 1 est attendu.", ctx=ctx, param=param)
+    return value
 
 
 def entry() -> None:
-    """Console script: French errors, exit code 2 on bad usage."""
+    """Console script: French errors, exit code 2 on bad usage, never a traceback for it."""
     try:
         main.main(standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "esmsnum"
-        click.echo(f"Erreur : {_french(exc.format_message())}", err=True)
+        click.echo(f"Erreur : {exc.format_message()}", err=True)
         click.echo(f"Aide : {command} --help", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"Erreur : {_french(exc.format_message())}", err=True)
+        click.echo(f"Erreur : {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("Interrompu.", err=True)
         sys.exit(130)
 
 
+OS_REASONS = {
+    errno.EACCES: "accès refusé (droits)", errno.EPERM: "opération non permise (droits)",
+    errno.ENOENT: "chemin introuvable", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EROFS: "système de fichiers en lecture seule", errno.ENOSPC: "disque plein",
+    errno.EEXIST: "existe déjà", errno.ENAMETOOLONG: "nom trop long",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in French."""
+    return OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else "erreur système")
+
+
+def output_folder(out_dir: Path, *, create: bool = True) -> Path:
+    """The output folder, checked before anything runs: a file in its place, a folder that
+    cannot be created or written to is a usage error (French message, exit code 2)."""
+    out_dir = out_dir.expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.UsageError(f"--out désigne un fichier, pas un dossier : {out_dir}")
+    if not out_dir.exists():
+        if not create:
+            raise click.UsageError(f"Dossier de sortie introuvable : {out_dir}")
+        parent = next((p for p in out_dir.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise click.UsageError(f"Impossible de créer le dossier de sortie {out_dir} : {parent} est un fichier.")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.UsageError(f"Impossible de créer le dossier de sortie {out_dir} : {os_reason(exc)}.") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise click.UsageError(f"Dossier de sortie non modifiable (droits d'écriture) : {out_dir}")
+    return out_dir.resolve()
+
+
 @click.group(cls=Group, context_settings=HELP, help="esmsnum — recevabilité des dossiers ESMS numérique : analyse des dossiers d'un appel "
-                  "à projets et rapports pour les instructeurs.")
+                  "à projets et rapports pour les instructeurs.", options_metavar="[OPTIONS]",
+            subcommand_metavar="COMMANDE [ARGUMENTS]...")
 @click.version_option(package_name="esmsnum", message="esmsnum %(version)s", help="Affiche la version et quitte.")
 @click.help_option("-h", "--help", help="Affiche cette aide et quitte.")
 def main() -> None:
@@ -86,12 +124,13 @@ HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…
                 "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL.")
 
 
-@main.command("run", context_settings=HELP, help=(
-    "Analyse tous les dossiers d'un appel. CALL_DIR est le dossier de l'export de l'appel (un sous-dossier "
+@main.command("run", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Analyse tous les dossiers d'un appel et écrit les rapports.", help=(
+    "Analyse tous les dossiers d'un appel. DOSSIER_APPEL est le dossier de l'export de l'appel (un sous-dossier "
     "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
     "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
     "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."))
-@click.argument("call_dir", metavar="CALL_DIR", type=click.Path(path_type=Path))
+@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
 @click.option("--call", "call", metavar="APPEL",
               help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
 @click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
@@ -105,7 +144,7 @@ HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…
 @click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
                    "locale, ou existante avec --dask-address).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--workers", type=int, callback=at_least_one, default=None, metavar="N",
               help="Nombre de processus de travail (par défaut : un par cœur).")
 @click.option("--dask-address", default=None, metavar="ADRESSE",
               help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.")
@@ -116,6 +155,8 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
     config = _load(call)
+    if call_dir.exists() and not call_dir.is_dir():
+        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from extractors.intake import discover_dossiers
@@ -124,7 +165,7 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
     from judging.lock import OutputBusy, OutputLock
 
-    out_dir = out_dir.resolve()
+    out_dir = output_folder(out_dir)
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
@@ -146,13 +187,14 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     click.echo(format_console(summary, out_dir))
 
 
-@main.command("serve", context_settings=HELP, help=(
+@main.command("serve", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Mode serveur : exécute les analyses demandées au serveur Prefect.", help=(
     "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
     "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
     "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
     "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."))
 @click.option("--name", "name", default="esmsnum", show_default=True, metavar="NOM", help="Nom du déploiement.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--limit", type=int, callback=at_least_one, default=None, metavar="N",
               help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
 def serve(name: str, limit: int | None) -> None:
     if not os.environ.get("PREFECT_API_URL"):
@@ -183,12 +225,14 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError:
-        raise click.UsageError(f"Aucun rapport pour le dossier {dossier} dans {out_dir} (lancer d'abord « esmsnum run »).") from None
+        raise click.UsageError(f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
+                               "(lancer d'abord « esmsnum run »).") from None
     except ValueError:
         raise click.ClickException(f"Rapport illisible : {path}") from None
 
 
-@main.command("history", context_settings=HELP, help=(
+@main.command("history", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Chronologie des analyses d'un dossier et des levées de constats.", help=(
     "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux) "
     "et les constats levés par les instructeurs."))
 @click.argument("dossier", metavar="DOSSIER")
@@ -202,50 +246,112 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+    if out_dir is not None:
+        out_dir = output_folder(out_dir, create=False)
     db = History.for_output((out_dir or Path(".")).resolve(), history_url)
     rows = db.timeline(call_id, dossier)
     if not rows:
-        raise click.ClickException(f"Aucune analyse enregistrée pour le dossier {dossier}.")
+        db.close()
+        raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
     calls = sorted({r.call_id for r in rows})
     waivers = [w for c in calls for w in db.waivers(c, dossier).get(dossier, [])]
     click.echo(format_timeline(dossier, rows, waivers))
     db.close()
 
 
-@main.command("lever", context_settings=HELP, help=(
+@main.command("lever", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Lève les constats d'une règle d'un dossier, avec un motif.", help=(
     "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
     "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
     "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
     "trouvée) ne change pas."))
 @click.argument("dossier", metavar="DOSSIER")
 @click.argument("rule", metavar="RÈGLE")
-@click.option("--motif", required=False, default=None, help="(obligatoire) Motif de la levée, lu par les autres instructeurs.")
+@click.option("--motif", required=False, default=None, metavar="MOTIF",
+              help="(obligatoire) Motif de la levée, lu par les autres instructeurs.")
 @click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
               help="(obligatoire) Dossier de sortie des analyses de l'appel.")
 @click.option("--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
           history_url: str | None) -> None:
-    from judging.waive import WaiverError, waive
     from judging.lock import OutputBusy, OutputLock
+    from judging.waive import WaiverError, waive
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
     if not motif or not motif.strip():
         raise click.UsageError("option obligatoire manquante : --motif (le motif de la levée)")
-    out_dir = out_dir.resolve()
+    out_dir = output_folder(out_dir, create=False)
     report = _read_report(out_dir, dossier)
+    rule_id = rule.strip().upper()
+    _known_rule(rule_id)
     try:
         with OutputLock(out_dir):
-            outcome = waive(out_dir, report, rule.upper(), motif.strip(), author, history_url)
+            outcome = waive(out_dir, report, rule_id, motif.strip(), author, history_url)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     except WaiverError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.UsageError(str(exc)) from exc
     click.echo(outcome)
 
 
-@main.command("calls", context_settings=HELP, help="Liste les appels livrés avec le projet (identifiant et intitulé).")
+def _known_rule(rule_id: str) -> None:
+    from validators.registry import all_rules
+
+    if rule_id not in all_rules():
+        raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum rules »).")
+
+
+@main.command("courrier", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Réécrit le courrier d'un dossier avec sa date d'envoi.", help=(
+    "Réécrit le courrier au porteur d'un dossier (courrier.docx, courrier.pdf et le rapport) avec la date "
+    "d'envoi choisie par l'instructeur : la date limite de réponse en est recalculée (délai letters.reply_days "
+    "de l'appel). Sans --date-envoi, le courrier reprend la date du jour."))
+@click.argument("dossier", metavar="DOSSIER")
+@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
+              help="(obligatoire) Dossier de sortie des analyses de l'appel.")
+@click.option("--date-envoi", "sending", metavar="JJ/MM/AAAA", default=None,
+              help="Date d'envoi du courrier (par défaut : aujourd'hui).")
+def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
+    import datetime as dt
+
+    from judging.lock import OutputBusy, OutputLock
+    from reports.dossier import write_dossier_reports
+
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    out_dir = output_folder(out_dir, create=False)
+    report = _read_report(out_dir, dossier)
+    if report.get("verdict") not in ("a_completer", "non_recevable"):
+        raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
+    day = None
+    if sending:
+        try:
+            day = dt.datetime.strptime(sending.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise click.UsageError(f"date d'envoi invalide : « {sending} » (attendu JJ/MM/AAAA)") from None
+    report["letter_sending_date"] = day.isoformat() if day else None
+    try:
+        with OutputLock(out_dir):
+            write_dossier_reports(report, out_dir / dossier)
+    except OutputBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+    from reports.dates import date_long
+    from reports.letter import letter_content
+
+    content = letter_content(report)
+    if content is None:
+        click.echo(f"Le dossier {dossier} n'a rien à demander au porteur : pas de courrier.")
+        return
+    deadline = f" ; date limite de réponse : {content['deadline_label']}" if content.get("deadline_label") else ""
+    click.echo(f"Courrier du dossier {dossier} daté du {date_long(content['date'])}{deadline}. "
+               f"Fichiers : {out_dir / dossier / 'courrier.pdf'} et courrier.docx")
+
+
+@main.command("calls", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+              help="Liste les appels livrés avec le projet (identifiant et intitulé).")
 def calls() -> None:
     for call_id in available_calls():
         try:
@@ -255,7 +361,9 @@ def calls() -> None:
             click.echo(f"{call_id}\tCONFIGURATION INVALIDE : {exc}")
 
 
-@main.command("check-call", context_settings=HELP, help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.")
+@main.command("check-call", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Vérifie une configuration d'appel sans rien analyser.",
+              help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.")
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
     try:
@@ -265,7 +373,9 @@ def check_call(call: str) -> None:
     click.echo(f"Configuration valide : {config.id} — {config.title}")
 
 
-@main.command("rules", context_settings=HELP, help="Affiche le catalogue des règles (identifiant, gravité, intitulé).")
+@main.command("rules", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
+              help="Affiche le catalogue des règles (identifiant, gravité, intitulé).")
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
     from validators.engine import severity_for

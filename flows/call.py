@@ -146,7 +146,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     summary["changes"] = changes
     summary["superseded"] = superseded
     summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
-    write_summary(summary, out_dir)
+    write_summary(summary, out_dir, config)
     history.finish_run(run_id, summary["run"])
     history.close()
     publish_artifacts(summary, out_dir)

@@ -17,6 +17,7 @@ from typing import Any
 from core.models import Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
 from reports.dossier import verdict_reason
+from reports.summary import summary_extras
 from validators.engine import decide
 from validators.registry import all_rules
 
@@ -134,4 +135,5 @@ def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
         "counts": report["counts"],
         "internal_error": bool(report.get("internal_error")),
         "seconds": report.get("analysis_seconds", 0.0),
+        **summary_extras(report),  # deposit date, severity per rule, ESSMS per département (the summary)
     }

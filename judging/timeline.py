@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.models import Verdict
 from judging.history import Analysis, Waiver, iso
+from reports.dates import datetime_fr
 
 
 def format_timeline(dossier: str, analyses: list[Analysis], waivers: list[Waiver]) -> str:
@@ -13,7 +14,7 @@ def format_timeline(dossier: str, analyses: list[Analysis], waivers: list[Waiver
         verdict = Verdict(a.verdict).label
         active = [f for f in a.findings if "waiver" not in f]
         waived = len(a.findings) - len(active)
-        head = f"- {iso(a.created_at)} [{a.call_id}] {verdict} — {len(active)} constat(s)"
+        head = f"- {datetime_fr(iso(a.created_at))} [{a.call_id}] {verdict} — {len(active)} constat(s)"
         head += f" et {waived} levé(s)" if waived else ""
         if previous is None:
             lines.append(head + " (première analyse)")
@@ -33,5 +34,5 @@ def format_timeline(dossier: str, analyses: list[Analysis], waivers: list[Waiver
     if waivers:
         lines.append("Constats levés par les instructeurs :")
         for w in waivers:
-            lines.append(f"- {iso(w.created_at)} {w.rule} par {w.author} : {w.motif}")
+            lines.append(f"- {datetime_fr(iso(w.created_at))} {w.rule} par {w.author} : {w.motif}")
     return "\n".join(lines)

@@ -10,10 +10,12 @@ from typing import Any
 from core import __version__
 from core.config import CallConfig
 from core.models import DocumentRecord, Finding, Severity, Verdict
-from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
+from reports.deposit import submission_window
+from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.letter import write_letter
+from reports.ruledoc import ensure_rules_page
 from reports.view import report_view
 
 SCHEMA_VERSION = "1.0"
@@ -51,15 +53,13 @@ def build_report(
     essms: list[dict[str, Any]] = []
     if data is not None:
         if data.form is not None:
-            porteur = {
-                "raison_sociale": _text(data.form.raw("porteur.raison_sociale")),
-                "finess_ej": _text(data.form.raw("porteur.finess_ej")),
-            }
+            porteur = owner_of(data.form)
             date_depot = _text(data.form.raw("date_depot"))
         essms = [
-            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
-             "location": e.finess_cell.location.to_dict(), "department": e.department,
-             "category": _category(e), "sector": e.sector}
+            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "og": _og_name(e),
+             "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
+             "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
+             "department": e.department, "category": _category(e), "sector": e.sector}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -89,9 +89,12 @@ def build_report(
         "sectors": sectors,
         "essms": essms,
         "authority": config.authority,
+        "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
+        "required_documents_source": config.documents.required.source,
+        "submission_window": submission_window(config),
         "letter_settings": letter_settings(config),
         "counts": counts,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
 
@@ -99,10 +102,52 @@ def build_report(
 def letter_settings(config: CallConfig) -> dict[str, Any]:
     """What the draft letter needs of the call configuration (``letters``)."""
     letters = config.letter_settings()
-    return {
+    out: dict[str, Any] = {
         "sender": letters.sender.value, "sender_source": letters.sender.source,
         "reply_days": letters.reply_days.value, "reply_days_source": letters.reply_days.source,
     }
+    for key in ("service", "address", "followed_by", "signatory", "place"):
+        value = getattr(letters, key, None)
+        out[key] = value.value if value is not None else None
+    return out
+
+
+OWNER_ADDRESS_KEYS = ("porteur.adresse", "porteur.adresse_postale")
+OWNER_ADDRESS_PARTS = ("ligne1", "ligne2", "ligne", "voie", "complement", "code_postal", "commune", "ville")
+
+
+def owner_of(form: Any) -> dict[str, Any]:
+    """The owner as the form gives it: name, FINESS juridique, SIRET, contact and, when the
+    form has one, the postal address (``porteur.adresse`` as one text, or its parts)."""
+    contact = {key: _text(form.raw(f"porteur.contact.{key}")) for key in ("nom", "email", "telephone")}
+    address: list[str] = []
+    for key in OWNER_ADDRESS_KEYS:
+        value = _text(form.raw(key))
+        if value:
+            address = [line.strip() for line in value.replace("\r", "").split("\n") if line.strip()]
+            break
+    if not address:
+        parts = {part: _text(form.raw(f"porteur.adresse.{part}")) for part in OWNER_ADDRESS_PARTS}
+        street = [parts[p] for p in ("ligne1", "ligne", "voie", "ligne2", "complement") if parts.get(p)]
+        town = " ".join(p for p in (parts.get("code_postal"), parts.get("commune") or parts.get("ville")) if p)
+        address = street + ([town] if town else [])
+    return {
+        "raison_sociale": _text(form.raw("porteur.raison_sociale")),
+        "finess_ej": _text(form.raw("porteur.finess_ej")),
+        "siret": _text(form.raw("porteur.siret")),
+        "contact": contact if any(contact.values()) else None,
+        "adresse": address or None,
+    }
+
+
+def _og_name(essms: Any) -> str | None:
+    cell = essms.row.get("organisme_gestionnaire") if getattr(essms, "row", None) is not None else None
+    return _text(cell.text) if cell is not None and cell.text else None
+
+
+def _ineligible_reason(essms: Any) -> str | None:
+    eligibility = getattr(essms, "eligibility", None)
+    return eligibility.reason if eligibility is not None and not eligibility.eligible else None
 
 
 def _category(essms: Any) -> str | None:
@@ -111,7 +156,9 @@ def _category(essms: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value).strip()
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value).strip() or None
 
 
 def _with_actions(report: dict[str, Any]) -> None:
@@ -121,8 +168,11 @@ def _with_actions(report: dict[str, Any]) -> None:
 
 
 def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
-    """``report.json``, ``report.html`` and, for a dossier à compléter, ``courrier.docx``."""
+    """``report.json``, ``report.html`` and, for a dossier à compléter or non recevable, the
+    letter (``courrier.docx``, ``courrier.pdf``). The rule documentation the report links to
+    (``../regles.html``) is written beside the dossiers if it is not there yet."""
     _with_actions(report)
     atomic_write_json(report_dir / "report.json", report)
+    ensure_rules_page(report_dir.parent, report.get("call_id"))
     letter = write_letter(report, report_dir)
     atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter)))

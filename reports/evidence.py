@@ -45,7 +45,7 @@ def attach_evidence(report: dict[str, Any], data: Any, files: dict[str, Path], l
     """Add ``evidence`` to the findings of ``report`` (in place); never raises."""
     try:
         _attach(report, data, files, limits)
-    except Exception:  # noqa: BLE001 - evidence is a help, never a reason to lose a report
+    except Exception:
         log.warning("evidence of dossier %s could not be computed", report.get("dossier"), exc_info=True)
 
 
@@ -72,7 +72,7 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             if request is not None:
                 pending.setdefault(doc.file, []).append((finding, request))
                 budget -= 1
-        except Exception:  # noqa: BLE001 - one finding's evidence failing costs only that one
+        except Exception:
             log.debug("no evidence for a finding of %s", report.get("dossier"), exc_info=True)
     if pending:
         from extractors.sandbox import render_isolated
@@ -181,6 +181,43 @@ def _show(raw: Any) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
+_AMOUNT_HEADER = re.compile(r"montant|forfait|co[uû]t|total|budget|€|euro|bonus|[ée]quipement|amoa|moa|[ée]diteur|d[ée]pense|prix|financement|aide",
+                            re.IGNORECASE)
+_FINESS_HEADER = re.compile(r"finess", re.IGNORECASE)
+
+
+def column_kinds(header: list[CellValue] | None) -> list[str]:
+    """What each column of a table holds, read from its header: ``finess`` (identifiers kept as
+    9 characters), ``amount`` (euros) or ``""``."""
+    kinds = []
+    for cell in header or []:
+        text = _show(cell.raw)
+        kinds.append("finess" if _FINESS_HEADER.search(text) else "amount" if _AMOUNT_HEADER.search(text) else "")
+    return kinds
+
+
+def _grouped(number: float) -> str:
+    """``166 200``, ``1 234,5`` (narrow no-break spaces, decimal comma)."""
+    if float(number).is_integer():
+        return f"{int(number):,}".replace(",", "\u202f")
+    whole, _, decimals = f"{number:,.2f}".partition(".")
+    return f"{whole.replace(',', chr(0x202F))},{decimals}".rstrip("0").rstrip(",")
+
+
+def show_cell(raw: Any, kind: str) -> str:
+    """A cell as the finding's text speaks of it: an amount as ``7 000 €``, a FINESS typed as a
+    number with its leading zero back (``070101902``); anything else as ``_show``."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        if kind == "finess" and isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) == 8:
+            return raw.strip().zfill(9)
+        return _show(raw)
+    if kind == "finess" and float(raw).is_integer() and 0 < raw < 10**9:
+        return str(int(raw)).zfill(9)
+    if kind == "amount":
+        return f"{_grouped(raw)}\u00a0€"
+    return _show(raw)
+
+
 def _row_label(row: list[CellValue], c: int) -> str:
     for cell in ([row[c]] if c < len(row) else []) + row:
         loc = cell.location
@@ -237,15 +274,17 @@ def rows_evidence(index: _Index, doc: ExtractedDocument, grid: Grid, r: int, c: 
     hi = min(last, lo + MAX_COLUMNS - 1)
     columns = list(range(lo, hi + 1))
 
+    kinds = column_kinds(header_row)
+
     def cells(row: list[CellValue]) -> list[str]:
-        return [_show(row[i].raw) if i < len(row) else "" for i in columns]
+        return [show_cell(row[i].raw, kinds[i] if i < len(kinds) else "") if i < len(row) else "" for i in columns]
 
     evidence: dict[str, Any] = {
         "kind": "rows",
         "file": doc.file,
         "sheet": grid.name,
         "columns": [_column_label(every, i) for i in columns],
-        "header": cells(header_row) if header_row else None,
+        "header": [_show(header_row[i].raw) if i < len(header_row) else "" for i in columns] if header_row else None,
         "header_label": _row_label(header_row, c) if header_row else None,
         "rows": [cells(row) for row in shown_rows],
         "row_labels": [_row_label(row, c) for row in shown_rows],

@@ -58,6 +58,7 @@ def environment() -> Environment:
     env.globals["table_script"] = Markup(table_script())
     env.globals["table_script_hash"] = Markup(script_hash(table_script()))
     env.filters["date_fr"] = date_fr
+    env.filters["capitalize_first"] = lambda text: str(text)[:1].upper() + str(text)[1:]
     env.globals["rule_doc_href"] = rule_doc_href
     return env
 

@@ -8,13 +8,19 @@ Every field the lead's history adds (``evolution``, ``waiver``, ``status``, ``ru
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for, rule_anchor
+from reports.actions import action_for
+from reports.dates import date_fr as _date_fr
+from reports.dates import datetime_fr
+from reports.deposit import call_facts, deposit_view
+from reports.essms import essms_table
+from reports.pieces import pieces_checklist, pieces_summary
+from reports.ruledoc import RULES_PAGE, rules_href
+from reports.wording import count, counts_sentence
+from reports.wording import describe_location as _describe
 
 SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
 SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
@@ -25,19 +31,16 @@ KIND_LABELS = {
     "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
 }
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
-RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def rule_doc_href(rule_id: str | None) -> str | None:
-    """Link to the rule's section of ``docs/rules.md`` (an anchor per rule), when the
-    documentation is installed beside the code."""
-    if not rule_id or not RULES_DOC.is_file():
-        return None
-    return f"{RULES_DOC.as_uri()}#{rule_anchor(rule_id)}"
+def rule_doc_href(rule_id: str | None, depth: int = 1) -> str | None:
+    """Relative link to the rule's section of the output folder's ``regles.html`` from a page
+    ``depth`` folders below the output folder (1: a dossier's report, 0: the summary)."""
+    return rules_href(rule_id, depth)
 
 
 @lru_cache(maxsize=1)
@@ -61,37 +64,12 @@ def rule_title(rule_id: str | None) -> str:
 
 
 def date_fr(value: Any, with_time: bool = False) -> str:
-    """ISO date or datetime → ``12/03/2025`` (``12/03/2025 à 14:05`` with the time)."""
-    if not value:
-        return "—"
-    text = str(value).strip()
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
-        except ValueError:
-            return text
-    if with_time and (moment.hour or moment.minute):
-        return moment.strftime("%d/%m/%Y à %H:%M")
-    return moment.strftime("%d/%m/%Y")
+    """``12/03/2025`` (``12/03/2025 à 14:05`` with the time), in Europe/Paris."""
+    return datetime_fr(value) if with_time else _date_fr(value)
 
 
 def describe_location(location: dict[str, Any] | None) -> str:
-    if not location:
-        return "—"
-    parts = []
-    if location.get("file") and location.get("file") != "(dossier)":
-        parts.append(str(location["file"]))
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts) or "ensemble du dossier"
+    return _describe(location) or "—"
 
 
 def sector_labels() -> dict[str, str]:
@@ -186,8 +164,7 @@ def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[
     return file, " ; ".join(k for k in kinds if k)
 
 
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n <= 1 else plural}"
+_count = count
 
 
 def _evolution_sentence(evolution: dict[str, Any]) -> str:
@@ -231,10 +208,19 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
     evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
     sectors = sector_labels()
     porteur = report.get("porteur") or {}
+    known = {**call_facts(report.get("call_id")), **{k: v for k, v in report.items() if v is not None}}
+    pieces = pieces_checklist(known)
     return {
         "groups": [groups[f] for f in order],
         "active_count": len(active),
         "counts": counts,
+        "counts_sentence": counts_sentence(counts),
+        "essms": essms_table(report),
+        "pieces": pieces,
+        "pieces_summary": pieces_summary(pieces),
+        "deposit": deposit_view(known),
+        "rules_page": f"../{RULES_PAGE}",
+        "summary_page": "../summary.html",
         "waived": [finding_view(f) for f in waived],
         "evolution": None if evolution is None else {
             "sentence": _evolution_sentence(evolution),
@@ -265,13 +251,70 @@ RUN_LABELS = {
     "dossiers_failed": "Dossiers en erreur",
     "documents_extracted": "Documents lus",
     "documents_cached": "Documents repris du cache",
+    "reports_written": "Rapports écrits",
     "seconds": "Durée (s)",
+    "stage_seconds": "Durée par étape",
 }
+STAGE_LABELS = {"intake": "réception des dossiers", "analysis": "analyse des dossiers",
+                "call_rules": "règles de l'appel", "reports": "écriture des rapports"}
+SPLIT_NOTES = {
+    "par_essms": ("Montants répartis par ESSMS : chaque ESSMS compte dans son département (ou secteur) avec le "
+                  "financement qu'il demande ; la ligne « non réparti » porte les dépenses communes aux projets "
+                  "(AMOA, équipement…). Les montants s'additionnent au total de l'appel."),
+    "partiel": ("Montants répartis par ESSMS pour les dossiers dont le rapport les donne ; la ligne « non réparti » "
+                "porte les dépenses communes et les dossiers sans montant par ESSMS. Les montants s'additionnent au "
+                "total de l'appel."),
+    "comptes": ("Décomptes seulement : les rapports ne donnent pas de montant par ESSMS, un montant par département "
+                "compterait un dossier dans chacun de ses départements. Les ESSMS s'additionnent ; un dossier "
+                "réunissant plusieurs départements compte dans chacun."),
+}
+
+
+def _seconds(value: Any) -> str:
+    try:
+        return f"{float(value):.1f}".replace(".", ",") + " s"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def run_details(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's counters in words (the « Détails techniques » block)."""
+    out = []
+    for key, value in run.items():
+        label = RUN_LABELS.get(str(key), str(key).replace("_", " "))
+        if isinstance(value, dict):
+            text = " ; ".join(f"{STAGE_LABELS.get(str(k), str(k).replace('_', ' '))} {_seconds(v)}"
+                              for k, v in value.items())
+        elif key == "seconds":
+            label, text = "Durée", _seconds(value)
+        else:
+            text = str(value)
+        out.append((label, text))
+    return out
 
 
 def _tokens(values: Any) -> str:
     """Space-separated tokens for a data attribute (spaces inside a value become ``_``)."""
     return " ".join(str(v).replace(" ", "_") for v in values or [] if v is not None)
+
+
+VERDICT_COUNTS = {"recevable": ("recevable", "recevables"), "a_completer": ("à compléter", "à compléter"),
+                  "non_recevable": ("non recevable", "non recevables")}
+
+
+def verdict_sentence(by_verdict: dict[str, Any]) -> str:
+    """« 6 recevables, 10 à compléter, 1 non recevable »."""
+    return ", ".join(count(int(by_verdict.get(v) or 0), *words) for v, words in VERDICT_COUNTS.items())
+
+
+def _rule_severities(rule: str, dossiers: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(severity, label, dossiers) of a rule across the call, most severe first."""
+    found: dict[str, int] = {}
+    for d in dossiers:
+        severity = (d.get("rule_severities") or {}).get(rule)
+        if severity:
+            found[severity] = found.get(severity, 0) + 1
+    return [(s, SEVERITY_LABELS.get(s, s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
 
 
 def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
@@ -289,6 +332,14 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
             "findings": sum(int(v or 0) for v in counts.values()),
+            "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
+            "date_depot_sort": str(d.get("date_depot") or ""),
+            "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
+            "rule_badges": [
+                {"rule": rule, "severity": severity, "label": SEVERITY_LABELS.get(severity, severity),
+                 "href": rule_doc_href(rule, 0)}
+                for rule, severity in sorted((d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
+                                             key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]))],
         })
     envelope = totals.get("envelope") or {}
     requested = totals.get("amount_requested_recevable") or 0.0
@@ -301,18 +352,25 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
-        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
+        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule, 0),
+                   "severities": _rule_severities(rule, dossiers)}
                   for rule, n in (totals.get("by_rule") or {}).items()],
-        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()],
+        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()
+                        if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
+        "split": totals.get("split") or "comptes",
+        "split_note": SPLIT_NOTES.get(totals.get("split") or "comptes", SPLIT_NOTES["comptes"]),
+        "verdict_sentence": verdict_sentence(totals.get("by_verdict") or {}),
         "sectors": [{"code": code, "label": sectors.get(code, code), **entry}
-                    for code, entry in (totals.get("by_sector") or {}).items()],
+                    for code, entry in (totals.get("by_sector") or {}).items()
+                    if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
         "department_options": sorted({dep for d in dossiers for dep in d.get("departments") or []}),
         "rule_options": sorted({rule for d in dossiers for rule in d.get("rules") or []}),
         "sector_options": [(code, sectors.get(code, code))
                            for code in sorted({s for d in dossiers for s in d.get("sectors") or []})],
         "envelope_ratio": ratio,
         "envelope_bar": None if ratio is None else min(100.0, ratio),
-        "run": None if run is None else [(RUN_LABELS.get(str(k), str(k)), v) for k, v in run.items()],
+        "run": None if run is None else run_details(run),
+        "rules_page": RULES_PAGE,
         "changes": None if changes is None else [
             {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
              "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import load_json
@@ -29,7 +31,7 @@ def test_the_batch_ran_and_wrote_one_report_per_dossier(generated, pipeline_runs
         for numero in expected:
             assert (out / numero / "report.json").is_file()
             assert (out / numero / "report.html").is_file()
-        assert "dossier(s) analysé(s)" in proc.stdout
+        assert re.search(r"\d+ dossiers? analysés? en ", proc.stdout), proc.stdout
         assert (out / "summary.html").is_file()
 
 

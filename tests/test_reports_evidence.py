@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.models import CellValue, ExtractedDocument, Grid, Location
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.render import MAX_PNG_BYTES, MAX_WIDTH_PX, render_regions
 from extractors.sandbox import render_isolated
 from reports.evidence import attach_evidence

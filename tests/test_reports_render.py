@@ -103,9 +103,13 @@ def test_letter_leaves_out_waived_findings(tmp_path, config):
     text = "\n".join(p.text for p in Document(str(tmp_path / "2022-ARA-0503" / "courrier.docx")).paragraphs)
     waived = report["findings"][0]["message"]
     assert waived not in text
+    from reports.wording import owner_fact
+
+    assert owner_fact(waived) not in text
     for finding in report["findings"][1:]:
         if finding["severity"] == "a_corriger":
-            assert finding["message"] in text
+            assert owner_fact(finding["message"]) in " ".join(text.split()) or \
+                owner_fact(finding["message"])[1:] in " ".join(text.split())
 
 
 def test_a_report_without_findings_or_data_renders(tmp_path, config):
@@ -114,9 +118,9 @@ def test_a_report_without_findings_or_data_renders(tmp_path, config):
     assert not (tmp_path / "2022-ARA-0504" / "courrier.docx").exists()
 
 
-def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_drops_a_stale_letter(tmp_path, config):
-    from judging.finalize import finalize_report
+def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_rewrites_its_letter(tmp_path, config):
     from core.models import Finding, Severity
+    from judging.finalize import finalize_report
 
     report = _report(config, _findings(), "2022-ARA-0505")
     report["findings"][0]["evidence"] = {"kind": "text", "file": "x.docx", "lines": ["un passage"], "highlight": 0}
@@ -130,7 +134,12 @@ def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_drops_a_sta
     kept = next(f for f in final["findings"] if f.get("evidence"))
     assert kept["evidence"]["lines"] == ["un passage"]
     assert all(f["action"] for f in final["findings"])
-    assert not (tmp_path / "2022-ARA-0505" / "courrier.docx").exists()
+    from docx import Document
+
+    # the request for documents became a notice of irrecevabilité giving the new reason
+    text = "\n".join(p.text for p in Document(str(tmp_path / "2022-ARA-0505" / "courrier.docx")).paragraphs)
+    assert "notification d'irrecevabilité" in text and "ESSMS déjà présent dans le dossier 2022-ARA-0001" in text
+    assert "demande de pièces complémentaires" not in text
 
 
 def test_summary_renders_run_and_changes_when_present(tmp_path, config):
