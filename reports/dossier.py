@@ -11,10 +11,10 @@ from core import __version__
 from core.config import CallConfig
 from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.files import atomic_write_json, atomic_write_text
-from reports.actions import action_for
 from reports.html import render
 from reports.letter import write_letter
 from reports.view import report_view
+from validators.registry import action_for
 
 SCHEMA_VERSION = "1.0"
 

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for
 from reports.files import atomic_write_bytes
 from reports.view import SEVERITY_LABELS, VERDICT_LABELS, describe_location
+from validators.registry import action_for
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for
+from validators.registry import action_for
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")

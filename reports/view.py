@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for, rule_anchor
+from validators.registry import action_for, rule_anchor
 
 SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
 SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}

@@ -10,10 +10,10 @@ from docx import Document
 
 from core.config import CALLS_DIR, load_call
 from core.models import Finding, Location, Severity
-from reports.actions import action_for
 from reports.dossier import build_report, write_dossier_reports
 from reports.letter import date_long, letter_content
 from validators.engine import decide, sort_findings
+from validators.registry import action_for
 
 
 def _findings() -> list[Finding]:
