@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from judging.analysis import analyse_dossiers
 from core.config import load_call
+from judging.analysis import analyse_dossiers
 from validators.call_figures import envelope_status
 
 

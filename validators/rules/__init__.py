@@ -19,7 +19,8 @@ regenerate ``docs/rules.md`` (``python -m validators.docs > docs/rules.md``)::
 
 ``config`` is the call configuration seen through ``params`` only: reading another key raises
 (tests/test_rule_declarations.py runs every rule over the generated dossiers to keep the
-declarations exact). A rule with table checks declares ``my_checks(config, columns) →
+declarations exact, and fails on a declared key no rule run reads: read the keys a branch
+needs before branching, as GRP-03 does for the Corsica/overseas minimum). A rule with table checks declares ``my_checks(config, columns) →
 {column: [pa.Check(...)]}`` over the typed frame of the table (``validators.schemas``) and its
 check takes a third argument, ``failures``: only the rows that failed its own checks, each
 located at the cell of the column the check was declared for.

@@ -35,9 +35,9 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     fois ; les ESSMS non éligibles (GRP-06) sont retirés avant de compter. Sans liste des structures lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
     if data.structures is None:
         return
+    general, island_minimum = config.grouping.min_essms.value, config.grouping.min_essms_corsica_overseas.value
     island = corsica_or_overseas(data)
-    grouping = config.grouping
-    minimum = grouping.min_essms_corsica_overseas.value if island else grouping.min_essms.value
+    minimum = island_minimum if island else general
     count = data.essms_count
     if count >= minimum:
         return

@@ -37,12 +37,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel fixe un nombre minimal d'organismes gestionnaires (amorçage 2021 en ARA :
     3, ou 2 en Corse et outre-mer), la grappe en réunit au moins autant, comptés par FINESS
     EJ (à défaut par nom) parmi les ESSMS éligibles."""
-    if data.structures is None or config.grouping.min_og.value is None:
+    minimum, island_minimum = config.grouping.min_og.value, config.grouping.min_og_corsica_overseas.value
+    if data.structures is None or minimum is None:
         return
-    island = corsica_or_overseas(data)
-    minimum = config.grouping.min_og.value
-    if island and config.grouping.min_og_corsica_overseas.value is not None:
-        minimum = config.grouping.min_og_corsica_overseas.value
+    if island_minimum is not None and corsica_or_overseas(data):
+        minimum = island_minimum
     count = len(organismes(data))
     if count < minimum:
         yield Hit(

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.prose import PROSE_KINDS, Passage, contains_any, find_passage, french_ratio, words
+from validators.prose import (
+    PROSE_KINDS,
+    Passage,
+    contains_any,
+    find_passage,
+    french_ratio,
+    words,
+)
 from validators.registry import Hit, rule
 
 MIN_FRENCH_RATIO = 0.15
