@@ -13,6 +13,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pandera.pandas as pa
 import pytest
 
 from core.config import available_calls, load_call
@@ -135,13 +136,18 @@ def test_every_declared_key_is_read_by_its_rule(reads_over_generated):
     assert not unread, f"declared but never read over the generated dossiers (remove them from params): {unread}"
 
 
-def test_a_failing_table_check_costs_its_rule_only(generated, monkeypatch):
+def _fails_to_declare(view, columns):
+    raise ZeroDivisionError
+
+
+def _fails_to_run(view, columns):
+    return {"forfait_moa": [pa.Check(lambda d: d["no_such_column"] > 0)]}
+
+
+@pytest.mark.parametrize("broken", [_fails_to_declare, _fails_to_run])
+def test_a_failing_table_check_costs_its_rule_only(generated, monkeypatch, broken):
     config = load_call("ars-ara-2022-regional")
     rules = all_rules()
-
-    def broken(view, columns):
-        raise ZeroDivisionError
-
     patched = dict(rules)
     patched["BUD-03"] = dataclasses.replace(rules["BUD-03"], checks={"budget_essms": broken})
     monkeypatch.setattr("validators.engine.all_rules", lambda: patched)

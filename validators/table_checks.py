@@ -84,7 +84,11 @@ def run_table_checks(rules: Iterable[Rule], views: dict[str, ConfigView],
                     declared.append(_Declared(rule.id, column))
                     checks.append(check)
         if checks and not frame.df.empty:
-            _validate(pa.DataFrameSchema(checks=checks), frame, declared, outcome)
+            try:
+                _validate(pa.DataFrameSchema(checks=checks), frame, declared, outcome)
+            except Exception as exc:  # noqa: BLE001 - the rules checking this table fail, not the dossier
+                for owner in declared:
+                    outcome.errors.setdefault(owner.rule_id, f"validation of the {kind} table failed: {exc!r}")
     for failures in outcome.failures.values():
         failures.sort(key=lambda f: (f.index, f.column))
     return outcome
