@@ -73,9 +73,7 @@ def budget_essms_frame(table: Table, facts: dict[str, EssmsFacts], default_type:
     """The per-ESSMS budget with each row's rank (1-based, in list order: the national call's
     reduced forfait applies from a rank on), project type and what is known of its ESSMS."""
     records = []
-    rank = 0
-    for row in table.rows:
-        rank += 1
+    for rank, row in enumerate(table.rows, start=1):
         finess = normalize_finess(_raw(row, "finess_et"))
         known = facts.get(finess)
         project_type = parse_project_type(_raw(row, "type_projet")).value if "type_projet" in table.columns else None
