@@ -10,13 +10,13 @@ from typing import Any
 from core import __version__
 from core.config import CallConfig
 from core.models import DocumentRecord, Finding, Severity, Verdict
-from reports.actions import action_for
 from reports.deposit import submission_window
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.letter import write_letter
 from reports.ruledoc import ensure_rules_page
 from reports.view import report_view
+from validators.registry import action_for
 
 SCHEMA_VERSION = "1.0"
 

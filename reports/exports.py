@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reports.actions import action_for
 from reports.dates import date_fr, datetime_fr
 from reports.files import atomic_path, atomic_write_bytes
 from reports.view import SEVERITY_LABELS, SEVERITY_RANK, VERDICT_LABELS, describe_location
+from validators.registry import action_for
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

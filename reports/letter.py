@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for
 from reports.dates import date_long, now_paris, paris_day
 from reports.wording import describe_location, lower_first, owner_fact, sentence
+from validators.registry import action_for
 
 DEFAULT_REPLY_DAYS = 15
 INTERNAL_ERROR = "erreur interne"  # how ``found`` starts for a failed analysis or rule

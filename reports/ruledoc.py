@@ -14,22 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from extractors.values import format_euros
-from reports.actions import action_for, rule_anchor
 from reports.files import atomic_write_text
+from validators.registry import FAMILIES, action_for, rule_anchor
 
 RULES_PAGE = "regles.html"
 
-FAMILIES = {
-    "PIE": "Pièces du dossier",
-    "DEP": "Dépôt du dossier",
-    "GRP": "Grappe (liste des structures)",
-    "BUD": "Budget",
-    "PLA": "Planning",
-    "PRO": "Textes (gouvernance, déploiement, conduite du changement)",
-    "COH": "Cohérence entre pièces",
-    "REF": "Répertoire FINESS",
-    "LOT": "Ensemble de l'appel",
-}
 
 
 def rules_href(rule_id: str | None, depth: int) -> str | None:

@@ -52,8 +52,8 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
+    from validators.call_figures import envelope_status
     from validators.registry import all_rules
-    from validators.rules.lot_03 import envelope_status
 
     rules = all_rules()
     return {

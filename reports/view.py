@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from reports.actions import action_for
 from reports.dates import date_fr as _date_fr
 from reports.dates import datetime_fr
 from reports.deposit import call_facts, deposit_view
@@ -21,6 +20,7 @@ from reports.pieces import pieces_checklist, pieces_summary
 from reports.ruledoc import RULES_PAGE, rules_href
 from reports.wording import count, counts_sentence
 from reports.wording import describe_location as _describe
+from validators.registry import action_for
 
 SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
 SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}

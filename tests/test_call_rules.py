@@ -1,4 +1,4 @@
-"""Rules over the whole call (LOT): double funding, resubmissions, envelope."""
+"""Rules over the whole call (LOT): double funding, resubmissions; the envelope figure."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from judging.analysis import analyse_dossiers
 from core.config import load_call
-from validators.rules.lot_03 import envelope_status
+from judging.analysis import analyse_dossiers
+from validators.call_figures import envelope_status
 
 
 @pytest.fixture(scope="module")

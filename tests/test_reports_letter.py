@@ -14,11 +14,11 @@ from docx import Document
 
 from core.config import CALLS_DIR, load_call
 from core.models import Finding, Location, Severity
-from reports.actions import action_for
 from reports.dates import date_long
 from reports.dossier import build_report, write_dossier_reports
 from reports.letter import letter_content, request_sentence
 from validators.engine import decide, sort_findings
+from validators.registry import action_for
 
 A4_EMU = (7560310, 10692130)  # 21 × 29,7 cm in EMU (360 000 per cm), as python-docx rounds them
 TODAY = dt.date(2022, 10, 3)

@@ -7,7 +7,6 @@ generated dossiers; "what was redone" is read from the run counters the flow wri
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -22,8 +21,8 @@ import openpyxl
 import pytest
 import yaml
 
-from judging.lock import OutputLock
 from conftest import ROOT, esmsnum, load_json
+from judging.lock import OutputLock
 
 CALL = "ars-ara-2022-regional"
 CASES = "clean-workbook,clean-zip,BUD-03,PIE-01,GRP-01,LOT-01-premier,LOT-01-second"

@@ -14,6 +14,7 @@ from typing import Any
 from core.config import CallConfig
 from core.models import Finding, Location
 from extractors.values import parse_date
+from validators.config_view import ConfigView, ReadLog
 from validators.engine import severity_for
 from validators.registry import Hit, all_rules
 
@@ -60,14 +61,15 @@ class Submission:
 CallHits = Iterator[tuple[str, Hit]]  # (dossier, hit)
 
 
-def run_call_rules(submissions: list[Submission], config: CallConfig) -> dict[str, list[Finding]]:
+def run_call_rules(submissions: list[Submission], config: CallConfig,
+                   reads: ReadLog | None = None) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
     for rule in all_rules().values():
         if rule.scope != "call" or not config.rule_setting(rule.id).enabled:
             continue
         severity = severity_for(rule, config)
         try:
-            hits = list(rule.check(submissions, config))
+            hits = list(rule.check(submissions, ConfigView(config, rule.id, rule.params, reads)))
         except Exception:  # noqa: BLE001 - a call rule bug must not cost the batch
             log.error("call rule %s failed\n%s", rule.id, traceback.format_exc())
             continue
@@ -87,7 +89,8 @@ def lot_view(report: dict[str, Any]) -> dict[str, Any]:
     return {key: report.get(key) for key in LOT_FIELDS}
 
 
-def review_call(views: list[dict[str, Any]], config: CallConfig) -> dict[str, list[Finding]]:
+def review_call(views: list[dict[str, Any]], config: CallConfig,
+                reads: ReadLog | None = None) -> dict[str, list[Finding]]:
     """The call rules over every dossier of the call: the findings to add, per dossier."""
     submissions = [Submission(v["dossier"], v) for v in sorted(views, key=lambda v: v["dossier"])]
-    return run_call_rules(submissions, config)
+    return run_call_rules(submissions, config, reads)

@@ -16,7 +16,13 @@ from extractors.tables import Row, Table
 from extractors.values import fold, parse_bool, parse_project_type
 from validators.eligibility import Eligibility, assess
 from validators.finess import department_of, normalize_finess
-from validators.schemas import EssmsFacts, Failure, Frame, budget_essms_frame, planning_frame, table_failures
+from validators.schemas import (
+    EssmsFacts,
+    Frame,
+    budget_essms_frame,
+    planning_frame,
+    structures_frame,
+)
 
 
 @dataclass
@@ -104,7 +110,7 @@ class DossierData:
             return None
         form_type = parse_project_type(self.form.raw("type_projet")).value if self.form else None
         default_type = form_type if form_type in ("acquisition", "mise_en_conformite") else None
-        return budget_essms_frame(self.budget_essms, self.config, self.essms_facts(), default_type)
+        return budget_essms_frame(self.budget_essms, self.essms_facts(), default_type)
 
     def essms_facts(self) -> dict[str, EssmsFacts]:
         """Per FINESS ET: project type, Ségur referencing (list, else form) and whether its
@@ -128,9 +134,17 @@ class DossierData:
         return planning_frame(self.planning) if self.planning is not None else None
 
     @cached_property
-    def failures(self) -> dict[str, list[Failure]]:
-        """Failures of the pandera table schemas, by rule id."""
-        return table_failures(self)
+    def structures_frame(self) -> Frame | None:
+        return structures_frame(self.structures) if self.structures is not None else None
+
+    def typed(self, kind: str) -> tuple[Frame, frozenset[str]] | None:
+        """The typed frame of a table kind (``schemas.TABLE_KINDS``) and the columns of its
+        table, for the rules' pandera checks; None when the dossier has no such table."""
+        frames = {"structures": ("structures", "structures_frame"), "budget_essms": ("budget_essms", "budget_frame"),
+                  "planning": ("planning", "planning_frame")}
+        table_attr, frame_attr = frames[kind]
+        table, frame = getattr(self, table_attr), getattr(self, frame_attr)
+        return None if table is None or frame is None else (frame, frozenset(table.columns))
 
     # ----------------------------------------------------------------- ESSMS list
 

@@ -9,6 +9,7 @@ sum of the per-ESSMS totals. The eligible amount caps each per-ESSMS forfait at 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from extractors.values import fold, parse_amount
 from validators.context import DossierData
@@ -47,6 +48,28 @@ def amount_requested(data: DossierData) -> float | None:
     return None
 
 
+def forfait_ceilings(config: Any, project_type: str | None, rank: int) -> dict[str, float]:
+    """The call's per-ESSMS forfaits (maîtrise d'ouvrage, éditeur, bonus Ségur) for a project
+    type at a rank (1-based, in budget order: the reduced tier applies from ``tier_from_rank``).
+
+    ``config`` is the call configuration or a rule's view of it (BUD-03 declares the keys)."""
+    funding = config.funding
+    tier_from = funding.tier_from_rank.value
+    tier = 1 if tier_from is not None and rank >= tier_from else 0
+    table = funding.forfaits.mise_en_conformite if project_type == "mise_en_conformite" else funding.forfaits.acquisition
+    return {
+        "forfait_moa": table.moa.value[tier],
+        "forfait_editeur": table.editeur.value[tier],
+        "bonus_segur": table.bonus_segur.value[tier],
+    }
+
+
+def amoa_ceilings(config: Any) -> dict[str, float]:
+    """Per-project AMOA ceilings by ``amoa_kind`` (the call configuration or BUD-06's view)."""
+    funding = config.funding
+    return {"procedure": funding.amoa_procurement_ceiling.value, "pilotage": funding.amoa_steering_ceiling.value}
+
+
 def amoa_kind(label: str) -> str | None:
     """``procedure`` (procurement support), ``pilotage`` (project steering) or None."""
     folded = f" {fold(label)} "
@@ -59,10 +82,7 @@ def amoa_kind(label: str) -> str | None:
 
 def _amoa_ceiling(label: str, data: DossierData) -> float | None:
     kind = amoa_kind(label)
-    if kind is None:
-        return None
-    funding = data.config.funding
-    return funding.amoa_procurement_ceiling.value if kind == "procedure" else funding.amoa_steering_ceiling.value
+    return None if kind is None else amoa_ceilings(data.config)[kind]
 
 
 def amount_eligible(data: DossierData) -> float | None:
@@ -70,13 +90,15 @@ def amount_eligible(data: DossierData) -> float | None:
     if frame is None:
         return None
     listed = {e.finess for e in data.eligible_essms}
+    equipment_ceiling = data.config.funding.equipment_ceiling.value
     total = 0.0
     for _, row in frame.df.iterrows():
         if listed and row["finess_et"] not in listed:
             continue  # not listed (COH-01) or not eligible (GRP-06): not funded
+        ceilings = {**forfait_ceilings(data.config, row["project_type"], row["rank"]), "equipement": equipment_ceiling}
         for column in FORFAIT_COLUMNS:
             if column in frame.df.columns and row[column] == row[column]:  # not NaN
-                ceiling = row[f"{column}__max"]
+                ceiling = ceilings[column]
                 if column == "bonus_segur" and row["referenced"] is False:
                     ceiling = 0.0  # BUD-04: no bonus without Ségur-referenced software
                 if column == "equipement" and not row["small_og"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -13,11 +13,13 @@ from validators.registry import Hit, rule
     "GRP-04",
     title="Dossier déposé dans le mauvais appel",
     severity="bloquant",
-    params=("channel", "grouping.channel_threshold"),
+    params=("channel", "title", "grouping.channel_threshold"),
     source="seeds 000, 001 : moins de 50 ESSMS → appel régional (ARS) ; 50 ou plus → appel national (CNSA)",
+    action=("Déposer le projet à l'appel qui correspond à la taille de la grappe (appel régional de l'ARS sous 50"
+            " ESSMS, appel national de la CNSA à partir de 50 ESSMS)."),
     example="Le projet réunit 52 ESSMS : à partir de 50 ESSMS, il relève de l'appel à projets national de la CNSA et non de l'appel régional « AAP régional ESMS numérique 2022 — ARS Auvergne-Rhône-Alpes ».",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Un projet de moins de 50 ESSMS relève d'un appel régional de l'ARS ; un projet de 50
     ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel."""
     if data.structures is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -15,9 +15,11 @@ from validators.registry import Hit, rule
     severity="bloquant",
     params=("region.name", "region.departments"),
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
+    action=("Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel de "
+            "leur région."),
     example="EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région Auvergne-Rhône-Alpes : il ne peut pas faire partie d'un projet déposé à cet appel régional.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Dans un appel régional, chaque ESSMS est situé dans un département de la région de
     l'appel ; le département est lu dans le FINESS ET (à défaut, dans la colonne
     Département). Ne s'applique pas aux appels sans région (appel national)."""

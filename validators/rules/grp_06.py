@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import Severity
+from validators.config_view import ConfigView
 from validators.context import DossierData
+from validators.eligibility import assess
 from validators.registry import Hit, rule
 
 
@@ -18,10 +19,12 @@ from validators.registry import Hit, rule
         "eligibility.eligible_sectors", "eligibility.eligible_categories", "eligibility.excluded_categories",
     ),
     source="seeds 002–004 ; sources.md § Eligibility : ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre",
+    action=("Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
+            "FINESS, FINESS géographique propre)."),
     example=("USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) "
              "n'est pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
     établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
     partie par l'Assurance maladie) et a son propre FINESS géographique. Un ESSMS non éligible
@@ -29,10 +32,10 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion."""
     if data.structures is None:
         return
-    remaining = data.essms_count
+    remaining = data.essms_count  # the dossier's ESSMS list excludes the same ones, by the same assessment
     for essms in data.distinct_essms:
-        verdict = essms.eligibility
-        if verdict is None or verdict.reason is None:
+        verdict = assess(essms.finess, essms.category, config)
+        if verdict.reason is None:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
-from validators.rules.grp_03 import minimum_for
+from validators.rules.grp_03 import corsica_or_overseas
 
 
 def organismes(data: DossierData) -> set[str]:
@@ -29,19 +29,19 @@ def organismes(data: DossierData) -> set[str]:
     severity="bloquant",
     params=("grouping.min_og", "grouping.min_og_corsica_overseas"),
     source="seed 004 : amorçage 2021 ARA, grappes d'au moins 3 organismes gestionnaires (2 outre-mer et en Corse)",
+    action="Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.",
     example=("La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires "
              "distincts."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel fixe un nombre minimal d'organismes gestionnaires (amorçage 2021 en ARA :
     3, ou 2 en Corse et outre-mer), la grappe en réunit au moins autant, comptés par FINESS
     EJ (à défaut par nom) parmi les ESSMS éligibles."""
-    if data.structures is None or config.grouping.min_og.value is None:
+    minimum, island_minimum = config.grouping.min_og.value, config.grouping.min_og_corsica_overseas.value
+    if data.structures is None or minimum is None:
         return
-    _, island = minimum_for(data, config)
-    minimum = config.grouping.min_og.value
-    if island and config.grouping.min_og_corsica_overseas.value is not None:
-        minimum = config.grouping.min_og_corsica_overseas.value
+    if island_minimum is not None and corsica_or_overseas(data):
+        minimum = island_minimum
     count = len(organismes(data))
     if count < minimum:
         yield Hit(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_project_type
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -16,10 +16,12 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="seeds 002, 003 : acquisition ou mise en conformité, logiciel DUI retenu ou en place",
+    action=("Préciser pour chaque ESSMS le type de projet (acquisition ou mise en conformité) et le logiciel DUI "
+            "retenu ou en place."),
     example=("La liste des structures ne précise pas le logiciel DUI de IME Le Clos Fleuri (FINESS 380001234). "
              "Indiquer le logiciel (ou l'éditeur) retenu ou en place."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Pour chaque ESSMS, la liste des structures précise le type de projet (acquisition ou
     mise en conformité) et le logiciel DUI (logiciel ou éditeur). À défaut de colonne dans la
     liste, le type de projet et le logiciel du formulaire en ligne valent pour tous les ESSMS."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_bool
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-def segur_exempt(data: DossierData, config: CallConfig) -> bool:
+def segur_exempt(data: DossierData, config: ConfigView) -> bool:
     """A project made only of exempt-sector ESSMS (AHI, PJM) need not use referenced software."""
     sectors = {e.sector for e in data.eligible_essms}
     exempt = set(config.eligibility.segur_exempt_sectors.value)
@@ -23,11 +23,13 @@ def segur_exempt(data: DossierData, config: CallConfig) -> bool:
     severity="a_corriger",
     params=("eligibility.segur_exempt_sectors",),
     source="seed 002 : DUI conforme au DSR Ségur vague 1 ; projets uniquement AHI et PJM exemptés",
+    action=("Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
+            "référencé Ségur vague 1."),
     example=("Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
              "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
              "exemptés)."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
     d'après la colonne « Référencé Ségur » de la liste ou, à défaut, le champ
     referencement_segur du formulaire. Les projets composés uniquement d'ESSMS AHI et PJM en

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -15,10 +15,11 @@ from validators.registry import Hit, rule
     severity="alerte",
     params=("grouping.max_essms_counted",),
     source="sources.md § Grouping : amorçage T1 2021, au plus 30 ESMS comptés",
+    action="Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.",
     example=("La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera "
              "calculé sur 30 ESSMS, à choisir avec le porteur."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel plafonne le nombre d'ESSMS comptés (amorçage 2021 : 30), un dossier qui
     en présente davantage est signalé : le financement ne portera que sur le plafond."""
     cap = config.grouping.max_essms_counted.value

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.config import CallConfig
 from core.models import Severity
 from validators.call_review import CallHits, Submission
+from validators.config_view import ConfigView
 from validators.registry import Hit, rule
 from validators.rules.lot_02 import resubmission_pairs
 
@@ -16,11 +16,13 @@ from validators.rules.lot_02 import resubmission_pairs
     params=("history.previously_funded",),
     source="sources.md § Eligibility : pas de double financement d'un ESSMS pour le même logiciel",
     scope="call",
+    action=("Retirer de la grappe l'ESSMS déjà présent dans un autre dossier ou déjà financé, ou justifier "
+            "l'absence de double financement."),
     example=("EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003, déposé plus tôt "
              "(28/09/2022 10:12) : un ESSMS ne peut être financé qu'une fois. Le dossier déposé le plus tard ne "
              "peut pas être retenu pour cet ESSMS."),
 )
-def check(submissions: list[Submission], config: CallConfig) -> CallHits:
+def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     """Un ESSMS (FINESS ET) ne figure que dans un dossier de l'appel et n'a pas déjà été financé
     par un appel précédent (liste de l'appel). Deux dossiers qui partagent un ESSMS : le dossier
     déposé le plus tard reçoit un constat bloquant, le plus ancien une alerte ; si une date de

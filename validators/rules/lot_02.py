@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.config import CallConfig
 from core.models import Location
 from validators.call_review import CallHits, Submission
+from validators.config_view import ConfigView
 from validators.registry import Hit, rule
 
 OVERLAP = 0.5  # share of the smaller ESSMS set found in the other dossier
@@ -30,11 +30,12 @@ def resubmission_pairs(submissions: list[Submission]) -> set[frozenset[str]]:
     params=(),
     source="Pratique d'instruction : la dernière version déposée fait foi",
     scope="call",
+    action="Confirmer quelle version du dossier fait foi ; l'autre dépôt sera classé.",
     example=("Le dossier 2022-ARA-0031 (déposé le 29/09/2022 09:10) et le dossier 2022-ARA-0030 (déposé le "
              "27/09/2022 16:02) ont le même porteur et 17 ESSMS en commun : la version la plus récente, 2022-ARA-0031, "
              "fait foi ; 2022-ARA-0030 est remplacé."),
 )
-def check(submissions: list[Submission], config: CallConfig) -> CallHits:
+def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     """Deux dossiers du même porteur (FINESS EJ) dont les ESSMS se recouvrent au moins pour
     moitié sont deux dépôts d'un même projet : la version déposée en dernier fait foi, l'autre
     est signalée comme remplacée. Les deux dossiers reçoivent une alerte."""

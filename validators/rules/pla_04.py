@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import format_date
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.phases import key_phases_of
 from validators.registry import Hit, rule
@@ -15,12 +15,13 @@ from validators.registry import Hit, rule
     "PLA-04",
     title="Phases dans un ordre inhabituel",
     severity="alerte",
-    params=("planning.deployment_phase", "planning.usage_phase"),
+    params=("planning.deployment_phase", "planning.usage_phase", "planning.key_phases"),
     source="seed 002 : les cibles d'usage se mesurent sur le logiciel déployé",
+    action="Vérifier l'ordre des phases : les cibles d'usage se mesurent après le déploiement.",
     example=("La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de "
              "déploiement (le 01/06/2023)."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La phase d'atteinte des cibles d'usage ne commence pas avant la première phase de
     déploiement : on mesure les usages d'un logiciel déployé."""
     frame = data.planning_frame

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import DocumentKind
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.prose import Passage, find_passage, iter_passages, people
 from validators.registry import Hit, rule
@@ -17,10 +17,11 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("prose.lead_words", "prose.committee_words"),
     source="seed 001 : document type « gouvernance du projet »",
+    action="Nommer le chef de projet et décrire le comité de pilotage (composition, rythme des réunions).",
     example=("La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "
              "piloter le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction."),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
     du français, dans l'un des passages qui mentionnent le chef de projet ou juste à côté) et décrit un comité de
     pilotage. Chaque constat cite le passage examiné."""
