@@ -5,6 +5,7 @@ with the static reports."""
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from jinja2 import (
 from extractors.values import format_euros
 from judging.instruction import DECISIONS, ROLES, STATUSES
 from reports.html import TEMPLATES as REPORT_TEMPLATES
-from reports.view import SEVERITY_LABELS, VERDICT_LABELS, describe_location
+from reports.view import KIND_LABELS, SEVERITY_LABELS, VERDICT_LABELS, describe_location
 from web.dates import date_fr, datetime_fr, iso_paris
 from web.settings import STATIC
 
@@ -57,10 +58,20 @@ def environment() -> Environment:
                        location=describe_location)
     env.globals.update(
         severity_labels=SEVERITY_LABELS, verdict_labels=VERDICT_LABELS, status_labels=STATUSES,
-        decision_labels=DECISIONS, role_labels=ROLES, dsfr=dsfr_available(),
+        decision_labels=DECISIONS, role_labels=ROLES, kind_labels=KIND_LABELS, dsfr=dsfr_available(), query=query,
     )
     return env
 
 
+PAGE_DEFAULTS = {"account": None, "role_label": None, "csrf": "", "flash": None, "calls": [], "can_edit": False,
+                 "can_decide": False}
+
+
+def query(params: dict[str, Any], **changes: Any) -> str:
+    """``?a=1&b=2`` from the current filters with ``changes`` applied (empty values left out)."""
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    return "?" + urllib.parse.urlencode(merged) if merged else "?"
+
+
 def render_page(request: Any, template: str, **context: Any) -> str:
-    return environment().get_template(template).render(request=request, **context)
+    return environment().get_template(template).render(request=request, **{**PAGE_DEFAULTS, **context})

@@ -168,8 +168,7 @@ async def _csrf_refused(scope: Scope, receive: Receive, send: Send) -> None:
 
     html = render_page(None, "error.html.j2", status_title="Formulaire refusé",
                        message=("Ce formulaire a expiré ou ne vient pas de l'espace d'instruction (jeton de sécurité "
-                                "absent ou invalide). Rechargez la page et recommencez : rien n'a été enregistré."),
-                       account=None, csrf="")
+                                "absent ou invalide). Rechargez la page et recommencez : rien n'a été enregistré."))
     from starlette.responses import HTMLResponse
 
     await HTMLResponse(html, 403)(scope, receive, send)

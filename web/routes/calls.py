@@ -41,6 +41,7 @@ def call_page(request: Request, call: str):
     filters = call_view.Filters.of(dict(request.query_params))
     shown = call_view.apply(rows, filters, account.name)
     return page(request, "call.html.j2", site=site, summary=site.summary(), rows=shown, filters=filters,
+                params={k: v for k, v in request.query_params.items() if k in call_view.Filters.__dataclass_fields__},
                 options=call_view.options(rows), counters=call_view.counters(rows), assignees=assignable(request))
 
 
