@@ -30,7 +30,8 @@ DOSSIER_COLUMNS = [
     ("Motif du verdict", "text"), ("ESSMS éligibles", "int"), ("ESSMS listés", "int"), ("Départements", "text"),
     ("Secteurs", "text"), ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"),
     ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"), ("Règles", "text"),
-    ("Rapport", "text"),
+    ("Rapport", "text"), ("Constats levés par l'instructeur", "int"), ("Statut d'instruction", "text"),
+    ("Décision proposée", "text"), ("Motif de la décision", "text"),
 ]
 FINDING_COLUMNS = [
     "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
@@ -58,6 +59,7 @@ def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
 def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[str, str]) -> list[Any]:
     counts = dossier.get("counts") or report.get("counts") or {}
     porteur = report.get("porteur") or {}
+    instruction = dossier.get("instruction") or report.get("instruction") or {}
     return [
         dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
@@ -75,6 +77,10 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         counts.get("alerte", 0),
         ", ".join(dossier.get("rules") or []),
         dossier.get("report_html"),
+        dossier.get("waived") or counts.get("leves", 0),
+        instruction.get("status_label"),
+        instruction.get("decision_label"),
+        instruction.get("decision_motif"),
     ]
 
 
@@ -131,7 +137,7 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
             call_sheet.write_string(r, 0, label, bold)
             _write(call_sheet, r, 1, value, euro if "€" in label else None)
 
-        widths = [16, 36, 14, 14, 60, 10, 10, 14, 30, 16, 16, 10, 10, 10, 24, 30]
+        widths = [16, 36, 14, 14, 60, 10, 10, 14, 30, 16, 16, 10, 10, 10, 24, 30, 10, 18, 28, 50]
         for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, widths)):
             dossiers_sheet.write_string(0, c, title, bold)
             dossiers_sheet.set_column(c, c, width)

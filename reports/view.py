@@ -288,7 +288,9 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "data_departments": _tokens(d.get("departments")),
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
-            "findings": sum(int(v or 0) for v in counts.values()),
+            "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
+            "waived": int(d.get("waived") or counts.get("leves") or 0),
+            "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
         })
     envelope = totals.get("envelope") or {}
     requested = totals.get("amount_requested_recevable") or 0.0
@@ -317,7 +319,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
              "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
              "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
-             "after_code": c.get("after")}
+             "after_code": c.get("after"), "by_reviewer": c.get("by") == "instructeur"}
             for c in changes if isinstance(c, dict)],
         "generated": date_fr(summary.get("generated_at"), with_time=True),
     }
