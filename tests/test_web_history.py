@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import create_engine, func, insert, select
 
 from judging import accounts as acc
-from judging.history import Conflict, History, metadata, runs, waiver_revocations, waivers
+from judging.history import (
+    Conflict,
+    History,
+    metadata,
+    runs,
+    waiver_revocations,
+    waivers,
+)
 from judging.instruction import decision_refusal, instruction_of
 from judging.timeline import dossier_timeline, format_timeline
 from judging.waive import merge_changes

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -39,6 +41,18 @@ def create_app(settings: WebSettings) -> FastAPI:
     dsfr_available()  # logs once when DSFR is missing
     log.info("espace d'instruction : %d appel(s) (%s)", len(workspace.calls), ", ".join(workspace.calls))
     return app
+
+
+def route_table(routes: list[Any]) -> list[APIRoute]:
+    """Every route the application serves, included routers unfolded (what the access test
+    walks: a route that forgets its session or role check fails it)."""
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif hasattr(route, "original_router"):  # FastAPI >= 0.150 keeps included routers as branches
+            out.extend(route_table(route.original_router.routes))
+    return out
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
