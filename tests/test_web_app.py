@@ -212,6 +212,21 @@ def test_login_logout_and_the_delay_after_failed_logins(served):
     assert replay.get(f"/appels/{CALL}").status_code == 303, "a cookie issued before the logout is void"
 
 
+def test_cookies_are_secure_when_served_over_https(served, monkeypatch):
+    from web.app import create_app
+    from web.settings import HTTPS_ENV, WebSettings
+
+    _, work, _, _ = served
+    monkeypatch.delenv(HTTPS_ENV, raising=False)
+    assert WebSettings.build([work], host="127.0.0.1").https is False
+    assert WebSettings.build([work], host="0.0.0.0").https is True, "off loopback: Secure cookies"
+    secure = create_app(WebSettings(out_dirs=[work], secret_key="s" * 48, https=True))
+    client = TestClient(secure, base_url="https://testserver", follow_redirects=False)
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post("/connexion", data={"csrf": token, "nom": "lea", "mot_de_passe": PASSWORDS["lea"]})
+    assert response.status_code == 303 and "; secure" in response.headers["set-cookie"].lower()
+
+
 def test_the_session_secret_is_kept_0600_outside_the_repository(tmp_path, monkeypatch):
     from web.settings import SECRET_ENV, secret_key
 

@@ -20,7 +20,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TEST_OUTPUT
 from test_reports_pipeline import CALL, reports_run
 
@@ -136,7 +135,7 @@ def _dossier(session: Session, numero: str) -> None:
 
 
 def test_an_instructeur_goes_through_a_call(server, browser):
-    base, work, cases = server
+    base, _, cases = server
     marie = Session(browser, base, "marie")
     page = marie.page
     assert page.url.endswith(f"/appels/{CALL}")
@@ -193,7 +192,7 @@ def test_an_instructeur_goes_through_a_call(server, browser):
 
 
 def test_a_decideur_decides_and_lecture_is_refused(server, browser):
-    base, work, cases = server
+    base, _, cases = server
     numero = cases["clean-workbook"]
     paul = Session(browser, base, "paul")
     _dossier(paul, numero)
@@ -220,7 +219,7 @@ def test_a_decideur_decides_and_lecture_is_refused(server, browser):
 
 
 def test_the_committee_view_and_its_export(server, browser):
-    base, work, cases = server
+    base, _, cases = server
     paul = Session(browser, base, "paul")
     paul.page.goto(f"{base}/appels/{CALL}/comite")
     assert "Tableau du comité" in paul.page.locator("h1").inner_text()
@@ -239,7 +238,7 @@ def test_the_committee_view_and_its_export(server, browser):
 
 
 def test_two_sessions_change_one_dossier(server, browser):
-    base, work, cases = server
+    base, _, cases = server
     numero = cases["GRP-05"]
     marie, ines = Session(browser, base, "marie"), Session(browser, base, "ines")
     _dossier(marie, numero)

@@ -127,16 +127,17 @@ def comment(request: Request, account: Instructeur, call: str, dossier: str, tex
 
 
 def _change(request: Request, site: CallSite, dossier: str, account: Account, version: str, what: str,
-            kind: str, data: dict, **fields) -> HTMLResponse | None:
-    """Record a change of the instruction and rewrite the report; the conflict page if the
-    dossier moved."""
+            kind: str, data: dict, rewrite: bool = True, **fields) -> HTMLResponse | None:
+    """Record a change of the instruction and (``rewrite``) the report and summary that show
+    it; the conflict page if the dossier moved."""
     with site.writing():
         try:
             site.history.change(site.call_id, dossier, expected_version=_version(version), author=account.name,
                                 kind=kind, data=data, **fields)
         except Conflict as exc:
             return _conflict(request, site, dossier, exc, what)
-        apply_instruction(site.out_dir, site.report(dossier), site.history)
+        if rewrite:
+            apply_instruction(site.out_dir, site.report(dossier), site.history)
     return None
 
 
@@ -204,7 +205,7 @@ def save_letter(request: Request, account: Instructeur, call: str, dossier: str,
     report = site.report(dossier)
     text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
     refused = _change(request, site, dossier, account, version, "modification du courrier", "courrier",
-                      {"reset": text is None}, letter=text, letter_digest=report.get("digest") if text else None,
+                      {"reset": text is None}, rewrite=False, letter=text, letter_digest=report.get("digest") if text else None,
                       letter_author=account.name, letter_at=now())
     if refused:
         return refused
