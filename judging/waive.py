@@ -112,7 +112,7 @@ def apply_waivers(out_dir: Path, report: dict[str, Any], history: History) -> tu
                        findings=compact_findings(final.report))
         history.finish_run(run_id, {"origine": "levee", "dossier": dossier})
     before, after = report["verdict"], final.report["verdict"]
-    refresh_summary(out_dir, {dossier: (before, after)})
+    refresh_summary(out_dir, {dossier: (before, after)}, only={dossier})
     return before, after
 
 
@@ -133,7 +133,7 @@ def apply_instruction_many(out_dir: Path, reports: list[dict[str, Any]], history
             report["instruction"] = instruction
         write_dossier_reports(report, out_dir / report["dossier"])
         written.append(report)
-    refresh_summary(out_dir, {})
+    refresh_summary(out_dir, {}, only={r["dossier"] for r in written})
     return written
 
 
@@ -151,10 +151,12 @@ def _finding(report: dict[str, Any], fingerprint: str) -> dict[str, Any]:
                       "rechargez la page.")
 
 
-def refresh_summary(out_dir: Path, changes: dict[str, tuple[str, str]] | None = None) -> None:
+def refresh_summary(out_dir: Path, changes: dict[str, tuple[str, str]] | None = None,
+                    only: set[str] | None = None) -> None:
     """Rebuild the call summary from the reports on disk (after a report changed outside a
     run). ``changes``: verdicts changed by a reviewer (dossier → (before, after)), added to
-    the summary's list of changes since the previous analysis."""
+    the summary's list of changes since the previous analysis. ``only``: the dossiers whose
+    report changed; the others keep their summary row (not read again)."""
     path = out_dir / "summary.json"
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
@@ -164,6 +166,9 @@ def refresh_summary(out_dir: Path, changes: dict[str, tuple[str, str]] | None = 
     outcomes = []
     for row in old["dossiers"]:
         report_dir = out_dir / Path(row["report"]).parent
+        if only is not None and row.get("dossier") not in only and "instruction" in row:
+            outcomes.append({**row, "report_dir": str(report_dir)})  # the row is what outcome_of gave
+            continue
         try:
             report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
