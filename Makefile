@@ -13,7 +13,15 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test lint test-server clean
+.PHONY: install demo test lint test-server clean web-assets web
+
+# DSFR (système de design de l'État) for `esmsnum web`, vendored at build time from the npm
+# registry (pinned version and checksum), served by the app from its own origin: the browser
+# never fetches it from elsewhere. Without npm the app still works, in a plain style.
+DSFR_VERSION := 1.15.3
+DSFR_SHA512 := R9AALZc1LfZjtytWZMOaUIOHWTkllBZ/sZlsL8TpKZVgF3qUKXt/uNYh+L1D1Fh4p92ZqWxbtNcebsigBZe5pQ==
+DSFR_DIR := web/static/dsfr
+DSFR_STAMP := $(DSFR_DIR)/.version-$(DSFR_VERSION)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +31,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+web-assets: $(DSFR_STAMP)
+
+$(DSFR_STAMP):
+	@rm -rf build/dsfr && mkdir -p build/dsfr
+	@if ! (cd build/dsfr && npm pack --silent @gouvfr/dsfr@$(DSFR_VERSION) >/dev/null); then \
+	  echo "DSFR non installé (npm indisponible) : esmsnum web gardera son style simple."; exit 0; fi; \
+	test "$$($(PYTHON) -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz)" = "$(DSFR_SHA512)" \
+	  || { echo "DSFR : somme de contrôle inattendue, fichiers refusés."; exit 1; }; \
+	tar -xzf build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz -C build/dsfr package/LICENSE.md package/dist/dsfr.min.css \
+	  package/dist/fonts package/dist/icons package/dist/favicon package/dist/utility/icons/icons.min.css; \
+	rm -rf $(DSFR_DIR) && mkdir -p $(DSFR_DIR) && cp -r build/dsfr/package/dist/. $(DSFR_DIR)/ \
+	  && cp build/dsfr/package/LICENSE.md $(DSFR_DIR)/ && touch $@ && echo "DSFR $(DSFR_VERSION) installé dans $(DSFR_DIR)."
+
+demo: $(STAMP) web-assets
 	rm -rf $(DEMO)
 	$(PY) -m fixtures $(DEMO)/input --calls ars-ara-2022-regional,cnsa-2022-national --only $(DEMO_CASES)
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
@@ -31,6 +52,11 @@ demo: $(STAMP)
 	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call || exit $$?; \
 	done
 	@echo; echo "Rapports écrits sous $(DEMO)/reports/<appel>/ : ouvrir summary.html, puis le report.html de chaque dossier."
+	@echo "Espace d'instruction : créer un compte (README, « Espace d'instruction »), puis « make web »."
+
+# The instruction workspace over the demo's two calls (accounts in the first one's database).
+web: $(STAMP) web-assets
+	$(VENV)/bin/esmsnum web $(DEMO)/reports/ars-ara-2022-regional $(DEMO)/reports/cnsa-2022-national
 
 # Debian's chromium for tests/test_browser.py, and the DejaVu font of the letters' PDF
 # (reports/letter_pdf.py), installed with apt-get when absent (CI runs as root).
@@ -48,7 +74,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser web-assets lint
 	$(PY) -m pytest -q
 
 # Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,

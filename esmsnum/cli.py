@@ -232,9 +232,10 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
 
 
 @main.command("history", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Chronologie des analyses d'un dossier et des levées de constats.", help=(
-    "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux) "
-    "et les constats levés par les instructeurs."))
+              short_help="Chronologie d'un dossier : analyses, levées, commentaires, décisions.", help=(
+    "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux), "
+    "les constats levés et les levées annulées, les commentaires, statuts, attributions, décisions et courriers "
+    "de l'espace d'instruction (esmsnum web), avec leur auteur."))
 @click.argument("dossier", metavar="DOSSIER")
 @click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
               help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.")
@@ -249,14 +250,13 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
     if out_dir is not None:
         out_dir = output_folder(out_dir, create=False)
     db = History.for_output((out_dir or Path(".")).resolve(), history_url)
-    rows = db.timeline(call_id, dossier)
-    if not rows:
+    try:
+        calls = [call_id] if call_id else db.calls_of(dossier)
+        if not calls or not db.timeline(calls[0], dossier):
+            raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
+        click.echo(format_timeline(dossier, db, calls))
+    finally:
         db.close()
-        raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
-    calls = sorted({r.call_id for r in rows})
-    waivers = [w for c in calls for w in db.waivers(c, dossier).get(dossier, [])]
-    click.echo(format_timeline(dossier, rows, waivers))
-    db.close()
 
 
 @main.command("lever", context_settings=HELP, options_metavar="[OPTIONS]",
@@ -349,6 +349,184 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
                f"Fichiers : {out_dir / dossier / 'courrier.pdf'} et courrier.docx")
 
 
+WEB_HELP = (
+    "Espace d'instruction dans le navigateur : parcourir les dossiers d'un ou plusieurs appels (DOSSIER_SORTIE… "
+    "écrits par « esmsnum run »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
+    "une décision (groupes A à D) et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
+    "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md.")
+
+
+@main.command("web", context_settings=HELP, options_metavar="[OPTIONS]",
+              short_help="Espace d'instruction dans le navigateur (dossiers, levées, décisions, comité).", help=WEB_HELP)
+@click.argument("out_dirs", metavar="DOSSIER_SORTIE…", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE", help="Adresse d'écoute.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
+@click.option("--history", "history_url", metavar="URL", default=None,
+              help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
+                   "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.")
+@click.option("--https/--no-https", "https", default=None,
+              help="Cookies de session « Secure » (servi en HTTPS, derrière un mandataire TLS). Par défaut : "
+                   "oui dès que l'adresse d'écoute n'est pas locale, ou avec la variable ESMSNUM_WEB_HTTPS=1.")
+@click.option("--proxy", "proxies", metavar="ADRESSE", multiple=True,
+              help="Adresse du mandataire inverse dont les en-têtes X-Forwarded-* sont crus (répétable).")
+def web(out_dirs: tuple[Path, ...], host: str, port: int, history_url: str | None, https: bool | None,
+        proxies: tuple[str, ...]) -> None:
+    if not out_dirs:
+        raise click.UsageError("argument obligatoire manquant : DOSSIER_SORTIE (dossier de sortie d'« esmsnum run »)")
+    from web.settings import SettingsError, WebSettings
+
+    try:
+        settings = WebSettings.build([d.resolve() for d in out_dirs], history_url=history_url, https=https,
+                                     host=host)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    import uvicorn
+    from web.app import create_app
+
+    app = create_app(settings)
+    click.echo(f"Espace d'instruction : http://{host}:{port}/ (Ctrl+C pour arrêter).", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=bool(proxies),
+                forwarded_allow_ips=",".join(proxies) if proxies else None, server_header=False)
+
+
+@main.group("comptes", cls=Group, context_settings=HELP, options_metavar="[OPTIONS]",
+            short_help="Comptes de l'espace d'instruction : ajouter, lister, désactiver.", help=(
+    "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
+    "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
+    "statut, prépare le courrier), decideur (en plus : la décision proposée), lecture (consulte seulement)."))
+def comptes() -> None:
+    pass
+
+
+def _accounts_db(out_dir: Path | None, history_url: str | None):
+    from judging.history import History
+
+    if out_dir is None and history_url is None:
+        raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+    return History.for_output((out_dir or Path(".")).resolve(), history_url)
+
+
+def _read_password(confirm: bool = True) -> str:
+    """From the terminal (typed twice, not echoed) or the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mot de passe : ")
+        if confirm and getpass.getpass("Mot de passe (confirmation) : ") != first:
+            raise click.ClickException("Les deux saisies diffèrent.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+ACCOUNT_OPTIONS = [
+    click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
+                 help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
+                      "donné à « esmsnum web »)."),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+]
+
+
+def _account_options(function):
+    for option in reversed(ACCOUNT_OPTIONS):
+        function = option(function)
+    return function
+
+
+@comptes.command("ajouter", context_settings=HELP, options_metavar="[OPTIONS]",
+                  short_help="Crée un compte (mot de passe lu sur l'entrée standard).", help=(
+    "Crée le compte NOM. Le mot de passe (10 caractères au moins) est lu sur l'entrée standard "
+    "(saisi deux fois dans un terminal) et gardé sous forme d'empreinte argon2."))
+@click.argument("name", metavar="NOM")
+@click.option("--role", type=click.Choice(["instructeur", "decideur", "lecture"]), default=None,
+              help="(obligatoire) instructeur, decideur ou lecture.")
+@_account_options
+def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, create_account
+    from judging.instruction import ROLES
+
+    if role is None:
+        raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur ou lecture)")
+    db = _accounts_db(out_dir, history_url)
+    try:
+        account = create_account(db, name, role, _read_password())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    click.echo(f"Compte {account.name} créé ({ROLES[account.role]}).")
+
+
+@comptes.command("lister", context_settings=HELP, options_metavar="[OPTIONS]",
+                  short_help="Liste les comptes.", help="Liste les comptes : nom, rôle, actif ou non, dernière connexion.")
+@_account_options
+def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
+    from judging.instruction import ROLES
+    from web.dates import datetime_fr
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        rows = db.accounts()
+    finally:
+        db.close()
+    if not rows:
+        click.echo("Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --out DOSSIER_SORTIE")
+        return
+    for a in rows:
+        state = "actif" if a.active else "désactivé"
+        last = f"dernière connexion le {datetime_fr(a.last_login_at)}" if a.last_login_at else "jamais connecté"
+        click.echo(f"{a.name}\t{ROLES.get(a.role, a.role)}\t{state}\t{last}")
+
+
+@comptes.command("desactiver", context_settings=HELP, options_metavar="[OPTIONS]",
+                  short_help="Désactive un compte.", help=(
+    "Désactive le compte NOM : il ne peut plus se connecter et ses sessions ouvertes sont fermées. Le compte "
+    "reste dans l'historique (ses actions gardent son nom)."))
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_desactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    _set_active(name, False, out_dir, history_url)
+    click.echo(f"Compte {name} désactivé.")
+
+
+@comptes.command("reactiver", context_settings=HELP, options_metavar="[OPTIONS]",
+                  short_help="Réactive un compte.", help="Réactive le compte NOM.")
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    _set_active(name, True, out_dir, history_url)
+    click.echo(f"Compte {name} réactivé.")
+
+
+@comptes.command("mot-de-passe", context_settings=HELP, options_metavar="[OPTIONS]",
+                  short_help="Change le mot de passe d'un compte.", help=(
+    "Change le mot de passe du compte NOM (lu sur l'entrée standard) ; ses sessions ouvertes sont fermées."))
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, set_password
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        set_password(db, name, _read_password())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    click.echo(f"Mot de passe du compte {name} changé.")
+
+
+def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, set_active
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        set_active(db, name, active)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+
+
 @main.command("calls", context_settings=HELP, options_metavar="[OPTIONS]",
               short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
               help="Liste les appels livrés avec le projet (identifiant et intitulé).")
@@ -393,7 +571,7 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-for _command in main.commands.values():
+for _command in [*main.commands.values(), *comptes.commands.values()]:
     _command.params = [p for p in _command.params if p.name != "help"]
     click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(_command)
 

@@ -46,6 +46,7 @@ from judging.finalize import (
     outcome_of,
 )
 from judging.history import History
+from judging.instruction import instruction_of
 from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
@@ -118,12 +119,14 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stages["call_rules"], mark = time.perf_counter() - mark, time.perf_counter()
     latest = history.latest(config.id)
     waivers = history.waivers(config.id)
+    states = history.states(config.id)  # the reviewers' instruction, shown by the reports
     outcomes, changes = [], []
     for submission in submissions:
         numero = submission.numero
         base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or judge_dossier(submission.path, config)
         final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
-                                latest=latest.get(numero), submission_sha256=submission.sha256)
+                                latest=latest.get(numero), submission_sha256=submission.sha256,
+                                instruction=instruction_of(states.get(numero)))
         report_dir = out_dir / numero
         if final.changed or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))

@@ -51,11 +51,14 @@ class FinalReport:
 
 
 def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[Waiver],
-                    latest: Latest | None, submission_sha256: str) -> FinalReport:
+                    latest: Latest | None, submission_sha256: str,
+                    instruction: dict[str, Any] | None = None) -> FinalReport:
     """The report with the call's findings and the waivers, its verdict re-decided.
 
     ``latest`` is what the history holds of the dossier's latest analysis; the evolution is
-    added by ``add_evolution`` only when the report is written.
+    added by ``add_evolution`` only when the report is written. ``instruction`` (status,
+    assignee, proposed decision: ``judging.instruction.instruction_of``) is shown by the report
+    but is not part of its digest: it is the reviewers' work, not the analysis.
     """
     report = dict(base)
     order = {rid: i for i, rid in enumerate(all_rules())}
@@ -73,14 +76,25 @@ def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[W
     report.pop("evolution", None)
     report["findings"] = findings
     report["verdict"], report["verdict_label"] = verdict.value, verdict.label
-    report["verdict_reason"] = verdict_reason(verdict, active)
+    waived = sum(1 for f in findings if "waiver" in f)
+    report["verdict_reason"] = verdict_reason(verdict, active) + waived_sentence(waived)
     report["counts"] = {s.value: sum(1 for f in active if f.severity is s) for s in Severity}
-    report["counts"]["leves"] = sum(1 for f in findings if "waiver" in f)
+    report["counts"]["leves"] = waived
+    report.pop("instruction", None)
+    if instruction:
+        report["instruction"] = instruction
     report["submission_sha256"] = submission_sha256
     digest = report_digest(report)
     report["digest"] = digest
     changed = latest is None or latest.digest != digest
     return FinalReport(report, digest, changed, latest.verdict if latest else None)
+
+
+def waived_sentence(waived: int) -> str:
+    """What the verdict's reason adds when the reviewers lifted findings."""
+    if not waived:
+        return ""
+    return f" {waived} constat levé par l'instructeur." if waived == 1 else f" {waived} constats levés par l'instructeur."
 
 
 def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:
@@ -105,7 +119,7 @@ def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:
 
 def report_digest(report: dict[str, Any]) -> str:
     """What a reviewer reads, without the run's own timestamps and timings."""
-    volatile = {"generated_at", "analysis_seconds", "evolution", "digest", "documents"}
+    volatile = {"generated_at", "analysis_seconds", "evolution", "digest", "documents", "instruction"}
     basis = {k: v for k, v in report.items() if k not in volatile}
     basis["documents"] = [{k: v for k, v in d.items() if k != "read_seconds"} for d in report.get("documents", [])]
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
@@ -133,6 +147,8 @@ def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
         "sectors": list(report.get("sectors") or []),
         "departments": report.get("departments", []),
         "counts": report["counts"],
+        "waived": int((report.get("counts") or {}).get("leves") or 0),
+        "instruction": report.get("instruction"),
         "internal_error": bool(report.get("internal_error")),
         "seconds": report.get("analysis_seconds", 0.0),
         **summary_extras(report),  # deposit date, severity per rule, ESSMS per département (the summary)

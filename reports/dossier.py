@@ -59,7 +59,8 @@ def build_report(
             {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "og": _og_name(e),
              "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
              "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
-             "department": e.department, "category": _category(e), "sector": e.sector}
+             "department": e.department, "category": _category(e), "sector": e.sector,
+             "capacity": _capacity(e)}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -153,6 +154,15 @@ def _ineligible_reason(essms: Any) -> str | None:
 def _category(essms: Any) -> str | None:
     category = essms.eligibility.category if essms.eligibility else None
     return f"{category.label} ({category.code})" if category else (essms.category or None)
+
+
+def _capacity(essms: Any) -> int | None:
+    """Places of the ESSMS as listed (the committee looks at the spread of capacities)."""
+    from extractors.values import parse_int
+
+    cell = essms.row.get("capacite") if essms.row is not None else None
+    value = parse_int(cell.raw).value if cell is not None else None
+    return value if value is not None and value >= 0 else None
 
 
 def _text(value: Any) -> str | None:

@@ -33,9 +33,10 @@ DOSSIER_COLUMNS = [
     ("Règles (gravité)", "text"), ("Courrier", "link"),
     ("FINESS juridique du porteur", "text"), ("Motif du verdict", "text"), ("ESSMS listés", "int"), ("Secteurs", "text"),
     ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"),
-    ("Décision de l'instructeur", "text"), ("Commentaire", "text"),
+    ("Constats levés par l'instructeur", "int"), ("Statut d'instruction", "text"),
+    ("Décision proposée", "text"), ("Motif de la décision", "text"), ("Commentaire", "text"),
 ]
-DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 24, 40]
+DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 10, 18, 28, 50, 40]
 # The HTML order of a finding: found before expected.
 FINDING_COLUMNS = [
     "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
@@ -86,6 +87,7 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
     counts = dossier.get("counts") or report.get("counts") or {}
     porteur = report.get("porteur") or {}
     letter = dossier.get("letter_pdf") or dossier.get("letter")
+    instruction = dossier.get("instruction") or report.get("instruction") or {}
     return [
         Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier"))) if dossier.get("report_html") else dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
@@ -104,7 +106,10 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         counts.get("bloquant", 0),
         counts.get("a_corriger", 0),
         counts.get("alerte", 0),
-        None,
+        dossier.get("waived") or counts.get("leves", 0),
+        instruction.get("status_label"),
+        instruction.get("decision_label"),
+        instruction.get("decision_motif"),
         None,
     ]
 

@@ -331,7 +331,9 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "data_departments": _tokens(d.get("departments")),
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
-            "findings": sum(int(v or 0) for v in counts.values()),
+            "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
+            "waived": int(d.get("waived") or counts.get("leves") or 0),
+            "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
             "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
             "date_depot_sort": str(d.get("date_depot") or ""),
             "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
@@ -375,7 +377,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
              "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
              "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
-             "after_code": c.get("after")}
+             "after_code": c.get("after"), "by_reviewer": c.get("by") == "instructeur"}
             for c in changes if isinstance(c, dict)],
         "generated": date_fr(summary.get("generated_at"), with_time=True),
     }
