@@ -131,4 +131,4 @@ def _record(doc: ExtractedDocument, parts: list[DocumentPart]) -> DocumentRecord
     else:
         kind, confidence = DocumentKind.AUTRE, 0.5
     return DocumentRecord(doc.file, doc.sha256, doc.format, kind, confidence, parts, error=doc.error,
-                          scanned=doc.scanned, seconds=doc.seconds)
+                          problem=doc.problem, scanned=doc.scanned, seconds=doc.seconds)

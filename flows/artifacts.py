@@ -10,7 +10,8 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
+from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -51,8 +52,8 @@ def summary_markdown(summary: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"# {md_escape(summary['call_title'])}",
         "",
-        f"**{totals['dossiers']} dossiers** : {v['recevable']} recevables, {v['a_completer']} à compléter, "
-        f"{v['non_recevable']} non recevables.",
+        f"**{totals['dossiers']} dossiers** : "
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICT_LABELS) + ".",
         "",
         f"Analysés : {run.get('dossiers_analysed', 0)} ; repris du cache : {run.get('dossiers_cached', 0)} ; "
         f"documents relus : {run.get('documents_extracted', 0)}.",

@@ -9,9 +9,10 @@ from typing import Any
 
 from core import __version__
 from core.config import CallConfig
+from core.file_problems import title_of
 from core.models import DocumentRecord, Finding, Severity, Verdict
-from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
+from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.letter import write_letter
 from reports.view import report_view
@@ -88,12 +89,27 @@ def build_report(
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
+        "file_problems": file_problems(data) if data is not None else [],
         "authority": config.authority,
         "letter_settings": letter_settings(config),
         "counts": counts,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
+
+
+def file_problems(data: Any) -> list[dict[str, Any]]:
+    """Every file of the dossier that could not be read, with the code of its problem in the
+    catalogue (``core.file_problems``): refused at intake, the online form, unreadable
+    documents. The call summary counts them by type."""
+    def entry(file: str, code: str | None, message: str | None) -> dict[str, Any]:
+        return {"file": file, "problem": code, "title": title_of(code), "message": message}
+
+    out = [entry(p.file, p.reason.code, p.reason.message) for p in data.intake_problems]
+    if data.form is not None and data.form.problem is not None:
+        out.append(entry(data.form.source, data.form.problem.code, data.form.problem.message))
+    out += [entry(d.file, d.problem, d.error) for d in data.documents if not d.readable]
+    return out
 
 
 def letter_settings(config: CallConfig) -> dict[str, Any]:

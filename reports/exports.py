@@ -19,9 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.labels import (
+    SEVERITY_FINDINGS,
+    SEVERITY_RANK,
+    VERDICT_LABELS,
+    sentence_case,
+    severity_label,
+    verdict_label,
+)
+from core.models import describe_location
 from reports.actions import action_for
 from reports.files import atomic_write_bytes
-from reports.view import SEVERITY_LABELS, VERDICT_LABELS, describe_location
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,8 +37,8 @@ DOSSIER_COLUMNS = [
     ("Dossier", "text"), ("Porteur", "text"), ("FINESS juridique du porteur", "text"), ("Verdict", "text"),
     ("Motif du verdict", "text"), ("ESSMS éligibles", "int"), ("ESSMS listés", "int"), ("Départements", "text"),
     ("Secteurs", "text"), ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"),
-    ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"), ("Règles", "text"),
-    ("Rapport", "text"),
+    *((sentence_case(SEVERITY_FINDINGS[s].plural), "int") for s in SEVERITY_RANK),
+    ("Règles", "text"), ("Rapport", "text"),
 ]
 FINDING_COLUMNS = [
     "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
@@ -62,7 +70,7 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
         dossier.get("finess_ej") or porteur.get("finess_ej"),
-        VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict")),
+        verdict_label(dossier.get("verdict")),
         report.get("verdict_reason"),
         dossier.get("essms_count"),
         report.get("essms_listed"),
@@ -79,17 +87,17 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
 
 
 def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[list[Any]]:
-    verdict = VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict"))
+    verdict = verdict_label(dossier.get("verdict"))
     for f in report.get("findings") or []:
         location = f.get("location") or {}
         waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
         yield [
             dossier.get("dossier"), verdict, f.get("rule"), f.get("title"),
-            SEVERITY_LABELS.get(f.get("severity"), f.get("severity")), f.get("status"),
+            severity_label(f.get("severity")), f.get("status"),
             (f"{waiver.get('date', '')[:10]} : {waiver.get('motif', '')}" if waiver else None),
             f.get("message"), f.get("expected"), f.get("found"),
             location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
-            location.get("detail"), describe_location(location), f.get("action") or action_for(f.get("rule")),
+            location.get("detail"), describe_location(location) or None, f.get("action") or action_for(f.get("rule")),
         ]
 
 

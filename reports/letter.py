@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.models import DOSSIER_FILE, describe_location
 from reports.actions import action_for
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -33,7 +34,7 @@ def parse_day(value: Any) -> dt.date | None:
         return None
     text = str(value).strip()
     try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return dt.datetime.fromisoformat(text).date()
     except ValueError:
         pass
     try:
@@ -49,18 +50,13 @@ def parse_day(value: Any) -> dt.date | None:
 
 
 def describe(location: dict[str, Any] | None) -> str:
-    if not location or not location.get("file") or location.get("file") == "(dossier)":
+    """Where the owner finds what to correct (``Location.describe``); nothing for a finding
+    on the dossier as a whole, which the request itself says."""
+    if not isinstance(location, dict) or not location.get("file"):
         return ""
-    parts = [str(location["file"])]
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts)
+    if location.get("file") == DOSSIER_FILE and not location.get("field"):
+        return ""
+    return describe_location(location)
 
 
 def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,11 +10,13 @@ from typing import Any
 
 from core import __version__
 from core.config import CallConfig
+from core.file_problems import title_of
+from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.view import sector_labels, summary_view
 
-VERDICTS = ("recevable", "a_completer", "non_recevable")
+VERDICTS = tuple(VERDICT_LABELS)
 
 
 def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float) -> dict[str, Any]:
@@ -41,11 +43,12 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "sectors": extras["sectors"],
             "finess_ej": extras["finess_ej"],
             "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
+            "file_problems": dict(outcome.get("file_problems") or {}),
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
-    from validators.rules.lot_03 import envelope_status
     from validators.registry import all_rules
+    from validators.rules.lot_03 import envelope_status
 
     rules = all_rules()
     return {
@@ -55,7 +58,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         "call": config.reference,
         "call_id": config.id,
         "call_title": config.title,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "dossiers": dossiers,
         "totals": {
             "dossiers": len(dossiers),
@@ -66,6 +69,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "envelope": envelope_status(config, requested_recevable),
             "by_department": _breakdown(dossiers, "departments"),
             "by_sector": _breakdown(dossiers, "sectors"),
+            "by_file_problem": _file_problems(dossiers),
             "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
             "seconds": round(seconds, 2),
         },
@@ -105,6 +109,18 @@ def _breakdown(dossiers: list[dict[str, Any]], key: str) -> dict[str, dict[str, 
     return dict(sorted(out.items()))
 
 
+def _file_problems(dossiers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Unreadable files by type of problem (``core.file_problems``): how many files, in how
+    many dossiers; the most frequent first."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in dossiers:
+        for code, n in (d.get("file_problems") or {}).items():
+            entry = out.setdefault(code, {"title": title_of(code), "files": 0, "dossiers": 0})
+            entry["files"] += int(n)
+            entry["dossiers"] += 1
+    return dict(sorted(out.items(), key=lambda item: (-item[1]["files"], item[0])))
+
+
 def write_summary(summary: dict[str, Any], out_dir: Path) -> None:
     """``summary.json``, ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
     from reports.exports import write_exports
@@ -121,7 +137,7 @@ def format_console(summary: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"Appel : {summary['call_title']} ({summary['call']})",
         f"{t['dossiers']} dossier(s) analysé(s) en {t['seconds']:.1f} s : "
-        f"{v['recevable']} recevable(s), {v['a_completer']} à compléter, {v['non_recevable']} non recevable(s).",
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS) + ".",
     ]
     if t["internal_errors"]:
         lines.append(f"Attention : {t['internal_errors']} dossier(s) en erreur d'analyse (voir leur rapport).")

@@ -14,16 +14,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from core.file_problems import title_of
+from core.labels import (
+    FORM_LABEL,
+    SEVERITY_FINDINGS,
+    SEVERITY_RANK,
+    VERDICT_DOSSIERS,
+    VERDICT_LABELS,
+    VERDICT_RANK,
+    kind_label,
+    sentence_case,
+    severity_label,
+    verdict_label,
+)
+from core.models import DOSSIER_FILE, describe_location
 from reports.actions import action_for, rule_anchor
 
-SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
-SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
-VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
-KIND_LABELS = {
-    "budget": "Budget détaillé", "structures": "Structures engagées", "planning": "Planning",
-    "gouvernance": "Gouvernance", "strategie_deploiement": "Stratégie de déploiement",
-    "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
-}
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
 RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
@@ -66,7 +72,7 @@ def date_fr(value: Any, with_time: bool = False) -> str:
         return "—"
     text = str(value).strip()
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         try:
             return dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
@@ -75,23 +81,6 @@ def date_fr(value: Any, with_time: bool = False) -> str:
     if with_time and (moment.hour or moment.minute):
         return moment.strftime("%d/%m/%Y à %H:%M")
     return moment.strftime("%d/%m/%Y")
-
-
-def describe_location(location: dict[str, Any] | None) -> str:
-    if not location:
-        return "—"
-    parts = []
-    if location.get("file") and location.get("file") != "(dossier)":
-        parts.append(str(location["file"]))
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts) or "ensemble du dossier"
 
 
 def sector_labels() -> dict[str, str]:
@@ -154,11 +143,11 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
         "rule": rule,
         "title": finding.get("title") or rule_title(rule),
         "severity": finding.get("severity"),
-        "severity_label": SEVERITY_LABELS.get(finding.get("severity"), finding.get("severity") or ""),
+        "severity_label": severity_label(finding.get("severity")),
         "message": finding.get("message") or "",
         "expected": finding.get("expected"),
         "found": finding.get("found"),
-        "where": describe_location(finding.get("location")),
+        "where": describe_location(finding.get("location")) or "—",
         "action": finding.get("action") or action_for(rule),
         "doc_href": rule_doc_href(rule),
         "description": rule_description(rule),
@@ -174,16 +163,30 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
 
 def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """(heading, what the file holds) of a group of findings."""
-    if not file or file == "(dossier)":
+    if not file or file == DOSSIER_FILE:
         return "Ensemble du dossier", "constats qui ne portent pas sur une pièce en particulier"
     record = records.get(file)
     if record is None:
         return file, "fichier du dossier"
     if record.get("role") == "formulaire":
-        return file, "formulaire en ligne"
-    kinds = [KIND_LABELS.get(p.get("kind"), p.get("kind")) for p in record.get("parts") or []]
-    kinds = list(dict.fromkeys(k for k in kinds if k)) or [KIND_LABELS.get(record.get("kind"), record.get("kind") or "")]
+        return file, FORM_LABEL
+    kinds = [kind_label(p.get("kind")) for p in record.get("parts") or []]
+    kinds = list(dict.fromkeys(k for k in kinds if k)) or [kind_label(record.get("kind"))]
     return file, " ; ".join(k for k in kinds if k)
+
+
+def _document_view(record: dict[str, Any]) -> dict[str, Any]:
+    """A line of the table of the dossier's files, its kinds in words."""
+    kind = sentence_case(FORM_LABEL) if record.get("role") == "formulaire" else sentence_case(kind_label(record.get("kind")))
+    parts = [{"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
+             for p in record.get("parts") or [] if isinstance(p, dict)]
+    return {"file": record.get("file"), "format": record.get("format"), "kind_label": kind,
+            "error": record.get("error"), "parts": parts, "sha256": str(record.get("sha256") or "")}
+
+
+def counts_sentence(counts: dict[str, Any]) -> str:
+    """« 1 constat bloquant, 2 constats à corriger, 0 alerte »."""
+    return ", ".join(SEVERITY_FINDINGS[s].count(int(counts.get(s) or 0)) for s in SEVERITY_RANK)
 
 
 def _count(n: int, singular: str, plural: str) -> str:
@@ -216,7 +219,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
     number = 0
     ranked = sorted(enumerate(active), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
     for _, finding in ranked:
-        file = (finding.get("location") or {}).get("file") or "(dossier)"
+        file = (finding.get("location") or {}).get("file") or DOSSIER_FILE
         if file not in groups:
             heading, holds = _group_title(file, records)
             groups[file] = {"heading": heading, "holds": holds, "findings": [],
@@ -224,10 +227,11 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
             order.append(file)
     for file in order:  # numbers follow the reading order: group by group
         for _, finding in ranked:
-            if ((finding.get("location") or {}).get("file") or "(dossier)") == file:
+            if ((finding.get("location") or {}).get("file") or DOSSIER_FILE) == file:
                 number += 1
                 groups[file]["findings"].append(finding_view(finding, number))
     counts = {s: sum(1 for f in active if f.get("severity") == s) for s in SEVERITY_RANK}
+    records_list = [d for d in report.get("documents") or [] if isinstance(d, dict)]
     evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
     sectors = sector_labels()
     porteur = report.get("porteur") or {}
@@ -235,11 +239,14 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "groups": [groups[f] for f in order],
         "active_count": len(active),
         "counts": counts,
+        "counts_sentence": counts_sentence(counts),
+        "verdict_label": verdict_label(report.get("verdict")),
+        "documents": [_document_view(d) for d in records_list],
         "waived": [finding_view(f) for f in waived],
         "evolution": None if evolution is None else {
             "sentence": _evolution_sentence(evolution),
             "date": date_fr(evolution.get("previous_date")),
-            "previous_verdict": VERDICT_LABELS.get(evolution.get("previous_verdict"), evolution.get("previous_verdict")),
+            "previous_verdict": verdict_label(evolution.get("previous_verdict")) or None,
             "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
             "new_count": int(evolution.get("new_count") or 0),
             "unchanged_count": int(evolution.get("unchanged_count") or 0),
@@ -283,8 +290,8 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         counts = d.get("counts") or {}
         dossiers.append({
             **d,
-            "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
-            "verdict_rank": {"non_recevable": 0, "a_completer": 1, "recevable": 2}.get(d.get("verdict"), 9),
+            "verdict_label": verdict_label(d.get("verdict")),
+            "verdict_rank": VERDICT_RANK.get(d.get("verdict"), 9),
             "data_departments": _tokens(d.get("departments")),
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
@@ -301,6 +308,10 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
+        "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],
+        "file_problems": [{"code": code, "title": entry.get("title") or title_of(code), "files": entry.get("files", 0),
+                           "dossiers": entry.get("dossiers", 0)}
+                          for code, entry in (totals.get("by_file_problem") or {}).items() if isinstance(entry, dict)],
         "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
                   for rule, n in (totals.get("by_rule") or {}).items()],
         "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()],
@@ -315,8 +326,8 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         "run": None if run is None else [(RUN_LABELS.get(str(k), str(k)), v) for k, v in run.items()],
         "changes": None if changes is None else [
             {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
-             "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
-             "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
+             "before": verdict_label(c.get("before")) or "—",
+             "after": verdict_label(c.get("after")) or "—",
              "after_code": c.get("after")}
             for c in changes if isinstance(c, dict)],
         "generated": date_fr(summary.get("generated_at"), with_time=True),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.config import CallConfig
-from core.models import Location
+from core.models import DOSSIER_FILE, Location
 from validators.call_review import CallHits, Submission
 from validators.registry import Hit, rule
 
@@ -51,5 +51,5 @@ def check(submissions: list[Submission], config: CallConfig) -> CallHits:
             yield sub.dossier, Hit(
                 message=message, expected="un seul dossier par projet",
                 found=f"{common} ESSMS en commun avec {b.dossier if sub is a else a.dossier}",
-                location=Location("(dossier)", detail="formulaire en ligne (porteur)"),
+                location=Location(DOSSIER_FILE, field="porteur.finess_ej"),
             )
