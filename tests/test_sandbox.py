@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SHARED
+
+from core.limits import Limits
 from core.models import Attachment
 from extractors.intake import sha256_file
-from core.limits import Limits
 from extractors.sandbox import extract_isolated
 
 SLOW_PDF = SHARED / "corpus" / "pdf" / "WARN-Report-for-7-1-2015-to-03-25-2016.pdf"  # ~10 s of pdfplumber
@@ -19,7 +20,7 @@ def attachment(path: Path) -> Attachment:
 
 def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(tmp_path):
     doc = extract_isolated(attachment(SLOW_PDF), Limits(seconds_per_file=1))
-    assert doc.error and "lecture interrompue après 1 s" in doc.error
+    assert doc.error and "lecture interrompue après 1 s" in doc.error and doc.problem == "timeout"
     # the pool goes on serving
     pdf = SHARED / "corpus" / "pdf" / "hello_structure.pdf"
     assert extract_isolated(attachment(pdf)).readable
@@ -27,25 +28,26 @@ def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(tmp_p
 
 def test_a_file_that_needs_too_much_memory_is_interrupted():
     doc = extract_isolated(attachment(SLOW_PDF), Limits(memory_mb_per_file=200))
-    assert doc.error and "mémoire" in doc.error
+    assert doc.error and "mémoire" in doc.error and doc.problem in {"memory", "reader-crashed"}
 
 
 def test_output_size_is_bounded():
     xlsx = SHARED / "corpus" / "xlsx" / "60384.xlsx"
     doc = extract_isolated(attachment(xlsx), Limits(max_output_cells=10))
-    assert doc.error and "contenu trop volumineux" in doc.error
+    assert doc.error and "contenu trop volumineux" in doc.error and doc.problem == "too-much-content"
 
 
 def test_file_size_is_bounded_before_parsing():
     doc = extract_isolated(attachment(SLOW_PDF), Limits(max_file_bytes=1000))
     assert doc.error and "au-delà de la limite" in doc.error and doc.seconds < 5
+    assert doc.problem == "file-too-large"
 
 
 def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
     """Table detection runs in the parsing worker (on every core, under the file's limits)
     and gives the tables an in-process search of the same grids gives."""
-    from fixtures.generate import generate
     from extractors.tables import find_document_tables
+    from fixtures.generate import generate
 
     generate(tmp_path)
     budgets = sorted(p for p in tmp_path.rglob("*.xlsx") if "budget" in p.name.lower())[:3]
