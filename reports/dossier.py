@@ -10,6 +10,7 @@ from typing import Any
 from core import __version__
 from core.config import CallConfig
 from core.file_problems import title_of
+from core.labels import SEVERITY_FINDINGS
 from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.actions import action_for
 from reports.files import atomic_write_json, atomic_write_text
@@ -24,8 +25,8 @@ def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
     """One French sentence: the verdict and what decides it."""
     if verdict is Verdict.RECEVABLE:
         alerts = sum(1 for f in findings if f.severity is Severity.ALERTE)
-        tail = f" ; {alerts} alerte(s) à examiner" if alerts else ""
-        return f"Recevable : aucun constat bloquant ni à corriger{tail}."
+        tail = f" ; {SEVERITY_FINDINGS['alerte'].count(alerts)} à examiner" if alerts else ""
+        return f"{verdict.label} : aucun constat bloquant ni à corriger{tail}."
     decisive = Severity.BLOQUANT if verdict is Verdict.NON_RECEVABLE else Severity.A_CORRIGER
     decisive_findings = [f for f in findings if f.severity is decisive]
     rules = []
@@ -33,10 +34,8 @@ def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
         label = f"{f.rule} {f.title}" if f.title else f.rule
         if label not in rules:
             rules.append(label)
-    noun = "constat bloquant" if decisive is Severity.BLOQUANT else "constat à corriger"
-    plural = "s" if len(decisive_findings) > 1 else ""
-    noun = noun.replace("constat", f"constat{plural}") if plural else noun
-    return f"{verdict.label} : {len(decisive_findings)} {noun} ({' ; '.join(rules)})."
+    count = SEVERITY_FINDINGS[decisive.value].count(len(decisive_findings))
+    return f"{verdict.label} : {count} ({' ; '.join(rules)})."
 
 
 def build_report(
