@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from core.models import Finding, Location, Severity
+from core.models import DOSSIER_FILE, Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
 from reports.dossier import verdict_reason
 from validators.engine import decide
@@ -46,6 +46,8 @@ def location_identity(location: dict[str, Any] | None) -> dict[str, Any] | None:
     detail = None
     if loc.whole_dossier:
         detail = "ensemble du dossier"
+    elif loc.file == DOSSIER_FILE and loc.field == "porteur.finess_ej":
+        detail = "formulaire en ligne (porteur)"  # LOT-02: the owner, for the dossier as a whole
     elif loc.field is not None:
         detail = None if loc.page is not None else f"champ « {loc.field} »"
     elif loc.table is not None and loc.row == 0:

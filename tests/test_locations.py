@@ -242,6 +242,8 @@ def _fingerprint_before_typed_locations(rule: str, location: dict | None, found:
      {"file": "export-1.pdf", "sheet": None, "cell": None, "page": 1, "detail": None}),
     (Location(DOSSIER_FILE),
      {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "ensemble du dossier"}),
+    (Location(DOSSIER_FILE, field="porteur.finess_ej"),
+     {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "formulaire en ligne (porteur)"}),
 ])
 def test_fingerprints_are_those_of_the_analyses_recorded_before(location, legacy):
     """Waivers name findings by fingerprint: a typed location hashes as it did when it was
