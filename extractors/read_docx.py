@@ -21,7 +21,7 @@ def _style_names(document) -> dict[str, str]:
 
 
 def _heading_level(paragraph: Paragraph, names: dict[str, str]) -> int | None:
-    style_id = paragraph._p.style  # noqa: SLF001 - the raw pStyle value, no lookup
+    style_id = paragraph._p.style  # the raw pStyle value, no lookup
     name = names.get(style_id, style_id or "")
     m = _HEADING.match(name.strip())
     if not m:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from odf import teletype
-from odf.opendocument import load
 from odf.namespaces import TABLENS, TEXTNS
+from odf.opendocument import load
 
 from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock

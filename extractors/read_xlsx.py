@@ -16,7 +16,6 @@ from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.fast_xlsx import read_values
 
-
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
 MAX_MERGED_CELLS = 100_000
 

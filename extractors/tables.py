@@ -241,7 +241,7 @@ def _is_total(label: str) -> bool:
 
 def is_subtotal(label: str) -> bool:
     folded = fold(label)
-    return folded.startswith("sous total") or folded.startswith("subtotal")
+    return folded.startswith(("sous total", "subtotal"))
 
 
 def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
