@@ -163,6 +163,7 @@ class Location:
 
 
 _LOCATION_FIELDS = tuple(f.name for f in fields(Location))
+_TYPED_FIELDS = ("table", "row", "column", "paragraph", "field")  # beyond the contract's keys
 
 
 def describe_location(location: Location | dict[str, Any] | None) -> str:
@@ -180,7 +181,7 @@ def describe_location(location: Location | dict[str, Any] | None) -> str:
         return ""
     text = Location.from_dict(location).describe()
     legacy = location.get("detail")
-    if legacy and not any(name in location for name in _LOCATION_FIELDS[4:]) and not text.endswith(str(legacy)):
+    if legacy and not any(name in location for name in _TYPED_FIELDS) and not text.endswith(str(legacy)):
         text = str(legacy) if location.get("file") == DOSSIER_FILE else f"{text}, {legacy}"
     return text
 
