@@ -15,7 +15,13 @@ from pathlib import Path
 
 import yaml
 
-from core.models import DocumentKind, DocumentPart, DocumentRecord, ExtractedDocument, TextBlock
+from core.models import (
+    DocumentKind,
+    DocumentPart,
+    DocumentRecord,
+    ExtractedDocument,
+    TextBlock,
+)
 from extractors.tables import Table, catalogue, find_document_tables
 from extractors.values import fold
 
@@ -64,9 +70,9 @@ def heading_kind(block: TextBlock) -> DocumentKind | None:
     best: tuple[int, DocumentKind] | None = None
     for kind, patterns in headings.items():
         for pattern in patterns:
-            if folded == pattern or folded.startswith(pattern + " "):
-                if best is None or len(pattern) > best[0]:
-                    best = (len(pattern), kind)
+            matches = folded == pattern or folded.startswith(pattern + " ")
+            if matches and (best is None or len(pattern) > best[0]):
+                best = (len(pattern), kind)
     return best[1] if best else None
 
 
@@ -131,4 +137,4 @@ def _record(doc: ExtractedDocument, parts: list[DocumentPart]) -> DocumentRecord
     else:
         kind, confidence = DocumentKind.AUTRE, 0.5
     return DocumentRecord(doc.file, doc.sha256, doc.format, kind, confidence, parts, error=doc.error,
-                          scanned=doc.scanned, seconds=doc.seconds)
+                          problem=doc.problem, scanned=doc.scanned, seconds=doc.seconds)

@@ -5,9 +5,11 @@
 ``page_text`` rebuilds the text of a page the way ``pdfplumber``'s ``extract_text()`` does
 with its defaults (characters clustered into lines by their top within 3 pt, sorted left to
 right, words split at whitespace or at gaps wider than 3 pt, words joined by one space,
-ligatures expanded), from the positions PDFium gives for each character. Downstream code
-(headings, ``Label : valeur`` lines of the online form export, prose rules) reads the
-same lines whichever library read the page.
+ligatures expanded), from the positions PDFium gives for each character, so that
+downstream code (headings, ``Label : valeur`` lines of the online form export, prose
+rules) reads the lines it read before. The generated dossiers read identically; other PDFs
+may differ in a few spaces or characters (a glyph drawn twice, a character a fraction of a
+point off pdfminer's position): ``tests/test_fast_paths.py`` lists them.
 
 ``scan_page`` walks the page objects (form XObjects included) once: images (scan
 detection), the direction of text objects, and the painted paths, from which

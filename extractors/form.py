@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from core import file_problems as problems
+from core.file_problems import Reason
 from core.models import CellValue, ExtractedDocument, Location
 from extractors.tables import catalogue
 from extractors.values import fold
@@ -26,7 +28,7 @@ MAX_FORM_BYTES = 2 * 1024 * 1024
 class Form:
     source: str  # file the form was read from
     values: dict[str, CellValue] = field(default_factory=dict)  # dotted key → raw value
-    problem: str | None = None  # French, when the form file itself is unreadable
+    problem: Reason | None = None  # when the form file itself is unreadable
 
     def get(self, key: str) -> CellValue | None:
         return self.values.get(key)
@@ -51,18 +53,18 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def read_form_json(path: Path, rel: str) -> Form:
     form = Form(rel)
     if path.stat().st_size > MAX_FORM_BYTES:
-        form.problem = "formulaire dossier.json trop volumineux"
+        form.problem = problems.FORM_TOO_LARGE.reason(file=FORM_FILE)
         return form
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        form.problem = f"formulaire dossier.json illisible (JSON invalide : {exc})"
+        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error=exc)
         return form
     if not isinstance(data, dict):
-        form.problem = "formulaire dossier.json illisible : un objet JSON est attendu"
+        form.problem = problems.FORM_NOT_OBJECT.reason(file=FORM_FILE)
         return form
     for key, value in _flatten(data).items():
-        form.values[key] = CellValue(value, Location(rel, detail=f"champ « {key} »"))
+        form.values[key] = CellValue(value, Location(rel, field=key))
     return form
 
 
@@ -77,10 +79,10 @@ def read_form_pdf(doc: ExtractedDocument) -> Form:
         folded = fold(label)
         for key, synonyms in labels.items():
             if key not in form.values and folded in synonyms:
-                form.values[key] = CellValue(value.strip(), block.location)
+                form.values[key] = CellValue(value.strip(), replace(block.location, field=key))
                 break
     if not form.values:
-        form.problem = "export du formulaire sans champ reconnu"
+        form.problem = problems.FORM_NO_FIELD.reason()
     return form
 
 

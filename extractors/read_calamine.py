@@ -12,8 +12,9 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from core.models import CellValue, ExtractedDocument, Grid, Location
+from core import file_problems as problems
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
 
 
 def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
@@ -24,7 +25,7 @@ def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             rows: list[list[CellValue]] = []
             for r_index, values in enumerate(sheet_rows(sheet, limits.max_rows + 1), start=1):
                 if r_index > limits.max_rows:
-                    doc.warnings.append(f"feuille {name} : lecture arrêtée après {limits.max_rows} lignes")
+                    doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {name})"))
                     break
                 row = []
                 for column, value in enumerate(values[: limits.max_columns], start=1):

@@ -9,8 +9,8 @@ import docx
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
-from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
 
@@ -21,7 +21,7 @@ def _style_names(document) -> dict[str, str]:
 
 
 def _heading_level(paragraph: Paragraph, names: dict[str, str]) -> int | None:
-    style_id = paragraph._p.style  # noqa: SLF001 - the raw pStyle value, no lookup
+    style_id = paragraph._p.style  # the raw pStyle value, no lookup
     name = names.get(style_id, style_id or "")
     m = _HEADING.match(name.strip())
     if not m:
@@ -40,7 +40,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                 continue
             paragraph_no += 1
             doc.text.append(
-                TextBlock(text, Location(doc.file, detail=f"paragraphe {paragraph_no}"), _heading_level(item, names))
+                TextBlock(text, Location(doc.file, paragraph=paragraph_no), _heading_level(item, names))
             )
         elif isinstance(item, DocxTable):
             table_no += 1
@@ -52,7 +52,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                     [
                         CellValue(
                             cell.text.strip() or None,
-                            Location(doc.file, detail=f"tableau {table_no}, ligne {r_index}, colonne {c_index}"),
+                            Location(doc.file, table=table_no, row=r_index, column=c_index),
                         )
                         for c_index, cell in enumerate(row.cells[: limits.max_columns], start=1)
                     ]

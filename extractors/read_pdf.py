@@ -7,9 +7,11 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
+from core import file_problems as problems
+from core.file_problems import FileProblemError
+from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from extractors.fast_pdf import page_text, scan_page
-from core.limits import Limits
 from extractors.pdf_words import word_tables
 from extractors.tables import catalogue
 from extractors.values import fold
@@ -30,9 +32,9 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits, *, fast: bool =
     with pdfplumber.open(path) as pdf:
         pages = pdf.pages
         if not pages:
-            raise EmptyDocument("le PDF ne contient aucune page")
+            raise FileProblemError(problems.NO_PAGE.reason())
         if len(pages) > limits.max_pages:
-            doc.warnings.append(f"lecture limitée aux {limits.max_pages} premières pages sur {len(pages)}")
+            doc.warnings.append(problems.PAGES_TRUNCATED.message(limit=limits.max_pages, count=len(pages)))
         fast_pdf = open_fast(path, len(pages)) if fast else None
         chars = images = 0
         try:
@@ -52,7 +54,7 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits, *, fast: bool =
                         [
                             CellValue(
                                 (value.strip() or None) if isinstance(value, str) else value,
-                                Location(doc.file, page=page_no, detail=f"tableau {t_index}, ligne {r}, colonne {c}"),
+                                Location(doc.file, page=page_no, table=t_index, row=r, column=c),
                             )
                             for c, value in enumerate(row, start=1)
                         ]
@@ -68,7 +70,7 @@ def read_pdf(path: Path, doc: ExtractedDocument, limits: Limits, *, fast: bool =
             if images:
                 doc.scanned = True  # pages are pictures: a scan or a photo printed to PDF
             elif chars == 0:
-                raise EmptyDocument("le PDF ne contient aucun texte lisible (pages blanches)")
+                raise FileProblemError(problems.BLANK_PAGES.reason())
 
 
 def open_fast(path: Path, page_count: int):
@@ -99,10 +101,6 @@ def _page_contents(page, fast_pdf, page_no: int) -> tuple[str, int, bool]:
             if fast_page is not None:
                 fast_page.close()
     return page.extract_text() or "", len(page.images), True
-
-
-class EmptyDocument(Exception):
-    """A file that holds nothing to read (French message)."""
 
 
 def looks_tabular(text: str) -> bool:

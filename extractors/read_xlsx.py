@@ -11,10 +11,10 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 
+from core import file_problems as problems
+from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.fast_xlsx import read_values
-from core.limits import Limits
-
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
 MAX_MERGED_CELLS = 100_000
@@ -97,7 +97,7 @@ def _grid(path: Path, doc: ExtractedDocument, title: str, worksheet_path: str | 
     rows: list[list[CellValue]] = []
     for r_index, values in enumerate(values_rows, start=1):
         if r_index > limits.max_rows:
-            doc.warnings.append(f"feuille {title} : lecture arrêtée après {limits.max_rows} lignes")
+            doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {title})"))
             break
         row = [
             CellValue(v, Location(doc.file, sheet=title, cell=f"{get_column_letter(c)}{r_index}"))

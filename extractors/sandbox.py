@@ -2,8 +2,8 @@
 
 A hostile or broken file (a decompression bomb, a PDF that hangs the parser, a sheet of a
 million rows) costs at most ``Limits.seconds_per_file`` seconds and
-``Limits.memory_mb_per_file`` MB of one worker, and yields a French reason (PIE-02) instead
-of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
+``Limits.memory_mb_per_file`` MB of one worker, and yields a reason of the catalogue of
+file problems (``core.file_problems``, PIE-02) instead of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
 libraries preloaded); a worker that times out or dies is replaced by the pool.
 """
 
@@ -21,9 +21,10 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
+from core import file_problems as problems
+from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
-from extractors.extract import explain_failure, extract
-from core.limits import Limits
+from extractors.extract import explain_failure, extract, memory_reason
 from extractors.sniff import sniff
 from extractors.tables import find_document_tables
 
@@ -53,14 +54,14 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     try:
         doc = extract(attachment, limits)
     except MemoryError:
-        return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits),
-                                 seconds=time.perf_counter() - started)
-    if output_size(doc) > limits.max_output_cells:
-        return ExtractedDocument(
-            attachment.path, attachment.sha256, doc.format,
-            error=(f"contenu trop volumineux ({output_size(doc)} cellules ou blocs de texte, limite "
-                   f"{limits.max_output_cells}) : fournir un fichier limité aux pièces demandées"),
-        )
+        doc = ExtractedDocument(attachment.path, attachment.sha256, "?", seconds=time.perf_counter() - started)
+        doc.refuse(memory_reason(limits))
+        return doc
+    size = output_size(doc)
+    if size > limits.max_output_cells:
+        refused = ExtractedDocument(attachment.path, attachment.sha256, doc.format)
+        refused.refuse(problems.TOO_MUCH_CONTENT.reason(count=size, limit=limits.max_output_cells))
+        return refused
     if doc.readable:
         # Finding the tables tries every text cell against the header catalogue: CPU work
         # per document, done here so that it runs on every core, under the same limits.
@@ -69,16 +70,9 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     return doc
 
 
-def _memory_reason(limits: Limits) -> str:
-    return (f"lecture interrompue : le fichier demande plus de {limits.memory_mb_per_file} Mo de mémoire "
-            "(fichier anormalement volumineux ou piégé)")
-
-
 def _get_pool(limits: Limits) -> ProcessPool:
     global _pool, _pool_key
-    # One worker per core, or what the operator set (``--workers``; 1 inside a process of a
-    # process or Dask task runner, which is itself one of several).
-    workers = max(1, int(os.environ.get("ESMSNUM_WORKERS") or os.cpu_count() or 1))
+    workers = parsing_workers()
     key = (limits.memory_mb_per_file, workers)
     with _lock:
         if _pool is None or _pool_key != key or not _pool.active:
@@ -146,22 +140,21 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
     try:
         return future.result()
     except FutureTimeout:
-        reason = (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
-                  "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
+        reason = problems.TIMEOUT.reason(seconds=f"{limits.seconds_per_file:.0f}")
     except ProcessExpired as exc:
         # Under an address-space limit, native parsers often die on a failed allocation
         # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
-        reason = (_memory_reason(limits) if exc.exitcode in (-9, 137)
-                  else f"le lecteur de fichier s'est arrêté brutalement (code {exc.exitcode}) : dépassement probable "
-                       f"de la limite de mémoire ({limits.memory_mb_per_file} Mo) ou fichier endommagé ou piégé")
+        reason = (memory_reason(limits) if exc.exitcode in (-9, 137)
+                  else problems.READER_CRASHED.reason(exit_code=exc.exitcode, limit_mb=limits.memory_mb_per_file))
     except MemoryError:
-        reason = _memory_reason(limits)
+        reason = memory_reason(limits)
     except BrokenProcessPool:
         raise
     except Exception as exc:  # noqa: BLE001 - anything else is still a finding
-        fmt = sniff_safely(attachment)
-        reason = explain_failure(fmt, exc)
-    return ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment), error=reason)
+        reason = explain_failure(sniff_safely(attachment), exc, limits)
+    doc = ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment))
+    doc.refuse(reason)
+    return doc
 
 
 def sniff_safely(attachment: Attachment) -> str:
@@ -193,6 +186,6 @@ def render_isolated(data_path: str, requests: list[dict], limits: Limits | None 
         log.warning("rendering pool broken while rendering %s: no evidence image", data_path)
         shutdown()
         return nothing
-    except Exception:  # noqa: BLE001 - timeout, dead worker, parser error: no image
+    except Exception:  # timeout, dead worker, parser error: no image
         log.warning("evidence rendering failed for %s", data_path, exc_info=True)
         return nothing

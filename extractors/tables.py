@@ -18,7 +18,9 @@ from core.models import CellValue, Grid, Location
 from extractors.values import fold, is_blank
 
 HEADERS_FILE = Path(__file__).with_name("headers.yaml")
-SCAN_ROWS = 400  # header rows are searched in the first rows of a grid
+# A header row is looked for on every row of the first SCAN_ROWS rows of a grid; further
+# down, only where no table is open (the body rows of a long table are not tried as headers).
+SCAN_ROWS = 400
 BLANK_ROWS_END_TABLE = 3
 
 
@@ -239,7 +241,7 @@ def _is_total(label: str) -> bool:
 
 def is_subtotal(label: str) -> bool:
     folded = fold(label)
-    return folded.startswith("sous total") or folded.startswith("subtotal")
+    return folded.startswith(("sous total", "subtotal"))
 
 
 def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
@@ -294,10 +296,8 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
 
 
 def _page_of(grid: Grid) -> int | None:
-    if grid.name and grid.name.startswith("page "):
-        head = grid.name.split(",")[0].removeprefix("page ").strip()
-        return int(head) if head.isdigit() else None
-    return None
+    """The PDF page of a grid (its cells' page), None for a sheet or a docx table."""
+    return next((cell.location.page for row in grid.rows for cell in row), None)
 
 
 def find_document_tables(grids: list[Grid], file: str) -> list[Table]:

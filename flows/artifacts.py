@@ -10,7 +10,8 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
+from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
@@ -38,7 +39,7 @@ def publish_artifacts(summary: dict[str, Any], out_dir: Path) -> None:
                               description=f"Verdicts des dossiers — {summary['call_title']}")
         create_markdown_artifact(key=artifact_key("synthese", summary["call_id"]), markdown=summary_markdown(summary, out_dir),
                                  description=f"Synthèse — {summary['call_title']}")
-    except Exception:  # noqa: BLE001
+    except Exception:  # the artifacts are a convenience: never a reason to fail the run
         import logging
 
         logging.getLogger(__name__).warning("artefacts Prefect non publiés", exc_info=True)
@@ -51,11 +52,11 @@ def summary_markdown(summary: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"# {md_escape(summary['call_title'])}",
         "",
-        f"**{totals['dossiers']} dossiers** : {v['recevable']} recevables, {v['a_completer']} à compléter, "
-        f"{v['non_recevable']} non recevables.",
+        f"**{totals['dossiers']} dossiers** : "
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICT_LABELS) + ".",
         "",
-        f"Analysés : {run.get('dossiers_analysed', 0)} ; repris du cache : {run.get('dossiers_cached', 0)} ; "
-        f"documents relus : {run.get('documents_extracted', 0)}.",
+        (f"Analysés : {run.get('dossiers_analysed', 0)} ; repris du cache : {run.get('dossiers_cached', 0)} ; "
+         f"documents relus : {run.get('documents_extracted', 0)}."),
         "",
         f"Synthèse : `{md_escape(out_dir / 'summary.html')}`",
         "",

@@ -1,4 +1,4 @@
-"""Where Prefect keeps results, and the cache keys of the two cached tasks.
+"""Where Prefect keeps results, and the cache keys of what is kept there.
 
 Results persist through Prefect's result storage: a local folder by default
 (``OUT/.esmsnum/cache``), or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…)
@@ -6,7 +6,8 @@ given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
 
 * a dossier: its number, its documents' hashes, the call configuration's hash and the
   version (source hash) of the code that judges it;
-* a document: its path, its hash, the extractors' version and the per-file limits.
+* a document: its path, its hash, the version of the code that extracts it (``core`` and
+  ``extractors``) and the per-file limits.
 
 A Prefect cache hit costs a task run (state transitions and events through the API, a
 database write on the server). With a thousand unchanged dossiers that overhead would
@@ -75,7 +76,7 @@ def document_key(attachment: Attachment, limits: Limits) -> str:
 
 
 def key_from_parameter(context: Any, parameters: dict[str, Any]) -> str:
-    """cache_key_fn of both tasks: the key is computed by the caller and passed in."""
+    """cache_key_fn of the dossier task: the key is computed by the caller and passed in."""
     return parameters["key"]
 
 
@@ -106,7 +107,7 @@ class Lookup:
 
 class DocumentCache:
     """Extraction through the result store: a document whose key (path, content hash,
-    extractors' version, limits) is found is not read again; a new one is read by
+    extraction code version, limits) is found is not read again; a new one is read by
     ``extract`` and its record written for the next run. Counts both, for the run's
     counters (``documents_extracted`` / ``documents_cached``)."""
 
@@ -126,6 +127,6 @@ class DocumentCache:
         self.extracted.append(attachment.path)
         try:
             self.lookup.store.write(doc, key=key)
-        except Exception:  # noqa: BLE001 - a full or unreachable store costs a re-read next time, not the dossier
+        except Exception:  # a full or unreachable store costs a re-read next time, not the dossier
             log.warning("document %s : résultat non enregistré dans le cache", attachment.path, exc_info=True)
         return doc

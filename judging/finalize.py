@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from core.models import Finding, Location, Severity
+from core.models import DOSSIER_FILE, Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
 from reports.dossier import verdict_reason
 from reports.summary import summary_extras
@@ -28,12 +29,39 @@ def finding_fingerprint(finding: dict[str, Any]) -> str:
     The message wording is left out on purpose (a reworded message is the same finding);
     a changed cell value or a moved cell is new evidence, hence a new finding.
     """
-    basis = [finding.get("rule"), finding.get("location"), finding.get("found")]
+    basis = [finding.get("rule"), location_identity(finding.get("location")), finding.get("found")]
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
 
 
+def location_identity(location: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Where a finding points, in the shape fingerprints have hashed since the first
+    recorded analyses: ``file``, ``sheet``, ``cell``, ``page`` and a ``detail`` naming the
+    table cell, paragraph or form field as it was then written. Waivers and the history
+    name findings by fingerprint: keeping this shape keeps them attached to the same
+    findings. Never shown to anyone (``Location.describe`` is the wording)."""
+    if not isinstance(location, dict):
+        return location
+    if "paragraph" not in location:  # already in that shape (written before typed locations)
+        return {k: location.get(k) for k in ("file", "sheet", "cell", "page", "detail")}
+    loc = Location.from_dict(location)
+    detail = None
+    if loc.whole_dossier:
+        detail = "ensemble du dossier"
+    elif loc.file == DOSSIER_FILE and loc.field == "porteur.finess_ej":
+        detail = "formulaire en ligne (porteur)"  # LOT-02: the owner, for the dossier as a whole
+    elif loc.field is not None:
+        detail = None if loc.page is not None else f"champ « {loc.field} »"
+    elif loc.table is not None and loc.row == 0:
+        detail = f"tableau {loc.table}, en-tête"
+    elif loc.table is not None:
+        detail = f"tableau {loc.table}, ligne {loc.row}, colonne {loc.column}"
+    elif loc.paragraph is not None:
+        detail = f"paragraphe {loc.paragraph}"
+    return {"file": loc.file, "sheet": loc.sheet, "cell": loc.cell, "page": loc.page, "detail": detail}
+
+
 def as_finding(d: dict[str, Any]) -> Finding:
-    location = Location(**d["location"]) if d.get("location") else None
+    location = Location.from_dict(d["location"]) if d.get("location") else None
     return Finding(d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"),
                    location, d.get("title"))
 
@@ -149,6 +177,8 @@ def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
         "counts": report["counts"],
         "waived": int((report.get("counts") or {}).get("leves") or 0),
         "instruction": report.get("instruction"),
+        "file_problems": dict(Counter(p.get("problem") for p in report.get("file_problems") or []
+                                      if isinstance(p, dict) and p.get("problem"))),
         "internal_error": bool(report.get("internal_error")),
         "seconds": report.get("analysis_seconds", 0.0),
         **summary_extras(report),  # deposit date, severity per rule, ESSMS per département (the summary)

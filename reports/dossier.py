@@ -9,6 +9,8 @@ from typing import Any
 
 from core import __version__
 from core.config import CallConfig
+from core.file_problems import title_of
+from core.labels import SEVERITY_FINDINGS
 from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.deposit import submission_window
 from reports.files import atomic_write_json, atomic_write_text
@@ -25,8 +27,8 @@ def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
     """One French sentence: the verdict and what decides it."""
     if verdict is Verdict.RECEVABLE:
         alerts = sum(1 for f in findings if f.severity is Severity.ALERTE)
-        tail = f" ; {alerts} alerte(s) à examiner" if alerts else ""
-        return f"Recevable : aucun constat bloquant ni à corriger{tail}."
+        tail = f" ; {SEVERITY_FINDINGS['alerte'].count(alerts)} à examiner" if alerts else ""
+        return f"{verdict.label} : aucun constat bloquant ni à corriger{tail}."
     decisive = Severity.BLOQUANT if verdict is Verdict.NON_RECEVABLE else Severity.A_CORRIGER
     decisive_findings = [f for f in findings if f.severity is decisive]
     rules = []
@@ -34,10 +36,8 @@ def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
         label = f"{f.rule} {f.title}" if f.title else f.rule
         if label not in rules:
             rules.append(label)
-    noun = "constat bloquant" if decisive is Severity.BLOQUANT else "constat à corriger"
-    plural = "s" if len(decisive_findings) > 1 else ""
-    noun = noun.replace("constat", f"constat{plural}") if plural else noun
-    return f"{verdict.label} : {len(decisive_findings)} {noun} ({' ; '.join(rules)})."
+    count = SEVERITY_FINDINGS[decisive.value].count(len(decisive_findings))
+    return f"{verdict.label} : {count} ({' ; '.join(rules)})."
 
 
 def build_report(
@@ -89,6 +89,7 @@ def build_report(
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
+        "file_problems": file_problems(data) if data is not None else [],
         "authority": config.authority,
         "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
         "required_documents_source": config.documents.required.source,
@@ -98,6 +99,20 @@ def build_report(
         "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
+
+
+def file_problems(data: Any) -> list[dict[str, Any]]:
+    """Every file of the dossier that could not be read, with the code of its problem in the
+    catalogue (``core.file_problems``): refused at intake, the online form, unreadable
+    documents. The call summary counts them by type."""
+    def entry(file: str, code: str | None, message: str | None) -> dict[str, Any]:
+        return {"file": file, "problem": code, "title": title_of(code), "message": message}
+
+    out = [entry(p.file, p.reason.code, p.reason.message) for p in data.intake_problems]
+    if data.form is not None and data.form.problem is not None:
+        out.append(entry(data.form.source, data.form.problem.code, data.form.problem.message))
+    out += [entry(d.file, d.problem, d.error) for d in data.documents if not d.readable]
+    return out
 
 
 def letter_settings(config: CallConfig) -> dict[str, Any]:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from core.labels import SEVERITY_FINDINGS, SEVERITY_RANK, VERDICT_LABELS, sentence_case, severity_label, verdict_label
+from core.models import describe_location
 from reports.dates import date_fr, datetime_fr
 from reports.files import atomic_path, atomic_write_bytes
-from reports.view import SEVERITY_LABELS, SEVERITY_RANK, VERDICT_LABELS, describe_location
 from validators.registry import action_for
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -32,7 +33,7 @@ DOSSIER_COLUMNS = [
     ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"), ("Départements", "text"),
     ("Règles (gravité)", "text"), ("Courrier", "link"),
     ("FINESS juridique du porteur", "text"), ("Motif du verdict", "text"), ("ESSMS listés", "int"), ("Secteurs", "text"),
-    ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"),
+    *((sentence_case(SEVERITY_FINDINGS[s].plural), "int") for s in SEVERITY_RANK),
     ("Constats levés par l'instructeur", "int"), ("Statut d'instruction", "text"),
     ("Décision proposée", "text"), ("Motif de la décision", "text"), ("Commentaire", "text"),
 ]
@@ -79,7 +80,7 @@ def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
 def _rules_text(dossier: dict[str, Any]) -> str:
     severities = dossier.get("rule_severities") or {}
     rules = dossier.get("rules") or []
-    return ", ".join(f"{rule} ({SEVERITY_LABELS.get(severities[rule], severities[rule]).lower()})" if rule in severities
+    return ", ".join(f"{rule} ({severity_label(severities[rule]).lower()})" if rule in severities
                      else rule for rule in sorted(rules, key=lambda r: (SEVERITY_RANK.get(severities.get(r), 9), r)))
 
 
@@ -92,7 +93,7 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier"))) if dossier.get("report_html") else dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
         datetime_fr(dossier.get("date_depot") or report.get("date_depot")) if (dossier.get("date_depot") or report.get("date_depot")) else None,
-        VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict")),
+        verdict_label(dossier.get("verdict")),
         dossier.get("essms_count"),
         dossier.get("amount_requested"),
         dossier.get("amount_eligible"),
@@ -115,15 +116,15 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
 
 
 def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[list[Any]]:
-    verdict = VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict"))
+    verdict = verdict_label(dossier.get("verdict"))
     for f in report.get("findings") or []:
         location = f.get("location") or {}
         waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
         yield [
             dossier.get("dossier"), verdict, f.get("rule"), f.get("title"),
-            SEVERITY_LABELS.get(f.get("severity"), f.get("severity")), f.get("status"),
+            severity_label(f.get("severity")), f.get("status"),
             (f"{date_fr(waiver.get('date'))} : {waiver.get('motif', '')}" if waiver else None),
-            f.get("message"), f.get("found"), f.get("expected"), describe_location(location),
+            f.get("message"), f.get("found"), f.get("expected"), describe_location(location) or None,
             location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
             location.get("detail"), f.get("action") or action_for(f.get("rule")),
         ]

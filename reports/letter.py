@@ -26,8 +26,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.models import DOSSIER_FILE, describe_location
 from reports.dates import date_long, now_paris, paris_day
-from reports.wording import describe_location, lower_first, owner_fact, sentence
+from reports.wording import lower_first, owner_fact, sentence
 from validators.registry import action_for
 
 DEFAULT_REPLY_DAYS = 15
@@ -50,8 +51,13 @@ def parse_day(value: Any) -> dt.date | None:
 
 
 def where(location: dict[str, Any] | None) -> str:
-    """Where the owner finds what to correct; nothing for the dossier as a whole."""
-    return describe_location(location, whole="")
+    """Where the owner finds what to correct (``Location.describe``); nothing for a finding
+    on the dossier as a whole, which the request itself says."""
+    if not isinstance(location, dict) or not location.get("file"):
+        return ""
+    if location.get("file") == DOSSIER_FILE and not location.get("field"):
+        return ""
+    return describe_location(location)
 
 
 def of(name: str) -> str:

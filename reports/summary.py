@@ -10,12 +10,14 @@ from typing import Any
 
 from core import __version__
 from core.config import CallConfig
+from core.file_problems import title_of
+from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.ruledoc import write_rules_page
 from reports.view import sector_labels, summary_view
 
-VERDICTS = ("recevable", "a_completer", "non_recevable")
+VERDICTS = tuple(VERDICT_LABELS)
 
 
 def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float) -> dict[str, Any]:
@@ -51,6 +53,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "rule_severities": extras["rule_severities"],
             "essms_by_department": extras["essms_by_department"],
             "essms_by_sector": extras["essms_by_sector"],
+            "file_problems": dict(outcome.get("file_problems") or {}),
         })
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
@@ -77,6 +80,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "by_department": split_by(dossiers, "essms_by_department", "departments"),
             "by_sector": split_by(dossiers, "essms_by_sector", "sectors"),
             "split": split_note(dossiers),
+            "by_file_problem": _file_problems(dossiers),
             "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
             "waived": sum(d["waived"] for d in dossiers),
             "seconds": round(seconds, 2),
@@ -199,6 +203,18 @@ def split_by(dossiers: list[dict[str, Any]], split_key: str, fallback_key: str) 
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == UNSPLIT, kv[0])))
 
 
+def _file_problems(dossiers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Unreadable files by type of problem (``core.file_problems``): how many files, in how
+    many dossiers; the most frequent first."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in dossiers:
+        for code, n in (d.get("file_problems") or {}).items():
+            entry = out.setdefault(code, {"title": title_of(code), "files": 0, "dossiers": 0})
+            entry["files"] += int(n)
+            entry["dossiers"] += 1
+    return dict(sorted(out.items(), key=lambda item: (-item[1]["files"], item[0])))
+
+
 def split_note(dossiers: list[dict[str, Any]]) -> str:
     """How the département and sector figures are computed: ``"par_essms"`` when every dossier
     has per-ESSMS amounts, ``"partiel"`` when some do, ``"comptes"`` (counts only) when none."""
@@ -241,8 +257,7 @@ def format_console(summary: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"Appel : {summary['call_title']} ({summary['call']})",
         f"{t['dossiers']} {analysed} en {t['seconds']:.1f} s : "
-        f"{count(v['recevable'], 'recevable', 'recevables')}, {v['a_completer']} à compléter, "
-        f"{count(v['non_recevable'], 'non recevable', 'non recevables')}.",
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS) + ".",
     ]
     if t["internal_errors"]:
         lines.append(f"Attention : {count(t['internal_errors'], 'dossier', 'dossiers')} en erreur d'analyse "

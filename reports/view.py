@@ -12,6 +12,20 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from core.file_problems import title_of
+from core.labels import (
+    FORM_LABEL,
+    SEVERITY_RANK,
+    VERDICT_DOSSIERS,
+    VERDICT_LABELS,
+    VERDICT_RANK,
+    kind_label,
+    sentence_case,
+    severity_label,
+    verdict_label,
+)
+from core.models import DOSSIER_FILE
+from core.models import describe_location as _describe
 from reports.dates import date_fr as _date_fr
 from reports.dates import datetime_fr
 from reports.deposit import call_facts, deposit_view
@@ -19,17 +33,8 @@ from reports.essms import essms_table
 from reports.pieces import pieces_checklist, pieces_summary
 from reports.ruledoc import RULES_PAGE, rules_href
 from reports.wording import count, counts_sentence
-from reports.wording import describe_location as _describe
 from validators.registry import action_for
 
-SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
-SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
-VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
-KIND_LABELS = {
-    "budget": "Budget détaillé", "structures": "Structures engagées", "planning": "Planning",
-    "gouvernance": "Gouvernance", "strategie_deploiement": "Stratégie de déploiement",
-    "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
-}
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
@@ -132,11 +137,11 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
         "rule": rule,
         "title": finding.get("title") or rule_title(rule),
         "severity": finding.get("severity"),
-        "severity_label": SEVERITY_LABELS.get(finding.get("severity"), finding.get("severity") or ""),
+        "severity_label": severity_label(finding.get("severity")),
         "message": finding.get("message") or "",
         "expected": finding.get("expected"),
         "found": finding.get("found"),
-        "where": describe_location(finding.get("location")),
+        "where": describe_location(finding.get("location")) or "—",
         "action": finding.get("action") or action_for(rule),
         "doc_href": rule_doc_href(rule),
         "description": rule_description(rule),
@@ -152,16 +157,25 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
 
 def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """(heading, what the file holds) of a group of findings."""
-    if not file or file == "(dossier)":
+    if not file or file == DOSSIER_FILE:
         return "Ensemble du dossier", "constats qui ne portent pas sur une pièce en particulier"
     record = records.get(file)
     if record is None:
         return file, "fichier du dossier"
     if record.get("role") == "formulaire":
-        return file, "formulaire en ligne"
-    kinds = [KIND_LABELS.get(p.get("kind"), p.get("kind")) for p in record.get("parts") or []]
-    kinds = list(dict.fromkeys(k for k in kinds if k)) or [KIND_LABELS.get(record.get("kind"), record.get("kind") or "")]
+        return file, FORM_LABEL
+    kinds = [kind_label(p.get("kind")) for p in record.get("parts") or []]
+    kinds = list(dict.fromkeys(k for k in kinds if k)) or [kind_label(record.get("kind"))]
     return file, " ; ".join(k for k in kinds if k)
+
+
+def _document_view(record: dict[str, Any]) -> dict[str, Any]:
+    """A line of the table of the dossier's files, its kinds in words."""
+    kind = sentence_case(FORM_LABEL) if record.get("role") == "formulaire" else sentence_case(kind_label(record.get("kind")))
+    parts = [{"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
+             for p in record.get("parts") or [] if isinstance(p, dict)]
+    return {"file": record.get("file"), "format": record.get("format"), "kind_label": kind,
+            "error": record.get("error"), "parts": parts, "sha256": str(record.get("sha256") or "")}
 
 
 _count = count
@@ -193,7 +207,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
     number = 0
     ranked = sorted(enumerate(active), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
     for _, finding in ranked:
-        file = (finding.get("location") or {}).get("file") or "(dossier)"
+        file = (finding.get("location") or {}).get("file") or DOSSIER_FILE
         if file not in groups:
             heading, holds = _group_title(file, records)
             groups[file] = {"heading": heading, "holds": holds, "findings": [],
@@ -201,10 +215,11 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
             order.append(file)
     for file in order:  # numbers follow the reading order: group by group
         for _, finding in ranked:
-            if ((finding.get("location") or {}).get("file") or "(dossier)") == file:
+            if ((finding.get("location") or {}).get("file") or DOSSIER_FILE) == file:
                 number += 1
                 groups[file]["findings"].append(finding_view(finding, number))
     counts = {s: sum(1 for f in active if f.get("severity") == s) for s in SEVERITY_RANK}
+    records_list = [d for d in report.get("documents") or [] if isinstance(d, dict)]
     evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
     sectors = sector_labels()
     porteur = report.get("porteur") or {}
@@ -221,11 +236,13 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "deposit": deposit_view(known),
         "rules_page": f"../{RULES_PAGE}",
         "summary_page": "../summary.html",
+        "verdict_label": verdict_label(report.get("verdict")),
+        "documents": [_document_view(d) for d in records_list],
         "waived": [finding_view(f) for f in waived],
         "evolution": None if evolution is None else {
             "sentence": _evolution_sentence(evolution),
             "date": date_fr(evolution.get("previous_date")),
-            "previous_verdict": VERDICT_LABELS.get(evolution.get("previous_verdict"), evolution.get("previous_verdict")),
+            "previous_verdict": verdict_label(evolution.get("previous_verdict")) or None,
             "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
             "new_count": int(evolution.get("new_count") or 0),
             "unchanged_count": int(evolution.get("unchanged_count") or 0),
@@ -314,7 +331,7 @@ def _rule_severities(rule: str, dossiers: list[dict[str, Any]]) -> list[tuple[st
         severity = (d.get("rule_severities") or {}).get(rule)
         if severity:
             found[severity] = found.get(severity, 0) + 1
-    return [(s, SEVERITY_LABELS.get(s, s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
+    return [(s, severity_label(s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
 
 
 def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
@@ -326,8 +343,8 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         counts = d.get("counts") or {}
         dossiers.append({
             **d,
-            "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
-            "verdict_rank": {"non_recevable": 0, "a_completer": 1, "recevable": 2}.get(d.get("verdict"), 9),
+            "verdict_label": verdict_label(d.get("verdict")),
+            "verdict_rank": VERDICT_RANK.get(d.get("verdict"), 9),
             "data_departments": _tokens(d.get("departments")),
             "data_rules": _tokens(d.get("rules")),
             "data_sectors": _tokens(d.get("sectors")),
@@ -338,7 +355,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             "date_depot_sort": str(d.get("date_depot") or ""),
             "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
             "rule_badges": [
-                {"rule": rule, "severity": severity, "label": SEVERITY_LABELS.get(severity, severity),
+                {"rule": rule, "severity": severity, "label": severity_label(severity),
                  "href": rule_doc_href(rule, 0)}
                 for rule, severity in sorted((d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
                                              key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]))],
@@ -354,6 +371,10 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
+        "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],
+        "file_problems": [{"code": code, "title": entry.get("title") or title_of(code), "files": entry.get("files", 0),
+                           "dossiers": entry.get("dossiers", 0)}
+                          for code, entry in (totals.get("by_file_problem") or {}).items() if isinstance(entry, dict)],
         "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule, 0),
                    "severities": _rule_severities(rule, dossiers)}
                   for rule, n in (totals.get("by_rule") or {}).items()],

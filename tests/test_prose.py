@@ -61,8 +61,8 @@ def test_a_phrase_within_one_line_keeps_its_own_line():
 
 def test_lines_of_different_files_or_docx_paragraphs_are_not_joined():
     two_files = _lines("a.pdf", 1, "le suivi des cibles") + _lines("b.pdf", 1, "d'usage est mensuel")
-    paragraphs = [TextBlock("le suivi des cibles", Location("a.docx", detail="paragraphe 3")),
-                  TextBlock("d'usage est mensuel", Location("a.docx", detail="paragraphe 4"))]
+    paragraphs = [TextBlock("le suivi des cibles", Location("a.docx", paragraph=3)),
+                  TextBlock("d'usage est mensuel", Location("a.docx", paragraph=4))]
     far_pages = _lines("a.pdf", 1, "le suivi des cibles") + _lines("a.pdf", 3, "d'usage est mensuel")
     for blocks in (two_files, paragraphs, far_pages):
         assert find_passage(blocks, USAGE) is None

@@ -34,7 +34,7 @@ def _findings() -> list[Finding]:
         Finding("PIE-02", Severity.A_CORRIGER, "Le fichier annexe\x0b.pdf n'a pas pu être lu.", "un fichier lisible",
                 "fichier endommagé", Location("annexe\x0b.pdf"), "Fichier illisible"),
         Finding("PRO-04", Severity.ALERTE, "La stratégie ne cite pas les services socles.", "MSSanté…", "aucun",
-                Location("Projet.docx", detail="paragraphe 12"), "Stratégie sans interopérabilité"),
+                Location("Projet.docx", paragraph=12), "Stratégie sans interopérabilité"),
     ])
 
 

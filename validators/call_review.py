@@ -51,7 +51,7 @@ class Submission:
 
     def location_of(self, finess: str) -> Location | None:
         entry = self.finess.get(finess)
-        return Location(**entry["location"]) if entry and entry.get("location") else None
+        return Location.from_dict(entry["location"]) if entry and entry.get("location") else None
 
     def describe_date(self) -> str:
         when = self.submitted_at

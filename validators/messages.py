@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from core.models import Location
+from core.models import DOSSIER_FILE, Location
 from extractors.tables import Row, Table
 from extractors.values import format_euros
 from validators.context import DossierData
 from validators.finess import normalize_finess
 
-DOSSIER_LEVEL = Location("(dossier)", detail="ensemble du dossier")
+DOSSIER_LEVEL = Location(DOSSIER_FILE)
 
 FIELD_LABELS = {
     "forfait_moa": "forfait de maîtrise d'ouvrage",

@@ -18,10 +18,11 @@ from jinja2 import (
     select_autoescape,
 )
 
+from core.labels import KIND_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from extractors.values import format_euros
 from judging.instruction import DECISIONS, ROLES, STATUSES
 from reports.html import TEMPLATES as REPORT_TEMPLATES
-from reports.view import KIND_LABELS, SEVERITY_LABELS, VERDICT_LABELS, describe_location
+from reports.view import describe_location
 from web.dates import date_fr, datetime_fr, iso_paris
 from web.settings import STATIC
 

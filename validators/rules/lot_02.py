@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.models import Location
+from core.models import DOSSIER_FILE, Location
 from validators.call_review import CallHits, Submission
 from validators.config_view import ConfigView
 from validators.registry import Hit, rule
@@ -52,5 +52,5 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
             yield sub.dossier, Hit(
                 message=message, expected="un seul dossier par projet",
                 found=f"{common} ESSMS en commun avec {b.dossier if sub is a else a.dossier}",
-                location=Location("(dossier)", detail="formulaire en ligne (porteur)"),
+                location=Location(DOSSIER_FILE, field="porteur.finess_ej"),
             )

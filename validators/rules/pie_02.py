@@ -24,18 +24,19 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,
     son format est pris en charge et il tient dans les limites de taille et de temps. Les
     membres d'archive refusés (chemins dangereux, bombes zip) sont signalés ici aussi."""
+    # Every reason comes from the catalogue of file problems (core.file_problems).
     for problem in data.intake_problems:
         yield Hit(
-            message=f"Le fichier {problem.file} n'a pas pu être pris en compte : {problem.reason}.",
+            message=f"Le fichier {problem.file} n'a pas pu être pris en compte : {problem.reason.message}.",
             expected="un fichier lisible",
-            found=problem.reason,
+            found=problem.reason.message,
             location=Location(problem.file),
         )
     if data.form is not None and data.form.problem:
         yield Hit(
-            message=f"Le formulaire en ligne ({data.form.source}) n'a pas pu être lu : {data.form.problem}.",
+            message=f"Le formulaire en ligne ({data.form.source}) n'a pas pu être lu : {data.form.problem.message}.",
             expected="un formulaire lisible",
-            found=data.form.problem,
+            found=data.form.problem.message,
             location=Location(data.form.source),
         )
     for doc in data.documents:
