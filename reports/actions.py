@@ -36,6 +36,13 @@ ACTIONS: dict[str, str] = {
     "GRP-11": ("Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
                "activité essentielle et services de confort."),
     "GRP-12": "Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.",
+    # Répertoire FINESS
+    "REF-01": ("Corriger le FINESS géographique (ET) de l'ESSMS d'après le répertoire FINESS (un des établissements "
+               "proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement)."),
+    "REF-02": ("Vérifier la catégorie de l'ESSMS et, si le répertoire FINESS n'est pas à jour, le signaler à l'ARS "
+               "avec le justificatif (autorisation)."),
+    "REF-03": ("Préciser l'organisme gestionnaire de l'ESSMS (reprise, transfert d'autorisation) ou corriger la "
+               "liste des structures."),
     # Budget
     "BUD-01": "Saisir dans la cellule indiquée un montant en euros, positif ou nul.",
     "BUD-02": "Corriger le total ou les lignes du budget pour que chaque total soit égal à la somme de ses lignes.",

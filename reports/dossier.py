@@ -49,6 +49,7 @@ def build_report(
     sectors: list[str] = []  # keys of reference/finess_categories.yaml ``sectors``
     date_depot = None
     essms: list[dict[str, Any]] = []
+    repository = getattr(data, "repository", None)
     if data is not None:
         if data.form is not None:
             porteur = {
@@ -59,7 +60,8 @@ def build_report(
         essms = [
             {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
              "location": e.finess_cell.location.to_dict(), "department": e.department,
-             "category": _category(e), "sector": e.sector}
+             "category": _category(e), "sector": e.sector,
+             "registered": (e.registered is not None) if repository is not None else None}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -88,6 +90,8 @@ def build_report(
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
+        "finess_repository": (repository.info.report_entry() if repository is not None
+                              else {"checked": False, "extract_date": None}),
         "authority": config.authority,
         "letter_settings": letter_settings(config),
         "counts": counts,

@@ -206,6 +206,16 @@ def _authority(report: dict[str, Any]) -> str | None:
     return authority if authority and authority not in str(report.get("call_title") or "") else None
 
 
+def finess_sentence(report: dict[str, Any]) -> str:
+    """« chaque numéro vérifié dans le répertoire FINESS (extraction du 11/03/2026) », or that
+    they were not looked up."""
+    repository = report.get("finess_repository") or {}
+    if repository.get("checked") and repository.get("extract_date"):
+        return f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+    return ("existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
+            "(voir « esmsnum finess importer »)")
+
+
 def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
     records = {d.get("file"): d for d in report.get("documents") or []}
     active, waived = [], []
@@ -253,6 +263,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
         "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
         "generated": date_fr(report.get("generated_at"), with_time=True),
+        "finess": finess_sentence(report),
     }
 
 

@@ -17,6 +17,7 @@ from validators.registry import all_rules
 FAMILIES = {
     "PIE": "Pièces du dossier",
     "GRP": "Grappe (liste des structures)",
+    "REF": "Répertoire FINESS (existence, catégorie, gestionnaire)",
     "BUD": "Budget",
     "PLA": "Planning",
     "PRO": "Textes (gouvernance, déploiement, conduite du changement)",
