@@ -48,8 +48,20 @@ SCHEMA = 1
 STORE_NAME = re.compile(r"^finess-(\d{4}-\d{2}-\d{2})\.sqlite$")
 NONE_WORDS = {"aucune", "aucun", "non", "none", "sans"}
 
-#: How close a name must be (rapidfuzz WRatio, 0–100) to be suggested for an unknown number.
-SUGGESTION_CUTOFF = 70.0
+#: How close a name must be (rapidfuzz token_set_ratio over the distinctive words, 0–100) to be
+#: suggested for an unknown number.
+SUGGESTION_CUTOFF = 80.0
+#: Words that say what an establishment is rather than which one: left out of the comparison
+#: of names (« EHPAD Les Tilleuls » and « EHPAD Les Lilas » share nothing distinctive).
+GENERIC_WORDS = frozenset("""  # noqa: SIM905
+    de du des la le les l d et en au aux sur sous a
+    ehpad ehpa ssiad saad spasad ime itep mas fam eam eanm esat savs samsah sessad camsp cmpp crp iem eeap
+    chrs cada cph mecs csapa caarud lhss act usld ch chu chr cms smjpm mjpm udaf pmi
+    etablissement etablissements service services centre residence foyer maison accueil hebergement
+    personnes agees dependantes handicapees adultes enfants soins infirmiers domicile aide travail
+    medicalise medicalisee specialisee specialise institut medico educatif therapeutique pedagogique
+    association fondation hopital hospitalier hospitaliere site antenne unite pole plateforme
+""".split())
 SUGGESTIONS = 3
 
 _ET_COLUMNS = ("finess", "finess_ej", "name", "long_name", "department", "department_label", "commune_code",
@@ -273,10 +285,16 @@ def _create(db: sqlite3.Connection) -> None:
     """)
 
 
+def distinctive(text: str) -> str:
+    """The words of a name that tell one establishment from another (folded), in order."""
+    words = fold(text).split()
+    kept = [w for w in words if w not in GENERIC_WORDS and len(w) > 1]
+    return " ".join(dict.fromkeys(kept)) or " ".join(words)
+
+
 def _search_text(e: Establishment) -> str:
-    """Folded name, long name and city: what suggestions are scored on."""
-    names = e.name if fold(e.long_name) == fold(e.name) else f"{e.name} {e.long_name}"
-    return fold(f"{names} {e.city}")
+    """The distinctive words of the name, long name and city: what suggestions are scored on."""
+    return distinctive(f"{e.name} {e.long_name} {e.city}")
 
 
 def _load_establishments(db: sqlite3.Connection, reader: ExtractReader) -> int:
@@ -394,6 +412,7 @@ class FinessRepository:
 
     def establishments(self, numbers: Iterable[str]) -> dict[str, Establishment]:
         """The establishments of these FINESS ET numbers that the repository holds (one query)."""
+        numbers = list(numbers)
         wanted = sorted({n for n in numbers if n and n not in self._cache})
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
@@ -425,7 +444,7 @@ class FinessRepository:
                     limit: int = SUGGESTIONS) -> list[Suggestion]:
         """The establishments closest by name (and commune, part of what is scored) to ``name``,
         among those of ``departments`` and of the legal entities ``managers``."""
-        query = fold(name)
+        query = distinctive(name)
         if not query:
             return []
         choices: dict[str, str] = {}
@@ -439,7 +458,8 @@ class FinessRepository:
                 choices[finess] = text
         if not choices:
             return []
-        best = process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGESTION_CUTOFF)
+        best = process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=limit,
+                               score_cutoff=SUGGESTION_CUTOFF)
         found = self.establishments([key for _, _, key in best])
         return [Suggestion(found[key], round(score, 1)) for _, score, key in best if key in found]
 

@@ -69,3 +69,14 @@ def category_text(code: str, label: str) -> str:
     if label and code:
         return f"{label} (catégorie {code})"
     return label or (f"catégorie {code}" if code else "catégorie non renseignée")
+
+
+def declared_category(text: str) -> str:
+    """The category as the list gives it: « EHPAD (catégorie 500) » when recognised, else quoted."""
+    from validators.reference import category_of
+
+    category = category_of(text) if text else None
+    if category is None:
+        return f"« {text} »" if text else "non renseignée"
+    return f"« {text} » ({category.label}, catégorie {category.code})" if text != category.label \
+        else f"« {text} » (catégorie {category.code})"

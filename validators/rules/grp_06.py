@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.config import CallConfig
 from core.models import Severity
 from validators.context import DossierData, Essms
-from validators.messages import category_text, repository_label
+from validators.messages import category_text, declared_category, repository_label
 from validators.reference import category_of
 from validators.registry import Hit, rule
 
@@ -46,8 +46,8 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
                 message=(f"{essms.label} est exclu du décompte et du financement : {registered}{verdict.reason}. "
                          f"Le dossier est examiné sur les {remaining} ESSMS restants."),
                 expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
-                found=verdict.reason + (f" (selon le répertoire FINESS ; la liste indique « {essms.category} »)"
-                                        if registered and essms.category else ""),
+                found=verdict.reason + (f" (selon le répertoire FINESS ; la liste indique "
+                                        f"{declared_category(essms.category)})" if registered and essms.category else ""),
                 location=cell.location,
             )
         elif not verdict.known:
@@ -70,7 +70,7 @@ def _as_registered(data: DossierData, essms: Essms) -> str:
     declared = category_of(essms.category) if essms.category else None
     if declared is not None and declared.code == record.category:
         return ""
-    listed = f", et non « {essms.category} » comme l'indique la liste" if essms.category else ""
+    listed = f", et non {declared_category(essms.category)} comme l'indique la liste" if essms.category else ""
     return (f"selon le {repository_label(data)}, ce numéro est celui d'un établissement "
             f"« {record.display_name} » de catégorie {category_text(record.category, record.category_label)}"
             f"{listed} ; ")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.config import CallConfig
 from validators.context import DossierData
 from validators.eligibility import registered_category
-from validators.messages import category_text, repository_label
+from validators.messages import category_text, declared_category, repository_label
 from validators.reference import category_of
 from validators.registry import Hit, rule
 
@@ -41,7 +41,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         official = registered_category(record)
         if official is None or (declared is not None and declared.code == official.code):
             continue
-        said = f"« {essms.category} »" + (f" (catégorie {declared.code})" if declared is not None else "")
+        said = declared_category(essms.category)
         registered = category_text(record.category, record.category_label)
         cell = essms.row.get("categorie") or essms.finess_cell
         yield Hit(
