@@ -35,15 +35,16 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     son FINESS EJ quand la liste le donne, sinon son nom (avec l'extraction des entités
     juridiques), et à défaut de l'un et de l'autre, le FINESS EJ du porteur (sauf un GCSMS).
     Un écart (ESSMS repris par un autre organisme, numéro d'un autre établissement) est une
-    alerte qui donne les deux gestionnaires : il ne change pas le verdict."""
+    alerte qui donne les deux gestionnaires : il ne change pas le verdict. Un ESSMS exclu par
+    GRP-06 n'est pas examiné."""
     repository = data.repository
     if repository is None or data.structures is None:
         return
     porteur = _porteur(data)
     for essms in data.distinct_essms:
         record = essms.registered
-        if record is None or not record.finess_ej:
-            continue
+        if record is None or not record.finess_ej or not essms.eligible:
+            continue  # an ESSMS GRP-06 excludes is not funded: who manages it does not matter
         official = repository.entity(record.finess_ej)
         official_name = f"{official.display_name} (FINESS EJ {record.finess_ej})" if official else f"le FINESS EJ {record.finess_ej}"
         og_cell = essms.row.get("organisme_gestionnaire")
