@@ -202,27 +202,32 @@ class ExtractReader:
         if self.info.kind != ESTABLISHMENTS:
             return
         expected = len(ET_FIELDS)
+        at = {name: i for i, name in enumerate(ET_FIELDS)}
+        (i_et, i_ej, i_rs, i_long, i_commune, i_dep, i_deplabel, i_routing, i_cat, i_catlabel, i_agg, i_agglabel,
+         i_siret, i_opened, i_updated) = (at[n] for n in (
+            "nofinesset", "nofinessej", "rs", "rslongue", "commune", "departement", "libdepartement",
+            "ligneacheminement", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "dateouv",
+            "datemaj"))
         for number, fields in self._records("structureet"):
             if len(fields) == expected + 1 and not fields[-1].strip():
                 fields = fields[:-1]  # a trailing separator
             if len(fields) != expected:
                 raise self._error(number, f"{len(fields) + 1} champs au lieu de {expected + 1} "
                                           "(ligne tronquée ou séparateur en trop)")
-            row = dict(zip(ET_FIELDS, (f.strip() for f in fields)))
-            finess = row["nofinesset"].upper()
+            finess = fields[i_et].strip().upper()
             if not FINESS_SHAPE.match(finess):
-                raise self._error(number, f"numéro FINESS ET « {row['nofinesset']} » invalide (9 caractères attendus)")
-            ej = row["nofinessej"].upper()
+                raise self._error(number, f"numéro FINESS ET « {fields[i_et]} » invalide (9 caractères attendus)")
+            ej = fields[i_ej].strip().upper()
             if ej and not FINESS_SHAPE.match(ej):
-                raise self._error(number, f"numéro FINESS EJ « {row['nofinessej']} » invalide (9 caractères attendus)")
-            postcode, city = split_routing(row["ligneacheminement"])
+                raise self._error(number, f"numéro FINESS EJ « {fields[i_ej]} » invalide (9 caractères attendus)")
+            postcode, city = split_routing(fields[i_routing])
             yield Establishment(
-                finess=finess, finess_ej=ej, name=row["rs"], long_name=row["rslongue"],
-                department=department_code(row["departement"]), department_label=row["libdepartement"],
-                commune_code=row["commune"], postcode=postcode, city=city,
-                category=row["categetab"], category_label=row["libcategetab"],
-                aggregate=row["categagretab"], aggregate_label=row["libcategagretab"],
-                siret=row["siret"], opened=row["dateouv"], updated=row["datemaj"],
+                finess=finess, finess_ej=ej, name=fields[i_rs].strip(), long_name=fields[i_long].strip(),
+                department=department_code(fields[i_dep]), department_label=fields[i_deplabel].strip(),
+                commune_code=fields[i_commune].strip(), postcode=postcode, city=city,
+                category=fields[i_cat].strip(), category_label=fields[i_catlabel].strip(),
+                aggregate=fields[i_agg].strip(), aggregate_label=fields[i_agglabel].strip(),
+                siret=fields[i_siret].strip(), opened=fields[i_opened].strip(), updated=fields[i_updated].strip(),
             )
 
     def entities(self) -> Iterator[LegalEntity]:

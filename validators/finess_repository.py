@@ -24,6 +24,7 @@ import re
 import sqlite3
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ from extractors.finess_extract import (
     ExtractReader,
     LegalEntity,
 )
-from extractors.values import fold
 
 FINESS_DIR_ENV = "ESMSNUM_FINESS_DIR"
 SCHEMA = 1
@@ -242,7 +242,6 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
             _write_meta(db, sources, establishments.info.extract_date, count, entities,
                         ej[0].info.extract_date if ej else None, fingerprint, time.perf_counter() - started)
             db.commit()
-            db.execute("VACUUM")
         os.replace(temp, target)
     except ExtractError:
         temp.unlink(missing_ok=True)
@@ -285,9 +284,20 @@ def _create(db: sqlite3.Connection) -> None:
     """)
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold_name(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces (``extractors.values.fold``, faster on
+    the 100,000 names of an import)."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ALNUM.sub(" ", text).strip()
+
+
 def distinctive(text: str) -> str:
     """The words of a name that tell one establishment from another (folded), in order."""
-    words = fold(text).split()
+    words = fold_name(text).split()
     kept = [w for w in words if w not in GENERIC_WORDS and len(w) > 1]
     return " ".join(dict.fromkeys(kept)) or " ".join(words)
 
