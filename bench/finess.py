@@ -28,7 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fixtures.finess_extract import (  # noqa: E402
-    EJ_FILE, ET_FILE, OFFICIAL, Entity, RepositoryBook, structureet_fields,
+    EJ_FILE,
+    ET_FILE,
+    OFFICIAL,
+    Entity,
+    RepositoryBook,
+    structureet_fields,
 )
 from fixtures.names import COMMUNES, SITE_NAMES  # noqa: E402
 from validators.finess import complete_with_key  # noqa: E402

@@ -337,7 +337,12 @@ def finess() -> None:
               help=FINESS_DIR_HELP)
 def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
     from extractors.finess_extract import ExtractError
-    from validators.finess_repository import RepositoryError, date_fr, default_dir, import_extracts
+    from validators.finess_repository import (
+        RepositoryError,
+        date_fr,
+        default_dir,
+        import_extracts,
+    )
 
     if not files:
         raise click.UsageError("argument obligatoire manquant : FICHIER (extraction FINESS à importer)")

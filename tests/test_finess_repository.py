@@ -11,16 +11,26 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import esmsnum, load_json
+
 from core.config import load_call
-from extractors.finess_extract import ExtractError, ExtractReader, department_code, split_routing
+from extractors.finess_extract import (
+    ExtractError,
+    ExtractReader,
+    department_code,
+    split_routing,
+)
 from fixtures.finess_extract import EJ_FILE, ET_FILE, EXTRACT_DATE
 from fixtures.generate import generate
 from judging.analysis import analyse_dossiers
 from validators.finess import is_valid_finess
 from validators.finess_repository import (
-    FinessRepository, RepositoryError, available, import_extracts, read_info, resolve_store,
+    FinessRepository,
+    RepositoryError,
+    available,
+    import_extracts,
+    read_info,
+    resolve_store,
 )
 
 CALL = "ars-ara-2022-regional"

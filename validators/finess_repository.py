@@ -53,7 +53,7 @@ NONE_WORDS = {"aucune", "aucun", "non", "none", "sans"}
 SUGGESTION_CUTOFF = 80.0
 #: Words that say what an establishment is rather than which one: left out of the comparison
 #: of names (« EHPAD Les Tilleuls » and « EHPAD Les Lilas » share nothing distinctive).
-GENERIC_WORDS = frozenset("""  # noqa: SIM905
+_GENERIC = """
     de du des la le les l d et en au aux sur sous a
     ehpad ehpa ssiad saad spasad ime itep mas fam eam eanm esat savs samsah sessad camsp cmpp crp iem eeap
     chrs cada cph mecs csapa caarud lhss act usld ch chu chr cms smjpm mjpm udaf pmi
@@ -61,7 +61,8 @@ GENERIC_WORDS = frozenset("""  # noqa: SIM905
     personnes agees dependantes handicapees adultes enfants soins infirmiers domicile aide travail
     medicalise medicalisee specialisee specialise institut medico educatif therapeutique pedagogique
     association fondation hopital hospitalier hospitaliere site antenne unite pole plateforme
-""".split())
+"""
+GENERIC_WORDS = frozenset(_GENERIC.split())
 SUGGESTIONS = 3
 
 _ET_COLUMNS = ("finess", "finess_ej", "name", "long_name", "department", "department_label", "commune_code",
