@@ -336,3 +336,23 @@ def test_the_run_command_uses_the_latest_imported_extract(generated, store, tmp_
     missing = esmsnum("run", str(source), "--call", CALL, "--out", str(tmp_path / "out3"), "--finess", "2020-01-01",
                       finess_dir=folder)
     assert missing.returncode == 2 and "n'est pas importée" in missing.stderr
+
+
+def test_the_legal_entity_number_typed_as_establishment_is_named(generated, store, reports, tmp_path):
+    """The FINESS EJ of the manager typed in the FINESS ET column: REF-01 says whose number it is."""
+    import openpyxl
+
+    call_dir, numbers = generated
+    clean = reports["clean-workbook"]
+    first = clean["essms"][0]
+    source = entry(call_dir, numbers["clean-workbook"])
+    dossier = tmp_path / source.name
+    shutil.copytree(source, dossier)
+    where = first["location"]
+    book = openpyxl.load_workbook(dossier / where["file"])
+    book[where["sheet"]][where["cell"]].value = first["finess_ej"]
+    book.save(dossier / where["file"])
+    [report] = analyse_dossiers([dossier], load_call(CALL), tmp_path / "out", finess=store).values()
+    [finding] = [f for f in _findings(report, "REF-01") if first["finess_ej"] in f["message"]]
+    assert "celui de l'entité juridique" in finding["message"] and "indiquer le FINESS géographique" in finding["message"]
+    assert finding["location"]["cell"] == where["cell"]
