@@ -155,10 +155,6 @@ class DossierData:
         numbers = {normalize_finess(cell.raw) for cell in cells if cell is not None}
         return self.repository.establishments(n for n in numbers if is_valid_finess(n))
 
-    @property
-    def checked_in_repository(self) -> bool:
-        return self.repository is not None
-
     @cached_property
     def essms(self) -> list[Essms]:
         if self.structures is None:
