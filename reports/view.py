@@ -310,6 +310,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     changes = summary.get("changes") if isinstance(summary.get("changes"), list) else None
     links = {d.get("dossier"): d.get("report_html") for d in dossiers}
     return {
+        "finess": finess_sentence(summary),
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
         "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
