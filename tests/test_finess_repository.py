@@ -329,6 +329,8 @@ def test_the_run_command_uses_the_latest_imported_extract(generated, store, tmp_
     assert report["verdict"] == "a_completer" and report["finess_repository"]["checked"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["finess_repository"]["extract_date"] == "2026-03-11"
+    assert f"vérifié dans le répertoire FINESS (extraction du {DATE_FR})" in (out / "summary.html").read_text(
+        encoding="utf-8")
     unchecked = esmsnum("run", str(source), "--call", CALL, "--out", str(tmp_path / "out2"), "--finess", "aucune",
                         finess_dir=folder)
     assert unchecked.returncode == 0 and "ne sera pas vérifiée" in unchecked.stderr
