@@ -211,7 +211,11 @@ def finess_sentence(report: dict[str, Any]) -> str:
     they were not looked up."""
     repository = report.get("finess_repository") or {}
     if repository.get("checked") and repository.get("extract_date"):
-        return f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        sentence = f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        looked_up = [e.get("registered") for e in report.get("essms") or [] if e.get("registered") is not None]
+        if looked_up:
+            sentence += f" : {sum(looked_up)} ESSMS trouvé(s) sur {len(looked_up)}"
+        return sentence
     return ("existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
             "(voir « esmsnum finess importer »)")
 
