@@ -252,6 +252,9 @@ def test_a_valid_key_finess_missing_from_the_repository_gets_the_instructeur_fin
         names = {repository.establishment(n).name for n in proposed}
         assert any(name.upper().replace("É", "E") in names for name in listed.values()), (names, listed)
     assert "Corriger le FINESS géographique" in findings[0]["action"]
+    known = sum(e["registered"] for e in report["essms"])
+    assert known == len(report["essms"]) - 2
+    assert f"{known} ESSMS trouvé(s) sur {len(report['essms'])}" in report["_html"]
 
 
 def test_a_hospital_listed_as_an_ehpad_is_excluded_by_its_repository_category(reports):
