@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := demo
-# About thirty dossiers of the two 2022 calls (a case id that exists in both calls is generated in both): clean ones in several layouts, and faulty ones.
-DEMO_CASES := clean-workbook,clean-separate-csv,clean-zip,clean-ds,clean-pdf-structures,PIE-01,PIE-02,GRP-01,GRP-03,GRP-04-regional,GRP-05,GRP-06,BUD-02,BUD-03,BUD-07,PLA-01,PLA-03,COH-01,PRO-02,LOT-01-premier,LOT-01-second,clean-national-55,BUD-03-national,GRP-04-national
+# About thirty dossiers of the two 2022 calls, checked against the FINESS extract the generator writes for each call (a case id that exists in both calls is generated in both): clean ones in several layouts, and faulty ones.
+DEMO_CASES := clean-workbook,clean-separate-csv,clean-zip,clean-ds,clean-pdf-structures,PIE-01,PIE-02,GRP-01,GRP-03,GRP-04-regional,GRP-05,GRP-06,BUD-02,BUD-03,BUD-07,PLA-01,PLA-03,COH-01,PRO-02,LOT-01-premier,LOT-01-second,clean-national-55,BUD-03-national,GRP-04-national,REF-01,GRP-06-repertoire
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 # Playwright drives Debian's chromium (make browser): never download a browser at pip install.
@@ -49,7 +49,8 @@ demo: $(STAMP) web-assets
 	$(PY) -m fixtures $(DEMO)/input --calls ars-ara-2022-regional,cnsa-2022-national --only $(DEMO_CASES)
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
 	  echo; echo "== $$call"; \
-	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call || exit $$?; \
+	  $(VENV)/bin/esmsnum finess importer $(DEMO)/input/$$call/finess/etalab-*.csv --finess $(DEMO)/finess/$$call || exit $$?; \
+	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call --finess $(DEMO)/finess/$$call || exit $$?; \
 	done
 	@echo; echo "Rapports écrits sous $(DEMO)/reports/<appel>/ : ouvrir summary.html, puis le report.html de chaque dossier."
 	@echo "Espace d'instruction : créer un compte (README, « Espace d'instruction »), puis « make web »."

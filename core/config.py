@@ -207,6 +207,9 @@ class CallConfig(_Strict):
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     letters: Letters | None = None  # None: the authority signs, 15 days to answer [P]
     limits: FileLimits = Field(default_factory=FileLimits)
+    # The FINESS repository extract (its date) the call's runs check the ESSMS against;
+    # None: the latest imported (``esmsnum finess importer``), or ``--finess``.
+    finess_extract: Sourced[dt.date] | None = None
 
     # Filled by the loader, not by the file.
     config_hash: str = ""

@@ -120,6 +120,13 @@ def main() -> None:
     pass
 
 
+FINESS_RUN_HELP = (
+    "Extraction du répertoire FINESS où vérifier chaque ESSMS : date d'une extraction importée (AAAA-MM-JJ), "
+    "fichier .sqlite ou dossier de stockage, ou « aucune » pour ne pas vérifier. Par défaut : l'extraction que "
+    "nomme la configuration de l'appel, sinon la plus récente importée (« esmsnum finess info »).")
+FINESS_DIR_HELP = ("Dossier de stockage des extractions FINESS importées. Par défaut : la variable "
+                   "ESMSNUM_FINESS_DIR, sinon ~/.cache/esmsnum/finess (un dossier partagé sert toute une équipe).")
+
 HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
                 "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL.")
 
@@ -148,8 +155,10 @@ HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…
               help="Nombre de processus de travail (par défaut : un par cœur).")
 @click.option("--dask-address", default=None, metavar="ADRESSE",
               help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.")
+@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
 def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
-        progress: bool | None, runner: str, workers: int | None, dask_address: str | None) -> None:
+        progress: bool | None, runner: str, workers: int | None, dask_address: str | None,
+        finess: str | None) -> None:
     if call is None:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
@@ -157,6 +166,7 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     config = _load(call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
+    store = _finess_store(finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from extractors.intake import discover_dossiers
@@ -169,6 +179,7 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+            click.echo(_finess_line(store), err=True)
             from flows import progress as progress_display
             from flows.call import run_call
             from flows.runners import WORKERS_ENV, shared_api_for_workers, task_runner
@@ -181,7 +192,8 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
             runner = "dask" if dask_address else runner
             flow = run_call.with_options(task_runner=task_runner(runner, workers, dask_address))
             with shared_api_for_workers(runner):
-                summary = flow(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url)
+                summary = flow(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url,
+                               finess=str(store.path) if store else None)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_console(summary, out_dir))
@@ -209,6 +221,31 @@ def serve(name: str, limit: int | None) -> None:
 
     click.echo(f"Déploiement esmsnum-appel-deploiement/{name} servi (Ctrl+C pour arrêter).", err=True)
     serve_deployment(name, limit)
+
+
+def _finess_store(setting: str | None, config):
+    """The FINESS extract a run uses (``None``: none loaded or « aucune »)."""
+    from validators.finess_repository import RepositoryError, resolve_store
+
+    try:
+        return resolve_store(setting, config.finess_extract.value if config.finess_extract else None)
+    except RepositoryError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _finess_line(store) -> str:
+    if store is None:
+        return ("Répertoire FINESS : aucune extraction chargée, l'existence des FINESS ne sera pas vérifiée "
+                "(« esmsnum finess importer »).")
+    return f"Répertoire FINESS : {store.label} ({_thousands(store.establishments)} établissements)."
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _load(call: str):
@@ -381,6 +418,7 @@ def web(out_dirs: tuple[Path, ...], host: str, port: int, history_url: str | Non
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     import uvicorn
+
     from web.app import create_app
 
     app = create_app(settings)
@@ -571,9 +609,98 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-for _command in [*main.commands.values(), *comptes.commands.values()]:
-    _command.params = [p for p in _command.params if p.name != "help"]
-    click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(_command)
+@main.group("finess", cls=Group, context_settings=HELP, options_metavar="[OPTIONS]",
+            short_help="Répertoire FINESS national : importer une extraction, voir celle utilisée.", help=(
+    "Répertoire FINESS national (extraction open data de data.gouv.fr) : importer une extraction, voir celle "
+    "qu'utilisent les analyses. Chaque ESSMS y est cherché (existence, catégorie, gestionnaire, département)."))
+def finess() -> None:
+    pass
+
+
+@finess.command("importer", context_settings=HELP, options_metavar="[OPTIONS]",
+                short_help="Importe une extraction FINESS (établissements, entités juridiques).", help=(
+    "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
+    "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
+    "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
+    "Un fichier mal formé est refusé avec le numéro de la ligne en cause."))
+@click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None,
+              help=FINESS_DIR_HELP)
+def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
+    from extractors.finess_extract import ExtractError
+    from validators.finess_repository import (
+        RepositoryError,
+        date_fr,
+        default_dir,
+        import_extracts,
+    )
+
+    if not files:
+        raise click.UsageError("argument obligatoire manquant : FICHIER (extraction FINESS à importer)")
+    for path in files:
+        if not path.is_file():
+            raise click.UsageError(f"Fichier introuvable : {path}")
+    folder = folder or default_dir()
+    try:
+        outcome = import_extracts(files, folder)
+    except (ExtractError, RepositoryError) as exc:
+        raise click.ClickException(f"Extraction refusée : {exc}") from exc
+    info = outcome.info
+    if outcome.unchanged:
+        click.echo(f"Extraction FINESS du {date_fr(info.extract_date)} déjà importée à l'identique dans "
+                   f"{info.path} : rien à faire.")
+        return
+    verb = "remplacée" if outcome.replaced else "importée"
+    entities = (f" et {_thousands(info.entities)} entités juridiques" if info.entities
+                else " (sans l'extraction des entités juridiques : les noms des gestionnaires ne seront pas affichés)")
+    click.echo(f"Extraction FINESS du {date_fr(info.extract_date)} {verb} : {_thousands(info.establishments)} "
+               f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
+               f"({_decimal(outcome.size_bytes / 1_000_000)} Mo).")
+
+
+@finess.command("info", context_settings=HELP, options_metavar="[OPTIONS]",
+                short_help="Indique les extractions FINESS importées et celle utilisée.", help=(
+    "Indique les extractions FINESS importées et celle qu'utilisent les analyses par défaut (la plus récente)."))
+@click.option("--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None,
+              help=FINESS_DIR_HELP)
+def finess_info(folder: Path | None) -> None:
+    from validators.finess_repository import available, date_fr, default_dir
+
+    folder = folder or default_dir()
+    stores = available(folder)
+    if not stores:
+        click.echo(f"Aucune extraction FINESS importée dans {folder} : les analyses ne vérifient pas l'existence "
+                   "des FINESS. Importer l'extraction publiée sur data.gouv.fr : esmsnum finess importer "
+                   "etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv")
+        return
+    latest = stores[-1]
+    click.echo(f"Répertoire FINESS : {folder}")
+    click.echo(f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
+               f"établissements, {_thousands(latest.entities)} entités juridiques.")
+    for store in reversed(stores):
+        files = ", ".join(s["name"] for s in store.sources)
+        click.echo(f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
+                   f"{_imported(store.imported_at)} depuis {files}")
+
+
+def _imported(moment: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(moment).strftime("%d/%m/%Y à %H:%M")
+    except ValueError:
+        return moment or "date inconnue"
+
+
+def _french_help(command: click.Command) -> None:
+    command.params = [p for p in command.params if p.name != "help"]
+    click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(command)
+    for sub in getattr(command, "commands", {}).values():
+        _french_help(sub)
+
+
+for _command in main.commands.values():
+    _french_help(_command)
 
 if __name__ == "__main__":
     entry()

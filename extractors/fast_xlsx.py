@@ -28,8 +28,8 @@ import re
 from pathlib import Path
 
 from openpyxl.packaging.manifest import Manifest
-from openpyxl.reader.excel import _find_workbook_part, _validate_archive
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import _find_workbook_part, _validate_archive
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601

@@ -4,8 +4,9 @@ Results persist through Prefect's result storage: a local folder by default
 (``OUT/.esmsnum/cache``), or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…)
 given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
 
-* a dossier: its number, its documents' hashes, the call configuration's hash and the
-  version (source hash) of the code that judges it;
+* a dossier: its number, its documents' hashes, the call configuration's hash, the
+  version (source hash) of the code that judges it and the FINESS repository extract it is
+  checked against (its fingerprint: a new extract re-judges every dossier);
 * a document: its path, its hash, the version of the code that extracts it (``core`` and
   ``extractors``) and the per-file limits.
 
@@ -67,8 +68,12 @@ def _hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def dossier_key(submission: Submission, config: CallConfig) -> str:
-    return "dossier-" + _hash(submission.numero, submission.documents, config.config_hash, judgement_version())
+def dossier_key(submission: Submission, config: CallConfig, finess: str = "") -> str:
+    """``finess``: the fingerprint of the FINESS extract the run uses ("" when none)."""
+    parts = [submission.numero, submission.documents, config.config_hash, judgement_version()]
+    if finess:
+        parts.append(f"finess:{finess}")
+    return "dossier-" + _hash(*parts)
 
 
 def document_key(attachment: Attachment, limits: Limits) -> str:

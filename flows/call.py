@@ -52,22 +52,27 @@ from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
+from validators.finess_repository import read_info
 from validators.prose import preload_in_background
 
 
 @task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
       persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
-def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path) -> dict[str, Any]:
-    """The dossier's own judgement; its documents come from the document cache when unchanged."""
+def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path,
+                         finess: str | None = None) -> dict[str, Any]:
+    """The dossier's own judgement; its documents come from the document cache when unchanged;
+    ``finess``: the FINESS store file the ESSMS are looked up in."""
     documents = DocumentCache(storage, extract_isolated)
-    report = judge_dossier(submission.path, config, documents.extract)
+    report = judge_dossier(submission.path, config, documents.extract, finess=finess)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
 def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | None = None,
-             history_url: str | None = None) -> dict[str, Any]:
-    """Analyse every dossier of the call folder; write the reports, the summary and the history."""
+             history_url: str | None = None, finess: str | None = None) -> dict[str, Any]:
+    """Analyse every dossier of the call folder; write the reports, the summary and the history.
+    ``finess``: the imported FINESS extract (store file) to check the ESSMS against (see
+    ``validators.finess_repository.resolve_store``), or ``None``: existence not checked."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
@@ -80,7 +85,9 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stages: dict[str, float] = {}
     mark = time.perf_counter()
     submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits())
-    keys = {s.numero: dossier_key(s, config) for s in submissions}
+    repository = read_info(Path(finess)) if finess else None
+    fingerprint = repository.fingerprint if repository else ""
+    keys = {s.numero: dossier_key(s, config, fingerprint) for s in submissions}
     stages["intake"], mark = time.perf_counter() - mark, time.perf_counter()
     progress = Progress(len(submissions), config.id)
     views: dict[str, dict[str, Any]] = {}
@@ -98,7 +105,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     if pending and _tasks_run_here():
         preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
-    futures = {analyse.submit(s, config, keys[s.numero], storage): s for s in pending}
+    futures = {analyse.submit(s, config, keys[s.numero], storage, finess): s for s in pending}
     for future in as_completed(list(futures)):
         submission = futures.pop(future)
         try:
@@ -123,7 +130,8 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     outcomes, changes = [], []
     for submission in submissions:
         numero = submission.numero
-        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or judge_dossier(submission.path, config)
+        base = (fallback.get(numero) or _cached_report(lookup, keys[numero])
+                or judge_dossier(submission.path, config, finess=finess))
         final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
                                 latest=latest.get(numero), submission_sha256=submission.sha256,
                                 instruction=instruction_of(states.get(numero)))
@@ -148,6 +156,8 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         "reports_written")}
     summary["changes"] = changes
     summary["superseded"] = superseded
+    summary["finess_repository"] = (repository.report_entry() if repository
+                                    else {"checked": False, "extract_date": None})
     summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
     write_summary(summary, out_dir, config)
     history.finish_run(run_id, summary["run"])

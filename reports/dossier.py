@@ -51,6 +51,7 @@ def build_report(
     sectors: list[str] = []  # keys of reference/finess_categories.yaml ``sectors``
     date_depot = None
     essms: list[dict[str, Any]] = []
+    repository = getattr(data, "repository", None)
     if data is not None:
         if data.form is not None:
             porteur = owner_of(data.form)
@@ -60,7 +61,8 @@ def build_report(
              "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
              "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
              "department": e.department, "category": _category(e), "sector": e.sector,
-             "capacity": _capacity(e)}
+             "capacity": _capacity(e),
+             "registered": (e.registered is not None) if repository is not None else None}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -90,6 +92,8 @@ def build_report(
         "sectors": sectors,
         "essms": essms,
         "file_problems": file_problems(data) if data is not None else [],
+        "finess_repository": (repository.info.report_entry() if repository is not None
+                              else {"checked": False, "extract_date": None}),
         "authority": config.authority,
         "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
         "required_documents_source": config.documents.required.source,

@@ -197,6 +197,20 @@ def _authority(report: dict[str, Any]) -> str | None:
     return authority if authority and authority not in str(report.get("call_title") or "") else None
 
 
+def finess_sentence(report: dict[str, Any]) -> str:
+    """« chaque numéro vérifié dans le répertoire FINESS (extraction du 11/03/2026) », or that
+    they were not looked up."""
+    repository = report.get("finess_repository") or {}
+    if repository.get("checked") and repository.get("extract_date"):
+        sentence = f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        looked_up = [e.get("registered") for e in report.get("essms") or [] if e.get("registered") is not None]
+        if looked_up:
+            sentence += f" : {sum(looked_up)} ESSMS trouvé(s) sur {len(looked_up)}"
+        return sentence
+    return ("existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
+            "(voir « esmsnum finess importer »)")
+
+
 def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
     records = {d.get("file"): d for d in report.get("documents") or []}
     active, waived = [], []
@@ -256,6 +270,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
         "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
         "generated": date_fr(report.get("generated_at"), with_time=True),
+        "finess": finess_sentence(report),
     }
 
 
@@ -369,6 +384,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     changes = summary.get("changes") if isinstance(summary.get("changes"), list) else None
     links = {d.get("dossier"): d.get("report_html") for d in dossiers}
     return {
+        "finess": finess_sentence(summary),
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
         "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],

@@ -10,6 +10,7 @@ from typing import Any
 
 from core.labels import SEVERITY_FINDINGS
 
+
 def count(n: int, singular: str, plural: str) -> str:
     """``1 constat``, ``0 constat``, ``3 constats`` (French: 0 and 1 are singular)."""
     return f"{n} {singular if n <= 1 else plural}"

@@ -43,7 +43,14 @@ REGIONAL, NATIONAL = "ars-ara-2022-regional", "cnsa-2022-national"
 AMORCAGE, GRAND_EST = "ars-ara-2021-amorcage", "ars-grand-est-2023-regional"
 NUMERO = {REGIONAL: "2022-ARA", NATIONAL: "2022-NAT", AMORCAGE: "2021-ARA", GRAND_EST: "2023-GE"}
 #: Rules whose findings are alerts: a dossier that raises only these stays recevable.
-ALERT_RULES = {"PIE-04", "GRP-12", "PLA-04", "PRO-03", "PRO-04", "COH-03", "LOT-02"}
+ALERT_RULES = {"PIE-04", "GRP-12", "PLA-04", "PRO-03", "PRO-04", "COH-03", "LOT-02", "REF-02", "REF-03"}
+#: The cases checked against the call's FINESS extract, in every call.
+REF_CASES = {
+    "REF-01": ("a_completer", ["REF-01"]),
+    "GRP-06-repertoire": ("a_completer", ["GRP-06"]),
+    "REF-02": ("recevable", ["REF-02"]),
+    "REF-03": ("recevable", ["REF-03"]),
+}
 
 #: What the brief asks for, case by case: (verdict, rules).
 EXPECTED_CASES = {
@@ -145,7 +152,9 @@ EXPECTED_CASES = {
     },
 }
 #: How many dossiers each call gets (every generic rule on both sides in each call).
-SIZES = {REGIONAL: (35, 45), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
+for _cases in EXPECTED_CASES.values():
+    _cases.update(REF_CASES)
+SIZES = {REGIONAL: (35, 50), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
@@ -404,6 +413,28 @@ def category_code(text: Any) -> str | None:
     return None
 
 
+def repository_of(d: Dossier) -> dict[str, tuple[str, str]]:
+    """The call's FINESS extract the generator wrote, read simply: FINESS ET → (category code,
+    FINESS EJ) of every ``structureet`` line."""
+    folder = d.path.parent.parent / "finess"
+    if folder not in _EXTRACTS:
+        [path] = folder.glob("etalab-cs1100507-*.csv")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert re.fullmatch(r"finess;etalab;\d+;\d{4}-\d{2}-\d{2}", lines[0])
+        rows = [r for r in csv.reader(lines[1:], delimiter=";") if r[0] == "structureet"]
+        assert all(len(r) == 32 for r in rows)
+        _EXTRACTS[folder] = {r[1]: (r[18], r[2]) for r in rows}
+    return _EXTRACTS[folder]
+
+
+_EXTRACTS: dict[Path, dict[str, tuple[str, str]]] = {}
+
+
+def known(code: str | None) -> str | None:
+    """A category code the reference lists (the repository may use others)."""
+    return code if code in CATEGORY_REFERENCE["categories"] else None
+
+
 def eligible(code: str | None, rules: dict[str, Any]) -> bool:
     """Unknown categories are counted (an alert, not an exclusion)."""
     if code is None:
@@ -446,7 +477,10 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     form = d.form or {}
     ets = [finess(r["finess_et"]) for r in structures.rows] if structures else []
     distinct = {finess(r["finess_et"]): r for r in reversed(structures.rows)} if structures else {}
-    codes = {et: category_code(r.get("categorie")) for et, r in distinct.items()}
+    registered = repository_of(d)
+    declared = {et: category_code(r.get("categorie")) for et, r in distinct.items()}
+    # the repository's category decides, where it knows the number (REF rules)
+    codes = {et: known(registered[et][0]) if et in registered else declared[et] for et in distinct}
     kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules)}
     if structures:
         for r in structures.rows:
@@ -469,6 +503,17 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         for et, code in codes.items():
             if not eligible(code, rules) or code is None:
                 hit("GRP-06", (et, code, distinct[et].get("categorie")))
+        for et, r in distinct.items():
+            if not is_valid_finess(et):
+                continue
+            if et not in registered:
+                hit("REF-01", et)
+                continue
+            code, ej = registered[et]
+            if eligible(codes[et], rules) and known(code) and r.get("categorie") and declared[et] != code:
+                hit("REF-02", (et, declared[et], code))
+            if eligible(codes[et], rules) and finess(r["finess_ej"]) != ej:
+                hit("REF-03", (et, finess(r["finess_ej"]), ej))
         owners = {finess(r["finess_ej"]) for r in kept.values()}
         if raw["grouping"]["min_og"] is not None and len(owners) < raw["grouping"]["min_og"]:
             hit("GRP-07", len(owners))

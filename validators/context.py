@@ -10,12 +10,14 @@ from functools import cached_property
 from core.config import CallConfig
 from core.models import CellValue, DocumentKind, ExtractedDocument
 from extractors.classify import Classified, Section
+from extractors.finess_extract import Establishment
 from extractors.form import Form
 from extractors.intake import IntakeProblem
 from extractors.tables import Row, Table
 from extractors.values import fold, parse_bool, parse_project_type
 from validators.eligibility import Eligibility, assess
-from validators.finess import department_of, normalize_finess
+from validators.finess import department_of, is_valid_finess, normalize_finess
+from validators.finess_repository import FinessRepository
 from validators.schemas import (
     EssmsFacts,
     Frame,
@@ -39,6 +41,8 @@ class Essms:
     referenced: bool | None
     row: Row
     eligibility: Eligibility | None = None
+    registered: Establishment | None = None  # the repository's record (REF rules), when looked up and found
+    department_source: str = ""  # "répertoire FINESS", "numéro FINESS" or "colonne Département"
 
     @property
     def eligible(self) -> bool:
@@ -72,6 +76,7 @@ class DossierData:
     documents: list[ExtractedDocument]
     classified: Classified
     intake_problems: list[IntakeProblem] = field(default_factory=list)
+    repository: FinessRepository | None = None  # the national FINESS repository, when an extract is loaded
 
     # ----------------------------------------------------------------- chosen tables
 
@@ -149,13 +154,25 @@ class DossierData:
     # ----------------------------------------------------------------- ESSMS list
 
     @cached_property
+    def registered(self) -> dict[str, Establishment]:
+        """The listed FINESS ET (valid key) the repository holds, by number: one query."""
+        if self.repository is None or self.structures is None:
+            return {}
+        cells = (row.get("finess_et") for row in self.structures.rows)
+        numbers = {normalize_finess(cell.raw) for cell in cells if cell is not None}
+        return self.repository.establishments(n for n in numbers if is_valid_finess(n))
+
+    @cached_property
     def essms(self) -> list[Essms]:
         if self.structures is None:
             return []
+        registered = self.registered
         out = []
         for row in self.structures.rows:
             cell = row.get("finess_et")
             finess = normalize_finess(cell.raw) if cell else ""
+            record = registered.get(finess)
+            department, source = _department(row, finess, record)
             out.append(
                 Essms(
                     finess=finess,
@@ -163,11 +180,13 @@ class DossierData:
                     finess_ej=normalize_finess(row.get("finess_ej").raw) if row.get("finess_ej") else "",
                     name=_text(row, "raison_sociale"),
                     category=_text(row, "categorie"),
-                    department=_department(row, finess),
+                    department=department,
                     project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
                     referenced=parse_bool(row.get("referencement_segur").raw).value if row.get("referencement_segur") else None,
                     row=row,
-                    eligibility=assess(finess, _text(row, "categorie"), self.config),
+                    eligibility=assess(finess, _text(row, "categorie"), self.config, record),
+                    registered=record,
+                    department_source=source,
                 )
             )
         return out
@@ -238,12 +257,19 @@ def _text(row: Row, field_name: str) -> str:
     return cell.text if cell else ""
 
 
-def _department(row: Row, finess: str) -> str | None:
+REPOSITORY, NUMBER, COLUMN = "répertoire FINESS", "numéro FINESS", "colonne Département"
+
+
+def _department(row: Row, finess: str, registered: Establishment | None) -> tuple[str | None, str]:
+    """The ESSMS's département and where it was read: the repository when it holds the
+    number, else the number's prefix, else the list's Département column."""
+    if registered is not None and registered.department:
+        return registered.department, REPOSITORY
     derived = department_of(finess)
     if derived:
-        return derived
+        return derived, NUMBER
     cell = row.get("departement")
     if cell and cell.text:
         text = cell.text.split()[0].upper()
-        return text.zfill(2) if text.isdigit() and len(text) == 1 else text
-    return None
+        return (text.zfill(2) if text.isdigit() and len(text) == 1 else text), COLUMN
+    return None, ""

@@ -57,3 +57,26 @@ def table_location(table: Table) -> Location:
 def row_text(row: Row, field_name: str) -> str:
     cell = row.get(field_name)
     return cell.text if cell else ""
+
+
+def repository_label(data: DossierData) -> str:
+    """« répertoire FINESS (extraction du 11/03/2026) »."""
+    return f"répertoire FINESS ({data.repository.label})" if data.repository is not None else "répertoire FINESS"
+
+
+def category_text(code: str, label: str) -> str:
+    """« Centre Hospitalier (C.H.) (catégorie 355) »."""
+    if label and code:
+        return f"{label} (catégorie {code})"
+    return label or (f"catégorie {code}" if code else "catégorie non renseignée")
+
+
+def declared_category(text: str) -> str:
+    """The category as the list gives it: « EHPAD (catégorie 500) » when recognised, else quoted."""
+    from validators.reference import category_of
+
+    category = category_of(text) if text else None
+    if category is None:
+        return f"« {text} »" if text else "non renseignée"
+    return f"« {text} » ({category.label}, catégorie {category.code})" if text != category.label \
+        else f"« {text} » (catégorie {category.code})"

@@ -50,7 +50,7 @@ FAMILIES = {  # rule families in catalogue order, with their French titles
     "DEP": "Dépôt du dossier",
     "PIE": "Pièces du dossier",
     "GRP": "Grappe (liste des structures)",
-    "REF": "Répertoire FINESS",
+    "REF": "Répertoire FINESS (existence, catégorie, gestionnaire)",
     "BUD": "Budget",
     "PLA": "Planning",
     "PRO": "Textes (gouvernance, déploiement, conduite du changement)",

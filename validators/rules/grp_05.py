@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from validators.config_view import ConfigView
-from validators.context import DossierData
+from validators.context import REPOSITORY, DossierData
 from validators.registry import Hit, rule
 
 
@@ -21,7 +21,8 @@ from validators.registry import Hit, rule
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Dans un appel régional, chaque ESSMS est situé dans un département de la région de
-    l'appel ; le département est lu dans le FINESS ET (à défaut, dans la colonne
+    l'appel ; le département est celui du répertoire FINESS quand une extraction est chargée et
+    connaît le numéro, sinon il est lu dans le FINESS ET (à défaut, dans la colonne
     Département). Ne s'applique pas aux appels sans région (appel national)."""
     if config.region is None or data.structures is None:
         return
@@ -30,9 +31,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     for essms in data.distinct_essms:
         if essms.department is None or essms.department in departments:
             continue
+        source = " (selon le répertoire FINESS)" if essms.department_source == REPOSITORY else ""
         yield Hit(
             message=(
-                f"{essms.label} est situé dans le département {essms.department}, hors de la région {region} : "
+                f"{essms.label} est situé dans le département {essms.department}{source}, hors de la région {region} : "
                 "il ne peut pas faire partie d'un projet déposé à cet appel régional."
             ),
             expected=f"un département de la région {region} ({', '.join(sorted(departments))})",

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 from core.models import Severity
 from validators.config_view import ConfigView
-from validators.context import DossierData
+from validators.context import DossierData, Essms
 from validators.eligibility import assess
+from validators.messages import category_text, declared_category, repository_label
+from validators.reference import category_of
 from validators.registry import Hit, rule
 
 
@@ -29,7 +31,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
     partie par l'Assurance maladie) et a son propre FINESS géographique. Un ESSMS non éligible
     est retiré du décompte et du financement, et le dossier est jugé sur ce qui reste (taille,
-    canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion."""
+    canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion.
+    Avec une extraction du répertoire FINESS chargée, la catégorie est celle que le répertoire
+    enregistre pour le FINESS ET (un centre hospitalier déclaré « EHPAD » est exclu) ; le
+    constat donne alors les deux catégories (voir REF-02)."""
     if data.structures is None:
         return
     remaining = data.essms_count  # the dossier's ESSMS list excludes the same ones, by the same assessment
@@ -39,11 +44,13 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:
+            registered = _as_registered(data, essms)
             yield Hit(
-                message=(f"{essms.label} est exclu du décompte et du financement : {verdict.reason}. "
+                message=(f"{essms.label} est exclu du décompte et du financement : {registered}{verdict.reason}. "
                          f"Le dossier est examiné sur les {remaining} ESSMS restants."),
                 expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
-                found=verdict.reason,
+                found=verdict.reason + (f" (selon le répertoire FINESS ; la liste indique "
+                                        f"{declared_category(essms.category)})" if registered and essms.category else ""),
                 location=cell.location,
             )
         elif not verdict.known:
@@ -55,3 +62,18 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
                 location=cell.location,
                 severity=Severity.ALERTE,
             )
+
+
+def _as_registered(data: DossierData, essms: Essms) -> str:
+    """« selon le répertoire FINESS (…), ce numéro est celui d'un établissement de catégorie … et non
+    « EHPAD » comme l'indique la liste ; » when the repository's category differs from the list's."""
+    record = essms.registered
+    if record is None:
+        return ""
+    declared = category_of(essms.category) if essms.category else None
+    if declared is not None and declared.code == record.category:
+        return ""
+    listed = f", et non {declared_category(essms.category)} comme l'indique la liste" if essms.category else ""
+    return (f"selon le {repository_label(data)}, ce numéro est celui d'un établissement "
+            f"« {record.display_name} » de catégorie {category_text(record.category, record.category_label)}"
+            f"{listed} ; ")
