@@ -37,9 +37,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     constat donne alors les deux catégories (voir REF-02)."""
     if data.structures is None:
         return
-    remaining = data.essms_count  # the dossier's ESSMS list excludes the same ones, by the same assessment
+    remaining = data.essms_count
     for essms in data.distinct_essms:
-        verdict = assess(essms.finess, essms.category, config)
+        # the same assessment as the dossier's list (the repository's category when it has one),
+        # made through this rule's view of the configuration
+        verdict = assess(essms.finess, essms.category, config, essms.registered)
         if verdict.reason is None:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
