@@ -34,6 +34,7 @@ class Key:
 @dataclass(frozen=True)
 class Meaning:
     field: str
+    label: str  # French, for the report
     role: str
     keys: tuple[Key, ...]
     hints: frozenset[str]
@@ -51,6 +52,7 @@ class Meaning:
 @dataclass(frozen=True)
 class TableKind:
     name: str
+    label: str  # French, for the report
     document: str
     min_fields: int
     required: tuple[str, ...]
@@ -101,6 +103,7 @@ def catalogue() -> HeaderCatalogue:
     for name, spec in data["tables"].items():
         kinds[name] = TableKind(
             name=name,
+            label=spec["label"],
             document=spec["document"],
             min_fields=spec["min_fields"],
             required=tuple(spec["required"]),
@@ -109,7 +112,7 @@ def catalogue() -> HeaderCatalogue:
         )
     counts = Counter(f for k in kinds.values() for f in k.synonyms)
     meanings = {
-        name: Meaning(name, spec["role"], _keys(spec.get("keys")), _patterns(spec.get("hints")),
+        name: Meaning(name, spec["label"], spec["role"], _keys(spec.get("keys")), _patterns(spec.get("hints")),
                       _patterns(spec.get("not")))
         for name, spec in data["meanings"].items()
     }

@@ -10,6 +10,7 @@ from typing import Any
 from core import __version__
 from core.config import CallConfig
 from core.models import DocumentRecord, Finding, Severity, Verdict
+from extractors.readings import document_readings
 from reports.files import atomic_write_json, atomic_write_text
 from reports.actions import action_for
 from reports.html import render
@@ -88,6 +89,7 @@ def build_report(
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
+        "readings": _readings(data),
         "authority": config.authority,
         "letter_settings": letter_settings(config),
         "counts": counts,
@@ -103,6 +105,15 @@ def letter_settings(config: CallConfig) -> dict[str, Any]:
         "sender": letters.sender.value, "sender_source": letters.sender.source,
         "reply_days": letters.reply_days.value, "reply_days_source": letters.reply_days.source,
     }
+
+
+def _readings(data: Any) -> dict[str, Any]:
+    """How each document was read (tables, column mapping with scores, units, what was left
+    unread and why): ``extractors.readings``."""
+    if data is None:
+        return {"tables": [], "hidden": [], "unread": []}
+    used = {id(t) for t in (data.structures, data.budget_essms, data.budget_lines, data.planning) if t is not None}
+    return document_readings(data.documents, used)
 
 
 def _category(essms: Any) -> str | None:
