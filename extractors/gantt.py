@@ -488,3 +488,9 @@ def has_timeline(rows: list[list[CellValue]]) -> bool:
     """Cheap test for readers: whether the grid holds a timeline header (then the fill
     colours of its cells are worth reading)."""
     return find_timeline(rows) is not None
+
+
+def timeline_in(rows: list[list], head: int = 8) -> bool:
+    """Whether one of the first rows of a table of plain values (a PDF table) has enough
+    period cells to be a timeline (then its cells' fill colours are worth reading)."""
+    return any(sum(1 for v in row if token(v) is not None) >= MIN_PERIODS for row in rows[:head])

@@ -286,6 +286,7 @@ _FIT = {
     "number": {"amount": 1.0, "identifier": 0.6, "date": 0.4, "boolean": 0.4, "text": 0.6},
     "bool": {"amount": 0.6, "identifier": 0.3, "date": 0.3, "boolean": 1.0, "text": 0.75},
     "percent": {"amount": 1.0, "identifier": 0.4, "date": 0.4, "boolean": 0.5, "text": 0.8},
+    "code": {"amount": 0.9, "identifier": 0.4, "date": 0.3, "boolean": 0.3, "text": 1.0},  # "500" or "EHPAD"
 }
 
 

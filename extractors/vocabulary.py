@@ -21,7 +21,7 @@ HEADERS_FILE = Path(__file__).with_name("headers.yaml")
 #: Roles of a field, grouped by what a column of that role holds.
 ROLE_FAMILY = {
     "amount": "amount", "identifier": "identifier", "name": "text", "text": "text", "type": "text",
-    "date": "date", "number": "number", "bool": "bool", "percent": "percent",
+    "date": "date", "number": "number", "bool": "bool", "percent": "percent", "code": "code",
 }
 
 
