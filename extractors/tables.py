@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.models import CellValue, Grid
-from extractors.matcher import MIN_FIELD_SCORE, Profile, profile, text_matches, weighed
+from extractors.matcher import MIN_FIELD_SCORE, Profile, profile, text_matches, value_type, weighed
 from extractors.table_types import ColumnReading, Row, Table, UnmappedColumn
 from extractors.units import Unit, convert, unit_in
 from extractors.values import fold, is_blank
@@ -30,6 +30,7 @@ BLANK_ROWS_END_TABLE = 3
 SAMPLE_ROWS = 12  # body rows whose cells weigh the header's reading
 UNIT_LINES_ABOVE = 4  # lines above a header searched for the unit of the table
 STRONG_HEADER = 0.85  # a header right under a table's last row (no blank row) must read this well
+MIN_HEADER_SHARE = 0.34  # share of a header row's texts that must name fields of the table
 
 
 @dataclass
@@ -88,15 +89,16 @@ def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
 
 
 def _best_kind(texts: list[str], profiles: list[Profile] | None = None) -> HeaderMatch | None:
-    if sum(1 for t in texts if t) < 2:
+    filled = sum(1 for t in texts if t)
+    if filled < 2:
         return None
     cat = catalogue()
     best: HeaderMatch | None = None
     for kind in cat.kinds.values():
         candidates = _candidates(texts, kind, profiles)
         mapping, readings = _assign(candidates)
-        if not _is_header_for(kind, mapping):
-            continue
+        if not _is_header_for(kind, mapping) or len(mapping) < MIN_HEADER_SHARE * filled:
+            continue  # a line of prose that cites three header words is not a header
         score = sum(s * (0.5 if f in cat.shared_fields else 1.0) for f, (s, _) in readings.items())
         if best is None or score > best.score:
             best = HeaderMatch(kind.name, score, mapping, 1, texts, readings)
@@ -138,6 +140,8 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
            body: Callable[[int], list[list[CellValue]]] | None = None) -> HeaderMatch | None:
     """The header starting at this row, single or two-row, its readings weighed by the
     cells under it: ``body(n)`` gives the rows from the n-th row after this one."""
+    if any(value_type(c.raw) == "identifier" for c in row):
+        return None  # a header holds no FINESS: a body row, or a sentence citing one
     texts = _texts(row)
     single = _best_kind(texts)
     double = None
