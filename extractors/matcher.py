@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -135,9 +135,25 @@ def _phrase_scores(text: str, hits_all: frozenset[str]) -> dict[tuple[str, str],
     return best
 
 
+@lru_cache(maxsize=1)
+def _all_cues() -> frozenset[str]:
+    return frozenset().union(*catalogue().role_cues.values())
+
+
+@cache
+def _sets(field_name: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(cues of the field's role, cues of the other roles, every word that is the field's:
+    keys, hints and own cues)."""
+    cat = catalogue()
+    meaning = cat.meanings[field_name]
+    own = cat.role_cues.get(meaning.family, frozenset())
+    other = frozenset().union(*(c for f, c in cat.role_cues.items() if f != meaning.family))
+    return own, other, meaning.key_patterns | meaning.hints | own
+
+
 def _head(words: list[str], hits: list[frozenset[str]]) -> int | None:
     """Index of the head word: the first that is not a role cue (« N° », « Coût », « Nom »)."""
-    cues = frozenset().union(*catalogue().role_cues.values())
+    cues = _all_cues()
     for index, (word, word_hit) in enumerate(zip(words, hits)):
         if word in SOFT_WORDS:
             continue
@@ -147,20 +163,16 @@ def _head(words: list[str], hits: list[frozenset[str]]) -> int | None:
     return None
 
 
-def _keyword_score(meaning: Meaning, words: list[str], hits: list[frozenset[str]],
-                   other_keys: frozenset[str]) -> float:
+def _keyword_score(meaning: Meaning, words: list[str], hits: list[frozenset[str]], present: frozenset[str],
+                   head: int | None, other_keys: frozenset[str]) -> float:
     """Score of the header's words for one field (0 when no key word of it is there)."""
-    present = frozenset().union(*hits) if hits else frozenset()
     if meaning.excluded & present:
         return 0.0
     matched = [k for k in meaning.keys if all(p in present for p in k.parts)]
     if not matched:
         return 0.0
     weight = max(k.weight for k in matched)
-    own_cues = catalogue().role_cues.get(meaning.family, frozenset())
-    other_cues = frozenset().union(*(c for f, c in catalogue().role_cues.items() if f != meaning.family))
-    mine = meaning.key_patterns | meaning.hints | own_cues
-    head = _head(words, hits)
+    own_cues, other_cues, mine = _sets(meaning.field)
     head_bonus = 0.0
     if head is not None and hits[head] & meaning.key_patterns:
         head_bonus = 0.06
@@ -203,11 +215,13 @@ def text_matches(text: str) -> tuple[TextMatch, ...]:
     cat = catalogue()
     out = []
     kind_keys = _kind_keys()
+    head = _head(words, hits)
     for kind in cat.kinds.values():
         for field_name in kind.synonyms:
             phrase, how = phrases.get((kind.name, field_name), (0.0, ""))
-            words_score = _keyword_score(cat.meanings[field_name], words, hits, kind_keys[kind.name][field_name]) \
-                if present else 0.0
+            meaning = cat.meanings[field_name]
+            words_score = _keyword_score(meaning, words, hits, present, head, kind_keys[kind.name][field_name]) \
+                if present & meaning.key_patterns else 0.0
             if phrase >= words_score and phrase > 0:
                 out.append(TextMatch(kind.name, field_name, round(phrase, 3), how))
             elif words_score > 0:
@@ -251,7 +265,18 @@ def value_type(raw: Any) -> str | None:
         return "date"
     if isinstance(raw, (int, float)):
         return "identifier" if isinstance(raw, int) and 10_000_000 <= raw < 1_000_000_000 else "amount"
-    text = str(raw).strip()
+    return _text_type(str(raw).strip())
+
+
+def looks_like_finess(raw: Any) -> bool:
+    """A FINESS-like value (9 digits, 8 when a number lost its leading zero, 2A/2B)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return 10_000_000 <= raw < 1_000_000_000
+    return isinstance(raw, str) and len(raw) < 16 and bool(_FINESS_LIKE.match(raw))
+
+
+@lru_cache(maxsize=50_000)
+def _text_type(text: str) -> str | None:
     if _FINESS_LIKE.match(text):
         return "identifier"
     if fold(text) in _EMPTY_MARKS:

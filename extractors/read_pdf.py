@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pdfplumber
@@ -163,7 +164,7 @@ def looks_tabular(text: str) -> bool:
             continue
         hits = [word_hits(w) for w in words]
         for kind in cat.kinds.values():
-            named = {f for f in kind.synonyms if any(h & cat.meanings[f].key_patterns for h in hits)}
+            named = _named_fields(kind.name, hits)
             if len(named) < max(kind.min_fields, 3):
                 continue
             vocabulary = _kind_words(kind.name)
@@ -173,6 +174,27 @@ def looks_tabular(text: str) -> bool:
     return False
 
 
+def _named_fields(kind: str, hits: list[frozenset[str]]) -> set[str]:
+    """Fields of the kind named by a word of their own: a key word of weight ≥ 0.8 (« FINESS »,
+    « Catégorie »; not « projet »), one field per word."""
+    named: set[str] = set()
+    strong = _strong_keys(kind)
+    for word_hit in hits:
+        for field_name, patterns in strong.items():
+            if field_name not in named and word_hit & patterns:
+                named.add(field_name)
+                break
+    return named
+
+
+@cache
+def _strong_keys(kind: str) -> dict[str, frozenset[str]]:
+    cat = catalogue()
+    return {f: frozenset(p for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1 for p in k.parts)
+            for f in cat.kinds[kind].synonyms}
+
+
+@cache
 def _kind_words(kind: str) -> frozenset[str]:
     cat = catalogue()
     out: set[str] = set().union(*cat.role_cues.values())

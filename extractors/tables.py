@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.models import CellValue, Grid
-from extractors.matcher import MIN_FIELD_SCORE, Profile, profile, text_matches, value_type, weighed
+from extractors.matcher import (
+    MIN_FIELD_SCORE,
+    Profile,
+    looks_like_finess,
+    profile,
+    text_matches,
+    weighed,
+)
 from extractors.table_types import ColumnReading, Row, Table, UnmappedColumn
 from extractors.units import Unit, convert, unit_in
 from extractors.values import fold, is_blank
@@ -140,7 +147,7 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
            body: Callable[[int], list[list[CellValue]]] | None = None) -> HeaderMatch | None:
     """The header starting at this row, single or two-row, its readings weighed by the
     cells under it: ``body(n)`` gives the rows from the n-th row after this one."""
-    if any(value_type(c.raw) == "identifier" for c in row):
+    if any(looks_like_finess(c.raw) for c in row):
         return None  # a header holds no FINESS: a body row, or a sentence citing one
     texts = _texts(row)
     single = _best_kind(texts)

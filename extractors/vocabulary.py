@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -44,7 +44,7 @@ class Meaning:
     def family(self) -> str:
         return ROLE_FAMILY[self.role]
 
-    @property
+    @cached_property
     def key_patterns(self) -> frozenset[str]:
         return frozenset(p for k in self.keys for p in k.parts)
 

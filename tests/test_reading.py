@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from openpyxl.utils import get_column_letter
 
 from core.models import CellValue, Grid, Location
 from extractors.tables import find_document_tables, find_tables
 from extractors.values import fold
 from extractors.vocabulary import HEADERS_FILE
-from openpyxl.utils import get_column_letter
 
 FINESS = ["010000016", "690781810", "010000024", "010000032"]
 
