@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.models import CellValue, Grid
+from extractors.gantt import find_gantts, token
 from extractors.matcher import (
     MIN_FIELD_SCORE,
     Profile,
@@ -285,6 +286,13 @@ def _finish(table: Table) -> None:
     body = table.rows + table.total_rows
     columns = set(header_texts) | {c for r in body for c in r.others}
     mapped = set(table.column_index.values())
+    calendar = [c for c in sorted(columns - mapped) if c < len(header_cells) and token(header_cells[c].raw) is not None]
+    if table.kind == "planning" and len(calendar) >= 3:
+        # the bars of a Gantt chart beside the dates: one note, the dates of the table stand
+        first, last = header_cells[calendar[0]], header_cells[calendar[-1]]
+        table.notes.append(f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
+                           f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi")
+        columns -= set(calendar)
     for col in sorted(columns - mapped):
         cells = [r.others[col] for r in sorted(body, key=lambda r: r.position) if col in r.others]
         header = header_cells[col].text if col < len(header_cells) and isinstance(header_cells[col].raw, str) else ""
@@ -407,8 +415,6 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     """Tables of a whole document; a PDF table continued on the next page without its
     header (same number of columns) is joined to the table it continues; a grid without a
     planning table is searched for a Gantt chart (``extractors.gantt``)."""
-    from extractors.gantt import find_gantts
-
     tables: list[Table] = []
     last: Table | None = None
     last_width = last_page = None

@@ -338,3 +338,11 @@ def test_gantt_with_week_labels_carrying_the_year_and_real_dates():
 def test_amounts_by_month_are_a_budget_not_a_gantt():
     g = _gantt([["Dépenses", "janv. 2023", "févr. 2023", "mars 2023"], ["Formation", 1200, 1300, 500]])
     assert find_document_tables([g], "p.xlsx") == []
+
+
+def test_calendar_columns_beside_the_dates_of_a_planning_are_one_note():
+    table = table_of(["Phase", "Date de début", "Date de fin", "janv. 2023", "févr. 2023", "mars 2023"],
+                     [["Cadrage", "01/01/2023", "28/02/2023", "x", "x", None]])
+    assert table.kind == "planning" and table.source == "en-têtes"
+    assert not table.unmapped
+    assert any("3 colonnes de calendrier" in note for note in table.notes)
