@@ -215,6 +215,8 @@ def _sample(rows: list[list[CellValue]], start: int) -> list[list[CellValue]]:
                 break
             continue
         blanks = 0
+        if _is_total(_row_label(row)):
+            continue  # « Total » in the FINESS column says nothing of the column
         out.append(row)
         if len(out) >= SAMPLE_ROWS:
             break
