@@ -405,6 +405,17 @@ def _side_fields(header: list[CellValue], first: int, label: int) -> dict[str, t
     return out
 
 
+def _label_cell(row: list[CellValue], label_col: int, first: int) -> CellValue | None:
+    """The phase's label: in the phase column, else the nearest text left of the timeline
+    (a group heading written one column to the left of its sub-phases)."""
+    if label_col < len(row) and isinstance(row[label_col].raw, str) and row[label_col].raw.strip():
+        return row[label_col]
+    for c in range(min(first, len(row)) - 1, -1, -1):
+        if isinstance(row[c].raw, str) and row[c].raw.strip() and token(row[c].raw) is None:
+            return row[c]
+    return None
+
+
 def find_gantts(grid: Grid, file: str) -> list[Table]:
     """Every Gantt chart of the grid, as ``planning`` tables."""
     tables: list[Table] = []
@@ -452,8 +463,8 @@ def _read(grid: Grid, file: str, timeline: Timeline) -> Table | None:
         **{f: ColumnReading(f, header[c].text, s, how, c) for f, (c, s, how) in side.items()},
     }
     for r, row in body:
-        label_cell = row[label_col] if label_col < len(row) else None
-        label = label_cell.text if label_cell is not None and isinstance(label_cell.raw, str) else ""
+        label_cell = _label_cell(row, label_col, timeline.first)
+        label = label_cell.text if label_cell is not None else ""
         marks = _marked(row, columns, label_col, background)
         if not label and not marks:
             continue

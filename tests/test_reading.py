@@ -346,3 +346,18 @@ def test_calendar_columns_beside_the_dates_of_a_planning_are_one_note():
     assert table.kind == "planning" and table.source == "en-têtes"
     assert not table.unmapped
     assert any("3 colonnes de calendrier" in note for note in table.notes)
+
+
+def test_gantt_months_without_year_under_a_year_written_once_and_sub_phases_indented():
+    g = _gantt([["Lot", "Phase", "2023", None, None, None, "2024", None],
+                [None, None, "sept", "oct", "nov", "déc", "janv", "févr"],
+                ["Lot 1 : choix de la solution", None, None, None, None, None, None, None],
+                [None, "Consultation des éditeurs", "x", "x"],
+                [None, "Contractualisation", None, None, "x"],
+                ["Déploiement", None, None, None, None, "x", "x", "x"]])
+    [table] = find_document_tables([g], "p.xlsx")
+    phases = _phases(table)
+    assert phases["Consultation des éditeurs"][:2] == ("2023-09-01", "2023-10-31")
+    assert phases["Contractualisation"][:2] == ("2023-11-01", "2023-11-30")
+    assert phases["Déploiement"][:3] == ("2023-12-01", "2024-02-29", "F6")
+    assert any("Lot 1" in note for note in table.notes)
