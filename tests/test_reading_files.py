@@ -267,3 +267,29 @@ def test_readings_say_what_was_read_as_what_and_what_was_left(superseded_budget)
     assert by_field["forfait_moa"]["location"]["cell"] == "C1"
     assert [h["sheet"] for h in readings["hidden"]] == ["Budget v1", "Budget", "Budget"]
     assert readings["unread"] == []
+
+
+def test_report_json_carries_the_readings(superseded_budget, tmp_path):
+    import shutil
+
+    from extractors.extract import extract
+    from judging.analysis import judge_dossier
+
+    dossier = tmp_path / "2022-ARA-T001"
+    dossier.mkdir()
+    shutil.copy(superseded_budget, dossier / "budget.xlsx")
+    _prose_docx(dossier / "candidature.docx")
+    report = judge_dossier(dossier, load_call("ars-ara-2022-regional"), extract=lambda a, limits: extract(a, limits))
+    readings = report["readings"]
+    used = {(t["file"], t["kind"]) for t in readings["tables"] if t["used"]}
+    assert used == {("budget.xlsx", "budget_essms"), ("candidature.docx", "structures")}
+    assert {h["description"] for h in readings["hidden"]} >= {"feuille masquée « Budget v1 » (8 cellules remplies)"}
+
+
+def test_a_converted_amount_is_quoted_with_what_the_owner_typed():
+    from core.models import CellValue, Location
+    from extractors.units import Unit, convert, quote
+
+    cell = convert(CellValue("12,5", Location("b.xlsx", sheet="Budget", cell="D4")), Unit(1000.0))
+    assert cell.raw == 12500.0
+    assert quote(cell) == "12\u202f500\u00a0€ (saisi « 12,5 » en k€)"
