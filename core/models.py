@@ -197,8 +197,13 @@ class HiddenContent:
 
     def describe(self) -> str:
         """French: « feuille masquée « Budget v1 » (42 cellules remplies) »."""
-        filled = f" ({self.values} cellule{'s' if self.values != 1 else ''} remplie{'s' if self.values != 1 else ''})" \
-            if self.values is not None else ""
+        if self.values is None:
+            filled = ""
+        elif self.values == 0:
+            filled = " (vide)"
+        else:
+            plural = "s" if self.values > 1 else ""
+            filled = f" ({self.values} cellule{plural} remplie{plural})"
         if self.what == "feuille":
             return f"feuille masquée « {self.sheet} »{filled}"
         plural = "s" if self.detail.split(" ", 1)[0].endswith("s") else ""
