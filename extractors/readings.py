@@ -45,6 +45,7 @@ def table_reading(table: Table, used: bool) -> dict[str, Any]:
         "columns": columns,
         "unmapped_columns": [c.to_dict() for c in table.unmapped],
         "rows_left_out": [loc.to_dict() for loc in table.left_out],
+        "continued_in": list(table.continued_in),
         "notes": list(table.notes),
         "summary": summary(table, used),
     }
@@ -55,9 +56,12 @@ def summary(table: Table, used: bool) -> str:
     lignes, en-tête ligne 3) ; montants en k€ ; 1 colonne de montants non reconnue »."""
     kind = catalogue().kinds[table.kind].label
     where = table.file + (f", {_where(table.grid_name)}" if table.grid_name else "")
-    head = (f"{where} : lu comme {kind} ({len(table.rows)} ligne{'s' if len(table.rows) > 1 else ''}, "
-            f"en-tête {table.header_location.cell or table.header_location.describe()})")
+    header = table.header_location
+    at = header.cell or ", ".join(x for x in (f"page {header.page}" if header.page else "", header.detail or "") if x)
+    head = f"{where} : lu comme {kind} ({len(table.rows)} ligne{'s' if len(table.rows) > 1 else ''}, en-tête {at or 'ligne 1'})"
     parts = [head]
+    if table.continued_in:
+        parts.append("poursuivi : " + ", ".join(table.continued_in))
     if table.source == "calendrier":
         parts.append("diagramme de Gantt")
     units = {r.unit.label for r in table.readings.values() if r.unit is not None}
@@ -90,7 +94,7 @@ def document_readings(documents: list[ExtractedDocument], used: set[int]) -> dic
             tables.append(table_reading(table, id(table) in used))
         for content in doc.hidden:
             hidden.append({"file": doc.file, **content.to_dict()})
-        read_grids = {t.grid_name for t in found}
+        read_grids = {t.grid_name for t in found} | {name for t in found for name in t.continued_in}
         for grid in doc.grids:
             if grid.name in read_grids:
                 continue

@@ -433,6 +433,8 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
               and page == last_page + 1 and width == last_width):
             for position, row in enumerate(grid.rows):
                 _add_body_row(last, row, 100_000 * page + position)
+            if grid.name:
+                last.continued_in.append(grid.name)
             _finish(last)
             last_page = page
         else:
