@@ -190,11 +190,12 @@ def _keyword_score(meaning: Meaning, words: list[str], hits: list[frozenset[str]
 
 @lru_cache(maxsize=1)
 def _kind_keys() -> dict[str, dict[str, frozenset[str]]]:
-    """Per kind and field: the strong key patterns (weight ≥ 0.8) of the kind's other fields."""
+    """Per kind and field: the strong key words (weight ≥ 0.8, naming a field alone) of the
+    kind's other fields (« projet » alone is no type de projet: only « type+projet » is)."""
     cat = catalogue()
     out: dict[str, dict[str, frozenset[str]]] = {}
     for kind in cat.kinds.values():
-        strong = {f: frozenset(p for k in cat.meanings[f].keys if k.weight >= 0.8 for p in k.parts)
+        strong = {f: frozenset(k.parts[0] for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1)
                   for f in kind.synonyms}
         out[kind.name] = {f: frozenset().union(*(s for g, s in strong.items() if g != f)) - strong[f]
                           for f in kind.synonyms}

@@ -60,16 +60,26 @@ def _texts(row: list[CellValue]) -> list[str]:
     return [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
 
 
-def _candidates(texts: list[str], kind: TableKind, profiles: list[Profile] | None) -> list[tuple[float, int, str, str]]:
-    out = []
+def _candidates(texts: list[str], kind: TableKind, profiles: list[Profile] | None,
+                lower: list[str] | None = None) -> list[tuple[float, int, str, str]]:
+    """(score, column, field, how) of every reading of the kind's fields at least
+    ``MIN_FIELD_SCORE``; a two-row header is read joined (« Montant HT ») and by its lower
+    cell alone (« Projet » over « Logiciel actuel »), the better reading kept."""
+    best: dict[tuple[int, str], tuple[float, str]] = {}
     for col, text in enumerate(texts):
-        for match in text_matches(text):
-            if match.kind != kind.name:
-                continue
-            column = profiles[col] if profiles is not None and col < len(profiles) else None
-            score = weighed(match, column)
-            if score >= MIN_FIELD_SCORE:
-                out.append((score, col, match.field, match.how))
+        own = lower[col] if lower is not None and col < len(lower) and lower[col] != text else ""
+        # the lower cell names the column, the upper one qualifies it: « Projet » over
+        # « Logiciel cible » is no type de projet
+        named = {m.field for m in text_matches(own) if m.kind == kind.name} if own else set()
+        column = profiles[col] if profiles is not None and col < len(profiles) else None
+        for alternative in (text, own) if own else (text,):
+            for match in text_matches(alternative):
+                if match.kind != kind.name or (named and match.field not in named):
+                    continue
+                score = weighed(match, column)
+                if score >= MIN_FIELD_SCORE and score > best.get((col, match.field), (0.0, ""))[0]:
+                    best[(col, match.field)] = (score, match.how)
+    out = [(score, col, field_name, how) for (col, field_name), (score, how) in best.items()]
     out.sort(key=lambda c: (-c[0], c[1]))
     return out
 
@@ -96,14 +106,14 @@ def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
     return not kind.one_of or any(f in assigned for f in kind.one_of)
 
 
-def _best_kind(texts: list[str], profiles: list[Profile] | None = None) -> HeaderMatch | None:
+def _best_kind(texts: list[str], profiles: list[Profile] | None = None, lower: list[str] | None = None) -> HeaderMatch | None:
     filled = sum(1 for t in texts if t)
     if filled < 2:
         return None
     cat = catalogue()
     best: HeaderMatch | None = None
     for kind in cat.kinds.values():
-        candidates = _candidates(texts, kind, profiles)
+        candidates = _candidates(texts, kind, profiles, lower)
         mapping, readings = _assign(candidates)
         if not _is_header_for(kind, mapping) or len(mapping) < MIN_HEADER_SHARE * filled:
             continue  # a line of prose that cites three header words is not a header
@@ -112,7 +122,7 @@ def _best_kind(texts: list[str], profiles: list[Profile] | None = None) -> Heade
             best = HeaderMatch(kind.name, score, mapping, 1, texts, readings)
     if best is not None:
         used = set(best.mapping.values())
-        for score, col, field_name, _ in _candidates(texts, cat.kinds[best.kind], profiles):
+        for score, col, field_name, _ in _candidates(texts, cat.kinds[best.kind], profiles, lower):
             if col not in used and col not in best.best_other:
                 best.best_other[col] = (field_name, score)
     return best
@@ -157,7 +167,8 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
     if next_row is not None and sum(1 for t in texts if t) >= 2 \
             and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row):
         double_texts = combine_header_rows(row, next_row)
-        double = _best_kind(double_texts)
+        lower_texts = _texts(next_row)
+        double = _best_kind(double_texts, lower=lower_texts)
     if single is None and double is None:
         return None
     if body is not None:  # the cells under the header lower the readings they contradict
@@ -166,7 +177,7 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
             single = _best_kind(texts, _profiles(under, len(texts))) if under else single
         if double is not None and double_texts is not None:
             under = body(2)
-            double = _best_kind(double_texts, _profiles(under, len(double_texts))) if under else double
+            double = _best_kind(double_texts, _profiles(under, len(double_texts)), lower_texts) if under else double
     if double is not None and (single is None or double.score > single.score + 0.5):
         double.height = 2
         return double

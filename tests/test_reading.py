@@ -361,3 +361,22 @@ def test_gantt_months_without_year_under_a_year_written_once_and_sub_phases_inde
     assert phases["Contractualisation"][:2] == ("2023-11-01", "2023-11-30")
     assert phases["Déploiement"][:3] == ("2023-12-01", "2024-02-29", "F6")
     assert any("Lot 1" in note for note in table.notes)
+
+
+def test_two_row_headers_in_owners_words():
+    """The upper row groups (« Financement demandé », « Identification »), the lower row
+    names: each column is read joined and by its lower cell alone."""
+    g = grid([["Structure", None, "Financement demandé (€)", "Financement demandé (€)", "Financement demandé (€)", "Total"],
+              ["N° FINESS", "Nom", "MOA", "Éditeur", "Bonus Ségur", None],
+              [FINESS[0], "EHPAD A", 7000, 12000, 2500, 21500], [FINESS[1], "IME B", 7000, 12000, 2500, 21500]])
+    [table] = find_tables(g, "f.xlsx")
+    assert table.kind == "budget_essms" and table.header_rows == 2
+    assert set(table.column_index) == {"finess_et", "raison_sociale", "forfait_moa", "forfait_editeur", "bonus_segur",
+                                       "total_essms"}
+    g = grid([["Identification de l'ESSMS", None, None, "Projet", None],
+              ["FINESS", "Nom", "Catégorie", "Logiciel actuel", "Logiciel cible"],
+              [FINESS[0], "EHPAD A", "EHPAD", "Logiciel X", "Logiciel Y"]])
+    [table] = find_tables(g, "f.xlsx")
+    assert table.kind == "structures" and table.readings["logiciel"].header == "Projet Logiciel actuel"
+    [other] = table.unmapped
+    assert other.header == "Logiciel cible" and "déjà lu" in other.reason
