@@ -303,12 +303,14 @@ def _finish(table: Table) -> None:
     if table.kind == "planning" and len(calendar) >= 3:
         # the bars of a Gantt chart beside the dates: one note, the dates of the table stand
         first, last = header_cells[calendar[0]], header_cells[calendar[-1]]
-        table.notes.append(f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
-                           f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi")
+        note = (f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
+                f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi")
+        if note not in table.notes:
+            table.notes.append(note)
         columns -= set(calendar)
     for col in sorted(columns - mapped):
         cells = [r.others[col] for r in sorted(body, key=lambda r: r.position) if col in r.others]
-        header = header_cells[col].text if col < len(header_cells) and isinstance(header_cells[col].raw, str) else ""
+        header = header_texts.get(col, "")
         if not header and not cells:
             continue
         column = profile([c.raw for c in cells])
@@ -319,7 +321,8 @@ def _finish(table: Table) -> None:
             reason = "colonne sans en-tête"
         elif guess is not None and guess in table.column_index:
             taken = table.readings[guess]
-            reason = (f"« {header} » pourrait désigner le champ {guess}, déjà lu dans la colonne "
+            label = catalogue().meanings[guess].label
+            reason = (f"« {header} » pourrait désigner « {label} », déjà lu dans la colonne "
                       f"« {taken.header} » (score {taken.score:.2f} contre {guess_score:.2f})")
         else:
             reason = "aucun champ de ce tableau ne correspond à cet en-tête"
