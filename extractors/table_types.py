@@ -8,6 +8,7 @@ from typing import Any
 
 from core.models import CellValue, Location
 from extractors.units import Unit
+from extractors.vocabulary import catalogue
 
 
 @dataclass
@@ -56,7 +57,9 @@ class UnmappedColumn:
             "column": self.index + 1, "header": self.header,
             "header_location": self.header_location.to_dict() if self.header_location else None,
             "cells": self.cells, "values": self.values, "holds_amounts": self.holds_amounts,
-            "reason": self.reason, "closest_field": self.guess, "closest_score": round(self.guess_score, 2),
+            "reason": self.reason, "closest_field": self.guess,
+            "closest_label": catalogue().meanings[self.guess].label if self.guess else None,
+            "closest_score": round(self.guess_score, 2),
             "unit": self.unit.to_dict() if self.unit else None,
         }
 
