@@ -36,7 +36,7 @@ __all__ = [
 SCAN_ROWS = 400  # header rows are searched in the first rows of a grid
 BLANK_ROWS_END_TABLE = 3
 SAMPLE_ROWS = 12  # body rows whose cells weigh the header's reading
-UNIT_LINES_ABOVE = 4  # lines above a header searched for the unit of the table
+UNIT_LINES_ABOVE = 6  # lines above a header searched for the unit of the table (not past the previous table)
 STRONG_HEADER = 0.85  # a header right under a table's last row (no blank row) must read this well
 MIN_HEADER_SHARE = 0.34  # share of a header row's texts that must name fields of the table
 
