@@ -101,7 +101,7 @@ class Table:
     notes: list[str] = field(default_factory=list)  # French: what was read differently, or left unread
     left_out: list[Location] = field(default_factory=list)  # rows whose only values are outside the read columns
     continued_in: list[str] = field(default_factory=list)  # grids read as its continuation (a PDF's next pages)
-    # (header cells, header texts, header match) while the table is being read; None after
+    # (header cells, header texts, header match, header row) while the table is being read; None after
     context: Any = field(default=None, repr=False, compare=False)
 
     @property

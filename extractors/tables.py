@@ -239,13 +239,16 @@ def _sample(rows: list[list[CellValue]], start: int) -> list[list[CellValue]]:
 _AMOUNT_FIELDS = frozenset(f for f, m in catalogue().meanings.items() if m.role == "amount")
 
 
-def _table_unit(grid: Grid, above: list[list[CellValue]]) -> Unit | None:
-    """A unit stated on the lines above the header (nearest first), or in the sheet's name."""
-    for row in reversed(above):
-        for cell in row:
-            unit = unit_in(cell.raw, cell.location) if isinstance(cell.raw, str) else None
-            if unit is not None:
-                return unit
+def _table_unit(grid: Grid, above: list[list[CellValue]], preamble: list[list[CellValue]]) -> Unit | None:
+    """A unit stated on the lines above the header (nearest first), else on the lines
+    above the sheet's first table (« Tous les montants sont en k€ » for the whole sheet), else
+    in the sheet's name."""
+    for lines in (above, preamble):
+        for row in reversed(lines):
+            for cell in row:
+                unit = unit_in(cell.raw, cell.location) if isinstance(cell.raw, str) else None
+                if unit is not None:
+                    return unit
     return unit_in(grid.name) if grid.name else None
 
 
@@ -293,7 +296,7 @@ def _finish(table: Table) -> None:
     (again after rows were added: a PDF table continued on the next page)."""
     if table.context is None:
         return
-    header_cells, header_texts, match = table.context
+    header_cells, header_texts, match, _ = table.context
     table_unit = table.unit
     table.unmapped = []
     body = table.rows + table.total_rows
@@ -359,7 +362,8 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
             if match is not None and current is not None and blank_run == 0 and not match.strong:
                 match = None  # a body row that reads like a header: only a clear header starts a table here
         if match is not None:
-            current = _start_table(grid, file, rows, r_index, match, last_end)
+            current = _start_table(grid, file, rows, r_index, match, last_end,
+                                   tables[0].context[3] if tables else None)
             tables.append(current)
             blank_run = 0
             skip = match.height - 1
@@ -381,7 +385,7 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
 
 
 def _start_table(grid: Grid, file: str, rows: list[list[CellValue]], r_index: int, match: HeaderMatch,
-                 last_end: int) -> Table:
+                 last_end: int, first_header: int | None) -> Table:
     row = rows[r_index]
     lower = rows[r_index + 1] if match.height == 2 else []
     header_cells = row if match.height == 1 else [
@@ -397,9 +401,11 @@ def _start_table(grid: Grid, file: str, rows: list[list[CellValue]], r_index: in
     for field_name, (score, how) in match.readings.items():
         col = match.mapping[field_name]
         table.readings[field_name] = ColumnReading(field_name, header_texts.get(col, ""), score, how, col)
-    table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE):r_index])
+    first = first_header if first_header is not None else r_index
+    preamble = rows[max(0, first - UNIT_LINES_ABOVE):first] if first < r_index else []
+    table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE):r_index], preamble)
     _apply_units(table, header_texts, header_cells)
-    table.context = (header_cells, header_texts, match)
+    table.context = (header_cells, header_texts, match, r_index)
     return table
 
 

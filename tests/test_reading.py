@@ -380,3 +380,17 @@ def test_two_row_headers_in_owners_words():
     assert table.kind == "structures" and table.readings["logiciel"].header == "Projet Logiciel actuel"
     [other] = table.unmapped
     assert other.header == "Projet Logiciel cible" and "déjà lu" in other.reason
+
+
+def test_thousands_said_once_at_the_top_of_the_sheet_apply_to_each_of_its_tables():
+    g = grid([
+        ["Tous les montants sont exprimés en K€"],
+        ["Poste de dépense", "Montant TTC", "Financement demandé"],
+        ["Formation", 3, 2],
+        [None], [None], [None],
+        ["FINESS ET", "Raison sociale", "Forfait MOA", "Total"],
+        [FINESS[0], "EHPAD A", 7, 7],
+    ])
+    lines, essms = find_tables(g, "f.xlsx")
+    assert lines.rows[0].get("montant_ttc").raw == 3000
+    assert essms.rows[0].get("forfait_moa").raw == 7000 and essms.unit.location.cell == "A1"
