@@ -308,7 +308,7 @@ _FIT = {
     "amount": {"amount": 1.0, "identifier": 0.3, "date": 0.4, "boolean": 0.5, "text": 0.35},
     "identifier": {"amount": 0.6, "identifier": 1.0, "date": 0.3, "boolean": 0.3, "text": 0.55},
     "text": {"amount": 0.45, "identifier": 0.45, "date": 0.5, "boolean": 0.8, "text": 1.0},
-    "date": {"amount": 0.6, "identifier": 0.3, "date": 1.0, "boolean": 0.3, "text": 0.6},
+    "date": {"amount": 0.75, "identifier": 0.3, "date": 1.0, "boolean": 0.3, "text": 0.6},  # Excel serials are numbers
     "number": {"amount": 1.0, "identifier": 0.6, "date": 0.4, "boolean": 0.4, "text": 0.6},
     "bool": {"amount": 0.6, "identifier": 0.3, "date": 0.3, "boolean": 1.0, "text": 0.75},
     "percent": {"amount": 1.0, "identifier": 0.4, "date": 0.4, "boolean": 0.5, "text": 0.8},
