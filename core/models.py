@@ -114,7 +114,7 @@ class Location:
             "column": self.column,
             "paragraph": self.paragraph,
             "field": self.field,
-            "detail": ", ".join(self._inner_parts()) or None,
+            "detail": self.detail,
         }
 
     @classmethod
@@ -122,6 +122,12 @@ class Location:
         """The location of a ``report.json`` dict (``detail``, computed, and unknown keys are
         ignored)."""
         return cls(**{name: data.get(name) for name in _LOCATION_FIELDS if data.get(name) is not None})
+
+    @property
+    def detail(self) -> str | None:
+        """French description of what lies below the page or cell (« tableau 1, ligne 4,
+        colonne 2 »), None when nothing does."""
+        return ", ".join(self._inner_parts()) or None
 
     def _inner_parts(self) -> list[str]:
         """French parts below the file, sheet, cell and page."""
@@ -210,10 +216,20 @@ class Finding:
 
 @dataclass(frozen=True)
 class CellValue:
-    """One raw value read from a file, with where it was read."""
+    """One raw value read from a file, with where it was read.
+
+    ``written`` and ``unit`` are set when the value was converted on reading: an amount of
+    a column in thousands of euros holds euros in ``raw``, what the owner typed in
+    ``written`` and ``"k€"`` in ``unit``, so that a finding can quote both. ``fill`` is the
+    cell's background colour (``FF00B050``, ``theme:4``) where a reader keeps it (the
+    timeline of a Gantt chart), None otherwise.
+    """
 
     raw: Any
     location: Location
+    written: Any = None
+    unit: str | None = None
+    fill: str | None = None
 
     @property
     def text(self) -> str:
@@ -249,6 +265,38 @@ class Attachment:
     data_path: str  # where the bytes are on disk (inside a temp dir for zips)
 
 
+@dataclass(frozen=True)
+class HiddenContent:
+    """A hidden sheet, or hidden rows or columns of a visible sheet, left unread.
+
+    ``what`` is ``feuille``, ``lignes`` or ``colonnes``; ``detail`` names them in French
+    (« lignes 4 à 6 », « colonnes C, D »); ``values`` counts the non-empty cells hidden
+    (None when the hidden sheet was not opened)."""
+
+    sheet: str
+    what: str
+    detail: str
+    values: int | None = None
+
+    def describe(self) -> str:
+        """French: « feuille masquée « Budget v1 » (42 cellules remplies) »."""
+        if self.values is None:
+            filled = ""
+        elif self.values == 0:
+            filled = " (vide)"
+        else:
+            plural = "s" if self.values > 1 else ""
+            filled = f" ({self.values} cellule{plural} remplie{plural})"
+        if self.what == "feuille":
+            return f"feuille masquée « {self.sheet} »{filled}"
+        plural = "s" if self.detail.split(" ", 1)[0].endswith("s") else ""
+        return f"{self.detail} masquée{plural} de la feuille « {self.sheet} »{filled}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "what": self.what, "detail": self.detail, "values": self.values,
+                "description": self.describe()}
+
+
 @dataclass
 class ExtractedDocument:
     """What an extractor read from one attachment."""
@@ -266,6 +314,8 @@ class ExtractedDocument:
     # The typed tables found in ``grids`` (``extractors.tables.Table``), found in the parsing
     # worker and cached with the document; None when not looked for yet.
     tables: list[Any] | None = None
+    # What the owner hid (sheets, rows, columns): not read as content, listed in the report.
+    hidden: list[HiddenContent] = field(default_factory=list)
 
     @property
     def readable(self) -> bool:

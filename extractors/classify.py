@@ -114,7 +114,9 @@ def classify(docs: list[ExtractedDocument]) -> Classified:
     for doc in docs:
         parts: list[DocumentPart] = []
         if doc.readable:
-            tables = doc.tables if doc.tables is not None else find_document_tables(doc.grids, doc.file)
+            if doc.tables is None:
+                doc.tables = find_document_tables(doc.grids, doc.file)
+            tables = doc.tables
             for table in tables:
                 out.tables[table.kind].append(table)
                 parts.append(

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
@@ -13,6 +14,19 @@ from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
+_SHD = qn("w:shd")
+_FILL = qn("w:fill")
+
+
+def _shading(cell) -> str | None:
+    """The cell's background colour (``w:shd w:fill``), None when none or white: the bars
+    of a Gantt chart drawn in a Word table."""
+    properties = cell._tc.tcPr  # python-docx exposes no shading API
+    shd = properties.find(_SHD) if properties is not None else None
+    colour = shd.get(_FILL) if shd is not None else None
+    if not colour or colour.lower() in ("auto", "ffffff"):
+        return None
+    return colour.upper()
 
 
 def _style_names(document) -> dict[str, str]:
@@ -53,6 +67,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                         CellValue(
                             cell.text.strip() or None,
                             Location(doc.file, table=table_no, row=r_index, column=c_index),
+                            fill=_shading(cell),
                         )
                         for c_index, cell in enumerate(row.cells[: limits.max_columns], start=1)
                     ]

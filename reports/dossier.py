@@ -13,6 +13,7 @@ from core.file_problems import title_of
 from core.labels import SEVERITY_FINDINGS
 from core.models import DocumentRecord, Finding, Severity, Verdict
 from reports.deposit import submission_window
+from extractors.readings import document_readings
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.letter import write_letter
@@ -94,6 +95,7 @@ def build_report(
         "file_problems": file_problems(data) if data is not None else [],
         "finess_repository": (repository.info.report_entry() if repository is not None
                               else {"checked": False, "extract_date": None}),
+        "readings": _readings(data),
         "authority": config.authority,
         "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
         "required_documents_source": config.documents.required.source,
@@ -168,6 +170,15 @@ def _og_name(essms: Any) -> str | None:
 def _ineligible_reason(essms: Any) -> str | None:
     eligibility = getattr(essms, "eligibility", None)
     return eligibility.reason if eligibility is not None and not eligibility.eligible else None
+
+
+def _readings(data: Any) -> dict[str, Any]:
+    """How each document was read (tables, column mapping with scores, units, what was left
+    unread and why): ``extractors.readings``."""
+    if data is None:
+        return {"tables": [], "hidden": [], "unread": []}
+    used = {id(t) for t in (data.structures, data.budget_essms, data.budget_lines, data.planning) if t is not None}
+    return document_readings(data.documents, used)
 
 
 def _category(essms: Any) -> str | None:
