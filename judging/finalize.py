@@ -16,7 +16,9 @@ from typing import Any
 
 from core.models import Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
+from reports.actions import action_for
 from reports.dossier import verdict_reason
+from validators.call_review import apply_call_exclusions
 from validators.engine import decide
 from validators.registry import all_rules
 
@@ -59,14 +61,11 @@ def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[W
     report = dict(base)
     order = {rid: i for i, rid in enumerate(all_rules())}
     findings = [dict(f) for f in base["findings"]] + [f.to_dict() for f in lot]
+    _mark(findings, waivers)
+    # the ESSMS the call rules exclude (LOT-01) leave the count, the figures and GRP-03
+    findings = apply_call_exclusions(report, findings)
+    _mark([f for f in findings if "fingerprint" not in f], waivers)
     findings.sort(key=_sort_key(order))
-    for f in findings:
-        f["fingerprint"] = finding_fingerprint(f)
-        f.pop("waiver", None)
-        f.pop("status", None)
-        waiver = next((w for w in waivers if w.covers(f)), None)
-        if waiver:
-            f["waiver"] = waiver.to_dict()
     active = [as_finding(f) for f in findings if "waiver" not in f]
     verdict = decide(active)
     report.pop("evolution", None)
@@ -80,6 +79,18 @@ def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[W
     report["digest"] = digest
     changed = latest is None or latest.digest != digest
     return FinalReport(report, digest, changed, latest.verdict if latest else None)
+
+
+def _mark(findings: list[dict[str, Any]], waivers: list[Waiver]) -> None:
+    """Each finding's fingerprint, its owner's action and the reviewer's waiver covering it."""
+    for f in findings:
+        f["fingerprint"] = finding_fingerprint(f)
+        f.setdefault("action", action_for(f.get("rule"), f.get("severity")))
+        f.pop("waiver", None)
+        f.pop("status", None)
+        waiver = next((w for w in waivers if w.covers(f)), None)
+        if waiver:
+            f["waiver"] = waiver.to_dict()
 
 
 def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:

@@ -8,6 +8,11 @@ One place on purpose: a rule's message says what was found, its action what to d
 from __future__ import annotations
 
 ACTIONS: dict[str, str] = {
+    # Dépôt
+    "DEP-01": ("Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel "
+               "ultérieur."),
+    "DEP-02": ("Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel "
+               "ultérieur."),
     # Pièces
     "PIE-01": "Joindre la pièce manquante (document type de l'appel), complétée.",
     "PIE-02": ("Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), "
@@ -22,8 +27,8 @@ ACTIONS: dict[str, str] = {
                "d'ESSMS éligibles fixé par l'appel."),
     "GRP-04": ("Déposer le projet à l'appel qui correspond à la taille de la grappe (appel régional de l'ARS "
                "sous 50 ESSMS, appel national de la CNSA à partir de 50 ESSMS)."),
-    "GRP-05": ("Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel "
-               "de leur région."),
+    "GRP-05": ("Retirer de la liste et du budget l'ESSMS situé hors de la région de l'appel (il est exclu du "
+               "financement de ce projet), ou justifier son rattachement à la région."),
     "GRP-06": ("Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
                "FINESS, FINESS géographique propre)."),
     "GRP-07": "Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.",
@@ -63,18 +68,36 @@ ACTIONS: dict[str, str] = {
                "GCSMS ou convention de groupement)."),
     "COH-03": "Vérifier que les vagues de déploiement du planning ne nomment que des ESSMS de la liste.",
     # Ensemble de l'appel
-    "LOT-01": ("Retirer de la grappe l'ESSMS déjà présent dans un autre dossier ou déjà financé, ou justifier "
-               "l'absence de double financement."),
+    "LOT-01": ("Retirer de la liste et du budget l'ESSMS déjà présent dans un dossier déposé plus tôt ou déjà "
+               "financé (il est exclu du financement de ce projet), ou justifier l'absence de double financement."),
     "LOT-02": "Confirmer quelle version du dossier fait foi ; l'autre dépôt sera classé.",
     "LOT-03": ("Aucune action du porteur : les demandes recevables sont rapprochées de l'enveloppe de l'appel "
                "lors de l'instruction."),
 }
 
+#: Where a rule's severity depends on the case, the action of a softer finding differs: an
+#: alerte asks the owner nothing the rule would ask of a blocking finding (``RULE:severity``).
+ACTIONS_BY_SEVERITY: dict[str, str] = {
+    "DEP-01:alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice.",
+    "DEP-02:alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice.",
+    "GRP-03:alerte": ("Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des structures : la "
+                      "taille de la grappe en dépend."),
+    "GRP-04:alerte": ("Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des structures : le "
+                      "canal de dépôt (régional ou national) en dépend."),
+    "GRP-07:a_corriger": ("Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le nombre "
+                          "d'organismes gestionnaires de la grappe en dépend."),
+    "LOT-01:alerte": ("Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; confirmer "
+                      "au besoin à l'instructeur à quel projet il appartient."),
+}
+
 DEFAULT_ACTION = "Vérifier ce point avec le porteur et compléter ou corriger la pièce concernée."
 
 
-def action_for(rule_id: str | None) -> str:
-    """The owner's action for a rule (a generic sentence for an unknown id)."""
+def action_for(rule_id: str | None, severity: str | None = None) -> str:
+    """The owner's action for a finding of a rule, at its severity (a generic sentence for an
+    unknown id)."""
+    if severity and (specific := ACTIONS_BY_SEVERITY.get(f"{rule_id}:{severity}")):
+        return specific
     return ACTIONS.get(rule_id or "", DEFAULT_ACTION)
 
 

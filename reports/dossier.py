@@ -56,10 +56,14 @@ def build_report(
                 "finess_ej": _text(data.form.raw("porteur.finess_ej")),
             }
             date_depot = _text(data.form.raw("date_depot"))
+        per_essms = figures.per_essms if figures else {}
         essms = [
             {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "eligible": e.eligible,
              "location": e.finess_cell.location.to_dict(), "department": e.department,
-             "category": _category(e), "sector": e.sector}
+             "category": _category(e), "sector": e.sector,
+             "exclusion": {"rule": e.exclusions[0].rule, "reason": e.exclusions[0].reason} if e.exclusions else None,
+             "call_exclusion": None,
+             **per_essms.get(e.finess, {"amount_asked": None, "amount_eligible": None})}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -77,7 +81,7 @@ def build_report(
         "verdict": verdict.value,
         "verdict_label": verdict.label,
         "verdict_reason": verdict_reason(verdict, findings),
-        "findings": [{**f.to_dict(), "action": action_for(f.rule)} for f in findings],
+        "findings": [{**f.to_dict(), "action": action_for(f.rule, f.severity.value)} for f in findings],
         "documents": [r.to_dict() for r in records],
         "essms_count": essms_count,
         "essms_listed": essms_listed,
@@ -88,6 +92,7 @@ def build_report(
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
+        "basis": figures.basis if figures else None,
         "authority": config.authority,
         "letter_settings": letter_settings(config),
         "counts": counts,
@@ -117,7 +122,7 @@ def _text(value: Any) -> str | None:
 def _with_actions(report: dict[str, Any]) -> None:
     """Every finding says what the owner must do (call-level findings are added late)."""
     for finding in report.get("findings") or []:
-        finding.setdefault("action", action_for(finding.get("rule")))
+        finding.setdefault("action", action_for(finding.get("rule"), finding.get("severity")))
 
 
 def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:

@@ -109,7 +109,7 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
         items.append({
             "number": number,
             "rule": finding.get("rule"),
-            "action": action_for(finding.get("rule")),
+            "action": action_for(finding.get("rule"), finding.get("severity")),
             "message": finding.get("message") or "",
             "where": describe(finding.get("location")),
         })

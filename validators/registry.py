@@ -72,7 +72,7 @@ def all_rules() -> dict[str, Rule]:
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    order = {"PIE": 0, "GRP": 1, "BUD": 2, "PLA": 3, "PRO": 4, "COH": 5, "LOT": 6}
+    order = {"DEP": -1, "PIE": 0, "GRP": 1, "BUD": 2, "PLA": 3, "PRO": 4, "COH": 5, "LOT": 6}
     return dict(sorted(_REGISTRY.items(), key=lambda kv: (order.get(kv[1].family, 9), kv[0])))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.config import CallConfig
+from core.models import Severity
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -19,11 +20,16 @@ from validators.registry import Hit, rule
 )
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Un projet de moins de 50 ESSMS relève d'un appel régional de l'ARS ; un projet de 50
-    ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel."""
+    ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel.
+    Sont comptés les ESSMS éligibles identifiés par leur FINESS ; quand le canal dépend de
+    lignes sans FINESS, la règle ne décide pas (alerte) et le FINESS manquant est demandé
+    (GRP-01)."""
     if data.structures is None:
         return
     threshold = config.grouping.channel_threshold.value
     count = data.essms_count
+    unknown = len(data.unidentified_essms)
+    location = data.structures.header_location
     if config.channel == "regional" and count >= threshold:
         yield Hit(
             message=(
@@ -32,9 +38,18 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             ),
             expected=f"moins de {threshold} ESSMS pour un appel régional",
             found=f"{count} ESSMS",
-            location=data.structures.header_location,
+            location=location,
         )
-    elif config.channel == "national" and count < threshold:
+    elif config.channel == "regional" and count + unknown >= threshold:
+        yield Hit(
+            message=(f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : avec elles, il "
+                     f"atteindrait {threshold} ESSMS et relèverait de l'appel national. Le canal sera vérifié une fois "
+                     "les FINESS fournis (voir GRP-01)."),
+            expected=f"moins de {threshold} ESSMS pour un appel régional",
+            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            location=location, severity=Severity.ALERTE,
+        )
+    elif config.channel == "national" and count + unknown < threshold:
         yield Hit(
             message=(
                 f"Le projet réunit {count} ESSMS : en dessous de {threshold} ESSMS, il relève de l'appel à projets "
@@ -42,5 +57,14 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             ),
             expected=f"au moins {threshold} ESSMS pour l'appel national",
             found=f"{count} ESSMS",
-            location=data.structures.header_location,
+            location=location,
+        )
+    elif config.channel == "national" and count < threshold:
+        yield Hit(
+            message=(f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : sans elles, il "
+                     f"serait sous le seuil de {threshold} ESSMS de l'appel national. Le canal sera vérifié une fois "
+                     "les FINESS fournis (voir GRP-01)."),
+            expected=f"au moins {threshold} ESSMS pour l'appel national",
+            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            location=location, severity=Severity.ALERTE,
         )

@@ -24,9 +24,11 @@ from validators.registry import Hit, rule
 def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
     établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
-    partie par l'Assurance maladie) et a son propre FINESS géographique. Un ESSMS non éligible
-    est retiré du décompte et du financement, et le dossier est jugé sur ce qui reste (taille,
-    canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion."""
+    partie par l'Assurance maladie). Un ESSMS non éligible est retiré du décompte et du
+    financement, et le dossier est jugé sur ce qui reste (taille, canal, montant éligible). La
+    catégorie est lue en code FINESS, en sigle ou en toutes lettres. Une catégorie non
+    reconnue est signalée en alerte, sans exclusion. Un FINESS vide n'exclut pas l'ESSMS : il
+    est demandé (GRP-01)."""
     if data.structures is None:
         return
     remaining = data.essms_count
@@ -36,9 +38,12 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:
+            excluded = any(x.rule == "GRP-06" for x in essms.exclusions)
+            consequence = (f"est exclu du décompte et du financement : {verdict.reason}. Le dossier est examiné sur "
+                           f"les {remaining} ESSMS restants." if excluded
+                           else f"n'est peut-être pas éligible : {verdict.reason}. Vérifier son éligibilité.")
             yield Hit(
-                message=(f"{essms.label} est exclu du décompte et du financement : {verdict.reason}. "
-                         f"Le dossier est examiné sur les {remaining} ESSMS restants."),
+                message=f"{essms.label} {consequence}",
                 expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
                 found=verdict.reason,
                 location=cell.location,
