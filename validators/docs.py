@@ -15,6 +15,7 @@ from validators.engine import load_call, severity_for
 from validators.registry import all_rules
 
 FAMILIES = {
+    "DEP": "Dépôt du dossier",
     "PIE": "Pièces du dossier",
     "GRP": "Grappe (liste des structures)",
     "BUD": "Budget",
