@@ -205,8 +205,11 @@ def test_csv_is_french_excel_ready_and_neutralised(run):
 
 def test_a_dossier_a_completer_gets_its_letter(run):
     out, cases = run
-    for case in ("clean-workbook", "GRP-05"):
+    for case in ("clean-workbook", "GRP-06"):  # recevable, non recevable: no letter
         assert not (out / cases[case] / "courrier.docx").exists()
+    # an ESSMS outside the region is excluded and the owner asked to remove it (GRP-05, à corriger)
+    assert _report(run, "GRP-05")["verdict"] == "a_completer"
+    assert (out / cases["GRP-05"] / "courrier.docx").is_file()
     report = _report(run, "BUD-03")
     assert report["verdict"] == "a_completer"
     assert (out / cases["BUD-03"] / "courrier.docx").is_file()
