@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -39,9 +40,66 @@ class Sourced(_Strict, Generic[T]):
     source: str = Field(min_length=3)
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_datetime(value: Any, *, end_of_day: bool) -> Any:
+    """A configured moment as an aware date-time in Europe/Paris.
+
+    A plain date means the whole day: it opens at 00:00 and closes at 23:59:59 (``end_of_day``).
+    A date-time without offset is Paris time; one with an offset is converted to Paris time.
+    Anything else is left to pydantic, which refuses it with the key's path.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = dt.datetime.fromisoformat(text) if ("T" in text or " " in text) else dt.date.fromisoformat(text)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=PARIS) if value.tzinfo is None else value.astimezone(PARIS)
+    if isinstance(value, dt.date):
+        moment = dt.time(23, 59, 59) if end_of_day else dt.time(0, 0)
+        return dt.datetime.combine(value, moment, tzinfo=PARIS)
+    return value
+
+
+def _sourced_moment(node: Any, *, end_of_day: bool) -> Any:
+    if isinstance(node, dict) and "value" in node:
+        return {**node, "value": paris_datetime(node["value"], end_of_day=end_of_day)}
+    return node
+
+
 class Submission(_Strict):
-    opens: Sourced[dt.date]
-    closes: Sourced[dt.date]
+    """The call's deposit window (DEP-01) and, where the call sets one, the earlier deadline of
+    projects not selected in a previous call that are submitted again (DEP-02). Every moment is
+    an aware date-time in Europe/Paris; a plain date in the YAML opens at 00:00 and closes at
+    23:59:59 that day (docs/calls.md)."""
+
+    opens: Sourced[dt.datetime]
+    closes: Sourced[dt.datetime]
+    resubmission_closes: Sourced[dt.datetime | None] = Field(
+        default_factory=lambda: Sourced[dt.datetime | None](
+            value=None, source="Pas de date propre aux projets redéposés dans cet appel"
+        )
+    )
+
+    @field_validator("opens", mode="before")
+    @classmethod
+    def _opens_at_midnight(cls, node: Any) -> Any:
+        return _sourced_moment(node, end_of_day=False)
+
+    @field_validator("closes", "resubmission_closes", mode="before")
+    @classmethod
+    def _closes_at_end_of_day(cls, node: Any) -> Any:
+        return _sourced_moment(node, end_of_day=True)
+
+    @field_validator("opens", "closes", "resubmission_closes")
+    @classmethod
+    def _aware(cls, v: Sourced) -> Sourced:
+        if v.value is not None and v.value.tzinfo is None:
+            raise ValueError("date-heure sans fuseau horaire")
+        return v
 
 
 class ProgrammeWindow(_Strict):
@@ -239,6 +297,9 @@ _PYDANTIC_FR = {
     "date_from_datetime_parsing": "date AAAA-MM-JJ attendue",
     "date_parsing": "date AAAA-MM-JJ attendue",
     "date_type": "date AAAA-MM-JJ attendue",
+    "datetime_parsing": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
+    "datetime_from_date_parsing": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
+    "datetime_type": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
     "string_type": "texte attendu",
     "list_type": "liste attendue",
     "tuple_type": "liste de deux montants attendue",
@@ -303,8 +364,13 @@ def load_call(call: str | os.PathLike[str]) -> CallConfig:
 
 def _check_consistency(config: CallConfig, path: Path) -> None:
     problems = []
-    if config.submission.opens.value > config.submission.closes.value:
+    submission = config.submission
+    if submission.opens.value > submission.closes.value:
         problems.append("clé « submission.opens » : la date d'ouverture suit la date de clôture")
+    resubmission = submission.resubmission_closes.value
+    if resubmission is not None and not (submission.opens.value <= resubmission <= submission.closes.value):
+        problems.append("clé « submission.resubmission_closes » : la date limite des projets redéposés doit "
+                        "tomber entre l'ouverture et la clôture de l'appel")
     if config.channel == "regional" and config.region is None:
         problems.append("clé « region » : un appel régional doit lister ses départements")
     if problems:

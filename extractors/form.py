@@ -24,6 +24,28 @@ DS_EXPORT = re.compile(r"(^|/)export-[^/]*\.pdf$", re.IGNORECASE)
 MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
+#: The form's question on an earlier, unsuccessful submission of the same project (DEP-02),
+#: as the Démarches simplifiées export prints it; ``dossier.json`` key
+#: ``depot_anterieur_non_retenu`` (true / false). Not in headers.yaml: it is a question of the
+#: call's form, not a table header (docs/calls.md).
+EXTRA_FORM_LABELS: dict[str, tuple[str, ...]] = {
+    "depot_anterieur_non_retenu": (
+        "Projet déposé en 2021 et non retenu",
+        "Projet déjà déposé lors d'un appel précédent et non retenu",
+        "Projet déposé à un appel précédent et non retenu",
+        "Redépôt d'un projet non retenu",
+    ),
+}
+
+
+def form_labels() -> dict[str, tuple[str, ...]]:
+    """Folded labels of the export, by ``dossier.json`` key."""
+    labels = dict(catalogue().form_labels)
+    for key, spellings in EXTRA_FORM_LABELS.items():
+        labels[key] = tuple(labels.get(key, ())) + tuple(fold(s) for s in spellings)
+    return labels
+
+
 @dataclass
 class Form:
     source: str  # file the form was read from
@@ -71,7 +93,7 @@ def read_form_json(path: Path, rel: str) -> Form:
 def read_form_pdf(doc: ExtractedDocument) -> Form:
     """``Label : valeur`` lines of a Démarches simplifiées export PDF."""
     form = Form(doc.file)
-    labels = catalogue().form_labels
+    labels = form_labels()
     for block in doc.text:
         label, sep, value = block.text.partition(":")
         if not sep or not value.strip():

@@ -17,8 +17,10 @@ from typing import Any
 
 from core.models import DOSSIER_FILE, Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
+from validators.registry import action_for
 from reports.dossier import verdict_reason
 from reports.summary import summary_extras
+from validators.call_review import apply_call_exclusions
 from validators.engine import decide
 from validators.registry import all_rules
 
@@ -91,14 +93,11 @@ def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[W
     report = dict(base)
     order = {rid: i for i, rid in enumerate(all_rules())}
     findings = [dict(f) for f in base["findings"]] + [f.to_dict() for f in lot]
+    _mark(findings, waivers)
+    # the ESSMS the call rules exclude (LOT-01) leave the count, the figures and GRP-03
+    findings = apply_call_exclusions(report, findings)
+    _mark([f for f in findings if "fingerprint" not in f], waivers)
     findings.sort(key=_sort_key(order))
-    for f in findings:
-        f["fingerprint"] = finding_fingerprint(f)
-        f.pop("waiver", None)
-        f.pop("status", None)
-        waiver = next((w for w in waivers if w.covers(f)), None)
-        if waiver:
-            f["waiver"] = waiver.to_dict()
     active = [as_finding(f) for f in findings if "waiver" not in f]
     verdict = decide(active)
     report.pop("evolution", None)
@@ -123,6 +122,18 @@ def waived_sentence(waived: int) -> str:
     if not waived:
         return ""
     return f" {waived} constat levé par l'instructeur." if waived == 1 else f" {waived} constats levés par l'instructeur."
+
+
+def _mark(findings: list[dict[str, Any]], waivers: list[Waiver]) -> None:
+    """Each finding's fingerprint, its owner's action and the reviewer's waiver covering it."""
+    for f in findings:
+        f["fingerprint"] = finding_fingerprint(f)
+        f.setdefault("action", action_for(f.get("rule"), f.get("severity")))
+        f.pop("waiver", None)
+        f.pop("status", None)
+        waiver = next((w for w in waivers if w.covers(f)), None)
+        if waiver:
+            f["waiver"] = waiver.to_dict()
 
 
 def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:

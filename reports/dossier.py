@@ -57,13 +57,18 @@ def build_report(
         if data.form is not None:
             porteur = owner_of(data.form)
             date_depot = _text(data.form.raw("date_depot"))
+        per_essms = figures.per_essms if figures else {}
         essms = [
             {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "og": _og_name(e),
              "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
              "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
              "department": e.department, "category": _category(e), "sector": e.sector,
              "capacity": _capacity(e),
-             "registered": (e.registered is not None) if repository is not None else None}
+             "registered": (e.registered is not None) if repository is not None else None,
+             "exclusion": {"rule": e.exclusions[0].rule, "reason": e.exclusions[0].reason} if e.exclusions else None,
+             "excluded_reason": e.exclusions[0].reason if e.exclusions else None,
+             "call_exclusion": None,
+             **_amounts(per_essms.get(e.finess))}
             for e in data.distinct_essms if e.finess
         ]
         if data.structures is not None:
@@ -81,7 +86,7 @@ def build_report(
         "verdict": verdict.value,
         "verdict_label": verdict.label,
         "verdict_reason": verdict_reason(verdict, findings),
-        "findings": [{**f.to_dict(), "action": action_for(f.rule)} for f in findings],
+        "findings": [{**f.to_dict(), "action": action_for(f.rule, f.severity.value)} for f in findings],
         "documents": [r.to_dict() for r in records],
         "essms_count": essms_count,
         "essms_listed": essms_listed,
@@ -96,6 +101,7 @@ def build_report(
         "finess_repository": (repository.info.report_entry() if repository is not None
                               else {"checked": False, "extract_date": None}),
         "readings": _readings(data),
+        "basis": figures.basis if figures else None,
         "authority": config.authority,
         "required_documents": [str(getattr(k, "value", k)) for k in config.documents.required.value],
         "required_documents_source": config.documents.required.source,
@@ -204,7 +210,7 @@ def _text(value: Any) -> str | None:
 def _with_actions(report: dict[str, Any]) -> None:
     """Every finding says what the owner must do (call-level findings are added late)."""
     for finding in report.get("findings") or []:
-        finding.setdefault("action", action_for(finding.get("rule")))
+        finding.setdefault("action", action_for(finding.get("rule"), finding.get("severity")))
 
 
 def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
@@ -216,3 +222,10 @@ def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
     ensure_rules_page(report_dir.parent, report.get("call_id"))
     letter = write_letter(report, report_dir)
     atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter)))
+
+
+def _amounts(entry: dict[str, Any] | None) -> dict[str, Any]:
+    """An ESSMS's funding asked and eligible (``validators.figures``), under the names the
+    report's ESSMS table reads (``amount_requested``) and the contract's (``amount_asked``)."""
+    entry = entry or {"amount_asked": None, "amount_eligible": None}
+    return {**entry, "amount_requested": entry.get("amount_asked")}

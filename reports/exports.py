@@ -126,7 +126,7 @@ def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[li
             (f"{date_fr(waiver.get('date'))} : {waiver.get('motif', '')}" if waiver else None),
             f.get("message"), f.get("found"), f.get("expected"), describe_location(location) or None,
             location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
-            location.get("detail"), f.get("action") or action_for(f.get("rule")),
+            location.get("detail"), f.get("action") or action_for(f.get("rule"), f.get("severity")),
         ]
 
 

@@ -99,7 +99,7 @@ def request_sentence(finding: dict[str, Any]) -> str:
     """One sentence per point: what to do, what was found, where. « Ramener la demande pour cet
     ESSMS dans la limite du forfait de l'appel : le budget demande 8 000 € … — Budget.xlsx,
     feuille Budget, cellule D46. »"""
-    action = (finding.get("action") or action_for(finding.get("rule"))).strip().rstrip(".")
+    action = (finding.get("action") or action_for(finding.get("rule"), finding.get("severity"))).strip().rstrip(".")
     fact = lower_first(owner_fact(finding.get("message") or ""))
     joint = " — " if " : " in fact or " : " in action else " : "
     text = f"{action}{joint}{fact}" if fact else action

@@ -141,7 +141,7 @@ def _open(context, path: Path, name: str) -> Visit:
 @pytest.mark.parametrize("case, name", [
     ("clean-workbook", "report-recevable"),
     ("BUD-03", "report-a-completer-rows"),
-    ("GRP-05", "report-non-recevable-pdf-image"),
+    ("GRP-05", "report-a-completer-pdf-image"),
     ("GRP-06", "report-non-recevable"),
 ])
 def test_dossier_reports_in_chromium(browser_context, run, case, name):

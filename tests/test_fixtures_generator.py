@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
@@ -30,8 +31,18 @@ from fixtures import generate
 from fixtures.__main__ import main as cli_main
 from fixtures.calls import DEFAULT_CALLS, CallParams, load_call
 from fixtures.cases import (
-    AMOA_PROCUREMENT_EXCESS, AMOA_STEERING_EXCESS, EQUIPMENT_EXCESS, EQUIPMENT_LARGE_OG, LOT01_FIRST_DAYS,
-    LOT01_SECOND_DAYS, LOT02_DELAY_DAYS, MONTANT_ERROR, MOA_EXCESS, STALE_TOTAL_ERROR,
+    AMOA_PROCUREMENT_EXCESS,
+    AMOA_STEERING_EXCESS,
+    EQUIPMENT_EXCESS,
+    EQUIPMENT_LARGE_OG,
+    LATE_DAYS,
+    LOT01_FIRST_DAYS,
+    LOT01_SECOND_DAYS,
+    LOT01_THIRD_DAYS,
+    LOT02_DELAY_DAYS,
+    MOA_EXCESS,
+    MONTANT_ERROR,
+    STALE_TOTAL_ERROR,
 )
 from validators.finess import is_valid_finess
 
@@ -63,7 +74,7 @@ EXPECTED_CASES = {
         "GRP-02": ("a_completer", ["GRP-02"]),
         "GRP-03": ("non_recevable", ["GRP-03"]),
         "GRP-04-regional": ("non_recevable", ["GRP-04"]),
-        "GRP-05": ("non_recevable", ["GRP-05"]),
+        "GRP-05": ("a_completer", ["GRP-05"]),
         "GRP-06": ("non_recevable", ["GRP-03", "GRP-06"]),
         "GRP-08": ("a_completer", ["GRP-08"]),
         "GRP-09": ("a_completer", ["BUD-04", "GRP-09"]),
@@ -87,11 +98,17 @@ EXPECTED_CASES = {
         "COH-02": ("a_completer", ["COH-02"]),
         "COH-03": ("recevable", ["COH-03"]),
         "LOT-01-premier": ("recevable", ["LOT-01"]),
-        "LOT-01-second": ("non_recevable", ["LOT-01"]),
+        "LOT-01-second": ("a_completer", ["LOT-01"]),
         "LOT-02-premier": ("recevable", ["LOT-02"]),
         "LOT-02-redepot": ("recevable", ["LOT-02"]),
         "clean-limites-budget": ("recevable", []),
         "clean-ahi-pjm": ("recevable", []),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
+        "clean-depot-derniere-minute": ("recevable", []),
+        "GRP-01-finess-vide": ("a_completer", ["GRP-01", "GRP-03"]),
+        "GRP-05-minimum": ("non_recevable", ["GRP-03", "GRP-05"]),
+        "clean-mise-en-conformite": ("recevable", []),
+        "LOT-01-minimum": ("non_recevable", ["GRP-03", "LOT-01"]),
     },
     NATIONAL: {
         "GRP-04-national": ("non_recevable", ["GRP-04"]),
@@ -100,7 +117,7 @@ EXPECTED_CASES = {
         "clean-limites-national": ("recevable", []),
         "PIE-03-national": ("a_completer", ["PIE-01", "PIE-03"]),
         "PIE-04-national": ("recevable", ["PIE-04"]),
-        "GRP-06-national": ("a_completer", ["GRP-06"]),
+        "GRP-06-national": ("a_completer", ["BUD-03", "GRP-06"]),
         "GRP-08-national": ("a_completer", ["GRP-08"]),
         "GRP-09-national": ("a_completer", ["BUD-04", "GRP-09"]),
         "GRP-11-national": ("a_completer", ["GRP-11"]),
@@ -114,7 +131,7 @@ EXPECTED_CASES = {
         "COH-02-national": ("a_completer", ["COH-02"]),
         "COH-03-national": ("recevable", ["COH-03"]),
         "LOT-01-premier-national": ("recevable", ["LOT-01"]),
-        "LOT-01-second-national": ("non_recevable", ["LOT-01"]),
+        "LOT-01-second-national": ("a_completer", ["LOT-01"]),
         "LOT-02-premier-national": ("recevable", ["LOT-02"]),
         "LOT-02-redepot-national": ("recevable", ["LOT-02"]),
         "PIE-02": ("a_completer", ["PIE-02"]),
@@ -129,6 +146,9 @@ EXPECTED_CASES = {
         "PLA-03": ("a_completer", ["PLA-03"]),
         "COH-01": ("a_completer", ["COH-01"]),
         "clean-limites-planning-national": ("recevable", []),
+        "DEP-01-national": ("non_recevable", ["DEP-01"]),
+        "DEP-02": ("non_recevable", ["DEP-02"]),
+        "clean-redepot-2021": ("recevable", []),
     },
     AMORCAGE: {
         "clean-amorcage": ("recevable", []),
@@ -139,22 +159,26 @@ EXPECTED_CASES = {
         "GRP-11-amorcage": ("a_completer", ["GRP-11"]),
         "GRP-12": ("recevable", ["GRP-12"]),
         "GRP-12-49": ("recevable", ["GRP-12"]),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
+        "GRP-01-finess-vide": ("a_completer", ["GRP-01", "GRP-03"]),
+        "GRP-07-colonnes": ("a_completer", ["GRP-07"]),
     },
     GRAND_EST: {
         "clean-grand-est": ("recevable", []),
         "clean-limites-grand-est": ("recevable", []),
         "clean-ahi-grand-est": ("recevable", []),
-        "GRP-05-grand-est": ("non_recevable", ["GRP-05"]),
+        "GRP-05-grand-est": ("a_completer", ["GRP-05"]),
         "GRP-06-grand-est": ("recevable", ["GRP-06"]),
         "BUD-04-grand-est": ("a_completer", ["BUD-04"]),
         "BUD-05-grand-est": ("a_completer", ["BUD-05"]),
-        "LOT-01-deja-finance": ("non_recevable", ["LOT-01"]),
+        "LOT-01-deja-finance": ("a_completer", ["LOT-01"]),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
     },
 }
 #: How many dossiers each call gets (every generic rule on both sides in each call).
 for _cases in EXPECTED_CASES.values():
     _cases.update(REF_CASES)
-SIZES = {REGIONAL: (35, 50), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
+SIZES = {REGIONAL: (45, 60), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
@@ -181,6 +205,10 @@ def fold(text: str) -> str:
 SYNONYMS = {kind: {f: {norm(s) for s in syns} for f, syns in spec["fields"].items()}
             for kind, spec in HEADERS["tables"].items()}
 FORM_LABELS = {key: {norm(s) for s in labels} for key, labels in HEADERS["form_labels"].items()}
+#: The form's question on a project submitted to an earlier call and not selected (DEP-02): a
+#: question of the call's form, not a table header (extractors/form.py, docs/calls.md).
+FORM_LABELS["depot_anterieur_non_retenu"] = {"Projet déposé en 2021 et non retenu"}
+PARIS = ZoneInfo("Europe/Paris")
 KEY_FIELD = {"budget_essms": "forfait_moa", "budget_lignes": "poste", "planning": "phase", "structures": "finess_et"}
 
 
@@ -368,6 +396,20 @@ def finess(value: Any) -> str:
     return str(value).zfill(9) if isinstance(value, int) else norm(value)
 
 
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def deposit_day(form: dict[str, Any]) -> dt.date:
+    """The day of the deposit, in Paris (dossier.json gives a moment, the export a day)."""
+    raw = str(form["date_depot"])
+    return dt.datetime.fromisoformat(raw).astimezone(PARIS).date() if "T" in raw else day(raw)
+
+
+def says_yes(value: Any) -> bool:
+    return value is True or fold(str(value)) == "oui"
+
+
 def day(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -448,6 +490,39 @@ def eligible(code: str | None, rules: dict[str, Any]) -> bool:
 
 # --------------------------------------------------------------------------- the oracle
 
+@dataclass
+class Listing:
+    """The ESSMS list as the rules count it: identified rows, rows without FINESS, and the ESSMS
+    kept (eligible category, inside the region of a regional call)."""
+
+    ets: list[str]
+    distinct: dict[str, dict[str, Any]]
+    unidentified: list[dict[str, Any]]
+    codes: dict[str, str | None]
+    outside: set[str]
+    kept: dict[str, dict[str, Any]]
+
+
+def listing(d: Dossier, call: CallParams) -> Listing:
+    rules = call_yaml(call.id)["eligibility"]
+    structures = d.table("structures")
+    rows = structures.rows if structures else []
+    ets = [finess(r["finess_et"]) for r in rows if not blank(r.get("finess_et"))]
+    distinct = {finess(r["finess_et"]): r for r in reversed(rows) if not blank(r.get("finess_et"))}
+    unidentified = [r for r in rows if blank(r.get("finess_et"))]
+    registered = repository_of(d)
+    # the repository's category decides, where it knows the number (REF rules)
+    codes = {et: known(registered[et][0]) if et in registered else category_code(r.get("categorie"))
+             for et, r in distinct.items()}
+    outside = {et for et in distinct if call.departments is not None and et[:2] not in call.departments}
+    kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules) and et not in outside}
+    return Listing(ets, distinct, unidentified, codes, outside, kept)
+
+
+def ej(r: dict[str, Any]) -> str | None:
+    return None if blank(r.get("finess_ej")) else finess(r["finess_ej"])
+
+
 def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     """A simple reading of the rules the fixtures exercise: rule id → what triggers it."""
     found: dict[str, list[Any]] = {}
@@ -475,31 +550,39 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             hit("PIE-04", kind)
 
     form = d.form or {}
-    ets = [finess(r["finess_et"]) for r in structures.rows] if structures else []
-    distinct = {finess(r["finess_et"]): r for r in reversed(structures.rows)} if structures else {}
+    deposit = deposit_day(form)
+    if not call.opens <= deposit <= call.closes:
+        hit("DEP-01", (deposit - call.closes).days)
+    if (call.resubmission_closes is not None and says_yes(form.get("depot_anterieur_non_retenu"))
+            and deposit > call.resubmission_closes):
+        hit("DEP-02", (deposit - call.resubmission_closes).days)
+    grouping = listing(d, call)
+    ets, distinct, codes, kept = grouping.ets, grouping.distinct, grouping.codes, grouping.kept
     registered = repository_of(d)
     declared = {et: category_code(r.get("categorie")) for et, r in distinct.items()}
-    # the repository's category decides, where it knows the number (REF rules)
-    codes = {et: known(registered[et][0]) if et in registered else declared[et] for et in distinct}
-    kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules)}
     if structures:
         for r in structures.rows:
             for col in ("finess_et", "finess_ej"):
-                if col in r and not is_valid_finess(finess(r[col])):
+                if col not in r:
+                    continue
+                if blank(r[col]):
+                    if col == "finess_et":  # a blank FINESS EJ is not asked for: a blank FINESS ET is
+                        hit("GRP-01", None)
+                elif not is_valid_finess(finess(r[col])):
                     hit("GRP-01", finess(r[col]))
         if not is_valid_finess(str(form["porteur"]["finess_ej"])):
             hit("GRP-01", form["porteur"]["finess_ej"])
         duplicates = sorted({x for x in ets if ets.count(x) > 1})
         if duplicates:
             hit("GRP-02", duplicates)
-        n = len(kept)
-        if n < call.min_essms:
+        n, unknown = len(kept), len(grouping.unidentified)
+        if n < call.min_essms:  # bloquant, or an alerte when rows without FINESS could reach the minimum
             hit("GRP-03", n)
-        if (call.channel == "regional") == (n >= call.channel_threshold):
+        if (call.channel == "regional" and n + unknown >= call.channel_threshold) or (
+                call.channel == "national" and n < call.channel_threshold):
             hit("GRP-04", n)
-        for x in sorted(set(ets)):
-            if call.departments is not None and x[:2] not in call.departments:
-                hit("GRP-05", x)
+        for x in sorted(grouping.outside):
+            hit("GRP-05", x)
         for et, code in codes.items():
             if not eligible(code, rules) or code is None:
                 hit("GRP-06", (et, code, distinct[et].get("categorie")))
@@ -514,9 +597,10 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
                 hit("REF-02", (et, declared[et], code))
             if eligible(codes[et], rules) and finess(r["finess_ej"]) != ej:
                 hit("REF-03", (et, finess(r["finess_ej"]), ej))
-        owners = {finess(r["finess_ej"]) for r in kept.values()}
-        if raw["grouping"]["min_og"] is not None and len(owners) < raw["grouping"]["min_og"]:
-            hit("GRP-07", len(owners))
+        has_owners = any("finess_ej" in r or "organisme_gestionnaire" in r for r in structures.rows)
+        owners = {ej(r) for r in kept.values()} - {None}
+        if raw["grouping"]["min_og"] is not None and (not has_owners or len(owners) < raw["grouping"]["min_og"]):
+            hit("GRP-07", len(owners) if has_owners else "colonnes")
         for et, r in distinct.items():
             if "type_projet" in r and not project_type(r["type_projet"]):
                 hit("GRP-08", (et, "type_projet"))
@@ -525,8 +609,10 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
                 hit("GRP-08", (et, "logiciel"))
         sectors = {CATEGORY_REFERENCE["categories"][codes[et]]["sector"] if codes[et] else None for et in kept}
         exempt = None not in sectors and sectors <= set(rules["segur_exempt_sectors"])
+        form_type = project_type(form.get("type_projet"))
         for et, r in kept.items():
-            if fold(str(r.get("referencement_segur"))) == "non" and not exempt:
+            moving = (project_type(r.get("type_projet")) or form_type) == "mise_en_conformite"  # to a referenced version
+            if fold(str(r.get("referencement_segur"))) == "non" and not exempt and not moving:
                 hit("GRP-09", et)
         confort = any("confort" in fold(t) for t in list(d.sections.values()) + list(d.pdf_text.values()))
         for et, r in kept.items():
@@ -536,22 +622,30 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         if cap is not None and len(kept) > cap:
             hit("GRP-12", len(kept))
         declared = int(str(form["nb_essms_declare"]))
-        if declared != len(distinct):
-            hit("GRP-10", declared - len(distinct))
+        listed_count = len(distinct) + len(grouping.unidentified)
+        if declared != listed_count:
+            hit("GRP-10", declared - listed_count)
         porteur = str(form["porteur"]["finess_ej"])
         name = fold(str(form["porteur"]["raison_sociale"]))
-        if porteur not in {finess(r["finess_ej"]) for r in distinct.values()} and "gcsms" not in name.split():
+        with_ej = any("finess_ej" in r for r in structures.rows)
+        if with_ej and porteur not in {ej(r) for r in distinct.values()} and "gcsms" not in name.split():
             hit("COH-02", porteur)
 
     types = {et: project_type(r.get("type_projet")) for et, r in distinct.items()}
     names = {"forfait_moa": "moa", "forfait_editeur": "editeur", "bonus_segur": "bonus_segur", "equipement": "equipement"}
     sites: dict[str, int] = {}
     for r in distinct.values():
-        sites[finess(r["finess_ej"])] = sites.get(finess(r["finess_ej"]), 0) + 1
+        if ej(r) is not None:
+            sites[ej(r)] = sites.get(ej(r), 0) + 1
     if per_essms:
         columns: dict[str, float] = {}
-        for rank, r in enumerate(per_essms.rows, start=1):
-            et = finess(r["finess_et"])
+        retained: set[str] = set()  # the national tier counts the ESSMS retained, not the budget's rows
+        for index, r in enumerate(per_essms.rows, start=1):
+            et = None if blank(r["finess_et"]) else finess(r["finess_et"])
+            rank = index
+            if et is not None and et not in retained and (et in kept or structures is None):
+                retained.add(et)
+                rank = len(retained)
             ptype = (project_type(r.get("type_projet")) or types.get(et) or "acquisition")
             ceilings = call.ceilings(ptype, rank)
             values, readable = {}, True
@@ -574,13 +668,14 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             if values.get("bonus_segur") and listed is not None and fold(str(listed.get("referencement_segur"))) == "non":
                 hit("BUD-04", (et, values["bonus_segur"]))
             if values.get("equipement") and listed is not None:
-                og_sites = sites[finess(listed["finess_ej"])]
+                og_sites = sites.get(ej(listed), 0)  # an organisme the list does not give counts as small
                 if og_sites >= call.small_og_max_sites or values["equipement"] > call.equipment_ceiling:
                     hit("BUD-05", (et, values["equipement"], og_sites))
         for col, value in (per_essms.total or {}).items():
             if col in columns and abs(amount(value) - columns[col]) > 1:
                 hit("BUD-02", ("Total", col, amount(value) - columns[col]))
-        listed_ets, budgeted = set(ets), {finess(r["finess_et"]) for r in per_essms.rows}
+        listed_ets = set(ets)
+        budgeted = {finess(r["finess_et"]) for r in per_essms.rows if not blank(r["finess_et"])}
         if structures and listed_ets != budgeted:
             hit("COH-01", sorted(listed_ets ^ budgeted))
     if lines:
@@ -606,7 +701,7 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     if planning:
         key_phases = raw["planning"]["key_phases"]
         starts: dict[str, list[dt.date]] = {label: [] for label in key_phases}
-        listed_numbers = set(distinct) | {finess(r["finess_ej"]) for r in distinct.values()}
+        listed_numbers = set(distinct) | {ej(r) for r in distinct.values()}
         for r in planning.rows:
             start, end = day(r["date_debut"]), day(r["date_fin"])
             if end < start:
@@ -646,17 +741,21 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
 
 
 def call_oracle(dossiers: dict[str, Dossier], call: CallParams) -> dict[str, dict[str, list[Any]]]:
-    """The LOT rules over a call's dossiers: numero → rule → details."""
+    """The LOT rules over a call's dossiers: numero → rule → details. An ESSMS shared with an
+    earlier dossier, or already funded, is excluded from the later dossier, which is then
+    judged on what remains: GRP-03 when too few ESSMS remain."""
     found: dict[str, dict[str, list[Any]]] = {}
     facts = {}
+    excluded: dict[str, set[str]] = {}
+    kept_count = {}
     for numero, d in dossiers.items():
-        structures = d.table("structures")
-        ets = {finess(r["finess_et"]) for r in structures.rows} if structures else set()
-        raw_date = str(d.form["date_depot"])
-        when = dt.datetime.fromisoformat(raw_date).date() if "T" in raw_date else day(raw_date)
-        facts[numero] = (ets, str(d.form["porteur"]["finess_ej"]), when)
+        grouping = listing(d, call)
+        ets = set(grouping.kept)  # an ESSMS excluded by the dossier's own rules is not funded: no double funding
+        kept_count[numero] = len(grouping.kept)
+        facts[numero] = (ets, str(d.form["porteur"]["finess_ej"]), deposit_day(d.form))
         for et in sorted(ets & set(call.previously_funded)):
             found.setdefault(numero, {}).setdefault("LOT-01", []).append(("déjà financé", et))
+            excluded.setdefault(numero, set()).add(et)
     numbers = sorted(facts)
     resubmitted = set()
     for i, a in enumerate(numbers):
@@ -671,9 +770,13 @@ def call_oracle(dossiers: dict[str, Dossier], call: CallParams) -> dict[str, dic
             shared = facts[a][0] & facts[b][0]
             if shared and frozenset((a, b)) not in resubmitted:
                 later = a if facts[a][2] > facts[b][2] else b
+                excluded.setdefault(later, set()).update(shared)
                 for x, y in ((a, b), (b, a)):
                     found.setdefault(x, {}).setdefault("LOT-01", []).append(
-                        (y, sorted(shared), "bloquant" if x == later else "alerte"))
+                        (y, sorted(shared), "a_corriger" if x == later else "alerte"))
+    for numero, gone in excluded.items():
+        if kept_count[numero] >= call.min_essms > kept_count[numero] - len(gone):
+            found[numero].setdefault("GRP-03", []).append(kept_count[numero] - len(gone))
     return found
 
 
@@ -794,25 +897,32 @@ def test_cross_dossier_cases_have_the_intended_partner(dossiers):
             if "LOT-01" in rules and case == "LOT-01-deja-finance":
                 assert rules["LOT-01"] == [("déjà financé", call.previously_funded[0])]
             elif "LOT-01" in rules:
-                [(other, shared, severity)] = rules["LOT-01"]
-                assert len(shared) == 1
-                first, second = sorted({case, items[other][1]["case"]})
-                assert second.startswith("LOT-01-second") and first.startswith("LOT-01-premier")
-                assert severity == ("bloquant" if case.startswith("LOT-01-second") else "alerte")
+                for other, shared, severity in rules["LOT-01"]:
+                    assert len(shared) == 1
+                    pair = {case, items[other][1]["case"]}
+                    [first] = [c for c in pair if c.startswith("LOT-01-premier")]
+                    [second] = pair - {first}
+                    assert second.startswith(("LOT-01-second", "LOT-01-minimum"))
+                    assert severity == ("alerte" if case.startswith("LOT-01-premier") else "a_corriger")
+                assert len(rules["LOT-01"]) == (1 if not case.startswith("LOT-01-premier") else
+                                                sum(c.startswith(("LOT-01-second", "LOT-01-minimum"))
+                                                    and c.endswith("-national") == case.endswith("-national")
+                                                    for c in by_case))
             if "LOT-02" in rules:
                 [(other, common)] = rules["LOT-02"]
                 assert {case, items[other][1]["case"]} in ({"LOT-02-premier", "LOT-02-redepot"},
                                                           {"LOT-02-premier-national", "LOT-02-redepot-national"})
                 first = by_case[min(case, items[other][1]["case"])]
                 assert common == len(items[first][0].table("structures").rows) - 1  # one ESSMS left
-        for case in ("LOT-01-premier", "LOT-01-second", "LOT-02-premier", "LOT-02-redepot"):
+        for case in ("LOT-01-premier", "LOT-01-second", "LOT-01-minimum", "LOT-02-premier", "LOT-02-redepot"):
             for suffix in ("", "-national"):
                 if case + suffix in by_case:
                     d = items[by_case[case + suffix]][0]
                     raw = str(d.form["date_depot"])
                     when = dt.datetime.fromisoformat(raw).date() if "T" in raw else day(raw)
                     before = (call.closes - when).days
-                    expected = {"LOT-01-premier": LOT01_FIRST_DAYS, "LOT-01-second": LOT01_SECOND_DAYS}.get(case)
+                    expected = {"LOT-01-premier": LOT01_FIRST_DAYS, "LOT-01-second": LOT01_SECOND_DAYS,
+                                "LOT-01-minimum": LOT01_THIRD_DAYS}.get(case)
                     if expected is not None:
                         assert before == expected, (case, before)
                     elif case == "LOT-02-redepot":
@@ -882,12 +992,29 @@ def test_planted_faults_have_the_intended_size(dossiers):
         elif case == "GRP-06-national":
             assert [code for _, code, _ in found["GRP-06"]] == ["362"]
             assert len(d.table("structures").rows) == call.channel_threshold + 1
+            # the ESSMS of the first reduced-tier row becomes the last of the first tier
+            [(rank, _, column, value, ceiling)] = found["BUD-03"]
+            bonus = call.forfaits["acquisition"]["bonus_segur"]
+            assert (rank, column, value, ceiling) == (call.tier_from_rank - 1, "bonus_segur", bonus[1], bonus[0])
         elif case == "GRP-06-amorcage":
             assert sorted(code for _, code, _ in found["GRP-06"]) == ["246", "446"]
             assert len(d.table("structures").rows) == call.max_essms_counted + 2
         elif case == "GRP-06-grand-est":
             [(_, code, text)] = found["GRP-06"]
             assert code is None and text == "Plateforme de répit"
+        elif case in ("DEP-01", "DEP-01-national"):
+            assert found["DEP-01"] == [LATE_DAYS]
+        elif case == "DEP-02":
+            [days] = found["DEP-02"]
+            assert days > 0 and deposit_day(d.form) <= call.closes
+        elif case == "GRP-01-finess-vide":
+            assert found["GRP-01"] == [None] and found["GRP-03"] == [call.min_essms - 1]
+            assert sum(blank(r["finess_et"]) for r in d.table("budget_essms").rows) == 1
+        elif case == "GRP-05-minimum":
+            [paris] = found["GRP-05"]
+            assert paris.startswith("75") and found["GRP-03"] == [call.min_essms - 1]
+        elif case == "GRP-07-colonnes":
+            assert found["GRP-07"] == ["colonnes"]
         elif case in ("GRP-07", "GRP-07-exclusion"):
             assert found["GRP-07"] == [call.min_og - 1]
             if case == "GRP-07-exclusion":
@@ -1021,6 +1148,20 @@ def test_near_misses_sit_at_the_limits(dossiers):
     assert day(bilan["date_debut"]) == day(bilan["date_fin"]) == call.window_end
     call, d = by_case[(GRAND_EST, "clean-ahi-grand-est")]
     assert all(fold(str(r["referencement_segur"])) == "non" for r in d.table("structures").rows)
+
+    # DEP-01: deposited on the closing day, in its last half hour (Paris time)
+    call, d = by_case[(REGIONAL, "clean-depot-derniere-minute")]
+    moment = dt.datetime.fromisoformat(d.form["date_depot"]).astimezone(PARIS)
+    assert moment.date() == call.closes and moment.time() >= dt.time(23, 30)
+    # GRP-09: the versions in place of the ESSMS in mise en conformité are not referenced
+    call, d = by_case[(REGIONAL, "clean-mise-en-conformite")]
+    moving = [r for r in d.table("structures").rows if project_type(r["type_projet"]) == "mise_en_conformite"]
+    assert moving and all(fold(str(r["referencement_segur"])) == "non" for r in moving)
+    assert any(project_type(r["type_projet"]) == "acquisition" for r in d.table("structures").rows)
+    # DEP-02: a project not selected in 2021, deposited before its date
+    call, d = by_case[(NATIONAL, "clean-redepot-2021")]
+    assert d.form["depot_anterieur_non_retenu"] is True
+    assert call.opens <= deposit_day(d.form) <= call.resubmission_closes
 
 
 def test_clean_dossiers_finess_are_valid_and_in_the_region(dossiers):

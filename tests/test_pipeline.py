@@ -104,7 +104,15 @@ def test_key_figures_of_a_clean_dossier(generated, pipeline_runs):
         report = load_json(out / numero / "report.json")
         assert report["essms_count"] and report["essms_count"] >= 15
         assert report["amount_requested"] and report["amount_requested"] > 0
-        # a clean dossier requests within the forfaits: everything is eligible
-        assert report["amount_eligible"] == pytest.approx(report["amount_requested"], abs=1)
+        # a clean dossier requests within the forfaits: everything is eligible, except the
+        # « confort » part of a home-care service that gives its share of essential activity,
+        # and the ESSMS beyond the call's cap of ESSMS counted (GRP-12)
+        cap = report["basis"]["max_essms_counted"]
+        for e in report["essms"]:
+            rank, share = e["funding"]["rank"], e["funding"]["share"]
+            expected = 0.0 if cap is not None and rank > cap else e["amount_asked"] * (1 if share is None else share)
+            assert e["amount_eligible"] == pytest.approx(expected, abs=1), (numero, e)
+        unfunded = sum(e["amount_asked"] - e["amount_eligible"] for e in report["essms"])
+        assert report["amount_eligible"] == pytest.approx(report["amount_requested"] - unfunded, abs=1), numero
         html = (out / numero / "report.html").read_text(encoding="utf-8")
         assert "Recevable" in html and 'lang="fr"' in html

@@ -207,7 +207,11 @@ def test_each_dossier_gets_the_letter_its_verdict_calls_for(run):
     from docx import Document
 
     out, cases = run
-    assert not (out / cases["clean-workbook"] / "courrier.docx").exists()  # recevable: no letter
+    for case in ("clean-workbook", "GRP-06"):  # recevable, non recevable: no letter
+        assert not (out / cases[case] / "courrier.docx").exists()
+    # an ESSMS outside the region is excluded and the owner asked to remove it (GRP-05, à corriger)
+    assert _report(run, "GRP-05")["verdict"] == "a_completer"
+    assert (out / cases["GRP-05"] / "courrier.docx").is_file()
     report = _report(run, "BUD-03")
     assert report["verdict"] == "a_completer"
     assert (out / cases["BUD-03"] / "courrier.docx").is_file() and (out / cases["BUD-03"] / "courrier.pdf").is_file()

@@ -70,8 +70,9 @@ def test_every_rule_that_can_fire_in_a_call_is_triggered_there(generated):
 def test_the_rules_that_cannot_fire_are_the_expected_ones():
     """The reading of "cannot fire" above, on the shipped calls."""
     every = set(all_rules())
-    assert every - rules_that_can_fire("ars-ara-2021-amorcage") == set()
-    assert every - rules_that_can_fire("ars-grand-est-2023-regional") == {"GRP-07", "GRP-12"}
+    # DEP-02 only where the call sets a date for resubmitted projects (national 2022)
+    assert every - rules_that_can_fire("ars-ara-2021-amorcage") == {"DEP-02"}
+    assert every - rules_that_can_fire("ars-grand-est-2023-regional") == {"DEP-02", "GRP-07", "GRP-12"}
     assert every - rules_that_can_fire("cnsa-2022-national") == {"GRP-05", "GRP-07", "GRP-12"}
 
 

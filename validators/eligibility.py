@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 from core.config import CallConfig
 from extractors.finess_extract import Establishment
 from validators.reference import Category, category_of, reference
@@ -44,8 +45,8 @@ def assess(finess: str, category_text: str, config: CallConfig,
     else:
         category = category_of(category_text) if category_text else None
         unknown = f"catégorie « {category_text} » non reconnue" if category_text else "catégorie non renseignée"
-    if not finess:
-        return Eligibility(False, "l'établissement n'a pas de FINESS géographique propre", category)
+    # A blank FINESS is no reason to exclude: the blank cell is a finding of its own (GRP-01),
+    # the owner can fill it in (rules.md, « Missing data is never a rejection »).
     if category is None:
         return Eligibility(True, unknown, None, known=False)
     return judge(category, config)

@@ -72,6 +72,9 @@ class Rule:
     example: str = ""  # a message as the rule writes it, for the documentation
     scope: str = "dossier"  # "call": run once over every report of the call (LOT rules)
     checks: Mapping[str, TableChecks] = field(default_factory=dict)  # table kind → its pandera checks
+    # where the severity depends on the case, the action of a finding at another severity
+    # (an alerte asks the owner nothing the rule would ask of a blocking finding)
+    severity_actions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def family(self) -> str:
@@ -84,6 +87,7 @@ _REGISTRY: dict[str, Rule] = {}
 def rule(
     rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str, action: str,
     example: str = "", scope: str = "dossier", checks: Mapping[str, TableChecks] | None = None,
+    severity_actions: Mapping[str, str] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare a rule. The function's docstring is its (French) description."""
 
@@ -94,7 +98,7 @@ def rule(
         _REGISTRY[rule_id] = Rule(
             id=rule_id, title=title, severity=Severity(severity), params=tuple(params), source=source,
             action=action, description=inspect.getdoc(fn) or "", check=fn, example=example, scope=scope,
-            checks=dict(checks or {}),
+            checks=dict(checks or {}), severity_actions=dict(severity_actions or {}),
         )
         return fn
 
@@ -153,11 +157,14 @@ class _Rules:
 RULES = _Rules()
 
 
-def action_for(rule_id: str | None) -> str:
-    """The owner's action for a rule (a generic sentence for an unknown id, e.g. an internal
-    error or a rule retired since the report was written)."""
+def action_for(rule_id: str | None, severity: str | None = None) -> str:
+    """The owner's action for a finding of a rule, at its severity when the rule declares one
+    for it (a generic sentence for an unknown id, e.g. an internal error or a rule retired
+    since the report was written)."""
     found = all_rules().get(rule_id or "")
-    return found.action if found is not None else DEFAULT_ACTION
+    if found is None:
+        return DEFAULT_ACTION
+    return found.severity_actions.get(str(severity or ""), found.action)
 
 
 def rule_anchor(rule_id: str) -> str:

@@ -55,7 +55,8 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
     Ségur) reste dans le forfait de l'appel pour son type de projet (acquisition
     ou mise en conformité, lu dans le budget, à défaut dans la liste des structures, à défaut
     dans le formulaire). Dans l'appel national, le forfait réduit s'applique à partir du 50e
-    ESSMS, dans l'ordre des lignes du budget."""
+    ESSMS, dans l'ordre des lignes du budget, en ne comptant que les ESSMS retenus (listés, non
+    exclus) : une ligne d'ESSMS exclu (GRP-05, GRP-06) ne prend pas de rang."""
     tier_from = config.funding.tier_from_rank.value
     for failure in failures:
         frame_row = data.budget_frame.df.iloc[failure.index]
@@ -66,6 +67,9 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         if tier_from is not None:
             tier_note = (f", ESSMS de rang {rank} : forfait réduit à partir du {tier_from}e"
                          if rank >= tier_from else f", ESSMS de rang {rank}")
+            if rank != failure.index + 1:  # rows of excluded or unlisted ESSMS take no rank
+                tier_note += (f" parmi les ESSMS retenus, ligne {failure.index + 1} du budget : les ESSMS exclus ou "
+                              "absents de la liste ne comptent pas dans le rang")
         yield Hit(
             message=(
                 f"Le budget demande {euros(failure.value)} de {FIELD_LABELS[failure.column]} pour "

@@ -22,8 +22,8 @@ def _valid_or_blank(series: pd.Series) -> pd.Series:
 
 
 def well_formed(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
-    """Structures list: each FINESS ET and EJ given is well formed (a missing FINESS ET is
-    GRP-06's: the ESSMS has no FINESS géographique of its own)."""
+    """Structures list: each FINESS ET and EJ given is well formed (a blank FINESS ET is
+    asked for by the check itself, with what depends on it)."""
     return {
         "finess_et": [pa.Check(lambda d: _valid_or_blank(d["finess_et"]))],
         "finess_ej": [pa.Check(lambda d: _valid_or_blank(d["finess_ej"]))],
@@ -44,12 +44,18 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
     """Chaque FINESS ET et FINESS EJ de la liste des structures, et le FINESS EJ du porteur,
     est bien formé : 9 caractères, département en tête (2A/2B en Corse, 97x outre-mer, 98
     Mayotte) et clé de contrôle (Luhn sur les 9 caractères, 2A lu 21 et 2B lu 22). Un zéro
-    initial perdu dans une cellule numérique est rétabli avant le contrôle."""
+    initial perdu dans une cellule numérique est rétabli avant le contrôle. Un FINESS ET laissé
+    vide est demandé ici (à corriger) : l'ESSMS n'est alors ni exclu ni compté, et les règles
+    de taille et de canal ne décident pas sur ce compte incomplet (GRP-03, GRP-04)."""
+    reported = []
     for failure in failures:
         cell = failure.row.get(failure.column)
         raw = cell.text if cell else ""
+        if not raw and failure.column == "finess_et":
+            continue  # a blank FINESS ET: said below, with what depends on it
         reason = finess_problem(normalize_finess(cell.raw) if cell else "")
         label = FIELD_LABELS[failure.column]
+        reported.append(failure.location())
         yield Hit(
             message=(
                 f"Le {label} « {raw or '(vide)'} » de {essms_label_for_row(data, failure.row)} "
@@ -58,6 +64,16 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
             expected=EXPECTED,
             found=raw or "(vide)",
             location=failure.location(),
+        )
+    for essms in data.essms:
+        if essms.identified or essms.finess_cell.location in reported:
+            continue
+        yield Hit(
+            message=(f"Le FINESS ET de {essms.label} n'est pas renseigné dans la liste des structures : sans lui, "
+                     "l'ESSMS ne peut être ni compté dans la grappe ni financé. Indiquer son FINESS géographique."),
+            expected=EXPECTED,
+            found="(vide)",
+            location=essms.finess_cell.location,
         )
     if data.form is not None:
         cell = data.form.get("porteur.finess_ej")

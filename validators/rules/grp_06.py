@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.models import Severity
 from validators.config_view import ConfigView
+from core.models import Severity
 from validators.context import DossierData, Essms
 from validators.eligibility import assess
 from validators.messages import category_text, declared_category, repository_label
@@ -29,12 +29,13 @@ from validators.registry import Hit, rule
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
     établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
-    partie par l'Assurance maladie) et a son propre FINESS géographique. Un ESSMS non éligible
-    est retiré du décompte et du financement, et le dossier est jugé sur ce qui reste (taille,
-    canal, montant éligible). Une catégorie non reconnue est signalée en alerte, sans exclusion.
-    Avec une extraction du répertoire FINESS chargée, la catégorie est celle que le répertoire
-    enregistre pour le FINESS ET (un centre hospitalier déclaré « EHPAD » est exclu) ; le
-    constat donne alors les deux catégories (voir REF-02)."""
+    partie par l'Assurance maladie). Un ESSMS non éligible est retiré du décompte et du
+    financement, et le dossier est jugé sur ce qui reste (taille, canal, montant éligible). La
+    catégorie est lue en code FINESS, en sigle ou en toutes lettres. Une catégorie non
+    reconnue est signalée en alerte, sans exclusion. Un FINESS vide n'exclut pas l'ESSMS : il
+    est demandé (GRP-01). Avec une extraction du répertoire FINESS chargée, la catégorie est
+    celle que le répertoire enregistre pour le FINESS ET (un centre hospitalier déclaré
+    « EHPAD » est exclu) ; le constat donne alors les deux catégories (voir REF-02)."""
     if data.structures is None:
         return
     remaining = data.essms_count
@@ -46,10 +47,13 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:
+            excluded = any(x.rule == "GRP-06" for x in essms.exclusions)
             registered = _as_registered(data, essms)
+            consequence = (f"est exclu du décompte et du financement : {registered}{verdict.reason}. Le dossier est examiné sur "
+                           f"les {remaining} ESSMS restants." if excluded
+                           else f"n'est peut-être pas éligible : {verdict.reason}. Vérifier son éligibilité.")
             yield Hit(
-                message=(f"{essms.label} est exclu du décompte et du financement : {registered}{verdict.reason}. "
-                         f"Le dossier est examiné sur les {remaining} ESSMS restants."),
+                message=f"{essms.label} {consequence}",
                 expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
                 found=verdict.reason + (f" (selon le répertoire FINESS ; la liste indique "
                                         f"{declared_category(essms.category)})" if registered and essms.category else ""),

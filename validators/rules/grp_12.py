@@ -27,7 +27,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         return
     yield Hit(
         message=(f"La grappe compte {data.essms_count} ESSMS éligibles ; l'appel n'en compte que {cap} au plus : "
-                 f"le financement sera calculé sur {cap} ESSMS, à choisir avec le porteur."),
+                 f"le financement sera calculé sur {cap} ESSMS, à choisir avec le porteur (le montant éligible du "
+                 f"rapport compte les {cap} premiers ESSMS retenus, dans l'ordre du budget)."),
         expected=f"au plus {cap} ESSMS comptés",
         found=f"{data.essms_count} ESSMS",
         location=data.structures.header_location,
