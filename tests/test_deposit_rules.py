@@ -40,7 +40,7 @@ def _run(rule_id: str, data, config, **form):
         if value is _ABSENT:
             data.form.values.pop(key, None)
         else:
-            data.form.values[key] = CellValue(value, Location("dossier.json", detail=f"champ « {key} »"))
+            data.form.values[key] = CellValue(value, Location("dossier.json", field=key))
     return list(all_rules()[rule_id].check(data, config))
 
 

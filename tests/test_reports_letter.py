@@ -30,7 +30,7 @@ def _findings() -> list[Finding]:
                 "7 000 €", "8 000 €", Location("Budget.xlsx", sheet="Budget", cell="D12"), "Demande au-delà du forfait"),
         Finding("BUD-07", Severity.A_CORRIGER, "Le formulaire en ligne demande 638 800 € alors que le budget détaillé "
                 "totalise 628 800 € (écart 10 000 €). Mettre le formulaire et le budget en cohérence.", "628 800 €",
-                "638 800 €", Location("dossier.json", detail="champ « montant_demande »"), "Montant différent"),
+                "638 800 €", Location("dossier.json", field="montant_demande"), "Montant différent"),
         Finding("PIE-02", Severity.A_CORRIGER, "Le fichier annexe\x0b.pdf n'a pas pu être lu.", "un fichier lisible",
                 "fichier endommagé", Location("annexe\x0b.pdf"), "Fichier illisible"),
         Finding("PRO-04", Severity.ALERTE, "La stratégie ne cite pas les services socles.", "MSSanté…", "aucun",

@@ -20,7 +20,7 @@ def deposit_of(data: DossierData) -> tuple[Deposit | None, str | None, Location]
         return None, data.form.problem, Location(data.form.source)
     cell = data.form.get("date_depot")
     if cell is None:
-        return None, "le formulaire ne porte pas de date de dépôt", Location(data.form.source, detail="champ « date_depot »")
+        return None, "le formulaire ne porte pas de date de dépôt", Location(data.form.source, field="date_depot")
     deposit, problem = parse_deposit(cell.raw)
     return deposit, problem, cell.location
 
