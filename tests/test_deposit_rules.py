@@ -78,7 +78,9 @@ def test_dep01_deposit_window(dossier_data, date_depot, severity, words):
 
 def test_dep01_a_day_without_time_on_a_closing_day_at_noon_is_an_alerte(dossier_data):
     config = load_call("ars-ara-2022-regional")
-    closes = config.submission.closes.model_copy(update={"value": config.submission.closes.value.replace(hour=12, minute=0, second=0)})
+    closes = config.submission.closes.model_copy(
+        update={"value": config.submission.closes.value.replace(hour=12, minute=0, second=0)}
+    )
     noon = config.model_copy(update={"submission": config.submission.model_copy(update={"closes": closes})})
     [hit] = _run("DEP-01", dossier_data, noon, date_depot="30/09/2022")
     assert hit.severity is Severity.ALERTE and "l'heure du dépôt n'est pas indiquée" in hit.message
@@ -129,8 +131,10 @@ def test_dep02_resubmitted_projects(dossier_data, answer, date_depot, expected):
 def test_dep02_is_off_where_the_call_sets_no_date(dossier_data):
     config = load_call("ars-ara-2022-regional")
     assert config.submission.resubmission_closes.value is None
-    assert _run("DEP-02", dossier_data, config, depot_anterieur_non_retenu=True,
-                date_depot="2022-09-28T10:00:00+02:00") == []
+    assert (
+        _run("DEP-02", dossier_data, config, depot_anterieur_non_retenu=True, date_depot="2022-09-28T10:00:00+02:00")
+        == []
+    )
 
 
 @pytest.mark.parametrize(

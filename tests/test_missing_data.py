@@ -64,7 +64,7 @@ def test_blank_finess_rows_are_asked_for_and_the_size_not_decided(generated):
 def test_a_grouping_too_small_even_with_its_blank_rows_is_non_recevable(generated):
     data, config = _data(generated, "ars-ara-2022-regional")
     minimum = config.grouping.min_essms.value
-    del data.structures.rows[minimum - 1:]  # one row short of the minimum…
+    del data.structures.rows[minimum - 1 :]  # one row short of the minimum…
     _blank(data.structures.rows[0], "finess_et")  # …and one of them without FINESS
     findings = run_rules(data, config)
     [size] = _by_rule(findings, "GRP-03")

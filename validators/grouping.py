@@ -63,8 +63,12 @@ def size_basis(data: DossierData, config: CallConfig) -> SizeBasis | None:
         for exclusion in essms.exclusions:
             excluded[exclusion.rule] = excluded.get(exclusion.rule, 0) + 1
     return SizeBasis(
-        counted=data.essms_count, unidentified=len(data.unidentified_essms), listed=data.listed_count,
-        excluded=excluded, minimum=minimum, island=island,
+        counted=data.essms_count,
+        unidentified=len(data.unidentified_essms),
+        listed=data.listed_count,
+        excluded=excluded,
+        minimum=minimum,
+        island=island,
         blank_rows=[e.row_number for e in data.unidentified_essms if e.row_number],
         location=data.structures.header_location.to_dict(),
     )
@@ -84,14 +88,22 @@ def size_hit(basis: SizeBasis, call_excluded: int = 0) -> Hit | None:
         excluded["LOT-01"] = excluded.get("LOT-01", 0) + call_excluded
     if count + basis.unidentified >= basis.minimum:
         many = basis.unidentified > 1
-        rows = (f" (ligne{'s' if len(basis.blank_rows) > 1 else ''} {', '.join(basis.blank_rows)})"
-                if basis.blank_rows else "")
-        blank = (f"{basis.unidentified} lignes de la liste n'ont pas de FINESS{rows}. Avec elles" if many
-                 else f"une ligne de la liste n'a pas de FINESS{rows}. Avec elle")
+        rows = (
+            f" (ligne{'s' if len(basis.blank_rows) > 1 else ''} {', '.join(basis.blank_rows)})"
+            if basis.blank_rows
+            else ""
+        )
+        blank = (
+            f"{basis.unidentified} lignes de la liste n'ont pas de FINESS{rows}. Avec elles"
+            if many
+            else f"une ligne de la liste n'a pas de FINESS{rows}. Avec elle"
+        )
         return Hit(
-            message=(f"La grappe compte {count} ESSMS éligibles identifiés par leur FINESS ; {blank}, elle "
-                     f"atteindrait le minimum de {basis.minimum} ESSMS{scope} : la taille de la grappe sera vérifiée "
-                     "une fois le FINESS fourni (voir GRP-01)."),
+            message=(
+                f"La grappe compte {count} ESSMS éligibles identifiés par leur FINESS ; {blank}, elle "
+                f"atteindrait le minimum de {basis.minimum} ESSMS{scope} : la taille de la grappe sera vérifiée "
+                "une fois le FINESS fourni (voir GRP-01)."
+            ),
             expected=f"au moins {basis.minimum} ESSMS identifiés",
             found=f"{count} ESSMS identifiés, {basis.unidentified} ligne{'s' if many else ''} sans FINESS",
             location=location,
@@ -101,10 +113,14 @@ def size_hit(basis: SizeBasis, call_excluded: int = 0) -> Hit | None:
     detail = ""
     if removed:
         rules = ", ".join(sorted(excluded))
-        detail = f" ({basis.listed} listés, dont {removed} exclu{'s' if removed > 1 else ''} du décompte : voir {rules})"
+        detail = (
+            f" ({basis.listed} listés, dont {removed} exclu{'s' if removed > 1 else ''} du décompte : voir {rules})"
+        )
     return Hit(
-        message=(f"La grappe compte {count} ESSMS éligibles distincts{detail} ; l'appel exige au moins "
-                 f"{basis.minimum} ESSMS{scope}. Le dossier ne peut pas être financé en l'état."),
+        message=(
+            f"La grappe compte {count} ESSMS éligibles distincts{detail} ; l'appel exige au moins "
+            f"{basis.minimum} ESSMS{scope}. Le dossier ne peut pas être financé en l'état."
+        ),
         expected=f"au moins {basis.minimum} ESSMS",
         found=f"{count} ESSMS",
         location=location,

@@ -15,7 +15,11 @@ from validators.registry import Hit, rule
 def deposit_of(data: DossierData) -> tuple[Deposit | None, str | None, Location]:
     """(the deposit, why it is not known, where it is read): the form's ``date_depot``."""
     if data.form is None:
-        return None, "le formulaire en ligne (dossier.json ou export du téléservice) est absent du dossier", DOSSIER_LEVEL
+        return (
+            None,
+            "le formulaire en ligne (dossier.json ou export du téléservice) est absent du dossier",
+            DOSSIER_LEVEL,
+        )
     if data.form.problem:
         return None, data.form.problem, Location(data.form.source)
     cell = data.form.get("date_depot")
@@ -54,29 +58,46 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     deposit, problem, location = deposit_of(data)
     if deposit is None:
         yield Hit(
-            message=(f"La date de dépôt n'a pas pu être lue ({problem}) : vérifier dans le téléservice que le dossier "
-                     f"a été déposé dans les délais de l'appel ({window_text(config)})."),
-            expected=expected, found=problem or "date de dépôt inconnue", location=location, severity=Severity.ALERTE,
+            message=(
+                f"La date de dépôt n'a pas pu être lue ({problem}) : vérifier dans le téléservice que le dossier "
+                f"a été déposé dans les délais de l'appel ({window_text(config)})."
+            ),
+            expected=expected,
+            found=problem or "date de dépôt inconnue",
+            location=location,
+            severity=Severity.ALERTE,
         )
         return
     when = deposit.describe()
     if deposit.moment > closes:
         yield Hit(
-            message=(f"Le dossier a été déposé le {when}, après la clôture de l'appel le {describe_moment(closes)} : "
-                     "un dossier reçu après la date limite n'est pas recevable."),
-            expected=expected, found=f"déposé le {when}", location=location,
+            message=(
+                f"Le dossier a été déposé le {when}, après la clôture de l'appel le {describe_moment(closes)} : "
+                "un dossier reçu après la date limite n'est pas recevable."
+            ),
+            expected=expected,
+            found=f"déposé le {when}",
+            location=location,
         )
     elif deposit.day_end < opens:
         yield Hit(
-            message=(f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
-                     "il ne relève pas de cet appel."),
-            expected=expected, found=f"déposé le {when}", location=location,
+            message=(
+                f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
+                "il ne relève pas de cet appel."
+            ),
+            expected=expected,
+            found=f"déposé le {when}",
+            location=location,
         )
     elif deposit.day_only and (deposit.moment < opens or deposit.day_end > closes):
         limit = "la clôture" if deposit.day_end > closes else "l'ouverture"
         yield Hit(
-            message=(f"Le dossier a été déposé le {when}, jour de {limit} de l'appel ({window_text(config)}), et "
-                     "l'heure du dépôt n'est pas indiquée : la vérifier dans le téléservice."),
-            expected=expected, found=f"déposé le {when}, heure inconnue", location=location,
+            message=(
+                f"Le dossier a été déposé le {when}, jour de {limit} de l'appel ({window_text(config)}), et "
+                "l'heure du dépôt n'est pas indiquée : la vérifier dans le téléservice."
+            ),
+            expected=expected,
+            found=f"déposé le {when}, heure inconnue",
+            location=location,
             severity=Severity.ALERTE,
         )

@@ -43,10 +43,15 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     parsed = parse_bool(answer.raw)
     if parsed.problem:
         yield Hit(
-            message=(f"La réponse du formulaire sur un dépôt antérieur non retenu est illisible ({parsed.problem}) : "
-                     f"si le projet a déjà été présenté, il devait être déposé au plus tard le "
-                     f"{describe_moment(deadline)}."),
-            expected="Oui ou Non", found=answer.text or "(vide)", location=answer.location, severity=Severity.ALERTE,
+            message=(
+                f"La réponse du formulaire sur un dépôt antérieur non retenu est illisible ({parsed.problem}) : "
+                f"si le projet a déjà été présenté, il devait être déposé au plus tard le "
+                f"{describe_moment(deadline)}."
+            ),
+            expected="Oui ou Non",
+            found=answer.text or "(vide)",
+            location=answer.location,
+            severity=Severity.ALERTE,
         )
         return
     if parsed.value is not True:
@@ -56,17 +61,24 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         return  # DEP-01 says the date is not known
     if deposit.moment > deadline:
         yield Hit(
-            message=(f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui "
-                     f"fixait un dépôt au plus tard le {describe_moment(deadline)} ; il a été déposé le "
-                     f"{deposit.describe()}."),
+            message=(
+                f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui "
+                f"fixait un dépôt au plus tard le {describe_moment(deadline)} ; il a été déposé le "
+                f"{deposit.describe()}."
+            ),
             expected=f"un dépôt au plus tard le {describe_moment(deadline)}",
-            found=f"déposé le {deposit.describe()}", location=location,
+            found=f"déposé le {deposit.describe()}",
+            location=location,
         )
     elif deposit.day_end > deadline:
         yield Hit(
-            message=(f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu, déposé le "
-                     f"{deposit.describe()}, jour de sa date limite ({describe_moment(deadline)}) ; l'heure du dépôt "
-                     "n'est pas indiquée : la vérifier dans le téléservice."),
+            message=(
+                f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu, déposé le "
+                f"{deposit.describe()}, jour de sa date limite ({describe_moment(deadline)}) ; l'heure du dépôt "
+                "n'est pas indiquée : la vérifier dans le téléservice."
+            ),
             expected=f"un dépôt au plus tard le {describe_moment(deadline)}",
-            found=f"déposé le {deposit.describe()}, heure inconnue", location=location, severity=Severity.ALERTE,
+            found=f"déposé le {deposit.describe()}, heure inconnue",
+            location=location,
+            severity=Severity.ALERTE,
         )
