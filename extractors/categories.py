@@ -54,7 +54,10 @@ def match_category(text: str, aliases: dict[str, str]) -> CategoryMatch | None:
         if key in aliases:
             return CategoryMatch(aliases[key], "sigle", 0.95)
     words = folded.split()
-    acronyms = {aliases[w] for w in words if w in aliases and len(w) <= 7}
+    # an acronym among other words counts when written as one (in capitals): « Le Mas des
+    # Oliviers » is a name, « MAS Les Oliviers » a maison d'accueil spécialisée
+    written = {fold(w) for w in re.findall(r"\b[A-ZÉÈ]{2,7}\b", text)}
+    acronyms = {aliases[w] for w in words if w in aliases and len(w) <= 7 and (len(words) == 1 or w in written)}
     if len(acronyms) == 1 and len(words) <= 12:
         return CategoryMatch(acronyms.pop(), "sigle", 0.9)
     if len(words) >= 3:

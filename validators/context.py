@@ -32,7 +32,7 @@ class Exclusion:
     """Why an ESSMS is left out of the count and the funding: the rule that excludes it and
     the reason (French). The dossier is then judged on the ESSMS that remain (rules.md)."""
 
-    rule: str  # GRP-05 (outside the region) or GRP-06 (not an eligible category)
+    rule: str  # the rule that excludes it (outside the region, not an eligible category…)
     reason: str
 
 
@@ -56,7 +56,7 @@ class Essms:
 
     @property
     def eligible(self) -> bool:
-        """Not excluded by a dossier rule (GRP-05, GRP-06). A row whose FINESS is blank is not
+        """Not excluded by a dossier rule (outside the region, not eligible). A row whose FINESS is blank is not
         excluded: the blank cell is something the owner can fill in (GRP-01)."""
         return not self.exclusions
 
@@ -101,17 +101,16 @@ def rule_excludes(config: CallConfig, rule_id: str) -> bool:
 
 
 def exclusions_of(essms: Essms, config: CallConfig) -> list[Exclusion]:
-    """The dossier-level exclusions of an ESSMS: not an eligible category (GRP-06), outside
-    the region of a regional call (GRP-05)."""
+    """The dossier-level exclusions of an ESSMS: those of the rules that declare one
+    (``excludes``: not an eligible category, outside the region…), in catalogue order."""
+    from validators.registry import all_rules  # the rule modules import this one
+
     out = []
-    verdict = essms.eligibility
-    if verdict is not None and not verdict.eligible and rule_excludes(config, "GRP-06"):
-        out.append(Exclusion("GRP-06", verdict.reason or "catégorie non éligible"))
-    region = config.region
-    if (region is not None and essms.department is not None and essms.department not in region.departments.value
-            and rule_excludes(config, "GRP-05")):
-        out.append(Exclusion(
-            "GRP-05", f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"))
+    for rule in all_rules().values():
+        if rule.excludes is not None and rule_excludes(config, rule.id):
+            reason = rule.excludes(essms, config)
+            if reason:
+                out.append(Exclusion(rule.id, reason))
     return out
 
 
@@ -269,7 +268,7 @@ class DossierData:
 
     @cached_property
     def eligible_essms(self) -> list[Essms]:
-        """Distinct ESSMS not excluded (GRP-05, GRP-06), with or without a FINESS: the grouping
+        """Distinct ESSMS not excluded (outside the region, not eligible), with or without a FINESS: the grouping
         is judged on these."""
         return [e for e in self.distinct_essms if e.eligible]
 

@@ -82,7 +82,7 @@ def size_hit(basis: SizeBasis, call_excluded: int = 0) -> Hit | None:
     if count >= basis.minimum:
         return None
     scope = " (projet en Corse ou outre-mer)" if basis.island else ""
-    location = Location(**basis.location) if basis.location else None
+    location = Location.from_dict(basis.location) if basis.location else None
     excluded = dict(basis.excluded)
     if call_excluded:
         excluded["LOT-01"] = excluded.get("LOT-01", 0) + call_excluded

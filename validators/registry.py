@@ -75,6 +75,9 @@ class Rule:
     # where the severity depends on the case, the action of a finding at another severity
     # (an alerte asks the owner nothing the rule would ask of a blocking finding)
     severity_actions: Mapping[str, str] = field(default_factory=dict)
+    # a rule that excludes ESSMS from the count and the funding (GRP-05, GRP-06): ``(essms,
+    # config) → French reason or None``; the dossier's list applies it (validators.context)
+    excludes: Callable[[Any, Any], str | None] | None = None
 
     @property
     def family(self) -> str:
@@ -87,7 +90,7 @@ _REGISTRY: dict[str, Rule] = {}
 def rule(
     rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str, action: str,
     example: str = "", scope: str = "dossier", checks: Mapping[str, TableChecks] | None = None,
-    severity_actions: Mapping[str, str] | None = None,
+    severity_actions: Mapping[str, str] | None = None, excludes: Callable[[Any, Any], str | None] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare a rule. The function's docstring is its (French) description."""
 
@@ -98,7 +101,7 @@ def rule(
         _REGISTRY[rule_id] = Rule(
             id=rule_id, title=title, severity=Severity(severity), params=tuple(params), source=source,
             action=action, description=inspect.getdoc(fn) or "", check=fn, example=example, scope=scope,
-            checks=dict(checks or {}), severity_actions=dict(severity_actions or {}),
+            checks=dict(checks or {}), severity_actions=dict(severity_actions or {}), excludes=excludes,
         )
         return fn
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from validators.config_view import ConfigView
-from validators.context import REPOSITORY, DossierData
+from validators.context import REPOSITORY, DossierData, Essms
 from validators.registry import Hit, rule
+
+
+def excludes(essms: Essms, config) -> str | None:
+    """Why the ESSMS is left out of the count and the funding: it is outside the region of
+    this regional call."""
+    region = config.region
+    if region is None or essms.department is None or essms.department in region.departments.value:
+        return None
+    return f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"
 
 
 @rule(
@@ -14,6 +23,7 @@ from validators.registry import Hit, rule
     title="ESSMS hors de la région de l'appel",
     severity="a_corriger",
     params=("region.name", "region.departments"),
+    excludes=excludes,
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
     action=("Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel de "
             "leur région."),

@@ -13,6 +13,15 @@ from validators.reference import category_of
 from validators.registry import Hit, rule
 
 
+def excludes(essms: Essms, config) -> str | None:
+    """Why the ESSMS is left out of the count and the funding: its category (the
+    repository's when it has one) is not eligible in this call."""
+    verdict = essms.eligibility
+    if verdict is not None and not verdict.eligible:
+        return verdict.reason or "catégorie non éligible"
+    return None
+
+
 @rule(
     "GRP-06",
     title="ESSMS non éligible exclu",
@@ -20,6 +29,7 @@ from validators.registry import Hit, rule
     params=(
         "eligibility.eligible_sectors", "eligibility.eligible_categories", "eligibility.excluded_categories",
     ),
+    excludes=excludes,
     source="seeds 002–004 ; sources.md § Eligibility : ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre",
     action=("Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
             "FINESS, FINESS géographique propre)."),
