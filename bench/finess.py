@@ -39,10 +39,34 @@ from fixtures.names import COMMUNES, SITE_NAMES  # noqa: E402
 from validators.finess import complete_with_key  # noqa: E402
 from validators.finess_repository import FinessRepository, import_extracts  # noqa: E402
 
-LABELS = {"500": "EHPAD", "354": "SSIAD", "183": "IME", "182": "SESSAD", "255": "MAS", "437": "FAM", "246": "ESAT",
-          "446": "SAVS", "214": "CHRS", "355": "Centre hospitalier", "620": "Pharmacie", "189": "CMPP"}
-WEIGHTS = {"500": 8, "354": 3, "183": 2, "182": 2, "255": 1, "437": 1, "246": 2, "446": 2, "214": 1, "355": 1,
-           "620": 20, "189": 1}
+LABELS = {
+    "500": "EHPAD",
+    "354": "SSIAD",
+    "183": "IME",
+    "182": "SESSAD",
+    "255": "MAS",
+    "437": "FAM",
+    "246": "ESAT",
+    "446": "SAVS",
+    "214": "CHRS",
+    "355": "Centre hospitalier",
+    "620": "Pharmacie",
+    "189": "CMPP",
+}
+WEIGHTS = {
+    "500": 8,
+    "354": 3,
+    "183": 2,
+    "182": 2,
+    "255": 1,
+    "437": 1,
+    "246": 2,
+    "446": 2,
+    "214": 1,
+    "355": 1,
+    "620": 20,
+    "189": 1,
+}
 
 
 def synthetic_book(n: int, rng: random.Random) -> RepositoryBook:
@@ -89,15 +113,19 @@ def main() -> int:
         written = time.perf_counter() - started
         et_size = (folder / "extract" / ET_FILE).stat().st_size
         lines = sum(1 for _ in (folder / "extract" / ET_FILE).open(encoding="utf-8"))
-        print(f"extract   {len(book.establishments):,} establishments ({lines:,} lines, {et_size / 1e6:.1f} MB), "
-              f"{len(book.entities):,} legal entities; written in {written:.1f} s")
+        print(
+            f"extract   {len(book.establishments):,} establishments ({lines:,} lines, {et_size / 1e6:.1f} MB), "
+            f"{len(book.entities):,} legal entities; written in {written:.1f} s"
+        )
 
         cpu = time.process_time()
         outcome = import_extracts([folder / "extract" / ET_FILE, folder / "extract" / EJ_FILE], folder / "store")
         cpu = time.process_time() - cpu
         rate = outcome.info.establishments / outcome.seconds
-        print(f"import    {outcome.seconds:.2f} s wall, {cpu:.2f} s CPU ({rate:,.0f} establishments/s); store "
-              f"{outcome.size_bytes / 1e6:.1f} MB ({outcome.info.path.name})")
+        print(
+            f"import    {outcome.seconds:.2f} s wall, {cpu:.2f} s CPU ({rate:,.0f} establishments/s); store "
+            f"{outcome.size_bytes / 1e6:.1f} MB ({outcome.info.path.name})"
+        )
 
         numbers = sorted(book.establishments)
         names = {n: book.establishments[n][3] for n in numbers}
@@ -118,12 +146,19 @@ def main() -> int:
             t4 = time.perf_counter()
             repository.close()
             t5 = time.perf_counter()
-            for key, value in (("open", t1 - t0), ("list", t2 - t1), ("entities", t3 - t2),
-                               ("suggestions", t4 - t3), ("total", t5 - t0)):
+            for key, value in (
+                ("open", t1 - t0),
+                ("list", t2 - t1),
+                ("entities", t3 - t2),
+                ("suggestions", t4 - t3),
+                ("total", t5 - t0),
+            ):
                 steps[key].append(value * 1000)
         cpu = time.process_time() - cpu
-        print(f"look-ups  {args.dossiers} dossiers of {args.essms} ESSMS, one unknown number each: "
-              f"{cpu / args.dossiers * 1000:.1f} ms CPU per dossier; wall ms per dossier (median / p95):")
+        print(
+            f"look-ups  {args.dossiers} dossiers of {args.essms} ESSMS, one unknown number each: "
+            f"{cpu / args.dossiers * 1000:.1f} ms CPU per dossier; wall ms per dossier (median / p95):"
+        )
         for key, values in steps.items():
             ordered = sorted(values)
             print(f"  {key:<12} {statistics.median(ordered):7.2f} / {ordered[int(len(ordered) * 0.95) - 1]:7.2f}")

@@ -21,6 +21,7 @@ and 2 worker processes. Numbers only; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -47,10 +48,8 @@ def tree_rss(pid: int) -> int:
         return 0
     total = 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -61,9 +60,14 @@ def run(call_dir: Path, call: str, out: Path, *extra: str, cores: set[int] | Non
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     started = time.perf_counter()
-    proc = subprocess.Popen([str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress",
-                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
+    proc = subprocess.Popen(
+        [str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
+    )
     peak = 0
     done = threading.Event()
 
@@ -108,6 +112,7 @@ def call_files(call_dir: Path, work: Path) -> list[Path]:
 def raw_parsing_seconds(call_dir: Path, work: Path) -> tuple[float, int]:
     """Every file of the call parsed once by the raw libraries, in this process, in a loop."""
     from extraction import RAW
+
     from extractors.sniff import sniff
 
     files = call_files(call_dir, work)
@@ -128,9 +133,9 @@ def sandbox_parsing_seconds(files: list[Path], workers: int) -> float:
     fed by threads as the flow feeds them), without rules, reports or Prefect."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from core.limits import Limits
     from core.models import Attachment
     from extractors.intake import sha256_file
-    from core.limits import Limits
     from extractors.sandbox import extract_isolated, shutdown
 
     os.environ["ESMSNUM_WORKERS"] = str(workers)
@@ -170,15 +175,21 @@ def main() -> None:
         flow = summary["totals"]["seconds"]
         stages = summary["run"].get("stage_seconds", {})
         print(f"\n== {n} dossiers (génération {generation:.0f} s)", flush=True)
-        print(f"  esmsnum run : {wall:.1f} s ({n / wall * 60:.0f} dossiers/min) ; flux {flow:.1f} s ; "
-              f"mémoire maximale {peak / 1e6:.0f} Mo")
+        print(
+            f"  esmsnum run : {wall:.1f} s ({n / wall * 60:.0f} dossiers/min) ; flux {flow:.1f} s ; "
+            f"mémoire maximale {peak / 1e6:.0f} Mo"
+        )
         print("  étapes du flux : " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
         formats = extraction_by_format(out, summary)
-        print("  lecture par format (temps de lecture cumulé dans les processus) : " +
-              ", ".join(f"{k} {c} fichiers {s:.1f} s" for k, (c, s) in formats.items()))
+        print(
+            "  lecture par format (temps de lecture cumulé dans les processus) : "
+            + ", ".join(f"{k} {c} fichiers {s:.1f} s" for k, (c, s) in formats.items())
+        )
         raw, files = raw_parsing_seconds(call_dir, work / f"raw-{n}")
-        print(f"  lecture brute des mêmes {files} fichiers (bibliothèques seules, une boucle) : {raw:.1f} s ; "
-              f"ratio flux / lecture brute = {flow / raw:.2f} ; commande / lecture brute = {wall / raw:.2f}")
+        print(
+            f"  lecture brute des mêmes {files} fichiers (bibliothèques seules, une boucle) : {raw:.1f} s ; "
+            f"ratio flux / lecture brute = {flow / raw:.2f} ; commande / lecture brute = {wall / raw:.2f}"
+        )
     if len(peaks) > 1:
         small, large = min(peaks), max(peaks)
         print(f"\nmémoire maximale {large} / {small} dossiers = {peaks[large] / peaks[small]:.2f}")
@@ -187,27 +198,34 @@ def main() -> None:
     for runner in args.runners.split(","):
         timings = {}
         for workers in (1, 2):
-            wall, _, summary = run(call_dir, args.call, work / f"out-{runner}-w{workers}", "--runner", runner,
-                                   "--workers", str(workers))
+            wall, _, summary = run(
+                call_dir, args.call, work / f"out-{runner}-w{workers}", "--runner", runner, "--workers", str(workers)
+            )
             timings[workers] = (wall, summary["totals"]["seconds"])
-        print(f"\n{n} dossiers, exécuteur {runner}, 1 worker : commande {timings[1][0]:.1f} s, flux "
-              f"{timings[1][1]:.1f} s ; 2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
-              f"accélération : flux {timings[1][1] / timings[2][1]:.2f}, commande {timings[1][0] / timings[2][0]:.2f}",
-              flush=True)
+        print(
+            f"\n{n} dossiers, exécuteur {runner}, 1 worker : commande {timings[1][0]:.1f} s, flux "
+            f"{timings[1][1]:.1f} s ; 2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
+            f"accélération : flux {timings[1][1] / timings[2][1]:.2f}, commande {timings[1][0] / timings[2][0]:.2f}",
+            flush=True,
+        )
     # The same call on one core (the whole process tree) with 1 worker, against the machine's
     # cores with one worker each: how the run as a whole scales with the cores it is given.
     cores = sorted(os.sched_getaffinity(0))
     one, _, one_summary = run(call_dir, args.call, work / "out-1core", "--workers", "1", cores={cores[0]})
     every, _, every_summary = run(call_dir, args.call, work / "out-allcores", "--workers", str(len(cores)))
-    print(f"\n{n} dossiers, 1 cœur et 1 worker : commande {one:.1f} s, flux {one_summary['totals']['seconds']:.1f} s ; "
-          f"{len(cores)} cœurs et {len(cores)} workers : commande {every:.1f} s, flux "
-          f"{every_summary['totals']['seconds']:.1f} s ; accélération : flux "
-          f"{one_summary['totals']['seconds'] / every_summary['totals']['seconds']:.2f}, commande {one / every:.2f}",
-          flush=True)
+    print(
+        f"\n{n} dossiers, 1 cœur et 1 worker : commande {one:.1f} s, flux {one_summary['totals']['seconds']:.1f} s ; "
+        f"{len(cores)} cœurs et {len(cores)} workers : commande {every:.1f} s, flux "
+        f"{every_summary['totals']['seconds']:.1f} s ; accélération : flux "
+        f"{one_summary['totals']['seconds'] / every_summary['totals']['seconds']:.2f}, commande {one / every:.2f}",
+        flush=True,
+    )
     files = call_files(call_dir, work / f"files-w{n}")
     alone = {workers: sandbox_parsing_seconds(files, workers) for workers in (1, 2)}
-    print(f"\n{n} dossiers, lecture seule des {len(files)} fichiers par les processus de lecture : 1 worker "
-          f"{alone[1]:.1f} s, 2 workers {alone[2]:.1f} s ; accélération de la lecture = {alone[1] / alone[2]:.2f}")
+    print(
+        f"\n{n} dossiers, lecture seule des {len(files)} fichiers par les processus de lecture : 1 worker "
+        f"{alone[1]:.1f} s, 2 workers {alone[2]:.1f} s ; accélération de la lecture = {alone[1] / alone[2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -204,7 +204,9 @@ class Letters(_Strict):
     signatory: Sourced[str | None] | None = None
     place: Sourced[str | None] | None = None
     reply_days: Sourced[int] = Field(
-        default_factory=lambda: Sourced[int](value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]")
+        default_factory=lambda: Sourced[int](
+            value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]"
+        )
     )
 
     @field_validator("reply_days")
@@ -230,14 +232,20 @@ class FileLimits(_Strict):
 
     def file_limits(self) -> Limits:
         return Limits(
-            max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows=self.max_rows, max_pages=self.max_pages,
-            seconds_per_file=self.seconds_per_file, memory_mb_per_file=self.memory_mb_per_file,
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_rows=self.max_rows,
+            max_pages=self.max_pages,
+            seconds_per_file=self.seconds_per_file,
+            memory_mb_per_file=self.memory_mb_per_file,
             max_output_cells=self.max_output_cells,
         )
 
     def zip_limits(self) -> ZipLimits:
-        return ZipLimits(max_members=self.zip_max_members, max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
-                         max_ratio=self.zip_max_ratio)
+        return ZipLimits(
+            max_members=self.zip_max_members,
+            max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
+            max_ratio=self.zip_max_ratio,
+        )
 
 
 class RuleSetting(_Strict):
@@ -369,8 +377,10 @@ def _check_consistency(config: CallConfig, path: Path) -> None:
         problems.append("clé « submission.opens » : la date d'ouverture suit la date de clôture")
     resubmission = submission.resubmission_closes.value
     if resubmission is not None and not (submission.opens.value <= resubmission <= submission.closes.value):
-        problems.append("clé « submission.resubmission_closes » : la date limite des projets redéposés doit "
-                        "tomber entre l'ouverture et la clôture de l'appel")
+        problems.append(
+            "clé « submission.resubmission_closes » : la date limite des projets redéposés doit "
+            "tomber entre l'ouverture et la clôture de l'appel"
+        )
     if config.channel == "regional" and config.region is None:
         problems.append("clé « region » : un appel régional doit lister ses départements")
     if problems:

@@ -293,8 +293,13 @@ class HiddenContent:
         return f"{self.detail} masquée{plural} de la feuille « {self.sheet} »{filled}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "what": self.what, "detail": self.detail, "values": self.values,
-                "description": self.describe()}
+        return {
+            "sheet": self.sheet,
+            "what": self.what,
+            "detail": self.detail,
+            "values": self.values,
+            "description": self.describe(),
+        }
 
 
 @dataclass
@@ -361,8 +366,7 @@ class DocumentRecord:
             "kind": self.kind.value,
             "confidence": round(self.confidence, 2),
             "parts": [
-                {"kind": p.kind.value, "confidence": round(p.confidence, 2), "where": p.where}
-                for p in self.parts
+                {"kind": p.kind.value, "confidence": round(p.confidence, 2), "where": p.where} for p in self.parts
             ],
             "role": self.role,
             "error": self.error,

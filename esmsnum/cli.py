@@ -78,10 +78,14 @@ def entry() -> None:
 
 
 OS_REASONS = {
-    errno.EACCES: "accès refusé (droits)", errno.EPERM: "opération non permise (droits)",
-    errno.ENOENT: "chemin introuvable", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EROFS: "système de fichiers en lecture seule", errno.ENOSPC: "disque plein",
-    errno.EEXIST: "existe déjà", errno.ENAMETOOLONG: "nom trop long",
+    errno.EACCES: "accès refusé (droits)",
+    errno.EPERM: "opération non permise (droits)",
+    errno.ENOENT: "chemin introuvable",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "disque plein",
+    errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom trop long",
 }
 
 
@@ -111,9 +115,14 @@ def output_folder(out_dir: Path, *, create: bool = True) -> Path:
     return out_dir.resolve()
 
 
-@click.group(cls=Group, context_settings=HELP, help="esmsnum — recevabilité des dossiers ESMS numérique : analyse des dossiers d'un appel "
-                  "à projets et rapports pour les instructeurs.", options_metavar="[OPTIONS]",
-            subcommand_metavar="COMMANDE [ARGUMENTS]...")
+@click.group(
+    cls=Group,
+    context_settings=HELP,
+    help="esmsnum — recevabilité des dossiers ESMS numérique : analyse des dossiers d'un appel "
+    "à projets et rapports pour les instructeurs.",
+    options_metavar="[OPTIONS]",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+)
 @click.version_option(package_name="esmsnum", message="esmsnum %(version)s", help="Affiche la version et quitte.")
 @click.help_option("-h", "--help", help="Affiche cette aide et quitte.")
 def main() -> None:
@@ -123,42 +132,92 @@ def main() -> None:
 FINESS_RUN_HELP = (
     "Extraction du répertoire FINESS où vérifier chaque ESSMS : date d'une extraction importée (AAAA-MM-JJ), "
     "fichier .sqlite ou dossier de stockage, ou « aucune » pour ne pas vérifier. Par défaut : l'extraction que "
-    "nomme la configuration de l'appel, sinon la plus récente importée (« esmsnum finess info »).")
-FINESS_DIR_HELP = ("Dossier de stockage des extractions FINESS importées. Par défaut : la variable "
-                   "ESMSNUM_FINESS_DIR, sinon ~/.cache/esmsnum/finess (un dossier partagé sert toute une équipe).")
+    "nomme la configuration de l'appel, sinon la plus récente importée (« esmsnum finess info »)."
+)
+FINESS_DIR_HELP = (
+    "Dossier de stockage des extractions FINESS importées. Par défaut : la variable "
+    "ESMSNUM_FINESS_DIR, sinon ~/.cache/esmsnum/finess (un dossier partagé sert toute une équipe)."
+)
 
-HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
-                "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL.")
+HISTORY_HELP = (
+    "Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
+    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL."
+)
 
 
-@main.command("run", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Analyse tous les dossiers d'un appel et écrit les rapports.", help=(
-    "Analyse tous les dossiers d'un appel. DOSSIER_APPEL est le dossier de l'export de l'appel (un sous-dossier "
-    "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
-    "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
-    "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."))
+@main.command(
+    "run",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Analyse tous les dossiers d'un appel et écrit les rapports.",
+    help=(
+        "Analyse tous les dossiers d'un appel. DOSSIER_APPEL est le dossier de l'export de l'appel (un sous-dossier "
+        "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
+        "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
+        "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."
+    ),
+)
 @click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
-@click.option("--call", "call", metavar="APPEL",
-              help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier où écrire les rapports (créé au besoin).")
-@click.option("--cache", "cache", metavar="STOCKAGE", default=None,
-              help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-                   "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.")
+@click.option(
+    "--call",
+    "call",
+    metavar="APPEL",
+    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
+)
+@click.option(
+    "--cache",
+    "cache",
+    metavar="STOCKAGE",
+    default=None,
+    help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
+    "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
+)
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-@click.option("--progress/--no-progress", default=None,
-              help="Barre de progression (par défaut : seulement dans un terminal).")
-@click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
-                   "locale, ou existante avec --dask-address).")
-@click.option("--workers", type=int, callback=at_least_one, default=None, metavar="N",
-              help="Nombre de processus de travail (par défaut : un par cœur).")
-@click.option("--dask-address", default=None, metavar="ADRESSE",
-              help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Barre de progression (par défaut : seulement dans un terminal)."
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
+    "locale, ou existante avec --dask-address).",
+)
+@click.option(
+    "--workers",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre de processus de travail (par défaut : un par cœur).",
+)
+@click.option(
+    "--dask-address",
+    default=None,
+    metavar="ADRESSE",
+    help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.",
+)
 @click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
-def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
-        progress: bool | None, runner: str, workers: int | None, dask_address: str | None,
-        finess: str | None) -> None:
+def run(
+    call_dir: Path,
+    call: str | None,
+    out_dir: Path | None,
+    cache: str | None,
+    history_url: str | None,
+    progress: bool | None,
+    runner: str,
+    workers: int | None,
+    dask_address: str | None,
+    finess: str | None,
+) -> None:
     if call is None:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
@@ -192,22 +251,40 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
             runner = "dask" if dask_address else runner
             flow = run_call.with_options(task_runner=task_runner(runner, workers, dask_address))
             with shared_api_for_workers(runner):
-                summary = flow(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url,
-                               finess=str(store.path) if store else None)
+                summary = flow(
+                    call_dir.resolve(),
+                    config,
+                    out_dir,
+                    cache=cache,
+                    history_url=history_url,
+                    finess=str(store.path) if store else None,
+                )
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_console(summary, out_dir))
 
 
-@main.command("serve", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Mode serveur : exécute les analyses demandées au serveur Prefect.", help=(
-    "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
-    "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
-    "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
-    "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."))
+@main.command(
+    "serve",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Mode serveur : exécute les analyses demandées au serveur Prefect.",
+    help=(
+        "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
+        "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
+        "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
+        "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."
+    ),
+)
 @click.option("--name", "name", default="esmsnum", show_default=True, metavar="NOM", help="Nom du déploiement.")
-@click.option("--limit", type=int, callback=at_least_one, default=None, metavar="N",
-              help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
+@click.option(
+    "--limit",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre maximal d'analyses simultanées (par défaut : sans limite).",
+)
 def serve(name: str, limit: int | None) -> None:
     if not os.environ.get("PREFECT_API_URL"):
         from prefect.settings import PREFECT_API_URL
@@ -215,8 +292,10 @@ def serve(name: str, limit: int | None) -> None:
         import flows.settings  # noqa: F401  (before prefect)
 
         if not PREFECT_API_URL.value():
-            raise click.UsageError("PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
-                                   "(ex. export PREFECT_API_URL=http://127.0.0.1:4200/api), voir docs/operations.md.")
+            raise click.UsageError(
+                "PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
+                "(ex. export PREFECT_API_URL=http://127.0.0.1:4200/api), voir docs/operations.md."
+            )
     from flows.deploy import serve as serve_deployment
 
     click.echo(f"Déploiement esmsnum-appel-deploiement/{name} servi (Ctrl+C pour arrêter).", err=True)
@@ -235,8 +314,10 @@ def _finess_store(setting: str | None, config):
 
 def _finess_line(store) -> str:
     if store is None:
-        return ("Répertoire FINESS : aucune extraction chargée, l'existence des FINESS ne sera pas vérifiée "
-                "(« esmsnum finess importer »).")
+        return (
+            "Répertoire FINESS : aucune extraction chargée, l'existence des FINESS ne sera pas vérifiée "
+            "(« esmsnum finess importer »)."
+        )
     return f"Répertoire FINESS : {store.label} ({_thousands(store.establishments)} établissements)."
 
 
@@ -262,20 +343,33 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError:
-        raise click.UsageError(f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
-                               "(lancer d'abord « esmsnum run »).") from None
+        raise click.UsageError(
+            f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
+            "(lancer d'abord « esmsnum run »)."
+        ) from None
     except ValueError:
         raise click.ClickException(f"Rapport illisible : {path}") from None
 
 
-@main.command("history", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Chronologie d'un dossier : analyses, levées, commentaires, décisions.", help=(
-    "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux), "
-    "les constats levés et les levées annulées, les commentaires, statuts, attributions, décisions et courriers "
-    "de l'espace d'instruction (esmsnum web), avec leur auteur."))
+@main.command(
+    "history",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Chronologie d'un dossier : analyses, levées, commentaires, décisions.",
+    help=(
+        "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux), "
+        "les constats levés et les levées annulées, les commentaires, statuts, attributions, décisions et courriers "
+        "de l'espace d'instruction (esmsnum web), avec leur auteur."
+    ),
+)
 @click.argument("dossier", metavar="DOSSIER")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.",
+)
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
@@ -296,22 +390,41 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
         db.close()
 
 
-@main.command("lever", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Lève les constats d'une règle d'un dossier, avec un motif.", help=(
-    "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
-    "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
-    "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
-    "trouvée) ne change pas."))
+@main.command(
+    "lever",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Lève les constats d'une règle d'un dossier, avec un motif.",
+    help=(
+        "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
+        "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
+        "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
+        "trouvée) ne change pas."
+    ),
+)
 @click.argument("dossier", metavar="DOSSIER")
 @click.argument("rule", metavar="RÈGLE")
-@click.option("--motif", required=False, default=None, metavar="MOTIF",
-              help="(obligatoire) Motif de la levée, lu par les autres instructeurs.")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier de sortie des analyses de l'appel.")
-@click.option("--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant).")
+@click.option(
+    "--motif",
+    required=False,
+    default=None,
+    metavar="MOTIF",
+    help="(obligatoire) Motif de la levée, lu par les autres instructeurs.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
+)
+@click.option(
+    "--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant)."
+)
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
-          history_url: str | None) -> None:
+def lever(
+    dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
+) -> None:
     from judging.lock import OutputBusy, OutputLock
     from judging.waive import WaiverError, waive
 
@@ -340,16 +453,32 @@ def _known_rule(rule_id: str) -> None:
         raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum rules »).")
 
 
-@main.command("courrier", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Réécrit le courrier d'un dossier avec sa date d'envoi.", help=(
-    "Réécrit le courrier au porteur d'un dossier (courrier.docx, courrier.pdf et le rapport) avec la date "
-    "d'envoi choisie par l'instructeur : la date limite de réponse en est recalculée (délai letters.reply_days "
-    "de l'appel). Sans --date-envoi, le courrier reprend la date du jour."))
+@main.command(
+    "courrier",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Réécrit le courrier d'un dossier avec sa date d'envoi.",
+    help=(
+        "Réécrit le courrier au porteur d'un dossier (courrier.docx, courrier.pdf et le rapport) avec la date "
+        "d'envoi choisie par l'instructeur : la date limite de réponse en est recalculée (délai letters.reply_days "
+        "de l'appel). Sans --date-envoi, le courrier reprend la date du jour."
+    ),
+)
 @click.argument("dossier", metavar="DOSSIER")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier de sortie des analyses de l'appel.")
-@click.option("--date-envoi", "sending", metavar="JJ/MM/AAAA", default=None,
-              help="Date d'envoi du courrier (par défaut : aujourd'hui).")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
+)
+@click.option(
+    "--date-envoi",
+    "sending",
+    metavar="JJ/MM/AAAA",
+    default=None,
+    help="Date d'envoi du courrier (par défaut : aujourd'hui).",
+)
 def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
     import datetime as dt
 
@@ -382,39 +511,66 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
         click.echo(f"Le dossier {dossier} n'a rien à demander au porteur : pas de courrier.")
         return
     deadline = f" ; date limite de réponse : {content['deadline_label']}" if content.get("deadline_label") else ""
-    click.echo(f"Courrier du dossier {dossier} daté du {date_long(content['date'])}{deadline}. "
-               f"Fichiers : {out_dir / dossier / 'courrier.pdf'} et courrier.docx")
+    click.echo(
+        f"Courrier du dossier {dossier} daté du {date_long(content['date'])}{deadline}. "
+        f"Fichiers : {out_dir / dossier / 'courrier.pdf'} et courrier.docx"
+    )
 
 
 WEB_HELP = (
     "Espace d'instruction dans le navigateur : parcourir les dossiers d'un ou plusieurs appels (DOSSIER_SORTIE… "
     "écrits par « esmsnum run »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
     "une décision (groupes A à D) et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
-    "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md.")
+    "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md."
+)
 
 
-@main.command("web", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Espace d'instruction dans le navigateur (dossiers, levées, décisions, comité).", help=WEB_HELP)
+@main.command(
+    "web",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Espace d'instruction dans le navigateur (dossiers, levées, décisions, comité).",
+    help=WEB_HELP,
+)
 @click.argument("out_dirs", metavar="DOSSIER_SORTIE…", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE", help="Adresse d'écoute.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
-@click.option("--history", "history_url", metavar="URL", default=None,
-              help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
-                   "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.")
-@click.option("--https/--no-https", "https", default=None,
-              help="Cookies de session « Secure » (servi en HTTPS, derrière un mandataire TLS). Par défaut : "
-                   "oui dès que l'adresse d'écoute n'est pas locale, ou avec la variable ESMSNUM_WEB_HTTPS=1.")
-@click.option("--proxy", "proxies", metavar="ADRESSE", multiple=True,
-              help="Adresse du mandataire inverse dont les en-têtes X-Forwarded-* sont crus (répétable).")
-def web(out_dirs: tuple[Path, ...], host: str, port: int, history_url: str | None, https: bool | None,
-        proxies: tuple[str, ...]) -> None:
+@click.option(
+    "--history",
+    "history_url",
+    metavar="URL",
+    default=None,
+    help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
+    "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.",
+)
+@click.option(
+    "--https/--no-https",
+    "https",
+    default=None,
+    help="Cookies de session « Secure » (servi en HTTPS, derrière un mandataire TLS). Par défaut : "
+    "oui dès que l'adresse d'écoute n'est pas locale, ou avec la variable ESMSNUM_WEB_HTTPS=1.",
+)
+@click.option(
+    "--proxy",
+    "proxies",
+    metavar="ADRESSE",
+    multiple=True,
+    help="Adresse du mandataire inverse dont les en-têtes X-Forwarded-* sont crus (répétable).",
+)
+def web(
+    out_dirs: tuple[Path, ...],
+    host: str,
+    port: int,
+    history_url: str | None,
+    https: bool | None,
+    proxies: tuple[str, ...],
+) -> None:
     if not out_dirs:
         raise click.UsageError("argument obligatoire manquant : DOSSIER_SORTIE (dossier de sortie d'« esmsnum run »)")
     from web.settings import SettingsError, WebSettings
 
     try:
-        settings = WebSettings.build([d.resolve() for d in out_dirs], history_url=history_url, https=https,
-                                     host=host)
+        settings = WebSettings.build([d.resolve() for d in out_dirs], history_url=history_url, https=https, host=host)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     import uvicorn
@@ -423,15 +579,29 @@ def web(out_dirs: tuple[Path, ...], host: str, port: int, history_url: str | Non
 
     app = create_app(settings)
     click.echo(f"Espace d'instruction : http://{host}:{port}/ (Ctrl+C pour arrêter).", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=bool(proxies),
-                forwarded_allow_ips=",".join(proxies) if proxies else None, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else None,
+        server_header=False,
+    )
 
 
-@main.group("comptes", cls=Group, context_settings=HELP, options_metavar="[OPTIONS]",
-            short_help="Comptes de l'espace d'instruction : ajouter, lister, désactiver.", help=(
-    "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
-    "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
-    "statut, prépare le courrier), decideur (en plus : la décision proposée), lecture (consulte seulement)."))
+@main.group(
+    "comptes",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Comptes de l'espace d'instruction : ajouter, lister, désactiver.",
+    help=(
+        "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
+        "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
+        "statut, prépare le courrier), decideur (en plus : la décision proposée), lecture (consulte seulement)."
+    ),
+)
 def comptes() -> None:
     pass
 
@@ -457,9 +627,14 @@ def _read_password(confirm: bool = True) -> str:
 
 
 ACCOUNT_OPTIONS = [
-    click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-                 help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
-                      "donné à « esmsnum web »)."),
+    click.option(
+        "--out",
+        "out_dir",
+        metavar="DOSSIER_SORTIE",
+        type=click.Path(path_type=Path),
+        help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
+        "donné à « esmsnum web »).",
+    ),
     click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
 ]
 
@@ -470,13 +645,23 @@ def _account_options(function):
     return function
 
 
-@comptes.command("ajouter", context_settings=HELP, options_metavar="[OPTIONS]",
-                  short_help="Crée un compte (mot de passe lu sur l'entrée standard).", help=(
-    "Crée le compte NOM. Le mot de passe (10 caractères au moins) est lu sur l'entrée standard "
-    "(saisi deux fois dans un terminal) et gardé sous forme d'empreinte argon2."))
+@comptes.command(
+    "ajouter",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Crée un compte (mot de passe lu sur l'entrée standard).",
+    help=(
+        "Crée le compte NOM. Le mot de passe (10 caractères au moins) est lu sur l'entrée standard "
+        "(saisi deux fois dans un terminal) et gardé sous forme d'empreinte argon2."
+    ),
+)
 @click.argument("name", metavar="NOM")
-@click.option("--role", type=click.Choice(["instructeur", "decideur", "lecture"]), default=None,
-              help="(obligatoire) instructeur, decideur ou lecture.")
+@click.option(
+    "--role",
+    type=click.Choice(["instructeur", "decideur", "lecture"]),
+    default=None,
+    help="(obligatoire) instructeur, decideur ou lecture.",
+)
 @_account_options
 def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
     from judging.accounts import AccountError, create_account
@@ -494,8 +679,13 @@ def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_u
     click.echo(f"Compte {account.name} créé ({ROLES[account.role]}).")
 
 
-@comptes.command("lister", context_settings=HELP, options_metavar="[OPTIONS]",
-                  short_help="Liste les comptes.", help="Liste les comptes : nom, rôle, actif ou non, dernière connexion.")
+@comptes.command(
+    "lister",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Liste les comptes.",
+    help="Liste les comptes : nom, rôle, actif ou non, dernière connexion.",
+)
 @_account_options
 def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
     from judging.instruction import ROLES
@@ -507,7 +697,9 @@ def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
     finally:
         db.close()
     if not rows:
-        click.echo("Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --out DOSSIER_SORTIE")
+        click.echo(
+            "Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --out DOSSIER_SORTIE"
+        )
         return
     for a in rows:
         state = "actif" if a.active else "désactivé"
@@ -515,10 +707,16 @@ def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
         click.echo(f"{a.name}\t{ROLES.get(a.role, a.role)}\t{state}\t{last}")
 
 
-@comptes.command("desactiver", context_settings=HELP, options_metavar="[OPTIONS]",
-                  short_help="Désactive un compte.", help=(
-    "Désactive le compte NOM : il ne peut plus se connecter et ses sessions ouvertes sont fermées. Le compte "
-    "reste dans l'historique (ses actions gardent son nom)."))
+@comptes.command(
+    "desactiver",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Désactive un compte.",
+    help=(
+        "Désactive le compte NOM : il ne peut plus se connecter et ses sessions ouvertes sont fermées. Le compte "
+        "reste dans l'historique (ses actions gardent son nom)."
+    ),
+)
 @click.argument("name", metavar="NOM")
 @_account_options
 def comptes_desactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
@@ -526,8 +724,13 @@ def comptes_desactiver(name: str, out_dir: Path | None, history_url: str | None)
     click.echo(f"Compte {name} désactivé.")
 
 
-@comptes.command("reactiver", context_settings=HELP, options_metavar="[OPTIONS]",
-                  short_help="Réactive un compte.", help="Réactive le compte NOM.")
+@comptes.command(
+    "reactiver",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Réactive un compte.",
+    help="Réactive le compte NOM.",
+)
 @click.argument("name", metavar="NOM")
 @_account_options
 def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
@@ -535,9 +738,13 @@ def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) 
     click.echo(f"Compte {name} réactivé.")
 
 
-@comptes.command("mot-de-passe", context_settings=HELP, options_metavar="[OPTIONS]",
-                  short_help="Change le mot de passe d'un compte.", help=(
-    "Change le mot de passe du compte NOM (lu sur l'entrée standard) ; ses sessions ouvertes sont fermées."))
+@comptes.command(
+    "mot-de-passe",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Change le mot de passe d'un compte.",
+    help=("Change le mot de passe du compte NOM (lu sur l'entrée standard) ; ses sessions ouvertes sont fermées."),
+)
 @click.argument("name", metavar="NOM")
 @_account_options
 def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | None) -> None:
@@ -565,9 +772,13 @@ def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str 
         db.close()
 
 
-@main.command("calls", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
-              help="Liste les appels livrés avec le projet (identifiant et intitulé).")
+@main.command(
+    "calls",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+    help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+)
 def calls() -> None:
     for call_id in available_calls():
         try:
@@ -577,9 +788,13 @@ def calls() -> None:
             click.echo(f"{call_id}\tCONFIGURATION INVALIDE : {exc}")
 
 
-@main.command("check-call", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Vérifie une configuration d'appel sans rien analyser.",
-              help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.")
+@main.command(
+    "check-call",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Vérifie une configuration d'appel sans rien analyser.",
+    help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.",
+)
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
     try:
@@ -589,9 +804,13 @@ def check_call(call: str) -> None:
     click.echo(f"Configuration valide : {config.id} — {config.title}")
 
 
-@main.command("rules", context_settings=HELP, options_metavar="[OPTIONS]",
-              short_help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
-              help="Affiche le catalogue des règles (identifiant, gravité, intitulé).")
+@main.command(
+    "rules",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
+    help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
+)
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
     from validators.engine import severity_for
@@ -609,23 +828,37 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-@main.group("finess", cls=Group, context_settings=HELP, options_metavar="[OPTIONS]",
-            short_help="Répertoire FINESS national : importer une extraction, voir celle utilisée.", help=(
-    "Répertoire FINESS national (extraction open data de data.gouv.fr) : importer une extraction, voir celle "
-    "qu'utilisent les analyses. Chaque ESSMS y est cherché (existence, catégorie, gestionnaire, département)."))
+@main.group(
+    "finess",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Répertoire FINESS national : importer une extraction, voir celle utilisée.",
+    help=(
+        "Répertoire FINESS national (extraction open data de data.gouv.fr) : importer une extraction, voir celle "
+        "qu'utilisent les analyses. Chaque ESSMS y est cherché (existence, catégorie, gestionnaire, département)."
+    ),
+)
 def finess() -> None:
     pass
 
 
-@finess.command("importer", context_settings=HELP, options_metavar="[OPTIONS]",
-                short_help="Importe une extraction FINESS (établissements, entités juridiques).", help=(
-    "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
-    "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
-    "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
-    "Un fichier mal formé est refusé avec le numéro de la ligne en cause."))
+@finess.command(
+    "importer",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Importe une extraction FINESS (établissements, entités juridiques).",
+    help=(
+        "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
+        "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
+        "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
+        "Un fichier mal formé est refusé avec le numéro de la ligne en cause."
+    ),
+)
 @click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None,
-              help=FINESS_DIR_HELP)
+@click.option(
+    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
+)
 def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
     from extractors.finess_extract import ExtractError
     from validators.finess_repository import (
@@ -647,40 +880,58 @@ def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
         raise click.ClickException(f"Extraction refusée : {exc}") from exc
     info = outcome.info
     if outcome.unchanged:
-        click.echo(f"Extraction FINESS du {date_fr(info.extract_date)} déjà importée à l'identique dans "
-                   f"{info.path} : rien à faire.")
+        click.echo(
+            f"Extraction FINESS du {date_fr(info.extract_date)} déjà importée à l'identique dans "
+            f"{info.path} : rien à faire."
+        )
         return
     verb = "remplacée" if outcome.replaced else "importée"
-    entities = (f" et {_thousands(info.entities)} entités juridiques" if info.entities
-                else " (sans l'extraction des entités juridiques : les noms des gestionnaires ne seront pas affichés)")
-    click.echo(f"Extraction FINESS du {date_fr(info.extract_date)} {verb} : {_thousands(info.establishments)} "
-               f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
-               f"({_decimal(outcome.size_bytes / 1_000_000)} Mo).")
+    entities = (
+        f" et {_thousands(info.entities)} entités juridiques"
+        if info.entities
+        else " (sans l'extraction des entités juridiques : les noms des gestionnaires ne seront pas affichés)"
+    )
+    click.echo(
+        f"Extraction FINESS du {date_fr(info.extract_date)} {verb} : {_thousands(info.establishments)} "
+        f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
+        f"({_decimal(outcome.size_bytes / 1_000_000)} Mo)."
+    )
 
 
-@finess.command("info", context_settings=HELP, options_metavar="[OPTIONS]",
-                short_help="Indique les extractions FINESS importées et celle utilisée.", help=(
-    "Indique les extractions FINESS importées et celle qu'utilisent les analyses par défaut (la plus récente)."))
-@click.option("--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None,
-              help=FINESS_DIR_HELP)
+@finess.command(
+    "info",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Indique les extractions FINESS importées et celle utilisée.",
+    help=("Indique les extractions FINESS importées et celle qu'utilisent les analyses par défaut (la plus récente)."),
+)
+@click.option(
+    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
+)
 def finess_info(folder: Path | None) -> None:
     from validators.finess_repository import available, date_fr, default_dir
 
     folder = folder or default_dir()
     stores = available(folder)
     if not stores:
-        click.echo(f"Aucune extraction FINESS importée dans {folder} : les analyses ne vérifient pas l'existence "
-                   "des FINESS. Importer l'extraction publiée sur data.gouv.fr : esmsnum finess importer "
-                   "etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv")
+        click.echo(
+            f"Aucune extraction FINESS importée dans {folder} : les analyses ne vérifient pas l'existence "
+            "des FINESS. Importer l'extraction publiée sur data.gouv.fr : esmsnum finess importer "
+            "etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv"
+        )
         return
     latest = stores[-1]
     click.echo(f"Répertoire FINESS : {folder}")
-    click.echo(f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
-               f"établissements, {_thousands(latest.entities)} entités juridiques.")
+    click.echo(
+        f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
+        f"établissements, {_thousands(latest.entities)} entités juridiques."
+    )
     for store in reversed(stores):
         files = ", ".join(s["name"] for s in store.sources)
-        click.echo(f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
-                   f"{_imported(store.imported_at)} depuis {files}")
+        click.echo(
+            f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
+            f"{_imported(store.imported_at)} depuis {files}"
+        )
 
 
 def _imported(moment: str) -> str:

@@ -14,8 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 
 CATALOGUE = Path(__file__).with_name("locale") / "click.fr.po"
-CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui", "utils",
-                 "_termui_impl", "shell_completion", "_compat")
+CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "types",
+    "termui",
+    "utils",
+    "_termui_impl",
+    "shell_completion",
+    "_compat",
+)
 
 
 @lru_cache(maxsize=1)

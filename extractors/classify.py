@@ -138,5 +138,15 @@ def _record(doc: ExtractedDocument, parts: list[DocumentPart]) -> DocumentRecord
         kind, confidence = best.kind, best.confidence
     else:
         kind, confidence = DocumentKind.AUTRE, 0.5
-    return DocumentRecord(doc.file, doc.sha256, doc.format, kind, confidence, parts, error=doc.error,
-                          problem=doc.problem, scanned=doc.scanned, seconds=doc.seconds)
+    return DocumentRecord(
+        doc.file,
+        doc.sha256,
+        doc.format,
+        kind,
+        confidence,
+        parts,
+        error=doc.error,
+        problem=doc.problem,
+        scanned=doc.scanned,
+        seconds=doc.seconds,
+    )

@@ -21,8 +21,13 @@ from extractors.sniff import FORMAT_LABELS, sniff
 from extractors.xmlguard import check_zip_xml
 
 READERS = {
-    "xlsx": read_xlsx, "pdf": read_pdf, "docx": read_docx, "csv": read_csv,
-    "xls": read_calamine, "ods": read_calamine, "odt": read_odt,
+    "xlsx": read_xlsx,
+    "pdf": read_pdf,
+    "docx": read_docx,
+    "csv": read_csv,
+    "xls": read_calamine,
+    "ods": read_calamine,
+    "odt": read_odt,
 }
 ZIP_BASED = {"xlsx", "docx", "ods", "odt"}
 
@@ -36,8 +41,11 @@ def extract(attachment: Attachment, limits: Limits | None = None) -> ExtractedDo
     path = Path(attachment.data_path)
     if attachment.size > limits.max_file_bytes:
         doc = ExtractedDocument(attachment.path, attachment.sha256, "trop-volumineux")
-        doc.refuse(problems.TOO_LARGE.reason(size_mb=f"{attachment.size / 1e6:.1f}",
-                                             limit_mb=f"{limits.max_file_bytes / 1e6:.0f}"))
+        doc.refuse(
+            problems.TOO_LARGE.reason(
+                size_mb=f"{attachment.size / 1e6:.1f}", limit_mb=f"{limits.max_file_bytes / 1e6:.0f}"
+            )
+        )
         return doc
     fmt = sniff(path, attachment.path)
     doc = ExtractedDocument(attachment.path, attachment.sha256, fmt)

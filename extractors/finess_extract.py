@@ -28,10 +28,37 @@ from pathlib import Path
 
 #: Positional fields of a ``structureet`` line, after the record type (etalab documentation).
 ET_FIELDS = (
-    "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie", "voie",
-    "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement", "telephone",
-    "telecopie", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "codeape", "codemft",
-    "libmft", "codesph", "libsph", "dateouv", "dateautor", "datemaj", "numuai",
+    "nofinesset",
+    "nofinessej",
+    "rs",
+    "rslongue",
+    "complrs",
+    "compldistrib",
+    "numvoie",
+    "typvoie",
+    "voie",
+    "compvoie",
+    "lieuditbp",
+    "commune",
+    "departement",
+    "libdepartement",
+    "ligneacheminement",
+    "telephone",
+    "telecopie",
+    "categetab",
+    "libcategetab",
+    "categagretab",
+    "libcategagretab",
+    "siret",
+    "codeape",
+    "codemft",
+    "libmft",
+    "codesph",
+    "libsph",
+    "dateouv",
+    "dateautor",
+    "datemaj",
+    "numuai",
 )
 #: The first fields of a ``structureej`` line, after the record type: the only ones read
 #: (the address and legal-status fields that follow are not used by the checks).
@@ -159,11 +186,14 @@ class ExtractReader:
         if not match:
             raise ExtractError(
                 f"{self.path.name} : ligne 1 : en-tête d'extraction FINESS attendu "
-                f"(« finess;etalab;<n>;<AAAA-MM-JJ> »), trouvé « {_excerpt(first)} ».")
+                f"(« finess;etalab;<n>;<AAAA-MM-JJ> »), trouvé « {_excerpt(first)} »."
+            )
         try:
             date = dt.date.fromisoformat(match.group(2))
         except ValueError:
-            raise ExtractError(f"{self.path.name} : ligne 1 : date d'extraction invalide « {match.group(2)} ».") from None
+            raise ExtractError(
+                f"{self.path.name} : ligne 1 : date d'extraction invalide « {match.group(2)} »."
+            ) from None
         kind = self._kind()
         self.info = ExtractFile(self.path, kind, date, match.group(1), encoding, hashlib.sha256(data).hexdigest())
 
@@ -177,10 +207,14 @@ class ExtractReader:
             if record in _KIND_OF_RECORD:
                 return _KIND_OF_RECORD[record]
             if line.strip() and not RECORD_TYPE.match(record):
-                raise ExtractError(f"{self.path.name} : ligne {number} : enregistrement FINESS attendu "
-                                   f"(« structureet;… » ou « structureej;… »), trouvé « {_excerpt(line)} ».")
-        raise ExtractError(f"{self.path.name} : aucun établissement (« structureet ») ni entité juridique "
-                           "(« structureej ») : ce n'est pas une extraction FINESS.")
+                raise ExtractError(
+                    f"{self.path.name} : ligne {number} : enregistrement FINESS attendu "
+                    f"(« structureet;… » ou « structureej;… »), trouvé « {_excerpt(line)} »."
+                )
+        raise ExtractError(
+            f"{self.path.name} : aucun établissement (« structureet ») ni entité juridique "
+            "(« structureej ») : ce n'est pas une extraction FINESS."
+        )
 
     def _records(self, wanted: str) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields after the type) of every ``wanted`` record; other known record
@@ -195,25 +229,59 @@ class ExtractReader:
             if record == wanted:
                 yield number, fields[1:]
             elif not RECORD_TYPE.match(record):
-                raise ExtractError(f"{self.path.name} : ligne {number} : enregistrement FINESS attendu, trouvé "
-                                   f"« {_excerpt(self._lines[number - 1])} ».")
+                raise ExtractError(
+                    f"{self.path.name} : ligne {number} : enregistrement FINESS attendu, trouvé "
+                    f"« {_excerpt(self._lines[number - 1])} »."
+                )
 
     def establishments(self) -> Iterator[Establishment]:
         if self.info.kind != ESTABLISHMENTS:
             return
         expected = len(ET_FIELDS)
         at = {name: i for i, name in enumerate(ET_FIELDS)}
-        (i_et, i_ej, i_rs, i_long, i_commune, i_dep, i_deplabel, i_routing, i_cat, i_catlabel, i_agg, i_agglabel,
-         i_siret, i_opened, i_updated) = (at[n] for n in (
-            "nofinesset", "nofinessej", "rs", "rslongue", "commune", "departement", "libdepartement",
-            "ligneacheminement", "categetab", "libcategetab", "categagretab", "libcategagretab", "siret", "dateouv",
-            "datemaj"))
+        (
+            i_et,
+            i_ej,
+            i_rs,
+            i_long,
+            i_commune,
+            i_dep,
+            i_deplabel,
+            i_routing,
+            i_cat,
+            i_catlabel,
+            i_agg,
+            i_agglabel,
+            i_siret,
+            i_opened,
+            i_updated,
+        ) = (
+            at[n]
+            for n in (
+                "nofinesset",
+                "nofinessej",
+                "rs",
+                "rslongue",
+                "commune",
+                "departement",
+                "libdepartement",
+                "ligneacheminement",
+                "categetab",
+                "libcategetab",
+                "categagretab",
+                "libcategagretab",
+                "siret",
+                "dateouv",
+                "datemaj",
+            )
+        )
         for number, fields in self._records("structureet"):
             if len(fields) == expected + 1 and not fields[-1].strip():
                 fields = fields[:-1]  # a trailing separator
             if len(fields) != expected:
-                raise self._error(number, f"{len(fields) + 1} champs au lieu de {expected + 1} "
-                                          "(ligne tronquée ou séparateur en trop)")
+                raise self._error(
+                    number, f"{len(fields) + 1} champs au lieu de {expected + 1} (ligne tronquée ou séparateur en trop)"
+                )
             finess = fields[i_et].strip().upper()
             if not FINESS_SHAPE.match(finess):
                 raise self._error(number, f"numéro FINESS ET « {fields[i_et]} » invalide (9 caractères attendus)")
@@ -222,12 +290,22 @@ class ExtractReader:
                 raise self._error(number, f"numéro FINESS EJ « {fields[i_ej]} » invalide (9 caractères attendus)")
             postcode, city = split_routing(fields[i_routing])
             yield Establishment(
-                finess=finess, finess_ej=ej, name=fields[i_rs].strip(), long_name=fields[i_long].strip(),
-                department=department_code(fields[i_dep]), department_label=fields[i_deplabel].strip(),
-                commune_code=fields[i_commune].strip(), postcode=postcode, city=city,
-                category=fields[i_cat].strip(), category_label=fields[i_catlabel].strip(),
-                aggregate=fields[i_agg].strip(), aggregate_label=fields[i_agglabel].strip(),
-                siret=fields[i_siret].strip(), opened=fields[i_opened].strip(), updated=fields[i_updated].strip(),
+                finess=finess,
+                finess_ej=ej,
+                name=fields[i_rs].strip(),
+                long_name=fields[i_long].strip(),
+                department=department_code(fields[i_dep]),
+                department_label=fields[i_deplabel].strip(),
+                commune_code=fields[i_commune].strip(),
+                postcode=postcode,
+                city=city,
+                category=fields[i_cat].strip(),
+                category_label=fields[i_catlabel].strip(),
+                aggregate=fields[i_agg].strip(),
+                aggregate_label=fields[i_agglabel].strip(),
+                siret=fields[i_siret].strip(),
+                opened=fields[i_opened].strip(),
+                updated=fields[i_updated].strip(),
             )
 
     def entities(self) -> Iterator[LegalEntity]:
@@ -235,8 +313,9 @@ class ExtractReader:
             return
         for number, fields in self._records("structureej"):
             if len(fields) < len(EJ_FIELDS):
-                raise self._error(number, f"{len(fields) + 1} champs, au moins {len(EJ_FIELDS) + 1} attendus "
-                                          "(ligne tronquée)")
+                raise self._error(
+                    number, f"{len(fields) + 1} champs, au moins {len(EJ_FIELDS) + 1} attendus (ligne tronquée)"
+                )
             ej = fields[0].strip().upper()
             if not FINESS_SHAPE.match(ej):
                 raise self._error(number, f"numéro FINESS EJ « {fields[0]} » invalide (9 caractères attendus)")

@@ -56,8 +56,8 @@ def _row_tokens(row: list[CellValue]) -> dict[int, Token]:
 def _years_above(rows: list[list[CellValue]], r: int, columns: list[int]) -> dict[int, int | None]:
     """Year of each column from the rows above (a year merged over its months: the text is
     in its first column, or repeated by the reader), nearest row first."""
-    years: dict[int, int | None] = {c: None for c in columns}
-    for above in rows[max(0, r - 3):r][::-1]:
+    years: dict[int, int | None] = dict.fromkeys(columns)
+    for above in rows[max(0, r - 3) : r][::-1]:
         carried: int | None = None
         for c in range(min(columns), max(columns) + 1) if columns else ():
             hint = year_hint(above[c].raw) if c < len(above) else None
@@ -87,7 +87,7 @@ def find_timeline(rows: list[list[CellValue]], start: int = 0) -> Timeline | Non
         years = _years_above(rows, r, sorted(tokens))
         if all(y is None for y in years.values()):
             title = _title_year(rows, r)
-            years = {c: title for c in years}
+            years = dict.fromkeys(years, title)
         read = read_periods(tokens, years)
         if read is None:
             continue
@@ -122,6 +122,7 @@ def _nearest_year(columns: dict[int, Period], c: int) -> int | None:
 
 
 # ----------------------------------------------------------------------------- marks
+
 
 def _mark_value(raw: Any) -> bool | None:
     """True for a mark (x, ■, 1, a word), False for an explicit no-mark, None for a blank;
@@ -167,6 +168,7 @@ def _marked(row: list[CellValue], columns: list[int], label_col: int, background
 
 # ----------------------------------------------------------------------------- table
 
+
 def _body(rows: list[list[CellValue]], start: int) -> list[tuple[int, list[CellValue]]]:
     out, blanks = [], 0
     for r in range(start, len(rows)):
@@ -189,8 +191,12 @@ def _label_column(header: list[CellValue], body: list[tuple[int, list[CellValue]
     for c in range(min(first, len(header))):
         if any(m.kind == "planning" and m.field == "phase" for m in text_matches(fold(header[c].text))):
             return c
-    counts = Counter(c for _, row in body for c in range(min(first, len(row)))
-                     if isinstance(row[c].raw, str) and row[c].raw.strip() and token(row[c].raw) is None)
+    counts = Counter(
+        c
+        for _, row in body
+        for c in range(min(first, len(row)))
+        if isinstance(row[c].raw, str) and row[c].raw.strip() and token(row[c].raw) is None
+    )
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -248,18 +254,29 @@ def _read(grid: Grid, file: str, timeline: Timeline) -> Table | None:
     background = _background([row for _, row in body], columns)
     side = _side_fields(header, timeline.first, label_col)
     first_period, last_period = timeline.columns[timeline.first], timeline.columns[timeline.last]
-    phase_header = header[label_col] if label_col < len(header) and not is_blank(header[label_col].raw) \
-        else body[0][1][label_col]
+    phase_header = (
+        header[label_col] if label_col < len(header) and not is_blank(header[label_col].raw) else body[0][1][label_col]
+    )
     table = Table(
-        kind="planning", file=file, grid_name=grid.name, header_location=header[min(label_col, len(header) - 1)].location,
-        columns={"phase": phase_header, "date_debut": header[timeline.first], "date_fin": header[timeline.last],
-                 **{f: header[c] for f, (c, _, _) in side.items()}},
+        kind="planning",
+        file=file,
+        grid_name=grid.name,
+        header_location=header[min(label_col, len(header) - 1)].location,
+        columns={
+            "phase": phase_header,
+            "date_debut": header[timeline.first],
+            "date_fin": header[timeline.last],
+            **{f: header[c] for f, (c, _, _) in side.items()},
+        },
         column_index={"phase": label_col, **{f: c for f, (c, _, _) in side.items()}},
-        score=0.9, source="calendrier",
+        score=0.9,
+        source="calendrier",
     )
     span = f"« {first_period.label} » à « {last_period.label} »"
     table.readings = {
-        "phase": ColumnReading("phase", header[label_col].text if label_col < len(header) else "", 0.9, "calendrier", label_col),
+        "phase": ColumnReading(
+            "phase", header[label_col].text if label_col < len(header) else "", 0.9, "calendrier", label_col
+        ),
         "date_debut": ColumnReading("date_debut", f"calendrier de {span}", 0.9, "calendrier", timeline.first),
         "date_fin": ColumnReading("date_fin", f"calendrier de {span}", 0.9, "calendrier", timeline.last),
         **{f: ColumnReading(f, header[c].text, s, how, c) for f, (c, s, how) in side.items()},
@@ -271,7 +288,9 @@ def _read(grid: Grid, file: str, timeline: Timeline) -> Table | None:
         if not label and not marks:
             continue
         if not marks:
-            table.notes.append(f"« {label} » ({label_cell.location.describe()}) : aucune période marquée, ligne non lue")
+            table.notes.append(
+                f"« {label} » ({label_cell.location.describe()}) : aucune période marquée, ligne non lue"
+            )
             table.left_out.append(label_cell.location)
             continue
         if not label:
@@ -281,10 +300,14 @@ def _read(grid: Grid, file: str, timeline: Timeline) -> Table | None:
         start, end = timeline.columns[marks[0]], timeline.columns[marks[-1]]
         gaps = [c for c in columns if marks[0] < c < marks[-1] and c not in marks]
         if gaps:
-            table.notes.append(f"« {label} » : périodes marquées discontinues, lue de « {start.label} » à « {end.label} »")
-        cells = {"phase": label_cell,
-                 "date_debut": CellValue(start.start, row[marks[0]].location),
-                 "date_fin": CellValue(end.end, row[marks[-1]].location)}
+            table.notes.append(
+                f"« {label} » : périodes marquées discontinues, lue de « {start.label} » à « {end.label} »"
+            )
+        cells = {
+            "phase": label_cell,
+            "date_debut": CellValue(start.start, row[marks[0]].location),
+            "date_fin": CellValue(end.end, row[marks[-1]].location),
+        }
         for f, (c, _, _) in side.items():
             if c < len(row):
                 cells[f] = row[c]
@@ -292,8 +315,11 @@ def _read(grid: Grid, file: str, timeline: Timeline) -> Table | None:
     if not table.rows:
         return None
     marks_kind = "une valeur ou une couleur" if any(c.fill for _, row in body for c in row) else "une valeur"
-    table.notes.insert(0, f"planning lu comme un diagramme de Gantt : une colonne par {timeline.grain} de {span} "
-                          f"(en-tête {header[timeline.first].location.describe()}), périodes actives marquées par {marks_kind}")
+    table.notes.insert(
+        0,
+        f"planning lu comme un diagramme de Gantt : une colonne par {timeline.grain} de {span} "
+        f"(en-tête {header[timeline.first].location.describe()}), périodes actives marquées par {marks_kind}",
+    )
     return table
 
 

@@ -114,12 +114,13 @@ def _expand_nested(dossier: DossierInput, dest: Path, limits: ZipLimits) -> None
         if target.is_dir():
             _collect(target, inner)
         for problem in inner.problems:
-            dossier.problems.append(IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason))
+            dossier.problems.append(
+                IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason)
+            )
         for member in inner.attachments:
             nested_path = f"{attachment.path}/{member.path}"
             if _is_plain_zip(Path(member.data_path)):
-                dossier.problems.append(IntakeProblem(
-                    nested_path, problems.NESTED_ARCHIVE.reason()))
+                dossier.problems.append(IntakeProblem(nested_path, problems.NESTED_ARCHIVE.reason()))
                 continue
             member.path = nested_path
             dossier.attachments.append(member)
@@ -135,9 +136,7 @@ def _collect(root: Path, dossier: DossierInput) -> None:
             continue
         if not file.is_file() or file.name in IGNORED_NAMES or file.name.startswith("~$"):
             continue
-        dossier.attachments.append(
-            Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file))
-        )
+        dossier.attachments.append(Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file)))
 
 
 def _unsafe_member(name: str) -> Reason | None:
@@ -159,13 +158,22 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
         if len(members) > limits.max_members:
-            dossier.problems.append(IntakeProblem(
-                label, problems.ARCHIVE_TOO_MANY_FILES.reason(count=len(members), limit=limits.max_members)))
+            dossier.problems.append(
+                IntakeProblem(
+                    label, problems.ARCHIVE_TOO_MANY_FILES.reason(count=len(members), limit=limits.max_members)
+                )
+            )
             return
         total = sum(m.file_size for m in members)
         if total > limits.max_total_bytes:
-            dossier.problems.append(IntakeProblem(label, problems.ARCHIVE_TOO_LARGE.reason(
-                size_mb=f"{total / 1e6:.0f}", limit_mb=f"{limits.max_total_bytes / 1e6:.0f}")))
+            dossier.problems.append(
+                IntakeProblem(
+                    label,
+                    problems.ARCHIVE_TOO_LARGE.reason(
+                        size_mb=f"{total / 1e6:.0f}", limit_mb=f"{limits.max_total_bytes / 1e6:.0f}"
+                    ),
+                )
+            )
             return
         written = 0
         for member in members:
@@ -191,13 +199,24 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
                 written += target.stat().st_size
             except _TooBig:
                 target.unlink(missing_ok=True)
-                dossier.problems.append(IntakeProblem(label, problems.ARCHIVE_TOO_LARGE.reason(
-                    size_mb=f"plus de {limits.max_total_bytes / 1e6:.0f}", limit_mb=f"{limits.max_total_bytes / 1e6:.0f}")))
+                dossier.problems.append(
+                    IntakeProblem(
+                        label,
+                        problems.ARCHIVE_TOO_LARGE.reason(
+                            size_mb=f"plus de {limits.max_total_bytes / 1e6:.0f}",
+                            limit_mb=f"{limits.max_total_bytes / 1e6:.0f}",
+                        ),
+                    )
+                )
                 return
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
                 target.unlink(missing_ok=True)
-                dossier.problems.append(IntakeProblem(
-                    f"{label}:{member.filename}", problems.ARCHIVE_MEMBER_UNREADABLE.reason(error=type(exc).__name__)))
+                dossier.problems.append(
+                    IntakeProblem(
+                        f"{label}:{member.filename}",
+                        problems.ARCHIVE_MEMBER_UNREADABLE.reason(error=type(exc).__name__),
+                    )
+                )
 
 
 class _TooBig(Exception):

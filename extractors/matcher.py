@@ -48,6 +48,7 @@ class TextMatch:
 
 # ----------------------------------------------------------------------------- words
 
+
 def _pattern_hit(pattern: str, word: str) -> bool:
     if pattern.endswith("*"):
         return word.startswith(pattern[:-1])
@@ -58,8 +59,10 @@ def _pattern_hit(pattern: str, word: str) -> bool:
 def _pattern_lists() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(whole words, stems without their star) of the vocabulary."""
     patterns = catalogue().patterns
-    return (tuple(sorted(p for p in patterns if not p.endswith("*"))),
-            tuple(sorted(p[:-1] for p in patterns if p.endswith("*"))))
+    return (
+        tuple(sorted(p for p in patterns if not p.endswith("*"))),
+        tuple(sorted(p[:-1] for p in patterns if p.endswith("*"))),
+    )
 
 
 @lru_cache(maxsize=100_000)
@@ -70,11 +73,12 @@ def word_hits(word: str) -> frozenset[str]:
     hits = {w for w in words if w == word} | {s + "*" for s in stems if word.startswith(s)}
     if hits or len(word) < 5 or word.isdigit():
         return frozenset(hits)
-    for candidate, _, _ in process.extract(word, [w for w in words if len(w) >= 5], scorer=fuzz.ratio,
-                                           score_cutoff=WORD_TYPO_RATIO, limit=3):
+    for candidate, _, _ in process.extract(
+        word, [w for w in words if len(w) >= 5], scorer=fuzz.ratio, score_cutoff=WORD_TYPO_RATIO, limit=3
+    ):
         hits.add(candidate)
     for stem in stems:
-        if len(stem) >= 5 and fuzz.ratio(word[:len(stem)], stem) >= WORD_TYPO_RATIO:
+        if len(stem) >= 5 and fuzz.ratio(word[: len(stem)], stem) >= WORD_TYPO_RATIO:
             hits.add(stem + "*")
     return frozenset(hits)
 
@@ -85,6 +89,7 @@ def meaningful_words(text: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- scores
+
 
 @lru_cache(maxsize=1)
 def _synonym_table() -> tuple[list[str], list[tuple[str, str]], frozenset[str]]:
@@ -109,13 +114,15 @@ def _phrase_scores(text: str, hits_all: frozenset[str]) -> dict[tuple[str, str],
         if score > best.get(owner, (0.0, ""))[0]:
             best[owner] = (score, how)
 
-    for _, ratio, index in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=PHRASE_TYPO_RATIO,
-                                           limit=None):
+    for _, ratio, index in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=PHRASE_TYPO_RATIO, limit=None):
         synonym = texts[index]
         if ratio >= 100:
             offer(owners[index], 1.0, "libellé")
-        elif len(synonym) >= 6 and abs(len(text) - len(synonym)) <= 3 \
-                and not meanings[owners[index][1]].excluded & hits_all:  # "FINESS EJ" is no typo of "FINESS ET"
+        elif (
+            len(synonym) >= 6
+            and abs(len(text) - len(synonym)) <= 3
+            and not meanings[owners[index][1]].excluded & hits_all
+        ):  # "FINESS EJ" is no typo of "FINESS ET"
             offer(owners[index], 0.97 * ratio / 100, "libellé approché")
     if not any(w in synonym_words for w in text.split(" ")):
         return best
@@ -163,8 +170,14 @@ def _head(words: list[str], hits: list[frozenset[str]]) -> int | None:
     return None
 
 
-def _keyword_score(meaning: Meaning, words: list[str], hits: list[frozenset[str]], present: frozenset[str],
-                   head: int | None, other_keys: frozenset[str]) -> float:
+def _keyword_score(
+    meaning: Meaning,
+    words: list[str],
+    hits: list[frozenset[str]],
+    present: frozenset[str],
+    head: int | None,
+    other_keys: frozenset[str],
+) -> float:
     """Score of the header's words for one field (0 when no key word of it is there)."""
     if meaning.excluded & present:
         return 0.0
@@ -183,8 +196,15 @@ def _keyword_score(meaning: Meaning, words: list[str], hits: list[frozenset[str]
     coverage = explained / max(len(words), 1)
     foreign_keys = sum(1 for h in hits if h & other_keys and not h & mine)
     foreign_cue = any(h & other_cues and not h & mine for h in hits) and not (present & own_cues)
-    score = (0.5 + 0.25 * weight + head_bonus + (0.04 if support else 0.0) + 0.06 * coverage
-             - 0.12 * foreign_keys - (0.15 if foreign_cue else 0.0))
+    score = (
+        0.5
+        + 0.25 * weight
+        + head_bonus
+        + (0.04 if support else 0.0)
+        + 0.06 * coverage
+        - 0.12 * foreign_keys
+        - (0.15 if foreign_cue else 0.0)
+    )
     return max(0.0, min(0.88, score))
 
 
@@ -195,10 +215,13 @@ def _kind_keys() -> dict[str, dict[str, frozenset[str]]]:
     cat = catalogue()
     out: dict[str, dict[str, frozenset[str]]] = {}
     for kind in cat.kinds.values():
-        strong = {f: frozenset(k.parts[0] for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1)
-                  for f in kind.synonyms}
-        out[kind.name] = {f: frozenset().union(*(s for g, s in strong.items() if g != f)) - strong[f]
-                          for f in kind.synonyms}
+        strong = {
+            f: frozenset(k.parts[0] for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1)
+            for f in kind.synonyms
+        }
+        out[kind.name] = {
+            f: frozenset().union(*(s for g, s in strong.items() if g != f)) - strong[f] for f in kind.synonyms
+        }
     return out
 
 
@@ -221,8 +244,11 @@ def text_matches(text: str) -> tuple[TextMatch, ...]:
         for field_name in kind.synonyms:
             phrase, how = phrases.get((kind.name, field_name), (0.0, ""))
             meaning = cat.meanings[field_name]
-            words_score = _keyword_score(meaning, words, hits, present, head, kind_keys[kind.name][field_name]) \
-                if present & meaning.key_patterns else 0.0
+            words_score = (
+                _keyword_score(meaning, words, hits, present, head, kind_keys[kind.name][field_name])
+                if present & meaning.key_patterns
+                else 0.0
+            )
             if phrase >= words_score and phrase > 0:
                 out.append(TextMatch(kind.name, field_name, round(phrase, 3), how))
             elif words_score > 0:
@@ -321,8 +347,13 @@ def role_fit(family: str, column: Profile) -> float:
     if column.total == 0:
         return 1.0
     fit = _FIT[family]
-    return (column.amount * fit["amount"] + column.identifier * fit["identifier"] + column.date * fit["date"]
-            + column.boolean * fit["boolean"] + column.text * fit["text"]) / column.total
+    return (
+        column.amount * fit["amount"]
+        + column.identifier * fit["identifier"]
+        + column.date * fit["date"]
+        + column.boolean * fit["boolean"]
+        + column.text * fit["text"]
+    ) / column.total
 
 
 def weighed(match: TextMatch, column: Profile | None) -> float:

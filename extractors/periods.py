@@ -18,10 +18,37 @@ from extractors.values import fold
 
 MIN_PERIODS = 3  # distinct periods that make a timeline
 _MONTHS = {
-    "janv": 1, "janvier": 1, "jan": 1, "fevr": 2, "fevrier": 2, "fev": 2, "feb": 2, "mars": 3, "mar": 3,
-    "avr": 4, "avril": 4, "apr": 4, "mai": 5, "may": 5, "juin": 6, "jun": 6, "juil": 7, "juillet": 7, "jul": 7,
-    "aout": 8, "aou": 8, "aug": 8, "sept": 9, "septembre": 9, "sep": 9, "oct": 10, "octobre": 10,
-    "nov": 11, "novembre": 11, "dec": 12, "decembre": 12,
+    "janv": 1,
+    "janvier": 1,
+    "jan": 1,
+    "fevr": 2,
+    "fevrier": 2,
+    "fev": 2,
+    "feb": 2,
+    "mars": 3,
+    "mar": 3,
+    "avr": 4,
+    "avril": 4,
+    "apr": 4,
+    "mai": 5,
+    "may": 5,
+    "juin": 6,
+    "jun": 6,
+    "juil": 7,
+    "juillet": 7,
+    "jul": 7,
+    "aout": 8,
+    "aou": 8,
+    "aug": 8,
+    "sept": 9,
+    "septembre": 9,
+    "sep": 9,
+    "oct": 10,
+    "octobre": 10,
+    "nov": 11,
+    "novembre": 11,
+    "dec": 12,
+    "decembre": 12,
 }
 _MONTH_LABELS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -37,6 +64,7 @@ _TEXT_PATTERNS = [
     ("s", re.compile(r"^(?P<y>\d{4})\s*(?:s|w|sem)\s*(?P<n>\d{1,2})$")),
 ]
 _YEAR_IN_TEXT = re.compile(r"\b(20\d{2})\b")
+
 
 @dataclass(frozen=True)
 class Token:
@@ -139,8 +167,11 @@ def read_periods(tokens: dict[int, Token], years: dict[int, int | None]) -> tupl
     columns = sorted(c for c, t in tokens.items() if t.grain == grain)
     if grain == "day":
         return _day_periods({c: dt.date.fromordinal(tokens[c].index) for c in columns})
-    semesters = grain == "s" and max(tokens[c].index for c in columns) <= 2 and \
-        len({tokens[c].year for c in columns} - {None}) > 1
+    semesters = (
+        grain == "s"
+        and max(tokens[c].index for c in columns) <= 2
+        and len({tokens[c].year for c in columns} - {None}) > 1
+    )
     out: dict[int, Period] = {}
     year: int | None = None
     hinted: int | None = None

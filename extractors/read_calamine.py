@@ -31,7 +31,9 @@ def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             rows: list[list[CellValue]] = []
             for r_index, values in enumerate(sheet_rows(sheet, limits.max_rows + 1), start=1):
                 if r_index > limits.max_rows:
-                    doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {name})"))
+                    doc.warnings.append(
+                        problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {name})")
+                    )
                     break
                 row = []
                 for column, value in enumerate(values[: limits.max_columns], start=1):

@@ -53,9 +53,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             if not text:
                 continue
             paragraph_no += 1
-            doc.text.append(
-                TextBlock(text, Location(doc.file, paragraph=paragraph_no), _heading_level(item, names))
-            )
+            doc.text.append(TextBlock(text, Location(doc.file, paragraph=paragraph_no), _heading_level(item, names)))
         elif isinstance(item, DocxTable):
             table_no += 1
             rows: list[list[CellValue]] = []

@@ -128,8 +128,11 @@ def _colour(value) -> str | None:
 def cell_fills(page, table) -> dict[tuple[int, int], str]:
     """(row, column) — 1-based — → fill colour of the cells of a ruled table covered for the
     most part by a filled rectangle (the bars of a Gantt chart printed to PDF)."""
-    rects = [(r["x0"], r["top"], r["x1"], r["bottom"], colour) for r in page.rects
-             if r.get("fill") and (colour := _colour(r.get("non_stroking_color")))]
+    rects = [
+        (r["x0"], r["top"], r["x1"], r["bottom"], colour)
+        for r in page.rects
+        if r.get("fill") and (colour := _colour(r.get("non_stroking_color")))
+    ]
     if not rects:
         return {}
     out: dict[tuple[int, int], str] = {}
@@ -188,8 +191,10 @@ def _named_fields(kind: str, hits: list[frozenset[str]]) -> set[str]:
 @cache
 def _strong_keys(kind: str) -> dict[str, frozenset[str]]:
     cat = catalogue()
-    return {f: frozenset(p for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1 for p in k.parts)
-            for f in cat.kinds[kind].synonyms}
+    return {
+        f: frozenset(p for k in cat.meanings[f].keys if k.weight >= 0.8 and len(k.parts) == 1 for p in k.parts)
+        for f in cat.kinds[kind].synonyms
+    }
 
 
 @cache

@@ -114,8 +114,15 @@ def _hidden_sheet(doc: ExtractedDocument, title: str, rows) -> None:
     doc.hidden.append(HiddenContent(title, "feuille", "feuille", values))
 
 
-def _grid(path: Path, doc: ExtractedDocument, title: str, worksheet_path: str | None, values_rows, limits: Limits,
-          data: bytes | None = None) -> Grid:
+def _grid(
+    path: Path,
+    doc: ExtractedDocument,
+    title: str,
+    worksheet_path: str | None,
+    values_rows,
+    limits: Limits,
+    data: bytes | None = None,
+) -> Grid:
     rows: list[list[CellValue]] = []
     for r_index, values in enumerate(values_rows, start=1):
         if r_index > limits.max_rows:
@@ -160,12 +167,16 @@ def _visible(doc: ExtractedDocument, title: str, rows: list[list[CellValue]], da
     row_values = sum(1 for r in hidden_rows if r <= len(rows) for c in rows[r - 1] if c.raw is not None)
     column_values = sum(1 for row in rows for c in hidden_columns if c <= len(row) and row[c - 1].raw is not None)
     if hidden_rows and row_values:
-        doc.hidden.append(HiddenContent(title, "lignes", describe_rows(sorted(r for r in hidden_rows if r <= len(rows))),
-                                        row_values))
+        doc.hidden.append(
+            HiddenContent(title, "lignes", describe_rows(sorted(r for r in hidden_rows if r <= len(rows))), row_values)
+        )
     if hidden_columns and column_values:
         width = max((len(r) for r in rows), default=0)
-        doc.hidden.append(HiddenContent(title, "colonnes", describe_columns(sorted(c for c in hidden_columns if c <= width)),
-                                        column_values))
+        doc.hidden.append(
+            HiddenContent(
+                title, "colonnes", describe_columns(sorted(c for c in hidden_columns if c <= width)), column_values
+            )
+        )
     kept = [row for number, row in enumerate(rows, start=1) if number not in hidden_rows]
     if hidden_columns:
         kept = [[cell for number, cell in enumerate(row, start=1) if number not in hidden_columns] for row in kept]
@@ -178,5 +189,10 @@ def _with_fills(path: Path, rows: list[list[CellValue]], data: bytes) -> list[li
     fills = cell_fills(data, filled_styles(path))
     if not fills:
         return rows
-    return [[CellValue(c.raw, c.location, fill=fills.get(c.location.cell or "")) if c.location.cell in fills else c
-             for c in row] for row in rows]
+    return [
+        [
+            CellValue(c.raw, c.location, fill=fills.get(c.location.cell or "")) if c.location.cell in fills else c
+            for c in row
+        ]
+        for row in rows
+    ]

@@ -19,11 +19,13 @@ def table_reading(table: Table, used: bool) -> dict[str, Any]:
     columns = []
     for field_name, reading in sorted(table.readings.items(), key=lambda kv: (kv[1].index is None, kv[1].index or 0)):
         header_cell = table.columns.get(field_name)
-        columns.append({
-            **reading.to_dict(),
-            "label": cat.meanings[field_name].label,
-            "location": header_cell.location.to_dict() if header_cell is not None else None,
-        })
+        columns.append(
+            {
+                **reading.to_dict(),
+                "label": cat.meanings[field_name].label,
+                "location": header_cell.location.to_dict() if header_cell is not None else None,
+            }
+        )
     body = table.rows + table.total_rows
     first = min(body, key=lambda r: r.position).location if body else None
     last = table.last_location
@@ -70,9 +72,13 @@ def summary(table: Table, used: bool) -> str:
     amounts = len(table.amount_columns_unread)
     others = len(table.unmapped) - amounts
     if amounts:
-        parts.append(f"{amounts} colonne{'s' if amounts > 1 else ''} de montants non reconnue{'s' if amounts > 1 else ''}")
+        parts.append(
+            f"{amounts} colonne{'s' if amounts > 1 else ''} de montants non reconnue{'s' if amounts > 1 else ''}"
+        )
     if others:
-        parts.append(f"{others} autre{'s' if others > 1 else ''} colonne{'s' if others > 1 else ''} non lue{'s' if others > 1 else ''}")
+        parts.append(
+            f"{others} autre{'s' if others > 1 else ''} colonne{'s' if others > 1 else ''} non lue{'s' if others > 1 else ''}"
+        )
     if not used:
         parts.append("non retenu (un autre tableau du même type est utilisé)")
     return " ; ".join(parts)
@@ -101,8 +107,13 @@ def document_readings(documents: list[ExtractedDocument], used: set[int]) -> dic
             filled = sum(1 for row in grid.rows for c in row if not is_blank(c.raw))
             if filled:
                 first = next((c.location for row in grid.rows for c in row if not is_blank(c.raw)), Location(doc.file))
-                unread.append({
-                    "file": doc.file, "where": grid.name, "values": filled, "location": first.to_dict(),
-                    "reason": "aucun tableau attendu (structures, budget, planning) n'y a été reconnu",
-                })
+                unread.append(
+                    {
+                        "file": doc.file,
+                        "where": grid.name,
+                        "values": filled,
+                        "location": first.to_dict(),
+                        "reason": "aucun tableau attendu (structures, budget, planning) n'y a été reconnu",
+                    }
+                )
     return {"tables": tables, "hidden": hidden, "unread": unread}

@@ -82,8 +82,11 @@ def _get_pool(limits: Limits) -> ProcessPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["extractors.sandbox"])
             _pool = ProcessPool(
-                max_workers=workers, max_tasks=200, initializer=_limit_memory,
-                initargs=(limits.memory_mb_per_file,), context=context,
+                max_workers=workers,
+                max_tasks=200,
+                initializer=_limit_memory,
+                initargs=(limits.memory_mb_per_file,),
+                context=context,
             )
             _pool_key = key
         return _pool
@@ -125,8 +128,9 @@ def _extract_guarded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
         return _extract_bounded(attachment, limits)
     for attempt in range(2):
         try:
-            future = _get_pool(limits).schedule(_extract_bounded, args=(attachment, limits),
-                                                timeout=limits.seconds_per_file)
+            future = _get_pool(limits).schedule(
+                _extract_bounded, args=(attachment, limits), timeout=limits.seconds_per_file
+            )
             return _outcome(future, attachment, limits)
         except (BrokenProcessPool, RuntimeError):
             # The pool itself broke (not the file): start a fresh one and try again.
@@ -144,8 +148,11 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
     except ProcessExpired as exc:
         # Under an address-space limit, native parsers often die on a failed allocation
         # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
-        reason = (memory_reason(limits) if exc.exitcode in (-9, 137)
-                  else problems.READER_CRASHED.reason(exit_code=exc.exitcode, limit_mb=limits.memory_mb_per_file))
+        reason = (
+            memory_reason(limits)
+            if exc.exitcode in (-9, 137)
+            else problems.READER_CRASHED.reason(exit_code=exc.exitcode, limit_mb=limits.memory_mb_per_file)
+        )
     except MemoryError:
         reason = memory_reason(limits)
     except BrokenProcessPool:
@@ -178,8 +185,9 @@ def render_isolated(data_path: str, requests: list[dict], limits: Limits | None 
     try:
         if not limits.isolate:
             return render_regions(data_path, requests, limits.max_pages)
-        future = _get_pool(limits).schedule(render_regions, args=(data_path, requests, limits.max_pages),
-                                            timeout=limits.seconds_per_file)
+        future = _get_pool(limits).schedule(
+            render_regions, args=(data_path, requests, limits.max_pages), timeout=limits.seconds_per_file
+        )
         result = future.result()
         return result if isinstance(result, list) and len(result) == len(requests) else nothing
     except (BrokenProcessPool, RuntimeError):

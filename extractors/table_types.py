@@ -54,10 +54,14 @@ class UnmappedColumn:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "column": self.index + 1, "header": self.header,
+            "column": self.index + 1,
+            "header": self.header,
             "header_location": self.header_location.to_dict() if self.header_location else None,
-            "cells": self.cells, "values": self.values, "holds_amounts": self.holds_amounts,
-            "reason": self.reason, "closest_field": self.guess,
+            "cells": self.cells,
+            "values": self.values,
+            "holds_amounts": self.holds_amounts,
+            "reason": self.reason,
+            "closest_field": self.guess,
             "closest_label": catalogue().meanings[self.guess].label if self.guess else None,
             "closest_score": round(self.guess_score, 2),
             "unit": self.unit.to_dict() if self.unit else None,
@@ -76,9 +80,14 @@ class ColumnReading:
     unit: Unit | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "header": self.header, "score": round(self.score, 2), "how": self.how,
-                "column": None if self.index is None else self.index + 1,
-                "unit": self.unit.to_dict() if self.unit else None}
+        return {
+            "field": self.field,
+            "header": self.header,
+            "score": round(self.score, 2),
+            "how": self.how,
+            "column": None if self.index is None else self.index + 1,
+            "unit": self.unit.to_dict() if self.unit else None,
+        }
 
 
 @dataclass

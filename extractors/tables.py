@@ -29,8 +29,17 @@ from extractors.values import fold, is_blank
 from extractors.vocabulary import HeaderCatalogue, TableKind, catalogue
 
 __all__ = [
-    "HeaderCatalogue", "Row", "Table", "TableKind", "UnmappedColumn", "catalogue", "combine_header_rows",
-    "detect_header", "find_document_tables", "find_tables", "is_subtotal",
+    "HeaderCatalogue",
+    "Row",
+    "Table",
+    "TableKind",
+    "UnmappedColumn",
+    "catalogue",
+    "combine_header_rows",
+    "detect_header",
+    "find_document_tables",
+    "find_tables",
+    "is_subtotal",
 ]
 
 # A header row is looked for on every row of the first SCAN_ROWS rows of a grid; further
@@ -62,8 +71,9 @@ def _texts(row: list[CellValue]) -> list[str]:
     return [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
 
 
-def _candidates(texts: list[str], kind: TableKind, profiles: list[Profile] | None,
-                lower: list[str] | None = None) -> list[tuple[float, int, str, str]]:
+def _candidates(
+    texts: list[str], kind: TableKind, profiles: list[Profile] | None, lower: list[str] | None = None
+) -> list[tuple[float, int, str, str]]:
     """(score, column, field, how) of every reading of the kind's fields at least
     ``MIN_FIELD_SCORE``; a two-row header is read joined (« Montant HT ») and by its lower
     cell alone (« Projet » over « Logiciel actuel »), the better reading kept."""
@@ -108,7 +118,9 @@ def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
     return not kind.one_of or any(f in assigned for f in kind.one_of)
 
 
-def _best_kind(texts: list[str], profiles: list[Profile] | None = None, lower: list[str] | None = None) -> HeaderMatch | None:
+def _best_kind(
+    texts: list[str], profiles: list[Profile] | None = None, lower: list[str] | None = None
+) -> HeaderMatch | None:
     filled = sum(1 for t in texts if t)
     if filled < 2:
         return None
@@ -141,14 +153,14 @@ def combine_header_rows(upper: list[CellValue], lower: list[CellValue]) -> list[
     up += [""] * (width - len(up))
     low += [""] * (width - len(low))
     out, carried = [], ""
-    for u, l in zip(up, low):
+    for u, lo in zip(up, low):
         if u:
             carried = u
-        elif l and carried:
+        elif lo and carried:
             u = carried
         else:
-            carried = "" if not l else carried
-        out.append(u if u == l or not l else (l if not u else f"{u} {l}"))
+            carried = "" if not lo else carried
+        out.append(u if u == lo or not lo else (lo if not u else f"{u} {lo}"))
     return out
 
 
@@ -156,8 +168,9 @@ def _profiles(body: list[list[CellValue]], width: int) -> list[Profile]:
     return [profile([row[c].raw for row in body if c < len(row)]) for c in range(width)]
 
 
-def _match(row: list[CellValue], next_row: list[CellValue] | None,
-           body: Callable[[int], list[list[CellValue]]] | None = None) -> HeaderMatch | None:
+def _match(
+    row: list[CellValue], next_row: list[CellValue] | None, body: Callable[[int], list[list[CellValue]]] | None = None
+) -> HeaderMatch | None:
     """The header starting at this row, single or two-row, its readings weighed by the
     cells under it: ``body(n)`` gives the rows from the n-th row after this one."""
     if any(looks_like_finess(c.raw) for c in row):
@@ -166,8 +179,11 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
     single = _best_kind(texts)
     double = None
     double_texts: list[str] | None = None
-    if next_row is not None and sum(1 for t in texts if t) >= 2 \
-            and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row):
+    if (
+        next_row is not None
+        and sum(1 for t in texts if t) >= 2
+        and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row)
+    ):
         double_texts = combine_header_rows(row, next_row)
         lower_texts = _texts(next_row)
         double = _best_kind(double_texts, lower=lower_texts)
@@ -186,13 +202,14 @@ def _match(row: list[CellValue], next_row: list[CellValue] | None,
     return single
 
 
-def detect_header(row: list[CellValue], next_row: list[CellValue] | None = None,
-                  body: list[list[CellValue]] | None = None) -> tuple[str, float, dict[str, int], int] | None:
+def detect_header(
+    row: list[CellValue], next_row: list[CellValue] | None = None, body: list[list[CellValue]] | None = None
+) -> tuple[str, float, dict[str, int], int] | None:
     """The table kind whose header starts at this row: (kind, score, column mapping, number
     of header rows — 1, or 2 for a two-row header). ``body``: the rows under the header
     (after ``next_row``), whose cells weigh the readings."""
     rows = ([next_row] if next_row is not None else []) + list(body or [])
-    match = _match(row, next_row, (lambda n: [r for r in rows[n - 1:] if not _blank(r)]) if body else None)
+    match = _match(row, next_row, (lambda n: [r for r in rows[n - 1 :] if not _blank(r)]) if body else None)
     return None if match is None else (match.kind, match.score, match.mapping, match.height)
 
 
@@ -221,7 +238,7 @@ def _sample(rows: list[list[CellValue]], start: int) -> list[list[CellValue]]:
     """Up to ``SAMPLE_ROWS`` non-blank rows from ``start``, stopping at two blank rows."""
     out: list[list[CellValue]] = []
     blanks = 0
-    for row in rows[start:start + 3 * SAMPLE_ROWS]:
+    for row in rows[start : start + 3 * SAMPLE_ROWS]:
         if _blank(row):
             blanks += 1
             if blanks >= 2:
@@ -267,7 +284,9 @@ def _apply_units(table: Table, header_texts: dict[int, str], header_cells: list[
     if table.kind == "budget_lignes":
         ttc = table.readings.get("montant_ttc")
         if ttc is not None and ttc.unit is not None and ttc.unit.basis == "HT" and "montant_ht" not in table.readings:
-            table.readings["montant_ht"] = ColumnReading("montant_ht", ttc.header, ttc.score, ttc.how, ttc.index, ttc.unit)
+            table.readings["montant_ht"] = ColumnReading(
+                "montant_ht", ttc.header, ttc.score, ttc.how, ttc.index, ttc.unit
+            )
             del table.readings["montant_ttc"]
             table.column_index["montant_ht"] = table.column_index.pop("montant_ttc")
             table.columns["montant_ht"] = table.columns.pop("montant_ttc")
@@ -275,6 +294,7 @@ def _apply_units(table: Table, header_texts: dict[int, str], header_cells: list[
 
 
 # ----------------------------------------------------------------------------- body rows
+
 
 def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
     cells = {}
@@ -308,8 +328,10 @@ def _finish(table: Table) -> None:
     if table.kind == "planning" and len(calendar) >= 3:
         # the bars of a Gantt chart beside the dates: one note, the dates of the table stand
         first, last = header_cells[calendar[0]], header_cells[calendar[-1]]
-        note = (f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
-                f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi")
+        note = (
+            f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
+            f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi"
+        )
         if note not in table.notes:
             table.notes.append(note)
         columns -= set(calendar)
@@ -327,8 +349,10 @@ def _finish(table: Table) -> None:
         elif guess is not None and guess in table.column_index:
             taken = table.readings[guess]
             label = catalogue().meanings[guess].label
-            reason = (f"« {header} » pourrait désigner « {label} », déjà lu dans la colonne "
-                      f"« {taken.header} » (score {taken.score:.2f} contre {guess_score:.2f})")
+            reason = (
+                f"« {header} » pourrait désigner « {label} », déjà lu dans la colonne "
+                f"« {taken.header} » (score {taken.score:.2f} contre {guess_score:.2f})"
+            )
         else:
             reason = "aucun champ de ce tableau ne correspond à cet en-tête"
         if column.holds_amounts and unit is not None and unit.scales:
@@ -336,13 +360,21 @@ def _finish(table: Table) -> None:
             for r in body:
                 if col in r.others:
                     r.others[col] = converted.get(id(r.others[col]), r.others[col])
-        table.unmapped.append(UnmappedColumn(
-            index=col, header=header,
-            header_location=header_cells[col].location if col < len(header_cells) else None,
-            first=cells[0].location if cells else None, last=cells[-1].location if cells else None,
-            values=len(cells), holds_amounts=column.holds_amounts, reason=reason, guess=guess,
-            guess_score=guess_score, unit=unit if column.holds_amounts else None,
-        ))
+        table.unmapped.append(
+            UnmappedColumn(
+                index=col,
+                header=header,
+                header_location=header_cells[col].location if col < len(header_cells) else None,
+                first=cells[0].location if cells else None,
+                last=cells[-1].location if cells else None,
+                values=len(cells),
+                holds_amounts=column.holds_amounts,
+                reason=reason,
+                guess=guess,
+                guess_score=guess_score,
+                unit=unit if column.holds_amounts else None,
+            )
+        )
 
 
 def find_tables(grid: Grid, file: str) -> list[Table]:
@@ -364,8 +396,7 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
             if match is not None and current is not None and blank_run == 0 and not match.strong:
                 match = None  # a body row that reads like a header: only a clear header starts a table here
         if match is not None:
-            current = _start_table(grid, file, rows, r_index, match, last_end,
-                                   tables[0].context[3] if tables else None)
+            current = _start_table(grid, file, rows, r_index, match, last_end, tables[0].context[3] if tables else None)
             tables.append(current)
             blank_run = 0
             skip = match.height - 1
@@ -386,26 +417,42 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
     return [t for t in tables if t.rows or t.total_rows]
 
 
-def _start_table(grid: Grid, file: str, rows: list[list[CellValue]], r_index: int, match: HeaderMatch,
-                 last_end: int, first_header: int | None) -> Table:
+def _start_table(
+    grid: Grid,
+    file: str,
+    rows: list[list[CellValue]],
+    r_index: int,
+    match: HeaderMatch,
+    last_end: int,
+    first_header: int | None,
+) -> Table:
     row = rows[r_index]
     lower = rows[r_index + 1] if match.height == 2 else []
-    header_cells = row if match.height == 1 else [
-        lower[c] if c < len(lower) and not is_blank(lower[c].raw) else row[c]
-        for c in range(min(len(row), len(lower)) if lower else len(row))
-    ]
+    header_cells = (
+        row
+        if match.height == 1
+        else [
+            lower[c] if c < len(lower) and not is_blank(lower[c].raw) else row[c]
+            for c in range(min(len(row), len(lower)) if lower else len(row))
+        ]
+    )
     header_texts = _header_texts(row, lower)
     table = Table(
-        kind=match.kind, file=file, grid_name=grid.name, header_location=row[0].location,
+        kind=match.kind,
+        file=file,
+        grid_name=grid.name,
+        header_location=row[0].location,
         columns={f: header_cells[c] for f, c in match.mapping.items() if c < len(header_cells)},
-        column_index=dict(match.mapping), score=match.score, header_rows=match.height,
+        column_index=dict(match.mapping),
+        score=match.score,
+        header_rows=match.height,
     )
     for field_name, (score, how) in match.readings.items():
         col = match.mapping[field_name]
         table.readings[field_name] = ColumnReading(field_name, header_texts.get(col, ""), score, how, col)
     first = first_header if first_header is not None else r_index
-    preamble = rows[max(0, first - UNIT_LINES_ABOVE):first] if first < r_index else []
-    table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE):r_index], preamble)
+    preamble = rows[max(0, first - UNIT_LINES_ABOVE) : first] if first < r_index else []
+    table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE) : r_index], preamble)
     _apply_units(table, header_texts, header_cells)
     table.context = (header_cells, header_texts, match, r_index)
     return table
@@ -449,8 +496,14 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
         if found:
             tables += found
             last, last_width, last_page = found[-1], width, page
-        elif (last is not None and last.source == "en-têtes" and page is not None and last_page is not None
-              and page == last_page + 1 and width == last_width):
+        elif (
+            last is not None
+            and last.source == "en-têtes"
+            and page is not None
+            and last_page is not None
+            and page == last_page + 1
+            and width == last_width
+        ):
             for position, row in enumerate(grid.rows):
                 _add_body_row(last, row, 100_000 * page + position)
             if grid.name:
@@ -462,4 +515,3 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     for table in tables:
         table.context = None  # what the table was read from: not kept with the document
     return tables
-

@@ -19,7 +19,8 @@ from extractors.values import format_euros, is_blank, parse_amount
 
 _KILO = re.compile(
     r"(?<![a-z])k\s?(?:€|eur\b|euros?\b)|(?<![a-z])keur\b|milliers?\s+d\W{0,2}\s?euros?|en\s+milliers\b"
-    r"|\(\s*k\s*\)|\(\s*x\s*1\s?000\s*(?:€|eur\w*)?\s*\)|€\s*k\b")
+    r"|\(\s*k\s*\)|\(\s*x\s*1\s?000\s*(?:€|eur\w*)?\s*\)|€\s*k\b"
+)
 _MEGA = re.compile(r"(?<![a-z])m\s?€|(?<![a-z])meur\b|millions?\s+d\W{0,2}\s?euros?|en\s+millions\b")
 _HT = re.compile(r"(?<![a-z])h\.?\s?t\.?(?![a-z])|hors[\s\-]+tax")
 _TTC = re.compile(r"(?<![a-z])t\.?\s?t\.?\s?c\.?(?![a-z])|toutes[\s\-]+taxes")
@@ -59,15 +60,24 @@ class Unit:
         """French, for the report: « montants en k€ (× 1 000), indiqué par « … » »."""
         parts = []
         if self.scales:
-            parts.append(f"montants en {self.label.split()[0]} : valeurs multipliées par {self.multiplier:,.0f}".replace(",", "\u202f"))
+            parts.append(
+                f"montants en {self.label.split()[0]} : valeurs multipliées par {self.multiplier:,.0f}".replace(
+                    ",", "\u202f"
+                )
+            )
         if self.basis:
             parts.append(f"montants {self.basis}")
         where = f" ({self.location.describe()})" if self.location else ""
         return " ; ".join(parts) + (f", indiqué par « {self.said} »{where}" if self.said else "")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "multiplier": self.multiplier, "basis": self.basis, "said": self.said,
-                "location": self.location.to_dict() if self.location else None}
+        return {
+            "label": self.label,
+            "multiplier": self.multiplier,
+            "basis": self.basis,
+            "said": self.said,
+            "location": self.location.to_dict() if self.location else None,
+        }
 
 
 def _plain(text: str) -> str:
@@ -103,8 +113,9 @@ def convert(cell: CellValue, unit: Unit | None) -> CellValue:
         if not parsed.ok or parsed.value is None:
             return cell
         value = parsed.value
-    return CellValue(round(value * unit.multiplier, 2), cell.location, written=cell.raw, unit=unit.label,
-                     fill=cell.fill)
+    return CellValue(
+        round(value * unit.multiplier, 2), cell.location, written=cell.raw, unit=unit.label, fill=cell.fill
+    )
 
 
 def quote(cell: CellValue) -> str:

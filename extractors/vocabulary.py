@@ -20,8 +20,16 @@ HEADERS_FILE = Path(__file__).with_name("headers.yaml")
 
 #: Roles of a field, grouped by what a column of that role holds.
 ROLE_FAMILY = {
-    "amount": "amount", "identifier": "identifier", "name": "text", "text": "text", "type": "text",
-    "date": "date", "number": "number", "bool": "bool", "percent": "percent", "code": "code",
+    "amount": "amount",
+    "identifier": "identifier",
+    "name": "text",
+    "text": "text",
+    "type": "text",
+    "date": "date",
+    "number": "number",
+    "bool": "bool",
+    "percent": "percent",
+    "code": "code",
 }
 
 
@@ -92,8 +100,9 @@ def _pattern(word: str) -> str:
 
 
 def _keys(spec: dict) -> tuple[Key, ...]:
-    return tuple(Key(tuple(_pattern(p) for p in str(name).split("+")), float(weight))
-                 for name, weight in (spec or {}).items())
+    return tuple(
+        Key(tuple(_pattern(p) for p in str(name).split("+")), float(weight)) for name, weight in (spec or {}).items()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +121,14 @@ def catalogue() -> HeaderCatalogue:
         )
     counts = Counter(f for k in kinds.values() for f in k.synonyms)
     meanings = {
-        name: Meaning(name, spec["label"], spec["role"], _keys(spec.get("keys")), _patterns(spec.get("hints")),
-                      _patterns(spec.get("not")))
+        name: Meaning(
+            name,
+            spec["label"],
+            spec["role"],
+            _keys(spec.get("keys")),
+            _patterns(spec.get("hints")),
+            _patterns(spec.get("not")),
+        )
         for name, spec in data["meanings"].items()
     }
     missing = {f for k in kinds.values() for f in k.synonyms} - set(meanings)

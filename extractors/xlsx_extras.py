@@ -52,7 +52,9 @@ def sheet_states(path: Path) -> dict[str, str]:
         attrs = _attrs(blob)
         name = attrs.get(b"name")
         if name is not None:
-            states[html.unescape(name.decode("utf-8", "replace"))] = attrs.get(b"state", b"visible").decode("ascii", "replace")
+            states[html.unescape(name.decode("utf-8", "replace"))] = attrs.get(b"state", b"visible").decode(
+                "ascii", "replace"
+            )
     return states
 
 
@@ -127,7 +129,7 @@ def filled_styles(path: Path) -> dict[int, str]:
     data = _read(path, "xl/styles.xml")
     if not data:
         return {}
-    sections = {name: body for name, body in _SECTION.findall(data)}
+    sections = dict(_SECTION.findall(data))
     fills = [_fill_colour(m.group(1) or b"") for m in _FILL.finditer(sections.get(b"fills", b""))]
     out = {}
     for index, blob in enumerate(_XF.findall(sections.get(b"cellXfs", b""))):

@@ -90,8 +90,9 @@ class Lookup:
 
     def __init__(self, setting: str | Path) -> None:
         self.setting = setting
-        self.store = ResultStore(result_storage=filesystem(setting), serializer=SERIALIZER,
-                                 cache_result_in_memory=False)
+        self.store = ResultStore(
+            result_storage=filesystem(setting), serializer=SERIALIZER, cache_result_in_memory=False
+        )
 
     def get(self, key: str) -> Any | None:
         try:

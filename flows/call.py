@@ -56,10 +56,17 @@ from validators.finess_repository import read_info
 from validators.prose import preload_in_background
 
 
-@task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
-      persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
-def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path,
-                         finess: str | None = None) -> dict[str, Any]:
+@task(
+    name="analyser-dossier",
+    task_run_name="dossier-{submission.numero}",
+    cache_key_fn=key_from_parameter,
+    persist_result=True,
+    cache_result_in_memory=False,
+    result_serializer=SERIALIZER,
+)
+def analyse_dossier_task(
+    submission: Submission, config: CallConfig, key: str, storage: str | Path, finess: str | None = None
+) -> dict[str, Any]:
     """The dossier's own judgement; its documents come from the document cache when unchanged;
     ``finess``: the FINESS store file the ESSMS are looked up in."""
     documents = DocumentCache(storage, extract_isolated)
@@ -68,8 +75,14 @@ def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, s
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
-def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | None = None,
-             history_url: str | None = None, finess: str | None = None) -> dict[str, Any]:
+def run_call(
+    call_dir: Path,
+    config: CallConfig,
+    out_dir: Path,
+    cache: str | None = None,
+    history_url: str | None = None,
+    finess: str | None = None,
+) -> dict[str, Any]:
     """Analyse every dossier of the call folder; write the reports, the summary and the history.
     ``finess``: the imported FINESS extract (store file) to check the ESSMS against (see
     ``validators.finess_repository.resolve_store``), or ``None``: existence not checked."""
@@ -130,20 +143,36 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     outcomes, changes = [], []
     for submission in submissions:
         numero = submission.numero
-        base = (fallback.get(numero) or _cached_report(lookup, keys[numero])
-                or judge_dossier(submission.path, config, finess=finess))
-        final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
-                                latest=latest.get(numero), submission_sha256=submission.sha256,
-                                instruction=instruction_of(states.get(numero)))
+        base = (
+            fallback.get(numero)
+            or _cached_report(lookup, keys[numero])
+            or judge_dossier(submission.path, config, finess=finess)
+        )
+        final = finalize_report(
+            base,
+            lot=lot.get(numero, []),
+            waivers=waivers.get(numero, []),
+            latest=latest.get(numero),
+            submission_sha256=submission.sha256,
+            instruction=instruction_of(states.get(numero)),
+        )
         report_dir = out_dir / numero
         if final.changed or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
             write_dossier_reports(final.report, report_dir)
             stats["reports_written"] += 1
         if final.changed:
-            history.record(run_id, config.id, numero, submission_sha256=submission.sha256,
-                           config_sha256=config.config_hash, verdict=final.report["verdict"], digest=final.digest,
-                           documents=[list(d) for d in submission.documents], findings=compact_findings(final.report))
+            history.record(
+                run_id,
+                config.id,
+                numero,
+                submission_sha256=submission.sha256,
+                config_sha256=config.config_hash,
+                verdict=final.report["verdict"],
+                digest=final.digest,
+                documents=[list(d) for d in submission.documents],
+                findings=compact_findings(final.report),
+            )
             if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
                 changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
         outcomes.append(outcome_of(final.report, report_dir))
@@ -151,13 +180,20 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
     summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
-    summary["run"] = {key: stats.get(key, 0) for key in (
-        "dossiers", "dossiers_cached", "dossiers_analysed", "documents_extracted", "documents_cached",
-        "reports_written")}
+    summary["run"] = {
+        key: stats.get(key, 0)
+        for key in (
+            "dossiers",
+            "dossiers_cached",
+            "dossiers_analysed",
+            "documents_extracted",
+            "documents_cached",
+            "reports_written",
+        )
+    }
     summary["changes"] = changes
     summary["superseded"] = superseded
-    summary["finess_repository"] = (repository.report_entry() if repository
-                                    else {"checked": False, "extract_date": None})
+    summary["finess_repository"] = repository.report_entry() if repository else {"checked": False, "extract_date": None}
     summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
     write_summary(summary, out_dir, config)
     history.finish_run(run_id, summary["run"])

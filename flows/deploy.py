@@ -35,8 +35,14 @@ class CallFolderError(Exception):
 
 
 @flow(name=FLOW_NAME, flow_run_name="{call}", task_runner=task_runner("local"), persist_result=False)
-def run_call_deployment(call_dir: str, call: str, out_dir: str, cache: str | None = None,
-                        history_url: str | None = None, finess: str | None = None) -> dict[str, Any]:
+def run_call_deployment(
+    call_dir: str,
+    call: str,
+    out_dir: str,
+    cache: str | None = None,
+    history_url: str | None = None,
+    finess: str | None = None,
+) -> dict[str, Any]:
     """Analyse every dossier of CALL_DIR for the call CALL (id or YAML path); reports under OUT_DIR.
     ``finess``: as ``esmsnum run --finess`` (default: the call's extract, else the latest imported)."""
     from extractors.intake import discover_dossiers
@@ -52,8 +58,9 @@ def run_call_deployment(call_dir: str, call: str, out_dir: str, cache: str | Non
     try:
         with OutputLock(out):
             # The body of run_call, inside this flow run (not a subflow): one run to look at.
-            summary = run_call.fn(folder, config, out, cache=cache, history_url=history_url,
-                                  finess=str(store.path) if store else None)
+            summary = run_call.fn(
+                folder, config, out, cache=cache, history_url=history_url, finess=str(store.path) if store else None
+            )
     except OutputBusy as exc:
         raise RuntimeError(str(exc)) from exc
     return {"call_id": summary["call_id"], "out_dir": str(out), "totals": summary["totals"], "run": summary["run"]}
@@ -63,5 +70,6 @@ def serve(name: str = DEFAULT_DEPLOYMENT, limit: int | None = None) -> None:
     """Register the deployment and run its flow runs in subprocesses until interrupted."""
     from prefect.deployments.runner import EntrypointType
 
-    run_call_deployment.serve(name=name, limit=limit, entrypoint_type=EntrypointType.MODULE_PATH,
-                              print_starting_message=True)
+    run_call_deployment.serve(
+        name=name, limit=limit, entrypoint_type=EntrypointType.MODULE_PATH, print_starting_message=True
+    )

@@ -45,8 +45,9 @@ def task_runner(kind: str = "local", workers: int | None = None, dask_address: s
         # workers are daemonic by default, and daemonic processes cannot have children.
         dask.config.set({"distributed.worker.daemon": False})
         os.environ[WORKERS_ENV] = "1"  # inherited by the local cluster's worker processes
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+        )
     raise ValueError(f"exécuteur inconnu : {kind} (attendu : {', '.join(RUNNERS)})")
 
 

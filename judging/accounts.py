@@ -29,7 +29,9 @@ class AccountError(Exception):
 def check_name(name: str) -> str:
     name = name.strip()
     if not NAME.match(name):
-        raise AccountError("Nom de compte invalide : 2 à 60 caractères, lettres, chiffres, « . », « _ », « - » ou « @ ».")
+        raise AccountError(
+            "Nom de compte invalide : 2 à 60 caractères, lettres, chiffres, « . », « _ », « - » ou « @ »."
+        )
     return name
 
 
@@ -63,8 +65,9 @@ def set_password(history: History, name: str, password: str) -> None:
     account = history.account(name)
     if account is None:
         raise AccountError(f"Aucun compte {name}.")
-    history.update_account(name, password_hash=_hasher.hash(check_password(password)), failed_logins=0,
-                           blocked_until=None)
+    history.update_account(
+        name, password_hash=_hasher.hash(check_password(password)), failed_logins=0, blocked_until=None
+    )
     history.end_sessions(account.id)
 
 
@@ -94,8 +97,12 @@ def authenticate(history: History, name: str, password: str) -> Login:
         history.update_account(account.name, failed_logins=failures, blocked_until=blocked)
         if account.active and blocked is not None:
             wait = int((blocked - moment).total_seconds())
-            return Login(None, f"Nom de compte ou mot de passe incorrect. Trop de tentatives échouées : "
-                               f"réessayez dans {wait} secondes.", wait)
+            return Login(
+                None,
+                f"Nom de compte ou mot de passe incorrect. Trop de tentatives échouées : "
+                f"réessayez dans {wait} secondes.",
+                wait,
+            )
         return Login(None, "Nom de compte ou mot de passe incorrect.")
     history.update_account(account.name, failed_logins=0, blocked_until=None, last_login_at=moment)
     if _hasher.check_needs_rehash(account.password_hash):

@@ -38,8 +38,12 @@ log = logging.getLogger(__name__)
 Extract = Callable[[Attachment, Limits], ExtractedDocument]
 
 
-def read_dossier(dossier: DossierInput, config: CallConfig, extract: Extract = extract_isolated,
-                 repository: FinessRepository | None = None) -> DossierData:
+def read_dossier(
+    dossier: DossierInput,
+    config: CallConfig,
+    extract: Extract = extract_isolated,
+    repository: FinessRepository | None = None,
+) -> DossierData:
     """Extraction of one opened dossier, into what the rules read (``repository``: the FINESS
     repository the REF rules look the numbers up in, when an extract is loaded)."""
     limits = config.limits.file_limits()
@@ -63,12 +67,14 @@ def read_dossier(dossier: DossierInput, config: CallConfig, extract: Extract = e
     classified = classify(documents)
     for record in classified.records:
         record.role = roles.get(record.file)
-    return DossierData(dossier.numero, config, form, documents, classified, list(dossier.problems),
-                       repository=repository)
+    return DossierData(
+        dossier.numero, config, form, documents, classified, list(dossier.problems), repository=repository
+    )
 
 
-def judge_dossier(path: Path, config: CallConfig, extract: Extract = extract_isolated,
-                  finess: str | Path | None = None) -> dict[str, Any]:
+def judge_dossier(
+    path: Path, config: CallConfig, extract: Extract = extract_isolated, finess: str | Path | None = None
+) -> dict[str, Any]:
     """The report as the dossier alone decides it (no call-level rule, no waiver): what
     the flow caches. ``finess``: the imported FINESS extract (store file) to check the ESSMS
     against, or ``None`` (existence not checked). Never raises: a dossier that cannot be
@@ -80,8 +86,13 @@ def judge_dossier(path: Path, config: CallConfig, extract: Extract = extract_iso
             data = read_dossier(dossier, config, extract, repository)
             findings = run_rules(data, config)
             report = build_report(
-                numero=numero, config=config, verdict=decide(findings), findings=findings,
-                records=data.classified.records, data=data, figures=key_figures(data),
+                numero=numero,
+                config=config,
+                verdict=decide(findings),
+                findings=findings,
+                records=data.classified.records,
+                data=data,
+                figures=key_figures(data),
             )
             files = {a.path: Path(a.data_path) for a in dossier.attachments}
             attach_evidence(report, data, files, config.limits.file_limits())  # needs the files on disk
@@ -107,8 +118,9 @@ def analyse_dossier(path: Path, config: CallConfig, out_dir: Path, finess: str |
     return final.report
 
 
-def analyse_dossiers(paths: list[Path], config: CallConfig, out_dir: Path,
-                     finess: str | Path | None = None) -> dict[str, dict[str, Any]]:
+def analyse_dossiers(
+    paths: list[Path], config: CallConfig, out_dir: Path, finess: str | Path | None = None
+) -> dict[str, dict[str, Any]]:
     """Several dossiers with the call-level rules, without Prefect, cache or history (the
     reference the flow is measured and tested against). Returns the final reports."""
     from validators.call_review import lot_view, review_call
@@ -125,14 +137,22 @@ def analyse_dossiers(paths: list[Path], config: CallConfig, out_dir: Path,
 
 def error_report(numero: str, path: Path, config: CallConfig) -> dict[str, Any]:
     """The report of a dossier whose analysis failed: à compléter, with the reason."""
-    findings = [Finding(
-        rule="PIE-02", severity=Severity.A_CORRIGER, title="Fichier illisible",
-        message=("Le dossier n'a pas pu être analysé automatiquement (erreur interne). "
-                 "L'instruire manuellement et signaler le dossier à l'exploitant."),
-        expected="un dossier analysable", found="erreur interne de l'analyse",
-        location=Location(path.name),
-    )]
-    report = build_report(numero=numero, config=config, verdict=decide(findings), findings=findings,
-                          records=[], data=None, figures=None)
+    findings = [
+        Finding(
+            rule="PIE-02",
+            severity=Severity.A_CORRIGER,
+            title="Fichier illisible",
+            message=(
+                "Le dossier n'a pas pu être analysé automatiquement (erreur interne). "
+                "L'instruire manuellement et signaler le dossier à l'exploitant."
+            ),
+            expected="un dossier analysable",
+            found="erreur interne de l'analyse",
+            location=Location(path.name),
+        )
+    ]
+    report = build_report(
+        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
+    )
     report["internal_error"] = True
     return report

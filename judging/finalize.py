@@ -17,12 +17,11 @@ from typing import Any
 
 from core.models import DOSSIER_FILE, Finding, Location, Severity
 from judging.history import Analysis, Latest, Waiver, iso
-from validators.registry import action_for
 from reports.dossier import verdict_reason
 from reports.summary import summary_extras
 from validators.call_review import apply_call_exclusions
 from validators.engine import decide
-from validators.registry import all_rules
+from validators.registry import action_for, all_rules
 
 
 def finding_fingerprint(finding: dict[str, Any]) -> str:
@@ -64,8 +63,9 @@ def location_identity(location: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def as_finding(d: dict[str, Any]) -> Finding:
     location = Location.from_dict(d["location"]) if d.get("location") else None
-    return Finding(d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"),
-                   location, d.get("title"))
+    return Finding(
+        d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"), location, d.get("title")
+    )
 
 
 def _sort_key(order: dict[str, int]):
@@ -80,9 +80,15 @@ class FinalReport:
     previous_verdict: str | None
 
 
-def finalize_report(base: dict[str, Any], *, lot: list[Finding], waivers: list[Waiver],
-                    latest: Latest | None, submission_sha256: str,
-                    instruction: dict[str, Any] | None = None) -> FinalReport:
+def finalize_report(
+    base: dict[str, Any],
+    *,
+    lot: list[Finding],
+    waivers: list[Waiver],
+    latest: Latest | None,
+    submission_sha256: str,
+    instruction: dict[str, Any] | None = None,
+) -> FinalReport:
     """The report with the call's findings and the waivers, its verdict re-decided.
 
     ``latest`` is what the history holds of the dossier's latest analysis; the evolution is
@@ -121,7 +127,9 @@ def waived_sentence(waived: int) -> str:
     """What the verdict's reason adds when the reviewers lifted findings."""
     if not waived:
         return ""
-    return f" {waived} constat levé par l'instructeur." if waived == 1 else f" {waived} constats levés par l'instructeur."
+    return (
+        f" {waived} constat levé par l'instructeur." if waived == 1 else f" {waived} constats levés par l'instructeur."
+    )
 
 
 def _mark(findings: list[dict[str, Any]], waivers: list[Waiver]) -> None:
@@ -167,8 +175,9 @@ def report_digest(report: dict[str, Any]) -> str:
 def compact_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     """What the history keeps of each finding (enough to list what was resolved)."""
     keep = ("rule", "severity", "title", "message", "expected", "found", "location", "fingerprint")
-    return [{k: f.get(k) for k in keep} | ({"waiver": f["waiver"]} if "waiver" in f else {})
-            for f in report["findings"]]
+    return [
+        {k: f.get(k) for k in keep} | ({"waiver": f["waiver"]} if "waiver" in f else {}) for f in report["findings"]
+    ]
 
 
 def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
@@ -188,8 +197,11 @@ def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
         "counts": report["counts"],
         "waived": int((report.get("counts") or {}).get("leves") or 0),
         "instruction": report.get("instruction"),
-        "file_problems": dict(Counter(p.get("problem") for p in report.get("file_problems") or []
-                                      if isinstance(p, dict) and p.get("problem"))),
+        "file_problems": dict(
+            Counter(
+                p.get("problem") for p in report.get("file_problems") or [] if isinstance(p, dict) and p.get("problem")
+            )
+        ),
         "internal_error": bool(report.get("internal_error")),
         "seconds": report.get("analysis_seconds", 0.0),
         **summary_extras(report),  # deposit date, severity per rule, ESSMS per département (the summary)

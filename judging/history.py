@@ -50,7 +50,8 @@ HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 metadata = MetaData()
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(200), nullable=False, index=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
@@ -62,7 +63,8 @@ runs = Table(
 )
 
 analyses = Table(
-    "analyses", metadata,
+    "analyses",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("call_id", String(200), nullable=False),
@@ -77,7 +79,8 @@ analyses = Table(
 )
 
 waivers = Table(
-    "waivers", metadata,
+    "waivers",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(200), nullable=False),
     Column("dossier", String(200), nullable=False),
@@ -96,7 +99,8 @@ Index("ix_waivers_dossier", waivers.c.call_id, waivers.c.dossier)
 # tables above are left as they are), so an older history is migrated by opening it.
 
 waiver_revocations = Table(
-    "waiver_revocations", metadata,  # undoing a waiver is a new row, never a delete
+    "waiver_revocations",
+    metadata,  # undoing a waiver is a new row, never a delete
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("waiver_id", Integer, ForeignKey("waivers.id"), nullable=False),
     Column("call_id", String(200), nullable=False),
@@ -108,7 +112,8 @@ waiver_revocations = Table(
 )
 
 events = Table(
-    "events", metadata,  # append-only log of the instruction: comments, statuses, decisions…
+    "events",
+    metadata,  # append-only log of the instruction: comments, statuses, decisions…
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(200), nullable=False),
     Column("dossier", String(200), nullable=False),
@@ -119,7 +124,8 @@ events = Table(
 )
 
 dossier_state = Table(
-    "dossier_state", metadata,  # the current instruction of a dossier, derived from ``events``
+    "dossier_state",
+    metadata,  # the current instruction of a dossier, derived from ``events``
     Column("call_id", String(200), primary_key=True),
     Column("dossier", String(200), primary_key=True),
     Column("version", Integer, nullable=False),  # optimistic concurrency: +1 at every change
@@ -138,7 +144,8 @@ dossier_state = Table(
 )
 
 accounts = Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("role", String(20), nullable=False),
@@ -320,48 +327,94 @@ class History:
     # ------------------------------------------------------------------ runs
     def start_run(self, call_id: str, config_sha256: str, version: str) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(insert(runs).values(
-                call_id=call_id, started_at=now(), status="en_cours", config_sha256=config_sha256,
-                esmsnum_version=version))
+            result = conn.execute(
+                insert(runs).values(
+                    call_id=call_id,
+                    started_at=now(),
+                    status="en_cours",
+                    config_sha256=config_sha256,
+                    esmsnum_version=version,
+                )
+            )
             return int(result.inserted_primary_key[0])
 
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(runs).where(runs.c.id == run_id).values(
-                finished_at=now(), status="terminee", stats=stats))
+            conn.execute(
+                update(runs).where(runs.c.id == run_id).values(finished_at=now(), status="terminee", stats=stats)
+            )
 
     # ------------------------------------------------------------------ analyses
-    def record(self, run_id: int, call_id: str, dossier: str, *, submission_sha256: str, config_sha256: str,
-               verdict: str, digest: str, documents: list, findings: list[dict[str, Any]]) -> None:
+    def record(
+        self,
+        run_id: int,
+        call_id: str,
+        dossier: str,
+        *,
+        submission_sha256: str,
+        config_sha256: str,
+        verdict: str,
+        digest: str,
+        documents: list,
+        findings: list[dict[str, Any]],
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(analyses).values(
-                run_id=run_id, call_id=call_id, dossier=dossier, created_at=now(),
-                submission_sha256=submission_sha256, config_sha256=config_sha256, verdict=verdict,
-                digest=digest, documents=documents, findings=findings))
+            conn.execute(
+                insert(analyses).values(
+                    run_id=run_id,
+                    call_id=call_id,
+                    dossier=dossier,
+                    created_at=now(),
+                    submission_sha256=submission_sha256,
+                    config_sha256=config_sha256,
+                    verdict=verdict,
+                    digest=digest,
+                    documents=documents,
+                    findings=findings,
+                )
+            )
 
     def latest(self, call_id: str) -> dict[str, Latest]:
         """Every dossier's latest analysis, without its findings (one query for the call)."""
-        ranked = select(
-            analyses.c.dossier, analyses.c.digest, analyses.c.verdict, analyses.c.submission_sha256,
-            func.row_number().over(partition_by=analyses.c.dossier, order_by=analyses.c.id.desc()).label("rank"),
-        ).where(analyses.c.call_id == call_id).subquery()
+        ranked = (
+            select(
+                analyses.c.dossier,
+                analyses.c.digest,
+                analyses.c.verdict,
+                analyses.c.submission_sha256,
+                func.row_number().over(partition_by=analyses.c.dossier, order_by=analyses.c.id.desc()).label("rank"),
+            )
+            .where(analyses.c.call_id == call_id)
+            .subquery()
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(select(ranked).where(ranked.c.rank == 1)).mappings()
             return {r["dossier"]: Latest(r["digest"], r["verdict"], r["submission_sha256"]) for r in rows}
 
     def reference(self, call_id: str, dossier: str, submission_sha256: str) -> Analysis | None:
         """The latest analysis of an earlier, different submission of the dossier."""
-        query = (select(analyses).where(analyses.c.call_id == call_id, analyses.c.dossier == dossier,
-                                        analyses.c.submission_sha256 != submission_sha256)
-                 .order_by(analyses.c.id.desc()).limit(1))
+        query = (
+            select(analyses)
+            .where(
+                analyses.c.call_id == call_id,
+                analyses.c.dossier == dossier,
+                analyses.c.submission_sha256 != submission_sha256,
+            )
+            .order_by(analyses.c.id.desc())
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return _analysis(row) if row else None
 
     def timeline(self, call_id: str | None, dossier: str) -> list[Analysis]:
         """The dossier's analyses, oldest first; ``origin`` says which were recorded by a waiver."""
-        query = (select(analyses, runs.c.stats).join(runs, runs.c.id == analyses.c.run_id)
-                 .where(analyses.c.dossier == dossier).order_by(analyses.c.id))
+        query = (
+            select(analyses, runs.c.stats)
+            .join(runs, runs.c.id == analyses.c.run_id)
+            .where(analyses.c.dossier == dossier)
+            .order_by(analyses.c.id)
+        )
         if call_id:
             query = query.where(analyses.c.call_id == call_id)
         with self.engine.connect() as conn:
@@ -372,8 +425,17 @@ class History:
             return sorted({r[0] for r in conn.execute(select(analyses.c.call_id).where(analyses.c.dossier == dossier))})
 
     # ------------------------------------------------------------------ waivers
-    def add_waiver(self, call_id: str, dossier: str, rule: str, fingerprints: list[str], motif: str,
-                   author: str | None = None, *, expected_version: int | None = None) -> Waiver:
+    def add_waiver(
+        self,
+        call_id: str,
+        dossier: str,
+        rule: str,
+        fingerprints: list[str],
+        motif: str,
+        author: str | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> Waiver:
         """Record a waiver. With ``expected_version``, the dossier's version is checked and
         bumped in the same transaction (``Conflict`` when it moved)."""
         author = author or getpass.getuser()
@@ -383,14 +445,39 @@ class History:
         with self.engine.begin() as conn:
             if expected_version is not None:
                 self._bump(conn, call_id, dossier, expected_version, author, created)
-            result = conn.execute(insert(waivers).values(
-                call_id=call_id, dossier=dossier, rule=rule, fingerprints=sorted(fingerprints), motif=motif,
-                author=author, created_at=created))
-        return Waiver(int(result.inserted_primary_key[0]), dossier, rule, sorted(fingerprints), motif, author, created,
-                      tuple(sorted(fingerprints)))
+            result = conn.execute(
+                insert(waivers).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    rule=rule,
+                    fingerprints=sorted(fingerprints),
+                    motif=motif,
+                    author=author,
+                    created_at=created,
+                )
+            )
+        return Waiver(
+            int(result.inserted_primary_key[0]),
+            dossier,
+            rule,
+            sorted(fingerprints),
+            motif,
+            author,
+            created,
+            tuple(sorted(fingerprints)),
+        )
 
-    def revoke_waiver(self, call_id: str, dossier: str, waiver_id: int, fingerprint: str, motif: str,
-                      author: str, *, expected_version: int | None = None) -> Revocation:
+    def revoke_waiver(
+        self,
+        call_id: str,
+        dossier: str,
+        waiver_id: int,
+        fingerprint: str,
+        motif: str,
+        author: str,
+        *,
+        expected_version: int | None = None,
+    ) -> Revocation:
         """Undo the waiver of one finding: a new row, the waiver itself is kept."""
         created = now()
         if expected_version is not None:
@@ -398,12 +485,22 @@ class History:
         with self.engine.begin() as conn:
             if expected_version is not None:
                 self._bump(conn, call_id, dossier, expected_version, author, created)
-            result = conn.execute(insert(waiver_revocations).values(
-                waiver_id=waiver_id, call_id=call_id, dossier=dossier, fingerprint=fingerprint, motif=motif,
-                author=author, created_at=created))
+            result = conn.execute(
+                insert(waiver_revocations).values(
+                    waiver_id=waiver_id,
+                    call_id=call_id,
+                    dossier=dossier,
+                    fingerprint=fingerprint,
+                    motif=motif,
+                    author=author,
+                    created_at=created,
+                )
+            )
         return Revocation(int(result.inserted_primary_key[0]), waiver_id, dossier, fingerprint, motif, author, created)
 
-    def waivers(self, call_id: str, dossier: str | None = None, *, include_revoked: bool = False) -> dict[str, list[Waiver]]:
+    def waivers(
+        self, call_id: str, dossier: str | None = None, *, include_revoked: bool = False
+    ) -> dict[str, list[Waiver]]:
         """The waivers in force, per dossier (the findings undone are left out of each; a
         waiver whose findings were all undone is left out, unless ``include_revoked``)."""
         query = select(waivers).where(waivers.c.call_id == call_id).order_by(waivers.c.id)
@@ -419,24 +516,50 @@ class History:
                 live = [f for f in recorded if f not in revoked.get(row["id"], set())]
                 if not live and not include_revoked:
                     continue
-                out.setdefault(row["dossier"], []).append(Waiver(
-                    row["id"], row["dossier"], row["rule"], live, row["motif"], row["author"],
-                    aware(row["created_at"]), tuple(recorded)))
+                out.setdefault(row["dossier"], []).append(
+                    Waiver(
+                        row["id"],
+                        row["dossier"],
+                        row["rule"],
+                        live,
+                        row["motif"],
+                        row["author"],
+                        aware(row["created_at"]),
+                        tuple(recorded),
+                    )
+                )
         return out
 
     def revocations(self, call_id: str, dossier: str | None = None) -> list[Revocation]:
-        query = select(waiver_revocations).where(waiver_revocations.c.call_id == call_id).order_by(waiver_revocations.c.id)
+        query = (
+            select(waiver_revocations).where(waiver_revocations.c.call_id == call_id).order_by(waiver_revocations.c.id)
+        )
         if dossier:
             query = query.where(waiver_revocations.c.dossier == dossier)
         with self.engine.connect() as conn:
-            return [Revocation(r["id"], r["waiver_id"], r["dossier"], r["fingerprint"], r["motif"], r["author"],
-                               aware(r["created_at"])) for r in conn.execute(query).mappings()]
+            return [
+                Revocation(
+                    r["id"],
+                    r["waiver_id"],
+                    r["dossier"],
+                    r["fingerprint"],
+                    r["motif"],
+                    r["author"],
+                    aware(r["created_at"]),
+                )
+                for r in conn.execute(query).mappings()
+            ]
 
     # ------------------------------------------------------------------ instruction
     def state(self, call_id: str, dossier: str) -> DossierState:
         with self.engine.connect() as conn:
-            row = conn.execute(select(dossier_state).where(
-                dossier_state.c.call_id == call_id, dossier_state.c.dossier == dossier)).mappings().first()
+            row = (
+                conn.execute(
+                    select(dossier_state).where(dossier_state.c.call_id == call_id, dossier_state.c.dossier == dossier)
+                )
+                .mappings()
+                .first()
+            )
         return _state(row) if row else DossierState(call_id, dossier)
 
     def states(self, call_id: str) -> dict[str, DossierState]:
@@ -444,8 +567,17 @@ class History:
             rows = conn.execute(select(dossier_state).where(dossier_state.c.call_id == call_id)).mappings()
             return {r["dossier"]: _state(r) for r in rows}
 
-    def change(self, call_id: str, dossier: str, *, expected_version: int, author: str, kind: str,
-               data: dict[str, Any], **fields: Any) -> DossierState:
+    def change(
+        self,
+        call_id: str,
+        dossier: str,
+        *,
+        expected_version: int,
+        author: str,
+        kind: str,
+        data: dict[str, Any],
+        **fields: Any,
+    ) -> DossierState:
         """Change the instruction of a dossier (status, assignee, decision, letter) and log it,
         if nobody changed the dossier since ``expected_version``; else ``Conflict``."""
         allowed = set(dossier_state.c.keys()) - {"call_id", "dossier", "version", "updated_at", "updated_by"}
@@ -456,25 +588,48 @@ class History:
         self._ensure_state(call_id, dossier)
         with self.engine.begin() as conn:
             self._bump(conn, call_id, dossier, expected_version, author, created, fields)
-            conn.execute(insert(events).values(call_id=call_id, dossier=dossier, kind=kind, author=author,
-                                               created_at=created, data=data))
+            conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=dossier, kind=kind, author=author, created_at=created, data=data
+                )
+            )
         return self.state(call_id, dossier)
 
     def comment(self, call_id: str, dossier: str, author: str, text: str) -> Event:
         """An annotation for the team: appended, never a conflict (nothing is overwritten)."""
         created = now()
         with self.engine.begin() as conn:
-            result = conn.execute(insert(events).values(call_id=call_id, dossier=dossier, kind="commentaire",
-                                                        author=author, created_at=created, data={"text": text}))
-        return Event(int(result.inserted_primary_key[0]), call_id, dossier, "commentaire", author, created, {"text": text})
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    kind="commentaire",
+                    author=author,
+                    created_at=created,
+                    data={"text": text},
+                )
+            )
+        return Event(
+            int(result.inserted_primary_key[0]), call_id, dossier, "commentaire", author, created, {"text": text}
+        )
 
     def events(self, call_id: str, dossier: str | None = None) -> list[Event]:
         query = select(events).where(events.c.call_id == call_id).order_by(events.c.id)
         if dossier:
             query = query.where(events.c.dossier == dossier)
         with self.engine.connect() as conn:
-            return [Event(r["id"], r["call_id"], r["dossier"], r["kind"], r["author"], aware(r["created_at"]),
-                          dict(r["data"] or {})) for r in conn.execute(query).mappings()]
+            return [
+                Event(
+                    r["id"],
+                    r["call_id"],
+                    r["dossier"],
+                    r["kind"],
+                    r["author"],
+                    aware(r["created_at"]),
+                    dict(r["data"] or {}),
+                )
+                for r in conn.execute(query).mappings()
+            ]
 
     def _ensure_state(self, call_id: str, dossier: str) -> None:
         """The dossier's state row at version 0, if it has none yet."""
@@ -484,13 +639,22 @@ class History:
                 return
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(dossier_state).values(call_id=call_id, dossier=dossier, version=0,
-                                                          status=STATUS_DEFAULT))
+                conn.execute(
+                    insert(dossier_state).values(call_id=call_id, dossier=dossier, version=0, status=STATUS_DEFAULT)
+                )
         except IntegrityError:
             pass  # created by another writer meanwhile
 
-    def _bump(self, conn: Any, call_id: str, dossier: str, expected: int, author: str, when: dt.datetime,
-              fields: dict[str, Any] | None = None) -> None:
+    def _bump(
+        self,
+        conn: Any,
+        call_id: str,
+        dossier: str,
+        expected: int,
+        author: str,
+        when: dt.datetime,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
         """Version check and increment inside the caller's transaction."""
         key = (dossier_state.c.call_id == call_id) & (dossier_state.c.dossier == dossier)
         values = {"version": dossier_state.c.version + 1, "updated_at": when, "updated_by": author, **(fields or {})}
@@ -503,9 +667,17 @@ class History:
     def add_account(self, name: str, role: str, password_hash: str) -> Account:
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(accounts).values(
-                    name=name, role=role, password_hash=password_hash, active=True, created_at=now(),
-                    failed_logins=0, session_epoch=0))
+                conn.execute(
+                    insert(accounts).values(
+                        name=name,
+                        role=role,
+                        password_hash=password_hash,
+                        active=True,
+                        created_at=now(),
+                        failed_logins=0,
+                        session_epoch=0,
+                    )
+                )
         except IntegrityError:
             raise DuplicateAccount(name) from None
         account = self.account(name)
@@ -533,8 +705,9 @@ class History:
 
     def end_sessions(self, account_id: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(accounts).where(accounts.c.id == account_id).values(
-                session_epoch=accounts.c.session_epoch + 1))
+            conn.execute(
+                update(accounts).where(accounts.c.id == account_id).values(session_epoch=accounts.c.session_epoch + 1)
+            )
 
 
 def _origin(stats: Any) -> str:
@@ -544,9 +717,19 @@ def _origin(stats: Any) -> str:
 
 
 def _analysis(row: Any, origin: str = "analyse") -> Analysis:
-    return Analysis(row["id"], row["run_id"], row["call_id"], row["dossier"], aware(row["created_at"]),
-                    row["submission_sha256"], row["verdict"], row["digest"], list(row["documents"]),
-                    list(row["findings"]), origin)
+    return Analysis(
+        row["id"],
+        row["run_id"],
+        row["call_id"],
+        row["dossier"],
+        aware(row["created_at"]),
+        row["submission_sha256"],
+        row["verdict"],
+        row["digest"],
+        list(row["documents"]),
+        list(row["findings"]),
+        origin,
+    )
 
 
 def _state(row: Any) -> DossierState:

@@ -45,14 +45,18 @@ def decision_label(code: str | None) -> str | None:
 def decision_refusal(code: str, verdict: str) -> str | None:
     """Why a group cannot be given to a dossier of this verdict (French), or None."""
     if code in DECISIONS_FOR_RECEVABLE and verdict != "recevable":
-        return (f"Le groupe {decision_label(code)} est réservé aux dossiers recevables : ce dossier est "
-                f"« {_verdict_label(verdict)} ». Levez d'abord les constats qui ne tiennent pas, ou choisissez "
-                "le groupe C ou D.")
+        return (
+            f"Le groupe {decision_label(code)} est réservé aux dossiers recevables : ce dossier est "
+            f"« {_verdict_label(verdict)} ». Levez d'abord les constats qui ne tiennent pas, ou choisissez "
+            "le groupe C ou D."
+        )
     return None
 
 
 def _verdict_label(verdict: str) -> str:
-    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(verdict, verdict)
+    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(
+        verdict, verdict
+    )
 
 
 def instruction_of(state: DossierState | None) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ class OutputLock:
         self.path = out_dir / ".esmsnum" / "lock"
         self._fd: int | None = None
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -33,10 +33,15 @@ class OutputLock:
             os.close(fd)
             raise OutputBusy(
                 f"Une analyse est déjà en cours sur le dossier de sortie {self.path.parent.parent} "
-                f"({holder}). Attendre sa fin, ou choisir un autre dossier de sortie (--out).") from None
+                f"({holder}). Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
+            ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(),
-                                 "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
+        os.write(
+            fd,
+            json.dumps(
+                {"pid": os.getpid(), "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+            ).encode(),
+        )
         self._fd = fd
         return self
 

@@ -48,13 +48,19 @@ def analysis_entries(analyses: list[Analysis]) -> list[Entry]:
             before = {f["fingerprint"] for f in previous.findings}
             now = {f["fingerprint"] for f in a.findings}
             what = "nouveau dépôt" if a.submission_sha256 != previous.submission_sha256 else "même dépôt"
-            title = (f"Nouvelle analyse ({what}) : {_verdict(previous.verdict)} → {_verdict(a.verdict)} ; "
-                     f"{len(before - now)} constat(s) résolu(s), {len(now - before)} nouveau(x), "
-                     f"{len(now & before)} inchangé(s)")
-            details = [f"résolu : {f['rule']} — {f.get('message', '')}" for f in previous.findings
-                       if f["fingerprint"] not in now]
-            details += [f"nouveau : {f['rule']} — {f.get('message', '')}" for f in a.findings
-                        if f["fingerprint"] not in before]
+            title = (
+                f"Nouvelle analyse ({what}) : {_verdict(previous.verdict)} → {_verdict(a.verdict)} ; "
+                f"{len(before - now)} constat(s) résolu(s), {len(now - before)} nouveau(x), "
+                f"{len(now & before)} inchangé(s)"
+            )
+            details = [
+                f"résolu : {f['rule']} — {f.get('message', '')}"
+                for f in previous.findings
+                if f["fingerprint"] not in now
+            ]
+            details += [
+                f"nouveau : {f['rule']} — {f.get('message', '')}" for f in a.findings if f["fingerprint"] not in before
+            ]
         out.append(Entry(a.created_at, AUTOMATIC, "analyse", title, None, details))
         previous = a
     return out
@@ -66,11 +72,26 @@ def waiver_entries(waivers: list[Waiver], revocations: list[Revocation], finding
     for w in waivers:
         described = [_describe(findings.get(fp), w.rule) for fp in w.recorded or w.fingerprints]
         what = described[0] if len(described) == 1 else f"{len(described)} constats {w.rule}"
-        out.append(Entry(w.created_at, w.author, "levee", f"Constat levé : {what}", w.motif,
-                         described if len(described) > 1 else []))
+        out.append(
+            Entry(
+                w.created_at,
+                w.author,
+                "levee",
+                f"Constat levé : {what}",
+                w.motif,
+                described if len(described) > 1 else [],
+            )
+        )
     for r in revocations:
-        out.append(Entry(r.created_at, r.author, "annulation",
-                         f"Levée annulée : {_describe(findings.get(r.fingerprint), None)}", r.motif or None))
+        out.append(
+            Entry(
+                r.created_at,
+                r.author,
+                "annulation",
+                f"Levée annulée : {_describe(findings.get(r.fingerprint), None)}",
+                r.motif or None,
+            )
+        )
     return out
 
 
@@ -87,16 +108,23 @@ def event_entries(events: list[Event]) -> list[Entry]:
         if e.kind == "commentaire":
             out.append(Entry(e.created_at, e.author, e.kind, "Commentaire", str(data.get("text") or "")))
         elif e.kind == "statut":
-            out.append(Entry(e.created_at, e.author, e.kind,
-                             f"Statut : {STATUSES.get(data.get('before'), '—')} → {STATUSES.get(data.get('after'), '—')}"))
+            out.append(
+                Entry(
+                    e.created_at,
+                    e.author,
+                    e.kind,
+                    f"Statut : {STATUSES.get(data.get('before'), '—')} → {STATUSES.get(data.get('after'), '—')}",
+                )
+            )
         elif e.kind == "attribution":
             after = data.get("after")
             title = f"Dossier attribué à {after}" if after else "Attribution retirée"
             out.append(Entry(e.created_at, e.author, e.kind, title))
         elif e.kind == "decision":
             after = data.get("after")
-            title = (f"Décision proposée : {decision_label(after)}" if after in DECISIONS
-                     else "Décision proposée retirée")
+            title = (
+                f"Décision proposée : {decision_label(after)}" if after in DECISIONS else "Décision proposée retirée"
+            )
             out.append(Entry(e.created_at, e.author, e.kind, title, str(data.get("motif") or "") or None))
         elif e.kind == "courrier":
             out.append(Entry(e.created_at, e.author, e.kind, "Projet de courrier modifié"))
@@ -112,8 +140,11 @@ def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry
         for f in a.findings:
             findings.setdefault(f.get("fingerprint"), f)
     waivers = history.waivers(call_id, dossier, include_revoked=True).get(dossier, [])
-    entries = (analysis_entries(analyses) + waiver_entries(waivers, history.revocations(call_id, dossier), findings)
-               + event_entries(history.events(call_id, dossier)))
+    entries = (
+        analysis_entries(analyses)
+        + waiver_entries(waivers, history.revocations(call_id, dossier), findings)
+        + event_entries(history.events(call_id, dossier))
+    )
     return sorted(entries, key=lambda e: e.when)
 
 

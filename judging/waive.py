@@ -37,8 +37,9 @@ class WaiverError(Exception):
     """Why a waiver cannot be recorded (French, for the reviewer)."""
 
 
-def waive(out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: str | None,
-          history_url: str | None = None) -> str:
+def waive(
+    out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: str | None, history_url: str | None = None
+) -> str:
     """Lift every open finding of ``rule`` (the command line's ``esmsnum lever``)."""
     dossier = report["dossier"]
     targets = [f for f in report["findings"] if f["rule"] == rule]
@@ -54,12 +55,21 @@ def waive(out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: 
         before, after = apply_waivers(out_dir, report, history)
     finally:
         history.close()
-    return (f"{len(open_targets)} constat(s) {rule} levé(s) pour le dossier {dossier}. "
-            f"Verdict : {Verdict(before).label} → {Verdict(after).label}. Rapport : {out_dir / dossier / 'report.html'}")
+    return (
+        f"{len(open_targets)} constat(s) {rule} levé(s) pour le dossier {dossier}. "
+        f"Verdict : {Verdict(before).label} → {Verdict(after).label}. Rapport : {out_dir / dossier / 'report.html'}"
+    )
 
 
-def waive_finding(out_dir: Path, report: dict[str, Any], fingerprint: str, motif: str, author: str,
-                  history: History, expected_version: int | None = None) -> tuple[str, str]:
+def waive_finding(
+    out_dir: Path,
+    report: dict[str, Any],
+    fingerprint: str,
+    motif: str,
+    author: str,
+    history: History,
+    expected_version: int | None = None,
+) -> tuple[str, str]:
     """Lift one finding, named by its fingerprint. Returns (verdict before, verdict after).
     ``Conflict`` (from the history) when the dossier changed since ``expected_version``."""
     finding = _finding(report, fingerprint)
@@ -67,13 +77,27 @@ def waive_finding(out_dir: Path, report: dict[str, Any], fingerprint: str, motif
         raise WaiverError("Ce constat est déjà levé.")
     if not motif.strip():
         raise WaiverError("Indiquez le motif de la levée : les autres instructeurs le liront.")
-    history.add_waiver(report["call_id"], report["dossier"], finding["rule"], [fingerprint], motif.strip(), author,
-                       expected_version=expected_version)
+    history.add_waiver(
+        report["call_id"],
+        report["dossier"],
+        finding["rule"],
+        [fingerprint],
+        motif.strip(),
+        author,
+        expected_version=expected_version,
+    )
     return apply_waivers(out_dir, report, history)
 
 
-def unwaive_finding(out_dir: Path, report: dict[str, Any], fingerprint: str, motif: str, author: str,
-                    history: History, expected_version: int | None = None) -> tuple[str, str]:
+def unwaive_finding(
+    out_dir: Path,
+    report: dict[str, Any],
+    fingerprint: str,
+    motif: str,
+    author: str,
+    history: History,
+    expected_version: int | None = None,
+) -> tuple[str, str]:
     """Undo the lift of one finding (whether it was lifted alone or with its whole rule)."""
     finding = _finding(report, fingerprint)
     waiver = finding.get("waiver")
@@ -84,8 +108,15 @@ def unwaive_finding(out_dir: Path, report: dict[str, Any], fingerprint: str, mot
     if not covering:
         raise WaiverError("La levée de ce constat a déjà été annulée.")
     first, *others = covering
-    history.revoke_waiver(report["call_id"], report["dossier"], first.id, fingerprint, motif.strip(), author,
-                          expected_version=expected_version)
+    history.revoke_waiver(
+        report["call_id"],
+        report["dossier"],
+        first.id,
+        fingerprint,
+        motif.strip(),
+        author,
+        expected_version=expected_version,
+    )
     for other in others:  # the same finding lifted twice (by rule, then alone): both undone
         history.revoke_waiver(report["call_id"], report["dossier"], other.id, fingerprint, motif.strip(), author)
     return apply_waivers(out_dir, report, history)
@@ -99,17 +130,26 @@ def apply_waivers(out_dir: Path, report: dict[str, Any], history: History) -> tu
     latest = history.latest(call_id).get(dossier)
     sha = report.get("submission_sha256", "")
     instruction = instruction_of(history.state(call_id, dossier))
-    final = finalize_report(report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha,
-                            instruction=instruction)
+    final = finalize_report(
+        report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha, instruction=instruction
+    )
     add_evolution(final.report, history.reference(call_id, dossier, sha))
     write_dossier_reports(final.report, out_dir / dossier)
     config_sha = report.get("versions", {}).get("config_sha256", "")
     if final.changed:
         run_id = history.start_run(call_id, config_sha, __version__)
         documents = [[d.get("file"), d.get("sha256")] for d in report.get("documents", [])]
-        history.record(run_id, call_id, dossier, submission_sha256=sha, config_sha256=config_sha,
-                       verdict=final.report["verdict"], digest=final.digest, documents=documents,
-                       findings=compact_findings(final.report))
+        history.record(
+            run_id,
+            call_id,
+            dossier,
+            submission_sha256=sha,
+            config_sha256=config_sha,
+            verdict=final.report["verdict"],
+            digest=final.digest,
+            documents=documents,
+            findings=compact_findings(final.report),
+        )
         history.finish_run(run_id, {"origine": "levee", "dossier": dossier})
     before, after = report["verdict"], final.report["verdict"]
     refresh_summary(out_dir, {dossier: (before, after)}, only={dossier})
@@ -139,20 +179,24 @@ def apply_instruction_many(out_dir: Path, reports: list[dict[str, Any]], history
 
 def _check_fingerprints(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
     if any("fingerprint" not in f for f in findings):
-        raise WaiverError(f"Le rapport du dossier {report['dossier']} date d'une version antérieure : "
-                          "relancer « esmsnum run ».")
+        raise WaiverError(
+            f"Le rapport du dossier {report['dossier']} date d'une version antérieure : relancer « esmsnum run »."
+        )
 
 
 def _finding(report: dict[str, Any], fingerprint: str) -> dict[str, Any]:
     for finding in report.get("findings") or []:
         if finding.get("fingerprint") == fingerprint:
             return finding
-    raise WaiverError("Ce constat ne figure plus dans le dernier rapport du dossier (une nouvelle analyse a eu lieu) : "
-                      "rechargez la page.")
+    raise WaiverError(
+        "Ce constat ne figure plus dans le dernier rapport du dossier (une nouvelle analyse a eu lieu) : "
+        "rechargez la page."
+    )
 
 
-def refresh_summary(out_dir: Path, changes: dict[str, tuple[str, str]] | None = None,
-                    only: set[str] | None = None) -> None:
+def refresh_summary(
+    out_dir: Path, changes: dict[str, tuple[str, str]] | None = None, only: set[str] | None = None
+) -> None:
     """Rebuild the call summary from the reports on disk (after a report changed outside a
     run). ``changes``: verdicts changed by a reviewer (dossier → (before, after)), added to
     the summary's list of changes since the previous analysis. ``only``: the dossiers whose

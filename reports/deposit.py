@@ -16,8 +16,10 @@ def submission_window(config: Any) -> dict[str, Any]:
     """The call's deposit window (dates or date-times, ISO) with their sources."""
     window = config.submission
     return {
-        "opens": window.opens.value.isoformat(), "opens_source": window.opens.source,
-        "closes": window.closes.value.isoformat(), "closes_source": window.closes.source,
+        "opens": window.opens.value.isoformat(),
+        "opens_source": window.opens.source,
+        "closes": window.closes.value.isoformat(),
+        "closes_source": window.closes.source,
     }
 
 
@@ -58,14 +60,22 @@ def deposit_view(report: dict[str, Any]) -> dict[str, Any]:
     if isinstance(moment, dt.date) and not isinstance(moment, dt.datetime):
         moment = dt.datetime.combine(moment, dt.time(12, 0), tzinfo=paris_zone())
     if opens or closes:
-        label = (f"du {datetime_fr(window.get('opens'))} au {datetime_fr(window.get('closes'))}" if opens and closes
-                 else f"jusqu'au {datetime_fr(window.get('closes'))}" if closes else f"à partir du {datetime_fr(window.get('opens'))}")
+        label = (
+            f"du {datetime_fr(window.get('opens'))} au {datetime_fr(window.get('closes'))}"
+            if opens and closes
+            else f"jusqu'au {datetime_fr(window.get('closes'))}"
+            if closes
+            else f"à partir du {datetime_fr(window.get('opens'))}"
+        )
     else:
         label = None
     if moment is None:
         status = "inconnue"
-        text = "date de dépôt absente ou illisible : à vérifier sur la plateforme de dépôt" if raw in (None, "") \
+        text = (
+            "date de dépôt absente ou illisible : à vérifier sur la plateforme de dépôt"
+            if raw in (None, "")
             else f"date de dépôt illisible (« {raw} ») : à vérifier sur la plateforme de dépôt"
+        )
     elif closes and moment > closes:
         status, text = "hors_delai", "déposé après la clôture de l'appel"
     elif opens and moment < opens:

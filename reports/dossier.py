@@ -12,8 +12,8 @@ from core.config import CallConfig
 from core.file_problems import title_of
 from core.labels import SEVERITY_FINDINGS
 from core.models import DocumentRecord, Finding, Severity, Verdict
-from reports.deposit import submission_window
 from extractors.readings import document_readings
+from reports.deposit import submission_window
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.letter import write_letter
@@ -42,8 +42,14 @@ def verdict_reason(verdict: Verdict, findings: list[Finding]) -> str:
 
 
 def build_report(
-    *, numero: str, config: CallConfig, verdict: Verdict, findings: list[Finding],
-    records: list[DocumentRecord], data: Any, figures: Any,
+    *,
+    numero: str,
+    config: CallConfig,
+    verdict: Verdict,
+    findings: list[Finding],
+    records: list[DocumentRecord],
+    data: Any,
+    figures: Any,
 ) -> dict[str, Any]:
     counts = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
     porteur = None
@@ -59,17 +65,27 @@ def build_report(
             date_depot = _text(data.form.raw("date_depot"))
         per_essms = figures.per_essms if figures else {}
         essms = [
-            {"finess": e.finess, "name": e.name, "finess_ej": e.finess_ej, "og": _og_name(e),
-             "eligible": e.eligible, "ineligible_reason": _ineligible_reason(e),
-             "project_type": e.project_type, "location": e.finess_cell.location.to_dict(),
-             "department": e.department, "category": _category(e), "sector": e.sector,
-             "capacity": _capacity(e),
-             "registered": (e.registered is not None) if repository is not None else None,
-             "exclusion": {"rule": e.exclusions[0].rule, "reason": e.exclusions[0].reason} if e.exclusions else None,
-             "excluded_reason": e.exclusions[0].reason if e.exclusions else None,
-             "call_exclusion": None,
-             **_amounts(per_essms.get(e.finess))}
-            for e in data.distinct_essms if e.finess
+            {
+                "finess": e.finess,
+                "name": e.name,
+                "finess_ej": e.finess_ej,
+                "og": _og_name(e),
+                "eligible": e.eligible,
+                "ineligible_reason": _ineligible_reason(e),
+                "project_type": e.project_type,
+                "location": e.finess_cell.location.to_dict(),
+                "department": e.department,
+                "category": _category(e),
+                "sector": e.sector,
+                "capacity": _capacity(e),
+                "registered": (e.registered is not None) if repository is not None else None,
+                "exclusion": {"rule": e.exclusions[0].rule, "reason": e.exclusions[0].reason} if e.exclusions else None,
+                "excluded_reason": e.exclusions[0].reason if e.exclusions else None,
+                "call_exclusion": None,
+                **_amounts(per_essms.get(e.finess)),
+            }
+            for e in data.distinct_essms
+            if e.finess
         ]
         if data.structures is not None:
             essms_count = data.essms_count
@@ -98,8 +114,9 @@ def build_report(
         "sectors": sectors,
         "essms": essms,
         "file_problems": file_problems(data) if data is not None else [],
-        "finess_repository": (repository.info.report_entry() if repository is not None
-                              else {"checked": False, "extract_date": None}),
+        "finess_repository": (
+            repository.info.report_entry() if repository is not None else {"checked": False, "extract_date": None}
+        ),
         "readings": _readings(data),
         "basis": figures.basis if figures else None,
         "authority": config.authority,
@@ -117,6 +134,7 @@ def file_problems(data: Any) -> list[dict[str, Any]]:
     """Every file of the dossier that could not be read, with the code of its problem in the
     catalogue (``core.file_problems``): refused at intake, the online form, unreadable
     documents. The call summary counts them by type."""
+
     def entry(file: str, code: str | None, message: str | None) -> dict[str, Any]:
         return {"file": file, "problem": code, "title": title_of(code), "message": message}
 
@@ -131,8 +149,10 @@ def letter_settings(config: CallConfig) -> dict[str, Any]:
     """What the draft letter needs of the call configuration (``letters``)."""
     letters = config.letter_settings()
     out: dict[str, Any] = {
-        "sender": letters.sender.value, "sender_source": letters.sender.source,
-        "reply_days": letters.reply_days.value, "reply_days_source": letters.reply_days.source,
+        "sender": letters.sender.value,
+        "sender_source": letters.sender.source,
+        "reply_days": letters.reply_days.value,
+        "reply_days_source": letters.reply_days.source,
     }
     for key in ("service", "address", "followed_by", "signatory", "place"):
         value = getattr(letters, key, None)
@@ -221,7 +241,9 @@ def write_dossier_reports(report: dict[str, Any], report_dir: Path) -> None:
     atomic_write_json(report_dir / "report.json", report)
     ensure_rules_page(report_dir.parent, report.get("call_id"))
     letter = write_letter(report, report_dir)
-    atomic_write_text(report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter)))
+    atomic_write_text(
+        report_dir / "report.html", render("report.html.j2", report=report, view=report_view(report, letter))
+    )
 
 
 def _amounts(entry: dict[str, Any] | None) -> dict[str, Any]:

@@ -39,8 +39,9 @@ def essms_table(report: dict[str, Any]) -> dict[str, Any]:
     project_eligible, eligible_count, listed_count}`` for ``report.html``."""
     entries = [e for e in report.get("essms") or [] if isinstance(e, dict)]
     exclusions = _exclusions(report)
-    has_amounts = any(_number(e.get("amount_requested")) is not None or _number(e.get("amount_eligible")) is not None
-                      for e in entries)
+    has_amounts = any(
+        _number(e.get("amount_requested")) is not None or _number(e.get("amount_eligible")) is not None for e in entries
+    )
     rows = []
     for number, e in enumerate(entries, start=1):
         finess = str(e.get("finess") or "")
@@ -48,17 +49,23 @@ def essms_table(report: dict[str, Any]) -> dict[str, Any]:
         if not excluded and finess in exclusions and e.get("eligible") is False:
             excluded = exclusions[finess]
         eligible = bool(e.get("eligible", True)) and not e.get("excluded_reason")
-        rows.append({
-            "number": number, "finess": finess, "name": e.get("name") or "—",
-            "category": e.get("category") or "—", "department": e.get("department") or "—",
-            "og": e.get("og") or None, "og_finess": e.get("finess_ej") or None,
-            "project_type": PROJECT_TYPES.get(str(e.get("project_type") or ""), e.get("project_type") or "—"),
-            "eligible": eligible,
-            "status": "Éligible" if eligible else "Exclu",
-            "reason": excluded if not eligible else (exclusions.get(finess) if finess in exclusions else None),
-            "amount_requested": _number(e.get("amount_requested")),
-            "amount_eligible": _number(e.get("amount_eligible")) if eligible else 0.0 if has_amounts else None,
-        })
+        rows.append(
+            {
+                "number": number,
+                "finess": finess,
+                "name": e.get("name") or "—",
+                "category": e.get("category") or "—",
+                "department": e.get("department") or "—",
+                "og": e.get("og") or None,
+                "og_finess": e.get("finess_ej") or None,
+                "project_type": PROJECT_TYPES.get(str(e.get("project_type") or ""), e.get("project_type") or "—"),
+                "eligible": eligible,
+                "status": "Éligible" if eligible else "Exclu",
+                "reason": excluded if not eligible else (exclusions.get(finess) if finess in exclusions else None),
+                "amount_requested": _number(e.get("amount_requested")),
+                "amount_eligible": _number(e.get("amount_eligible")) if eligible else 0.0 if has_amounts else None,
+            }
+        )
     sum_requested = sum(r["amount_requested"] or 0.0 for r in rows)
     sum_eligible = sum(r["amount_eligible"] or 0.0 for r in rows)
     total_requested = _number(report.get("amount_requested"))
@@ -70,9 +77,12 @@ def essms_table(report: dict[str, Any]) -> dict[str, Any]:
         if total_eligible is not None and abs(total_eligible - sum_eligible) >= 0.5:
             project_eligible = round(total_eligible - sum_eligible, 2)
     return {
-        "rows": rows, "has_amounts": has_amounts,
+        "rows": rows,
+        "has_amounts": has_amounts,
         "total_requested": total_requested if total_requested is not None else (sum_requested if has_amounts else None),
         "total_eligible": total_eligible if total_eligible is not None else (sum_eligible if has_amounts else None),
-        "project_requested": project_requested, "project_eligible": project_eligible,
-        "eligible_count": sum(1 for r in rows if r["eligible"]), "listed_count": len(rows),
+        "project_requested": project_requested,
+        "project_eligible": project_eligible,
+        "eligible_count": sum(1 for r in rows if r["eligible"]),
+        "listed_count": len(rows),
     }

@@ -79,9 +79,14 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             for (finding, request), result in zip(items, results):
                 if result and result.get("png_base64"):
                     finding["evidence"] = {
-                        "kind": "image", "file": file, "page": result["page"], "png_base64": result["png_base64"],
-                        "width": result.get("width"), "height": result.get("height"),
-                        "matched": bool(result.get("matched")), "whole_page": bool(request.get("whole_page")),
+                        "kind": "image",
+                        "file": file,
+                        "page": result["page"],
+                        "png_base64": result["png_base64"],
+                        "width": result.get("width"),
+                        "height": result.get("height"),
+                        "matched": bool(result.get("matched")),
+                        "whole_page": bool(request.get("whole_page")),
                         "alt": _alt(file, result, request),
                     }
 
@@ -138,8 +143,12 @@ class _Index:
         recognised table above it in the grid, else the header of a table continued from a
         previous page, else the first non-empty row of the grid above it."""
         self._build(file)
-        tables = [t for ts in (getattr(getattr(self.data, "classified", None), "tables", None) or {}).values()
-                  for t in ts if t.file == file]
+        tables = [
+            t
+            for ts in (getattr(getattr(self.data, "classified", None), "tables", None) or {}).values()
+            for t in ts
+            if t.file == file
+        ]
         best: int | None = None
         for table in tables:
             found = self._cells[file].get(table.header_location)
@@ -180,8 +189,10 @@ def _show(raw: Any) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
-_AMOUNT_HEADER = re.compile(r"montant|forfait|co[uû]t|total|budget|€|euro|bonus|[ée]quipement|amoa|moa|[ée]diteur|d[ée]pense|prix|financement|aide",
-                            re.IGNORECASE)
+_AMOUNT_HEADER = re.compile(
+    r"montant|forfait|co[uû]t|total|budget|€|euro|bonus|[ée]quipement|amoa|moa|[ée]diteur|d[ée]pense|prix|financement|aide",
+    re.IGNORECASE,
+)
 _FINESS_HEADER = re.compile(r"finess", re.IGNORECASE)
 
 
@@ -259,7 +270,7 @@ def rows_evidence(index: _Index, doc: ExtractedDocument, grid: Grid, r: int, c: 
             else:
                 start = max(start, h + 1)
     stop = min(len(grid.rows), (r + 1 if not is_header else start) + CONTEXT_ROWS)
-    body = [i for i in range(start, stop)]
+    body = list(range(start, stop))
     shown_rows = [grid.rows[i] for i in body]
     every = ([header_row] if header_row else []) + shown_rows
     width = max((len(row) for row in every), default=0)
@@ -327,18 +338,30 @@ def text_evidence(doc: ExtractedDocument, location: Location, finding: dict[str,
                 return None
     lo, hi = max(0, position - 1), min(len(blocks), position + 2)
     if location.page:
-        lo = max(lo, next(i for i in range(position, -1, -1)
-                          if i == 0 or blocks[i - 1].location.page != blocks[position].location.page))
+        lo = max(
+            lo,
+            next(
+                i
+                for i in range(position, -1, -1)
+                if i == 0 or blocks[i - 1].location.page != blocks[position].location.page
+            ),
+        )
     lines = []
     for block in blocks[lo:hi]:
         text = " ".join(block.text.split())
         lines.append(text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…")
-    return {"kind": "text", "file": doc.file, "lines": lines, "highlight": position - lo,
-            "where": blocks[position].location.describe()}
+    return {
+        "kind": "text",
+        "file": doc.file,
+        "lines": lines,
+        "highlight": position - lo,
+        "where": blocks[position].location.describe(),
+    }
 
 
-def pdf_request(doc: ExtractedDocument, location: Location, finding: dict[str, Any],
-                hit: tuple[Grid, int, int] | None) -> dict[str, Any] | None:
+def pdf_request(
+    doc: ExtractedDocument, location: Location, finding: dict[str, Any], hit: tuple[Grid, int, int] | None
+) -> dict[str, Any] | None:
     """What to render for a finding on a PDF: the words of its cell or quoted passage on its
     page; the first page of a scanned PDF; nothing otherwise."""
     page = location.page

@@ -29,19 +29,46 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Same order as the dossiers table of summary.html, then what the table does not show, then
 # the two columns a reviewer fills (decision, comment).
 DOSSIER_COLUMNS = [
-    ("Dossier", "link"), ("Porteur", "text"), ("Déposé le", "text"), ("Verdict", "text"), ("ESSMS éligibles", "int"),
-    ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"), ("Départements", "text"),
-    ("Règles (gravité)", "text"), ("Courrier", "link"),
-    ("FINESS juridique du porteur", "text"), ("Motif du verdict", "text"), ("ESSMS listés", "int"), ("Secteurs", "text"),
+    ("Dossier", "link"),
+    ("Porteur", "text"),
+    ("Déposé le", "text"),
+    ("Verdict", "text"),
+    ("ESSMS éligibles", "int"),
+    ("Montant demandé (€)", "euro"),
+    ("Montant éligible (€)", "euro"),
+    ("Départements", "text"),
+    ("Règles (gravité)", "text"),
+    ("Courrier", "link"),
+    ("FINESS juridique du porteur", "text"),
+    ("Motif du verdict", "text"),
+    ("ESSMS listés", "int"),
+    ("Secteurs", "text"),
     *((sentence_case(SEVERITY_FINDINGS[s].plural), "int") for s in SEVERITY_RANK),
-    ("Constats levés par l'instructeur", "int"), ("Statut d'instruction", "text"),
-    ("Décision proposée", "text"), ("Motif de la décision", "text"), ("Commentaire", "text"),
+    ("Constats levés par l'instructeur", "int"),
+    ("Statut d'instruction", "text"),
+    ("Décision proposée", "text"),
+    ("Motif de la décision", "text"),
+    ("Commentaire", "text"),
 ]
 DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 10, 18, 28, 50, 40]
 # The HTML order of a finding: found before expected.
 FINDING_COLUMNS = [
-    "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
-    "Constat", "Constaté", "Attendu", "Emplacement", "Fichier", "Feuille", "Cellule", "Page", "Détail",
+    "Dossier",
+    "Verdict du dossier",
+    "Règle",
+    "Intitulé",
+    "Gravité",
+    "Statut",
+    "Levé par l'instructeur",
+    "Constat",
+    "Constaté",
+    "Attendu",
+    "Emplacement",
+    "Fichier",
+    "Feuille",
+    "Cellule",
+    "Page",
+    "Détail",
     "Action demandée au porteur",
 ]
 FINDING_WIDTHS = [16, 14, 9, 30, 11, 10, 30, 70, 30, 30, 40, 30, 16, 8, 6, 24, 60]
@@ -80,8 +107,10 @@ def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
 def _rules_text(dossier: dict[str, Any]) -> str:
     severities = dossier.get("rule_severities") or {}
     rules = dossier.get("rules") or []
-    return ", ".join(f"{rule} ({severity_label(severities[rule]).lower()})" if rule in severities
-                     else rule for rule in sorted(rules, key=lambda r: (SEVERITY_RANK.get(severities.get(r), 9), r)))
+    return ", ".join(
+        f"{rule} ({severity_label(severities[rule]).lower()})" if rule in severities else rule
+        for rule in sorted(rules, key=lambda r: (SEVERITY_RANK.get(severities.get(r), 9), r))
+    )
 
 
 def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[str, str]) -> list[Any]:
@@ -90,9 +119,13 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
     letter = dossier.get("letter_pdf") or dossier.get("letter")
     instruction = dossier.get("instruction") or report.get("instruction") or {}
     return [
-        Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier"))) if dossier.get("report_html") else dossier.get("dossier"),
+        Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier")))
+        if dossier.get("report_html")
+        else dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
-        datetime_fr(dossier.get("date_depot") or report.get("date_depot")) if (dossier.get("date_depot") or report.get("date_depot")) else None,
+        datetime_fr(dossier.get("date_depot") or report.get("date_depot"))
+        if (dossier.get("date_depot") or report.get("date_depot"))
+        else None,
         verdict_label(dossier.get("verdict")),
         dossier.get("essms_count"),
         dossier.get("amount_requested"),
@@ -121,12 +154,23 @@ def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[li
         location = f.get("location") or {}
         waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
         yield [
-            dossier.get("dossier"), verdict, f.get("rule"), f.get("title"),
-            severity_label(f.get("severity")), f.get("status"),
+            dossier.get("dossier"),
+            verdict,
+            f.get("rule"),
+            f.get("title"),
+            severity_label(f.get("severity")),
+            f.get("status"),
             (f"{date_fr(waiver.get('date'))} : {waiver.get('motif', '')}" if waiver else None),
-            f.get("message"), f.get("found"), f.get("expected"), describe_location(location) or None,
-            location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
-            location.get("detail"), f.get("action") or action_for(f.get("rule"), f.get("severity")),
+            f.get("message"),
+            f.get("found"),
+            f.get("expected"),
+            describe_location(location) or None,
+            location.get("file"),
+            location.get("sheet"),
+            location.get("cell"),
+            location.get("page"),
+            location.get("detail"),
+            f.get("action") or action_for(f.get("rule"), f.get("severity")),
         ]
 
 
@@ -138,12 +182,19 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
     path = out_dir / "summary.xlsx"
     with atomic_path(path) as tmp_path:
         tmp = str(tmp_path)
-        workbook = xlsxwriter.Workbook(tmp, {
-            "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        })
+        workbook = xlsxwriter.Workbook(
+            tmp,
+            {
+                "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         workbook.set_properties({"title": f"Synthèse — {summary.get('call_title', '')}", "language": "fr-FR"})
-        bold = workbook.add_format({"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"})
+        bold = workbook.add_format(
+            {"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         call_sheet = workbook.add_worksheet("Appel")
@@ -154,8 +205,10 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
         by_verdict = totals.get("by_verdict") or {}
         envelope = (totals.get("envelope") or {}).get("envelope")
         facts = [
-            ("Appel", summary.get("call_title")), ("Référence", summary.get("call")),
-            ("Configuration", summary.get("call_id")), ("Analyse du", datetime_fr(summary.get("generated_at"))),
+            ("Appel", summary.get("call_title")),
+            ("Référence", summary.get("call")),
+            ("Configuration", summary.get("call_id")),
+            ("Analyse du", datetime_fr(summary.get("generated_at"))),
             ("Dossiers", totals.get("dossiers")),
             *[(VERDICT_LABELS[v], by_verdict.get(v, 0)) for v in VERDICT_LABELS],
             ("Montant demandé par les dossiers recevables (€)", totals.get("amount_requested_recevable")),

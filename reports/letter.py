@@ -40,9 +40,11 @@ KINDS = {
     "a_completer": ("complement", "Demande de pièces complémentaires", "demande de pièces complémentaires"),
     "non_recevable": ("irrecevabilite", "Notification d'irrecevabilité", "notification d'irrecevabilité"),
 }
-APPEAL = ("Cette décision peut faire l'objet d'un recours gracieux auprès de nos services, ou d'un recours "
-          "contentieux devant le tribunal administratif compétent, dans un délai de deux mois à compter de sa "
-          "notification.")
+APPEAL = (
+    "Cette décision peut faire l'objet d'un recours gracieux auprès de nos services, ou d'un recours "
+    "contentieux devant le tribunal administratif compétent, dans un délai de deux mois à compter de sa "
+    "notification."
+)
 
 
 def parse_day(value: Any) -> dt.date | None:
@@ -189,26 +191,34 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
     sender_lines = [sender] + [line for line in [settings.get("service")] if line] + list(settings.get("address") or [])
     place = settings.get("place")
     deposit_words = f"le {date_long(deposited)} " if deposited else ""
-    intro = (f"Vous avez déposé {deposit_words}le dossier n° {dossier} en réponse à l'appel à projets "
-             f"« {call_title} » (référence {reference}).")
+    intro = (
+        f"Vous avez déposé {deposit_words}le dossier n° {dossier} en réponse à l'appel à projets "
+        f"« {call_title} » (référence {reference})."
+    )
     if kind == "complement":
         items = [request_sentence(f) for f in findings]
         body_before = [
             intro + " Son examen de recevabilité montre qu'il ne peut pas être instruit en l'état.",
-            (f"Nous vous remercions de bien vouloir nous transmettre les éléments suivants au plus tard le "
-             f"{date_long(deadline)}, soit {reply_days} jours après la date du présent courrier :"),
+            (
+                f"Nous vous remercions de bien vouloir nous transmettre les éléments suivants au plus tard le "
+                f"{date_long(deadline)}, soit {reply_days} jours après la date du présent courrier :"
+            ),
         ]
         body_after = [
-            (f"Ces éléments sont à déposer sur la plateforme de dépôt de l'appel à projets, en rappelant le numéro "
-             f"de dossier {dossier}. Sans réponse complète dans ce délai, votre dossier ne pourra pas être instruit."),
+            (
+                f"Ces éléments sont à déposer sur la plateforme de dépôt de l'appel à projets, en rappelant le numéro "
+                f"de dossier {dossier}. Sans réponse complète dans ce délai, votre dossier ne pourra pas être instruit."
+            ),
         ]
     else:
         items = [refusal_sentence(f) for f in findings]
         reasons = "pour le motif suivant" if len(items) == 1 else "pour les motifs suivants"
         body_before = [
             intro,
-            ("Après examen de sa recevabilité, nous avons le regret de vous informer que ce dossier est déclaré "
-             f"irrecevable : il ne remplit pas les conditions fixées par l'appel à projets, {reasons} :"),
+            (
+                "Après examen de sa recevabilité, nous avons le regret de vous informer que ce dossier est déclaré "
+                f"irrecevable : il ne remplit pas les conditions fixées par l'appel à projets, {reasons} :"
+            ),
         ]
         body_after = [APPEAL]
     return {
@@ -228,8 +238,11 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
         "reference": reference,
         "dossier": dossier,
         "subject": f"Appel à projets « {call_title} » — {title_lower}",
-        "references": (f"Dossier n° {dossier}" + (f" déposé le {date_long(deposited)}" if deposited else "")
-                       + f" ; appel à projets référence {reference}"),
+        "references": (
+            f"Dossier n° {dossier}"
+            + (f" déposé le {date_long(deposited)}" if deposited else "")
+            + f" ; appel à projets référence {reference}"
+        ),
         "opening": "Madame, Monsieur,",
         "body_before": body_before,
         "items": items,

@@ -33,8 +33,15 @@ def letter_docx(content: dict[str, Any]) -> bytes:
     core.language = "fr-FR"
     core.author = content["sender"]
 
-    def paragraph(text: str = "", *, bold: bool = False, indent: bool = False, align=None, space_after: float = 6,
-                  size: float | None = None):
+    def paragraph(
+        text: str = "",
+        *,
+        bold: bool = False,
+        indent: bool = False,
+        align=None,
+        space_after: float = 6,
+        size: float | None = None,
+    ):
         p = document.add_paragraph()
         if indent:
             p.paragraph_format.left_indent = Cm(RIGHT_BLOCK_CM)

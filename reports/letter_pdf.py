@@ -36,8 +36,23 @@ def unicode_font() -> dict[str, Path] | None:
     return None
 
 
-_LATIN1 = str.maketrans({"€": "EUR", "\u202f": " ", "\u2009": " ", "’": "'", "‘": "'", "“": '"', "”": '"',
-                         "—": "-", "–": "-", "…": "...", "œ": "oe", "Œ": "OE", "\u2022": "-"})
+_LATIN1 = str.maketrans(
+    {
+        "€": "EUR",
+        "\u202f": " ",
+        "\u2009": " ",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "—": "-",
+        "–": "-",
+        "…": "...",
+        "œ": "oe",
+        "Œ": "OE",
+        "\u2022": "-",
+    }
+)
 
 
 def letter_pdf(content: dict[str, Any]) -> bytes:
@@ -68,8 +83,15 @@ def letter_pdf(content: dict[str, Any]) -> bytes:
     pdf.add_page()
     width = pdf.w - 2 * MARGIN_MM
 
-    def text(value: str, *, bold: bool = False, size: float = 10.5, x: float | None = None, after: float = 0.0,
-             align: str = "L") -> None:
+    def text(
+        value: str,
+        *,
+        bold: bool = False,
+        size: float = 10.5,
+        x: float | None = None,
+        after: float = 0.0,
+        align: str = "L",
+    ) -> None:
         pdf.set_font(family, "B" if bold else "", size)
         left = MARGIN_MM if x is None else x
         pdf.set_x(left)
@@ -112,4 +134,3 @@ def letter_pdf(content: dict[str, Any]) -> bytes:
     for line in content["signature_lines"]:
         text(line, x=RIGHT_BLOCK_MM)
     return bytes(pdf.output())
-

@@ -55,16 +55,30 @@ def pieces_checklist(report: dict[str, Any]) -> list[dict[str, Any]]:
                     bucket.append(entry)
         if readable:
             status, files = "presente", readable
-            note = (f"{len(readable)} fichiers candidats : celui retenu est indiqué par le constat PIE-04"
-                    if len({f['file'] for f in readable}) > 1 else None)
+            note = (
+                f"{len(readable)} fichiers candidats : celui retenu est indiqué par le constat PIE-04"
+                if len({f["file"] for f in readable}) > 1
+                else None
+            )
         elif scanned:
             status, files, note = "illisible", scanned, "document scanné ou illisible : le fichier natif est demandé"
         else:
             status, files = "manquante", []
-            note = ("peut-être dans un fichier illisible : " + ", ".join(str(f) for f in unreadable_files)
-                    if unreadable_files else None)
-        lines.append({"kind": kind, "label": piece_label(kind), "status": status,
-                      "status_label": STATUS_LABELS[status], "files": files, "note": note})
+            note = (
+                "peut-être dans un fichier illisible : " + ", ".join(str(f) for f in unreadable_files)
+                if unreadable_files
+                else None
+            )
+        lines.append(
+            {
+                "kind": kind,
+                "label": piece_label(kind),
+                "status": status,
+                "status_label": STATUS_LABELS[status],
+                "files": files,
+                "note": note,
+            }
+        )
     return lines
 
 
@@ -78,7 +92,7 @@ def _where(file: str | None, where: str | None) -> str | None:
         return None
     text = str(where)
     if file and text.startswith(f"{file}, "):
-        text = text[len(file) + 2:]
+        text = text[len(file) + 2 :]
     if text == file:
         return None
     return text if text.startswith(("page", "feuille", "tableau", "paragraphe")) else f"feuille {text}"
@@ -89,8 +103,11 @@ def pieces_summary(lines: list[dict[str, Any]]) -> str:
     if not lines:
         return ""
     counts = {s: sum(1 for line in lines if line["status"] == s) for s in STATUS_LABELS}
-    words = {"presente": ("présente", "présentes"), "illisible": ("illisible", "illisibles"),
-             "manquante": ("manquante", "manquantes")}
+    words = {
+        "presente": ("présente", "présentes"),
+        "illisible": ("illisible", "illisibles"),
+        "manquante": ("manquante", "manquantes"),
+    }
     parts = [f"{n} {words[s][0] if n <= 1 else words[s][1]}" for s, n in counts.items() if n]
     total = len(lines)
     return f"{total} pièce{'s' if total > 1 else ''} exigée{'s' if total > 1 else ''} par l'appel : {', '.join(parts)}"

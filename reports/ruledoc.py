@@ -20,7 +20,6 @@ from validators.registry import FAMILIES, action_for, rule_anchor
 RULES_PAGE = "regles.html"
 
 
-
 def rules_href(rule_id: str | None, depth: int) -> str | None:
     """Relative link to a rule's section of the output's ``regles.html``, from a page ``depth``
     folders below the output folder (0: the summary, 1: a dossier's report)."""
@@ -84,13 +83,19 @@ def rules_view(config: Any = None) -> dict[str, Any]:
         setting = config.rule_setting(rule.id) if config is not None else None
         severity = (setting.severity or rule.severity) if setting is not None else rule.severity
         entry = {
-            "id": rule.id, "anchor": rule_anchor(rule.id), "title": rule.title,
-            "default_severity": rule.severity.value, "default_severity_label": rule.severity.label,
-            "severity": severity.value, "severity_label": severity.label,
+            "id": rule.id,
+            "anchor": rule_anchor(rule.id),
+            "title": rule.title,
+            "default_severity": rule.severity.value,
+            "default_severity_label": rule.severity.label,
+            "severity": severity.value,
+            "severity_label": severity.label,
             "enabled": setting.enabled if setting is not None else True,
             "setting_source": setting.source if setting is not None else None,
             "description": " ".join(rule.description.split()),
-            "action": action_for(rule.id), "source": rule.source, "example": rule.example,
+            "action": action_for(rule.id),
+            "source": rule.source,
+            "example": rule.example,
             "parameters": [p for path in rule.params for p in _parameters(config, path)] if config is not None else [],
             "param_keys": list(rule.params),
         }
@@ -99,8 +104,10 @@ def rules_view(config: Any = None) -> dict[str, Any]:
             families.append({"code": rule.family, "title": FAMILIES.get(rule.family, rule.family), "rules": []})
         families[-1]["rules"].append(entry)
     return {
-        "families": families, "index": index,
-        "call_title": getattr(config, "title", None), "call_reference": getattr(config, "reference", None),
+        "families": families,
+        "index": index,
+        "call_title": getattr(config, "title", None),
+        "call_reference": getattr(config, "reference", None),
         "call_id": getattr(config, "id", None),
     }
 

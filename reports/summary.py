@@ -29,32 +29,34 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         rel = report_dir.relative_to(out_dir) if report_dir.is_relative_to(out_dir) else report_dir
         extras = _report_extras(outcome, report_dir)
         has_pdf = (report_dir / "courrier.pdf").is_file()
-        dossiers.append({
-            "dossier": outcome["dossier"],
-            "verdict": outcome["verdict"],
-            "rules": outcome["rules"],
-            "essms_count": outcome["essms_count"],
-            "amount_requested": outcome["amount_requested"],
-            "amount_eligible": outcome["amount_eligible"],
-            "porteur": outcome["porteur"],
-            "departments": outcome["departments"],
-            "counts": outcome["counts"],
-            "waived": int(outcome.get("waived") or (outcome.get("counts") or {}).get("leves") or 0),
-            "instruction": outcome.get("instruction"),
-            "internal_error": outcome["internal_error"],
-            "report": (rel / "report.json").as_posix(),
-            "report_html": (rel / "report.html").as_posix(),
-            "sectors": extras["sectors"],
-            "finess_ej": extras["finess_ej"],
-            "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
-            "letter_pdf": (rel / "courrier.pdf").as_posix() if has_pdf else None,
-            "letter_kind": extras["letter_kind"],
-            "date_depot": extras["date_depot"],
-            "rule_severities": extras["rule_severities"],
-            "essms_by_department": extras["essms_by_department"],
-            "essms_by_sector": extras["essms_by_sector"],
-            "file_problems": dict(outcome.get("file_problems") or {}),
-        })
+        dossiers.append(
+            {
+                "dossier": outcome["dossier"],
+                "verdict": outcome["verdict"],
+                "rules": outcome["rules"],
+                "essms_count": outcome["essms_count"],
+                "amount_requested": outcome["amount_requested"],
+                "amount_eligible": outcome["amount_eligible"],
+                "porteur": outcome["porteur"],
+                "departments": outcome["departments"],
+                "counts": outcome["counts"],
+                "waived": int(outcome.get("waived") or (outcome.get("counts") or {}).get("leves") or 0),
+                "instruction": outcome.get("instruction"),
+                "internal_error": outcome["internal_error"],
+                "report": (rel / "report.json").as_posix(),
+                "report_html": (rel / "report.html").as_posix(),
+                "sectors": extras["sectors"],
+                "finess_ej": extras["finess_ej"],
+                "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
+                "letter_pdf": (rel / "courrier.pdf").as_posix() if has_pdf else None,
+                "letter_kind": extras["letter_kind"],
+                "date_depot": extras["date_depot"],
+                "rule_severities": extras["rule_severities"],
+                "essms_by_department": extras["essms_by_department"],
+                "essms_by_sector": extras["essms_by_sector"],
+                "file_problems": dict(outcome.get("file_problems") or {}),
+            }
+        )
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
     from validators.call_figures import envelope_status
@@ -90,8 +92,15 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
 
 
 SEVERITY_ORDER = ("bloquant", "a_corriger", "alerte")
-EXTRA_KEYS = ("sectors", "finess_ej", "date_depot", "rule_severities", "essms_by_department", "essms_by_sector",
-              "letter_kind")
+EXTRA_KEYS = (
+    "sectors",
+    "finess_ej",
+    "date_depot",
+    "rule_severities",
+    "essms_by_department",
+    "essms_by_sector",
+    "letter_kind",
+)
 UNSPLIT = "(non réparti)"
 
 
@@ -131,8 +140,9 @@ def _essms_split(report: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
     entries = [e for e in report.get("essms") or [] if isinstance(e, dict)]
     with_amounts = any(_number(e.get("amount_requested")) is not None for e in entries)
     for e in entries:
-        entry = out.setdefault(str(e.get(key) or UNSPLIT), {"essms": 0, "eligible": 0, "amount_requested": None,
-                                                             "amount_eligible": None})
+        entry = out.setdefault(
+            str(e.get(key) or UNSPLIT), {"essms": 0, "eligible": 0, "amount_requested": None, "amount_eligible": None}
+        )
         entry["essms"] += 1
         eligible = bool(e.get("eligible", True)) and not e.get("excluded_reason")
         entry["eligible"] += int(eligible)
@@ -175,8 +185,10 @@ def split_by(dossiers: list[dict[str, Any]], split_key: str, fallback_key: str) 
     out: dict[str, dict[str, Any]] = {}
 
     def row(key: str) -> dict[str, Any]:
-        return out.setdefault(key, {"dossiers": 0, **dict.fromkeys(VERDICTS, 0), "essms": 0,
-                                    "amount_requested": 0.0, "amount_eligible": 0.0})
+        return out.setdefault(
+            key,
+            {"dossiers": 0, **dict.fromkeys(VERDICTS, 0), "essms": 0, "amount_requested": 0.0, "amount_eligible": 0.0},
+        )
 
     for d in dossiers:
         split = d.get(split_key) or {}
@@ -218,8 +230,10 @@ def _file_problems(dossiers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def split_note(dossiers: list[dict[str, Any]]) -> str:
     """How the département and sector figures are computed: ``"par_essms"`` when every dossier
     has per-ESSMS amounts, ``"partiel"`` when some do, ``"comptes"`` (counts only) when none."""
-    has = [any(part.get("amount_requested") is not None for part in (d.get("essms_by_department") or {}).values())
-           for d in dossiers]
+    has = [
+        any(part.get("amount_requested") is not None for part in (d.get("essms_by_department") or {}).values())
+        for d in dossiers
+    ]
     if has and all(has):
         return "par_essms"
     return "partiel" if any(has) else "comptes"
@@ -257,10 +271,12 @@ def format_console(summary: dict[str, Any], out_dir: Path) -> str:
     lines = [
         f"Appel : {summary['call_title']} ({summary['call']})",
         f"{t['dossiers']} {analysed} en {t['seconds']:.1f} s : "
-        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS) + ".",
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS)
+        + ".",
     ]
     if t["internal_errors"]:
-        lines.append(f"Attention : {count(t['internal_errors'], 'dossier', 'dossiers')} en erreur d'analyse "
-                     "(voir leur rapport).")
+        lines.append(
+            f"Attention : {count(t['internal_errors'], 'dossier', 'dossiers')} en erreur d'analyse (voir leur rapport)."
+        )
     lines.append(f"Rapports : {out_dir}/<dossier>/report.html — synthèse : {out_dir / 'summary.html'}")
     return "\n".join(lines)

@@ -98,33 +98,59 @@ def _evidence(evidence: Any) -> dict[str, Any] | None:
         data = evidence.get("png_base64")
         if not isinstance(data, str) or not _BASE64.match(data):
             return None
-        return {"kind": "image", "src": f"data:image/png;base64,{data}", "alt": str(evidence.get("alt") or "Extrait du document"),
-                "page": evidence.get("page"), "file": evidence.get("file"), "width": evidence.get("width"),
-                "matched": evidence.get("matched"), "whole_page": evidence.get("whole_page")}
+        return {
+            "kind": "image",
+            "src": f"data:image/png;base64,{data}",
+            "alt": str(evidence.get("alt") or "Extrait du document"),
+            "page": evidence.get("page"),
+            "file": evidence.get("file"),
+            "width": evidence.get("width"),
+            "matched": evidence.get("matched"),
+            "whole_page": evidence.get("whole_page"),
+        }
     if kind == "rows":
         rows = evidence.get("rows") or []
         highlight = evidence.get("highlight")
         labels = evidence.get("row_labels") or [""] * len(rows)
         body = []
         for i, row in enumerate(rows):
-            cells = [{"text": str(v) if v is not None else "",
-                      "hl": bool(highlight) and highlight[0] == i and highlight[1] == j}
-                     for j, v in enumerate(row)]
-            body.append({"label": labels[i] if i < len(labels) else "", "cells": cells,
-                         "hl": bool(highlight) and highlight[0] == i})
+            cells = [
+                {
+                    "text": str(v) if v is not None else "",
+                    "hl": bool(highlight) and highlight[0] == i and highlight[1] == j,
+                }
+                for j, v in enumerate(row)
+            ]
+            body.append(
+                {
+                    "label": labels[i] if i < len(labels) else "",
+                    "cells": cells,
+                    "hl": bool(highlight) and highlight[0] == i,
+                }
+            )
         header = evidence.get("header")
         hh = evidence.get("highlight_header")
         return {
-            "kind": "rows", "file": evidence.get("file"), "sheet": evidence.get("sheet"),
+            "kind": "rows",
+            "file": evidence.get("file"),
+            "sheet": evidence.get("sheet"),
             "columns": [str(c) for c in evidence.get("columns") or []],
-            "header": [{"text": str(v) if v is not None else "", "hl": hh == j} for j, v in enumerate(header)] if header else None,
+            "header": [{"text": str(v) if v is not None else "", "hl": hh == j} for j, v in enumerate(header)]
+            if header
+            else None,
             "header_label": evidence.get("header_label") or "",
-            "rows": body, "more_left": evidence.get("more_left"), "more_right": evidence.get("more_right"),
+            "rows": body,
+            "more_left": evidence.get("more_left"),
+            "more_right": evidence.get("more_right"),
         }
     if kind == "text":
         lines = [str(line) for line in evidence.get("lines") or []]
-        return {"kind": "text", "file": evidence.get("file"), "where": evidence.get("where"),
-                "lines": [{"text": t, "hl": i == evidence.get("highlight")} for i, t in enumerate(lines)]}
+        return {
+            "kind": "text",
+            "file": evidence.get("file"),
+            "where": evidence.get("where"),
+            "lines": [{"text": t, "hl": i == evidence.get("highlight")} for i, t in enumerate(lines)],
+        }
     return None
 
 
@@ -148,8 +174,11 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
         "evidence": _evidence(finding.get("evidence")),
         "status": status if status in STATUS_LABELS else None,
         "status_label": STATUS_LABELS.get(status) if status else None,
-        "waiver": None if waiver is None else {
-            "motif": str(waiver.get("motif") or ""), "author": str(waiver.get("author") or ""),
+        "waiver": None
+        if waiver is None
+        else {
+            "motif": str(waiver.get("motif") or ""),
+            "author": str(waiver.get("author") or ""),
             "date": date_fr(waiver.get("date")),
         },
     }
@@ -171,11 +200,24 @@ def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[
 
 def _document_view(record: dict[str, Any]) -> dict[str, Any]:
     """A line of the table of the dossier's files, its kinds in words."""
-    kind = sentence_case(FORM_LABEL) if record.get("role") == "formulaire" else sentence_case(kind_label(record.get("kind")))
-    parts = [{"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
-             for p in record.get("parts") or [] if isinstance(p, dict)]
-    return {"file": record.get("file"), "format": record.get("format"), "kind_label": kind,
-            "error": record.get("error"), "parts": parts, "sha256": str(record.get("sha256") or "")}
+    kind = (
+        sentence_case(FORM_LABEL)
+        if record.get("role") == "formulaire"
+        else sentence_case(kind_label(record.get("kind")))
+    )
+    parts = [
+        {"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
+        for p in record.get("parts") or []
+        if isinstance(p, dict)
+    ]
+    return {
+        "file": record.get("file"),
+        "format": record.get("format"),
+        "kind_label": kind,
+        "error": record.get("error"),
+        "parts": parts,
+        "sha256": str(record.get("sha256") or ""),
+    }
 
 
 _count = count
@@ -186,9 +228,11 @@ def _evolution_sentence(evolution: dict[str, Any]) -> str:
     resolved = len([f for f in evolution.get("resolved") or [] if isinstance(f, dict)])
     new = int(evolution.get("new_count") or 0)
     unchanged = int(evolution.get("unchanged_count") or 0)
-    return (f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
-            f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
-            f"{_count(unchanged, 'inchangé', 'inchangés')}")
+    return (
+        f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
+        f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
+        f"{_count(unchanged, 'inchangé', 'inchangés')}"
+    )
 
 
 def _authority(report: dict[str, Any]) -> str | None:
@@ -202,13 +246,17 @@ def finess_sentence(report: dict[str, Any]) -> str:
     they were not looked up."""
     repository = report.get("finess_repository") or {}
     if repository.get("checked") and repository.get("extract_date"):
-        sentence = f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        sentence = (
+            f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        )
         looked_up = [e.get("registered") for e in report.get("essms") or [] if e.get("registered") is not None]
         if looked_up:
             sentence += f" : {sum(looked_up)} ESSMS trouvé(s) sur {len(looked_up)}"
         return sentence
-    return ("existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
-            "(voir « esmsnum finess importer »)")
+    return (
+        "existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
+        "(voir « esmsnum finess importer »)"
+    )
 
 
 def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -224,8 +272,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         file = (finding.get("location") or {}).get("file") or DOSSIER_FILE
         if file not in groups:
             heading, holds = _group_title(file, records)
-            groups[file] = {"heading": heading, "holds": holds, "findings": [],
-                            "worst": finding.get("severity")}
+            groups[file] = {"heading": heading, "holds": holds, "findings": [], "worst": finding.get("severity")}
             order.append(file)
     for file in order:  # numbers follow the reading order: group by group
         for _, finding in ranked:
@@ -253,7 +300,9 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "verdict_label": verdict_label(report.get("verdict")),
         "documents": [_document_view(d) for d in records_list],
         "waived": [finding_view(f) for f in waived],
-        "evolution": None if evolution is None else {
+        "evolution": None
+        if evolution is None
+        else {
             "sentence": _evolution_sentence(evolution),
             "date": date_fr(evolution.get("previous_date")),
             "previous_verdict": verdict_label(evolution.get("previous_verdict")) or None,
@@ -265,8 +314,9 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "authority": _authority(report),
         "porteur_name": porteur.get("raison_sociale") or "non renseigné",
         "porteur_finess": porteur.get("finess_ej"),
-        "channel": "national (CNSA, 50 ESSMS ou plus)" if report.get("channel") == "national"
-                   else "régional (ARS, moins de 50 ESSMS)",
+        "channel": "national (CNSA, 50 ESSMS ou plus)"
+        if report.get("channel") == "national"
+        else "régional (ARS, moins de 50 ESSMS)",
         "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
         "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
         "generated": date_fr(report.get("generated_at"), with_time=True),
@@ -287,18 +337,28 @@ RUN_LABELS = {
     "seconds": "Durée (s)",
     "stage_seconds": "Durée par étape",
 }
-STAGE_LABELS = {"intake": "réception des dossiers", "analysis": "analyse des dossiers",
-                "call_rules": "règles de l'appel", "reports": "écriture des rapports"}
+STAGE_LABELS = {
+    "intake": "réception des dossiers",
+    "analysis": "analyse des dossiers",
+    "call_rules": "règles de l'appel",
+    "reports": "écriture des rapports",
+}
 SPLIT_NOTES = {
-    "par_essms": ("Montants répartis par ESSMS : chaque ESSMS compte dans son département (ou secteur) avec le "
-                  "financement qu'il demande ; la ligne « non réparti » porte les dépenses communes aux projets "
-                  "(AMOA, équipement…). Les montants s'additionnent au total de l'appel."),
-    "partiel": ("Montants répartis par ESSMS pour les dossiers dont le rapport les donne ; la ligne « non réparti » "
-                "porte les dépenses communes et les dossiers sans montant par ESSMS. Les montants s'additionnent au "
-                "total de l'appel."),
-    "comptes": ("Décomptes seulement : les rapports ne donnent pas de montant par ESSMS, un montant par département "
-                "compterait un dossier dans chacun de ses départements. Les ESSMS s'additionnent ; un dossier "
-                "réunissant plusieurs départements compte dans chacun."),
+    "par_essms": (
+        "Montants répartis par ESSMS : chaque ESSMS compte dans son département (ou secteur) avec le "
+        "financement qu'il demande ; la ligne « non réparti » porte les dépenses communes aux projets "
+        "(AMOA, équipement…). Les montants s'additionnent au total de l'appel."
+    ),
+    "partiel": (
+        "Montants répartis par ESSMS pour les dossiers dont le rapport les donne ; la ligne « non réparti » "
+        "porte les dépenses communes et les dossiers sans montant par ESSMS. Les montants s'additionnent au "
+        "total de l'appel."
+    ),
+    "comptes": (
+        "Décomptes seulement : les rapports ne donnent pas de montant par ESSMS, un montant par département "
+        "compterait un dossier dans chacun de ses départements. Les ESSMS s'additionnent ; un dossier "
+        "réunissant plusieurs départements compte dans chacun."
+    ),
 }
 
 
@@ -315,8 +375,9 @@ def run_details(run: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in run.items():
         label = RUN_LABELS.get(str(key), str(key).replace("_", " "))
         if isinstance(value, dict):
-            text = " ; ".join(f"{STAGE_LABELS.get(str(k), str(k).replace('_', ' '))} {_seconds(v)}"
-                              for k, v in value.items())
+            text = " ; ".join(
+                f"{STAGE_LABELS.get(str(k), str(k).replace('_', ' '))} {_seconds(v)}" for k, v in value.items()
+            )
         elif key == "seconds":
             label, text = "Durée", _seconds(value)
         else:
@@ -330,8 +391,11 @@ def _tokens(values: Any) -> str:
     return " ".join(str(v).replace(" ", "_") for v in values or [] if v is not None)
 
 
-VERDICT_COUNTS = {"recevable": ("recevable", "recevables"), "a_completer": ("à compléter", "à compléter"),
-                  "non_recevable": ("non recevable", "non recevables")}
+VERDICT_COUNTS = {
+    "recevable": ("recevable", "recevables"),
+    "a_completer": ("à compléter", "à compléter"),
+    "non_recevable": ("non recevable", "non recevables"),
+}
 
 
 def verdict_sentence(by_verdict: dict[str, Any]) -> str:
@@ -356,25 +420,34 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     dossiers = []
     for d in summary.get("dossiers") or []:
         counts = d.get("counts") or {}
-        dossiers.append({
-            **d,
-            "verdict_label": verdict_label(d.get("verdict")),
-            "verdict_rank": VERDICT_RANK.get(d.get("verdict"), 9),
-            "data_departments": _tokens(d.get("departments")),
-            "data_rules": _tokens(d.get("rules")),
-            "data_sectors": _tokens(d.get("sectors")),
-            "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
-            "waived": int(d.get("waived") or counts.get("leves") or 0),
-            "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
-            "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
-            "date_depot_sort": str(d.get("date_depot") or ""),
-            "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
-            "rule_badges": [
-                {"rule": rule, "severity": severity, "label": severity_label(severity),
-                 "href": rule_doc_href(rule, 0)}
-                for rule, severity in sorted((d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
-                                             key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]))],
-        })
+        dossiers.append(
+            {
+                **d,
+                "verdict_label": verdict_label(d.get("verdict")),
+                "verdict_rank": VERDICT_RANK.get(d.get("verdict"), 9),
+                "data_departments": _tokens(d.get("departments")),
+                "data_rules": _tokens(d.get("rules")),
+                "data_sectors": _tokens(d.get("sectors")),
+                "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
+                "waived": int(d.get("waived") or counts.get("leves") or 0),
+                "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
+                "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
+                "date_depot_sort": str(d.get("date_depot") or ""),
+                "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
+                "rule_badges": [
+                    {
+                        "rule": rule,
+                        "severity": severity,
+                        "label": severity_label(severity),
+                        "href": rule_doc_href(rule, 0),
+                    }
+                    for rule, severity in sorted(
+                        (d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
+                        key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]),
+                    )
+                ],
+            }
+        )
     envelope = totals.get("envelope") or {}
     requested = totals.get("amount_requested_recevable") or 0.0
     ratio = None
@@ -388,33 +461,61 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
         "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],
-        "file_problems": [{"code": code, "title": entry.get("title") or title_of(code), "files": entry.get("files", 0),
-                           "dossiers": entry.get("dossiers", 0)}
-                          for code, entry in (totals.get("by_file_problem") or {}).items() if isinstance(entry, dict)],
-        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule, 0),
-                   "severities": _rule_severities(rule, dossiers)}
-                  for rule, n in (totals.get("by_rule") or {}).items()],
-        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()
-                        if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
+        "file_problems": [
+            {
+                "code": code,
+                "title": entry.get("title") or title_of(code),
+                "files": entry.get("files", 0),
+                "dossiers": entry.get("dossiers", 0),
+            }
+            for code, entry in (totals.get("by_file_problem") or {}).items()
+            if isinstance(entry, dict)
+        ],
+        "rules": [
+            {
+                "id": rule,
+                "title": rule_titles.get(rule) or rule_title(rule),
+                "count": n,
+                "href": rule_doc_href(rule, 0),
+                "severities": _rule_severities(rule, dossiers),
+            }
+            for rule, n in (totals.get("by_rule") or {}).items()
+        ],
+        "departments": [
+            {"code": code, **entry}
+            for code, entry in (totals.get("by_department") or {}).items()
+            if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")
+        ],
         "split": totals.get("split") or "comptes",
         "split_note": SPLIT_NOTES.get(totals.get("split") or "comptes", SPLIT_NOTES["comptes"]),
         "verdict_sentence": verdict_sentence(totals.get("by_verdict") or {}),
-        "sectors": [{"code": code, "label": sectors.get(code, code), **entry}
-                    for code, entry in (totals.get("by_sector") or {}).items()
-                    if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")],
+        "sectors": [
+            {"code": code, "label": sectors.get(code, code), **entry}
+            for code, entry in (totals.get("by_sector") or {}).items()
+            if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")
+        ],
         "department_options": sorted({dep for d in dossiers for dep in d.get("departments") or []}),
         "rule_options": sorted({rule for d in dossiers for rule in d.get("rules") or []}),
-        "sector_options": [(code, sectors.get(code, code))
-                           for code in sorted({s for d in dossiers for s in d.get("sectors") or []})],
+        "sector_options": [
+            (code, sectors.get(code, code)) for code in sorted({s for d in dossiers for s in d.get("sectors") or []})
+        ],
         "envelope_ratio": ratio,
         "envelope_bar": None if ratio is None else min(100.0, ratio),
         "run": None if run is None else run_details(run),
         "rules_page": RULES_PAGE,
-        "changes": None if changes is None else [
-            {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
-             "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
-             "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
-             "after_code": c.get("after"), "by_reviewer": c.get("by") == "instructeur"}
-            for c in changes if isinstance(c, dict)],
+        "changes": None
+        if changes is None
+        else [
+            {
+                "dossier": c.get("dossier"),
+                "href": links.get(c.get("dossier")),
+                "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
+                "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
+                "after_code": c.get("after"),
+                "by_reviewer": c.get("by") == "instructeur",
+            }
+            for c in changes
+            if isinstance(c, dict)
+        ],
         "generated": date_fr(summary.get("generated_at"), with_time=True),
     }

@@ -27,13 +27,53 @@ def counts_sentence(counts: dict[str, Any]) -> str:
 # Infinitives that start an instruction inside a rule's message (« … Corriger le total. »): the
 # letter says what to do once, with the rule's action, so these are dropped from the fact.
 _INSTRUCTIONS = {
-    "ajouter", "compléter", "confirmer", "corriger", "dater", "décrire", "déposer", "fournir", "indiquer",
-    "joindre", "justifier", "mettre", "nommer", "préciser", "ramener", "rédiger", "réunir", "retirer",
-    "saisir", "supprimer", "vérifier", "transmettre", "renseigner",
+    "ajouter",
+    "compléter",
+    "confirmer",
+    "corriger",
+    "dater",
+    "décrire",
+    "déposer",
+    "fournir",
+    "indiquer",
+    "joindre",
+    "justifier",
+    "mettre",
+    "nommer",
+    "préciser",
+    "ramener",
+    "rédiger",
+    "réunir",
+    "retirer",
+    "saisir",
+    "supprimer",
+    "vérifier",
+    "transmettre",
+    "renseigner",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ«])")
-_LOWER_STARTS = {"le", "la", "les", "l'", "un", "une", "des", "aucun", "aucune", "il", "elle", "ce", "cette", "ces",
-                 "au", "aux", "du", "pièce", "fichier", "phase"}
+_LOWER_STARTS = {
+    "le",
+    "la",
+    "les",
+    "l'",
+    "un",
+    "une",
+    "des",
+    "aucun",
+    "aucune",
+    "il",
+    "elle",
+    "ce",
+    "cette",
+    "ces",
+    "au",
+    "aux",
+    "du",
+    "pièce",
+    "fichier",
+    "phase",
+}
 
 
 def _is_instruction(text: str) -> bool:
@@ -65,7 +105,9 @@ def lower_first(text: str) -> str:
     never an acronym or a name (« EHPAD », « IME Les Cèdres »)."""
     words = text.split(" ", 1)
     first = words[0]
-    if first.lower() in _LOWER_STARTS or (first[:1].isupper() and first[1:].islower() and first.lower().startswith("l'")):
+    if first.lower() in _LOWER_STARTS or (
+        first[:1].isupper() and first[1:].islower() and first.lower().startswith("l'")
+    ):
         return first[:1].lower() + text[1:]
     return text
 

@@ -106,7 +106,8 @@ def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subproce
             continue
         out = tmp_path_factory.mktemp(f"out-{call_dir.name}")
         finess = import_finess(call_dir, tmp_path_factory.mktemp(f"finess-{call_dir.name}"))
-        proc = esmsnum("run", str(call_dir / "dossiers"), "--call", expected["call"], "--out", str(out),
-                       "--finess", str(finess))
+        proc = esmsnum(
+            "run", str(call_dir / "dossiers"), "--call", expected["call"], "--out", str(out), "--finess", str(finess)
+        )
         runs[call_dir.name] = (out, proc)
     return runs

@@ -21,8 +21,16 @@ from test_reports_pipeline import FORMULA, HOSTILE_CASE, HOSTILE_FILE, IMG, SCRI
 from conftest import TEST_OUTPUT, load_json
 
 CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = TEST_OUTPUT / "screenshots"
 
 # Contrast of text against its (first opaque) background, WCAG formula; a few selectors only.
@@ -65,8 +73,13 @@ def browser_context():
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="esmsnum-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), args=ARGS, headless=True,
-            viewport={"width": 1280, "height": 900}, locale="fr-FR", java_script_enabled=True,
+            profile,
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            locale="fr-FR",
+            java_script_enabled=True,
         )
         try:
             yield context
@@ -88,7 +101,9 @@ class Visit:
         self.requests: list[str] = []
         self.dialogs: list[str] = []
         self.page = context.new_page()
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("dialog", self._dialog)
@@ -122,7 +137,9 @@ class Visit:
         headers = page.locator("th")
         for i in range(headers.count()):
             assert headers.nth(i).get_attribute("scope") in ("col", "row"), "every header cell has a scope"
-        for selector, ratio in page.evaluate(CONTRAST_JS, ["body p", ".sev", ".verdict", "th", "td", "a", "footer", ".sub", "dt", "figcaption"]):
+        for selector, ratio in page.evaluate(
+            CONTRAST_JS, ["body p", ".sev", ".verdict", "th", "td", "a", "footer", ".sub", "dt", "figcaption"]
+        ):
             assert ratio >= 4.5, f"contrast {ratio:.2f} of {selector}"
         page.emulate_media(media="print")
         assert page.evaluate("getComputedStyle(document.querySelector('.toc')).display") == "none"
@@ -138,18 +155,23 @@ def _open(context, path: Path, name: str) -> Visit:
     return visit
 
 
-@pytest.mark.parametrize("case, name", [
-    ("clean-workbook", "report-recevable"),
-    ("BUD-03", "report-a-completer-rows"),
-    ("GRP-05", "report-a-completer-pdf-image"),
-    ("GRP-06", "report-non-recevable"),
-])
+@pytest.mark.parametrize(
+    "case, name",
+    [
+        ("clean-workbook", "report-recevable"),
+        ("BUD-03", "report-a-completer-rows"),
+        ("GRP-05", "report-a-completer-pdf-image"),
+        ("GRP-06", "report-non-recevable"),
+    ],
+)
 def test_dossier_reports_in_chromium(browser_context, run, case, name):
     out, cases = run
     report = load_json(out / cases[case] / "report.json")
     visit = _open(browser_context, out / cases[case] / "report.html", name)
     page = visit.page
-    verdict = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}[report["verdict"]]
+    verdict = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}[
+        report["verdict"]
+    ]
     assert page.locator(".verdict").inner_text() == verdict
     assert page.get_by_text(report["verdict_reason"], exact=True).is_visible()
     findings = page.locator("article.finding")
@@ -163,7 +185,9 @@ def test_dossier_reports_in_chromium(browser_context, run, case, name):
         page.locator("section:has(#courrier)").screenshot(path=str(SCREENSHOTS / "report-letter-complement.png"))
     if report["verdict"] == "non_recevable":
         letter = page.locator("section:has(#courrier)")
-        assert "notification d'irrecevabilité" in letter.inner_text() and "tribunal administratif" in letter.inner_text()
+        assert (
+            "notification d'irrecevabilité" in letter.inner_text() and "tribunal administratif" in letter.inner_text()
+        )
         letter.screenshot(path=str(SCREENSHOTS / f"{name}-letter.png"))
     if case == "GRP-05":
         image = page.locator("figure.evidence img").first
@@ -244,11 +268,17 @@ def test_summary_filters_and_sorts_without_a_server(browser_context, run):
     assert header.get_attribute("aria-sort") == "ascending"
     amounts = [d["amount_requested"] or 0 for d in summary["dossiers"]]
     sorted_rows = _visible_rows(page)
-    cells = [float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0) for i in range(sorted_rows.count())]
+    cells = [
+        float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0)
+        for i in range(sorted_rows.count())
+    ]
     assert cells == sorted(amounts)
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "descending"
-    cells = [float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0) for i in range(sorted_rows.count())]
+    cells = [
+        float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0)
+        for i in range(sorted_rows.count())
+    ]
     assert cells == sorted(amounts, reverse=True)
     assert page.locator('#dossiers-table thead th[aria-sort="ascending"]').count() == 0
 

@@ -39,8 +39,9 @@ def _copy(src: Path, dest: Path, **form) -> Path:
 
 def _run(tmp_path: Path, dossiers: list[Path], config) -> dict[str, dict]:
     analyse_dossiers(dossiers, config, tmp_path / "out")
-    return {d.name: json.loads((tmp_path / "out" / d.name / "report.json").read_text(encoding="utf-8"))
-            for d in dossiers}
+    return {
+        d.name: json.loads((tmp_path / "out" / d.name / "report.json").read_text(encoding="utf-8")) for d in dossiers
+    }
 
 
 def test_essms_shared_with_an_earlier_dossier_are_excluded_then_the_rest_is_judged(tmp_path, clean_dossier):
@@ -48,8 +49,12 @@ def test_essms_shared_with_an_earlier_dossier_are_excluded_then_the_rest_is_judg
     its count and its funding, and is judged on what remains; here nothing remains, so it is
     non recevable through GRP-03, re-decided after the call's exclusions (rules.md)."""
     config = load_call("ars-ara-2022-regional")
-    early = _copy(clean_dossier, tmp_path / "call" / "A", date_depot="2022-09-01T10:00:00+02:00",
-                  **{"porteur.finess_ej": "690781810", "porteur.raison_sociale": "GCSMS Rhône Numérique"})
+    early = _copy(
+        clean_dossier,
+        tmp_path / "call" / "A",
+        date_depot="2022-09-01T10:00:00+02:00",
+        **{"porteur.finess_ej": "690781810", "porteur.raison_sociale": "GCSMS Rhône Numérique"},
+    )
     late = _copy(clean_dossier, tmp_path / "call" / "B", date_depot="2022-09-20T10:00:00+02:00")
     reports = _run(tmp_path, [early, late], config)
     a, b = reports["A"], reports["B"]
@@ -70,8 +75,9 @@ def test_essms_shared_with_an_earlier_dossier_are_excluded_then_the_rest_is_judg
 
 
 def _funded(config, finess: list[str]):
-    history = config.history.model_copy(update={
-        "previously_funded": config.history.previously_funded.model_copy(update={"value": finess})})
+    history = config.history.model_copy(
+        update={"previously_funded": config.history.previously_funded.model_copy(update={"value": finess})}
+    )
     return config.model_copy(update={"history": history})
 
 
@@ -80,8 +86,9 @@ def test_a_previously_funded_essms_is_excluded_and_the_dossier_recounted(tmp_pat
     alone = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))
     assert alone["verdict"] == "recevable" and alone["essms_count"] > config.grouping.min_essms.value
     entry = next(e for e in alone["essms"] if e["amount_eligible"])
-    reports = _run(tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")],
-                   _funded(config, [entry["finess"]]))
+    reports = _run(
+        tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], _funded(config, [entry["finess"]])
+    )
     y = reports["Y"]
     [lot] = [f for f in y["findings"] if f["rule"] == "LOT-01"]
     assert lot["severity"] == "a_corriger" and "déjà été financé" in lot["message"] and "exclu" in lot["message"]
@@ -127,8 +134,15 @@ def test_a_waived_exclusion_puts_the_essms_back(tmp_path, clean_dossier):
     again = finalize_report(y, lot=[], waivers=[], latest=None, submission_sha256="x").report
     assert again["essms_count"] == y["essms_count"] and again["verdict"] == y["verdict"]
     assert [f["rule"] for f in again["findings"]] == [f["rule"] for f in y["findings"]]
-    waiver = Waiver(1, "Y", "LOT-01", [f["fingerprint"] for f in y["findings"] if f["rule"] == "LOT-01"],
-                    "financement antérieur pour un autre logiciel", "instructeur", dt.datetime.now(dt.UTC))
+    waiver = Waiver(
+        1,
+        "Y",
+        "LOT-01",
+        [f["fingerprint"] for f in y["findings"] if f["rule"] == "LOT-01"],
+        "financement antérieur pour un autre logiciel",
+        "instructeur",
+        dt.datetime.now(dt.UTC),
+    )
     waived = finalize_report(y, lot=[], waivers=[waiver], latest=None, submission_sha256="x").report
     assert waived["essms_count"] == alone["essms_count"]
     assert waived["amount_eligible"] == pytest.approx(alone["amount_eligible"])
@@ -152,6 +166,8 @@ def test_a_resubmission_is_flagged_not_blocked(tmp_path, clean_dossier):
 def test_envelope_status():
     config = load_call("ars-ara-2022-regional")
     assert envelope_status(config, 1000.0)["envelope"] is None
-    envelope = config.history.model_copy(update={"envelope": config.history.envelope.model_copy(update={"value": 500.0})})
+    envelope = config.history.model_copy(
+        update={"envelope": config.history.envelope.model_copy(update={"value": 500.0})}
+    )
     status = envelope_status(config.model_copy(update={"history": envelope}), 1000.0)
     assert status["exceeded"] is True and status["balance"] == -500.0

@@ -53,8 +53,19 @@ def test_serve_needs_a_prefect_server():
 
 # --------------------------------------------------------------------------- French help, usage errors
 
-ENGLISH = ("Usage:", "Options:", "Commands:", "[default:", "[required]", "Show this message", "Show the version",
-           " TEXT", " INTEGER", " PATH", "x>=1")
+ENGLISH = (
+    "Usage:",
+    "Options:",
+    "Commands:",
+    "[default:",
+    "[required]",
+    "Show this message",
+    "Show the version",
+    " TEXT",
+    " INTEGER",
+    " PATH",
+    "x>=1",
+)
 COMMANDS = ("run", "serve", "history", "lever", "courrier", "calls", "check-call", "rules")
 
 
@@ -90,11 +101,14 @@ def test_clicks_catalogue_translates_every_message_of_the_installed_click():
     french = translations()
     missing = []
     for _file, _line, message, _comments, _context in extract_from_dir(
-            Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)}):
+        Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)}
+    ):
         singular = message[0] if isinstance(message, tuple) else message
         if not singular:
             continue
-        translated = french.ngettext(message[0], message[1], 2) if isinstance(message, tuple) else french.gettext(message)
+        translated = (
+            french.ngettext(message[0], message[1], 2) if isinstance(message, tuple) else french.gettext(message)
+        )
         if translated == singular and singular not in ("Options", "d", "%(prog)s, version %(version)s"):
             missing.append(singular)
     assert not missing, missing
@@ -122,10 +136,26 @@ def _output_with_one_report(tmp_path):
     from validators.engine import decide
 
     config = load_call("ars-ara-2022-regional")
-    findings = [Finding("BUD-03", Severity.A_CORRIGER, "Le budget demande 8 000 €.", "7 000 €", "8 000 €",
-                        Location("Budget.xlsx", sheet="Budget", cell="D12"), "Forfait")]
-    report = build_report(numero="2022-ARA-0900", config=config, verdict=decide(findings), findings=findings,
-                          records=[], data=None, figures=None)
+    findings = [
+        Finding(
+            "BUD-03",
+            Severity.A_CORRIGER,
+            "Le budget demande 8 000 €.",
+            "7 000 €",
+            "8 000 €",
+            Location("Budget.xlsx", sheet="Budget", cell="D12"),
+            "Forfait",
+        )
+    ]
+    report = build_report(
+        numero="2022-ARA-0900",
+        config=config,
+        verdict=decide(findings),
+        findings=findings,
+        records=[],
+        data=None,
+        figures=None,
+    )
     out = tmp_path / "sortie"
     write_dossier_reports(report, out / "2022-ARA-0900")
     return out

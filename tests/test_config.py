@@ -59,7 +59,11 @@ def _write_variant(tmp_path: Path, mutate) -> Path:
     [
         (lambda d: d["grouping"]["min_essms"].update(value="quinze"), "grouping.min_essms.value", "entier"),
         (lambda d: d["grouping"].pop("min_essms"), "grouping.min_essms", "manquante"),
-        (lambda d: d["funding"].update(plafond_inconnu={"value": 1, "source": "x" * 5}), "funding.plafond_inconnu", "inconnue"),
+        (
+            lambda d: d["funding"].update(plafond_inconnu={"value": 1, "source": "x" * 5}),
+            "funding.plafond_inconnu",
+            "inconnue",
+        ),
         (lambda d: d["programme_window"]["end"].update(value="fin 2025"), "programme_window.end.value", "date"),
         (lambda d: d["grouping"]["min_essms"].pop("source"), "grouping.min_essms.source", "manquante"),
         (lambda d: d["rules"].update({"XYZ-99": {"enabled": False}}), "rules.XYZ-99", "règle inconnue"),
@@ -99,8 +103,11 @@ def test_submission_date_times_are_paris_time(tmp_path, opens, closes, expected_
     "mutate, key, reason",
     [
         (lambda d: d["submission"]["closes"].update(value="fin septembre"), "submission.closes.value", "date"),
-        (lambda d: d["submission"].update(resubmission_closes={"value": "2022-01-10", "source": "seed 001"}),
-         "submission.resubmission_closes", "entre l'ouverture et la clôture"),
+        (
+            lambda d: d["submission"].update(resubmission_closes={"value": "2022-01-10", "source": "seed 001"}),
+            "submission.resubmission_closes",
+            "entre l'ouverture et la clôture",
+        ),
         (lambda d: d["submission"]["opens"].update(value="2022-10-01"), "submission.opens", "suit la date de clôture"),
     ],
 )

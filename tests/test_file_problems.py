@@ -11,8 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 
+from conftest import SHARED
 from core import file_problems as problems
 from core.config import load_call
 from core.limits import Limits
@@ -44,7 +44,7 @@ def test_every_problem_has_a_code_a_title_a_template_and_a_description():
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code), code
         assert entry.title[:1].isupper() and not entry.title.endswith("."), code
         assert entry.description.endswith(".") and len(entry.description) > 40, code
-        message = entry.message(**{name: "x" for name in entry.params})
+        message = entry.message(**dict.fromkeys(entry.params, "x"))
         assert "{" not in message and message[:1].islower(), code  # follows « n'a pas pu être lu : »
         assert problems.problem(code) is entry and problems.title_of(code) == entry.title
     assert problems.title_of("code-d-une-version-future") == "code-d-une-version-future"
@@ -59,13 +59,16 @@ def test_a_reason_carries_its_code_and_its_rendered_message():
 # --------------------------------------------------------------------------- where problems come from
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("pdf/password-example.pdf", "password-protected"),
-    ("xlsx/protected_passtika.xlsx", "password-protected"),
-    ("xlsx/poc-xmlbomb.xlsx", "xml-dtd"),
-    ("pdf/issue-297-example.pdf", "pdf-without-page"),
-    ("pdf/empty.pdf", "empty-file"),
-])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("pdf/password-example.pdf", "password-protected"),
+        ("xlsx/protected_passtika.xlsx", "password-protected"),
+        ("xlsx/poc-xmlbomb.xlsx", "xml-dtd"),
+        ("pdf/issue-297-example.pdf", "pdf-without-page"),
+        ("pdf/empty.pdf", "empty-file"),
+    ],
+)
 def test_corpus_files_are_refused_with_a_problem_of_the_catalogue(name, code):
     found, error = _read(CORPUS / name)
     assert found == code, (name, found, error)
@@ -83,12 +86,16 @@ def test_sniffed_problems_name_their_type(tmp_path):
         found, error = _read(tmp_path / name)
         assert found == code, (name, found, error)
     assert _read(tmp_path / "vide.pdf")[1] == problems.EMPTY.message()
-    assert _read(tmp_path / "coupe.xlsx")[1] == "fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau"
+    assert (
+        _read(tmp_path / "coupe.xlsx")[1] == "fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau"
+    )
 
 
 def test_a_password_is_worded_once_whichever_way_it_is_detected(tmp_path):
     encrypted_ooxml = tmp_path / "budget.xlsx"  # an Office file encrypted with a password (OLE container)
-    encrypted_ooxml.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600)
+    encrypted_ooxml.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600
+    )
     from_sniffing = _read(encrypted_ooxml)
     from_reader = _read(CORPUS / "pdf" / "password-example.pdf")
     assert from_sniffing == from_reader == ("password-protected", problems.PASSWORD.message())
@@ -149,8 +156,14 @@ def test_pie_02_words_the_reason_from_the_catalogue(call_run):
     assert finding["found"] == reason
     [record] = [d for d in report["documents"] if d["file"] == "annexe_convention.xlsx"]
     assert record["problem"] == "damaged" and record["error"] == reason
-    assert report["file_problems"] == [{"file": "annexe_convention.xlsx", "problem": "damaged",
-                                        "title": "Fichier endommagé ou tronqué", "message": reason}]
+    assert report["file_problems"] == [
+        {
+            "file": "annexe_convention.xlsx",
+            "problem": "damaged",
+            "title": "Fichier endommagé ou tronqué",
+            "message": reason,
+        }
+    ]
 
 
 def test_the_summary_counts_unreadable_files_by_type(call_run):
@@ -166,6 +179,6 @@ def test_the_summary_counts_unreadable_files_by_type(call_run):
     on_disk = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert on_disk["totals"]["by_file_problem"] == totals
     page = (out / "summary.html").read_text(encoding="utf-8")
-    section = page[page.index('id="fichiers-illisibles"'):page.index('id="departements"')]
+    section = page[page.index('id="fichiers-illisibles"') : page.index('id="departements"')]
     for entry in totals.values():
         assert f'<th scope="row">{entry["title"]}</th><td class="num">1</td><td class="num">1</td>' in section

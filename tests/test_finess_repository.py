@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import esmsnum, load_json
 
+from conftest import esmsnum, load_json
 from core.config import load_call
 from extractors.finess_extract import (
     ExtractError,
@@ -81,6 +81,7 @@ def _findings(report: dict, rule: str) -> list[dict]:
 
 # --------------------------------------------------------------------------- the extract files
 
+
 def test_the_generated_extract_has_the_official_layout(generated):
     call_dir, _ = generated
     lines = _lines(call_dir / "finess" / ET_FILE)
@@ -121,6 +122,7 @@ def test_a_quoted_name_and_a_trailing_separator_are_read(generated, tmp_path):
 
 
 # --------------------------------------------------------------------------- importing
+
 
 def test_import_utf8_and_latin1_give_the_same_store(generated, tmp_path):
     call_dir, _ = generated
@@ -197,6 +199,7 @@ def test_the_legal_entities_alone_need_the_establishments_of_their_date(generate
 
 # --------------------------------------------------------------------------- which extract a run uses
 
+
 def test_the_latest_extract_is_used_unless_one_is_named(generated, store, tmp_path):
     folder = tmp_path / "store"
     folder.mkdir()
@@ -224,14 +227,14 @@ def test_a_new_extract_changes_the_dossier_cache_key(generated, store):
 
     call_dir, numbers = generated
     config = load_call(CALL)
-    submission = Submission(numero="X", path=entry(call_dir, numbers["clean-workbook"]),
-                            documents=(("a", "b"),))
+    submission = Submission(numero="X", path=entry(call_dir, numbers["clean-workbook"]), documents=(("a", "b"),))
     plain = dossier_key(submission, config)
     checked = dossier_key(submission, config, read_info(store).fingerprint)
     assert plain != checked and checked != dossier_key(submission, config, "another extract")
 
 
 # --------------------------------------------------------------------------- the checks
+
 
 def test_a_valid_key_finess_missing_from_the_repository_gets_the_instructeur_finding(reports, store):
     report = reports["REF-01"]
@@ -296,7 +299,9 @@ def test_another_manager_in_the_repository_is_an_alert_with_both_names(reports):
     assert report["verdict"] == "recevable"
     [finding] = _findings(report, "REF-03")
     assert finding["severity"] == "alerte"
-    assert "ASSOCIATION LES AMIS" in finding["message"] and "comme l'indique la liste des structures" in finding["message"]
+    assert (
+        "ASSOCIATION LES AMIS" in finding["message"] and "comme l'indique la liste des structures" in finding["message"]
+    )
     assert len(re.findall(r"FINESS EJ \w{9}", finding["message"])) == 2
 
 
@@ -333,13 +338,16 @@ def test_the_run_command_uses_the_latest_imported_extract(generated, store, tmp_
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["finess_repository"]["extract_date"] == "2026-03-11"
     assert f"vérifié dans le répertoire FINESS (extraction du {DATE_FR})" in (out / "summary.html").read_text(
-        encoding="utf-8")
-    unchecked = esmsnum("run", str(source), "--call", CALL, "--out", str(tmp_path / "out2"), "--finess", "aucune",
-                        finess_dir=folder)
+        encoding="utf-8"
+    )
+    unchecked = esmsnum(
+        "run", str(source), "--call", CALL, "--out", str(tmp_path / "out2"), "--finess", "aucune", finess_dir=folder
+    )
     assert unchecked.returncode == 0 and "ne sera pas vérifiée" in unchecked.stderr
     assert load_json(tmp_path / "out2" / numbers["GRP-06-repertoire"] / "report.json")["verdict"] == "recevable"
-    missing = esmsnum("run", str(source), "--call", CALL, "--out", str(tmp_path / "out3"), "--finess", "2020-01-01",
-                      finess_dir=folder)
+    missing = esmsnum(
+        "run", str(source), "--call", CALL, "--out", str(tmp_path / "out3"), "--finess", "2020-01-01", finess_dir=folder
+    )
     assert missing.returncode == 2 and "n'est pas importée" in missing.stderr
 
 
@@ -359,5 +367,7 @@ def test_the_legal_entity_number_typed_as_establishment_is_named(generated, stor
     book.save(dossier / where["file"])
     [report] = analyse_dossiers([dossier], load_call(CALL), tmp_path / "out", finess=store).values()
     [finding] = [f for f in _findings(report, "REF-01") if first["finess_ej"] in f["message"]]
-    assert "celui de l'entité juridique" in finding["message"] and "indiquer le FINESS géographique" in finding["message"]
+    assert (
+        "celui de l'entité juridique" in finding["message"] and "indiquer le FINESS géographique" in finding["message"]
+    )
     assert finding["location"]["cell"] == where["cell"]

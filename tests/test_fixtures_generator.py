@@ -182,15 +182,27 @@ SIZES = {REGIONAL: (45, 60), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: 
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
-SECTION_STARTS = ("gouvernance", "deploiement", "strategie de deploiement", "plan de deploiement",
-                  "conduite du changement", "plan de conduite du changement", "accompagnement au changement",
-                  "accompagnement du changement", "pilotage du projet", "organisation du projet",
-                  "organisation et gouvernance")
-HEADING = re.compile(r"^(?:(?:\d+\.|[IVX]+ -) )?(Gouvernance du projet|Stratégie de déploiement(?: envisagée)?|"
-                     r"(?:Plan de )?[Cc]onduite du changement)$")
+SECTION_STARTS = (
+    "gouvernance",
+    "deploiement",
+    "strategie de deploiement",
+    "plan de deploiement",
+    "conduite du changement",
+    "plan de conduite du changement",
+    "accompagnement au changement",
+    "accompagnement du changement",
+    "pilotage du projet",
+    "organisation du projet",
+    "organisation et gouvernance",
+)
+HEADING = re.compile(
+    r"^(?:(?:\d+\.|[IVX]+ -) )?(Gouvernance du projet|Stratégie de déploiement(?: envisagée)?|"
+    r"(?:Plan de )?[Cc]onduite du changement)$"
+)
 
 
 # --------------------------------------------------------------------------- reading back
+
 
 def norm(text: Any) -> str:
     return " ".join(str(text).split())
@@ -202,8 +214,9 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-SYNONYMS = {kind: {f: {norm(s) for s in syns} for f, syns in spec["fields"].items()}
-            for kind, spec in HEADERS["tables"].items()}
+SYNONYMS = {
+    kind: {f: {norm(s) for s in syns} for f, syns in spec["fields"].items()} for kind, spec in HEADERS["tables"].items()
+}
 FORM_LABELS = {key: {norm(s) for s in labels} for key, labels in HEADERS["form_labels"].items()}
 #: The form's question on a project submitted to an earlier call and not selected (DEP-02): a
 #: question of the call's form, not a table header (extractors/form.py, docs/calls.md).
@@ -245,7 +258,9 @@ def find_tables(grid: list[list[Any]], source: str) -> list[Table]:
             i += 1
             continue
         fields = [field_of(kind, c) if c else None for c in cells]
-        table = Table(kind, source, [c for c in cells if c], [c for c, f in zip(cells, fields) if c and not f], [], None)
+        table = Table(
+            kind, source, [c for c in cells if c], [c for c, f in zip(cells, fields) if c and not f], [], None
+        )
         j = i + 1
         while j < len(grid) and any(c not in (None, "") for c in grid[j]):
             row = grid[j]
@@ -380,6 +395,7 @@ def _ds_form(d: Dossier, lines: list[str]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- values
 
+
 def amount(value: Any) -> float:
     """Blank is 0; raises ValueError on what is not an amount."""
     if value in (None, ""):
@@ -436,6 +452,7 @@ def call_yaml(call_id: str) -> dict[str, Any]:
         if isinstance(node, dict):
             return node["value"] if "value" in node and "source" in node else {k: value(v) for k, v in node.items()}
         return node
+
     return value(yaml.safe_load((ROOT / "calls" / f"{call_id}.yaml").read_text(encoding="utf-8")))
 
 
@@ -490,6 +507,7 @@ def eligible(code: str | None, rules: dict[str, Any]) -> bool:
 
 # --------------------------------------------------------------------------- the oracle
 
+
 @dataclass
 class Listing:
     """The ESSMS list as the rules count it: identified rows, rows without FINESS, and the ESSMS
@@ -512,8 +530,10 @@ def listing(d: Dossier, call: CallParams) -> Listing:
     unidentified = [r for r in rows if blank(r.get("finess_et"))]
     registered = repository_of(d)
     # the repository's category decides, where it knows the number (REF rules)
-    codes = {et: known(registered[et][0]) if et in registered else category_code(r.get("categorie"))
-             for et, r in distinct.items()}
+    codes = {
+        et: known(registered[et][0]) if et in registered else category_code(r.get("categorie"))
+        for et, r in distinct.items()
+    }
     outside = {et for et in distinct if call.departments is not None and et[:2] not in call.departments}
     kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules) and et not in outside}
     return Listing(ets, distinct, unidentified, codes, outside, kept)
@@ -553,8 +573,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     deposit = deposit_day(form)
     if not call.opens <= deposit <= call.closes:
         hit("DEP-01", (deposit - call.closes).days)
-    if (call.resubmission_closes is not None and says_yes(form.get("depot_anterieur_non_retenu"))
-            and deposit > call.resubmission_closes):
+    if (
+        call.resubmission_closes is not None
+        and says_yes(form.get("depot_anterieur_non_retenu"))
+        and deposit > call.resubmission_closes
+    ):
         hit("DEP-02", (deposit - call.resubmission_closes).days)
     grouping = listing(d, call)
     ets, distinct, codes, kept = grouping.ets, grouping.distinct, grouping.codes, grouping.kept
@@ -579,7 +602,8 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         if n < call.min_essms:  # bloquant, or an alerte when rows without FINESS could reach the minimum
             hit("GRP-03", n)
         if (call.channel == "regional" and n + unknown >= call.channel_threshold) or (
-                call.channel == "national" and n < call.channel_threshold):
+            call.channel == "national" and n < call.channel_threshold
+        ):
             hit("GRP-04", n)
         for x in sorted(grouping.outside):
             hit("GRP-05", x)
@@ -611,7 +635,9 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         exempt = None not in sectors and sectors <= set(rules["segur_exempt_sectors"])
         form_type = project_type(form.get("type_projet"))
         for et, r in kept.items():
-            moving = (project_type(r.get("type_projet")) or form_type) == "mise_en_conformite"  # to a referenced version
+            moving = (
+                project_type(r.get("type_projet")) or form_type
+            ) == "mise_en_conformite"  # to a referenced version
             if fold(str(r.get("referencement_segur"))) == "non" and not exempt and not moving:
                 hit("GRP-09", et)
         confort = any("confort" in fold(t) for t in list(d.sections.values()) + list(d.pdf_text.values()))
@@ -632,7 +658,12 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             hit("COH-02", porteur)
 
     types = {et: project_type(r.get("type_projet")) for et, r in distinct.items()}
-    names = {"forfait_moa": "moa", "forfait_editeur": "editeur", "bonus_segur": "bonus_segur", "equipement": "equipement"}
+    names = {
+        "forfait_moa": "moa",
+        "forfait_editeur": "editeur",
+        "bonus_segur": "bonus_segur",
+        "equipement": "equipement",
+    }
     sites: dict[str, int] = {}
     for r in distinct.values():
         if ej(r) is not None:
@@ -646,7 +677,7 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             if et is not None and et not in retained and (et in kept or structures is None):
                 retained.add(et)
                 rank = len(retained)
-            ptype = (project_type(r.get("type_projet")) or types.get(et) or "acquisition")
+            ptype = project_type(r.get("type_projet")) or types.get(et) or "acquisition"
             ceilings = call.ceilings(ptype, rank)
             values, readable = {}, True
             for col, cname in names.items():
@@ -665,7 +696,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             if readable and abs(amount(r["total_essms"]) - sum(values.values())) > 1:
                 hit("BUD-02", (et, "total_essms"))
             listed = distinct.get(et)
-            if values.get("bonus_segur") and listed is not None and fold(str(listed.get("referencement_segur"))) == "non":
+            if (
+                values.get("bonus_segur")
+                and listed is not None
+                and fold(str(listed.get("referencement_segur"))) == "non"
+            ):
                 hit("BUD-04", (et, values["bonus_segur"]))
             if values.get("equipement") and listed is not None:
                 og_sites = sites.get(ej(listed), 0)  # an organisme the list does not give counts as small
@@ -686,7 +721,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
                 sums[col] = sums.get(col, 0.0) + amount(r.get(col))
             label = f" {fold(str(r['poste']))} "
             if " amoa " in label:
-                kind = "procedure" if any(w in label for w in (" marche", " procedure", " achat", " consultation")) else "pilotage"
+                kind = (
+                    "procedure"
+                    if any(w in label for w in (" marche", " procedure", " achat", " consultation"))
+                    else "pilotage"
+                )
                 amoa[kind] = amoa.get(kind, 0.0) + amount(r.get("financement_demande"))
         for col, value in (lines.total or {}).items():
             if col in sums and abs(amount(value) - sums[col]) > 1:
@@ -759,21 +798,22 @@ def call_oracle(dossiers: dict[str, Dossier], call: CallParams) -> dict[str, dic
     numbers = sorted(facts)
     resubmitted = set()
     for i, a in enumerate(numbers):
-        for b in numbers[i + 1:]:
+        for b in numbers[i + 1 :]:
             (ea, pa, _), (eb, pb, _) = facts[a], facts[b]
             if pa == pb and ea and eb and len(ea & eb) >= 0.5 * min(len(ea), len(eb)):
                 resubmitted.add(frozenset((a, b)))
                 for x, y in ((a, b), (b, a)):
                     found.setdefault(x, {}).setdefault("LOT-02", []).append((y, len(ea & eb)))
     for i, a in enumerate(numbers):
-        for b in numbers[i + 1:]:
+        for b in numbers[i + 1 :]:
             shared = facts[a][0] & facts[b][0]
             if shared and frozenset((a, b)) not in resubmitted:
                 later = a if facts[a][2] > facts[b][2] else b
                 excluded.setdefault(later, set()).update(shared)
                 for x, y in ((a, b), (b, a)):
                     found.setdefault(x, {}).setdefault("LOT-01", []).append(
-                        (y, sorted(shared), "a_corriger" if x == later else "alerte"))
+                        (y, sorted(shared), "a_corriger" if x == later else "alerte")
+                    )
     for numero, gone in excluded.items():
         if kept_count[numero] >= call.min_essms > kept_count[numero] - len(gone):
             found[numero].setdefault("GRP-03", []).append(kept_count[numero] - len(gone))
@@ -781,6 +821,7 @@ def call_oracle(dossiers: dict[str, Dossier], call: CallParams) -> dict[str, dic
 
 
 # --------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
@@ -802,7 +843,7 @@ def dossiers(fixture_run) -> dict[str, dict[str, tuple[Dossier, dict]]]:
 
 def _all(dossiers, clean: bool | None = None):
     for call_id, items in dossiers.items():
-        for numero, (d, exp) in items.items():
+        for _numero, (d, exp) in items.items():
             if clean is None or (exp["rules"] == []) == clean:
                 yield load_call(call_id), d, exp
 
@@ -812,6 +853,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 # --------------------------------------------------------------------------- tests
+
 
 def test_generation_is_deterministic(fixture_run, tmp_path):
     out, results = fixture_run
@@ -866,11 +908,37 @@ def test_expected_json_lists_every_case(fixture_run):
 def test_earlier_cases_keep_their_numbers(fixture_run):
     """Cases are appended: the dossiers of the first catalogue keep their numbers."""
     _, results = fixture_run
-    first = ["clean-workbook", "PIE-01", "GRP-03", "clean-separate-csv", "GRP-01", "BUD-02", "clean-zip", "GRP-02",
-             "BUD-01", "clean-ds", "GRP-04-regional", "BUD-03", "GRP-05", "clean-pdf-structures", "PIE-02", "GRP-10",
-             "BUD-07", "clean-zip-nested-utf8", "PLA-01", "PLA-03", "COH-01"]
-    national = ["clean-national-55", "GRP-04-national", "BUD-03-national", "clean-national-50-zip",
-                "clean-national-60-corse", "clean-national-pdf-prose"]
+    first = [
+        "clean-workbook",
+        "PIE-01",
+        "GRP-03",
+        "clean-separate-csv",
+        "GRP-01",
+        "BUD-02",
+        "clean-zip",
+        "GRP-02",
+        "BUD-01",
+        "clean-ds",
+        "GRP-04-regional",
+        "BUD-03",
+        "GRP-05",
+        "clean-pdf-structures",
+        "PIE-02",
+        "GRP-10",
+        "BUD-07",
+        "clean-zip-nested-utf8",
+        "PLA-01",
+        "PLA-03",
+        "COH-01",
+    ]
+    national = [
+        "clean-national-55",
+        "GRP-04-national",
+        "BUD-03-national",
+        "clean-national-50-zip",
+        "clean-national-60-corse",
+        "clean-national-pdf-prose",
+    ]
     for call_id, cases, code in ((REGIONAL, first, "2022-ARA"), (NATIONAL, national, "2022-NAT")):
         dossiers = results[call_id]["dossiers"]
         for index, case in enumerate(cases, start=1):
@@ -904,14 +972,21 @@ def test_cross_dossier_cases_have_the_intended_partner(dossiers):
                     [second] = pair - {first}
                     assert second.startswith(("LOT-01-second", "LOT-01-minimum"))
                     assert severity == ("alerte" if case.startswith("LOT-01-premier") else "a_corriger")
-                assert len(rules["LOT-01"]) == (1 if not case.startswith("LOT-01-premier") else
-                                                sum(c.startswith(("LOT-01-second", "LOT-01-minimum"))
-                                                    and c.endswith("-national") == case.endswith("-national")
-                                                    for c in by_case))
+                assert len(rules["LOT-01"]) == (
+                    1
+                    if not case.startswith("LOT-01-premier")
+                    else sum(
+                        c.startswith(("LOT-01-second", "LOT-01-minimum"))
+                        and c.endswith("-national") == case.endswith("-national")
+                        for c in by_case
+                    )
+                )
             if "LOT-02" in rules:
                 [(other, common)] = rules["LOT-02"]
-                assert {case, items[other][1]["case"]} in ({"LOT-02-premier", "LOT-02-redepot"},
-                                                          {"LOT-02-premier-national", "LOT-02-redepot-national"})
+                assert {case, items[other][1]["case"]} in (
+                    {"LOT-02-premier", "LOT-02-redepot"},
+                    {"LOT-02-premier-national", "LOT-02-redepot-national"},
+                )
                 first = by_case[min(case, items[other][1]["case"])]
                 assert common == len(items[first][0].table("structures").rows) - 1  # one ESSMS left
         for case in ("LOT-01-premier", "LOT-01-second", "LOT-01-minimum", "LOT-02-premier", "LOT-02-redepot"):
@@ -921,8 +996,11 @@ def test_cross_dossier_cases_have_the_intended_partner(dossiers):
                     raw = str(d.form["date_depot"])
                     when = dt.datetime.fromisoformat(raw).date() if "T" in raw else day(raw)
                     before = (call.closes - when).days
-                    expected = {"LOT-01-premier": LOT01_FIRST_DAYS, "LOT-01-second": LOT01_SECOND_DAYS,
-                                "LOT-01-minimum": LOT01_THIRD_DAYS}.get(case)
+                    expected = {
+                        "LOT-01-premier": LOT01_FIRST_DAYS,
+                        "LOT-01-second": LOT01_SECOND_DAYS,
+                        "LOT-01-minimum": LOT01_THIRD_DAYS,
+                    }.get(case)
                     if expected is not None:
                         assert before == expected, (case, before)
                     elif case == "LOT-02-redepot":
@@ -981,7 +1059,9 @@ def test_planted_faults_have_the_intended_size(dossiers):
         elif case == "PIE-02":
             assert found["PIE-02"] == ["annexe_convention.xlsx"]
         elif case == "PIE-03":
-            assert found["PIE-01"] == ["planning"] and [n.rsplit("/", 1)[-1][:14] for n in found["PIE-03"]] == ["Planning signé"]
+            assert found["PIE-01"] == ["planning"] and [n.rsplit("/", 1)[-1][:14] for n in found["PIE-03"]] == [
+                "Planning signé"
+            ]
         elif case == "PIE-03-national":
             assert found["PIE-01"] == ["structures"] and found["PIE-03"] == ["liste des structures.jpg"]
         elif case in ("PIE-04", "PIE-04-national"):
@@ -1035,7 +1115,9 @@ def test_planted_faults_have_the_intended_size(dossiers):
             assert bonus == call.forfaits["acquisition"]["bonus_segur"][0]
         elif case.startswith("GRP-11"):
             [et] = found["GRP-11"]
-            code = category_code(next(r for r in d.table("structures").rows if finess(r["finess_et"]) == et)["categorie"])
+            code = category_code(
+                next(r for r in d.table("structures").rows if finess(r["finess_et"]) == et)["categorie"]
+            )
             assert code == ("460" if case == "GRP-11" else "209")
         elif case == "BUD-05":
             [(_, value, sites)] = found["BUD-05"]
@@ -1076,15 +1158,19 @@ def test_near_misses_sit_at_the_limits(dossiers):
             counts[finess(r["finess_ej"])] = counts.get(finess(r["finess_ej"]), 0) + 1
         return counts
 
-    for call_id, case, partner in ((REGIONAL, "clean-limites-budget", "clean-workbook"),
-                                   (NATIONAL, "clean-limites-national", "clean-national-55")):
+    for call_id, case, partner in (
+        (REGIONAL, "clean-limites-budget", "clean-workbook"),
+        (NATIONAL, "clean-limites-national", "clean-national-55"),
+    ):
         call, d = by_case[(call_id, case)]
         structures, per_essms, lines = d.table("structures"), d.table("budget_essms"), d.table("budget_lignes")
         rows = {finess(r["finess_et"]): r for r in structures.rows}
         sites = og_sites(structures)
         at_ceiling = [r for r in per_essms.rows if amount(r["equipement"]) == call.equipment_ceiling]
-        assert sorted(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling)[-1] \
+        assert (
+            sorted(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling)[-1]
             == call.small_og_max_sites - 1
+        )
         assert min(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling) <= 3
         amoa = {norm(r["poste"]): amount(r["financement_demande"]) for r in lines.rows if "AMOA" in str(r["poste"])}
         assert sorted(amoa.values()) == [call.amoa_procurement_ceiling, call.amoa_steering_ceiling]
@@ -1136,7 +1222,9 @@ def test_near_misses_sit_at_the_limits(dossiers):
 
     call, d = by_case[(GRAND_EST, "clean-grand-est")]
     funded = call.previously_funded[0]
-    assert funded in d.sections["strategie"] and funded not in {finess(r["finess_et"]) for r in d.table("structures").rows}
+    assert funded in d.sections["strategie"] and funded not in {
+        finess(r["finess_et"]) for r in d.table("structures").rows
+    }
     call, d = by_case[(GRAND_EST, "clean-limites-grand-est")]
     sites = og_sites(d.table("structures"))
     rows = {finess(r["finess_et"]): r for r in d.table("structures").rows}
@@ -1165,7 +1253,7 @@ def test_near_misses_sit_at_the_limits(dossiers):
 
 
 def test_clean_dossiers_finess_are_valid_and_in_the_region(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         structures, budget = d.table("structures"), d.table("budget_essms")
         numbers = [finess(r[c]) for r in structures.rows for c in ("finess_et", "finess_ej") if c in r]
         numbers += [finess(r["finess_et"]) for r in budget.rows] + [str(d.form["porteur"]["finess_ej"])]
@@ -1201,7 +1289,7 @@ def test_every_header_is_a_known_synonym(dossiers):
 
 
 def test_clean_budgets_within_ceilings_and_consistent(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         structures, per_essms, lines = d.table("structures"), d.table("budget_essms"), d.table("budget_lignes")
         types = {finess(r["finess_et"]): project_type(r["type_projet"]) for r in structures.rows}
         segur = {finess(r["finess_et"]): fold(str(r["referencement_segur"])) == "oui" for r in structures.rows}
@@ -1224,7 +1312,9 @@ def test_clean_budgets_within_ceilings_and_consistent(dossiers):
         assert amount(per_essms.total["total_essms"]) == row_totals
         by_label = {norm(r["poste"]): r for r in lines.rows}
         amoa = amount(by_label.get("AMOA pilotage du projet", {}).get("financement_demande"))
-        procurement = amount(by_label.get("AMOA accompagnement à la procédure de marché", {}).get("financement_demande"))
+        procurement = amount(
+            by_label.get("AMOA accompagnement à la procédure de marché", {}).get("financement_demande")
+        )
         assert amoa <= call.amoa_steering_ceiling and procurement <= call.amoa_procurement_ceiling
         financement = sum(amount(r.get("financement_demande")) for r in lines.rows)
         assert financement == row_totals + amoa + procurement == amount(d.form["montant_demande"])
@@ -1235,21 +1325,24 @@ def test_clean_budgets_within_ceilings_and_consistent(dossiers):
 
 
 def test_national_tiers_are_applied(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         if call.tier_from_rank is None:
             continue
         rows = d.table("budget_essms").rows
-        reduced = {r["forfait_moa"] for r in rows[call.tier_from_rank - 1:]}
+        reduced = {r["forfait_moa"] for r in rows[call.tier_from_rank - 1 :]}
         assert all(amount(v) <= call.forfaits["acquisition"]["moa"][1] for v in reduced)
         assert any(amount(r["forfait_moa"]) > call.forfaits["acquisition"]["moa"][1] for r in rows[:10])
 
 
 def test_clean_forms_and_plannings(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         form = d.form
         assert form["numero"] == d.numero and form["appel"] == call.reference
-        deposit = (dt.datetime.fromisoformat(form["date_depot"]).date() if "T" in form["date_depot"]
-                   else day(form["date_depot"]))
+        deposit = (
+            dt.datetime.fromisoformat(form["date_depot"]).date()
+            if "T" in form["date_depot"]
+            else day(form["date_depot"])
+        )
         assert call.opens <= deposit <= call.closes
         if "T" in form["date_depot"]:  # the offset of Paris on that day
             summer = dt.date(deposit.year, 3, 25) <= deposit <= dt.date(deposit.year, 10, 25)
@@ -1281,8 +1374,11 @@ def test_prose_sections_are_substantive_and_agree_with_tables(dossiers):
             continue
         assert set(d.sections) == {"gouvernance", "strategie", "conduite"}, d.numero
         prose = call_yaml(call.id)["prose"]
-        untouched = (not any(r.startswith("PRO") for r in exp["rules"])
-                     and exp["case"] not in ("clean-ahi-pjm", "clean-limites-national", "clean-limites-gcsms"))
+        untouched = not any(r.startswith("PRO") for r in exp["rules"]) and exp["case"] not in (
+            "clean-ahi-pjm",
+            "clean-limites-national",
+            "clean-limites-gcsms",
+        )
         for key, text in d.sections.items():
             assert len(text.split()) >= (120 if untouched else 20), (d.numero, key)
         gov, strat, change = (fold(d.sections[k]) for k in ("gouvernance", "strategie", "conduite"))
@@ -1362,7 +1458,7 @@ def test_layouts_vary(fixture_run, dossiers):
 
 def test_xlsx_totals_are_formulas_with_cached_values(dossiers):
     found = 0
-    for _, d, exp in _all(dossiers):
+    for _, d, _exp in _all(dossiers):
         for name, data in d.files.items():
             if not name.endswith(".xlsx") or name in d.unreadable:
                 continue
@@ -1389,7 +1485,10 @@ def test_cli_only_keeps_numbers_and_content(fixture_run, tmp_path):
     assert not (tmp_path / NATIONAL).exists()
     for numero in expected["dossiers"]:
         for suffix in ("", ".zip"):
-            a, b = out / REGIONAL / "dossiers" / f"{numero}{suffix}", tmp_path / REGIONAL / "dossiers" / f"{numero}{suffix}"
+            a, b = (
+                out / REGIONAL / "dossiers" / f"{numero}{suffix}",
+                tmp_path / REGIONAL / "dossiers" / f"{numero}{suffix}",
+            )
             if a.is_file():
                 assert a.read_bytes() == b.read_bytes()
             elif a.is_dir():

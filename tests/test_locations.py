@@ -70,20 +70,28 @@ def _read(path: Path, rel: str) -> ExtractedDocument:
 # --------------------------------------------------------------------------- describe
 
 
-@pytest.mark.parametrize(("location", "text"), [
-    (Location("Budget.xlsx", sheet="Budget", cell="D12"), "Budget.xlsx, feuille Budget, cellule D12"),
-    (Location("liste.csv", cell="B7"), "liste.csv, cellule B7"),
-    (Location("annexe.pdf", page=3), "annexe.pdf, page 3"),
-    (Location("annexe.pdf", page=2, table=1, row=4, column=3), "annexe.pdf, page 2, tableau 1, ligne 4, colonne 3"),
-    (Location("annexe.pdf", page=2, table=1, row=0, column=3), "annexe.pdf, page 2, tableau 1, en-tête"),
-    (Location("Projet.docx", table=2, row=1, column=5), "Projet.docx, tableau 2, ligne 1, colonne 5"),
-    (Location("Projet.docx", paragraph=12), "Projet.docx, paragraphe 12"),
-    (Location("dossier.json", field="montant_demande"), "formulaire en ligne, champ « Montant total demandé »"),
-    (Location("export-12.pdf", page=1, field="porteur.finess_ej"),
-     "formulaire en ligne, champ « FINESS juridique du porteur » (export-12.pdf, page 1)"),
-    (Location("dossier.json", field="porteur.adresse_postale"), "formulaire en ligne, champ « porteur, adresse postale »"),
-    (Location(DOSSIER_FILE), "ensemble du dossier"),
-])
+@pytest.mark.parametrize(
+    ("location", "text"),
+    [
+        (Location("Budget.xlsx", sheet="Budget", cell="D12"), "Budget.xlsx, feuille Budget, cellule D12"),
+        (Location("liste.csv", cell="B7"), "liste.csv, cellule B7"),
+        (Location("annexe.pdf", page=3), "annexe.pdf, page 3"),
+        (Location("annexe.pdf", page=2, table=1, row=4, column=3), "annexe.pdf, page 2, tableau 1, ligne 4, colonne 3"),
+        (Location("annexe.pdf", page=2, table=1, row=0, column=3), "annexe.pdf, page 2, tableau 1, en-tête"),
+        (Location("Projet.docx", table=2, row=1, column=5), "Projet.docx, tableau 2, ligne 1, colonne 5"),
+        (Location("Projet.docx", paragraph=12), "Projet.docx, paragraphe 12"),
+        (Location("dossier.json", field="montant_demande"), "formulaire en ligne, champ « Montant total demandé »"),
+        (
+            Location("export-12.pdf", page=1, field="porteur.finess_ej"),
+            "formulaire en ligne, champ « FINESS juridique du porteur » (export-12.pdf, page 1)",
+        ),
+        (
+            Location("dossier.json", field="porteur.adresse_postale"),
+            "formulaire en ligne, champ « porteur, adresse postale »",
+        ),
+        (Location(DOSSIER_FILE), "ensemble du dossier"),
+    ],
+)
 def test_describe_is_one_french_wording(location, text):
     assert location.describe() == text
     assert describe_location(location) == text
@@ -93,7 +101,7 @@ def test_describe_is_one_french_wording(location, text):
 def test_to_dict_keeps_the_contract_and_round_trips():
     location = Location("annexe.pdf", page=2, table=1, row=4, column=3)
     data = location.to_dict()
-    assert CONTRACT_KEYS <= set(data)
+    assert set(data) >= CONTRACT_KEYS
     assert {k: data[k] for k in CONTRACT_KEYS} == {"file": "annexe.pdf", "sheet": None, "cell": None, "page": 2}
     assert (data["table"], data["row"], data["column"]) == (1, 4, 3)
     assert data["detail"] == "tableau 1, ligne 4, colonne 3"  # computed, for the readers of earlier reports
@@ -105,8 +113,12 @@ def test_to_dict_keeps_the_contract_and_round_trips():
 def test_a_location_written_before_typed_fields_is_still_described():
     legacy = {"file": "Projet.docx", "sheet": None, "cell": None, "page": None, "detail": "paragraphe 3"}
     assert describe_location(legacy) == "Projet.docx, paragraphe 3"
-    assert describe_location({"file": "(dossier)", "sheet": None, "cell": None, "page": None,
-                              "detail": "ensemble du dossier"}) == "ensemble du dossier"
+    assert (
+        describe_location(
+            {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "ensemble du dossier"}
+        )
+        == "ensemble du dossier"
+    )
     assert describe_location(None) == ""
 
 
@@ -138,7 +150,7 @@ def test_pdf_table_cells_have_page_table_row_and_column(call_dir, expected):
     cells = [cell for grid in doc.grids for row in grid.rows for cell in row]
     assert all(c.location.page and c.location.table and c.location.column for c in cells)
     for grid in doc.grids:
-        for r, row in enumerate(grid.rows):
+        for _r, row in enumerate(grid.rows):
             rows = {c.location.row for c in row}
             assert len(rows) == 1  # one row of the grid is one row of the table
             assert [c.location.column for c in row] == list(range(1, len(row) + 1))
@@ -204,10 +216,18 @@ def test_the_letter_never_shows_an_internal_field_name(reports, expected):
 
 
 def test_evidence_labels_rows_and_columns_of_a_docx_table_from_typed_fields():
-    rows = [["FINESS", "Raison sociale", "Montant"], ["010000016", "EHPAD Les Tilleuls", "7 000"],
-            ["010000024", "SSIAD du Val", "8 000"]]
-    grid = Grid("tableau 2", [[CellValue(v, Location("Projet.docx", table=2, row=r + 1, column=c + 1))
-                               for c, v in enumerate(row)] for r, row in enumerate(rows)])
+    rows = [
+        ["FINESS", "Raison sociale", "Montant"],
+        ["010000016", "EHPAD Les Tilleuls", "7 000"],
+        ["010000024", "SSIAD du Val", "8 000"],
+    ]
+    grid = Grid(
+        "tableau 2",
+        [
+            [CellValue(v, Location("Projet.docx", table=2, row=r + 1, column=c + 1)) for c, v in enumerate(row)]
+            for r, row in enumerate(rows)
+        ],
+    )
     doc = ExtractedDocument("Projet.docx", "0" * 64, "docx", grids=[grid])
     index = _Index([doc], None)
     hit = index.cell(Location("Projet.docx", table=2, row=3, column=3))
@@ -227,24 +247,43 @@ def _fingerprint_before_typed_locations(rule: str, location: dict | None, found:
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
 
 
-@pytest.mark.parametrize(("location", "legacy"), [
-    (Location("Budget.xlsx", sheet="Budget", cell="D12"),
-     {"file": "Budget.xlsx", "sheet": "Budget", "cell": "D12", "page": None, "detail": None}),
-    (Location("annexe.pdf", page=2, table=1, row=4, column=3),
-     {"file": "annexe.pdf", "sheet": None, "cell": None, "page": 2, "detail": "tableau 1, ligne 4, colonne 3"}),
-    (Location("annexe.pdf", page=2, table=1, row=0, column=2),
-     {"file": "annexe.pdf", "sheet": None, "cell": None, "page": 2, "detail": "tableau 1, en-tête"}),
-    (Location("Projet.docx", paragraph=12),
-     {"file": "Projet.docx", "sheet": None, "cell": None, "page": None, "detail": "paragraphe 12"}),
-    (Location("dossier.json", field="montant_demande"),
-     {"file": "dossier.json", "sheet": None, "cell": None, "page": None, "detail": "champ « montant_demande »"}),
-    (Location("export-1.pdf", page=1, field="montant_demande"),
-     {"file": "export-1.pdf", "sheet": None, "cell": None, "page": 1, "detail": None}),
-    (Location(DOSSIER_FILE),
-     {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "ensemble du dossier"}),
-    (Location(DOSSIER_FILE, field="porteur.finess_ej"),
-     {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "formulaire en ligne (porteur)"}),
-])
+@pytest.mark.parametrize(
+    ("location", "legacy"),
+    [
+        (
+            Location("Budget.xlsx", sheet="Budget", cell="D12"),
+            {"file": "Budget.xlsx", "sheet": "Budget", "cell": "D12", "page": None, "detail": None},
+        ),
+        (
+            Location("annexe.pdf", page=2, table=1, row=4, column=3),
+            {"file": "annexe.pdf", "sheet": None, "cell": None, "page": 2, "detail": "tableau 1, ligne 4, colonne 3"},
+        ),
+        (
+            Location("annexe.pdf", page=2, table=1, row=0, column=2),
+            {"file": "annexe.pdf", "sheet": None, "cell": None, "page": 2, "detail": "tableau 1, en-tête"},
+        ),
+        (
+            Location("Projet.docx", paragraph=12),
+            {"file": "Projet.docx", "sheet": None, "cell": None, "page": None, "detail": "paragraphe 12"},
+        ),
+        (
+            Location("dossier.json", field="montant_demande"),
+            {"file": "dossier.json", "sheet": None, "cell": None, "page": None, "detail": "champ « montant_demande »"},
+        ),
+        (
+            Location("export-1.pdf", page=1, field="montant_demande"),
+            {"file": "export-1.pdf", "sheet": None, "cell": None, "page": 1, "detail": None},
+        ),
+        (
+            Location(DOSSIER_FILE),
+            {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "ensemble du dossier"},
+        ),
+        (
+            Location(DOSSIER_FILE, field="porteur.finess_ej"),
+            {"file": "(dossier)", "sheet": None, "cell": None, "page": None, "detail": "formulaire en ligne (porteur)"},
+        ),
+    ],
+)
 def test_fingerprints_are_those_of_the_analyses_recorded_before(location, legacy):
     """Waivers name findings by fingerprint: a typed location hashes as it did when it was
     written as text, so a waiver recorded earlier still covers its finding."""

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from judging.analysis import analyse_dossier
 from core.config import load_call
+from judging.analysis import analyse_dossier
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,16 @@ import pytest
 
 from conftest import load_json
 
-CONTRACT_KINDS = {"budget", "structures", "planning", "gouvernance", "strategie_deploiement",
-                  "conduite_changement", "autre", "illisible"}
+CONTRACT_KINDS = {
+    "budget",
+    "structures",
+    "planning",
+    "gouvernance",
+    "strategie_deploiement",
+    "conduite_changement",
+    "autre",
+    "illisible",
+}
 
 
 def _cases(generated):
@@ -72,7 +80,7 @@ def test_reports_follow_the_contract(generated, pipeline_runs):
 def test_findings_point_at_cells_for_table_rules(generated, pipeline_runs):
     """Rules on tables locate their findings at a cell (spreadsheets) or a page (PDF)."""
     seen = 0
-    for call_id, numero, case in _cases(generated):
+    for call_id, numero, _case in _cases(generated):
         out, _ = pipeline_runs[call_id]
         report = load_json(out / numero / "report.json")
         for finding in report["findings"]:

@@ -28,10 +28,17 @@ from validators.context import DossierData
 from validators.reference import category_of
 
 FINESS = ["010000016", "690781810", "010000024"]
-LIST_HEADERS = ["N° FINESS de l'établissement", "Dénomination de l'ESSMS", "Type d'établissement", "Nom du gestionnaire"]
-LIST_ROWS = [[FINESS[0], "EHPAD Les Tilleuls", "EHPAD", "Association A"],
-             [FINESS[1], "IME Le Clos", "IME", "ADAPEI"],
-             [FINESS[2], "SSIAD du Val", "SSIAD", "ADMR"]]
+LIST_HEADERS = [
+    "N° FINESS de l'établissement",
+    "Dénomination de l'ESSMS",
+    "Type d'établissement",
+    "Nom du gestionnaire",
+]
+LIST_ROWS = [
+    [FINESS[0], "EHPAD Les Tilleuls", "EHPAD", "Association A"],
+    [FINESS[1], "IME Le Clos", "IME", "ADAPEI"],
+    [FINESS[2], "SSIAD du Val", "SSIAD", "ADMR"],
+]
 
 
 def read(reader, path: Path, **kwargs) -> ExtractedDocument:
@@ -41,6 +48,7 @@ def read(reader, path: Path, **kwargs) -> ExtractedDocument:
 
 
 # --------------------------------------------------------------------------- hidden content
+
 
 @pytest.fixture(scope="module")
 def superseded_budget(tmp_path_factory) -> Path:
@@ -73,9 +81,11 @@ def test_hidden_sheet_rows_and_columns_are_not_read_but_listed(superseded_budget
     assert table.rows[1].get("total_essms").location.cell == "E3"  # cells keep their place
     assert not table.unmapped  # the hidden column is not a column of the table
     described = [h.describe() for h in doc.hidden]
-    assert described == ["feuille masquée « Budget v1 » (8 cellules remplies)",
-                         "ligne 4 masquée de la feuille « Budget » (5 cellules remplies)",
-                         "colonne D masquée de la feuille « Budget » (4 cellules remplies)"]
+    assert described == [
+        "feuille masquée « Budget v1 » (8 cellules remplies)",
+        "ligne 4 masquée de la feuille « Budget » (5 cellules remplies)",
+        "colonne D masquée de la feuille « Budget » (4 cellules remplies)",
+    ]
 
 
 def test_hidden_ods_sheet_is_not_read(tmp_path):
@@ -88,8 +98,10 @@ def test_hidden_ods_sheet_is_not_read(tmp_path):
     hidden_style = Style(name="hidden", family="table")
     hidden_style.addElement(TableProperties(display="false"))
     ods.automaticstyles.addElement(hidden_style)
-    for name, style, rows in (("Ancien", hidden_style, [["FINESS ET", "Raison sociale", "Catégorie"], [FINESS[0], "X", "EHPAD"]]),
-                              ("Liste", None, [LIST_HEADERS, *LIST_ROWS])):
+    for name, style, rows in (
+        ("Ancien", hidden_style, [["FINESS ET", "Raison sociale", "Catégorie"], [FINESS[0], "X", "EHPAD"]]),
+        ("Liste", None, [LIST_HEADERS, *LIST_ROWS]),
+    ):
         table = Table(name=name, stylename=style) if style else Table(name=name)
         for values in rows:
             row = TableRow()
@@ -110,13 +122,15 @@ def test_hidden_ods_sheet_is_not_read(tmp_path):
 
 # --------------------------------------------------------------------------- Gantt bars in colour
 
+
 def test_gantt_bars_coloured_in_a_workbook(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Planning"
     ws.append(["Calendrier du projet"])
-    ws.append(["Étapes", dt.datetime(2023, 1, 1), dt.datetime(2023, 2, 1), dt.datetime(2023, 3, 1),
-               dt.datetime(2023, 4, 1)])
+    ws.append(
+        ["Étapes", dt.datetime(2023, 1, 1), dt.datetime(2023, 2, 1), dt.datetime(2023, 3, 1), dt.datetime(2023, 4, 1)]
+    )
     ws.append(["Cadrage"])
     ws.append(["Déploiement"])
     bar = PatternFill("solid", fgColor="FF4472C4")
@@ -128,10 +142,14 @@ def test_gantt_bars_coloured_in_a_workbook(tmp_path):
     for fast in (True, False):
         doc = read(read_xlsx, path, fast=fast)
         [table] = find_document_tables(doc.grids, doc.file)
-        got = {r.label: (r.get("date_debut").raw, r.get("date_fin").raw, r.get("date_fin").location.cell)
-               for r in table.rows}
-        assert got == {"Cadrage": (dt.date(2023, 1, 1), dt.date(2023, 1, 31), "B3"),
-                       "Déploiement": (dt.date(2023, 2, 1), dt.date(2023, 4, 30), "E4")}
+        got = {
+            r.label: (r.get("date_debut").raw, r.get("date_fin").raw, r.get("date_fin").location.cell)
+            for r in table.rows
+        }
+        assert got == {
+            "Cadrage": (dt.date(2023, 1, 1), dt.date(2023, 1, 31), "B3"),
+            "Déploiement": (dt.date(2023, 2, 1), dt.date(2023, 4, 30), "E4"),
+        }
 
 
 def test_gantt_bars_shaded_in_a_word_table(tmp_path):
@@ -155,11 +173,14 @@ def test_gantt_bars_shaded_in_a_word_table(tmp_path):
     doc = read(read_docx, path)
     [planning] = find_document_tables(doc.grids, doc.file)
     got = {r.label: (r.get("date_debut").raw, r.get("date_fin").raw) for r in planning.rows}
-    assert got == {"Formation": (dt.date(2024, 4, 1), dt.date(2024, 9, 30)),
-                   "Bilan": (dt.date(2024, 10, 1), dt.date(2024, 12, 31))}
+    assert got == {
+        "Formation": (dt.date(2024, 4, 1), dt.date(2024, 9, 30)),
+        "Bilan": (dt.date(2024, 10, 1), dt.date(2024, 12, 31)),
+    }
 
 
 # --------------------------------------------------------------------------- lists inside prose
+
 
 def _prose_docx(path: Path) -> None:
     document = docx.Document()
@@ -214,8 +235,11 @@ def _prose_pdf(path: Path) -> None:
     pdf.output(str(path))
 
 
-@pytest.mark.parametrize(("writer", "reader", "suffix"), [(_prose_docx, read_docx, "docx"), (_prose_odt, read_odt, "odt"),
-                                                          (_prose_pdf, read_pdf, "pdf")], ids=["docx", "odt", "pdf"])
+@pytest.mark.parametrize(
+    ("writer", "reader", "suffix"),
+    [(_prose_docx, read_docx, "docx"), (_prose_odt, read_odt, "odt"), (_prose_pdf, read_pdf, "pdf")],
+    ids=["docx", "odt", "pdf"],
+)
 def test_an_essms_list_inside_the_candidature_is_used(tmp_path, writer, reader, suffix):
     path = tmp_path / f"candidature.{suffix}"
     writer(path)
@@ -231,17 +255,21 @@ def test_an_essms_list_inside_the_candidature_is_used(tmp_path, writer, reader, 
 
 # --------------------------------------------------------------------------- categories in full
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("Service d'accompagnement médico-social pour adultes handicapés", "445"),
-    ("Établissement d'hébergement pour personnes âgées dépendantes", "500"),
-    ("Etablissement d'hébergement pour personnes âgées dépendantes (EHPAD)", "500"),
-    ("Service de soins infirmiers à domicile", "354"),
-    ("Service d'éducation spéciale et de soins à domicile", "182"),
-    ("Foyer d'accueil médicalisé pour adultes handicapés", "437"),
-    ("Etablissement d'accueil médicalisé en tout ou partie pour personnes handicapées", "448"),
-    ("Etablissement d'accueil non médicalisé pour personnes handicapées", "449"),
-    ("Institut thérapeutique, éducatif et pédagogique", "186"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Service d'accompagnement médico-social pour adultes handicapés", "445"),
+        ("Établissement d'hébergement pour personnes âgées dépendantes", "500"),
+        ("Etablissement d'hébergement pour personnes âgées dépendantes (EHPAD)", "500"),
+        ("Service de soins infirmiers à domicile", "354"),
+        ("Service d'éducation spéciale et de soins à domicile", "182"),
+        ("Foyer d'accueil médicalisé pour adultes handicapés", "437"),
+        ("Etablissement d'accueil médicalisé en tout ou partie pour personnes handicapées", "448"),
+        ("Etablissement d'accueil non médicalisé pour personnes handicapées", "449"),
+        ("Institut thérapeutique, éducatif et pédagogique", "186"),
+    ],
+)
 def test_categories_written_in_full_resolve_to_their_finess_category(text, code):
     category = category_of(text)
     assert category is not None and category.code == code
@@ -253,6 +281,7 @@ def test_a_vague_category_is_not_guessed():
 
 
 # --------------------------------------------------------------------------- report.json readings
+
 
 def test_readings_say_what_was_read_as_what_and_what_was_left(superseded_budget):
     doc = read(read_xlsx, superseded_budget)

@@ -25,26 +25,60 @@ TODAY = dt.date(2022, 10, 3)
 
 
 def _findings() -> list[Finding]:
-    return sort_findings([
-        Finding("BUD-03", Severity.A_CORRIGER, "Le budget demande 8 000 € de forfait MOA pour EHPAD Les Tilleuls.",
-                "7 000 €", "8 000 €", Location("Budget.xlsx", sheet="Budget", cell="D12"), "Demande au-delà du forfait"),
-        Finding("BUD-07", Severity.A_CORRIGER, "Le formulaire en ligne demande 638 800 € alors que le budget détaillé "
-                "totalise 628 800 € (écart 10 000 €). Mettre le formulaire et le budget en cohérence.", "628 800 €",
-                "638 800 €", Location("dossier.json", field="montant_demande"), "Montant différent"),
-        Finding("PIE-02", Severity.A_CORRIGER, "Le fichier annexe\x0b.pdf n'a pas pu être lu.", "un fichier lisible",
-                "fichier endommagé", Location("annexe\x0b.pdf"), "Fichier illisible"),
-        Finding("PRO-04", Severity.ALERTE, "La stratégie ne cite pas les services socles.", "MSSanté…", "aucun",
-                Location("Projet.docx", paragraph=12), "Stratégie sans interopérabilité"),
-    ])
+    return sort_findings(
+        [
+            Finding(
+                "BUD-03",
+                Severity.A_CORRIGER,
+                "Le budget demande 8 000 € de forfait MOA pour EHPAD Les Tilleuls.",
+                "7 000 €",
+                "8 000 €",
+                Location("Budget.xlsx", sheet="Budget", cell="D12"),
+                "Demande au-delà du forfait",
+            ),
+            Finding(
+                "BUD-07",
+                Severity.A_CORRIGER,
+                "Le formulaire en ligne demande 638 800 € alors que le budget détaillé "
+                "totalise 628 800 € (écart 10 000 €). Mettre le formulaire et le budget en cohérence.",
+                "628 800 €",
+                "638 800 €",
+                Location("dossier.json", field="montant_demande"),
+                "Montant différent",
+            ),
+            Finding(
+                "PIE-02",
+                Severity.A_CORRIGER,
+                "Le fichier annexe\x0b.pdf n'a pas pu être lu.",
+                "un fichier lisible",
+                "fichier endommagé",
+                Location("annexe\x0b.pdf"),
+                "Fichier illisible",
+            ),
+            Finding(
+                "PRO-04",
+                Severity.ALERTE,
+                "La stratégie ne cite pas les services socles.",
+                "MSSanté…",
+                "aucun",
+                Location("Projet.docx", paragraph=12),
+                "Stratégie sans interopérabilité",
+            ),
+        ]
+    )
 
 
 def _report(config, numero="2022-ARA-0700", findings=None):
     findings = findings or _findings()
-    report = build_report(numero=numero, config=config, verdict=decide(findings), findings=findings,
-                          records=[], data=None, figures=None)
-    report["porteur"] = {"raison_sociale": "Association Les Tilleuls", "finess_ej": "010000016",
-                         "contact": {"nom": "Claire Martin", "email": "claire.martin@tilleuls.fr", "telephone": None},
-                         "adresse": ["12 rue des Lilas", "01000 Bourg-en-Bresse"]}
+    report = build_report(
+        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
+    )
+    report["porteur"] = {
+        "raison_sociale": "Association Les Tilleuls",
+        "finess_ej": "010000016",
+        "contact": {"nom": "Claire Martin", "email": "claire.martin@tilleuls.fr", "telephone": None},
+        "adresse": ["12 rue des Lilas", "01000 Bourg-en-Bresse"],
+    }
     report["date_depot"] = "2022-09-11T13:12:27+02:00"
     report["generated_at"] = "2022-09-20T09:30:00+02:00"
     for finding in report["findings"]:
@@ -76,9 +110,18 @@ def test_request_is_a4_addressed_and_lists_each_point_once(tmp_path, config):
     assert f"au plus tard le {date_long(deadline)}, soit {reply_days} jours après la date du présent courrier" in text
     assert f"Le {date_long(TODAY)}" in text
     # layout: sender, followed by, our reference, recipient with contact and address, subject, references
-    for line in (config.letters.sender.value, "Affaire suivie par : ", "Nos réf. : AAP-2022-ARA-REG3 — dossier n° 2022-ARA-0700",
-                 "Association Les Tilleuls", "À l'attention de Claire Martin", "12 rue des Lilas", "01000 Bourg-en-Bresse",
-                 "Objet : ", "demande de pièces complémentaires", "Réf. : Dossier n° 2022-ARA-0700 déposé le 11 septembre 2022"):
+    for line in (
+        config.letters.sender.value,
+        "Affaire suivie par : ",
+        "Nos réf. : AAP-2022-ARA-REG3 — dossier n° 2022-ARA-0700",
+        "Association Les Tilleuls",
+        "À l'attention de Claire Martin",
+        "12 rue des Lilas",
+        "01000 Bourg-en-Bresse",
+        "Objet : ",
+        "demande de pièces complémentaires",
+        "Réf. : Dossier n° 2022-ARA-0700 déposé le 11 septembre 2022",
+    ):
         assert line in text, line
     items = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     to_correct = [f for f in report["findings"] if f["severity"] == "a_corriger"]
@@ -143,12 +186,21 @@ def test_every_shipped_call_sources_its_letter_settings():
 
 
 def test_a_non_recevable_dossier_gets_a_notice_with_each_reason_and_its_basis(tmp_path, config):
-    findings = sort_findings([
-        Finding("GRP-03", Severity.BLOQUANT, "La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins "
-                "15 ESSMS. Le dossier ne peut pas être financé en l'état.", "au moins 15 ESSMS", "12 ESSMS",
-                Location("Structures.xlsx", sheet="Liste", cell="A1"), "Grappe trop petite"),
-        *_findings(),
-    ])
+    findings = sort_findings(
+        [
+            Finding(
+                "GRP-03",
+                Severity.BLOQUANT,
+                "La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins "
+                "15 ESSMS. Le dossier ne peut pas être financé en l'état.",
+                "au moins 15 ESSMS",
+                "12 ESSMS",
+                Location("Structures.xlsx", sheet="Liste", cell="A1"),
+                "Grappe trop petite",
+            ),
+            *_findings(),
+        ]
+    )
     report = _report(config, findings=findings)
     assert report["verdict"] == "non_recevable"
     write_dossier_reports(report, tmp_path / "d")
@@ -185,9 +237,14 @@ def test_an_internal_error_is_not_asked_of_the_owner(tmp_path, config):
 
 
 def test_request_sentence_drops_the_rules_own_instruction():
-    finding = {"rule": "PLA-03", "message": "La phase « Bilan » se termine le 30/06/2026, après la fin du programme "
-               "au 31/12/2025. Ramener le planning dans cette fenêtre.",
-               "location": {"file": "Planning.xlsx", "sheet": "Planning", "cell": "C12"}}
+    finding = {
+        "rule": "PLA-03",
+        "message": "La phase « Bilan » se termine le 30/06/2026, après la fin du programme "
+        "au 31/12/2025. Ramener le planning dans cette fenêtre.",
+        "location": {"file": "Planning.xlsx", "sheet": "Planning", "cell": "C12"},
+    }
     text = request_sentence(finding)
-    assert text == (f"{action_for('PLA-03').rstrip('.')} : la phase « Bilan » se termine le 30/06/2026, après la fin "
-                    "du programme au 31/12/2025 (Planning.xlsx, feuille Planning, cellule C12).")
+    assert text == (
+        f"{action_for('PLA-03').rstrip('.')} : la phase « Bilan » se termine le 30/06/2026, après la fin "
+        "du programme au 31/12/2025 (Planning.xlsx, feuille Planning, cellule C12)."
+    )

@@ -6,7 +6,6 @@ they cannot be told apart from other clean dossiers in expected.json.)"""
 from __future__ import annotations
 
 from conftest import load_json
-
 from validators.registry import all_rules
 
 

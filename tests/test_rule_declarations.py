@@ -55,14 +55,27 @@ def test_a_rule_cannot_declare_what_a_call_configuration_does_not_have():
         return iter(())
 
     with pytest.raises(ValueError, match="params not in a call configuration.*funding.no_such_key"):
-        rule("ZZZ-01", title="t", severity="alerte", params=("funding.no_such_key",), source="s",
-             action="Faire ceci.")(check)
+        rule("ZZZ-01", title="t", severity="alerte", params=("funding.no_such_key",), source="s", action="Faire ceci.")(
+            check
+        )
     with pytest.raises(ValueError, match=r"\(data, config, failures\)"):
-        rule("ZZZ-02", title="t", severity="alerte", source="s", action="Faire ceci.",
-             checks={"planning": lambda view, columns: {}})(check)
+        rule(
+            "ZZZ-02",
+            title="t",
+            severity="alerte",
+            source="s",
+            action="Faire ceci.",
+            checks={"planning": lambda view, columns: {}},
+        )(check)
     with pytest.raises(ValueError, match="unknown tables"):
-        rule("ZZZ-03", title="t", severity="alerte", source="s", action="Faire ceci.",
-             checks={"budget_lignes": lambda view, columns: {}})(lambda data, config, failures: iter(()))
+        rule(
+            "ZZZ-03",
+            title="t",
+            severity="alerte",
+            source="s",
+            action="Faire ceci.",
+            checks={"budget_lignes": lambda view, columns: {}},
+        )(lambda data, config, failures: iter(()))
     with pytest.raises(ValueError, match="French sentence"):
         rule("ZZZ-04", title="t", severity="alerte", source="s", action="")(check)
     assert not {"ZZZ-01", "ZZZ-02", "ZZZ-03", "ZZZ-04"} & set(all_rules())
@@ -120,8 +133,11 @@ def reads_over_generated(generated) -> dict[str, ReadLog]:
 
 
 def test_no_rule_reads_an_undeclared_key(reads_over_generated):
-    problems = [f"{call}: {rule_id} reads {sorted(keys)}"
-                for call, log in reads_over_generated.items() for rule_id, keys in log.undeclared.items()]
+    problems = [
+        f"{call}: {rule_id} reads {sorted(keys)}"
+        for call, log in reads_over_generated.items()
+        for rule_id, keys in log.undeclared.items()
+    ]
     assert not problems, "declare these keys in the rules' params:\n" + "\n".join(problems)
 
 
@@ -151,8 +167,7 @@ def test_a_failing_table_check_costs_its_rule_only(generated, monkeypatch, broke
     patched = dict(rules)
     patched["BUD-03"] = dataclasses.replace(rules["BUD-03"], checks={"budget_essms": broken})
     monkeypatch.setattr("validators.engine.all_rules", lambda: patched)
-    [path] = [p for p in discover_dossiers(generated / "ars-ara-2022-regional" / "dossiers")
-              if p.name.endswith("0001")]
+    [path] = [p for p in discover_dossiers(generated / "ars-ara-2022-regional" / "dossiers") if p.name.endswith("0001")]
     with open_dossier(path, config.limits.zip_limits()) as dossier:
         data = read_dossier(dossier, config)
     findings = run_rules(data, config)

@@ -50,5 +50,6 @@ def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
         doc = extract_isolated(attachment(path))
         assert doc.readable and doc.tables
         again = find_document_tables(doc.grids, doc.file)
-        assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == \
-               [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in again]
+        assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == [
+            (t.kind, t.column_index, len(t.rows), t.grid_name) for t in again
+        ]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, esmsnum, load_json
 
+from conftest import ROOT, esmsnum, load_json
 from fixtures.unseen.generate import catalogue, generate
 from fixtures.unseen.wordings import all_wordings, fold, guarded
 
@@ -44,9 +44,13 @@ def unseen_runs(unseen, tmp_path_factory) -> dict[str, tuple[Path, object]]:
 
 
 def _describe(report: dict) -> str:
-    lines = [(f"verdict {report['verdict']}; essms_count={report.get('essms_count')} "
-             f"essms_listed={report.get('essms_listed')} amount_requested={report.get('amount_requested')} "
-             f"amount_eligible={report.get('amount_eligible')}")]
+    lines = [
+        (
+            f"verdict {report['verdict']}; essms_count={report.get('essms_count')} "
+            f"essms_listed={report.get('essms_listed')} amount_requested={report.get('amount_requested')} "
+            f"amount_eligible={report.get('amount_eligible')}"
+        )
+    ]
     for f in report["findings"]:
         loc = f["location"]
         where = " ".join(str(x) for x in (loc.get("file"), loc.get("sheet"), loc.get("cell"), loc.get("page")) if x)
@@ -75,17 +79,23 @@ def problems_of(expected: dict, report: dict) -> list[str]:
         if found is None or abs(float(found) - float(value)) > (1.0 if key.startswith("amount") else 0):
             problems.append(f"{key} = {found}, attendu {value}")
     for spot in expected["located"]:
-        if not any(f["severity"] == spot["severity"]
-                   and (f["location"].get("file") or "").endswith(spot["file"])
-                   and f["location"].get("sheet") == spot["sheet"] and f["location"].get("cell") == spot["cell"]
-                   for f in findings):
-            problems.append(f"aucun constat {spot['severity']} situé en {spot['file']} / {spot['sheet']} / "
-                            f"{spot['cell']}")
+        if not any(
+            f["severity"] == spot["severity"]
+            and (f["location"].get("file") or "").endswith(spot["file"])
+            and f["location"].get("sheet") == spot["sheet"]
+            and f["location"].get("cell") == spot["cell"]
+            for f in findings
+        ):
+            problems.append(
+                f"aucun constat {spot['severity']} situé en {spot['file']} / {spot['sheet']} / {spot['cell']}"
+            )
     for mention in expected["mentions"]:
         text = fold(mention["text"])
-        if not any(f["severity"] == mention["severity"]
-                   and (text in fold(f["message"]) or text == fold(f["location"].get("sheet") or ""))
-                   for f in findings):
+        if not any(
+            f["severity"] == mention["severity"]
+            and (text in fold(f["message"]) or text == fold(f["location"].get("sheet") or ""))
+            for f in findings
+        ):
             problems.append(f"aucun constat {mention['severity']} ne mentionne « {mention['text']} »")
     return problems
 
@@ -97,11 +107,13 @@ def test_unseen_dossier_is_judged_as_an_instructeur_would(call_id, numero, case,
     expected = load_json(unseen / call_id / "expected.json")["dossiers"][numero]
     report = load_json(out / numero / "report.json")
     problems = problems_of(expected, report)
-    assert not problems, (f"{numero} ({case.id} : {case.description})\n- " + "\n- ".join(problems)
-                          + "\n" + _describe(report))
+    assert not problems, (
+        f"{numero} ({case.id} : {case.description})\n- " + "\n- ".join(problems) + "\n" + _describe(report)
+    )
 
 
 # --------------------------------------------------------------------------- the wordings
+
 
 def _vocabulary_strings(node) -> set[str]:
     """Every string of the vocabulary file, folded, wherever it sits."""
@@ -117,9 +129,10 @@ def _vocabulary_strings(node) -> set[str]:
 def test_no_wording_of_the_family_is_in_the_vocabulary():
     vocabulary = _vocabulary_strings(yaml.safe_load(VOCABULARY.read_text(encoding="utf-8")))
     offenders = [f"{kind}.{name}: « {w} »" for kind, name, w in guarded() if fold(w) in vocabulary]
-    assert not offenders, ("Ces intitulés de la famille « unseen » ont été ajoutés tels quels au vocabulaire "
-                           "(extractors/headers.yaml) : c'est au rapprochement par les mots de les reconnaître.\n"
-                           + "\n".join(offenders))
+    assert not offenders, (
+        "Ces intitulés de la famille « unseen » ont été ajoutés tels quels au vocabulaire "
+        "(extractors/headers.yaml) : c'est au rapprochement par les mots de les reconnaître.\n" + "\n".join(offenders)
+    )
 
 
 def test_the_family_has_at_least_forty_unseen_wordings():
@@ -147,7 +160,9 @@ def _texts(name: str, data: bytes) -> list[str]:
         import docx
 
         document = docx.Document(io.BytesIO(data))
-        return [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return [p.text for p in document.paragraphs] + [
+            c.text for t in document.tables for r in t.rows for c in r.cells
+        ]
     if suffix == "odt":
         from odf import teletype
         from odf.opendocument import load
@@ -176,8 +191,13 @@ def test_every_wording_is_written_in_a_generated_dossier(unseen):
     for call_dir in sorted(p for p in unseen.iterdir() if p.is_dir()):
         for numero, item in load_json(call_dir / "expected.json")["dossiers"].items():
             path = call_dir / "dossiers" / numero
-            text = fold(" ".join(t for name, data in _files(path if path.exists() else path.with_suffix(".zip"))
-                                 for t in _texts(name, data)))
+            text = fold(
+                " ".join(
+                    t
+                    for name, data in _files(path if path.exists() else path.with_suffix(".zip"))
+                    for t in _texts(name, data)
+                )
+            )
             for kind, name, wording in item["wordings"]:
                 assert fold(wording) in text, f"{numero}: « {wording} » n'est écrit dans aucun de ses fichiers"
                 seen.add((kind, name, wording))

@@ -24,15 +24,21 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, esmsnum, load_json
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from starlette.routing import Mount
 from test_reports_pipeline import CALL, FORMULA, HOSTILE_CASE, IMG, SCRIPT, reports_run
 
-PASSWORDS = {"marie": "motdepasse-marie", "ines": "motdepasse-ines", "paul": "motdepasse-paul",
-             "lea": "motdepasse-lea1", "bloque": "motdepasse-bloque"}
+from conftest import ROOT, esmsnum, load_json
+
+PASSWORDS = {
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+    "bloque": "motdepasse-bloque",
+}
 ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture", "bloque": "lecture"}
 PUBLIC = {"/connexion", "/sante"}
 
@@ -64,7 +70,9 @@ def csrf_of(html: str) -> str:
 def login(app, name: str) -> TestClient:
     client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
     token = csrf_of(client.get("/connexion").text)
-    response = client.post("/connexion", data={"csrf": token, "nom": name, "mot_de_passe": PASSWORDS[name], "suite": "/"})
+    response = client.post(
+        "/connexion", data={"csrf": token, "nom": name, "mot_de_passe": PASSWORDS[name], "suite": "/"}
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -125,8 +133,11 @@ def test_every_data_route_needs_a_session(served):
             assert api.status_code == 401, (method, path)
             walked += 1
     assert walked >= 15, "the walk saw the routes"
-    unknown = [r for r in app.routes if not isinstance(r, Mount) and not hasattr(r, "original_router")
-               and not isinstance(r, APIRoute)]
+    unknown = [
+        r
+        for r in app.routes
+        if not isinstance(r, Mount) and not hasattr(r, "original_router") and not isinstance(r, APIRoute)
+    ]
     assert not unknown, "every route is walked"
     assert [r.path for r in app.routes if isinstance(r, Mount)] == ["/static"], "the only mount is static files"
     assert anonymous.get("/sante").text == "ok"
@@ -146,17 +157,26 @@ def test_every_post_route_declares_its_role_and_lecture_changes_nothing(served):
             continue
         needed = [getattr(d.call, "needed_role", None) for d in route.dependant.dependencies]
         assert needed and needed[0] in {"instructeur", "decideur"}, f"{route.path} declares no role"
-        fields = {"csrf": token, "version": version, "texte": "x", "motif": "x", "statut": "instruit",
-                  "groupe": "D", "empreinte": report(work, numero)["findings"][0]["fingerprint"],
-                  "dossiers": f"{numero}:{version}", "instructeur": "marie"}
+        fields = {
+            "csrf": token,
+            "version": version,
+            "texte": "x",
+            "motif": "x",
+            "statut": "instruit",
+            "groupe": "D",
+            "empreinte": report(work, numero)["findings"][0]["fingerprint"],
+            "dossiers": f"{numero}:{version}",
+            "instructeur": "marie",
+        }
         response = lea.post(_path(route, numero), data=fields)
         assert response.status_code == 403, route.path
         assert "lecture seule" in response.text or "décideur" in response.text
     assert (work / numero / "report.json").read_bytes() == before
     marie = login(app, "marie")
     token, version = page_state(marie, numero)
-    refused = marie.post(dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "D",
-                                                                 "motif": "x"})
+    refused = marie.post(
+        dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "D", "motif": "x"}
+    )
     assert refused.status_code == 403 and "Seul un compte « décideur »" in refused.text
 
 
@@ -170,18 +190,25 @@ def test_a_form_without_its_csrf_token_is_refused(served):
     assert marie.post(url, json={"texte": "json", "csrf": "x"}).status_code == 415
     assert "jeton" not in marie.get(dossier_url(numero)).text
     login_without_token = TestClient(app, follow_redirects=False).post(
-        "/connexion", data={"nom": "marie", "mot_de_passe": PASSWORDS["marie"]})
+        "/connexion", data={"nom": "marie", "mot_de_passe": PASSWORDS["marie"]}
+    )
     assert login_without_token.status_code == 403
 
 
 def test_unknown_calls_and_dossier_ids_with_dots_are_404(served):
     app, _, cases, _ = served
     marie = login(app, "marie")
-    for path in [f"/appels/{CALL}/dossiers/..%2F..%2Fsummary.json", f"/appels/{CALL}/dossiers/..%2Fsummary.json",
-                 f"/appels/{CALL}/dossiers/%2E%2E", "/appels/inconnu",
-                 "/appels/..%2F..%2Fetc", f"/appels/{CALL}/exports/..%2Fsummary.json", f"/appels/{CALL}/exports/summary.json",
-                 f"/appels/{CALL}/dossiers/{cases['clean-workbook']}%2F..%2F..%2Fsummary.json/rapport",
-                 f"/appels/{CALL}/dossiers/inconnu/courrier.docx"]:
+    for path in [
+        f"/appels/{CALL}/dossiers/..%2F..%2Fsummary.json",
+        f"/appels/{CALL}/dossiers/..%2Fsummary.json",
+        f"/appels/{CALL}/dossiers/%2E%2E",
+        "/appels/inconnu",
+        "/appels/..%2F..%2Fetc",
+        f"/appels/{CALL}/exports/..%2Fsummary.json",
+        f"/appels/{CALL}/exports/summary.json",
+        f"/appels/{CALL}/dossiers/{cases['clean-workbook']}%2F..%2F..%2Fsummary.json/rapport",
+        f"/appels/{CALL}/dossiers/inconnu/courrier.docx",
+    ]:
         response = marie.get(path)
         assert response.status_code == 404, path
         assert "Page introuvable" in response.text and "call_id" not in response.text
@@ -199,8 +226,10 @@ def test_login_logout_and_the_delay_after_failed_logins(served):
     right = client.post("/connexion", data={"csrf": token, "nom": "bloque", "mot_de_passe": PASSWORDS["bloque"]})
     assert right.status_code == 401 and "réessayez dans" in right.text, "the right password waits too"
 
-    redirect = client.post("/connexion", data={"csrf": token, "nom": "lea", "mot_de_passe": PASSWORDS["lea"],
-                                               "suite": "https://ailleurs.example/"})
+    redirect = client.post(
+        "/connexion",
+        data={"csrf": token, "nom": "lea", "mot_de_passe": PASSWORDS["lea"], "suite": "https://ailleurs.example/"},
+    )
     assert redirect.status_code == 303 and redirect.headers["location"] == "/", "never sent elsewhere"
     cookie = redirect.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
@@ -261,7 +290,9 @@ def test_dossiers_are_assigned_in_bulk(served):
     html = marie.get(f"/appels/{CALL}").text
     values = re.findall(r'name="dossiers" value="([^"]+)"', html)
     chosen = [v for v in values if v.split(":")[0] in {cases["BUD-03"], cases["GRP-05"]}]
-    response = marie.post(f"/appels/{CALL}/attribuer", data={"csrf": csrf_of(html), "dossiers": chosen, "instructeur": "ines"})
+    response = marie.post(
+        f"/appels/{CALL}/attribuer", data={"csrf": csrf_of(html), "dossiers": chosen, "instructeur": "ines"}
+    )
     assert response.status_code == 303
     mine = re.findall(r'<tr data-dossier="([^"]+)"', marie.get(f"/appels/{CALL}?instructeur=ines").text)
     assert sorted(mine) == sorted([cases["BUD-03"], cases["GRP-05"]])
@@ -279,9 +310,15 @@ def test_one_finding_is_lifted_with_its_reason_and_undone(served):
     target, other = findings[0], findings[1]
     marie = login(app, "marie")
     token, version = page_state(marie, numero)
-    lifted = marie.post(dossier_url(numero) + "/lever", data={"csrf": token, "version": version,
-                                                               "empreinte": target["fingerprint"],
-                                                               "motif": "ESSMS vérifié au FINESS le jour même"})
+    lifted = marie.post(
+        dossier_url(numero) + "/lever",
+        data={
+            "csrf": token,
+            "version": version,
+            "empreinte": target["fingerprint"],
+            "motif": "ESSMS vérifié au FINESS le jour même",
+        },
+    )
     assert lifted.status_code == 303
     after = {f["fingerprint"]: f for f in report(work, numero)["findings"]}
     assert after[target["fingerprint"]]["waiver"]["motif"] == "ESSMS vérifié au FINESS le jour même"
@@ -293,9 +330,10 @@ def test_one_finding_is_lifted_with_its_reason_and_undone(served):
     assert "Levé par marie" in page and "Constat levé : GRP-06" in page
 
     token, version = page_state(marie, numero)
-    undone = marie.post(dossier_url(numero) + "/annuler-levee", data={"csrf": token, "version": version,
-                                                                       "empreinte": target["fingerprint"],
-                                                                       "motif": "Levée prématurée"})
+    undone = marie.post(
+        dossier_url(numero) + "/annuler-levee",
+        data={"csrf": token, "version": version, "empreinte": target["fingerprint"], "motif": "Levée prématurée"},
+    )
     assert undone.status_code == 303
     assert all("waiver" not in f for f in report(work, numero)["findings"])
     page = marie.get(dossier_url(numero)).text
@@ -310,8 +348,15 @@ def test_lifting_every_finding_makes_the_dossier_recevable_everywhere(served):
     marie = login(app, "marie")
     for finding in report(work, numero)["findings"]:
         token, version = page_state(marie, numero)
-        response = marie.post(dossier_url(numero) + "/lever", data={
-            "csrf": token, "version": version, "empreinte": finding["fingerprint"], "motif": f"Pièce reçue ({finding['rule']})"})
+        response = marie.post(
+            dossier_url(numero) + "/lever",
+            data={
+                "csrf": token,
+                "version": version,
+                "empreinte": finding["fingerprint"],
+                "motif": f"Pièce reçue ({finding['rule']})",
+            },
+        )
         assert response.status_code == 303
     final = report(work, numero)
     assert final["verdict"] == "recevable" and final["counts"]["leves"] == len(final["findings"])
@@ -338,14 +383,18 @@ def test_lifting_every_finding_makes_the_dossier_recevable_everywhere(served):
 def test_a_lift_made_on_the_command_line_is_the_same_record(served):
     app, work, cases, _ = served
     numero = cases["BUD-03"]
-    done = esmsnum("lever", numero, "BUD-03", "--out", str(work), "--motif", "Surcoût justifié", "--par", "Cheffe de pôle")
+    done = esmsnum(
+        "lever", numero, "BUD-03", "--out", str(work), "--motif", "Surcoût justifié", "--par", "Cheffe de pôle"
+    )
     assert done.returncode == 0, done.stderr
     marie = login(app, "marie")
     page = marie.get(dossier_url(numero)).text
     assert "Levé par Cheffe de pôle" in page and "Surcoût justifié" in page
     fingerprint = next(f["fingerprint"] for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
     token, version = page_state(marie, numero)
-    marie.post(dossier_url(numero) + "/annuler-levee", data={"csrf": token, "version": version, "empreinte": fingerprint})
+    marie.post(
+        dossier_url(numero) + "/annuler-levee", data={"csrf": token, "version": version, "empreinte": fingerprint}
+    )
     assert "waiver" not in next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
     history = esmsnum("history", numero, "--out", str(work))
     assert "Constat levé : BUD-03" in history.stdout and "par Cheffe de pôle" in history.stdout
@@ -360,16 +409,25 @@ def test_status_decision_and_letter(served):
     numero = cases[HOSTILE_CASE]  # à compléter: has a letter
     marie = login(app, "marie")
     token, version = page_state(marie, numero)
-    assert marie.post(dossier_url(numero) + "/statut", data={"csrf": token, "version": version,
-                                                              "statut": "complements_demandes"}).status_code == 303
+    assert (
+        marie.post(
+            dossier_url(numero) + "/statut", data={"csrf": token, "version": version, "statut": "complements_demandes"}
+        ).status_code
+        == 303
+    )
     assert report(work, numero)["instruction"]["status_label"] == "Compléments demandés"
 
     token, version = page_state(marie, numero)
     letter = marie.get(dossier_url(numero)).text
     assert "demande de pièces complémentaires" in letter
     edited = "Madame, Monsieur,\n\nMerci de nous renvoyer le budget corrigé.\n\nL'instructrice"
-    assert marie.post(dossier_url(numero) + "/courrier", data={"csrf": token, "version": version, "texte": edited,
-                                                                "action": "enregistrer"}).status_code == 303
+    assert (
+        marie.post(
+            dossier_url(numero) + "/courrier",
+            data={"csrf": token, "version": version, "texte": edited, "action": "enregistrer"},
+        ).status_code
+        == 303
+    )
     docx = marie.get(dossier_url(numero) + "/courrier.docx")
     assert docx.status_code == 200 and docx.headers["content-type"].startswith("application/vnd.openxmlformats")
     from docx import Document
@@ -379,18 +437,30 @@ def test_status_decision_and_letter(served):
 
     paul = login(app, "paul")
     token, version = page_state(paul, numero)
-    refused = paul.post(dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "A",
-                                                                  "motif": "Beau projet"}, follow_redirects=True)
+    refused = paul.post(
+        dossier_url(numero) + "/decision",
+        data={"csrf": token, "version": version, "groupe": "A", "motif": "Beau projet"},
+        follow_redirects=True,
+    )
     assert "réservé aux dossiers recevables" in refused.text
-    assert paul.post(dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "C",
-                                                               "motif": "Budget à reprendre"}).status_code == 303
+    assert (
+        paul.post(
+            dossier_url(numero) + "/decision",
+            data={"csrf": token, "version": version, "groupe": "C", "motif": "Budget à reprendre"},
+        ).status_code
+        == 303
+    )
     instruction = report(work, numero)["instruction"]
     assert instruction["decision"] == "C" and instruction["decision_author"] == "paul"
     row = next(d for d in load_json(work / "summary.json")["dossiers"] if d["dossier"] == numero)
     assert row["instruction"]["decision_label"] == "C — À retravailler"
     timeline = paul.get(dossier_url(numero)).text
-    for expected in ("Statut : À instruire → Compléments demandés", "Projet de courrier modifié",
-                     "Décision proposée : C — À retravailler", "Budget à reprendre"):
+    for expected in (
+        "Statut : À instruire → Compléments demandés",
+        "Projet de courrier modifié",
+        "Décision proposée : C — À retravailler",
+        "Budget à reprendre",
+    ):
         assert expected in timeline
 
 
@@ -399,8 +469,13 @@ def test_the_committee_table_and_its_export(served):
     numero = cases["clean-workbook"]
     paul = login(app, "paul")
     token, version = page_state(paul, numero)
-    assert paul.post(dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "A",
-                                                               "motif": "Grappe équilibrée"}).status_code == 303
+    assert (
+        paul.post(
+            dossier_url(numero) + "/decision",
+            data={"csrf": token, "version": version, "groupe": "A", "motif": "Grappe équilibrée"},
+        ).status_code
+        == 303
+    )
     page = paul.get(f"/appels/{CALL}/comite").text
     assert "Proposé au financement (groupe A)" in page and "A — Proposé au financement" in page
     assert "personnes âgées" in page and "Capacités des établissements" in page
@@ -417,8 +492,9 @@ def test_the_committee_table_and_its_export(served):
     eligible = report(work, numero)["amount_eligible"]
     assert first[header.index("Montant éligible (€)")] == pytest.approx(eligible)
     assert first[header.index("Cumul éligible (€)")] == pytest.approx(eligible)
-    assert {r[0] for r in rows} == {d["dossier"] for d in load_json(work / "summary.json")["dossiers"]
-                                    if d["verdict"] == "recevable"}
+    assert {r[0] for r in rows} == {
+        d["dossier"] for d in load_json(work / "summary.json")["dossiers"] if d["verdict"] == "recevable"
+    }
     balance = [r[0] for r in workbook["Équilibre"].iter_rows(values_only=True) if r[0]]
     assert "Département" in balance and "Secteur" in balance and "Capacité des ESSMS" in balance
     for ws in workbook.worksheets:
@@ -433,16 +509,24 @@ def test_two_instructeurs_on_one_dossier_nothing_is_lost(served):
     token_m, version = page_state(marie, numero)
     token_i, version_i = page_state(ines, numero)
     assert version == version_i
-    assert marie.post(dossier_url(numero) + "/statut", data={"csrf": token_m, "version": version,
-                                                              "statut": "en_instruction"}).status_code == 303
-    second = ines.post(dossier_url(numero) + "/statut", data={"csrf": token_i, "version": version, "statut": "instruit"})
+    assert (
+        marie.post(
+            dossier_url(numero) + "/statut", data={"csrf": token_m, "version": version, "statut": "en_instruction"}
+        ).status_code
+        == 303
+    )
+    second = ines.post(
+        dossier_url(numero) + "/statut", data={"csrf": token_i, "version": version, "statut": "instruit"}
+    )
     assert second.status_code == 409
     told = unescape(second.text)
     assert "marie a modifié ce dossier" in told and "n'a pas été enregistrée" in told
     assert re.search(r'id="statut-actuel">En instruction<', second.text), "the second sees the change"
     fingerprint = report(work, numero)["findings"][0]["fingerprint"]
-    late_lift = ines.post(dossier_url(numero) + "/lever", data={"csrf": token_i, "version": version,
-                                                                 "empreinte": fingerprint, "motif": "x"})
+    late_lift = ines.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token_i, "version": version, "empreinte": fingerprint, "motif": "x"},
+    )
     assert late_lift.status_code == 409 and "waiver" not in report(work, numero)["findings"][0]
     assert report(work, numero)["instruction"]["status"] == "en_instruction"
 
@@ -458,10 +542,15 @@ def test_comments_motifs_dossier_data_and_file_names_are_text(served):
     marie.post(dossier_url(numero) + "/commentaires", data={"csrf": token, "texte": f"Voir {SCRIPT} et {IMG}"})
     token, version = page_state(marie, numero)
     fingerprint = report(work, numero)["findings"][0]["fingerprint"]
-    marie.post(dossier_url(numero) + "/lever", data={"csrf": token, "version": version, "empreinte": fingerprint,
-                                                      "motif": f"{IMG} {FORMULA}"})
-    for html in (marie.get(dossier_url(numero)).text, marie.get(f"/appels/{CALL}").text,
-                 marie.get(f"/appels/{CALL}/comite").text):
+    marie.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": fingerprint, "motif": f"{IMG} {FORMULA}"},
+    )
+    for html in (
+        marie.get(dossier_url(numero)).text,
+        marie.get(f"/appels/{CALL}").text,
+        marie.get(f"/appels/{CALL}/comite").text,
+    ):
         assert SCRIPT not in html and "<img src=x" not in html
         assert "<script" not in html, "no script element at all in the workspace's pages"
     page = marie.get(dossier_url(numero)).text
@@ -483,8 +572,10 @@ def test_a_rerun_after_a_corrected_submission_keeps_what_still_holds(served):
     marie = login(app, "marie")
     finding = next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
     token, version = page_state(marie, numero)
-    marie.post(dossier_url(numero) + "/lever", data={"csrf": token, "version": version,
-                                                      "empreinte": finding["fingerprint"], "motif": "Vu"})
+    marie.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": finding["fingerprint"], "motif": "Vu"},
+    )
     assert report(work, numero)["verdict"] == "recevable"
     loc = finding["location"]
     _set_cell(call_dir / numero / loc["file"], loc["sheet"], loc["cell"], 9000)  # the owner changes the figure
@@ -505,20 +596,37 @@ def test_accounts_on_the_command_line(tmp_path):
     env_cmd = [str(Path(sys.executable).with_name("esmsnum"))]
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        return subprocess.run(env_cmd + list(args), input=stdin, check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        return subprocess.run(
+            env_cmd + list(args), input=stdin, check=False, capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
 
-    created = run("comptes", "ajouter", "sophie", "--role", "decideur", "--out", str(out), stdin="un-mot-de-passe-sur\n")
+    created = run(
+        "comptes", "ajouter", "sophie", "--role", "decideur", "--out", str(out), stdin="un-mot-de-passe-sur\n"
+    )
     assert created.returncode == 0 and "Compte sophie créé (Décideur)." in created.stdout
-    assert run("comptes", "ajouter", "sophie", "--role", "lecture", "--out", str(out),
-               stdin="un-mot-de-passe-sur\n").returncode == 1
-    assert "trop court" in run("comptes", "ajouter", "jean", "--role", "lecture", "--out", str(out), stdin="court\n").stderr
+    assert (
+        run(
+            "comptes", "ajouter", "sophie", "--role", "lecture", "--out", str(out), stdin="un-mot-de-passe-sur\n"
+        ).returncode
+        == 1
+    )
+    assert (
+        "trop court"
+        in run("comptes", "ajouter", "jean", "--role", "lecture", "--out", str(out), stdin="court\n").stderr
+    )
     assert "option obligatoire manquante : --role" in run("comptes", "ajouter", "jean", "--out", str(out)).stderr
     listed = run("comptes", "lister", "--out", str(out)).stdout
     assert "sophie\tDécideur\tactif\tjamais connecté" in listed
     assert run("comptes", "desactiver", "sophie", "--out", str(out)).returncode == 0
     assert "désactivé" in run("comptes", "lister", "--out", str(out)).stdout
-    stored = json.dumps([list(r) for r in __import__("sqlite3").connect(out / ".esmsnum" / "history.sqlite")
-                         .execute("select name, password_hash from accounts")])
+    stored = json.dumps(
+        [
+            list(r)
+            for r in __import__("sqlite3")
+            .connect(out / ".esmsnum" / "history.sqlite")
+            .execute("select name, password_hash from accounts")
+        ]
+    )
     assert "un-mot-de-passe-sur" not in stored and "$argon2" in stored
     refused = run("web", str(tmp_path / "nothing"))
     assert refused.returncode == 2 and "summary.json" in refused.stderr

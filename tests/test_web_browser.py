@@ -20,14 +20,28 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEST_OUTPUT
 from test_reports_pipeline import CALL, reports_run
 
+from conftest import ROOT, TEST_OUTPUT
+
 CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = TEST_OUTPUT / "screenshots"
-PASSWORDS = {"marie": "motdepasse-marie", "ines": "motdepasse-ines", "paul": "motdepasse-paul", "lea": "motdepasse-lea1"}
+PASSWORDS = {
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+}
 ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture"}
 ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
 
@@ -50,14 +64,22 @@ def server(tmp_path_factory):
     shutil.copytree(out, work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
     for name, role in ROLES.items():
-        created = subprocess.run(ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
-                                 input=PASSWORDS[name] + "\n", capture_output=True, text=True, env=env, cwd=ROOT,
-                                 check=False, timeout=120)
+        created = subprocess.run(
+            ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
+            input=PASSWORDS[name] + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+            timeout=120,
+        )
         assert created.returncode == 0, created.stderr
     port = _free_port()
     log = (work.parent / "web.log").open("w")
-    process = subprocess.Popen(ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                               env=env, cwd=ROOT)
+    process = subprocess.Popen(
+        ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -99,8 +121,9 @@ class Session:
         self.base = base
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR",
-                                           timezone_id="Europe/Paris", accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True
+        )
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -181,7 +204,12 @@ def test_an_instructeur_goes_through_a_call(server, browser):
     page.wait_for_load_state()
     assert page.locator("#statut-actuel").inner_text() == "En instruction"
     timeline = page.locator(".timeline").inner_text()
-    for expected in ("Constat levé : GRP-06", "Levée annulée : GRP-06", "Commentaire", "Statut : À instruire → En instruction"):
+    for expected in (
+        "Constat levé : GRP-06",
+        "Levée annulée : GRP-06",
+        "Commentaire",
+        "Statut : À instruire → En instruction",
+    ):
         assert expected in timeline
     assert "marie" in timeline
     marie.shot("dossier")
@@ -209,8 +237,10 @@ def test_a_decideur_decides_and_lecture_is_refused(server, browser):
     _dossier(lea, numero)
     assert lea.page.locator("#decision").count() == 0 and lea.page.locator("details.lift").count() == 0
     token = lea.page.locator("input[name=csrf]").first.get_attribute("value")
-    forged = lea.page.request.post(f"{base}/appels/{CALL}/dossiers/{numero}/decision",
-                                   form={"csrf": token, "version": "99", "groupe": "D", "motif": "forcé"})
+    forged = lea.page.request.post(
+        f"{base}/appels/{CALL}/dossiers/{numero}/decision",
+        form={"csrf": token, "version": "99", "groupe": "D", "motif": "forcé"},
+    )
     assert forged.status == 403 and "décideur" in forged.text()
     lea.page.goto(f"{base}/appels/{CALL}/dossiers/{numero}")
     assert lea.page.locator("#decision-actuelle").inner_text() == "A — Proposé au financement"

@@ -15,19 +15,42 @@ SUMMARY = {
     "sector_labels": {"personnes_agees": "personnes âgées", "personnes_handicapees": "personnes handicapées"},
     "totals": {"envelope": {"envelope": 1_000_000.0, "envelope_source": "arrêté du 1er mars"}},
     "dossiers": [
-        {"dossier": "D1", "verdict": "recevable", "porteur": "=HYPERLINK(\"x\")", "departments": ["07"],
-         "sectors": ["personnes_agees"], "essms_count": 2, "amount_eligible": 600_000.0, "counts": {"leves": 1}},
-        {"dossier": "D2", "verdict": "recevable", "porteur": "B", "departments": ["26", "38"],
-         "sectors": ["personnes_handicapees"], "essms_count": 2, "amount_eligible": 500_000.0},
+        {
+            "dossier": "D1",
+            "verdict": "recevable",
+            "porteur": '=HYPERLINK("x")',
+            "departments": ["07"],
+            "sectors": ["personnes_agees"],
+            "essms_count": 2,
+            "amount_eligible": 600_000.0,
+            "counts": {"leves": 1},
+        },
+        {
+            "dossier": "D2",
+            "verdict": "recevable",
+            "porteur": "B",
+            "departments": ["26", "38"],
+            "sectors": ["personnes_handicapees"],
+            "essms_count": 2,
+            "amount_eligible": 500_000.0,
+        },
         {"dossier": "D3", "verdict": "a_completer", "porteur": "C", "amount_eligible": 900_000.0},
     ],
 }
 REPORTS = {
-    "D1": {"essms": [{"department": "07", "sector": "personnes_agees", "capacity": 80, "eligible": True},
-                     {"department": "07", "sector": "personnes_agees", "capacity": None, "eligible": True},
-                     {"department": "07", "sector": "ahi", "capacity": 10, "eligible": False}]},
-    "D2": {"essms": [{"department": "26", "sector": "personnes_handicapees", "capacity": 20, "eligible": True},
-                     {"department": "38", "sector": "personnes_handicapees", "capacity": 120, "eligible": True}]},
+    "D1": {
+        "essms": [
+            {"department": "07", "sector": "personnes_agees", "capacity": 80, "eligible": True},
+            {"department": "07", "sector": "personnes_agees", "capacity": None, "eligible": True},
+            {"department": "07", "sector": "ahi", "capacity": 10, "eligible": False},
+        ]
+    },
+    "D2": {
+        "essms": [
+            {"department": "26", "sector": "personnes_handicapees", "capacity": 20, "eligible": True},
+            {"department": "38", "sector": "personnes_handicapees", "capacity": 120, "eligible": True},
+        ]
+    },
 }
 
 
@@ -45,8 +68,12 @@ def test_running_total_against_the_envelope_and_the_balance():
     assert sectors["personnes_agees"]["essms"] == 2 and "ahi" not in sectors, "ineligible ESSMS left out"
     assert sectors["personnes_handicapees"]["share_a"] == 100.0
     capacities = {b["label"]: b["essms"] for b in c["capacities"]}
-    assert capacities == {"moins de 30 places": 1, "60 à 99 places": 1, "100 places ou plus": 1,
-                          "capacité non renseignée": 1}
+    assert capacities == {
+        "moins de 30 places": 1,
+        "60 à 99 places": 1,
+        "100 places ou plus": 1,
+        "capacité non renseignée": 1,
+    }
     assert capacity_bin(30) == "30 à 59 places" and capacity_bin(29) == "moins de 30 places"
 
 

@@ -32,8 +32,17 @@ def db(tmp_path):
 
 def _record(db: History, dossier: str, findings: list[dict], verdict: str = "a_completer") -> None:
     run = db.start_run("appel", "cfg", "test")
-    db.record(run, "appel", dossier, submission_sha256="s1", config_sha256="cfg", verdict=verdict, digest="d1",
-              documents=[], findings=findings)
+    db.record(
+        run,
+        "appel",
+        dossier,
+        submission_sha256="s1",
+        config_sha256="cfg",
+        verdict=verdict,
+        digest="d1",
+        documents=[],
+        findings=findings,
+    )
     db.finish_run(run, {})
 
 
@@ -62,11 +71,25 @@ def test_undoing_one_finding_of_a_rule_level_waiver_keeps_the_others(db):
 
 
 def test_a_change_on_an_old_version_is_refused_and_tells_who_changed(db):
-    db.change("appel", "D1", expected_version=0, author="marie", kind="statut",
-              data={"before": "a_instruire", "after": "en_instruction"}, status="en_instruction")
+    db.change(
+        "appel",
+        "D1",
+        expected_version=0,
+        author="marie",
+        kind="statut",
+        data={"before": "a_instruire", "after": "en_instruction"},
+        status="en_instruction",
+    )
     with pytest.raises(Conflict) as refused:
-        db.change("appel", "D1", expected_version=0, author="paul", kind="statut",
-                  data={"before": "a_instruire", "after": "instruit"}, status="instruit")
+        db.change(
+            "appel",
+            "D1",
+            expected_version=0,
+            author="paul",
+            kind="statut",
+            data={"before": "a_instruire", "after": "instruit"},
+            status="instruit",
+        )
     state = refused.value.state
     assert (state.version, state.status, state.updated_by) == (1, "en_instruction", "marie")
     assert db.state("appel", "D1").status == "en_instruction", "the second change did not overwrite the first"
@@ -76,11 +99,21 @@ def test_a_change_on_an_old_version_is_refused_and_tells_who_changed(db):
 
 
 def test_comments_are_appended_and_the_timeline_says_who_did_what(db):
-    _record(db, "D1", [{"rule": "GRP-06", "severity": "a_corriger", "message": "Trop peu d'ESSMS", "fingerprint": "f1"}])
+    _record(
+        db, "D1", [{"rule": "GRP-06", "severity": "a_corriger", "message": "Trop peu d'ESSMS", "fingerprint": "f1"}]
+    )
     db.comment("appel", "D1", "marie", "Appeler le porteur <b>lundi</b>")
     db.add_waiver("appel", "D1", "GRP-06", ["f1"], "Liste complétée par courriel", "marie", expected_version=0)
-    db.change("appel", "D1", expected_version=1, author="paul", kind="decision",
-              data={"before": None, "after": "A", "motif": "Projet solide"}, decision="A", decision_motif="Projet solide")
+    db.change(
+        "appel",
+        "D1",
+        expected_version=1,
+        author="paul",
+        kind="decision",
+        data={"before": None, "after": "A", "motif": "Projet solide"},
+        decision="A",
+        decision_motif="Projet solide",
+    )
     entries = dossier_timeline(db, "appel", "D1")
     assert [e.kind for e in entries] == ["analyse", "commentaire", "levee", "decision"]
     assert [e.author for e in entries][1:] == ["marie", "marie", "paul"]
@@ -112,8 +145,17 @@ def test_an_older_database_gets_the_new_tables_and_keeps_its_waivers(tmp_path):
     metadata.create_all(engine, tables=old)
     with engine.begin() as conn:
         conn.execute(insert(runs).values(call_id="appel", started_at=dt.datetime.now(dt.UTC), status="terminee"))
-        conn.execute(insert(waivers).values(call_id="appel", dossier="D1", rule="BUD-03", fingerprints=["f1"],
-                                            motif="ancien", author="cli", created_at=dt.datetime.now(dt.UTC)))
+        conn.execute(
+            insert(waivers).values(
+                call_id="appel",
+                dossier="D1",
+                rule="BUD-03",
+                fingerprints=["f1"],
+                motif="ancien",
+                author="cli",
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
     engine.dispose()
     db = History(url)
     try:

@@ -27,11 +27,13 @@ class CallFigure:
 ENVELOPE = CallFigure(
     id="LOT-03",
     title="Demandes recevables au regard de l'enveloppe",
-    description=("Le total demandé par les dossiers recevables est comparé à l'enveloppe de l'appel, dans la "
-                 "synthèse de l'appel : enveloppe, total demandé, solde disponible ou dépassement. Ce n'est pas "
-                 "une règle : aucun constat n'est porté sur les dossiers, le classement des dossiers au regard de "
-                 "l'enveloppe relève de l'instruction. Sans enveloppe dans la configuration de l'appel, la "
-                 "synthèse le dit."),
+    description=(
+        "Le total demandé par les dossiers recevables est comparé à l'enveloppe de l'appel, dans la "
+        "synthèse de l'appel : enveloppe, total demandé, solde disponible ou dépassement. Ce n'est pas "
+        "une règle : aucun constat n'est porté sur les dossiers, le classement des dossiers au regard de "
+        "l'enveloppe relève de l'instruction. Sans enveloppe dans la configuration de l'appel, la "
+        "synthèse le dit."
+    ),
     params=("history.envelope",),
     source="seeds 003, 004 : enveloppes des appels",
 )

@@ -69,8 +69,9 @@ class Submission:
 CallHits = Iterator[tuple[str, Hit]]  # (dossier, hit)
 
 
-def run_call_rules(submissions: list[Submission], config: CallConfig,
-                   reads: ReadLog | None = None) -> dict[str, list[Finding]]:
+def run_call_rules(
+    submissions: list[Submission], config: CallConfig, reads: ReadLog | None = None
+) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
     for rule in all_rules().values():
         if rule.scope != "call" or not config.rule_setting(rule.id).enabled:
@@ -82,10 +83,17 @@ def run_call_rules(submissions: list[Submission], config: CallConfig,
             log.error("call rule %s failed\n%s", rule.id, traceback.format_exc())
             continue
         for dossier, hit in hits:
-            out.setdefault(dossier, []).append(Finding(
-                rule=rule.id, severity=hit.severity or severity, title=rule.title, message=hit.message,
-                expected=hit.expected, found=hit.found, location=hit.location,
-            ))
+            out.setdefault(dossier, []).append(
+                Finding(
+                    rule=rule.id,
+                    severity=hit.severity or severity,
+                    title=rule.title,
+                    message=hit.message,
+                    expected=hit.expected,
+                    found=hit.found,
+                    location=hit.location,
+                )
+            )
     return out
 
 
@@ -97,15 +105,16 @@ def lot_view(report: dict[str, Any]) -> dict[str, Any]:
     return {key: report.get(key) for key in LOT_FIELDS}
 
 
-def review_call(views: list[dict[str, Any]], config: CallConfig,
-                reads: ReadLog | None = None) -> dict[str, list[Finding]]:
+def review_call(
+    views: list[dict[str, Any]], config: CallConfig, reads: ReadLog | None = None
+) -> dict[str, list[Finding]]:
     """The call rules over every dossier of the call: the findings to add, per dossier."""
     submissions = [Submission(v["dossier"], v) for v in sorted(views, key=lambda v: v["dossier"])]
     return run_call_rules(submissions, config, reads)
 
 
-
 # --------------------------------------------------------------------------- exclusions
+
 
 def excluded_by_call(findings: list[dict[str, Any]]) -> set[str]:
     """FINESS ET that the call rules exclude from the dossier: LOT-01 findings *à corriger*
@@ -147,13 +156,15 @@ def apply_call_exclusions(report: dict[str, Any], findings: list[dict[str, Any]]
         report["essms_count"] = basis["essms_count"] - len(newly)
     funding = [e["funding"] for e in entries if e.get("funding")]
     if funding:
-        funded = fund(funding, tier_from_rank=basis.get("tier_from_rank"), cap=basis.get("max_essms_counted"),
-                      excluded=newly)
+        funded = fund(
+            funding, tier_from_rank=basis.get("tier_from_rank"), cap=basis.get("max_essms_counted"), excluded=newly
+        )
         for entry in entries:
             if entry.get("funding"):
                 entry["funding"]["rank"], entry["amount_eligible"] = funded[entry["finess"]]
-        report["amount_eligible"] = eligible_total(funded, basis.get("amoa_eligible") or 0.0) if newly else basis.get(
-            "amount_eligible")
+        report["amount_eligible"] = (
+            eligible_total(funded, basis.get("amoa_eligible") or 0.0) if newly else basis.get("amount_eligible")
+        )
     else:
         report["amount_eligible"] = basis.get("amount_eligible")
     return _redecide_size(basis, findings, len(newly))
@@ -170,8 +181,14 @@ def _redecide_size(basis: dict[str, Any], findings: list[dict[str, Any]], call_e
     if hit is None:
         return kept
     severity = hit.severity or Severity(rule.get("severity") or Severity.BLOQUANT.value)
-    finding = Finding(rule="GRP-03", severity=severity, title=rule.get("title"), message=hit.message,
-                      expected=hit.expected, found=hit.found, location=hit.location).to_dict()
+    finding = Finding(
+        rule="GRP-03",
+        severity=severity,
+        title=rule.get("title"),
+        message=hit.message,
+        expected=hit.expected,
+        found=hit.found,
+        location=hit.location,
+    ).to_dict()
     finding["recount"] = True
     return kept + [finding]
-

@@ -30,8 +30,10 @@ class UndeclaredParameter(LookupError):
     def __init__(self, rule_id: str, key: str, declared: Iterable[str]):
         self.rule_id, self.key = rule_id, key
         listed = ", ".join(declared) or "none"
-        super().__init__(f"rule {rule_id} reads the call configuration key {key!r}, which it does not declare "
-                         f"in its params (declared: {listed}): add it to the rule's @rule(params=...)")
+        super().__init__(
+            f"rule {rule_id} reads the call configuration key {key!r}, which it does not declare "
+            f"in its params (declared: {listed}): add it to the rule's @rule(params=...)"
+        )
 
 
 @dataclass
@@ -53,8 +55,9 @@ class ConfigView:
 
     __slots__ = ("_log", "_node", "_params", "_path", "_rule_id")
 
-    def __init__(self, config: Any, rule_id: str, params: Iterable[str], log: ReadLog | None = None,
-                 _path: str = "") -> None:
+    def __init__(
+        self, config: Any, rule_id: str, params: Iterable[str], log: ReadLog | None = None, _path: str = ""
+    ) -> None:
         object.__setattr__(self, "_node", config)
         object.__setattr__(self, "_path", _path)
         object.__setattr__(self, "_rule_id", rule_id)

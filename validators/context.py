@@ -194,7 +194,8 @@ class DossierData:
                 e.referenced if e.referenced is not None else form_referenced,
                 e.og_key == "?" or sites.get(e.og_key, 0) < threshold,  # organisme unknown: not refused on it
             )
-            for e in self.distinct_essms if e.finess
+            for e in self.distinct_essms
+            if e.finess
         }
 
     @cached_property
@@ -208,8 +209,11 @@ class DossierData:
     def typed(self, kind: str) -> tuple[Frame, frozenset[str]] | None:
         """The typed frame of a table kind (``schemas.TABLE_KINDS``) and the columns of its
         table, for the rules' pandera checks; None when the dossier has no such table."""
-        frames = {"structures": ("structures", "structures_frame"), "budget_essms": ("budget_essms", "budget_frame"),
-                  "planning": ("planning", "planning_frame")}
+        frames = {
+            "structures": ("structures", "structures_frame"),
+            "budget_essms": ("budget_essms", "budget_frame"),
+            "planning": ("planning", "planning_frame"),
+        }
         table_attr, frame_attr = frames[kind]
         table, frame = getattr(self, table_attr), getattr(self, frame_attr)
         return None if table is None or frame is None else (frame, frozenset(table.columns))
@@ -244,7 +248,9 @@ class DossierData:
                 category=_text(row, "categorie"),
                 department=department,
                 project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
-                referenced=parse_bool(row.get("referencement_segur").raw).value if row.get("referencement_segur") else None,
+                referenced=parse_bool(row.get("referencement_segur").raw).value
+                if row.get("referencement_segur")
+                else None,
                 row=row,
                 eligibility=assess(finess, _text(row, "categorie"), self.config, record),
                 registered=record,

@@ -37,7 +37,11 @@ def render() -> str:
         for config in calls:
             setting = config.rule_setting(rule.id)
             per_call.append(severity_for(rule, config).label if setting.enabled else "désactivée")
-        lines.append(f"| [{rule.id}](#{rule_anchor(rule.id)}) | {rule.title} | {rule.severity.label} | " + " | ".join(per_call) + " |")
+        lines.append(
+            f"| [{rule.id}](#{rule_anchor(rule.id)}) | {rule.title} | {rule.severity.label} | "
+            + " | ".join(per_call)
+            + " |"
+        )
     family = None
     for rule in rules.values():
         if rule.family != family:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from core.config import CallConfig
 from extractors.finess_extract import Establishment
 from validators.reference import Category, category_of, reference
@@ -36,12 +35,14 @@ def registered_category(establishment: Establishment) -> Category | None:
     return None
 
 
-def assess(finess: str, category_text: str, config: CallConfig,
-           registered: Establishment | None = None) -> Eligibility:
+def assess(finess: str, category_text: str, config: CallConfig, registered: Establishment | None = None) -> Eligibility:
     if registered is not None:
         category = registered_category(registered)
-        unknown = (f"catégorie {registered.category} « {registered.category_label} » du répertoire FINESS non "
-                   "reconnue" if registered.category else "catégorie absente du répertoire FINESS")
+        unknown = (
+            f"catégorie {registered.category} « {registered.category_label} » du répertoire FINESS non reconnue"
+            if registered.category
+            else "catégorie absente du répertoire FINESS"
+        )
     else:
         category = category_of(category_text) if category_text else None
         unknown = f"catégorie « {category_text} » non reconnue" if category_text else "catégorie non renseignée"
@@ -59,7 +60,9 @@ def judge(category: Category, config: CallConfig) -> Eligibility:
         return Eligibility(False, f"{category.label} (catégorie {category.code}) n'est pas un ESSMS éligible", category)
     allowed = rules.eligible_categories.value
     if allowed is not None and category.code not in allowed:
-        return Eligibility(False, f"la catégorie {category.label} ({category.code}) n'est pas éligible à cet appel", category)
+        return Eligibility(
+            False, f"la catégorie {category.label} ({category.code}) n'est pas éligible à cet appel", category
+        )
     if allowed is None and category.sector not in rules.eligible_sectors.value:
         sector = reference().sectors.get(category.sector, category.sector)
         return Eligibility(False, f"le secteur « {sector} » n'est pas éligible à cet appel", category)

@@ -52,10 +52,17 @@ def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = Non
             findings.append(internal_error(rule))
             continue
         for hit in hits:
-            findings.append(Finding(
-                rule=rule.id, severity=hit.severity or severity, title=rule.title, message=hit.message,
-                expected=hit.expected, found=hit.found, location=hit.location,
-            ))
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=hit.severity or severity,
+                    title=rule.title,
+                    message=hit.message,
+                    expected=hit.expected,
+                    found=hit.found,
+                    location=hit.location,
+                )
+            )
     return sort_findings(findings)
 
 
@@ -66,10 +73,15 @@ def log_error(rule: Rule, numero: str) -> None:
 def internal_error(rule: Rule) -> Finding:
     """The finding that stands for a rule that could not be applied (rules.md: never a rejection)."""
     return Finding(
-        rule=rule.id, severity=Severity.A_CORRIGER, title=rule.title,
-        message=(f"Le contrôle {rule.id} (« {rule.title} ») n'a pas pu être réalisé à la suite d'une "
-                 "erreur interne : vérifier ce point manuellement et signaler l'erreur à l'exploitant."),
-        expected="contrôle réalisé", found="erreur interne",
+        rule=rule.id,
+        severity=Severity.A_CORRIGER,
+        title=rule.title,
+        message=(
+            f"Le contrôle {rule.id} (« {rule.title} ») n'a pas pu être réalisé à la suite d'une "
+            "erreur interne : vérifier ce point manuellement et signaler l'erreur à l'exploitant."
+        ),
+        expected="contrôle réalisé",
+        found="erreur interne",
     )
 
 
@@ -93,6 +105,8 @@ def load_call(call: str | os.PathLike[str]) -> CallConfig:
     config = core.config.load_call(call)
     unknown = [rule_id for rule_id in config.rules if rule_id not in all_rules()]
     if unknown:
-        raise ConfigError(f"Configuration d'appel invalide : {config.config_path}\n"
-                          + "\n".join(f"  - clé « rules.{rule_id} » : règle inconnue" for rule_id in unknown))
+        raise ConfigError(
+            f"Configuration d'appel invalide : {config.config_path}\n"
+            + "\n".join(f"  - clé « rules.{rule_id} » : règle inconnue" for rule_id in unknown)
+        )
     return config

@@ -54,20 +54,25 @@ def _sum(values: list[float | None]) -> float | None:
 def amount_requested(data: DossierData) -> float | None:
     lines = data.budget_lines
     if lines is not None and "financement_demande" in lines.columns:
-        total = _sum([parse_amount(r.get("financement_demande").raw).value for r in lines.rows if r.get("financement_demande")])
+        total = _sum(
+            [parse_amount(r.get("financement_demande").raw).value for r in lines.rows if r.get("financement_demande")]
+        )
         if total is not None:
             return total
         for row in lines.total_rows:
-            if row.get("financement_demande") and (value := parse_amount(row.get("financement_demande").raw).value) is not None:
+            if (
+                row.get("financement_demande")
+                and (value := parse_amount(row.get("financement_demande").raw).value) is not None
+            ):
                 return value
     per_essms = data.budget_essms
     if per_essms is not None:
         if "total_essms" in per_essms.columns:
             total = _sum([parse_amount(r.get("total_essms").raw).value for r in per_essms.rows if r.get("total_essms")])
         else:
-            total = _sum([
-                parse_amount(r.get(c).raw).value for r in per_essms.rows for c in FORFAIT_COLUMNS if r.get(c)
-            ])
+            total = _sum(
+                [parse_amount(r.get(c).raw).value for r in per_essms.rows for c in FORFAIT_COLUMNS if r.get(c)]
+            )
         return total
     return None
 
@@ -80,7 +85,9 @@ def forfait_ceilings(config: Any, project_type: str | None, rank: int) -> dict[s
     funding = config.funding
     tier_from = funding.tier_from_rank.value
     tier = 1 if tier_from is not None and rank >= tier_from else 0
-    table = funding.forfaits.mise_en_conformite if project_type == "mise_en_conformite" else funding.forfaits.acquisition
+    table = (
+        funding.forfaits.mise_en_conformite if project_type == "mise_en_conformite" else funding.forfaits.acquisition
+    )
     return {
         "forfait_moa": table.moa.value[tier],
         "forfait_editeur": table.editeur.value[tier],
@@ -95,6 +102,7 @@ def amoa_ceilings(config: Any) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- AMOA
+
 
 def amoa_kind(label: str) -> str | None:
     """``procedure`` (procurement support), ``pilotage`` (project steering) or None."""
@@ -149,6 +157,7 @@ def parse_share(raw: Any) -> float | None:
 
 # --------------------------------------------------------------------------- per ESSMS
 
+
 def _number(value: Any) -> float:
     return 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
@@ -182,8 +191,11 @@ def _entries(data: DossierData) -> list[dict[str, Any]]:
         project_type = row["project_type"]
         equipment = {"equipement": config.funding.equipment_ceiling.value}
         tiers = [{**forfait_ceilings(config, project_type, 1), **equipment}]
-        tiers.append({**forfait_ceilings(config, project_type, tier_from), **equipment} if tier_from is not None
-                     else dict(tiers[0]))
+        tiers.append(
+            {**forfait_ceilings(config, project_type, tier_from), **equipment}
+            if tier_from is not None
+            else dict(tiers[0])
+        )
         for ceiling in tiers:
             if _is_false(row["referenced"]):
                 ceiling["bonus_segur"] = 0.0  # BUD-04: no bonus without Ségur-referenced software
@@ -196,16 +208,31 @@ def _entries(data: DossierData) -> list[dict[str, Any]]:
             asked = {"total_essms": _number(row.get("total_essms"))}
             ceilings = {"total_essms": [float(sum(t.values())) for t in tiers]}
         share = None
-        if essms is not None and essms.eligibility and essms.eligibility.category and essms.eligibility.category.confort:
+        if (
+            essms is not None
+            and essms.eligibility
+            and essms.eligibility.category
+            and essms.eligibility.category.confort
+        ):
             cell = essms.row.get("part_essentielle")
             share = parse_share(cell.raw) if cell is not None else None
-        out.append({"finess": finess, "order": order, "project_type": project_type, "counted": counted,
-                    "asked": asked, "ceilings": ceilings, "share": share})
+        out.append(
+            {
+                "finess": finess,
+                "order": order,
+                "project_type": project_type,
+                "counted": counted,
+                "asked": asked,
+                "ceilings": ceilings,
+                "share": share,
+            }
+        )
     return out
 
 
-def fund(entries: Iterable[dict[str, Any]], *, tier_from_rank: int | None, cap: int | None,
-         excluded: set[str] = frozenset()) -> dict[str, tuple[int | None, float]]:
+def fund(
+    entries: Iterable[dict[str, Any]], *, tier_from_rank: int | None, cap: int | None, excluded: set[str] = frozenset()
+) -> dict[str, tuple[int | None, float]]:
     """FINESS → (rank among the counted ESSMS, eligible amount). ``excluded``: FINESS left out
     after the dossier was judged (LOT-01). An ESSMS not counted has no rank and 0 €."""
     out: dict[str, tuple[int | None, float]] = {}

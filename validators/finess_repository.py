@@ -65,9 +65,24 @@ _GENERIC = """
 GENERIC_WORDS = frozenset(_GENERIC.split())
 SUGGESTIONS = 3
 
-_ET_COLUMNS = ("finess", "finess_ej", "name", "long_name", "department", "department_label", "commune_code",
-               "postcode", "city", "category", "category_label", "aggregate", "aggregate_label", "siret",
-               "opened", "updated")
+_ET_COLUMNS = (
+    "finess",
+    "finess_ej",
+    "name",
+    "long_name",
+    "department",
+    "department_label",
+    "commune_code",
+    "postcode",
+    "city",
+    "category",
+    "category_label",
+    "aggregate",
+    "aggregate_label",
+    "siret",
+    "opened",
+    "updated",
+)
 
 
 class RepositoryError(Exception):
@@ -88,6 +103,7 @@ def date_fr(day: dt.date) -> str:
 
 
 # --------------------------------------------------------------------------- what a store is
+
 
 @dataclass(frozen=True)
 class StoreInfo:
@@ -110,8 +126,12 @@ class StoreInfo:
 
     def report_entry(self) -> dict:
         """What report.json says of the repository a dossier was checked against."""
-        return {"checked": True, "extract_date": self.extract_date.isoformat(),
-                "entities": self.entities > 0, "fingerprint": self.fingerprint}
+        return {
+            "checked": True,
+            "extract_date": self.extract_date.isoformat(),
+            "entities": self.entities > 0,
+            "fingerprint": self.fingerprint,
+        }
 
 
 def store_path(folder: Path, extract_date: dt.date) -> Path:
@@ -126,16 +146,22 @@ def read_info(path: Path) -> StoreInfo:
     except sqlite3.Error as exc:
         raise RepositoryError(f"{path} n'est pas un répertoire FINESS importé par esmsnum ({exc}).") from exc
     if meta.get("schema") != str(SCHEMA):
-        raise RepositoryError(f"{path} : format de stockage FINESS inconnu (version {meta.get('schema')}) : "
-                              "importer à nouveau l'extraction.")
+        raise RepositoryError(
+            f"{path} : format de stockage FINESS inconnu (version {meta.get('schema')}) : "
+            "importer à nouveau l'extraction."
+        )
     sources = tuple(json.loads(meta.get("sources", "[]")))
     entities_date = meta.get("entities_date")
     return StoreInfo(
-        path=path, extract_date=dt.date.fromisoformat(meta["extract_date"]),
-        establishments=int(meta.get("establishments", 0)), entities=int(meta.get("entities", 0)),
+        path=path,
+        extract_date=dt.date.fromisoformat(meta["extract_date"]),
+        establishments=int(meta.get("establishments", 0)),
+        entities=int(meta.get("entities", 0)),
         entities_date=dt.date.fromisoformat(entities_date) if entities_date else None,
-        sources=sources, imported_at=meta.get("imported_at", ""),
-        import_seconds=float(meta.get("import_seconds", 0)), fingerprint=meta.get("fingerprint", ""),
+        sources=sources,
+        imported_at=meta.get("imported_at", ""),
+        import_seconds=float(meta.get("import_seconds", 0)),
+        fingerprint=meta.get("fingerprint", ""),
     )
 
 
@@ -162,8 +188,9 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-def resolve_store(setting: str | None = None, call_date: dt.date | None = None,
-                  folder: Path | None = None) -> StoreInfo | None:
+def resolve_store(
+    setting: str | None = None, call_date: dt.date | None = None, folder: Path | None = None
+) -> StoreInfo | None:
     """The extract a run uses, or ``None`` when none is (to be) used.
 
     ``setting`` (``--finess``): « aucune », a date (AAAA-MM-JJ or JJ/MM/AAAA) imported in the
@@ -184,8 +211,10 @@ def resolve_store(setting: str | None = None, call_date: dt.date | None = None,
         elif day is not None:
             wanted = day
         else:
-            raise RepositoryError(f"Répertoire FINESS introuvable : « {setting} » n'est ni une date d'extraction "
-                                  "importée, ni un fichier, ni un dossier (voir « esmsnum finess info »).")
+            raise RepositoryError(
+                f"Répertoire FINESS introuvable : « {setting} » n'est ni une date d'extraction "
+                "importée, ni un fichier, ni un dossier (voir « esmsnum finess info »)."
+            )
     stores = available(folder)
     if wanted is not None:
         match = next((s for s in stores if s.extract_date == wanted), None)
@@ -193,12 +222,14 @@ def resolve_store(setting: str | None = None, call_date: dt.date | None = None,
             known = ", ".join(date_fr(s.extract_date) for s in stores) or "aucune"
             raise RepositoryError(
                 f"L'extraction FINESS du {date_fr(wanted)} n'est pas importée dans {folder} (extractions "
-                f"importées : {known}). L'importer avec « esmsnum finess importer FICHIER… ».")
+                f"importées : {known}). L'importer avec « esmsnum finess importer FICHIER… »."
+            )
         return match
     return stores[-1] if stores else None
 
 
 # --------------------------------------------------------------------------- import (the CLI only)
+
 
 @dataclass(frozen=True)
 class ImportOutcome:
@@ -219,8 +250,10 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
     et = [r for r in readers if r.info.kind == ESTABLISHMENTS]
     ej = [r for r in readers if r.info.kind == ENTITIES]
     if len(et) > 1 or len(ej) > 1:
-        raise RepositoryError("Importer une seule extraction à la fois : un fichier des établissements et, au "
-                              "besoin, le fichier des entités juridiques de la même date.")
+        raise RepositoryError(
+            "Importer une seule extraction à la fois : un fichier des établissements et, au "
+            "besoin, le fichier des entités juridiques de la même date."
+        )
     if not et:
         return _add_entities(ej[0], folder, started)
     establishments = et[0]
@@ -229,8 +262,13 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
     fingerprint = _fingerprint(sources)
     previous = _existing(target)
     if previous is not None and previous.fingerprint == fingerprint:
-        return ImportOutcome(previous, replaced=False, unchanged=True, seconds=time.perf_counter() - started,
-                             size_bytes=target.stat().st_size)
+        return ImportOutcome(
+            previous,
+            replaced=False,
+            unchanged=True,
+            seconds=time.perf_counter() - started,
+            size_bytes=target.stat().st_size,
+        )
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".import-", suffix=".sqlite", dir=folder)
     os.close(handle)
@@ -240,8 +278,16 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
             _create(db)
             count = _load_establishments(db, establishments)
             entities = _load_entities(db, ej[0]) if ej else 0
-            _write_meta(db, sources, establishments.info.extract_date, count, entities,
-                        ej[0].info.extract_date if ej else None, fingerprint, time.perf_counter() - started)
+            _write_meta(
+                db,
+                sources,
+                establishments.info.extract_date,
+                count,
+                entities,
+                ej[0].info.extract_date if ej else None,
+                fingerprint,
+                time.perf_counter() - started,
+            )
             db.commit()
         os.replace(temp, target)
     except ExtractError:
@@ -250,8 +296,13 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
     except (OSError, sqlite3.Error) as exc:
         temp.unlink(missing_ok=True)
         raise RepositoryError(f"Import impossible dans {folder} : {exc}") from exc
-    return ImportOutcome(read_info(target), replaced=previous is not None, unchanged=False,
-                         seconds=time.perf_counter() - started, size_bytes=target.stat().st_size)
+    return ImportOutcome(
+        read_info(target),
+        replaced=previous is not None,
+        unchanged=False,
+        seconds=time.perf_counter() - started,
+        size_bytes=target.stat().st_size,
+    )
 
 
 def _existing(path: Path) -> StoreInfo | None:
@@ -326,14 +377,34 @@ def _load_entities(db: sqlite3.Connection, reader: ExtractReader) -> int:
     return db.execute("SELECT count(*) FROM entity").fetchone()[0]
 
 
-def _write_meta(db: sqlite3.Connection, sources: list[ExtractFile], extract_date: dt.date, establishments: int,
-                entities: int, entities_date: dt.date | None, fingerprint: str, seconds: float) -> None:
-    described = [{"name": s.path.name, "sha256": s.sha256, "encoding": s.encoding, "kind": s.kind,
-                  "extract_date": s.extract_date.isoformat()} for s in sources]
+def _write_meta(
+    db: sqlite3.Connection,
+    sources: list[ExtractFile],
+    extract_date: dt.date,
+    establishments: int,
+    entities: int,
+    entities_date: dt.date | None,
+    fingerprint: str,
+    seconds: float,
+) -> None:
+    described = [
+        {
+            "name": s.path.name,
+            "sha256": s.sha256,
+            "encoding": s.encoding,
+            "kind": s.kind,
+            "extract_date": s.extract_date.isoformat(),
+        }
+        for s in sources
+    ]
     meta = {
-        "schema": str(SCHEMA), "extract_date": extract_date.isoformat(), "establishments": str(establishments),
-        "entities": str(entities), "entities_date": entities_date.isoformat() if entities_date else "",
-        "sources": json.dumps(described, ensure_ascii=False), "fingerprint": fingerprint,
+        "schema": str(SCHEMA),
+        "extract_date": extract_date.isoformat(),
+        "establishments": str(establishments),
+        "entities": str(entities),
+        "entities_date": entities_date.isoformat() if entities_date else "",
+        "sources": json.dumps(described, ensure_ascii=False),
+        "fingerprint": fingerprint,
         "imported_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "import_seconds": f"{seconds:.3f}",
     }
@@ -347,28 +418,52 @@ def _add_entities(reader: ExtractReader, folder: Path, started: float) -> Import
         raise RepositoryError(
             f"{reader.path.name} est l'extraction des entités juridiques du {date_fr(reader.info.extract_date)} : "
             "importer d'abord (ou en même temps) l'extraction des établissements de la même date "
-            "(etalab-cs1100507-stock-….csv).")
+            "(etalab-cs1100507-stock-….csv)."
+        )
     establishments = [s for s in previous.sources if s["kind"] == ESTABLISHMENTS]
-    sources_digest = [ExtractFile(Path(s["name"]), s["kind"], dt.date.fromisoformat(s["extract_date"]), "",
-                                  s["encoding"], s["sha256"]) for s in establishments] + [reader.info]
+    sources_digest = [
+        ExtractFile(
+            Path(s["name"]), s["kind"], dt.date.fromisoformat(s["extract_date"]), "", s["encoding"], s["sha256"]
+        )
+        for s in establishments
+    ] + [reader.info]
     fingerprint = _fingerprint(sources_digest)
     if previous.fingerprint == fingerprint:
-        return ImportOutcome(previous, replaced=False, unchanged=True, seconds=time.perf_counter() - started,
-                             size_bytes=target.stat().st_size)
+        return ImportOutcome(
+            previous,
+            replaced=False,
+            unchanged=True,
+            seconds=time.perf_counter() - started,
+            size_bytes=target.stat().st_size,
+        )
     try:
         with closing(sqlite3.connect(target)) as db:
             db.execute("DELETE FROM entity")
             entities = _load_entities(db, reader)
-            _write_meta(db, sources_digest, previous.extract_date, previous.establishments, entities,
-                        reader.info.extract_date, fingerprint, time.perf_counter() - started)
+            _write_meta(
+                db,
+                sources_digest,
+                previous.extract_date,
+                previous.establishments,
+                entities,
+                reader.info.extract_date,
+                fingerprint,
+                time.perf_counter() - started,
+            )
             db.commit()
     except sqlite3.Error as exc:
         raise RepositoryError(f"Import impossible dans {target} : {exc}") from exc
-    return ImportOutcome(read_info(target), replaced=True, unchanged=False, seconds=time.perf_counter() - started,
-                         size_bytes=target.stat().st_size)
+    return ImportOutcome(
+        read_info(target),
+        replaced=True,
+        unchanged=False,
+        seconds=time.perf_counter() - started,
+        size_bytes=target.stat().st_size,
+    )
 
 
 # --------------------------------------------------------------------------- look-ups (the runs)
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     if not Path(path).is_file():
@@ -426,10 +521,11 @@ class FinessRepository:
         numbers = list(numbers)
         wanted = sorted({n for n in numbers if n and n not in self._cache})
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             rows = self._db.execute(
                 f"SELECT {', '.join(_ET_COLUMNS)} FROM establishment WHERE finess IN ({', '.join('?' * len(chunk))})",
-                chunk).fetchall()
+                chunk,
+            ).fetchall()
             found = {row[0]: Establishment(*row) for row in rows}
             for number in chunk:
                 self._cache[number] = found.get(number)
@@ -441,18 +537,21 @@ class FinessRepository:
     def entity(self, finess_ej: str) -> LegalEntity | None:
         if not finess_ej:
             return None
-        row = self._db.execute("SELECT finess_ej, name, long_name FROM entity WHERE finess_ej = ?",
-                               (finess_ej,)).fetchone()
+        row = self._db.execute(
+            "SELECT finess_ej, name, long_name FROM entity WHERE finess_ej = ?", (finess_ej,)
+        ).fetchone()
         return LegalEntity(*row) if row else None
 
     def managed_by(self, finess_ej: str) -> list[Establishment]:
         """The establishments a legal entity manages (indexed)."""
-        rows = self._db.execute(f"SELECT {', '.join(_ET_COLUMNS)} FROM establishment WHERE finess_ej = ?",
-                                (finess_ej,)).fetchall()
+        rows = self._db.execute(
+            f"SELECT {', '.join(_ET_COLUMNS)} FROM establishment WHERE finess_ej = ?", (finess_ej,)
+        ).fetchall()
         return [Establishment(*row) for row in rows]
 
-    def suggestions(self, name: str, departments: Iterable[str], managers: Iterable[str] = (),
-                    limit: int = SUGGESTIONS) -> list[Suggestion]:
+    def suggestions(
+        self, name: str, departments: Iterable[str], managers: Iterable[str] = (), limit: int = SUGGESTIONS
+    ) -> list[Suggestion]:
         """The establishments closest by name (and commune, part of what is scored) to ``name``,
         among those of ``departments`` and of the legal entities ``managers``."""
         query = distinctive(name)
@@ -460,17 +559,18 @@ class FinessRepository:
             return []
         choices: dict[str, str] = {}
         for department in sorted({d for d in departments if d}):
-            for finess, text in self._db.execute("SELECT finess, search FROM establishment WHERE department = ?",
-                                                 (department,)):
+            for finess, text in self._db.execute(
+                "SELECT finess, search FROM establishment WHERE department = ?", (department,)
+            ):
                 choices[finess] = text
         for manager in sorted({m for m in managers if m}):
-            for finess, text in self._db.execute("SELECT finess, search FROM establishment WHERE finess_ej = ?",
-                                                 (manager,)):
+            for finess, text in self._db.execute(
+                "SELECT finess, search FROM establishment WHERE finess_ej = ?", (manager,)
+            ):
                 choices[finess] = text
         if not choices:
             return []
-        best = process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=limit,
-                               score_cutoff=SUGGESTION_CUTOFF)
+        best = process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=limit, score_cutoff=SUGGESTION_CUTOFF)
         found = self.establishments([key for _, _, key in best])
         return [Suggestion(found[key], round(score, 1)) for _, score, key in best if key in found]
 

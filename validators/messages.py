@@ -78,5 +78,8 @@ def declared_category(text: str) -> str:
     category = category_of(text) if text else None
     if category is None:
         return f"« {text} »" if text else "non renseignée"
-    return f"« {text} » ({category.label}, catégorie {category.code})" if text != category.label \
+    return (
+        f"« {text} » ({category.label}, catégorie {category.code})"
+        if text != category.label
         else f"« {text} » (catégorie {category.code})"
+    )

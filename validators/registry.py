@@ -88,9 +88,18 @@ _REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, *, title: str, severity: str, params: tuple[str, ...] = (), source: str, action: str,
-    example: str = "", scope: str = "dossier", checks: Mapping[str, TableChecks] | None = None,
-    severity_actions: Mapping[str, str] | None = None, excludes: Callable[[Any, Any], str | None] | None = None,
+    rule_id: str,
+    *,
+    title: str,
+    severity: str,
+    params: tuple[str, ...] = (),
+    source: str,
+    action: str,
+    example: str = "",
+    scope: str = "dossier",
+    checks: Mapping[str, TableChecks] | None = None,
+    severity_actions: Mapping[str, str] | None = None,
+    excludes: Callable[[Any, Any], str | None] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare a rule. The function's docstring is its (French) description."""
 
@@ -99,17 +108,28 @@ def rule(
         if problems:
             raise ValueError(f"rule {rule_id} is badly declared: " + "; ".join(problems))
         _REGISTRY[rule_id] = Rule(
-            id=rule_id, title=title, severity=Severity(severity), params=tuple(params), source=source,
-            action=action, description=inspect.getdoc(fn) or "", check=fn, example=example, scope=scope,
-            checks=dict(checks or {}), severity_actions=dict(severity_actions or {}), excludes=excludes,
+            id=rule_id,
+            title=title,
+            severity=Severity(severity),
+            params=tuple(params),
+            source=source,
+            action=action,
+            description=inspect.getdoc(fn) or "",
+            check=fn,
+            example=example,
+            scope=scope,
+            checks=dict(checks or {}),
+            severity_actions=dict(severity_actions or {}),
+            excludes=excludes,
         )
         return fn
 
     return register
 
 
-def _declaration_problems(rule_id: str, params: tuple[str, ...], action: str, scope: str,
-                          checks: Mapping[str, TableChecks], fn: CheckFn) -> list[str]:
+def _declaration_problems(
+    rule_id: str, params: tuple[str, ...], action: str, scope: str, checks: Mapping[str, TableChecks], fn: CheckFn
+) -> list[str]:
     problems = []
     if rule_id in _REGISTRY:
         problems.append("declared twice")

@@ -42,6 +42,7 @@ def _raw(row: Row, column: str) -> Any:
 
 # --------------------------------------------------------------------------- frames
 
+
 def structures_frame(table: Table) -> Frame:
     records = []
     for row in table.rows:
@@ -79,7 +80,9 @@ def budget_essms_frame(table: Table, facts: dict[str, EssmsFacts], default_type:
         project_type = parse_project_type(_raw(row, "type_projet")).value if "type_projet" in table.columns else None
         project_type = project_type or (known.project_type if known else None) or default_type or "acquisition"
         record: dict[str, Any] = {
-            "finess_et": finess or None, "rank": rank, "project_type": project_type,
+            "finess_et": finess or None,
+            "rank": rank,
+            "project_type": project_type,
             "referenced": known.referenced if known else None,
             "small_og": known.small_og if known else True,
         }
@@ -95,8 +98,13 @@ def planning_frame(table: Table) -> Frame:
         end = parse_date(_raw(row, "date_fin"), end_of_period=True)
         records.append(
             {
-                "date_debut": start.value, "date_debut__problem": start.problem,
-                "date_fin": end.value, "date_fin__problem": end.problem,
+                "date_debut": start.value,
+                "date_debut__problem": start.problem,
+                "date_fin": end.value,
+                "date_fin__problem": end.problem,
             }
         )
-    return Frame(pd.DataFrame(records, columns=["date_debut", "date_debut__problem", "date_fin", "date_fin__problem"]), list(table.rows))
+    return Frame(
+        pd.DataFrame(records, columns=["date_debut", "date_debut__problem", "date_fin", "date_fin__problem"]),
+        list(table.rows),
+    )

@@ -54,8 +54,9 @@ class _Declared:
     column: str
 
 
-def run_table_checks(rules: Iterable[Rule], views: dict[str, ConfigView],
-                     typed: Callable[[str], tuple[Frame, frozenset[str]] | None]) -> TableOutcome:
+def run_table_checks(
+    rules: Iterable[Rule], views: dict[str, ConfigView], typed: Callable[[str], tuple[Frame, frozenset[str]] | None]
+) -> TableOutcome:
     """Validate each typed table once against the checks the rules declare on it.
 
     ``typed(kind)`` is the dossier's frame of that kind with the columns of its table (the

@@ -36,8 +36,14 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.add_middleware(CsrfCheck)
     app.add_middleware(RequireSession, workspace=workspace)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
-                       max_age=int(settings.session_hours * 3600), same_site="lax", https_only=settings.https)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=int(settings.session_hours * 3600),
+        same_site="lax",
+        https_only=settings.https,
+    )
     dsfr_available()  # logs once when DSFR is missing
     log.info("espace d'instruction : %d appel(s) (%s)", len(workspace.calls), ", ".join(workspace.calls))
     return app
@@ -62,8 +68,12 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
-        return _error_page(request, 404, "Page introuvable",
-                           "Cet appel, ce dossier ou ce fichier n'existe pas dans l'espace d'instruction.")
+        return _error_page(
+            request,
+            404,
+            "Page introuvable",
+            "Cet appel, ce dossier ou ce fichier n'existe pas dans l'espace d'instruction.",
+        )
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden):

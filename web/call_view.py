@@ -59,24 +59,26 @@ def dossier_rows(summary: dict[str, Any], states: dict[str, DossierState]) -> li
     for d in summary.get("dossiers") or []:
         state = states.get(d.get("dossier"))
         counts = d.get("counts") or {}
-        rows.append({
-            "dossier": d.get("dossier"),
-            "porteur": d.get("porteur"),
-            "verdict": d.get("verdict"),
-            "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
-            "waived": int(d.get("waived") or counts.get("leves") or 0),
-            "essms_count": d.get("essms_count"),
-            "amount_requested": d.get("amount_requested"),
-            "amount_eligible": d.get("amount_eligible"),
-            "departments": list(d.get("departments") or []),
-            "rules": list(d.get("rules") or []),
-            "status": state.status if state else "a_instruire",
-            "status_label": STATUSES.get(state.status if state else "a_instruire"),
-            "assignee": state.assignee if state else None,
-            "decision": state.decision if state else None,
-            "decision_label": decision_label(state.decision) if state else None,
-            "version": state.version if state else 0,
-        })
+        rows.append(
+            {
+                "dossier": d.get("dossier"),
+                "porteur": d.get("porteur"),
+                "verdict": d.get("verdict"),
+                "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
+                "waived": int(d.get("waived") or counts.get("leves") or 0),
+                "essms_count": d.get("essms_count"),
+                "amount_requested": d.get("amount_requested"),
+                "amount_eligible": d.get("amount_eligible"),
+                "departments": list(d.get("departments") or []),
+                "rules": list(d.get("rules") or []),
+                "status": state.status if state else "a_instruire",
+                "status_label": STATUSES.get(state.status if state else "a_instruire"),
+                "assignee": state.assignee if state else None,
+                "decision": state.decision if state else None,
+                "decision_label": decision_label(state.decision) if state else None,
+                "version": state.version if state else 0,
+            }
+        )
     return rows
 
 
@@ -84,9 +86,22 @@ def apply(rows: list[dict[str, Any]], f: Filters, me: str) -> list[dict[str, Any
     out = rows
     if f.q:
         needle = fold(f.q)
-        out = [r for r in out if needle in fold(" ".join([str(r["dossier"]), str(r["porteur"] or ""),
-                                                           " ".join(r["departments"]), " ".join(r["rules"]),
-                                                           str(r["assignee"] or "")]))]
+        out = [
+            r
+            for r in out
+            if needle
+            in fold(
+                " ".join(
+                    [
+                        str(r["dossier"]),
+                        str(r["porteur"] or ""),
+                        " ".join(r["departments"]),
+                        " ".join(r["rules"]),
+                        str(r["assignee"] or ""),
+                    ]
+                )
+            )
+        ]
     if f.verdict:
         out = [r for r in out if r["verdict"] == f.verdict]
     if f.statut:
@@ -121,6 +136,7 @@ def _sort_key(tri: str):
         if tri == "decision":
             return (r["decision"] or "Z", r["dossier"])
         return (str(r["dossier"]),)
+
     return key
 
 

@@ -15,8 +15,9 @@ from web.letters import current_letter
 def findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(open findings, most severe first; lifted findings), each with its fingerprint."""
     open_, lifted = [], []
-    ranked = sorted(enumerate(report.get("findings") or []),
-                    key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
+    ranked = sorted(
+        enumerate(report.get("findings") or []), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0])
+    )
     for _, f in ranked:
         view = finding_view(f) | {"fingerprint": f.get("fingerprint"), "location": f.get("location") or {}}
         (lifted if isinstance(f.get("waiver"), dict) else open_).append(view)
@@ -25,8 +26,9 @@ def findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[st
     return open_, lifted
 
 
-def dossier_page(report: dict[str, Any], state: DossierState, timeline: list[Entry], comments: list[Event],
-                 assignees: list[Account]) -> dict[str, Any]:
+def dossier_page(
+    report: dict[str, Any], state: DossierState, timeline: list[Entry], comments: list[Event], assignees: list[Account]
+) -> dict[str, Any]:
     open_, lifted = findings(report)
     letter = current_letter(report, state.letter)
     counts = {s: sum(1 for f in open_ if f["severity"] == s) for s in SEVERITY_RANK}

@@ -23,8 +23,10 @@ def letter_text(content: dict[str, Any]) -> str:
         content["opening"],
         content["intro"],
         content["request"],
-        "\n".join(f"{i['number']}. {i['action']} {i['message']}" + (f" (emplacement : {i['where']})" if i["where"] else "")
-                  for i in content["items"]),
+        "\n".join(
+            f"{i['number']}. {i['action']} {i['message']}" + (f" (emplacement : {i['where']})" if i["where"] else "")
+            for i in content["items"]
+        ),
         f"Date limite de réponse : {content['deadline_label']} ({content['reply_days']} jours).",
         content["how"],
         content["closing"],

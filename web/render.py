@@ -37,8 +37,11 @@ def dsfr_available() -> bool:
     own plain stylesheet."""
     present = DSFR_CSS.is_file()
     if not present:
-        log.warning("Système de design de l'État (DSFR) absent de %s : pages en style simple. "
-                    "Lancer « make web-assets » pour l'installer.", DSFR_CSS.parent)
+        log.warning(
+            "Système de design de l'État (DSFR) absent de %s : pages en style simple. "
+            "Lancer « make web-assets » pour l'installer.",
+            DSFR_CSS.parent,
+        )
     return present
 
 
@@ -55,17 +58,29 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, iso=iso_paris,
-                       location=describe_location)
+    env.filters.update(euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, iso=iso_paris, location=describe_location)
     env.globals.update(
-        severity_labels=SEVERITY_LABELS, verdict_labels=VERDICT_LABELS, status_labels=STATUSES,
-        decision_labels=DECISIONS, role_labels=ROLES, kind_labels=KIND_LABELS, dsfr=dsfr_available(), query=query,
+        severity_labels=SEVERITY_LABELS,
+        verdict_labels=VERDICT_LABELS,
+        status_labels=STATUSES,
+        decision_labels=DECISIONS,
+        role_labels=ROLES,
+        kind_labels=KIND_LABELS,
+        dsfr=dsfr_available(),
+        query=query,
     )
     return env
 
 
-PAGE_DEFAULTS = {"account": None, "role_label": None, "csrf": "", "flash": None, "calls": [], "can_edit": False,
-                 "can_decide": False}
+PAGE_DEFAULTS = {
+    "account": None,
+    "role_label": None,
+    "csrf": "",
+    "flash": None,
+    "calls": [],
+    "can_edit": False,
+    "can_decide": False,
+}
 
 
 def query(params: dict[str, Any], **changes: Any) -> str:

@@ -25,8 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_PATHS = {"/connexion", "/sante", "/favicon.ico"}
 MAX_FORM_BYTES = 256 * 1024
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -106,10 +108,14 @@ class RequireSession:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if scope["method"] in {"GET", "HEAD"} and "text/html" in headers.get("accept", ""):
-            target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+            target = scope["path"] + (
+                "?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""
+            )
             response: Response = RedirectResponse("/connexion?" + urllib.parse.urlencode({"suite": target}), 303)
         else:
-            response = PlainTextResponse("Connexion requise.", 401, headers={"WWW-Authenticate": 'FormLogin realm="esmsnum"'})
+            response = PlainTextResponse(
+                "Connexion requise.", 401, headers={"WWW-Authenticate": 'FormLogin realm="esmsnum"'}
+            )
         await response(scope, receive, send)
 
 
@@ -166,9 +172,15 @@ def _field(pairs: Iterable[tuple[str, str]], name: str) -> str | None:
 async def _csrf_refused(scope: Scope, receive: Receive, send: Send) -> None:
     from web.render import render_page
 
-    html = render_page(None, "error.html.j2", status_title="Formulaire refusé",
-                       message=("Ce formulaire a expiré ou ne vient pas de l'espace d'instruction (jeton de sécurité "
-                                "absent ou invalide). Rechargez la page et recommencez : rien n'a été enregistré."))
+    html = render_page(
+        None,
+        "error.html.j2",
+        status_title="Formulaire refusé",
+        message=(
+            "Ce formulaire a expiré ou ne vient pas de l'espace d'instruction (jeton de sécurité "
+            "absent ou invalide). Rechargez la page et recommencez : rien n'a été enregistré."
+        ),
+    )
     from starlette.responses import HTMLResponse
 
     await HTMLResponse(html, 403)(scope, receive, send)

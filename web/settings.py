@@ -36,8 +36,9 @@ class WebSettings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, out_dirs: list[Path], *, history_url: str | None = None, https: bool | None = None,
-              host: str = "127.0.0.1") -> WebSettings:
+    def build(
+        cls, out_dirs: list[Path], *, history_url: str | None = None, https: bool | None = None, host: str = "127.0.0.1"
+    ) -> WebSettings:
         for out in out_dirs:
             if not (out / "summary.json").is_file():
                 raise SettingsError(f"{out} n'est pas un dossier de sortie d'« esmsnum run » (summary.json absent).")
@@ -65,7 +66,9 @@ def secret_key(out_dir: Path) -> str:
             log.warning("droits de %s ramenés à 0600", path)
         key = path.read_text(encoding="utf-8").strip()
         if len(key) < 32:
-            raise SettingsError(f"{path} est illisible ou trop court : le supprimer pour qu'une clé soit recréée.")
+            raise SettingsError(
+                f"{path} est illisible ou trop court : le supprimer pour qu'une clé soit recréée."
+            ) from None
         return key
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_urlsafe(48))

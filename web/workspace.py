@@ -111,8 +111,10 @@ class CallSite:
                     break
                 except OutputBusy:
                     if time.monotonic() > deadline:
-                        raise Busy("Une analyse de l'appel est en cours : les rapports sont en cours d'écriture. "
-                                   "Réessayez dans quelques minutes (rien n'a été enregistré).") from None
+                        raise Busy(
+                            "Une analyse de l'appel est en cours : les rapports sont en cours d'écriture. "
+                            "Réessayez dans quelques minutes (rien n'a été enregistré)."
+                        ) from None
                     time.sleep(0.2)
             try:
                 yield

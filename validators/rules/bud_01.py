@@ -24,7 +24,8 @@ def readable_amounts(config: ConfigView, columns: frozenset[str]) -> dict[str, l
             pa.Check(lambda d, c=column: d[f"{c}__problem"].isna()),
             pa.Check(lambda d, c=column: d[c].isna() | (d[c] >= 0)),
         ]
-        for column in AMOUNT_COLUMNS if column in columns
+        for column in AMOUNT_COLUMNS
+        if column in columns
     }
 
 

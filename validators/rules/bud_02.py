@@ -23,11 +23,17 @@ def essms_totals(config: ConfigView, columns: frozenset[str]) -> dict[str, list[
     if "total_essms" not in columns or not parts:
         return {}
     tolerance = config.funding.amount_tolerance.value
-    return {"total_essms": [pa.Check(
-        lambda d: d["total_essms"].isna()
-        | d[[f"{c}__problem" for c in parts]].notna().any(axis=1)
-        | ((d[parts].fillna(0).sum(axis=1) - d["total_essms"]).abs() <= tolerance),
-    )]}
+    return {
+        "total_essms": [
+            pa.Check(
+                lambda d: (
+                    d["total_essms"].isna()
+                    | d[[f"{c}__problem" for c in parts]].notna().any(axis=1)
+                    | ((d[parts].fillna(0).sum(axis=1) - d["total_essms"]).abs() <= tolerance)
+                ),
+            )
+        ]
+    }
 
 
 @rule(
@@ -49,9 +55,7 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
     tolerance = config.funding.amount_tolerance.value
     for failure in failures:
         row = failure.row
-        parts = sum(
-            parse_amount(row.get(c).raw).value or 0.0 for c in FORFAIT_COLUMNS if row.get(c) is not None
-        )
+        parts = sum(parse_amount(row.get(c).raw).value or 0.0 for c in FORFAIT_COLUMNS if row.get(c) is not None)
         yield Hit(
             message=(
                 f"Le total indiqué pour {essms_label_for_row(data, row)} ({euros(failure.value)}) "
@@ -76,8 +80,11 @@ def _column_totals(table: Table, columns: tuple[str, ...], tolerance: float, wha
             written = parse_amount(cell.raw).value
             if written is None:
                 continue
-            lines = [parse_amount(r.get(column).raw).value for r in _summed_rows(table, total_row)
-                     if r.get(column) is not None]
+            lines = [
+                parse_amount(r.get(column).raw).value
+                for r in _summed_rows(table, total_row)
+                if r.get(column) is not None
+            ]
             computed = sum(v for v in lines if v is not None)
             if abs(computed - written) > tolerance:
                 yield Hit(

@@ -29,9 +29,13 @@ def within_forfaits(config: ConfigView, columns: frozenset[str]) -> dict[str, li
 
     def within(column: str) -> pa.Check:
         def check(d: pd.DataFrame) -> pd.Series:
-            ceilings = pd.Series([forfait_ceilings(config, t, r)[column] for t, r in zip(d["project_type"], d["rank"])],
-                                 index=d.index, dtype=float)
+            ceilings = pd.Series(
+                [forfait_ceilings(config, t, r)[column] for t, r in zip(d["project_type"], d["rank"])],
+                index=d.index,
+                dtype=float,
+            )
             return d[column].isna() | (d[column] <= ceilings + tolerance)
+
         return pa.Check(check)
 
     return {column: [within(column)] for column in CAPPED_COLUMNS if column in columns}
@@ -42,8 +46,10 @@ def within_forfaits(config: ConfigView, columns: frozenset[str]) -> dict[str, li
     title="Demande au-delà du forfait de l'appel",
     severity="a_corriger",
     params=(
-        "funding.forfaits.acquisition", "funding.forfaits.mise_en_conformite",
-        "funding.tier_from_rank", "funding.amount_tolerance",
+        "funding.forfaits.acquisition",
+        "funding.forfaits.mise_en_conformite",
+        "funding.tier_from_rank",
+        "funding.amount_tolerance",
     ),
     checks={"budget_essms": within_forfaits},
     source="seeds 000, 001 : forfaits par ESMS selon le type de projet et le rang (palier à partir du 50e ESSMS)",
@@ -65,11 +71,16 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         ceiling = forfait_ceilings(config, project_type, rank)[failure.column]
         tier_note = ""
         if tier_from is not None:
-            tier_note = (f", ESSMS de rang {rank} : forfait réduit à partir du {tier_from}e"
-                         if rank >= tier_from else f", ESSMS de rang {rank}")
+            tier_note = (
+                f", ESSMS de rang {rank} : forfait réduit à partir du {tier_from}e"
+                if rank >= tier_from
+                else f", ESSMS de rang {rank}"
+            )
             if rank != failure.index + 1:  # rows of excluded or unlisted ESSMS take no rank
-                tier_note += (f" parmi les ESSMS retenus, ligne {failure.index + 1} du budget : les ESSMS exclus ou "
-                              "absents de la liste ne comptent pas dans le rang")
+                tier_note += (
+                    f" parmi les ESSMS retenus, ligne {failure.index + 1} du budget : les ESSMS exclus ou "
+                    "absents de la liste ne comptent pas dans le rang"
+                )
         yield Hit(
             message=(
                 f"Le budget demande {euros(failure.value)} de {FIELD_LABELS[failure.column]} pour "

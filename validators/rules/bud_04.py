@@ -19,9 +19,13 @@ def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dic
     if "bonus_segur" not in columns:
         return {}
     tolerance = config.funding.amount_tolerance.value
-    return {"bonus_segur": [pa.Check(
-        lambda d: d["bonus_segur"].isna() | (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),
-    )]}
+    return {
+        "bonus_segur": [
+            pa.Check(
+                lambda d: d["bonus_segur"].isna() | (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),  # noqa: E712 - elementwise on a pandas column (None is not False)
+            )
+        ]
+    }
 
 
 @rule(
@@ -32,8 +36,10 @@ def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dic
     checks={"budget_essms": bonus_only_if_referenced},
     source="seeds 000, 001 : bonus de 2 500 € (3 000 € au-delà du 49e) si l'éditeur est référencé Ségur",
     action="Retirer le bonus Ségur demandé pour cet ESSMS, ou justifier le référencement Ségur de son logiciel.",
-    example=("Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "
-             "logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés."),
+    example=(
+        "Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "
+        "logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés."
+    ),
 )
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Le bonus « éditeur référencé Ségur » n'est demandé que pour les ESSMS dont le logiciel est
@@ -42,9 +48,11 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
     sans logiciel référencé."""
     for failure in failures:
         yield Hit(
-            message=(f"Le budget demande {euros(failure.value)} de bonus Ségur pour {essms_label_for_row(data, failure.row)} "
-                     "alors que son logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels "
-                     "référencés."),
+            message=(
+                f"Le budget demande {euros(failure.value)} de bonus Ségur pour {essms_label_for_row(data, failure.row)} "
+                "alors que son logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels "
+                "référencés."
+            ),
             expected="0 € (logiciel non référencé)",
             found=euros(failure.value),
             location=failure.location(),

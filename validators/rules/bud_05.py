@@ -20,10 +20,17 @@ def equipment_conditions(config: ConfigView, columns: frozenset[str]) -> dict[st
         return {}
     tolerance = config.funding.amount_tolerance.value
     ceiling = config.funding.equipment_ceiling.value
-    return {"equipement": [pa.Check(
-        lambda d: d["equipement"].isna() | (d["equipement"] <= tolerance)
-        | (d["small_og"] & (d["equipement"] <= ceiling + tolerance)),
-    )]}
+    return {
+        "equipement": [
+            pa.Check(
+                lambda d: (
+                    d["equipement"].isna()
+                    | (d["equipement"] <= tolerance)
+                    | (d["small_og"] & (d["equipement"] <= ceiling + tolerance))
+                ),
+            )
+        ]
+    }
 
 
 @rule(
@@ -34,8 +41,10 @@ def equipment_conditions(config: ConfigView, columns: frozenset[str]) -> dict[st
     checks={"budget_essms": equipment_conditions},
     source="seeds 000, 003 : 20 000 € par établissement pour les organismes gestionnaires de petite taille",
     action="Retirer l'aide à l'équipement demandée, ou la ramener dans les conditions et le plafond de l'appel.",
-    example=("Le budget demande 25 000 € d'aide à l'équipement pour IME Le Clos Fleuri (FINESS 380001234) ; le "
-             "plafond de l'appel est 20 000 € par établissement."),
+    example=(
+        "Le budget demande 25 000 € d'aide à l'équipement pour IME Le Clos Fleuri (FINESS 380001234) ; le "
+        "plafond de l'appel est 20 000 € par établissement."
+    ),
 )
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """L'aide à l'équipement et à l'infrastructure n'est demandée que pour les ESSMS d'un
@@ -49,12 +58,16 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         small = bool(frame.df.iloc[failure.index]["small_og"]) if frame is not None else True
         label = essms_label_for_row(data, failure.row)
         if small:
-            message = (f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label} ; le plafond de "
-                       f"l'appel est {euros(ceiling)} par établissement.")
+            message = (
+                f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label} ; le plafond de "
+                f"l'appel est {euros(ceiling)} par établissement."
+            )
             expected = f"au plus {euros(ceiling)}"
         else:
-            message = (f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label}, dont "
-                       f"l'organisme gestionnaire compte au moins {threshold} ESSMS dans la grappe : l'aide est "
-                       "réservée aux organismes gestionnaires de petite taille.")
+            message = (
+                f"Le budget demande {euros(failure.value)} d'aide à l'équipement pour {label}, dont "
+                f"l'organisme gestionnaire compte au moins {threshold} ESSMS dans la grappe : l'aide est "
+                "réservée aux organismes gestionnaires de petite taille."
+            )
             expected = f"0 € (organisme gestionnaire de {threshold} sites ou plus)"
         yield Hit(message=message, expected=expected, found=euros(failure.value), location=failure.location())

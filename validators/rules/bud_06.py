@@ -19,8 +19,10 @@ from validators.registry import Hit, rule
     params=("funding.amoa_procurement_ceiling", "funding.amoa_steering_ceiling", "funding.amount_tolerance"),
     source="seed 000 : 15 000 € par projet (procédure de marché), 100 000 € par projet (pilotage du DUI)",
     action="Ramener les dépenses d'AMOA dans les plafonds par projet fixés par l'appel.",
-    example=("Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "
-             "le plafond de l'appel est 100 000 € par projet."),
+    example=(
+        "Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "
+        "le plafond de l'appel est 100 000 € par projet."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le financement demandé pour l'assistance à maîtrise d'ouvrage reste dans les plafonds par
@@ -47,8 +49,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if total > ceilings[kind] + config.funding.amount_tolerance.value:
             cell, label = where[kind]
             yield Hit(
-                message=(f"Le budget demande {euros(total)} d'AMOA pour {labels[kind]} (poste « {label} ») ; le "
-                         f"plafond de l'appel est {euros(ceilings[kind])} par projet."),
+                message=(
+                    f"Le budget demande {euros(total)} d'AMOA pour {labels[kind]} (poste « {label} ») ; le "
+                    f"plafond de l'appel est {euros(ceilings[kind])} par projet."
+                ),
                 expected=f"au plus {euros(ceilings[kind])}",
                 found=euros(total),
                 location=cell.location,

@@ -17,8 +17,10 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : cohérence entre le budget et la liste des structures (par FINESS ET)",
-    action=("Mettre en cohérence les ESSMS du budget et ceux de la liste des structures engagées (mêmes FINESS "
-            "géographiques)."),
+    action=(
+        "Mettre en cohérence les ESSMS du budget et ceux de la liste des structures engagées (mêmes FINESS "
+        "géographiques)."
+    ),
     example="SSIAD du Pays Voironnais (FINESS 380004567) figure dans la liste des structures mais n'a pas de ligne dans le budget par ESSMS (Budget_V3_final.xlsx, feuille Financement ESSMS, cellule A3).",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:

@@ -20,8 +20,9 @@ _FINESS_TOKEN = re.compile(r"\b(?:\d{9}|2[AB]\d{7})\b")
     params=(),
     source="Pratique d'instruction : le planning déploie les ESSMS de la grappe",
     action="Vérifier que les vagues de déploiement du planning ne nomment que des ESSMS de la liste.",
-    example=("La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des "
-             "structures."),
+    example=(
+        "La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des structures."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Les ESSMS que le planning cite (FINESS dans les phases ou la colonne « ESSMS concernés »)
@@ -41,8 +42,9 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
                     continue
                 name = row.get("phase").text if row.get("phase") else "sans nom"
                 yield Hit(
-                    message=(f"La phase « {name} » cite le FINESS {finess}, qui ne figure pas dans la liste des "
-                             "structures."),
+                    message=(
+                        f"La phase « {name} » cite le FINESS {finess}, qui ne figure pas dans la liste des structures."
+                    ),
                     expected="des ESSMS de la liste des structures",
                     found=f"FINESS {finess}",
                     location=cell.location,

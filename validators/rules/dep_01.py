@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validators.config_view import ConfigView
 from core.models import Location, Severity
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.deposit import Deposit, describe_moment, parse_deposit
 from validators.messages import DOSSIER_LEVEL
@@ -39,13 +39,20 @@ def window_text(config: ConfigView) -> str:
     title="Dossier déposé hors des délais de l'appel",
     severity="bloquant",
     params=("submission.opens", "submission.closes"),
-    source=("Texte de chaque appel : un dossier reçu après la date limite n'est pas recevable (seed 001 : 18 juillet "
-            "2022 pour l'appel national, fin septembre 2022 pour les appels régionaux)"),
-    action=("Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel "
-            "ultérieur."),
-    severity_actions={"alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."},
-    example=("Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à "
-             "23:59 : un dossier reçu après la date limite n'est pas recevable."),
+    source=(
+        "Texte de chaque appel : un dossier reçu après la date limite n'est pas recevable (seed 001 : 18 juillet "
+        "2022 pour l'appel national, fin septembre 2022 pour les appels régionaux)"
+    ),
+    action=(
+        "Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel ultérieur."
+    ),
+    severity_actions={
+        "alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
+    },
+    example=(
+        "Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à "
+        "23:59 : un dossier reçu après la date limite n'est pas recevable."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le dossier a été déposé pendant la période de dépôt de l'appel, entre sa date-heure

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validators.config_view import ConfigView
 from core.models import Severity
 from extractors.values import parse_bool
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.deposit import describe_moment
 from validators.registry import Hit, rule
@@ -20,13 +20,20 @@ FIELD = "depot_anterieur_non_retenu"
     title="Projet redéposé après la date qui lui est fixée",
     severity="bloquant",
     params=("submission.resubmission_closes",),
-    source=("seed 001 : les porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le "
-            "soumettre avant le 6 juin 2022 (appel national)"),
-    action=("Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel "
-            "ultérieur."),
-    severity_actions={"alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."},
-    example=("Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui fixait "
-             "un dépôt au plus tard le 6 juin 2022 à 23:59 ; il a été déposé le 20 juin 2022 à 14:02."),
+    source=(
+        "seed 001 : les porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le "
+        "soumettre avant le 6 juin 2022 (appel national)"
+    ),
+    action=(
+        "Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel ultérieur."
+    ),
+    severity_actions={
+        "alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
+    },
+    example=(
+        "Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui fixait "
+        "un dépôt au plus tard le 6 juin 2022 à 23:59 ; il a été déposé le 20 juin 2022 à 14:02."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel fixe une date limite propre aux projets déjà présentés à un appel précédent

@@ -58,8 +58,7 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         reported.append(failure.location())
         yield Hit(
             message=(
-                f"Le {label} « {raw or '(vide)'} » de {essms_label_for_row(data, failure.row)} "
-                f"est invalide : {reason}."
+                f"Le {label} « {raw or '(vide)'} » de {essms_label_for_row(data, failure.row)} est invalide : {reason}."
             ),
             expected=EXPECTED,
             found=raw or "(vide)",
@@ -69,8 +68,10 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         if essms.identified or essms.finess_cell.location in reported:
             continue
         yield Hit(
-            message=(f"Le FINESS ET de {essms.label} n'est pas renseigné dans la liste des structures : sans lui, "
-                     "l'ESSMS ne peut être ni compté dans la grappe ni financé. Indiquer son FINESS géographique."),
+            message=(
+                f"Le FINESS ET de {essms.label} n'est pas renseigné dans la liste des structures : sans lui, "
+                "l'ESSMS ne peut être ni compté dans la grappe ni financé. Indiquer son FINESS géographique."
+            ),
             expected=EXPECTED,
             found="(vide)",
             location=essms.finess_cell.location,

@@ -18,10 +18,16 @@ __all__ = ["check", "minimum_for"]
     severity="bloquant",
     params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),  # + reference/departments.yaml
     source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
-    severity_actions={"alerte": ("Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "
-                                 "structures : la taille de la grappe en dépend.")},
-    action=("Le projet ne peut pas être financé en l'état : la grappe doit réunir au moins le nombre d'ESSMS "
-            "éligibles fixé par l'appel."),
+    severity_actions={
+        "alerte": (
+            "Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "
+            "structures : la taille de la grappe en dépend."
+        )
+    },
+    action=(
+        "Le projet ne peut pas être financé en l'état : la grappe doit réunir au moins le nombre d'ESSMS "
+        "éligibles fixé par l'appel."
+    ),
     example="La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:

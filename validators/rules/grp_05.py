@@ -25,11 +25,14 @@ def excludes(essms: Essms, config) -> str | None:
     params=("region.name", "region.departments"),
     excludes=excludes,
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
-    action=("Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel de "
-            "leur région."),
-    example=("EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région "
-             "Auvergne-Rhône-Alpes : il est exclu du décompte et du financement de ce projet régional. Le dossier "
-             "est examiné sur les 16 ESSMS restants."),
+    action=(
+        "Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel de leur région."
+    ),
+    example=(
+        "EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région "
+        "Auvergne-Rhône-Alpes : il est exclu du décompte et du financement de ce projet régional. Le dossier "
+        "est examiné sur les 16 ESSMS restants."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Dans un appel régional, chaque ESSMS est situé dans un département de la région de
@@ -48,12 +51,15 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             continue
         source = " (selon le répertoire FINESS)" if essms.department_source == REPOSITORY else ""
         excluded = any(x.rule == "GRP-05" for x in essms.exclusions)
-        consequence = (f"il est exclu du décompte et du financement de ce projet régional. Le dossier est examiné "
-                       f"sur les {remaining} ESSMS restants." if excluded
-                       else "vérifier qu'il peut faire partie de ce projet régional.")
+        consequence = (
+            f"il est exclu du décompte et du financement de ce projet régional. Le dossier est examiné "
+            f"sur les {remaining} ESSMS restants."
+            if excluded
+            else "vérifier qu'il peut faire partie de ce projet régional."
+        )
         yield Hit(
             message=f"{essms.label} est situé dans le département {essms.department}{source}, hors de la région {region} : "
-                    + consequence,
+            + consequence,
             expected=f"un département de la région {region} ({', '.join(sorted(departments))})",
             found=f"département {essms.department}",
             location=essms.finess_cell.location,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validators.config_view import ConfigView
 from core.models import Severity
+from validators.config_view import ConfigView
 from validators.context import DossierData, Essms
 from validators.eligibility import assess
 from validators.messages import category_text, declared_category, repository_label
@@ -27,14 +27,20 @@ def excludes(essms: Essms, config) -> str | None:
     title="ESSMS non éligible exclu",
     severity="a_corriger",
     params=(
-        "eligibility.eligible_sectors", "eligibility.eligible_categories", "eligibility.excluded_categories",
+        "eligibility.eligible_sectors",
+        "eligibility.eligible_categories",
+        "eligibility.excluded_categories",
     ),
     excludes=excludes,
     source="seeds 002–004 ; sources.md § Eligibility : ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre",
-    action=("Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
-            "FINESS, FINESS géographique propre)."),
-    example=("USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) "
-             "n'est pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants."),
+    action=(
+        "Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
+        "FINESS, FINESS géographique propre)."
+    ),
+    example=(
+        "USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) "
+        "n'est pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
@@ -59,20 +65,29 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if not verdict.eligible:
             excluded = any(x.rule == "GRP-06" for x in essms.exclusions)
             registered = _as_registered(data, essms)
-            consequence = (f"est exclu du décompte et du financement : {registered}{verdict.reason}. Le dossier est examiné sur "
-                           f"les {remaining} ESSMS restants." if excluded
-                           else f"n'est peut-être pas éligible : {verdict.reason}. Vérifier son éligibilité.")
+            consequence = (
+                f"est exclu du décompte et du financement : {registered}{verdict.reason}. Le dossier est examiné sur "
+                f"les {remaining} ESSMS restants."
+                if excluded
+                else f"n'est peut-être pas éligible : {verdict.reason}. Vérifier son éligibilité."
+            )
             yield Hit(
                 message=f"{essms.label} {consequence}",
                 expected="un ESSMS éligible à l'appel, avec son FINESS géographique",
-                found=verdict.reason + (f" (selon le répertoire FINESS ; la liste indique "
-                                        f"{declared_category(essms.category)})" if registered and essms.category else ""),
+                found=verdict.reason
+                + (
+                    f" (selon le répertoire FINESS ; la liste indique {declared_category(essms.category)})"
+                    if registered and essms.category
+                    else ""
+                ),
                 location=cell.location,
             )
         elif not verdict.known:
             yield Hit(
-                message=(f"La catégorie de {essms.label} n'a pas pu être vérifiée ({verdict.reason}) : "
-                         "l'ESSMS est compté, vérifier son éligibilité."),
+                message=(
+                    f"La catégorie de {essms.label} n'a pas pu être vérifiée ({verdict.reason}) : "
+                    "l'ESSMS est compté, vérifier son éligibilité."
+                ),
                 expected="une catégorie FINESS (code ou libellé, ex. 500 ou EHPAD)",
                 found=verdict.reason,
                 location=cell.location,
@@ -90,6 +105,8 @@ def _as_registered(data: DossierData, essms: Essms) -> str:
     if declared is not None and declared.code == record.category:
         return ""
     listed = f", et non {declared_category(essms.category)} comme l'indique la liste" if essms.category else ""
-    return (f"selon le {repository_label(data)}, ce numéro est celui d'un établissement "
-            f"« {record.display_name} » de catégorie {category_text(record.category, record.category_label)}"
-            f"{listed} ; ")
+    return (
+        f"selon le {repository_label(data)}, ce numéro est celui d'un établissement "
+        f"« {record.display_name} » de catégorie {category_text(record.category, record.category_label)}"
+        f"{listed} ; "
+    )

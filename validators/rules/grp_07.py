@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validators.config_view import ConfigView
 from core.models import Severity
+from validators.config_view import ConfigView
 from validators.context import DossierData, Essms
 from validators.grouping import corsica_or_overseas
 from validators.registry import Hit, rule
@@ -32,11 +32,16 @@ def organismes(data: DossierData) -> set[str]:
     severity="bloquant",
     params=("grouping.min_og", "grouping.min_og_corsica_overseas"),
     source="seed 004 : amorçage 2021 ARA, grappes d'au moins 3 organismes gestionnaires (2 outre-mer et en Corse)",
-    severity_actions={"a_corriger": ("Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le "
-                                     "nombre d'organismes gestionnaires de la grappe en dépend.")},
+    severity_actions={
+        "a_corriger": (
+            "Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le "
+            "nombre d'organismes gestionnaires de la grappe en dépend."
+        )
+    },
     action="Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.",
-    example=("La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires "
-             "distincts."),
+    example=(
+        "La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires distincts."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel fixe un nombre minimal d'organismes gestionnaires (amorçage 2021 en ARA :
@@ -55,9 +60,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         minimum = island_minimum
     if "finess_ej" not in table.columns and "organisme_gestionnaire" not in table.columns:
         yield Hit(
-            message=(f"La liste des structures n'indique pas l'organisme gestionnaire des ESSMS (ni FINESS EJ ni "
-                     f"nom) : le nombre d'organismes gestionnaires de la grappe (au moins {minimum} exigés) ne peut "
-                     "pas être vérifié. Ajouter pour chaque ESSMS son organisme gestionnaire et son FINESS EJ."),
+            message=(
+                f"La liste des structures n'indique pas l'organisme gestionnaire des ESSMS (ni FINESS EJ ni "
+                f"nom) : le nombre d'organismes gestionnaires de la grappe (au moins {minimum} exigés) ne peut "
+                "pas être vérifié. Ajouter pour chaque ESSMS son organisme gestionnaire et son FINESS EJ."
+            ),
             expected=f"l'organisme gestionnaire de chaque ESSMS (au moins {minimum} organismes)",
             found="aucune colonne d'organisme gestionnaire",
             location=table.header_location,
@@ -73,9 +80,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         for essms in unknown:
             cell = essms.row.get("finess_ej") or essms.row.get("organisme_gestionnaire")
             yield Hit(
-                message=(f"L'organisme gestionnaire de {essms.label} n'est pas indiqué : la grappe réunit {count} "
-                         f"organisme(s) gestionnaire(s) connu(s) pour {minimum} exigés, le compte dépend de cet "
-                         "ESSMS. Indiquer son organisme gestionnaire (nom et FINESS EJ)."),
+                message=(
+                    f"L'organisme gestionnaire de {essms.label} n'est pas indiqué : la grappe réunit {count} "
+                    f"organisme(s) gestionnaire(s) connu(s) pour {minimum} exigés, le compte dépend de cet "
+                    "ESSMS. Indiquer son organisme gestionnaire (nom et FINESS EJ)."
+                ),
                 expected="le nom et le FINESS EJ de l'organisme gestionnaire",
                 found="(vide)",
                 location=cell.location if cell is not None else essms.row.location,
@@ -83,8 +92,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             )
         return
     yield Hit(
-        message=(f"La grappe réunit {count} organisme(s) gestionnaire(s) ; l'appel exige au moins {minimum} "
-                 "organismes gestionnaires distincts."),
+        message=(
+            f"La grappe réunit {count} organisme(s) gestionnaire(s) ; l'appel exige au moins {minimum} "
+            "organismes gestionnaires distincts."
+        ),
         expected=f"au moins {minimum} organismes gestionnaires",
         found=f"{count} organisme(s) gestionnaire(s)",
         location=table.header_location,

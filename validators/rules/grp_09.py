@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from validators.config_view import ConfigView
 from extractors.values import parse_bool, parse_project_type
+from validators.config_view import ConfigView
 from validators.context import DossierData, Essms
 from validators.registry import Hit, rule
 
@@ -29,11 +29,15 @@ def moves_to_new_version(essms: Essms, form_type: str | None) -> bool:
     severity="a_corriger",
     params=("eligibility.segur_exempt_sectors",),
     source="seed 002 : DUI conforme au DSR Ségur vague 1 ; projets uniquement AHI et PJM exemptés",
-    action=("Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
-            "référencé Ségur vague 1."),
-    example=("Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
-             "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
-             "exemptés)."),
+    action=(
+        "Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
+        "référencé Ségur vague 1."
+    ),
+    example=(
+        "Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
+        "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
+        "exemptés)."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
@@ -54,13 +58,19 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             if parsed.problem:
                 yield Hit(
                     message=f"Le référencement Ségur du logiciel de {essms.label} est illisible : {parsed.problem}.",
-                    expected="Oui ou Non", found=cell.text, location=cell.location,
+                    expected="Oui ou Non",
+                    found=cell.text,
+                    location=cell.location,
                 )
             elif parsed.value is False and not moves_to_new_version(essms, form_type):
                 yield Hit(
-                    message=(f"Le logiciel de {essms.label} est déclaré non référencé Ségur ; l'appel exige un DUI "
-                             f"conforme au référencement Ségur vague 1 ({exemption})."),
-                    expected="un logiciel référencé Ségur", found="Non", location=cell.location,
+                    message=(
+                        f"Le logiciel de {essms.label} est déclaré non référencé Ségur ; l'appel exige un DUI "
+                        f"conforme au référencement Ségur vague 1 ({exemption})."
+                    ),
+                    expected="un logiciel référencé Ségur",
+                    found="Non",
+                    location=cell.location,
                 )
         return
     if form_type == "mise_en_conformite":
@@ -69,7 +79,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         parsed = parse_bool(cell.raw)
         if parsed.value is False:
             yield Hit(
-                message=(f"Le formulaire déclare un logiciel non référencé Ségur ; l'appel exige un DUI conforme au "
-                         f"référencement Ségur vague 1 ({exemption})."),
-                expected="un logiciel référencé Ségur", found=cell.text or "non", location=cell.location,
+                message=(
+                    f"Le formulaire déclare un logiciel non référencé Ségur ; l'appel exige un DUI conforme au "
+                    f"référencement Ségur vague 1 ({exemption})."
+                ),
+                expected="un logiciel référencé Ségur",
+                found=cell.text or "non",
+                location=cell.location,
             )

@@ -16,8 +16,9 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu",
-    action=("Mettre en cohérence le nombre d'ESSMS déclaré dans le formulaire en ligne et la liste des structures"
-            " engagées."),
+    action=(
+        "Mettre en cohérence le nombre d'ESSMS déclaré dans le formulaire en ligne et la liste des structures engagées."
+    ),
     example="Le formulaire déclare 19 ESSMS alors que la liste des structures (Dossier_complet.xlsx, feuille Structures, cellule A4) en compte 17.",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:

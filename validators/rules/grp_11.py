@@ -29,11 +29,15 @@ def split_document(data: DossierData, essms) -> str | None:
     severity="a_corriger",
     params=("eligibility.confort_split_required",),
     source="seed 002 ; FAQ CNSA (sources.md § Eligibility) : seule l'activité essentielle à la vie est financée",
-    action=("Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
-            "activité essentielle et services de confort."),
-    example=("SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de "
-             "son activité entre activité essentielle et services de confort (aide proratisée sur l'activité "
-             "essentielle)."),
+    action=(
+        "Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
+        "activité essentielle et services de confort."
+    ),
+    example=(
+        "SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de "
+        "son activité entre activité essentielle et services de confort (aide proratisée sur l'activité "
+        "essentielle)."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Les services d'aide à domicile qui vendent aussi des services de « confort » (SAAD,
@@ -52,9 +56,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if split_document(data, essms):
             continue
         yield Hit(
-            message=(f"{essms.label} est un service d'aide à domicile ({category.label}) : fournir la répartition de "
-                     "son activité entre activité essentielle et services de confort (aide proratisée sur "
-                     "l'activité essentielle)."),
+            message=(
+                f"{essms.label} est un service d'aide à domicile ({category.label}) : fournir la répartition de "
+                "son activité entre activité essentielle et services de confort (aide proratisée sur "
+                "l'activité essentielle)."
+            ),
             expected="la part d'activité essentielle (colonne de la liste ou pièce dédiée)",
             found="aucune répartition fournie",
             location=(essms.row.get("categorie") or essms.finess_cell).location,

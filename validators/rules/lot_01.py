@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from validators.config_view import ConfigView
 from core.models import Severity
 from validators.call_review import CallHits, Submission
+from validators.config_view import ConfigView
 from validators.registry import Hit, rule
 from validators.rules.lot_02 import resubmission_pairs
 
@@ -15,14 +15,22 @@ from validators.rules.lot_02 import resubmission_pairs
     severity="a_corriger",
     params=("history.previously_funded",),
     source="sources.md § Eligibility : pas de double financement d'un ESSMS pour le même logiciel",
-    severity_actions={"alerte": ("Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
-                                 "confirmer au besoin à l'instructeur à quel projet il appartient.")},
-    action=("Retirer de la grappe l'ESSMS déjà présent dans un autre dossier ou déjà financé, ou justifier "
-            "l'absence de double financement."),
+    severity_actions={
+        "alerte": (
+            "Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
+            "confirmer au besoin à l'instructeur à quel projet il appartient."
+        )
+    },
+    action=(
+        "Retirer de la grappe l'ESSMS déjà présent dans un autre dossier ou déjà financé, ou justifier "
+        "l'absence de double financement."
+    ),
     scope="call",
-    example=("EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003 (déposé le 28 "
-             "septembre 2022 à 10:12), déposé plus tôt : un ESSMS ne peut être financé qu'une fois. Il est exclu du "
-             "décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."),
+    example=(
+        "EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003 (déposé le 28 "
+        "septembre 2022 à 10:12), déposé plus tôt : un ESSMS ne peut être financé qu'une fois. Il est exclu du "
+        "décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
+    ),
 )
 def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     """Un ESSMS (FINESS ET) ne figure que dans un dossier de l'appel et n'a pas déjà été financé
@@ -35,21 +43,25 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     sa version précédente."""
     funded = set(config.history.previously_funded.value)
     excused = resubmission_pairs(submissions)
-    consequence = ("Il est exclu du décompte et du financement de ce dossier, qui est examiné sur les ESSMS "
-                   "restants.")
+    consequence = "Il est exclu du décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
     owners: dict[str, list[Submission]] = {}
     for sub in submissions:
         for finess in sub.finess:
             owners.setdefault(finess, []).append(sub)
             if finess in funded:
                 name = sub.finess[finess].get("name") or "ESSMS"
-                yield sub.dossier, Hit(
-                    message=(f"{name} (FINESS {finess}) a déjà été financé par un appel précédent ESMS numérique : "
-                             f"il ne peut pas être financé une seconde fois. {consequence}"),
-                    expected="un ESSMS non encore financé",
-                    found=f"FINESS {finess} dans la liste des ESSMS déjà financés",
-                    location=sub.location_of(finess),
-                    severity=Severity.A_CORRIGER,
+                yield (
+                    sub.dossier,
+                    Hit(
+                        message=(
+                            f"{name} (FINESS {finess}) a déjà été financé par un appel précédent ESMS numérique : "
+                            f"il ne peut pas être financé une seconde fois. {consequence}"
+                        ),
+                        expected="un ESSMS non encore financé",
+                        found=f"FINESS {finess} dans la liste des ESSMS déjà financés",
+                        location=sub.location_of(finess),
+                        severity=Severity.A_CORRIGER,
+                    ),
                 )
     for finess, subs in owners.items():
         if len(subs) < 2:
@@ -64,17 +76,29 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
             later = dated and any(o.submitted_at < mine for o in others)
             listed = ", ".join(f"{o.dossier} (déposé le {o.describe_date()})" for o in others)
             if later:
-                message = (f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}, déposé plus tôt : un ESSMS "
-                           f"ne peut être financé qu'une fois. {consequence}")
+                message = (
+                    f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}, déposé plus tôt : un ESSMS "
+                    f"ne peut être financé qu'une fois. {consequence}"
+                )
                 severity = Severity.A_CORRIGER
             else:
-                message = (f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}"
-                           + (", déposé plus tard, qui ne sera pas financé pour cet ESSMS" if dated
-                              else " (dates de dépôt à vérifier)")
-                           + " : vérifier auprès des porteurs à quel projet l'ESSMS appartient.")
+                message = (
+                    f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}"
+                    + (
+                        ", déposé plus tard, qui ne sera pas financé pour cet ESSMS"
+                        if dated
+                        else " (dates de dépôt à vérifier)"
+                    )
+                    + " : vérifier auprès des porteurs à quel projet l'ESSMS appartient."
+                )
                 severity = Severity.ALERTE
-            yield sub.dossier, Hit(
-                message=message, expected="un ESSMS dans un seul dossier de l'appel",
-                found=f"FINESS {finess} dans {len(subs)} dossiers", location=sub.location_of(finess),
-                severity=severity,
+            yield (
+                sub.dossier,
+                Hit(
+                    message=message,
+                    expected="un ESSMS dans un seul dossier de l'appel",
+                    found=f"FINESS {finess} dans {len(subs)} dossiers",
+                    location=sub.location_of(finess),
+                    severity=severity,
+                ),
             )

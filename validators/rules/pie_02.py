@@ -16,8 +16,10 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur",
-    action=("Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de"
-            " passe ni protection."),
+    action=(
+        "Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de"
+        " passe ni protection."
+    ),
     example="Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau.",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:

@@ -16,11 +16,15 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("documents.required",),
     source="Pratique d'instruction : un tableau scanné ne peut être ni vérifié ni recalculé",
-    action=("Fournir le fichier natif de la pièce scannée (xlsx, csv, docx ou PDF produit par le logiciel) au "
-            "lieu de sa numérisation."),
-    example=("Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
-             "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
-             "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."),
+    action=(
+        "Fournir le fichier natif de la pièce scannée (xlsx, csv, docx ou PDF produit par le logiciel) au "
+        "lieu de sa numérisation."
+    ),
+    example=(
+        "Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
+        "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
+        "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Une image (photo, scan) ou un PDF dont les pages sont des images sans couche texte est

@@ -20,13 +20,20 @@ def dated_in_order(config: ConfigView, columns: frozenset[str]) -> dict[str, lis
 
     def ordered(d: pd.DataFrame) -> pd.Series:
         both = d["date_debut"].notna() & d["date_fin"].notna()
-        return ~both | pd.Series([s <= e if b else True for s, e, b in zip(d["date_debut"], d["date_fin"], both)],
-                                 index=d.index)
+        return ~both | pd.Series(
+            [s <= e if b else True for s, e, b in zip(d["date_debut"], d["date_fin"], both)], index=d.index
+        )
 
     return {
         "date_debut": [
-            pa.Check(lambda d: d["date_debut"].notna() | d["date_fin"].notna()
-                     | d["date_debut__problem"].notna() | d["date_fin__problem"].notna()),
+            pa.Check(
+                lambda d: (
+                    d["date_debut"].notna()
+                    | d["date_fin"].notna()
+                    | d["date_debut__problem"].notna()
+                    | d["date_fin__problem"].notna()
+                )
+            ),
             pa.Check(lambda d: d["date_debut__problem"].isna()),
         ],
         "date_fin": [

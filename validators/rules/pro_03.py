@@ -17,10 +17,14 @@ from validators.registry import Hit, rule
     severity="alerte",
     params=("prose.training_words", "prose.usage_words"),
     source="seed 002 : atteinte des cibles d'usage, condition de versement",
-    action=("Décrire dans le plan de conduite du changement la formation des professionnels et la façon "
-            "d'atteindre et de mesurer les cibles d'usage."),
-    example=("Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
-             "atteintes et mesurées."),
+    action=(
+        "Décrire dans le plan de conduite du changement la formation des professionnels et la façon "
+        "d'atteindre et de mesurer les cibles d'usage."
+    ),
+    example=(
+        "Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
+        "atteintes et mesurées."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le plan de conduite du changement traite de la formation des professionnels et des
@@ -38,6 +42,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if find_passage(blocks, phrases) is None:
             yield Hit(
                 message=f"Le plan de conduite du changement ne traite pas {of_topic} : {ask}.",
-                expected=f"une mention {of_topic}", found="aucune mention",
+                expected=f"une mention {of_topic}",
+                found="aucune mention",
                 location=anchor.location if anchor else None,
             )

@@ -18,14 +18,20 @@ from validators.registry import Hit, rule
     title="FINESS absent du répertoire national",
     severity="a_corriger",
     params=(),
-    action=("Corriger le FINESS géographique (ET) de l'ESSMS d'après le répertoire FINESS (un des établissements "
-            "proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement)."),
-    source=("Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé "
-            "valide peut désigner un établissement fermé ou ne pas exister (sources.md § FINESS)"),
-    example=("Le FINESS ET « 690781234 » de EHPAD Les Glycines (FINESS 690781234) est introuvable dans le "
-             "répertoire FINESS (extraction du 11/03/2026) : numéro erroné, établissement fermé ou pas encore "
-             "enregistré. Établissements les plus proches par le nom et la commune : EHPAD LES GLYCINES "
-             "(FINESS 690781242, 69100 VILLEURBANNE)."),
+    action=(
+        "Corriger le FINESS géographique (ET) de l'ESSMS d'après le répertoire FINESS (un des établissements "
+        "proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement)."
+    ),
+    source=(
+        "Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé "
+        "valide peut désigner un établissement fermé ou ne pas exister (sources.md § FINESS)"
+    ),
+    example=(
+        "Le FINESS ET « 690781234 » de EHPAD Les Glycines (FINESS 690781234) est introuvable dans le "
+        "répertoire FINESS (extraction du 11/03/2026) : numéro erroné, établissement fermé ou pas encore "
+        "enregistré. Établissements les plus proches par le nom et la commune : EHPAD LES GLYCINES "
+        "(FINESS 690781242, 69100 VILLEURBANNE)."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Avec une extraction du répertoire FINESS chargée, chaque FINESS ET de la liste des
@@ -45,11 +51,16 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         entity = repository.entity(essms.finess)
         cause = _cause(essms, entity)
         suggestions = _suggestions(essms, repository, entity)
-        proposal = (f" Établissements les plus proches par le nom et la commune : {' ; '.join(suggestions)}."
-                    if suggestions else " Aucun établissement de nom proche dans le même département.")
+        proposal = (
+            f" Établissements les plus proches par le nom et la commune : {' ; '.join(suggestions)}."
+            if suggestions
+            else " Aucun établissement de nom proche dans le même département."
+        )
         yield Hit(
-            message=(f"Le FINESS ET « {essms.finess} » de {essms.label} est introuvable dans le "
-                     f"{repository_label(data)} : {cause}.{proposal}"),
+            message=(
+                f"Le FINESS ET « {essms.finess} » de {essms.label} est introuvable dans le "
+                f"{repository_label(data)} : {cause}.{proposal}"
+            ),
             expected="un FINESS ET enregistré dans le répertoire FINESS",
             found=f"{essms.finess} absent du répertoire ({repository.label})",
             location=essms.finess_cell.location,
@@ -60,8 +71,10 @@ def _cause(essms: Essms, entity: LegalEntity | None) -> str:
     """Why the number may be unknown, as precisely as the repository tells."""
     if entity is not None or essms.finess == essms.finess_ej:
         name = f" « {entity.display_name} »" if entity is not None else ""
-        return (f"ce numéro est celui de l'entité juridique{name} (FINESS EJ), pas d'un établissement ; indiquer le "
-                "FINESS géographique (ET) de l'ESSMS")
+        return (
+            f"ce numéro est celui de l'entité juridique{name} (FINESS EJ), pas d'un établissement ; indiquer le "
+            "FINESS géographique (ET) de l'ESSMS"
+        )
     return "numéro erroné, établissement fermé ou pas encore enregistré"
 
 

@@ -17,14 +17,20 @@ from validators.registry import Hit, rule
     title="Catégorie différente de celle du répertoire FINESS",
     severity="alerte",
     params=(),
-    action=("Vérifier la catégorie de l'ESSMS et, si le répertoire FINESS n'est pas à jour, le signaler à l'ARS "
-            "avec le justificatif (autorisation)."),
-    source=("Répertoire FINESS, extraction publiée sur data.gouv.fr : la catégorie d'établissement (categetab) "
-            "enregistrée fait foi pour l'éligibilité (sources.md § FINESS, § Eligibility)"),
-    example=("La liste indique pour FAM Les Sources (FINESS 380781234) la catégorie « FAM » (catégorie 437) ; "
-             "le répertoire FINESS (extraction du 11/03/2026) l'enregistre comme Etablissement d'accueil "
-             "médicalisé en tout ou partie personnes handicapées (catégorie 448). L'éligibilité et le secteur sont "
-             "établis d'après le répertoire : l'ESSMS reste compté."),
+    action=(
+        "Vérifier la catégorie de l'ESSMS et, si le répertoire FINESS n'est pas à jour, le signaler à l'ARS "
+        "avec le justificatif (autorisation)."
+    ),
+    source=(
+        "Répertoire FINESS, extraction publiée sur data.gouv.fr : la catégorie d'établissement (categetab) "
+        "enregistrée fait foi pour l'éligibilité (sources.md § FINESS, § Eligibility)"
+    ),
+    example=(
+        "La liste indique pour FAM Les Sources (FINESS 380781234) la catégorie « FAM » (catégorie 437) ; "
+        "le répertoire FINESS (extraction du 11/03/2026) l'enregistre comme Etablissement d'accueil "
+        "médicalisé en tout ou partie personnes handicapées (catégorie 448). L'éligibilité et le secteur sont "
+        "établis d'après le répertoire : l'ESSMS reste compté."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Avec une extraction du répertoire FINESS chargée, la catégorie d'établissement déclarée
@@ -47,9 +53,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         registered = category_text(record.category, record.category_label)
         cell = essms.row.get("categorie") or essms.finess_cell
         yield Hit(
-            message=(f"La liste indique pour {essms.label} la catégorie {said} ; le {repository_label(data)} "
-                     f"l'enregistre comme {registered}. L'éligibilité et le secteur sont établis d'après le "
-                     "répertoire : l'ESSMS reste compté."),
+            message=(
+                f"La liste indique pour {essms.label} la catégorie {said} ; le {repository_label(data)} "
+                f"l'enregistre comme {registered}. L'éligibilité et le secteur sont établis d'après le "
+                "répertoire : l'ESSMS reste compté."
+            ),
             expected=f"la catégorie du répertoire FINESS : {registered}",
             found=f"catégorie déclarée {said}",
             location=cell.location,

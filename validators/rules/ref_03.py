@@ -23,13 +23,19 @@ SAME_NAME = 80.0
     title="Gestionnaire différent de celui du répertoire FINESS",
     severity="alerte",
     params=(),
-    action=("Préciser l'organisme gestionnaire de l'ESSMS (reprise, transfert d'autorisation) ou corriger la "
-            "liste des structures."),
-    source=("Répertoire FINESS, extractions des établissements et des entités juridiques publiées sur "
-            "data.gouv.fr : l'entité juridique (nofinessej) de chaque établissement"),
-    example=("Selon le répertoire FINESS (extraction du 11/03/2026), EHPAD Les Lilas (FINESS 690781234) est géré "
-             "par ASSOCIATION LES AMIS DU VAL (FINESS EJ 690000123), et non par Association Horizon (FINESS EJ "
-             "690000990) comme l'indique la liste des structures."),
+    action=(
+        "Préciser l'organisme gestionnaire de l'ESSMS (reprise, transfert d'autorisation) ou corriger la "
+        "liste des structures."
+    ),
+    source=(
+        "Répertoire FINESS, extractions des établissements et des entités juridiques publiées sur "
+        "data.gouv.fr : l'entité juridique (nofinessej) de chaque établissement"
+    ),
+    example=(
+        "Selon le répertoire FINESS (extraction du 11/03/2026), EHPAD Les Lilas (FINESS 690781234) est géré "
+        "par ASSOCIATION LES AMIS DU VAL (FINESS EJ 690000123), et non par Association Horizon (FINESS EJ "
+        "690000990) comme l'indique la liste des structures."
+    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Avec une extraction du répertoire FINESS chargée, l'entité juridique qui gère chaque
@@ -48,7 +54,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if record is None or not record.finess_ej or not essms.eligible:
             continue  # an ESSMS GRP-06 excludes is not funded: who manages it does not matter
         official = repository.entity(record.finess_ej)
-        official_name = f"{official.display_name} (FINESS EJ {record.finess_ej})" if official else f"le FINESS EJ {record.finess_ej}"
+        official_name = (
+            f"{official.display_name} (FINESS EJ {record.finess_ej})"
+            if official
+            else f"le FINESS EJ {record.finess_ej}"
+        )
         og_cell = essms.row.get("organisme_gestionnaire")
         og_name = og_cell.text if og_cell is not None else ""
         if essms.finess_ej and is_valid_finess(essms.finess_ej):
@@ -69,8 +79,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         else:
             continue
         yield Hit(
-            message=(f"Selon le {repository_label(data)}, {essms.label} est géré par {official_name}, et non par "
-                     f"{declared} comme l'indique la liste des structures."),
+            message=(
+                f"Selon le {repository_label(data)}, {essms.label} est géré par {official_name}, et non par "
+                f"{declared} comme l'indique la liste des structures."
+            ),
             expected=f"le gestionnaire du répertoire FINESS : {official_name}",
             found=f"gestionnaire déclaré : {declared}",
             location=(cell or essms.finess_cell).location,
@@ -92,4 +104,3 @@ def _porteur(data: DossierData) -> tuple[str, str] | None:
 def _same_name(declared: str, *official: str) -> bool:
     folded = fold(declared)
     return any(fuzz.token_set_ratio(folded, fold(name)) >= SAME_NAME for name in official if name)
-

@@ -40,9 +40,18 @@ def call_page(request: Request, call: str):
     rows = call_view.dossier_rows(site.summary(), site.history.states(site.call_id))
     filters = call_view.Filters.of(dict(request.query_params))
     shown = call_view.apply(rows, filters, account.name)
-    return page(request, "call.html.j2", site=site, summary=site.summary(), rows=shown, filters=filters,
-                params={k: v for k, v in request.query_params.items() if k in call_view.Filters.__dataclass_fields__},
-                options=call_view.options(rows), counters=call_view.counters(rows), assignees=assignable(request))
+    return page(
+        request,
+        "call.html.j2",
+        site=site,
+        summary=site.summary(),
+        rows=shown,
+        filters=filters,
+        params={k: v for k, v in request.query_params.items() if k in call_view.Filters.__dataclass_fields__},
+        options=call_view.options(rows),
+        counters=call_view.counters(rows),
+        assignees=assignable(request),
+    )
 
 
 @router.post("/appels/{call}/attribuer")
@@ -66,9 +75,15 @@ async def assign_many(request: Request, account: Instructeur, call: str):
                 continue
             before = site.history.state(site.call_id, dossier)
             try:
-                site.history.change(site.call_id, dossier, expected_version=int(version), author=account.name,
-                                    kind="attribution", data={"before": before.assignee, "after": target or None},
-                                    assignee=target or None)
+                site.history.change(
+                    site.call_id,
+                    dossier,
+                    expected_version=int(version),
+                    author=account.name,
+                    kind="attribution",
+                    data={"before": before.assignee, "after": target or None},
+                    assignee=target or None,
+                )
                 done.append(dossier)
             except Conflict:
                 moved.append(dossier)
@@ -77,8 +92,10 @@ async def assign_many(request: Request, account: Instructeur, call: str):
     who = f"à {target}" if target else "à personne (attribution retirée)"
     message = f"{len(done)} dossier(s) attribué(s) {who}."
     if moved:
-        message += (f" Non attribué(s), car modifié(s) par quelqu'un d'autre depuis l'affichage de la liste : "
-                    f"{', '.join(moved)}. Vérifiez-les puis recommencez.")
+        message += (
+            f" Non attribué(s), car modifié(s) par quelqu'un d'autre depuis l'affichage de la liste : "
+            f"{', '.join(moved)}. Vérifiez-les puis recommencez."
+        )
     flash(request, message, "warning" if moved else "success")
     return back_to(f"/appels/{site.call_id}")
 

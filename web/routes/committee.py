@@ -27,5 +27,8 @@ def committee_export(request: Request, call: str):
     site, data = _data(request, call)
     summary = site.summary()
     body = committee_xlsx(str(summary.get("call_title") or site.call_id), str(summary.get("call") or ""), data)
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="comite-{site.call_id}.xlsx"'})
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="comite-{site.call_id}.xlsx"'},
+    )

@@ -76,10 +76,18 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     account = getattr(request.state, "account", None)
     message = request.session.pop("flash", None)
     calls = list(workspace(request).calls.values()) if account else []
-    html = render_page(request, template, account=account, role_label=ROLES.get(account.role) if account else None,
-                       csrf=csrf_token(request.session), flash=message, calls=calls,
-                       can_edit=bool(account and can(account.role, "instructeur")),
-                       can_decide=bool(account and can(account.role, "decideur")), **context)
+    html = render_page(
+        request,
+        template,
+        account=account,
+        role_label=ROLES.get(account.role) if account else None,
+        csrf=csrf_token(request.session),
+        flash=message,
+        calls=calls,
+        can_edit=bool(account and can(account.role, "instructeur")),
+        can_decide=bool(account and can(account.role, "decideur")),
+        **context,
+    )
     return HTMLResponse(html, status_code)
 
 

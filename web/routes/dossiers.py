@@ -47,20 +47,36 @@ def _url(site: CallSite, dossier: str, anchor: str = "") -> str:
 def _show(request: Request, site: CallSite, dossier: str, status_code: int = 200, **extra) -> HTMLResponse:
     report = site.report(dossier)
     history = site.history
-    data = dossier_page(report, history.state(site.call_id, dossier), dossier_timeline(history, site.call_id, dossier),
-                        [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
-                        assignable(request))
-    return page(request, "dossier.html.j2", status_code, site=site, dossier=dossier, d=data,
-                statuses=list(STATUSES.items()), decisions=list(DECISIONS.items()), conflict=None, **extra)
+    data = dossier_page(
+        report,
+        history.state(site.call_id, dossier),
+        dossier_timeline(history, site.call_id, dossier),
+        [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
+        assignable(request),
+    )
+    return page(
+        request,
+        "dossier.html.j2",
+        status_code,
+        site=site,
+        dossier=dossier,
+        d=data,
+        statuses=list(STATUSES.items()),
+        decisions=list(DECISIONS.items()),
+        conflict=None,
+        **extra,
+    )
 
 
 def _conflict(request: Request, site: CallSite, dossier: str, exc: Conflict, what: str) -> HTMLResponse:
     state = exc.state
     who = state.updated_by or "un autre compte"
     when = datetime_fr(state.updated_at) if state.updated_at else "entre-temps"
-    message = (f"{who} a modifié ce dossier le {when}, pendant que vous le consultiez : votre modification "
-               f"({what}) n'a pas été enregistrée. Le dossier est affiché tel qu'il est maintenant ; "
-               "refaites votre modification si elle est toujours utile.")
+    message = (
+        f"{who} a modifié ce dossier le {when}, pendant que vous le consultiez : votre modification "
+        f"({what}) n'a pas été enregistrée. Le dossier est affiché tel qu'il est maintenant ; "
+        "refaites votre modification si elle est toujours utile."
+    )
     return _show(request, site, dossier, 409, conflict_message=message)
 
 
@@ -77,8 +93,15 @@ def dossier(request: Request, call: str, dossier: str):
 
 
 @router.post(BASE + "/lever")
-def lift(request: Request, account: Instructeur, call: str, dossier: str, empreinte: str = Form(""), motif: str = Form(""),
-         version: str = Form("")):
+def lift(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    empreinte: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
     site, dossier = _site(request, call, dossier)
     motif = clip(motif, MAX_MOTIF)
     if not motif:
@@ -86,8 +109,15 @@ def lift(request: Request, account: Instructeur, call: str, dossier: str, emprei
         return back_to(_url(site, dossier, "constats"))
     with site.writing():
         try:
-            before, after = waive_finding(site.out_dir, site.report(dossier), empreinte, motif, account.name,
-                                          site.history, expected_version=_version(version))
+            before, after = waive_finding(
+                site.out_dir,
+                site.report(dossier),
+                empreinte,
+                motif,
+                account.name,
+                site.history,
+                expected_version=_version(version),
+            )
         except Conflict as exc:
             return _conflict(request, site, dossier, exc, "levée d'un constat")
         except WaiverError as exc:
@@ -98,13 +128,27 @@ def lift(request: Request, account: Instructeur, call: str, dossier: str, emprei
 
 
 @router.post(BASE + "/annuler-levee")
-def unlift(request: Request, account: Instructeur, call: str, dossier: str, empreinte: str = Form(""), motif: str = Form(""),
-           version: str = Form("")):
+def unlift(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    empreinte: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
     site, dossier = _site(request, call, dossier)
     with site.writing():
         try:
-            before, after = unwaive_finding(site.out_dir, site.report(dossier), empreinte, clip(motif, MAX_MOTIF),
-                                            account.name, site.history, expected_version=_version(version))
+            before, after = unwaive_finding(
+                site.out_dir,
+                site.report(dossier),
+                empreinte,
+                clip(motif, MAX_MOTIF),
+                account.name,
+                site.history,
+                expected_version=_version(version),
+            )
         except Conflict as exc:
             return _conflict(request, site, dossier, exc, "annulation d'une levée")
         except WaiverError as exc:
@@ -126,14 +170,31 @@ def comment(request: Request, account: Instructeur, call: str, dossier: str, tex
     return back_to(_url(site, dossier, "commentaires"))
 
 
-def _change(request: Request, site: CallSite, dossier: str, account: Account, version: str, what: str,
-            kind: str, data: dict, rewrite: bool = True, **fields) -> HTMLResponse | None:
+def _change(
+    request: Request,
+    site: CallSite,
+    dossier: str,
+    account: Account,
+    version: str,
+    what: str,
+    kind: str,
+    data: dict,
+    rewrite: bool = True,
+    **fields,
+) -> HTMLResponse | None:
     """Record a change of the instruction and (``rewrite``) the report and summary that show
     it; the conflict page if the dossier moved."""
     with site.writing():
         try:
-            site.history.change(site.call_id, dossier, expected_version=_version(version), author=account.name,
-                                kind=kind, data=data, **fields)
+            site.history.change(
+                site.call_id,
+                dossier,
+                expected_version=_version(version),
+                author=account.name,
+                kind=kind,
+                data=data,
+                **fields,
+            )
         except Conflict as exc:
             return _conflict(request, site, dossier, exc, what)
         if rewrite:
@@ -142,14 +203,25 @@ def _change(request: Request, site: CallSite, dossier: str, account: Account, ve
 
 
 @router.post(BASE + "/statut")
-def set_status(request: Request, account: Instructeur, call: str, dossier: str, statut: str = Form(""), version: str = Form("")):
+def set_status(
+    request: Request, account: Instructeur, call: str, dossier: str, statut: str = Form(""), version: str = Form("")
+):
     site, dossier = _site(request, call, dossier)
     if statut not in STATUSES:
         flash(request, "Statut inconnu : rien n'a été enregistré.", "error")
         return back_to(_url(site, dossier))
     before = site.history.state(site.call_id, dossier).status
-    refused = _change(request, site, dossier, account, version, "changement de statut", "statut",
-                      {"before": before, "after": statut}, status=statut)
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "changement de statut",
+        "statut",
+        {"before": before, "after": statut},
+        status=statut,
+    )
     if refused:
         return refused
     flash(request, f"Statut : {STATUSES[statut]}.")
@@ -157,15 +229,31 @@ def set_status(request: Request, account: Instructeur, call: str, dossier: str, 
 
 
 @router.post(BASE + "/attribution")
-def assign(request: Request, account: Instructeur, call: str, dossier: str, instructeur: str = Form(""), version: str = Form("")):
+def assign(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    instructeur: str = Form(""),
+    version: str = Form(""),
+):
     site, dossier = _site(request, call, dossier)
     target = instructeur.strip() or None
     if target and target not in {a.name for a in assignable(request)}:
         flash(request, "Instructeur inconnu ou désactivé : rien n'a été enregistré.", "error")
         return back_to(_url(site, dossier))
     before = site.history.state(site.call_id, dossier).assignee
-    refused = _change(request, site, dossier, account, version, "attribution", "attribution",
-                      {"before": before, "after": target}, assignee=target)
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "attribution",
+        "attribution",
+        {"before": before, "after": target},
+        assignee=target,
+    )
     if refused:
         return refused
     flash(request, f"Dossier attribué à {target}." if target else "Attribution retirée.")
@@ -173,8 +261,15 @@ def assign(request: Request, account: Instructeur, call: str, dossier: str, inst
 
 
 @router.post(BASE + "/decision")
-def decide(request: Request, account: Decideur, call: str, dossier: str, groupe: str = Form(""), motif: str = Form(""),
-           version: str = Form("")):
+def decide(
+    request: Request,
+    account: Decideur,
+    call: str,
+    dossier: str,
+    groupe: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
     site, dossier = _site(request, call, dossier)
     motif = clip(motif, MAX_MOTIF)
     code = groupe.strip() or None
@@ -188,10 +283,20 @@ def decide(request: Request, account: Decideur, call: str, dossier: str, groupe:
         flash(request, why, "error")
         return back_to(_url(site, dossier, "decision"))
     before = site.history.state(site.call_id, dossier).decision
-    refused = _change(request, site, dossier, account, version, "décision proposée", "decision",
-                      {"before": before, "after": code, "motif": motif},
-                      decision=code, decision_motif=motif or None, decision_author=account.name if code else None,
-                      decision_at=now() if code else None)
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "décision proposée",
+        "decision",
+        {"before": before, "after": code, "motif": motif},
+        decision=code,
+        decision_motif=motif or None,
+        decision_author=account.name if code else None,
+        decision_at=now() if code else None,
+    )
     if refused:
         return refused
     flash(request, f"Décision proposée : {decision_label(code)}." if code else "Décision proposée retirée.")
@@ -199,14 +304,33 @@ def decide(request: Request, account: Decideur, call: str, dossier: str, groupe:
 
 
 @router.post(BASE + "/courrier")
-def save_letter(request: Request, account: Instructeur, call: str, dossier: str, texte: str = Form(""), action: str = Form("enregistrer"),
-                version: str = Form("")):
+def save_letter(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    texte: str = Form(""),
+    action: str = Form("enregistrer"),
+    version: str = Form(""),
+):
     site, dossier = _site(request, call, dossier)
     report = site.report(dossier)
     text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
-    refused = _change(request, site, dossier, account, version, "modification du courrier", "courrier",
-                      {"reset": text is None}, rewrite=False, letter=text, letter_digest=report.get("digest") if text else None,
-                      letter_author=account.name, letter_at=now())
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "modification du courrier",
+        "courrier",
+        {"reset": text is None},
+        rewrite=False,
+        letter=text,
+        letter_digest=report.get("digest") if text else None,
+        letter_author=account.name,
+        letter_at=now(),
+    )
     if refused:
         return refused
     flash(request, "Courrier enregistré." if text else "Courrier remis à sa version générée.")
@@ -219,8 +343,11 @@ def letter_docx(request: Request, call: str, dossier: str):
     data = docx_of(site.report(dossier), site.history.state(site.call_id, dossier).letter)
     if data is None:
         raise NotFound("courrier")
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f'attachment; filename="courrier-{dossier}.docx"'})
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="courrier-{dossier}.docx"'},
+    )
 
 
 @router.get(BASE + "/rapport")
@@ -231,12 +358,18 @@ def printable_report(request: Request, call: str, dossier: str):
     path = site.report_dir(dossier) / "report.html"
     if not path.is_file():
         raise NotFound("rapport")
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers={
-        "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")})
+    return HTMLResponse(
+        path.read_text(encoding="utf-8"),
+        headers={
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            )
+        },
+    )
 
 
 def _label(verdict: str) -> str:
-    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(verdict, verdict)
-
-
+    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(
+        verdict, verdict
+    )
