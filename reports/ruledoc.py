@@ -103,9 +103,23 @@ def rules_view(config: Any = None) -> dict[str, Any]:
         if not families or families[-1]["code"] != rule.family:
             families.append({"code": rule.family, "title": FAMILIES.get(rule.family, rule.family), "rules": []})
         families[-1]["rules"].append(entry)
+    from validators.call_figures import CALL_FIGURES
+
+    figures = [
+        {
+            "id": f.id,
+            "anchor": rule_anchor(f.id),
+            "title": f.title,
+            "description": f.description,
+            "source": f.source,
+            "params": list(f.params),
+        }
+        for f in CALL_FIGURES
+    ]
     return {
         "families": families,
         "index": index,
+        "figures": figures,
         "call_title": getattr(config, "title", None),
         "call_reference": getattr(config, "reference", None),
         "call_id": getattr(config, "id", None),
