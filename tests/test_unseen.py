@@ -28,18 +28,11 @@ DECISIVE = ("bloquant", "a_corriger")
 # the reason given, and is expected to pass once it is fixed (xfail, not strict: a case that
 # starts passing is reported as XPASS, to be removed from this list).
 KNOWN_GAPS = {
-    "prestations-editeur": "quarterly Gantt marked by colour only, and the AMOA lines' eligible amount",
-    "keuros-ligne": "a unit said once above two tables is not applied to the per-ESSMS table (BUD-01, BUD-02)",
+    "keuros-ligne": "a unit said once above two tables is applied to one of them only (BUD-01, BUD-02)",
     "keuros-entete": "k€ amounts of the per-ESSMS table not reconciled with their total (BUD-02)",
-    "gantt-semaines": "weekly Gantt under a year row: eligible amount off by the AMOA line",
-    "gantt-mois-couleur": "monthly Gantt by colour: eligible amount counts the AMOA lines twice",
     "feuille-masquee": "no alerte names the hidden sheet yet (hidden content is recorded, not reported)",
     "lignes-colonnes-masquees": "no alerte names the hidden rows and columns yet",
-    "categories-en-clair": "amounts of the budget lines read in the wrong unit",
-    "sans-gestionnaire": "eligible amount off by an AMOA line",
     "colonnes-a-reconcilier": "unrecognised amount columns are not yet tried to reconcile a total (BUD-02)",
-    "lot-second": "requested amount read in the wrong unit",
-    "national-liste-docx": "national tier ranks: BUD-03 decides on 40 ESSMS of a list read from a docx",
 }
 
 
