@@ -616,11 +616,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             if et not in registered:
                 hit("REF-01", et)
                 continue
-            code, ej = registered[et]
+            code, registered_ej = registered[et]
             if eligible(codes[et], rules) and known(code) and r.get("categorie") and declared[et] != code:
                 hit("REF-02", (et, declared[et], code))
-            if eligible(codes[et], rules) and finess(r["finess_ej"]) != ej:
-                hit("REF-03", (et, finess(r["finess_ej"]), ej))
+            if eligible(codes[et], rules) and not blank(r.get("finess_ej")) and finess(r["finess_ej"]) != registered_ej:
+                hit("REF-03", (et, finess(r["finess_ej"]), registered_ej))
         has_owners = any("finess_ej" in r or "organisme_gestionnaire" in r for r in structures.rows)
         owners = {ej(r) for r in kept.values()} - {None}
         if raw["grouping"]["min_og"] is not None and (not has_owners or len(owners) < raw["grouping"]["min_og"]):

@@ -9,10 +9,9 @@ from rapidfuzz import fuzz
 from extractors.values import fold
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.finess import is_valid_finess, normalize_finess
+from validators.finess import is_valid_finess
 from validators.messages import repository_label
 from validators.registry import Hit, rule
-from validators.rules.coh_02 import GROUPING_WORDS
 
 #: Below this similarity (rapidfuzz token_set_ratio, 0–100) two organisme names are different.
 SAME_NAME = 80.0
@@ -41,14 +40,15 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Avec une extraction du répertoire FINESS chargée, l'entité juridique qui gère chaque
     ESSMS dans le répertoire est comparée à l'organisme gestionnaire que déclare la liste :
     son FINESS EJ quand la liste le donne, sinon son nom (avec l'extraction des entités
-    juridiques), et à défaut de l'un et de l'autre, le FINESS EJ du porteur (sauf un GCSMS).
+    juridiques). Une liste qui ne dit pas qui gère l'ESSMS n'est pas comparée au porteur : une
+    grappe réunit souvent plusieurs organismes, et l'information manquante est demandée par
+    GRP-07 là où l'appel fixe un nombre d'organismes.
     Un écart (ESSMS repris par un autre organisme, numéro d'un autre établissement) est une
     alerte qui donne les deux gestionnaires : il ne change pas le verdict. Un ESSMS exclu par
     GRP-06 n'est pas examiné."""
     repository = data.repository
     if repository is None or data.structures is None:
         return
-    porteur = _porteur(data)
     for essms in data.distinct_essms:
         record = essms.registered
         if record is None or not record.finess_ej or not essms.eligible:
@@ -71,11 +71,6 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
                 continue
             declared = og_name
             cell = og_cell
-        elif not og_name and porteur is not None:
-            if porteur[0] == record.finess_ej:
-                continue
-            declared = f"le porteur {porteur[1]} (FINESS EJ {porteur[0]})"
-            cell = essms.finess_cell
         else:
             continue
         yield Hit(
@@ -87,18 +82,6 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"gestionnaire déclaré : {declared}",
             location=(cell or essms.finess_cell).location,
         )
-
-
-def _porteur(data: DossierData) -> tuple[str, str] | None:
-    """(FINESS EJ, name) of the owner when it would manage the ESSMS itself (not a GCSMS)."""
-    if data.form is None:
-        return None
-    cell = data.form.get("porteur.finess_ej")
-    number = normalize_finess(cell.raw) if cell is not None else ""
-    name = str(data.form.raw("porteur.raison_sociale") or "").strip()
-    if not is_valid_finess(number) or any(w in f" {fold(name)} " for w in GROUPING_WORDS):
-        return None
-    return number, f"« {name} »" if name else ""
 
 
 def _same_name(declared: str, *official: str) -> bool:
