@@ -7,32 +7,29 @@ import io
 import re
 from typing import Any
 
-from reports.letter import letter_content, letter_docx
+from reports.letter import letter_content
+from reports.letter_docx import letter_docx
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def letter_text(content: dict[str, Any]) -> str:
-    """The generated letter as plain text, paragraph by paragraph (what the reviewer edits)."""
+    """The generated letter as plain text, paragraph by paragraph (what the reviewer edits):
+    the same blocks as ``courrier.docx``."""
     parts = [
-        content["sender"],
-        content["owner"] + (f"\nFINESS juridique {content['owner_finess']}" if content.get("owner_finess") else ""),
+        "\n".join(content["sender_lines"]),
+        f"Affaire suivie par : {content['followed_by']}\nNos réf. : {content['our_reference']}",
+        "\n".join(content["recipient_lines"]),
         content["place_date"],
-        f"Objet : {content['subject']}",
-        f"Référence de l'appel : {content['reference']} — dossier n° {content['dossier']}",
+        f"Objet : {content['subject']}\nRéf. : {content['references']}",
         content["opening"],
-        content["intro"],
-        content["request"],
-        "\n".join(
-            f"{i['number']}. {i['action']} {i['message']}" + (f" (emplacement : {i['where']})" if i["where"] else "")
-            for i in content["items"]
-        ),
-        f"Date limite de réponse : {content['deadline_label']} ({content['reply_days']} jours).",
-        content["how"],
+        *content["body_before"],
+        "\n".join(f"• {item}" for item in content["items"]),
+        *content["body_after"],
         content["closing"],
-        content["signature"] + "\n" + content["signatory"],
+        "\n".join(content["signature_lines"]),
     ]
-    return "\n\n".join(parts)
+    return "\n\n".join(part for part in parts if part)
 
 
 def current_letter(report: dict[str, Any], edited: str | None) -> str | None:
