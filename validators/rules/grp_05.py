@@ -26,7 +26,8 @@ def excludes(essms: Essms, config) -> str | None:
     excludes=excludes,
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
     action=(
-        "Retirer de la grappe les ESSMS situés hors de la région de l'appel, ou les présenter à l'appel de leur région."
+        "Retirer de la liste et du budget l'ESSMS situé hors de la région de l'appel (il est exclu du "
+        "financement de ce projet), ou justifier son rattachement à la région."
     ),
     example=(
         "EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région "

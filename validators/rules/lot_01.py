@@ -22,8 +22,8 @@ from validators.rules.lot_02 import resubmission_pairs
         )
     },
     action=(
-        "Retirer de la grappe l'ESSMS déjà présent dans un autre dossier ou déjà financé, ou justifier "
-        "l'absence de double financement."
+        "Retirer de la liste et du budget l'ESSMS déjà présent dans un dossier déposé plus tôt ou déjà "
+        "financé (il est exclu du financement de ce projet), ou justifier l'absence de double financement."
     ),
     scope="call",
     example=(
