@@ -48,9 +48,10 @@ DOSSIER_COLUMNS = [
     ("Statut d'instruction", "text"),
     ("Décision proposée", "text"),
     ("Motif de la décision", "text"),
+    ("Décision de l'instructeur", "text"),
     ("Commentaire", "text"),
 ]
-DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 10, 18, 28, 50, 40]
+DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 10, 18, 28, 50, 24, 40]
 # The HTML order of a finding: found before expected.
 FINDING_COLUMNS = [
     "Dossier",
@@ -144,6 +145,7 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         instruction.get("status_label"),
         instruction.get("decision_label"),
         instruction.get("decision_motif"),
+        None,
         None,
     ]
 
