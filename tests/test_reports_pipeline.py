@@ -207,8 +207,7 @@ def test_each_dossier_gets_the_letter_its_verdict_calls_for(run):
     from docx import Document
 
     out, cases = run
-    for case in ("clean-workbook", "GRP-06"):  # recevable, non recevable: no letter
-        assert not (out / cases[case] / "courrier.docx").exists()
+    assert not (out / cases["clean-workbook"] / "courrier.docx").exists()  # recevable: no letter
     # an ESSMS outside the region is excluded and the owner asked to remove it (GRP-05, à corriger)
     assert _report(run, "GRP-05")["verdict"] == "a_completer"
     assert (out / cases["GRP-05"] / "courrier.docx").is_file()
@@ -217,9 +216,9 @@ def test_each_dossier_gets_the_letter_its_verdict_calls_for(run):
     assert (out / cases["BUD-03"] / "courrier.docx").is_file() and (out / cases["BUD-03"] / "courrier.pdf").is_file()
     page = _html(run, "BUD-03")
     assert "Courrier au porteur : demande de pièces complémentaires" in page and 'href="courrier.pdf"' in page
-    refused = _report(run, "GRP-05")
+    refused = _report(run, "GRP-06")  # too few eligible ESSMS once the USLD is excluded
     assert refused["verdict"] == "non_recevable"
-    text = "\n".join(p.text for p in Document(str(out / cases["GRP-05"] / "courrier.docx")).paragraphs)
+    text = "\n".join(p.text for p in Document(str(out / cases["GRP-06"] / "courrier.docx")).paragraphs)
     assert "notification d'irrecevabilité" in text and "Fondement : " in text
     summary = load_json(out / "summary.json")
     letters = {d["dossier"]: (d["letter"], d["letter_pdf"]) for d in summary["dossiers"]}
