@@ -215,7 +215,7 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
     assert {"dossier": numero, "before": "recevable", "after": "a_completer"} in changed["changes"]
 
     refused = esmsnum("lever", numero, "GRP-04", "--out", str(out), "--motif", "x")
-    assert refused.returncode == 1 and "aucun constat GRP-04" in refused.stderr
+    assert refused.returncode == 2 and "aucun constat GRP-04" in refused.stderr
 
 
 def test_a_dossier_dropped_beside_its_previous_version_replaces_it(source, tmp_path):
