@@ -142,6 +142,14 @@ def _phrase_scores(text: str, hits_all: frozenset[str]) -> dict[tuple[str, str],
     return best
 
 
+@cache
+def _family_keys(field_name: str) -> frozenset[str]:
+    """Key words of the fields whose cells hold what this field's hold (its role family)."""
+    meanings = catalogue().meanings
+    family = meanings[field_name].family
+    return frozenset().union(*(m.key_patterns for f, m in meanings.items() if m.family == family and f != field_name))
+
+
 @lru_cache(maxsize=1)
 def _all_cues() -> frozenset[str]:
     return frozenset().union(*catalogue().role_cues.values())
@@ -186,6 +194,11 @@ def _keyword_score(
         return 0.0
     weight = max(k.weight for k in matched)
     own_cues, other_cues, mine = _sets(meaning.field)
+    # « Coût global du poste » opens on a cue of the field's role (an amount): the key word of
+    # a field of another role (« poste », a text) is its complement, not what it names
+    opened_by_role = bool(hits and hits[0] & own_cues)
+    if opened_by_role:
+        other_keys = other_keys & _family_keys(meaning.field)
     head_bonus = 0.0
     if head is not None and hits[head] & meaning.key_patterns:
         head_bonus = 0.06

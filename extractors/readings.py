@@ -70,7 +70,10 @@ def summary(table: Table, used: bool) -> str:
     if units:
         parts.append("montants " + ", ".join(sorted(units)))
     amounts = len(table.amount_columns_unread)
-    others = len(table.unmapped) - amounts
+    folded = [c for c in table.unmapped if c.read_as is not None]
+    others = len(table.unmapped) - amounts - len(folded)
+    for column in folded:
+        parts.append(f"colonne « {column.header} » lue comme partie du {_field_label(column.read_as)}")
     if amounts:
         parts.append(
             f"{amounts} colonne{'s' if amounts > 1 else ''} de montants non reconnue{'s' if amounts > 1 else ''}"
@@ -82,6 +85,10 @@ def summary(table: Table, used: bool) -> str:
     if not used:
         parts.append("non retenu (un autre tableau du même type est utilisé)")
     return " ; ".join(parts)
+
+
+def _field_label(field_name: str) -> str:
+    return catalogue().meanings[field_name].label
 
 
 def _where(grid_name: str) -> str:

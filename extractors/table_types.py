@@ -46,6 +46,7 @@ class UnmappedColumn:
     guess: str | None = None  # the field it came closest to
     guess_score: float = 0.0
     unit: Unit | None = None
+    read_as: str | None = None  # the field its amounts were added to, when they reconcile the row totals
 
     @property
     def cells(self) -> str:
@@ -65,6 +66,8 @@ class UnmappedColumn:
             "closest_label": catalogue().meanings[self.guess].label if self.guess else None,
             "closest_score": round(self.guess_score, 2),
             "unit": self.unit.to_dict() if self.unit else None,
+            "read_as": self.read_as,
+            "read_as_label": catalogue().meanings[self.read_as].label if self.read_as else None,
         }
 
 
@@ -124,7 +127,7 @@ class Table:
 
     @property
     def amount_columns_unread(self) -> list[UnmappedColumn]:
-        return [c for c in self.unmapped if c.holds_amounts]
+        return [c for c in self.unmapped if c.holds_amounts and c.read_as is None]
 
     @property
     def last_location(self) -> Location | None:

@@ -230,6 +230,21 @@ def is_subtotal(label: str) -> bool:
     return folded.startswith(("sous total", "subtotal"))
 
 
+def _is_title(row: list[CellValue]) -> bool:
+    """A line of text alone on its row (« Répartition de la demande par ESMS »): it titles
+    what follows rather than continuing the table above."""
+    filled = [c for c in row if not is_blank(c.raw)]
+    return len(filled) == 1 and isinstance(filled[0].raw, str)
+
+
+def _drop_trailing_titles(table: Table, rows: list[list[CellValue]]) -> None:
+    """The title lines read at the end of a table belong to the table starting under them."""
+    while table.rows and table.rows[-1].position < len(rows) and _is_title(rows[table.rows[-1].position]):
+        if table.total_rows and table.total_rows[-1].position > table.rows[-1].position:
+            break
+        table.rows.pop()
+
+
 def _blank(row: list[CellValue]) -> bool:
     return all(is_blank(c.raw) for c in row)
 
@@ -384,6 +399,7 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
     blank_run = 0
     skip = 0
     last_end = 0  # first row after the previous table's header or body
+    after_break = False  # the last row read closed a table (its total) or titles the next one
     rows = grid.rows
     for r_index, row in enumerate(rows):
         if skip:
@@ -393,12 +409,15 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
         if r_index < SCAN_ROWS or current is None:
             next_row = rows[r_index + 1] if r_index + 1 < len(rows) else None
             match = _match(row, next_row, lambda n, start=r_index: _sample(rows, start + n))
-            if match is not None and current is not None and blank_run == 0 and not match.strong:
+            if match is not None and current is not None and not (blank_run or after_break) and not match.strong:
                 match = None  # a body row that reads like a header: only a clear header starts a table here
         if match is not None:
+            if current is not None:
+                _drop_trailing_titles(current, rows)
             current = _start_table(grid, file, rows, r_index, match, last_end, tables[0].context[3] if tables else None)
             tables.append(current)
             blank_run = 0
+            after_break = False
             skip = match.height - 1
             last_end = r_index + match.height
             continue
@@ -410,6 +429,8 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
                 current = None
             continue
         blank_run = 0
+        label = _row_label(row)
+        after_break = (_is_total(label) and not is_subtotal(label)) or _is_title(row)
         _add_body_row(current, row, r_index)
         last_end = r_index + 1
     for table in tables:

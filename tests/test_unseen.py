@@ -27,13 +27,7 @@ DECISIVE = ("bloquant", "a_corriger")
 # What the product does not read right yet (issue 14 stays open on these): each case fails for
 # the reason given, and is expected to pass once it is fixed (xfail, not strict: a case that
 # starts passing is reported as XPASS, to be removed from this list).
-KNOWN_GAPS = {
-    "keuros-ligne": "a unit said once above two tables is applied to one of them only (BUD-01, BUD-02)",
-    "keuros-entete": "k€ amounts of the per-ESSMS table not reconciled with their total (BUD-02)",
-    "feuille-masquee": "no alerte names the hidden sheet yet (hidden content is recorded, not reported)",
-    "lignes-colonnes-masquees": "no alerte names the hidden rows and columns yet",
-    "colonnes-a-reconcilier": "unrecognised amount columns are not yet tried to reconcile a total (BUD-02)",
-}
+KNOWN_GAPS: dict[str, str] = {}  # case id → why it still fails (xfail, not strict): none today
 
 
 def _case_param(call_id, numero, case):

@@ -18,6 +18,7 @@ from extractors.values import fold, parse_bool, parse_project_type
 from validators.eligibility import Eligibility, assess
 from validators.finess import department_of, is_valid_finess, normalize_finess
 from validators.finess_repository import FinessRepository
+from validators.reconcile import reconcile_essms_totals
 from validators.schemas import (
     EssmsFacts,
     Frame,
@@ -136,7 +137,12 @@ class DossierData:
 
     @cached_property
     def budget_essms(self) -> Table | None:
-        return self.table("budget_essms")
+        """The per-ESSMS budget, its unrecognised amount columns read as part of the forfaits
+        when they reconcile every row's total (``validators.reconcile``)."""
+        table = self.table("budget_essms")
+        if table is not None:
+            reconcile_essms_totals(table, self.config.funding.amount_tolerance.value)
+        return table
 
     @cached_property
     def budget_lines(self) -> Table | None:
