@@ -328,6 +328,11 @@ def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
     (table.total_rows if body_row.is_total else table.rows).append(body_row)
 
 
+def _decimal(score: float) -> str:
+    """A score as a reviewer reads it: « 0,88 »."""
+    return f"{score:.2f}".replace(".", ",")
+
+
 def _finish(table: Table) -> None:
     """The columns no field was found for, with their cells converted when a unit is stated
     (again after rows were added: a PDF table continued on the next page)."""
@@ -366,7 +371,7 @@ def _finish(table: Table) -> None:
             label = catalogue().meanings[guess].label
             reason = (
                 f"« {header} » pourrait désigner « {label} », déjà lu dans la colonne "
-                f"« {taken.header} » (score {taken.score:.2f} contre {guess_score:.2f})"
+                f"« {taken.header} » (confiance {_decimal(taken.score)} contre {_decimal(guess_score)})"
             )
         else:
             reason = "aucun champ de ce tableau ne correspond à cet en-tête"

@@ -215,3 +215,84 @@ def test_every_wording_is_written_in_a_generated_dossier(unseen):
                 seen.add((kind, name, wording))
     unused = [w for w in all_wordings() if w not in seen]
     assert not unused, f"intitulés du catalogue jamais utilisés : {unused}"
+
+
+# --------------------------------------------------------------------------- columns and hidden content
+
+
+def _numero(unseen: Path, call_id: str, case_id: str) -> str:
+    dossiers = load_json(unseen / call_id / "expected.json")["dossiers"]
+    return next(numero for numero, d in dossiers.items() if d["case"] == case_id)
+
+
+def _judged_with(unseen: Path, tmp_path: Path, change) -> dict:
+    """The « colonnes-a-reconcilier » dossier judged after ``change(sheet)`` edits its
+    per-ESSMS budget (columns: FINESS, name, MOA, bonus, licences, paramétrage, total)."""
+    import shutil
+
+    import openpyxl
+
+    from extractors.extract import extract
+    from judging.analysis import judge_dossier
+    from validators.engine import load_call
+
+    call_id = "ars-ara-2022-regional"
+    dossier = tmp_path / _numero(unseen, call_id, "colonnes-a-reconcilier")
+    shutil.copytree(unseen / call_id / "dossiers" / dossier.name, dossier)
+    book = openpyxl.load_workbook(dossier / "Annexes.xlsx", data_only=True)  # formulas kept as their values
+    change(book["Demande par ESMS"])
+    book.save(dossier / "Annexes.xlsx")
+    return judge_dossier(dossier, load_call(call_id), extract)
+
+
+def _budget_reading(report: dict) -> dict:
+    return next(t for t in report["readings"]["tables"] if t["kind"] == "budget_essms")
+
+
+def test_an_amount_column_that_reconciles_the_totals_is_read_as_part_of_the_forfait(unseen, tmp_path):
+    report = _judged_with(unseen, tmp_path, lambda sheet: None)
+    assert report["verdict"] == "recevable"
+    assert not [f for f in report["findings"] if f["rule"] in ("BUD-02", "PIE-06")]
+    [column] = [c for c in _budget_reading(report)["unmapped_columns"] if c["holds_amounts"]]
+    assert column["read_as"] == "forfait_editeur"
+    assert any("lue comme partie du forfait éditeur" in note for note in _budget_reading(report)["notes"])
+
+
+def test_one_wrong_total_among_reconciled_rows_is_the_only_finding(unseen, tmp_path):
+    def wrong_total(sheet):
+        sheet["G5"] = sheet["G5"].value + 500  # the third ESSMS's total, 500 € too high
+
+    report = _judged_with(unseen, tmp_path, wrong_total)
+    totals = [f for f in report["findings"] if f["rule"] == "BUD-02"]
+    # that row, and the « Total » row under the column, whose sum moved by the same 500 €
+    assert [f["location"]["cell"] for f in totals if f["location"]["sheet"] == "Demande par ESMS"] == ["G5", "G19"]
+    assert any("15 ESSMS sur 16" in note for note in _budget_reading(report)["notes"])
+    assert report["verdict"] == "a_completer"
+
+
+def test_an_amount_column_that_reconciles_nothing_is_an_alerte_located_to_its_cells(unseen, tmp_path):
+    def unrelated(sheet):
+        for row in range(3, sheet.max_row + 1):
+            if isinstance(sheet.cell(row, 6).value, (int, float)):
+                sheet.cell(row, 6).value = 999
+
+    report = _judged_with(unseen, tmp_path, unrelated)
+    [alerte] = [f for f in report["findings"] if f["rule"] == "PIE-06"]
+    assert alerte["severity"] == "alerte"
+    assert "« Paramétrage et reprise par l'éditeur (€) »" in alerte["message"]
+    assert "F3:F" in alerte["message"]
+    assert (alerte["location"]["sheet"], alerte["location"]["cell"]) == ("Demande par ESMS", "F2")
+    assert [f for f in report["findings"] if f["rule"] == "BUD-02"], "the totals the column does not explain"
+
+
+def test_hidden_content_is_named_in_the_report_and_leaves_the_verdict(unseen, unseen_runs):
+    call_id = "ars-ara-2022-regional"
+    out, _ = unseen_runs[call_id]
+    numero = _numero(unseen, call_id, "feuille-masquee")
+    report = load_json(out / numero / "report.json")
+    assert report["verdict"] == "recevable"
+    [hidden] = [f for f in report["findings"] if f["rule"] == "PIE-05"]
+    assert "« Budget (ancienne version) »" in hidden["message"] and hidden["severity"] == "alerte"
+    html = (out / numero / "report.html").read_text(encoding="utf-8")
+    assert "Lecture des tableaux" in html and "Contenu masqué, non examiné" in html
+    assert "feuille masquée « Budget (ancienne version) »" in html

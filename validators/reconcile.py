@@ -5,11 +5,12 @@ An owner may split a forfait over columns no vocabulary names (« Licences DUI (
 « Paramétrage et reprise par l'éditeur (€) »). A reviewer who sees that each row's total is
 the sum of the forfaits read *plus* those columns reads them as part of the total, not as
 an error of every total. This module does the same, on the table the rules rely on, before
-any rule runs: the smallest set of unrecognised amount columns that makes every row's total
-equal to the sum of its parts is added to the forfait each column comes closest to (its
-header's best reading), and the table says so in its notes (report.json ``readings``).
-Nothing is added when no set reconciles every row: BUD-02 then reports the totals, and the
-columns stay « non reconnues ».
+any rule runs: the smallest set of unrecognised amount columns that makes the most rows'
+totals (three rows in four at least) equal to the sum of their parts is added to the forfait
+each column comes closest to (its header's best reading), and the table says so in its notes
+(report.json ``readings``).
+A row whose total is still not the sum is BUD-02's. Nothing is added when no set reconciles
+enough rows: BUD-02 then reports the totals, and the columns stay « non reconnues » (PIE-06).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from extractors.vocabulary import catalogue
 from validators.schemas import FORFAIT_COLUMNS
 
 MAX_COLUMNS_TRIED = 4  # subsets of at most 2**4 - 1 columns are tried
+RECONCILED_SHARE = 0.75  # share of the rows a set of columns must reconcile to be read as forfaits
 
 
 @dataclass(frozen=True)
@@ -47,32 +49,39 @@ def _target(column: UnmappedColumn, table: Table) -> str | None:
     return absent[0] if len(absent) == 1 else None
 
 
-def _reconciles(rows: list[Row], columns: tuple[UnmappedColumn, ...], tolerance: float) -> bool:
+def _reconciled_rows(rows: list[Row], columns: tuple[UnmappedColumn, ...], tolerance: float) -> int:
+    """How many rows' totals equal the sum of their forfaits plus these columns."""
+    count = 0
     for row in rows:
         parts = sum(_amount(row.get(f)) for f in FORFAIT_COLUMNS)
         parts += sum(_amount(row.others.get(c.index)) for c in columns)
-        if abs(parts - _amount(row.get("total_essms"))) > tolerance:
-            return False
-    return True
+        count += abs(parts - _amount(row.get("total_essms"))) <= tolerance
+    return count
 
 
 def reconcile_essms_totals(table: Table, tolerance: float) -> list[Reconciled]:
-    """Fold into the forfaits the unrecognised amount columns that reconcile every row's
-    total; returns what was folded (empty when the totals already agree or nothing does)."""
+    """Fold into the forfaits the unrecognised amount columns that reconcile the rows'
+    totals (at least ``RECONCILED_SHARE`` of them, more than without: a row whose total is
+    still wrong is BUD-02's); returns what was folded (empty when nothing does better)."""
     if "total_essms" not in table.column_index:
         return []
     candidates = [c for c in table.amount_columns_unread if _target(c, table) is not None][:MAX_COLUMNS_TRIED]
     rows = [r for r in table.rows if parse_amount(getattr(r.get("total_essms"), "raw", None)).value is not None]
-    if not candidates or not rows or _reconciles(rows, (), tolerance):
+    if not candidates or not rows:
         return []
+    best, best_count = (), _reconciled_rows(rows, (), tolerance)
     for size in range(1, len(candidates) + 1):
         for chosen in combinations(candidates, size):
-            if _reconciles(rows, chosen, tolerance):
-                return [_fold(table, column, _target(column, table) or "") for column in chosen]
-    return []
+            count = _reconciled_rows(rows, chosen, tolerance)
+            if count > best_count:
+                best, best_count = chosen, count
+    if not best or best_count < RECONCILED_SHARE * len(rows):
+        return []
+    agree = "chaque ESSMS" if best_count == len(rows) else f"{best_count} ESSMS sur {len(rows)}"
+    return [_fold(table, column, _target(column, table) or "", agree) for column in best]
 
 
-def _fold(table: Table, column: UnmappedColumn, field: str) -> Reconciled:
+def _fold(table: Table, column: UnmappedColumn, field: str, agree: str) -> Reconciled:
     for row in table.rows + table.total_rows:
         extra = row.others.get(column.index)
         if extra is None:
@@ -84,7 +93,7 @@ def _fold(table: Table, column: UnmappedColumn, field: str) -> Reconciled:
     label = catalogue().meanings[field].label
     table.notes.append(
         f"colonne « {column.header or 'sans en-tête'} » ({column.cells}) lue comme partie du {label} : "
-        "avec elle, le total de chaque ESSMS est la somme de ses forfaits"
+        f"avec elle, le total de {agree} est la somme de ses forfaits"
     )
     return Reconciled(column, field)
 
