@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from core.config import ConfigError, available_calls
-from validators.engine import load_call
+# Nothing heavy at import: « esmsnum --help » answers at once, and each command imports
+# what it needs (Prefect, the readers and the rules only when a dossier must be judged).
 
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -128,6 +128,7 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+            _use_local_server()
             from flows import progress as progress_display
             from flows.call import run_call
             from flows.runners import WORKERS_ENV, shared_api_for_workers, task_runner
@@ -155,6 +156,9 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
               help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
 def serve(name: str, limit: int | None) -> None:
+    from flows.server import connect
+
+    connect()  # the local server of « esmsnum serveur demarrer », when it runs
     if not os.environ.get("PREFECT_API_URL"):
         from prefect.settings import PREFECT_API_URL
 
@@ -169,7 +173,16 @@ def serve(name: str, limit: int | None) -> None:
     serve_deployment(name, limit)
 
 
+def load_call(call: str):
+    """The call configuration, checked against the rule catalogue (imported on use)."""
+    from validators.engine import load_call as load
+
+    return load(call)
+
+
 def _load(call: str):
+    from core.config import ConfigError
+
     try:
         return load_call(call)
     except ConfigError as exc:
@@ -247,6 +260,8 @@ def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, auth
 
 @main.command("calls", context_settings=HELP, help="Liste les appels livrés avec le projet (identifiant et intitulé).")
 def calls() -> None:
+    from core.config import ConfigError, available_calls
+
     for call_id in available_calls():
         try:
             config = load_call(call_id)
@@ -258,6 +273,8 @@ def calls() -> None:
 @main.command("check-call", context_settings=HELP, help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.")
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
+    from core.config import ConfigError
+
     try:
         config = load_call(call)
     except ConfigError as exc:
@@ -268,6 +285,7 @@ def check_call(call: str) -> None:
 @main.command("rules", context_settings=HELP, help="Affiche le catalogue des règles (identifiant, gravité, intitulé).")
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
+    from core.config import ConfigError
     from validators.engine import severity_for
     from validators.registry import all_rules
 
@@ -283,7 +301,126 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-for _command in main.commands.values():
+def _use_local_server() -> None:
+    """Use the local Prefect server when it runs (before Prefect is imported); else say
+    how to avoid starting a temporary one for each command."""
+    from flows.server import connect
+
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    if connect() is None:
+        click.echo("Serveur Prefect temporaire démarré pour cette commande (« esmsnum serveur demarrer » en garde un "
+                   "ouvert entre les commandes, plus rapide).", err=True)
+
+
+@main.group("serveur", cls=Group, context_settings=HELP, help=(
+    "Serveur Prefect local gardé ouvert entre les commandes : esmsnum run et esmsnum suivre l'utilisent dès qu'il "
+    "tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque analyse. "
+    "Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."))
+def serveur() -> None:
+    pass
+
+
+@serveur.command("demarrer", context_settings=HELP, help=(
+    "Démarre le serveur Prefect local en arrière-plan (ou indique celui qui tourne déjà). Le premier démarrage "
+    "crée sa base de données et peut prendre une minute."))
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
+              help="Port d'écoute (par défaut : 4200 s'il est libre, sinon un port libre).")
+def serveur_demarrer(port: int | None) -> None:
+    from flows import server
+
+    before = server.status()
+    if before.status is server.Status.RUNNING:
+        click.echo(server.describe(before))
+        return
+    click.echo("Démarrage du serveur Prefect local…", err=True)
+    try:
+        report = server.start(port)
+    except server.ServerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(server.describe(report))
+
+
+@serveur.command("arreter", context_settings=HELP, help="Arrête le serveur Prefect local démarré par « esmsnum serveur demarrer ».")
+def serveur_arreter() -> None:
+    from flows import server
+
+    report = server.stop()
+    if report.stale_removed:
+        click.echo(server.describe(report))
+    elif report.state is None:
+        click.echo("Aucun serveur Prefect local en marche : rien à arrêter.")
+    else:
+        click.echo(f"Serveur Prefect local arrêté (processus {report.state.pid}, port {report.state.port}).")
+
+
+@serveur.command("etat", context_settings=HELP, help=(
+    "Indique si le serveur Prefect local tourne (adresse, processus, date de démarrage). Code de sortie 0 s'il "
+    "répond, 1 sinon. Un fichier d'état laissé par un serveur disparu est détecté et supprimé."))
+def serveur_etat() -> None:
+    from flows import server
+
+    report = server.status()
+    click.echo(server.describe(report))
+    if report.status is not server.Status.RUNNING:
+        sys.exit(1)
+
+
+@main.command("suivre", context_settings=HELP, help=(
+    "Mode suivi : analyse les dossiers de l'appel comme « esmsnum run », puis reste ouvert et réanalyse un dossier "
+    "dès qu'une version corrigée (sous-dossier ou .zip) est déposée dans CALL_DIR et que sa copie est terminée : "
+    "son rapport et la synthèse sont réécrits en quelques secondes, chaque analyse apparaît dans l'interface "
+    "Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."))
+@click.argument("call_dir", metavar="CALL_DIR", type=click.Path(path_type=Path))
+@click.option("--call", "call", metavar="APPEL",
+              help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
+@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
+              help="(obligatoire) Dossier où écrire les rapports (créé au besoin).")
+@click.option("--cache", "cache", metavar="STOCKAGE", default=None,
+              help="Où garder les résultats réutilisables (comme pour esmsnum run). Par défaut OUT/.esmsnum/cache.")
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Nombre de processus de lecture (par défaut : un par cœur).")
+@click.option("--attente", "settle", type=click.FloatRange(min=0.2), default=2.0, show_default=True, metavar="SECONDES",
+              help="Durée sans modification après laquelle une copie est considérée terminée.")
+def suivre(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
+           workers: int | None, settle: float) -> None:
+    import signal
+    import threading
+
+    if call is None:
+        raise click.UsageError("option obligatoire manquante : --call")
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    config = _load(call)
+    if not call_dir.is_dir():
+        raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    if workers:
+        os.environ["ESMSNUM_WORKERS"] = str(workers)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():  # a second Ctrl+C: do not wait for the run in progress
+            raise KeyboardInterrupt
+        click.echo("Arrêt demandé : fin de l'analyse en cours, puis arrêt (Ctrl+C à nouveau pour forcer).", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    _use_local_server()
+    from flows.watch import CallWatcher
+
+    click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+    watcher = CallWatcher(call_dir.resolve(), config, out_dir.resolve(), cache=cache, history_url=history_url,
+                          workers=workers, settle=settle, say=lambda text: click.echo(text, err=True))
+    watcher.watch(stop)
+    from extractors.sandbox import shutdown
+
+    shutdown()
+    click.echo(f"Suivi arrêté ({watcher.runs} analyse(s)). Rapports dans {out_dir.resolve()}.", err=True)
+
+
+for _command in [*main.commands.values(), *serveur.commands.values()]:
     _command.params = [p for p in _command.params if p.name != "help"]
     click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(_command)
 

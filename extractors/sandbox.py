@@ -105,6 +105,14 @@ def _forget_unimportable_main() -> None:
         del main.__file__
 
 
+def warm_pool(limits: Limits | None = None) -> None:
+    """Start the parsing workers now (the forkserver imports the readers once, then each
+    worker forks from it), so that the first file of a warm process does not wait for them."""
+    limits = limits or Limits()
+    if limits.isolate:
+        _get_pool(limits).schedule(os.getpid).result(timeout=300)
+
+
 def shutdown() -> None:
     global _pool
     with _lock:

@@ -27,7 +27,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import flows.settings  # noqa: F401  (must run before prefect is imported)
 from core import __version__
 from core.config import CallConfig
-from extractors.sandbox import extract_isolated
 from flows.artifacts import publish_artifacts
 from flows.cache import (
     SERIALIZER,
@@ -38,7 +37,6 @@ from flows.cache import (
     storage_setting,
 )
 from flows.progress import Progress
-from judging.analysis import error_report, judge_dossier
 from judging.finalize import (
     add_evolution,
     compact_findings,
@@ -51,13 +49,15 @@ from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
-from validators.prose import preload_in_background
 
 
 @task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
       persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
 def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path) -> dict[str, Any]:
     """The dossier's own judgement; its documents come from the document cache when unchanged."""
+    from extractors.sandbox import extract_isolated
+    from judging.analysis import judge_dossier
+
     documents = DocumentCache(storage, extract_isolated)
     report = judge_dossier(submission.path, config, documents.extract)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
@@ -65,8 +65,9 @@ def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, s
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
 def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | None = None,
-             history_url: str | None = None) -> dict[str, Any]:
-    """Analyse every dossier of the call folder; write the reports, the summary and the history."""
+             history_url: str | None = None, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Analyse every dossier of the call folder; write the reports, the summary and the history.
+    ``ignore``: entries of the call folder left out of this run (still being copied)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
@@ -78,7 +79,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
 
     stages: dict[str, float] = {}
     mark = time.perf_counter()
-    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits())
+    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits(), ignore)
     keys = {s.numero: dossier_key(s, config) for s in submissions}
     stages["intake"], mark = time.perf_counter() - mark, time.perf_counter()
     progress = Progress(len(submissions), config.id)
@@ -94,8 +95,15 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         views[submission.numero] = lot_view(hit["report"])
         progress.advance(error=hit["report"].get("internal_error", False))
 
-    if pending and _tasks_run_here():
-        preload_in_background()
+    if pending:
+        # Readers, rules and spaCy only when a dossier must be judged: a run whose dossiers
+        # all come from the cache never imports them.
+        from judging.analysis import error_report
+
+        if _tasks_run_here():
+            from validators.prose import preload_in_background
+
+            preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
     futures = {analyse.submit(s, config, keys[s.numero], storage): s for s in pending}
     for future in as_completed(list(futures)):
@@ -121,7 +129,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     outcomes, changes = [], []
     for submission in submissions:
         numero = submission.numero
-        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or judge_dossier(submission.path, config)
+        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config)
         final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
                                 latest=latest.get(numero), submission_sha256=submission.sha256)
         report_dir = out_dir / numero
@@ -157,6 +165,13 @@ def _tasks_run_here() -> bool:
     """True when the dossier tasks run in threads of this process (the local runner)."""
     context = FlowRunContext.get()
     return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def _judge_again(submission: Submission, config: CallConfig) -> dict[str, Any]:
+    """A dossier whose result the store could not give back (written but unreadable)."""
+    from judging.analysis import judge_dossier
+
+    return judge_dossier(submission.path, config)
 
 
 def _cached_report(lookup: Lookup, key: str) -> dict[str, Any] | None:

@@ -46,6 +46,7 @@ class Rule:
 
 
 _REGISTRY: dict[str, Rule] = {}
+_FAMILY_ORDER = {"PIE": 0, "GRP": 1, "BUD": 2, "PLA": 3, "PRO": 4, "COH": 5, "LOT": 6}
 
 
 def rule(
@@ -72,8 +73,16 @@ def all_rules() -> dict[str, Rule]:
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    order = {"PIE": 0, "GRP": 1, "BUD": 2, "PLA": 3, "PRO": 4, "COH": 5, "LOT": 6}
-    return dict(sorted(_REGISTRY.items(), key=lambda kv: (order.get(kv[1].family, 9), kv[0])))
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (_FAMILY_ORDER.get(kv[1].family, 9), kv[0])))
+
+
+def rule_ids() -> list[str]:
+    """Every rule's id, in catalogue order, without importing the rules: one rule per
+    module ``validators/rules/<family>_<nn>.py`` declares the rule ``<FAMILY>-<nn>``."""
+    import validators.rules as package
+
+    ids = [m.name.upper().replace("_", "-") for m in pkgutil.iter_modules(package.__path__) if "_" in m.name]
+    return sorted(ids, key=lambda rule_id: (_FAMILY_ORDER.get(rule_id.split("-")[0], 9), rule_id))
 
 
 class _Rules:

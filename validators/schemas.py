@@ -13,14 +13,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-import pandera.pandas as pa
-
 from core.config import CallConfig
+from core.lazy import lazy_module
 from core.models import Location
 from extractors.tables import Row, Table
 from extractors.values import parse_amount, parse_date, parse_project_type
 from validators.finess import is_valid_finess, normalize_finess
+
+# Imported on first use: a run whose dossiers all come from the cache never builds a frame.
+pd = lazy_module("pandas")
+pa = lazy_module("pandera.pandas")
 
 AMOUNT_COLUMNS = ("forfait_moa", "forfait_editeur", "bonus_segur", "equipement", "total_essms")
 FORFAIT_COLUMNS = ("forfait_moa", "forfait_editeur", "bonus_segur", "equipement")
