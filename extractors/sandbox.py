@@ -5,6 +5,12 @@ million rows) costs at most ``Limits.seconds_per_file`` seconds and
 ``Limits.memory_mb_per_file`` MB of one worker, and yields a French reason (PIE-02) instead
 of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
 libraries preloaded); a worker that times out or dies is replaced by the pool.
+
+Inside a process that judges whole dossiers (``flows.workers``), files are read in that
+process instead, under an ``InlineGuard``: the same per-file time limit is kept by a
+watchdog that ends the process (after naming the file being read), the memory limit by the
+process's own address-space cap; the parent then judges the dossier again the isolated way,
+with the named file marked unreadable.
 """
 
 from __future__ import annotations
@@ -74,6 +80,77 @@ def _memory_reason(limits: Limits) -> str:
             "(fichier anormalement volumineux ou piégé)")
 
 
+def timeout_reason(limits: Limits) -> str:
+    return (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
+            "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
+
+
+def crash_reason(limits: Limits, exitcode: int | None) -> str:
+    # Under an address-space limit, native parsers often die on a failed allocation
+    # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
+    if exitcode in (-9, 137):
+        return _memory_reason(limits)
+    return (f"le lecteur de fichier s'est arrêté brutalement (code {exitcode}) : dépassement probable "
+            f"de la limite de mémoire ({limits.memory_mb_per_file} Mo) ou fichier endommagé ou piégé")
+
+
+#: Exit code of a dossier worker whose watchdog saw a file overrun its time.
+EXIT_FILE_TIMEOUT = 75
+
+
+class InlineGuard:
+    """Per-file limits for files read in the current process (a dossier worker).
+
+    Before each file, its name is written to ``status_path``; a watchdog thread ends the
+    process with ``EXIT_FILE_TIMEOUT`` if the file is still being read after its time limit
+    (native parsers cannot be interrupted otherwise). A process that dies while reading (the
+    address-space cap) leaves the name there too: the parent knows which file to blame."""
+
+    def __init__(self, status_path: str) -> None:
+        self.status_path = status_path
+        self._deadline: float | None = None
+        self._cv = threading.Condition()
+        threading.Thread(target=self._watch, name="esmsnum-file-watchdog", daemon=True).start()
+
+    def run(self, label: str, seconds: float, fn, *args):
+        self._record(label)
+        with self._cv:
+            self._deadline = time.monotonic() + seconds
+            self._cv.notify()
+        try:
+            return fn(*args)
+        finally:
+            with self._cv:
+                self._deadline = None
+                self._cv.notify()
+            self._record("")
+
+    def _record(self, label: str) -> None:
+        with open(self.status_path, "w", encoding="utf-8") as fh:
+            fh.write(label)
+
+    def _watch(self) -> None:
+        with self._cv:
+            while True:
+                if self._deadline is None:
+                    self._cv.wait()
+                elif time.monotonic() >= self._deadline:
+                    os._exit(EXIT_FILE_TIMEOUT)
+                else:
+                    self._cv.wait(self._deadline - time.monotonic())
+
+
+_inline: InlineGuard | None = None
+
+
+def read_inline(status_path: str) -> None:
+    """From now on, this process reads files itself under an ``InlineGuard`` (dossier workers)."""
+    global _inline
+    if _inline is None:
+        _inline = InlineGuard(status_path)
+    _inline.status_path = status_path
+
+
 def _get_pool(limits: Limits) -> ProcessPool:
     global _pool, _pool_key
     # One worker per core, or what the operator set (``--workers``; 1 inside a process of a
@@ -137,6 +214,8 @@ def extract_isolated(attachment: Attachment, limits: Limits | None = None) -> Ex
 def _extract_guarded(attachment: Attachment, limits: Limits) -> ExtractedDocument:
     if not limits.isolate:
         return _extract_bounded(attachment, limits)
+    if _inline is not None:
+        return _inline.run(attachment.path, limits.seconds_per_file, _extract_bounded, attachment, limits)
     for attempt in range(2):
         try:
             future = _get_pool(limits).schedule(_extract_bounded, args=(attachment, limits),
@@ -154,14 +233,9 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
     try:
         return future.result()
     except FutureTimeout:
-        reason = (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
-                  "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
+        reason = timeout_reason(limits)
     except ProcessExpired as exc:
-        # Under an address-space limit, native parsers often die on a failed allocation
-        # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
-        reason = (_memory_reason(limits) if exc.exitcode in (-9, 137)
-                  else f"le lecteur de fichier s'est arrêté brutalement (code {exc.exitcode}) : dépassement probable "
-                       f"de la limite de mémoire ({limits.memory_mb_per_file} Mo) ou fichier endommagé ou piégé")
+        reason = crash_reason(limits, exc.exitcode)
     except MemoryError:
         reason = _memory_reason(limits)
     except BrokenProcessPool:
@@ -193,6 +267,9 @@ def render_isolated(data_path: str, requests: list[dict], limits: Limits | None 
     try:
         if not limits.isolate:
             return render_regions(data_path, requests, limits.max_pages)
+        if _inline is not None:
+            result = _inline.run("", limits.seconds_per_file, render_regions, data_path, requests, limits.max_pages)
+            return result if isinstance(result, list) and len(result) == len(requests) else nothing
         future = _get_pool(limits).schedule(render_regions, args=(data_path, requests, limits.max_pages),
                                             timeout=limits.seconds_per_file)
         result = future.result()

@@ -38,7 +38,7 @@ def publish_artifacts(summary: dict[str, Any], out_dir: Path) -> None:
                               description=f"Verdicts des dossiers — {summary['call_title']}")
         create_markdown_artifact(key=artifact_key("synthese", summary["call_id"]), markdown=summary_markdown(summary, out_dir),
                                  description=f"Synthèse — {summary['call_title']}")
-    except Exception:  # noqa: BLE001
+    except Exception:
         import logging
 
         logging.getLogger(__name__).warning("artefacts Prefect non publiés", exc_info=True)

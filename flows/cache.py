@@ -126,6 +126,6 @@ class DocumentCache:
         self.extracted.append(attachment.path)
         try:
             self.lookup.store.write(doc, key=key)
-        except Exception:  # noqa: BLE001 - a full or unreachable store costs a re-read next time, not the dossier
+        except Exception:
             log.warning("document %s : résultat non enregistré dans le cache", attachment.path, exc_info=True)
         return doc

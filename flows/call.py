@@ -53,8 +53,14 @@ from validators.call_review import lot_view, review_call
 
 @task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
       persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
-def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path) -> dict[str, Any]:
-    """The dossier's own judgement; its documents come from the document cache when unchanged."""
+def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path,
+                         in_workers: bool = False) -> dict[str, Any]:
+    """The dossier's own judgement; its documents come from the document cache when unchanged.
+    ``in_workers``: judged end to end in a worker process of this machine (``flows.workers``)."""
+    if in_workers:
+        from flows import workers
+
+        return workers.judge(submission, config, storage)
     from extractors.sandbox import extract_isolated
     from judging.analysis import judge_dossier
 
@@ -95,17 +101,18 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         views[submission.numero] = lot_view(hit["report"])
         progress.advance(error=hit["report"].get("internal_error", False))
 
+    in_workers = _use_dossier_workers(storage, len(pending), config)
     if pending:
         # Readers, rules and spaCy only when a dossier must be judged: a run whose dossiers
         # all come from the cache never imports them.
         from judging.analysis import error_report
 
-        if _tasks_run_here():
+        if _tasks_run_here() and not in_workers:
             from validators.prose import preload_in_background
 
             preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
-    futures = {analyse.submit(s, config, keys[s.numero], storage): s for s in pending}
+    futures = {analyse.submit(s, config, keys[s.numero], storage, in_workers): s for s in pending}
     for future in as_completed(list(futures)):
         submission = futures.pop(future)
         try:
@@ -127,6 +134,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     latest = history.latest(config.id)
     waivers = history.waivers(config.id)
     outcomes, changes = [], []
+    writer = _report_writer(config, in_workers)
     for submission in submissions:
         numero = submission.numero
         base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config)
@@ -135,7 +143,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         report_dir = out_dir / numero
         if final.changed or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
-            write_dossier_reports(final.report, report_dir)
+            writer.submit(final.report, report_dir)
             stats["reports_written"] += 1
         if final.changed:
             history.record(run_id, config.id, numero, submission_sha256=submission.sha256,
@@ -144,6 +152,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
             if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
                 changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
         outcomes.append(outcome_of(final.report, report_dir))
+    writer.close()
 
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
@@ -159,6 +168,34 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     history.close()
     publish_artifacts(summary, out_dir)
     return summary
+
+
+def _use_dossier_workers(storage: str | Path, pending: int, config: CallConfig) -> bool:
+    """Whole dossiers in worker processes: with the local runner (the tasks run in this
+    process's threads), a local result store (a storage block would be loaded through the
+    Prefect API by each worker) and enough dossiers to judge (``flows.workers.worth_it``)."""
+    from flows import workers
+
+    return (workers.enabled() and isinstance(storage, Path) and _tasks_run_here()
+            and workers.worth_it(pending, config.limits.file_limits()))
+
+
+class _InlineWriter:
+    """Report files written here, one dossier after the other."""
+
+    def submit(self, report: dict[str, Any], report_dir: Path) -> None:
+        write_dossier_reports(report, report_dir)
+
+    def close(self) -> None:
+        pass
+
+
+def _report_writer(config: CallConfig, in_workers: bool):
+    if not in_workers:
+        return _InlineWriter()
+    from flows.workers import ReportWriter
+
+    return ReportWriter(config.limits.file_limits())
 
 
 def _tasks_run_here() -> bool:

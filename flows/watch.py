@@ -144,11 +144,17 @@ def snapshot(call_dir: Path) -> dict[str, Signature]:
 
 
 def warm_up(config: CallConfig) -> threading.Thread:
-    """In the background: the rules' imports, the parsing workers and spaCy's French model,
-    so that the first corrected dossier does not pay for them."""
+    """In the background: the dossier workers (or, without them, the rules' imports, the
+    parsing workers and spaCy's French model), so that the first corrected dossier does not
+    pay for them."""
 
     def load() -> None:
         try:
+            from flows import workers
+
+            if workers.enabled():
+                workers.warm(config.limits.file_limits())  # they fork with the rules and spaCy loaded
+                return
             import judging.analysis  # noqa: F401
             from extractors.sandbox import warm_pool
             from validators.prose import french_ratio, people
