@@ -143,7 +143,7 @@ def snapshot(call_dir: Path) -> dict[str, Signature]:
     return {p.name: signature(p) for p in call_dir.iterdir() if watched_name(p.name)}
 
 
-def warm_up(config: CallConfig) -> threading.Thread:
+def warm_up(config: CallConfig, say: Callable[[str], None] | None = None) -> threading.Thread:
     """In the background: the dossier workers (or, without them, the rules' imports, the
     parsing workers and spaCy's French model), so that the first corrected dossier does not
     pay for them."""
@@ -152,16 +152,20 @@ def warm_up(config: CallConfig) -> threading.Thread:
         try:
             from flows import workers
 
-            if workers.enabled():
-                workers.warm(config.limits.file_limits())  # they fork with the rules and spaCy loaded
-                return
-            import judging.analysis  # noqa: F401
-            from extractors.sandbox import warm_pool
-            from validators.prose import french_ratio, people
+            limits = config.limits.file_limits()
+            if workers.enabled() and limits.memory_mb_per_file >= workers.WORKER_MIN_MB:
+                workers.warm(limits)  # they fork with the rules and spaCy loaded
+            else:
+                import judging.analysis  # noqa: F401
+                from extractors.sandbox import warm_pool
+                from validators.prose import french_ratio, people
 
-            warm_pool(config.limits.file_limits())
-            french_ratio("le projet")  # spaCy's French stop words
-            people("Le projet est conduit par la direction.")  # no civility: loads the French model
+                warm_pool(limits)
+                french_ratio("le projet")  # spaCy's French stop words
+                people("Le projet est conduit par la direction.")  # no civility: loads the French model
+            if say:
+                say("Processus d'analyse préchargés (lecteurs, règles, modèle de langue) : un dépôt est analysé "
+                    "dès sa copie terminée.")
         except Exception:  # warming is an optimisation, never a failure
             log.warning("préchargement incomplet", exc_info=True)
 
@@ -216,7 +220,7 @@ class CallWatcher:
         if summary is None:
             return
         self.say(describe_run(summary, [], time.perf_counter() - started))
-        warm_up(self.config)
+        warm_up(self.config, self.say)
         arrivals = Arrivals(self.call_dir, self.settle)
         now = time.monotonic()
         after = snapshot(self.call_dir)
