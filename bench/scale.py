@@ -49,7 +49,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 ESMSNUM = Path(sys.executable).with_name("esmsnum")
 
@@ -194,10 +193,21 @@ STAGES = (("read", "lecture des fichiers"), ("tables", "recherche des tableaux")
           ("prose", "règles de prose (PRO)"), ("evidence", "images de preuve"), ("reports", "fichiers du rapport"))
 
 
+def _floor_module():
+    """``bench/floor.py`` as a module (``bench/`` is not put on the path: its ``profile.py``
+    would shadow the standard library's, which spaCy imports)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("esmsnum_bench_floor", ROOT / "bench" / "floor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def stage_costs(paths: list[Path], call: str, out: Path) -> tuple[dict[str, float], float, int]:
     """Seconds per stage summed over ``paths``, measured in this process (no sandbox, no
     Prefect), and the floor read of the same files (warm readers)."""
-    import floor
+    floor = _floor_module()
 
     from core.models import Finding
     from extractors.extract import extract
