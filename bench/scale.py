@@ -48,6 +48,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# ``python bench/scale.py`` puts bench/ first on the path, where profile.py would shadow the
+# standard library's (imported by spaCy): the project's root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 ESMSNUM = Path(sys.executable).with_name("esmsnum")
@@ -194,8 +197,7 @@ STAGES = (("read", "lecture des fichiers"), ("tables", "recherche des tableaux")
 
 
 def _floor_module():
-    """``bench/floor.py`` as a module (``bench/`` is not put on the path: its ``profile.py``
-    would shadow the standard library's, which spaCy imports)."""
+    """``bench/floor.py`` as a module (``bench/`` is kept off the path, see above)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("esmsnum_bench_floor", ROOT / "bench" / "floor.py")
