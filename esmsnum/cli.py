@@ -115,6 +115,9 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
+    if runner == "local" and not dask_address and _run_on_local_server(call_dir, call, out_dir, cache, history_url,
+                                                                         progress, workers):
+        return
     config = _load(call)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
@@ -299,6 +302,40 @@ def rules(call: str | None) -> None:
         severity = severity_for(rule, config) if config else rule.severity
         enabled = "" if config is None or config.rule_setting(rule.id).enabled else "  (désactivée pour cet appel)"
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
+
+
+def _run_on_local_server(call_dir: Path, call: str, out_dir: Path, cache: str | None, history_url: str | None,
+                         progress: bool | None, workers: int | None) -> bool:
+    """The run handed to the warm analysis process of « esmsnum serveur demarrer » (no
+    import of Prefect or of the rules here); False when there is none, or it is busy or runs
+    other code: the command then runs the analysis itself."""
+    if os.environ.get("PREFECT_API_URL"):
+        return False  # an operator's Prefect server: runs are done by the command, as documented
+    from flows import server
+
+    state = server.read_state()
+    if state is None or not state.runner_socket:
+        return False
+    from flows.warm import absolute_call, absolute_storage, delegate
+
+    display = None
+    if progress if progress is not None else sys.stderr.isatty():
+        from flows.progress import TerminalBar
+
+        display = TerminalBar()
+    request = {"call_dir": str(call_dir.resolve()), "call": absolute_call(call), "out_dir": str(out_dir.resolve()),
+               "cache": absolute_storage(cache) if cache else None, "history_url": history_url, "workers": workers,
+               "progress": display is not None}
+    outcome = delegate(Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True),
+                       display=display)
+    if outcome is None:
+        return False
+    if outcome.usage_error:
+        raise click.UsageError(outcome.usage_error)
+    if outcome.error:
+        raise click.ClickException(outcome.error)
+    click.echo(outcome.stdout)
+    return True
 
 
 def _use_local_server() -> None:

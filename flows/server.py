@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from flows.settings import DEFAULTS
@@ -65,6 +65,8 @@ class ServerState:
     prefect_home: str
     log: str
     process_start: int | None = None  # /proc/<pid>/stat start time, against pid reuse
+    runner_pid: int | None = None  # the warm analysis process (flows.warm), when started
+    runner_socket: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def start(port: int | None = None, home: Path | None = None, timeout: float = ST
             state = _spawn(port or _free_port(PREFERRED_PORT if attempt == 0 else None), home)
             outcome = _wait_healthy(state, timeout)
             if outcome is None:
-                return Report(Status.RUNNING, state)
+                return Report(Status.RUNNING, _spawn_runner(state, home, timeout))
             state_path(home).unlink(missing_ok=True)
             if port or outcome != errno.EADDRINUSE:
                 break
@@ -266,6 +268,43 @@ def _spawn(port: int, home: Path) -> ServerState:
 
 
 _PROCESSES: dict[int, subprocess.Popen] = {}  # children started by this process, to reap them
+RUNNER_MODULE = "flows.warm"
+
+
+def _spawn_runner(state: ServerState, home: Path, timeout: float) -> ServerState:
+    """The warm analysis process (``flows.warm``), pointed at the server just started. A
+    server without it still works: runs are then done by each command."""
+    from flows.warm import LOG_FILE as RUNNER_LOG
+    from flows.warm import SOCKET_FILE, ping
+
+    socket_path = home / SOCKET_FILE
+    env = _environment(state.port, state.api_url, home)
+    env["PREFECT_API_URL"] = state.api_url
+    with open(home / RUNNER_LOG, "ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", RUNNER_MODULE, str(socket_path)], stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=str(home),
+                                   start_new_session=True, close_fds=True)
+    _PROCESSES[process.pid] = process
+    state = replace(state, runner_pid=process.pid, runner_socket=str(socket_path))
+    _write_state(state, home)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if ping(socket_path, timeout=1.0) is not None:
+            return state
+        time.sleep(0.2)
+    _kill_group(process.pid, 5.0)
+    state = replace(state, runner_pid=None, runner_socket=None)
+    _write_state(state, home)
+    return state
+
+
+def runner_ready(state: ServerState) -> bool:
+    """The warm analysis process is alive and answers."""
+    from flows.warm import ping
+
+    if not state.runner_pid or not state.runner_socket or not _alive(state.runner_pid):
+        return False
+    return ping(Path(state.runner_socket), timeout=2.0) is not None
 
 
 def _write_state(state: ServerState, home: Path) -> None:
@@ -304,19 +343,36 @@ def stop(home: Path | None = None, timeout: float = 15.0) -> Report:
 
 
 def _terminate(state: ServerState, home: Path, timeout: float = 15.0) -> None:
+    if state.runner_pid and _is_runner(state.runner_pid):
+        _kill_group(state.runner_pid, timeout)  # first: it may be writing a run's reports
+    _kill_group(state.pid, timeout)
+    if state.runner_socket:
+        Path(state.runner_socket).unlink(missing_ok=True)
+    state_path(home).unlink(missing_ok=True)
+
+
+def _is_runner(pid: int) -> bool:
+    try:
+        return RUNNER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return _alive(pid)
+
+
+def _kill_group(pid: int, timeout: float) -> None:
+    """SIGTERM to the process group (the process and its children: the runner's workers),
+    SIGKILL after ``timeout`` seconds."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(state.pid, sig)
+            os.killpg(pid, sig)
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and _alive(state.pid):
-            process = _PROCESSES.get(state.pid)
+        while time.monotonic() < deadline and _alive(pid):
+            process = _PROCESSES.get(pid)
             if process is not None:
                 process.poll()
             time.sleep(0.1)
-        if not _alive(state.pid):
+        if not _alive(pid):
             break
-    _PROCESSES.pop(state.pid, None)
-    state_path(home).unlink(missing_ok=True)
+    _PROCESSES.pop(pid, None)
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -335,8 +391,12 @@ def describe(report: Report) -> str:
     if report.status is Status.RUNNING and state is not None:
         lines += [f"Serveur Prefect local en marche : {state.ui_url} (interface), API {state.api_url}",
                   f"  processus {state.pid}, démarré le {_french_time(state.started_at)}, "
-                  f"données sous {state.prefect_home}",
-                  "  Les commandes esmsnum run et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter."]
+                  f"données sous {state.prefect_home}"]
+        if state.runner_pid and runner_ready(state):
+            lines.append(f"  processus d'analyse préchargé {state.runner_pid} : esmsnum run lui confie ses analyses")
+        else:
+            lines.append("  processus d'analyse préchargé absent : chaque esmsnum run fait son analyse lui-même")
+        lines.append("  Les commandes esmsnum run et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter.")
     elif report.status is Status.UNRESPONSIVE and state is not None:
         lines += [f"Serveur Prefect local lancé (processus {state.pid}, port {state.port}) mais il ne répond pas : "
                   "il démarre peut-être encore. Sinon : esmsnum serveur arreter, puis esmsnum serveur demarrer "
