@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 SOCKET_FILE = "esmsnum-analyses.sock"
 LOG_FILE = "esmsnum-analyses.log"
 PACKAGES = ("core", "judging", "extractors", "validators", "reports", "flows", "esmsnum")
-PASSED_SETTINGS = ("ESMSNUM_CACHE", "ESMSNUM_HISTORY_URL", "ESMSNUM_DOSSIER_WORKERS")
+PASSED_SETTINGS = ("ESMSNUM_CACHE", "ESMSNUM_HISTORY_URL", "ESMSNUM_DOSSIER_WORKERS", "ESMSNUM_WORKERS")
 
 
 def version() -> str:

@@ -56,13 +56,18 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     run = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out))
     assert run.returncode == 0, run.stderr[-3000:]
     assert "temporaire" not in run.stderr
+    assert "processus préchargé du serveur local" in run.stderr  # the run was handed to the warm process
+    assert state.runner_pid and server.runner_ready(state)
     assert load_json(out / "summary.json")["totals"]["dossiers"] == 2
     runs = [r for r in _flow_runs(state.api_url) if r["name"] == CALL]
     assert runs and runs[0]["state_type"] == "COMPLETED"
+    refused = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", "aap-imaginaire", "--out", str(out))
+    assert refused.returncode == 2 and "Appel inconnu" in refused.stderr
 
     stopped = esmsnum("serveur", "arreter")
     assert stopped.returncode == 0 and f"processus {state.pid}" in stopped.stdout
     assert not server.is_our_process(state) and not server.state_path(home).exists()
+    assert not server._alive(state.runner_pid) and not Path(state.runner_socket).exists()
     assert not server.healthy(state.api_url, timeout=1)
     assert esmsnum("serveur", "etat").returncode == 1
 
