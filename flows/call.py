@@ -101,16 +101,13 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         views[submission.numero] = lot_view(hit["report"])
         progress.advance(error=hit["report"].get("internal_error", False))
 
+    # Readers, rules and spaCy only where a dossier is judged: a run whose dossiers all come
+    # from the cache never imports them, nor does this process when workers judge them.
     in_workers = _use_dossier_workers(storage, len(pending), config)
-    if pending:
-        # Readers, rules and spaCy only when a dossier must be judged: a run whose dossiers
-        # all come from the cache never imports them.
-        from judging.analysis import error_report
+    if pending and not in_workers and _tasks_run_here():
+        from validators.prose import preload_in_background
 
-        if _tasks_run_here() and not in_workers:
-            from validators.prose import preload_in_background
-
-            preload_in_background()
+        preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
     futures = {analyse.submit(s, config, keys[s.numero], storage, in_workers): s for s in pending}
     for future in as_completed(list(futures)):
@@ -118,6 +115,8 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
         try:
             result = future.result()
         except Exception:  # noqa: BLE001 - the task itself failed: the dossier still gets a report
+            from judging.analysis import error_report
+
             result = {"report": error_report(submission.numero, submission.path, config), "extracted": [], "cached": []}
             fallback[submission.numero] = result["report"]
         stats["dossiers_analysed"] += 1
