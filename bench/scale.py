@@ -81,8 +81,19 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def runner_pid(env: dict[str, str]) -> int | None:
+    """The warm analysis process of the local server, which does the runs handed to it."""
+    try:
+        state = json.loads((Path(env["PREFECT_HOME"]) / "esmsnum-serveur.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
+        return None
+    return state.get("runner_pid")
+
+
 def command(args: list[str], env: dict[str, str], cores: set[int] | None = None) -> tuple[float, int, str]:
-    """One esmsnum command: wall time, peak RSS of its process tree, stderr."""
+    """One esmsnum command: wall time, peak RSS of its process tree and of the local server's
+    analysis process (which does the run when the command hands it over), stderr."""
+    runner = runner_pid(env)
     started = time.perf_counter()
     proc = subprocess.Popen([str(ESMSNUM), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=env, preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
@@ -92,7 +103,7 @@ def command(args: list[str], env: dict[str, str], cores: set[int] | None = None)
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            peak = max(peak, tree_rss(proc.pid) + (tree_rss(runner) if runner else 0))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -368,11 +379,31 @@ def one_size(n: int, args, work: Path, env: dict[str, str], generate_call) -> di
           f"documents relus {fixed['run']['documents_extracted']})")
     print(f"  mode suivi : dossier corrigé déposé → nouveau rapport en {latency:.1f} s, dont {watch_own:.1f} s "
           f"d'analyse du dossier : coût fixe {latency - watch_own:.1f} s", flush=True)
+    if n == min(int(x) for x in args.sizes.split(",") if x) and not args.no_server:
+        without_server(call_dir, args, work / f"no-server-{n}", floor_wall)
     paths = sample(sorted(p for p in call_dir.iterdir() if not p.name.startswith(".")), args.stage_sample)
     totals, floor_total, measured = stage_costs(paths, args.call, work / f"stages-{n}")
     print_stage_table(totals, floor_total, measured)
     return {"floor": floor_wall, "cold": cold, "unchanged": unchanged, "corrected_fixed": corrected - own,
             "watch_fixed": latency - watch_own, "peak": peak}
+
+
+def without_server(call_dir: Path, args, work: Path, floor_wall: float) -> None:
+    """The same runs without the local server: each command imports everything and starts
+    Prefect's temporary server (what the local server and its warm process save)."""
+    import shutil
+
+    env = environment(work / "prefect")
+    copy = work / "appel"
+    shutil.copytree(call_dir, copy)
+    cold, _, _ = run(copy, args.call, work / "out", env)
+    unchanged, _, _ = run(copy, args.call, work / "out", env)
+    corrected_dir = correct_one(copy, args.seed + 2)
+    corrected, _, _ = run(copy, args.call, work / "out", env)
+    own = json.loads((work / "out" / corrected_dir.name / "report.json").read_text(encoding="utf-8"))["analysis_seconds"]
+    print(f"  sans serveur local (serveur Prefect temporaire et imports à chaque commande) : à froid {cold:.1f} s = "
+          f"{cold / floor_wall:.1f} × le plancher ; sans changement {unchanged:.1f} s ; 1 corrigé {corrected:.1f} s, "
+          f"coût fixe {corrected - own:.1f} s", flush=True)
 
 
 def compare_workers(args, work: Path, env: dict[str, str], generate_call) -> dict:
