@@ -108,6 +108,8 @@ class InlineGuard:
 
     def __init__(self, status_path: str) -> None:
         self.status_path = status_path
+        self._fd: int | None = None
+        self._fd_path = ""
         self._deadline: float | None = None
         self._cv = threading.Condition()
         threading.Thread(target=self._watch, name="esmsnum-file-watchdog", daemon=True).start()
@@ -126,8 +128,14 @@ class InlineGuard:
             self._record("")
 
     def _record(self, label: str) -> None:
-        with open(self.status_path, "w", encoding="utf-8") as fh:
-            fh.write(label)
+        # One open file per status path, rewritten in place: a few microseconds per file read.
+        if self._fd is None or self._fd_path != self.status_path:
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd, self._fd_path = os.open(self.status_path, os.O_WRONLY | os.O_CREAT, 0o600), self.status_path
+        data = label.encode()
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, data, 0)
 
     def _watch(self) -> None:
         with self._cv:
