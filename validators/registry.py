@@ -5,6 +5,7 @@ ruff's one-rule-one-place layout). Rules live in ``validators/rules/<family>_<nn
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -69,11 +70,18 @@ def rule(
 
 def all_rules() -> dict[str, Rule]:
     """Every declared rule, by id, in catalogue order."""
+    _import_rule_modules()
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (_FAMILY_ORDER.get(kv[1].family, 9), kv[0])))
+
+
+@functools.cache
+def _import_rule_modules() -> None:
+    """Once per process: listing the package's modules costs milliseconds, and the flow asks
+    for the catalogue once per dossier."""
     import validators.rules as package
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(sorted(_REGISTRY.items(), key=lambda kv: (_FAMILY_ORDER.get(kv[1].family, 9), kv[0])))
 
 
 def rule_ids() -> list[str]:
