@@ -326,8 +326,12 @@ def _run_on_local_server(call_dir: Path, call: str, out_dir: Path, cache: str | 
     request = {"call_dir": str(call_dir.resolve()), "call": absolute_call(call), "out_dir": str(out_dir.resolve()),
                "cache": absolute_storage(cache) if cache else None, "history_url": history_url, "workers": workers,
                "progress": display is not None}
-    outcome = delegate(Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True),
-                       display=display)
+    try:
+        outcome = delegate(Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True),
+                           display=display)
+    except KeyboardInterrupt:
+        click.echo("\nInterrompu : l'analyse confiée au serveur local se poursuit et écrira ses rapports.", err=True)
+        raise click.Abort() from None
     if outcome is None:
         return False
     if outcome.usage_error:
