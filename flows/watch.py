@@ -139,8 +139,8 @@ class Arrivals:
         return done, waiting
 
 
-def snapshot(call_dir: Path) -> dict[str, Signature]:
-    return {p.name: signature(p) for p in call_dir.iterdir() if watched_name(p.name)}
+def snapshot(call_dir: Path, out_dir: Path | None = None) -> dict[str, Signature]:
+    return {p.name: signature(p) for p in call_dir.iterdir() if watched_name(p.name) and p.resolve() != out_dir}
 
 
 def warm_up(config: CallConfig, say: Callable[[str], None] | None = None) -> threading.Thread:
@@ -214,7 +214,8 @@ class CallWatcher:
         """Until ``stop`` is set: the first run, then a run per batch of complete arrivals."""
         import watchfiles
 
-        before = snapshot(self.call_dir)
+        out = self.out_dir.resolve()
+        before = snapshot(self.call_dir, out)
         started = time.perf_counter()
         summary = self.run_once((), stop)
         if summary is None:
@@ -223,13 +224,12 @@ class CallWatcher:
         warm_up(self.config, self.say)
         arrivals = Arrivals(self.call_dir, self.settle)
         now = time.monotonic()
-        after = snapshot(self.call_dir)
+        after = snapshot(self.call_dir, out)
         for name in set(before) | set(after):  # dropped while the first run was running
             if before.get(name) != after.get(name):
                 arrivals.touch(name, now)
         self.say(f"Suivi de {self.call_dir} : un dossier déposé (sous-dossier ou .zip) est analysé dès que sa "
                  "copie est terminée. Ctrl+C pour arrêter.")
-        out = self.out_dir.resolve()
         for changes in watchfiles.watch(self.call_dir, stop_event=stop, rust_timeout=int(self.poll * 1000),
                                         yield_on_timeout=True, debounce=int(self.poll * 1000), step=50,
                                         raise_interrupt=False, watch_filter=None):
