@@ -253,13 +253,15 @@ class CallWatcher:
             if not done or stop.is_set():
                 continue
             started = time.perf_counter()
+            new = {n for n in (dossier_number(Path(name)) for name in done)
+                   if not (self.out_dir / n / "report.json").exists()}
             summary = self.run_once(tuple(sorted(arrivals.pending)), stop)
             if summary is not None:
-                self.say(describe_run(summary, done, time.perf_counter() - started))
+                self.say(describe_run(summary, done, time.perf_counter() - started, new))
 
 
-def describe_run(summary: dict[str, Any], arrived: list[str], seconds: float) -> str:
-    """The French lines printed after each run."""
+def describe_run(summary: dict[str, Any], arrived: list[str], seconds: float, new: set[str] | None = None) -> str:
+    """The French lines printed after each run (``new``: dossiers without a report before it)."""
     from flows.artifacts import VERDICT_LABELS
 
     clock = time.strftime("%H:%M:%S")
@@ -280,7 +282,8 @@ def describe_run(summary: dict[str, Any], arrived: list[str], seconds: float) ->
             lines.append(f"  {numero} : {VERDICT_LABELS.get(c['before'], c['before'])} → "
                          f"{VERDICT_LABELS.get(c['after'], c['after'])}")
         elif numero in verdicts:
-            lines.append(f"  {numero} : {VERDICT_LABELS.get(verdicts[numero], verdicts[numero])} (inchangé)")
+            state = "nouveau dossier" if numero in (new or set()) else "verdict inchangé"
+            lines.append(f"  {numero} : {VERDICT_LABELS.get(verdicts[numero], verdicts[numero])} ({state})")
         else:
             lines.append(f"  {numero} : retiré du dossier de l'appel")
     return "\n".join(lines)
