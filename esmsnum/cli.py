@@ -370,11 +370,8 @@ def serveur() -> None:
 def serveur_demarrer(port: int | None) -> None:
     from flows import server
 
-    before = server.status()
-    if before.status is server.Status.RUNNING:
-        click.echo(server.describe(before))
-        return
-    click.echo("Démarrage du serveur Prefect local…", err=True)
+    if server.status().status is not server.Status.RUNNING:
+        click.echo("Démarrage du serveur Prefect local…", err=True)
     try:
         report = server.start(port)
     except server.ServerError as exc:

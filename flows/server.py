@@ -228,8 +228,10 @@ def start(port: int | None = None, home: Path | None = None, timeout: float = ST
     home = home or prefect_home()
     with _locked(home):
         current = status(home)
-        if current.status is Status.RUNNING:
-            return current
+        if current.status is Status.RUNNING and current.state is not None:
+            if current.state.runner_pid and _alive(current.state.runner_pid) and _is_runner(current.state.runner_pid):
+                return current
+            return Report(Status.RUNNING, _spawn_runner(current.state, home, timeout))  # its runner died
         if current.status is Status.UNRESPONSIVE and current.state is not None:
             _terminate(current.state, home)  # ours but deaf: replace it
         if port and not _port_free(port):
