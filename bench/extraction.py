@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.limits import Limits  # noqa: E402
 from core.models import Attachment  # noqa: E402
 from extractors.extract import extract  # noqa: E402
 from extractors.intake import sha256_file  # noqa: E402
-from core.limits import Limits  # noqa: E402
 from extractors.sandbox import extract_isolated, shutdown  # noqa: E402
 from extractors.sniff import sniff  # noqa: E402
 
@@ -177,9 +177,11 @@ def read_both(fmt: str, paths: list[Path], limits: Limits) -> None:
         unit = "1000 cells"
         per = lambda seconds: seconds / max(units, 1) * 1e6  # noqa: E731
     (old_wall, old_cpu), (new_wall, new_cpu) = best[False], best[True]
-    print(f"{fmt:5} {n:5d} {units:8d} {unit:10} | {n / old_wall:7.1f} {n / new_wall:7.1f} | "
-          f"{per(old_wall):9.2f} {per(new_wall):9.2f} | {per(old_cpu):9.2f} {per(new_cpu):9.2f} | "
-          f"{old_wall / new_wall:6.1f}x {old_cpu / new_cpu:6.1f}x")
+    print(
+        f"{fmt:5} {n:5d} {units:8d} {unit:10} | {n / old_wall:7.1f} {n / new_wall:7.1f} | "
+        f"{per(old_wall):9.2f} {per(new_wall):9.2f} | {per(old_cpu):9.2f} {per(new_cpu):9.2f} | "
+        f"{old_wall / new_wall:6.1f}x {old_cpu / new_cpu:6.1f}x"
+    )
 
 
 ROUNDS = 2
@@ -193,8 +195,10 @@ def main() -> None:
     by_format = collect(args.corpus)
     limits = Limits()
     print("old vs new readers, in-process, same files (best of 2 runs; ms per page or per 1000 cells)")
-    print(f"{'fmt':5} {'files':>5} {'units':>8} {'':10} | {'old f/s':>7} {'new f/s':>7} | "
-          f"{'old wall':>9} {'new wall':>9} | {'old cpu':>9} {'new cpu':>9} | {'wall':>7} {'cpu':>7}")
+    print(
+        f"{'fmt':5} {'files':>5} {'units':>8} {'':10} | {'old f/s':>7} {'new f/s':>7} | "
+        f"{'old wall':>9} {'new wall':>9} | {'old cpu':>9} {'new cpu':>9} | {'wall':>7} {'cpu':>7}"
+    )
     for fmt in ("pdf", "xlsx"):
         if by_format.get(fmt):
             read_both(fmt, by_format[fmt], limits)
@@ -203,8 +207,10 @@ def main() -> None:
     print()
     attachment = lambda p: Attachment(p.name, sha256_file(p), p.stat().st_size, str(p))  # noqa: E731
     extract_isolated(attachment(next(iter(by_format.values()))[0]), limits)  # start the worker pool
-    print(f"{'format':6} {'files':>5} {'pages':>6} | {'raw f/s':>8} {'extract f/s':>11} {'sandbox f/s':>11} | "
-          f"{'extract/raw':>11} {'sandbox/raw':>11} | pages/s (sandbox)")
+    print(
+        f"{'format':6} {'files':>5} {'pages':>6} | {'raw f/s':>8} {'extract f/s':>11} {'sandbox f/s':>11} | "
+        f"{'extract/raw':>11} {'sandbox/raw':>11} | pages/s (sandbox)"
+    )
     for fmt, paths in sorted(by_format.items()):
         pages = sum(pdf_pages(p) for p in paths) if fmt == "pdf" else 0
         raw_s, raw_fail = timed(RAW[fmt], paths)
@@ -212,9 +218,11 @@ def main() -> None:
         box_s, _ = timed(lambda p: extract_isolated(attachment(p), limits), paths)
         n = len(paths)
         pages_rate = f"{pages / box_s:.1f}" if pages else "-"
-        print(f"{fmt:6} {n:5d} {pages:6d} | {n / raw_s:8.1f} {n / ext_s:11.1f} {n / box_s:11.1f} | "
-              f"{ext_s / raw_s:11.2f} {box_s / raw_s:11.2f} | {pages_rate}"
-              + (f"   ({raw_fail} files the raw call could not read)" if raw_fail else ""))
+        print(
+            f"{fmt:6} {n:5d} {pages:6d} | {n / raw_s:8.1f} {n / ext_s:11.1f} {n / box_s:11.1f} | "
+            f"{ext_s / raw_s:11.2f} {box_s / raw_s:11.2f} | {pages_rate}"
+            + (f"   ({raw_fail} files the raw call could not read)" if raw_fail else "")
+        )
     shutdown()
 
 

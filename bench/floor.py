@@ -23,8 +23,15 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods", ".pdf": "pdf", ".docx": "docx",
-            ".csv": "csv"}
+SUFFIXES = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".csv": "csv",
+}
 
 
 def read_workbook(data: bytes) -> int:
@@ -66,8 +73,14 @@ def read_csv(data: bytes) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(text), delimiter=";"))
 
 
-READERS = {"xlsx": read_workbook, "xls": read_workbook, "ods": read_workbook, "pdf": read_pdf, "docx": read_docx,
-           "csv": read_csv}
+READERS = {
+    "xlsx": read_workbook,
+    "xls": read_workbook,
+    "ods": read_workbook,
+    "pdf": read_pdf,
+    "docx": read_docx,
+    "csv": read_csv,
+}
 
 
 def kind(name: str) -> str | None:
@@ -137,8 +150,10 @@ def main() -> None:
     if args.json:
         print(json.dumps({"seconds_in_process": seconds, "files": dict(counts)}))
     else:
-        print(f"{sum(counts.values())} fichiers lus en {seconds:.2f} s (hors démarrage de l'interpréteur) : "
-              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        print(
+            f"{sum(counts.values())} fichiers lus en {seconds:.2f} s (hors démarrage de l'interpréteur) : "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
     sys.stdout.flush()
 
 

@@ -50,7 +50,7 @@ def label(frame: str) -> str | None:
         return None
     function, file = match["function"], match["file"]
     if any(part in file for part in OWN) and "site-packages" not in file:
-        return f"{function} ({file[file.rfind('/', 0, file.rfind('/')) + 1:]})"
+        return f"{function} ({file[file.rfind('/', 0, file.rfind('/')) + 1 :]})"
     if file.endswith("prefect/task_engine.py") and function == "run_task_sync":
         return "run_task_sync (prefect, moteur de tâches)"
     if function == "_find_and_load":
@@ -70,9 +70,9 @@ def analyse(raw: Path, top: int) -> None:
         # frames (a command line may itself hold ";"): the last one is the sampled process.
         start = max(i for i, f in enumerate(frames) if PROCESS.match(f))
         end = next(i for i in range(start, len(frames)) if frames[i].endswith('"'))
-        who = role(";".join(frames[start:end + 1]))
+        who = role(";".join(frames[start : end + 1]))
         per_role[who] += int(count)
-        for name in {lab for lab in map(label, frames[end + 1:]) if lab}:
+        for name in {lab for lab in map(label, frames[end + 1 :]) if lab}:
             per_function[who][name] += int(count)
     total = sum(per_role.values()) or 1
     print(f"\nCPU en Python (échantillons détenant le GIL, {RATE}/s) : {total / RATE:.1f} s en tout")
@@ -97,9 +97,29 @@ def main() -> None:
     call_dir = generate_call(work / "in", args.call, args.dossiers, seed=args.seed)
     raw = work / "py-spy.txt"
     bin_dir = Path(sys.executable).parent
-    command = [str(bin_dir / "py-spy"), "record", "--gil", "--subprocesses", "--format", "raw", "--rate", str(RATE),
-               "-o", str(raw), "--", str(bin_dir / "esmsnum"), "run", str(call_dir), "--call", args.call,
-               "--out", str(work / "out"), "--no-progress", "--runner", args.runner]
+    command = [
+        str(bin_dir / "py-spy"),
+        "record",
+        "--gil",
+        "--subprocesses",
+        "--format",
+        "raw",
+        "--rate",
+        str(RATE),
+        "-o",
+        str(raw),
+        "--",
+        str(bin_dir / "esmsnum"),
+        "run",
+        str(call_dir),
+        "--call",
+        args.call,
+        "--out",
+        str(work / "out"),
+        "--no-progress",
+        "--runner",
+        args.runner,
+    ]
     if args.workers:
         command += ["--workers", str(args.workers)]
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")

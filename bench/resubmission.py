@@ -31,8 +31,12 @@ def run(call_dir: Path, call: str, out: Path) -> tuple[float, dict]:
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     started = time.perf_counter()
-    proc = subprocess.run([str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress"],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"esmsnum run a échoué :\n{proc.stderr[-3000:]}")
@@ -78,16 +82,22 @@ def main() -> None:
     rows.append((f"{len(changed)} dossier(s) corrigé(s) ({args.changed:.0%})", wall, summary))
 
     cold_wall, cold_flow = rows[0][1], rows[0][2]["totals"]["seconds"]
-    print(f"\n{'exécution':<32} {'commande':>9} {'ratio':>7} {'flux':>8} {'ratio':>7}  "
-          "analysés / repris du cache / documents relus")
+    print(
+        f"\n{'exécution':<32} {'commande':>9} {'ratio':>7} {'flux':>8} {'ratio':>7}  "
+        "analysés / repris du cache / documents relus"
+    )
     for label, wall, summary in rows:
         flow = summary["totals"]["seconds"]
         r = summary["run"]
-        print(f"{label:<32} {wall:8.1f}s {wall / cold_wall:6.1%} {flow:7.1f}s {flow / cold_flow:6.1%}  "
-              f"{r['dossiers_analysed']} / {r['dossiers_cached']} / {r['documents_extracted']}")
+        print(
+            f"{label:<32} {wall:8.1f}s {wall / cold_wall:6.1%} {flow:7.1f}s {flow / cold_flow:6.1%}  "
+            f"{r['dossiers_analysed']} / {r['dossiers_cached']} / {r['documents_extracted']}"
+        )
     fixed = rows[0][1] - rows[0][2]["totals"]["seconds"]
-    print(f"\ncoût fixe d'une commande (démarrage, serveur Prefect temporaire, arrêt) ≈ {fixed:.1f} s ; "
-          "le ratio « flux » est celui du travail propre à l'appel.")
+    print(
+        f"\ncoût fixe d'une commande (démarrage, serveur Prefect temporaire, arrêt) ≈ {fixed:.1f} s ; "
+        "le ratio « flux » est celui du travail propre à l'appel."
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ from fixtures.generate import generate  # noqa: E402
 
 
 def stage_times(dossiers: list[Path], call_id: str, out: Path) -> dict[str, float]:
-    from judging.analysis import read_dossier
     from extractors.intake import open_dossier
+    from judging.analysis import read_dossier
     from reports.dossier import build_report, write_dossier_reports
     from validators.engine import decide, run_rules
     from validators.figures import key_figures
@@ -45,8 +45,15 @@ def stage_times(dossiers: list[Path], call_id: str, out: Path) -> dict[str, floa
             verdict = decide(findings)
             figures = key_figures(data)
             t2 = time.perf_counter()
-            report = build_report(numero=data.numero, config=config, verdict=verdict, findings=findings,
-                                  records=data.classified.records, data=data, figures=figures)
+            report = build_report(
+                numero=data.numero,
+                config=config,
+                verdict=verdict,
+                findings=findings,
+                records=data.classified.records,
+                data=data,
+                figures=figures,
+            )
             write_dossier_reports(report, out / data.numero)
             t3 = time.perf_counter()
         times["read"] += t1 - t0
@@ -76,8 +83,20 @@ def main() -> None:
         stages = stage_times(dossiers, call_dir.name, work / "plain" / call_dir.name)
         plain = time.perf_counter() - t
         t = time.perf_counter()
-        proc = subprocess.run([str(esmsnum), "run", str(call_dir / "dossiers"), "--call", call_dir.name,
-                               "--out", str(work / "flow" / call_dir.name)], capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [
+                str(esmsnum),
+                "run",
+                str(call_dir / "dossiers"),
+                "--call",
+                call_dir.name,
+                "--out",
+                str(work / "flow" / call_dir.name),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             print(proc.stderr[-2000:])
@@ -89,11 +108,15 @@ def main() -> None:
         print(f"\n[{call_dir.name}] {n} dossiers")
         print(f"  esmsnum run (Prefect, process start included): {wall:6.2f} s")
         print(f"  plain analysis in-process:                     {plain:6.2f} s  ({plain / n * 1000:.0f} ms/dossier)")
-        print(f"    read (intake+extraction+classification): {stages['read']:.2f} s, rules: {stages['rules']:.2f} s, "
-              f"reports: {stages['reports']:.2f} s")
+        print(
+            f"    read (intake+extraction+classification): {stages['read']:.2f} s, rules: {stages['rules']:.2f} s, "
+            f"reports: {stages['reports']:.2f} s"
+        )
         print(f"  ratio esmsnum run / plain analysis: {wall / plain:.1f}")
-    print(f"\nall calls: {n_total} dossiers, esmsnum run {total_wall:.2f} s, plain {total_plain:.2f} s, "
-          f"orchestration and start-up {total_wall - total_plain:.2f} s")
+    print(
+        f"\nall calls: {n_total} dossiers, esmsnum run {total_wall:.2f} s, plain {total_plain:.2f} s, "
+        f"orchestration and start-up {total_wall - total_plain:.2f} s"
+    )
 
 
 if __name__ == "__main__":

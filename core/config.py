@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -39,9 +40,66 @@ class Sourced(_Strict, Generic[T]):
     source: str = Field(min_length=3)
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_datetime(value: Any, *, end_of_day: bool) -> Any:
+    """A configured moment as an aware date-time in Europe/Paris.
+
+    A plain date means the whole day: it opens at 00:00 and closes at 23:59:59 (``end_of_day``).
+    A date-time without offset is Paris time; one with an offset is converted to Paris time.
+    Anything else is left to pydantic, which refuses it with the key's path.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = dt.datetime.fromisoformat(text) if ("T" in text or " " in text) else dt.date.fromisoformat(text)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=PARIS) if value.tzinfo is None else value.astimezone(PARIS)
+    if isinstance(value, dt.date):
+        moment = dt.time(23, 59, 59) if end_of_day else dt.time(0, 0)
+        return dt.datetime.combine(value, moment, tzinfo=PARIS)
+    return value
+
+
+def _sourced_moment(node: Any, *, end_of_day: bool) -> Any:
+    if isinstance(node, dict) and "value" in node:
+        return {**node, "value": paris_datetime(node["value"], end_of_day=end_of_day)}
+    return node
+
+
 class Submission(_Strict):
-    opens: Sourced[dt.date]
-    closes: Sourced[dt.date]
+    """The call's deposit window (DEP-01) and, where the call sets one, the earlier deadline of
+    projects not selected in a previous call that are submitted again (DEP-02). Every moment is
+    an aware date-time in Europe/Paris; a plain date in the YAML opens at 00:00 and closes at
+    23:59:59 that day (docs/calls.md)."""
+
+    opens: Sourced[dt.datetime]
+    closes: Sourced[dt.datetime]
+    resubmission_closes: Sourced[dt.datetime | None] = Field(
+        default_factory=lambda: Sourced[dt.datetime | None](
+            value=None, source="Pas de date propre aux projets redéposés dans cet appel"
+        )
+    )
+
+    @field_validator("opens", mode="before")
+    @classmethod
+    def _opens_at_midnight(cls, node: Any) -> Any:
+        return _sourced_moment(node, end_of_day=False)
+
+    @field_validator("closes", "resubmission_closes", mode="before")
+    @classmethod
+    def _closes_at_end_of_day(cls, node: Any) -> Any:
+        return _sourced_moment(node, end_of_day=True)
+
+    @field_validator("opens", "closes", "resubmission_closes")
+    @classmethod
+    def _aware(cls, v: Sourced) -> Sourced:
+        if v.value is not None and v.value.tzinfo is None:
+            raise ValueError("date-heure sans fuseau horaire")
+        return v
 
 
 class ProgrammeWindow(_Strict):
@@ -138,8 +196,17 @@ class Letters(_Strict):
     complémentaires »): who signs it and how long the owner has to answer."""
 
     sender: Sourced[str]  # the ARS or CNSA service that writes to the owner
+    # The letterhead, optional: the service below the sender, its postal address (lines), the
+    # « Affaire suivie par » line (a team and its mailbox), the signatory, the place of the date.
+    service: Sourced[str | None] | None = None
+    address: Sourced[list[str] | None] | None = None
+    followed_by: Sourced[str | None] | None = None
+    signatory: Sourced[str | None] | None = None
+    place: Sourced[str | None] | None = None
     reply_days: Sourced[int] = Field(
-        default_factory=lambda: Sourced[int](value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]")
+        default_factory=lambda: Sourced[int](
+            value=15, source="Valeur par défaut d'esmsnum, à confirmer par l'appel [P]"
+        )
     )
 
     @field_validator("reply_days")
@@ -165,14 +232,20 @@ class FileLimits(_Strict):
 
     def file_limits(self) -> Limits:
         return Limits(
-            max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows=self.max_rows, max_pages=self.max_pages,
-            seconds_per_file=self.seconds_per_file, memory_mb_per_file=self.memory_mb_per_file,
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_rows=self.max_rows,
+            max_pages=self.max_pages,
+            seconds_per_file=self.seconds_per_file,
+            memory_mb_per_file=self.memory_mb_per_file,
             max_output_cells=self.max_output_cells,
         )
 
     def zip_limits(self) -> ZipLimits:
-        return ZipLimits(max_members=self.zip_max_members, max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
-                         max_ratio=self.zip_max_ratio)
+        return ZipLimits(
+            max_members=self.zip_max_members,
+            max_total_bytes=int(self.zip_max_total_mb * 1024 * 1024),
+            max_ratio=self.zip_max_ratio,
+        )
 
 
 class RuleSetting(_Strict):
@@ -200,6 +273,9 @@ class CallConfig(_Strict):
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     letters: Letters | None = None  # None: the authority signs, 15 days to answer [P]
     limits: FileLimits = Field(default_factory=FileLimits)
+    # The FINESS repository extract (its date) the call's runs check the ESSMS against;
+    # None: the latest imported (``esmsnum finess importer``), or ``--finess``.
+    finess_extract: Sourced[dt.date] | None = None
 
     # Filled by the loader, not by the file.
     config_hash: str = ""
@@ -229,6 +305,9 @@ _PYDANTIC_FR = {
     "date_from_datetime_parsing": "date AAAA-MM-JJ attendue",
     "date_parsing": "date AAAA-MM-JJ attendue",
     "date_type": "date AAAA-MM-JJ attendue",
+    "datetime_parsing": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
+    "datetime_from_date_parsing": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
+    "datetime_type": "date AAAA-MM-JJ ou date-heure AAAA-MM-JJ HH:MM attendue",
     "string_type": "texte attendu",
     "list_type": "liste attendue",
     "tuple_type": "liste de deux montants attendue",
@@ -293,8 +372,15 @@ def load_call(call: str | os.PathLike[str]) -> CallConfig:
 
 def _check_consistency(config: CallConfig, path: Path) -> None:
     problems = []
-    if config.submission.opens.value > config.submission.closes.value:
+    submission = config.submission
+    if submission.opens.value > submission.closes.value:
         problems.append("clé « submission.opens » : la date d'ouverture suit la date de clôture")
+    resubmission = submission.resubmission_closes.value
+    if resubmission is not None and not (submission.opens.value <= resubmission <= submission.closes.value):
+        problems.append(
+            "clé « submission.resubmission_closes » : la date limite des projets redéposés doit "
+            "tomber entre l'ouverture et la clôture de l'appel"
+        )
     if config.channel == "regional" and config.region is None:
         problems.append("clé « region » : un appel régional doit lister ses départements")
     if problems:

@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+
+#: How many worker processes parse files: ``--workers`` sets it; a task runner whose tasks
+#: run in several processes (Dask) sets it to 1 in each, which is itself one of several.
+WORKERS_ENV = "ESMSNUM_WORKERS"
+
+
+def parsing_workers() -> int:
+    """``WORKERS_ENV`` when set, else one per core."""
+    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Versions of the code that produces a result, as content hashes of its source files.
 
 A cached result is only reused when the code that made it is unchanged: the extraction of
-a file depends on ``extractors/``; a dossier's verdict on everything that reads, judges and
-reports. Hashing the sources (not a hand-bumped number) means a changed rule or reader
+a file depends on ``extractors/`` and on ``core/`` (an extracted document is made of
+``core.models`` objects, its problems worded by ``core.file_problems``: a cached document of
+an older ``core`` would be unpickled into classes that changed); a dossier's verdict on
+everything that reads, judges and reports. Hashing the sources (not a hand-bumped number) means a changed rule or reader
 invalidates exactly the results it could change, with nothing to remember.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_SUFFIXES = (".py", ".yaml", ".yml", ".j2", ".css")
 
-EXTRACTION_PACKAGES = ("extractors",)
+EXTRACTION_PACKAGES = ("core", "extractors")
 JUDGEMENT_PACKAGES = ("core", "judging", "extractors", "validators", "reports", "reference")
 
 

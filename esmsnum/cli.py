@@ -3,122 +3,216 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
 import click
 
+from esmsnum.clickfr import install as _french_click
+
 # Nothing heavy at import: « esmsnum --help » answers at once, and each command imports
 # what it needs (Prefect, the readers and the rules only when a dossier must be judged).
 
-HELP = {"help_option_names": ["-h", "--help"]}
+_french_click()  # click's own words (« Utilisation : », « [par défaut : …] », its errors) in French
+
+HELP = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class FrenchHelp:
-    """Click's help headings in French (its own strings are English)."""
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+    """The list of commands shows each command's whole short description (click cuts it at
+    the terminal's width with « ... »)."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=formatter.width - 20)))
+                rows.append((name, command.short_help or command.get_short_help_str(limit=500)))
         if rows:
             with formatter.section("Commandes"):
                 formatter.write_dl(rows)
 
 
-class Command(FrenchHelp, click.Command):
-    pass
+class FrenchFormatter(click.HelpFormatter):
+    """Headings as French typography writes them (« Options : »)."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+class FrenchContext(click.Context):
+    formatter_class = FrenchFormatter
+
+
+class Command(click.Command):
+    context_class = FrenchContext
 
 
 class Group(FrenchHelp, click.Group):
     command_class = Command
+    context_class = FrenchContext
 
 
-_TRANSLATIONS = [
-    (r"Missing option '([^']+)'.*", r"option obligatoire manquante : \1"),
-    (r"Missing argument '([^']+)'.*", r"argument obligatoire manquant : \1"),
-    (r"No such command '([^']+)'.*", r"commande inconnue : \1 (voir « esmsnum --help »)"),
-    (r"No such option: (\S+).*", r"option inconnue : \1"),
-    (r"Option '([^']+)' requires an argument.*", r"l'option \1 attend une valeur"),
-    (r"Got unexpected extra arguments? \((.*)\)", r"argument(s) en trop : \1"),
-]
+def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """A count of at least 1 (the help shows no range in English)."""
+    if value is not None and value < 1:
+        raise click.BadParameter(f"{value} : un nombre entier d'au moins 1 est attendu.", ctx=ctx, param=param)
+    return value
 
 
-def _french(message: str) -> str:
-    for pattern, replacement in _TRANSLATIONS:
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return re.sub(pattern, replacement, message, flags=re.DOTALL)
-    return message
+def _at_least_seconds(ctx: click.Context, param: click.Parameter, value: float, minimum: float) -> float:
+    """A duration of at least ``minimum`` seconds (the help shows no range in English)."""
+    if value < minimum:
+        given, least = (f"{v:g}".replace(".", ",") for v in (value, minimum))
+        raise click.BadParameter(f"{given} : une durée d'au moins {least} s est attendue.", ctx=ctx, param=param)
+    return value
 
 
 def entry() -> None:
-    """Console script: French errors, exit code 2 on bad usage."""
+    """Console script: French errors, exit code 2 on bad usage, never a traceback for it."""
     try:
         main.main(standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "esmsnum"
-        click.echo(f"Erreur : {_french(exc.format_message())}", err=True)
+        click.echo(f"Erreur : {exc.format_message()}", err=True)
         click.echo(f"Aide : {command} --help", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"Erreur : {_french(exc.format_message())}", err=True)
+        click.echo(f"Erreur : {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("Interrompu.", err=True)
         sys.exit(130)
 
 
-@click.group(cls=Group, context_settings=HELP, help="esmsnum — recevabilité des dossiers ESMS numérique : analyse des dossiers d'un appel "
-                  "à projets et rapports pour les instructeurs.")
+def output_folder(out_dir: Path, *, create: bool = True) -> Path:
+    """The output folder, checked before anything runs: a file in its place, a folder that
+    cannot be created or written to is a usage error (French message, exit code 2)."""
+    from judging.lock import OutputUnusable, usable_output
+
+    try:
+        return usable_output(out_dir, create=create)
+    except OutputUnusable as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(
+    cls=Group,
+    context_settings=HELP,
+    help="esmsnum — recevabilité des dossiers ESMS numérique : analyse des dossiers d'un appel "
+    "à projets et rapports pour les instructeurs.",
+    options_metavar="[OPTIONS]",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+)
 @click.version_option(package_name="esmsnum", message="esmsnum %(version)s", help="Affiche la version et quitte.")
 @click.help_option("-h", "--help", help="Affiche cette aide et quitte.")
 def main() -> None:
     pass
 
 
-HISTORY_HELP = ("Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
-                "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL.")
+FINESS_RUN_HELP = (
+    "Extraction du répertoire FINESS où vérifier chaque ESSMS : date d'une extraction importée (AAAA-MM-JJ), "
+    "fichier .sqlite ou dossier de stockage, ou « aucune » pour ne pas vérifier. Par défaut : l'extraction que "
+    "nomme la configuration de l'appel, sinon la plus récente importée (« esmsnum finess info »)."
+)
+FINESS_DIR_HELP = (
+    "Dossier de stockage des extractions FINESS importées. Par défaut : la variable "
+    "ESMSNUM_FINESS_DIR, sinon ~/.cache/esmsnum/finess (un dossier partagé sert toute une équipe)."
+)
+
+HISTORY_HELP = (
+    "Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
+    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL."
+)
 
 
-@main.command("run", context_settings=HELP, help=(
-    "Analyse tous les dossiers d'un appel. CALL_DIR est le dossier de l'export de l'appel (un sous-dossier "
-    "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
-    "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
-    "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."))
-@click.argument("call_dir", metavar="CALL_DIR", type=click.Path(path_type=Path))
-@click.option("--call", "call", metavar="APPEL",
-              help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier où écrire les rapports (créé au besoin).")
-@click.option("--cache", "cache", metavar="STOCKAGE", default=None,
-              help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-                   "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.")
+@main.command(
+    "run",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Analyse tous les dossiers d'un appel et écrit les rapports.",
+    help=(
+        "Analyse tous les dossiers d'un appel. DOSSIER_APPEL est le dossier de l'export de l'appel (un sous-dossier "
+        "ou un .zip par dossier). Écrit OUT/<dossier>/report.json et report.html, puis OUT/summary.json et "
+        "summary.html. Relancée après un dépôt corrigé, elle ne refait que ce qui a changé (contenu des fichiers, "
+        "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."
+    ),
+)
+@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
+@click.option(
+    "--call",
+    "call",
+    metavar="APPEL",
+    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
+)
+@click.option(
+    "--cache",
+    "cache",
+    metavar="STOCKAGE",
+    default=None,
+    help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
+    "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
+)
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-@click.option("--progress/--no-progress", default=None,
-              help="Barre de progression (par défaut : seulement dans un terminal).")
-@click.option("--runner", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
-                   "locale, ou existante avec --dask-address).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Nombre de processus de travail (par défaut : un par cœur).")
-@click.option("--dask-address", default=None, metavar="ADRESSE",
-              help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.")
-def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
-        progress: bool | None, runner: str, workers: int | None, dask_address: str | None) -> None:
+@click.option(
+    "--progress/--no-progress", default=None, help="Barre de progression (par défaut : seulement dans un terminal)."
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
+    "locale, ou existante avec --dask-address).",
+)
+@click.option(
+    "--workers",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre de processus de travail (par défaut : un par cœur).",
+)
+@click.option(
+    "--dask-address",
+    default=None,
+    metavar="ADRESSE",
+    help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.",
+)
+@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
+def run(
+    call_dir: Path,
+    call: str | None,
+    out_dir: Path | None,
+    cache: str | None,
+    history_url: str | None,
+    progress: bool | None,
+    runner: str,
+    workers: int | None,
+    dask_address: str | None,
+    finess: str | None,
+) -> None:
     if call is None:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
-    if runner == "local" and not dask_address and _run_on_local_server(call_dir, call, out_dir, cache, history_url,
-                                                                         progress, workers):
+    if (
+        runner == "local"
+        and not dask_address
+        and _run_on_local_server(call_dir, call, out_dir, cache, history_url, progress, workers, finess)
+    ):
         return
     config = _load(call)
+    if call_dir.exists() and not call_dir.is_dir():
+        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
+    store = _finess_store(finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from extractors.intake import discover_dossiers
@@ -127,11 +221,12 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
     from judging.lock import OutputBusy, OutputLock
 
-    out_dir = out_dir.resolve()
+    out_dir = output_folder(out_dir)
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
             _use_local_server()
+            click.echo(_finess_line(store), err=True)
             from flows import progress as progress_display
             from flows.call import run_call
             from flows.runners import WORKERS_ENV, shared_api_for_workers, task_runner
@@ -144,20 +239,40 @@ def run(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | Non
             runner = "dask" if dask_address else runner
             flow = run_call.with_options(task_runner=task_runner(runner, workers, dask_address))
             with shared_api_for_workers(runner):
-                summary = flow(call_dir.resolve(), config, out_dir, cache=cache, history_url=history_url)
+                summary = flow(
+                    call_dir.resolve(),
+                    config,
+                    out_dir,
+                    cache=cache,
+                    history_url=history_url,
+                    finess=str(store.path) if store else None,
+                )
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_console(summary, out_dir))
 
 
-@main.command("serve", context_settings=HELP, help=(
-    "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
-    "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
-    "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
-    "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."))
+@main.command(
+    "serve",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Mode serveur : exécute les analyses demandées au serveur Prefect.",
+    help=(
+        "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
+        "(variable PREFECT_API_URL) et exécute les analyses qui lui sont demandées, jusqu'à interruption (Ctrl+C). "
+        "Lancer une analyse : prefect deployment run 'esmsnum-appel-deploiement/NOM' --param call_dir=… "
+        "--param call=… --param out_dir=… (chemins vus depuis cette machine). Voir docs/operations.md."
+    ),
+)
 @click.option("--name", "name", default="esmsnum", show_default=True, metavar="NOM", help="Nom du déploiement.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Nombre maximal d'analyses simultanées (par défaut : sans limite).")
+@click.option(
+    "--limit",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre maximal d'analyses simultanées (par défaut : sans limite).",
+)
 def serve(name: str, limit: int | None) -> None:
     from flows.server import connect
 
@@ -168,8 +283,10 @@ def serve(name: str, limit: int | None) -> None:
         import flows.settings  # noqa: F401  (before prefect)
 
         if not PREFECT_API_URL.value():
-            raise click.UsageError("PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
-                                   "(ex. export PREFECT_API_URL=http://127.0.0.1:4200/api), voir docs/operations.md.")
+            raise click.UsageError(
+                "PREFECT_API_URL n'est pas défini : indiquer l'adresse du serveur Prefect "
+                "(ex. export PREFECT_API_URL=http://127.0.0.1:4200/api), voir docs/operations.md."
+            )
     from flows.deploy import serve as serve_deployment
 
     click.echo(f"Déploiement esmsnum-appel-deploiement/{name} servi (Ctrl+C pour arrêter).", err=True)
@@ -181,6 +298,30 @@ def load_call(call: str):
     from validators.engine import load_call as load
 
     return load(call)
+
+
+def _finess_store(setting: str | None, config):
+    """The FINESS extract a run uses (``None``: none loaded or « aucune »)."""
+    from validators.finess_repository import RepositoryError, resolve_store
+
+    try:
+        return resolve_store(setting, config.finess_extract.value if config.finess_extract else None)
+    except RepositoryError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _finess_line(store) -> str:
+    from validators.finess_repository import run_line
+
+    return run_line(store)
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _load(call: str):
@@ -199,17 +340,33 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError:
-        raise click.UsageError(f"Aucun rapport pour le dossier {dossier} dans {out_dir} (lancer d'abord « esmsnum run »).") from None
+        raise click.UsageError(
+            f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
+            "(lancer d'abord « esmsnum run »)."
+        ) from None
     except ValueError:
         raise click.ClickException(f"Rapport illisible : {path}") from None
 
 
-@main.command("history", context_settings=HELP, help=(
-    "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux) "
-    "et les constats levés par les instructeurs."))
+@main.command(
+    "history",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Chronologie d'un dossier : analyses, levées, commentaires, décisions.",
+    help=(
+        "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux), "
+        "les constats levés et les levées annulées, les commentaires, statuts, attributions, décisions et courriers "
+        "de l'espace d'instruction (esmsnum web), avec leur auteur."
+    ),
+)
 @click.argument("dossier", metavar="DOSSIER")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.",
+)
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
@@ -218,50 +375,407 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+    if out_dir is not None:
+        out_dir = output_folder(out_dir, create=False)
     db = History.for_output((out_dir or Path(".")).resolve(), history_url)
-    rows = db.timeline(call_id, dossier)
-    if not rows:
-        raise click.ClickException(f"Aucune analyse enregistrée pour le dossier {dossier}.")
-    calls = sorted({r.call_id for r in rows})
-    waivers = [w for c in calls for w in db.waivers(c, dossier).get(dossier, [])]
-    click.echo(format_timeline(dossier, rows, waivers))
-    db.close()
+    try:
+        calls = [call_id] if call_id else db.calls_of(dossier)
+        if not calls or not db.timeline(calls[0], dossier):
+            raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
+        click.echo(format_timeline(dossier, db, calls))
+    finally:
+        db.close()
 
 
-@main.command("lever", context_settings=HELP, help=(
-    "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
-    "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
-    "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
-    "trouvée) ne change pas."))
+@main.command(
+    "lever",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Lève les constats d'une règle d'un dossier, avec un motif.",
+    help=(
+        "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
+        "rapport sont marqués « levé par l'instructeur » avec le motif, le verdict est recalculé et le rapport "
+        "réécrit. La levée reste acquise aux analyses suivantes tant que le constat (règle, emplacement, valeur "
+        "trouvée) ne change pas."
+    ),
+)
 @click.argument("dossier", metavar="DOSSIER")
 @click.argument("rule", metavar="RÈGLE")
-@click.option("--motif", required=False, default=None, help="(obligatoire) Motif de la levée, lu par les autres instructeurs.")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier de sortie des analyses de l'appel.")
-@click.option("--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant).")
+@click.option(
+    "--motif",
+    required=False,
+    default=None,
+    metavar="MOTIF",
+    help="(obligatoire) Motif de la levée, lu par les autres instructeurs.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
+)
+@click.option(
+    "--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant)."
+)
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-def lever(dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None,
-          history_url: str | None) -> None:
-    from judging.waive import WaiverError, waive
+def lever(
+    dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
+) -> None:
     from judging.lock import OutputBusy, OutputLock
+    from judging.waive import WaiverError, waive
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
     if not motif or not motif.strip():
         raise click.UsageError("option obligatoire manquante : --motif (le motif de la levée)")
-    out_dir = out_dir.resolve()
+    out_dir = output_folder(out_dir, create=False)
     report = _read_report(out_dir, dossier)
+    rule_id = rule.strip().upper()
+    _known_rule(rule_id)
     try:
         with OutputLock(out_dir):
-            outcome = waive(out_dir, report, rule.upper(), motif.strip(), author, history_url)
+            outcome = waive(out_dir, report, rule_id, motif.strip(), author, history_url)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     except WaiverError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.UsageError(str(exc)) from exc
     click.echo(outcome)
 
 
-@main.command("calls", context_settings=HELP, help="Liste les appels livrés avec le projet (identifiant et intitulé).")
+def _known_rule(rule_id: str) -> None:
+    from validators.registry import all_rules
+
+    if rule_id not in all_rules():
+        raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum rules »).")
+
+
+@main.command(
+    "courrier",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Réécrit le courrier d'un dossier avec sa date d'envoi.",
+    help=(
+        "Réécrit le courrier au porteur d'un dossier (courrier.docx, courrier.pdf et le rapport) avec la date "
+        "d'envoi choisie par l'instructeur : la date limite de réponse en est recalculée (délai letters.reply_days "
+        "de l'appel). Sans --date-envoi, le courrier reprend la date du jour."
+    ),
+)
+@click.argument("dossier", metavar="DOSSIER")
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
+)
+@click.option(
+    "--date-envoi",
+    "sending",
+    metavar="JJ/MM/AAAA",
+    default=None,
+    help="Date d'envoi du courrier (par défaut : aujourd'hui).",
+)
+def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
+    import datetime as dt
+
+    from judging.lock import OutputBusy, OutputLock
+    from reports.dossier import write_dossier_reports
+
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    out_dir = output_folder(out_dir, create=False)
+    report = _read_report(out_dir, dossier)
+    if report.get("verdict") not in ("a_completer", "non_recevable"):
+        raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
+    day = None
+    if sending:
+        try:
+            day = dt.datetime.strptime(sending.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise click.UsageError(f"date d'envoi invalide : « {sending} » (attendu JJ/MM/AAAA)") from None
+    report["letter_sending_date"] = day.isoformat() if day else None
+    try:
+        with OutputLock(out_dir):
+            write_dossier_reports(report, out_dir / dossier)
+    except OutputBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+    from reports.dates import date_long
+    from reports.letter import letter_content
+
+    content = letter_content(report)
+    if content is None:
+        click.echo(f"Le dossier {dossier} n'a rien à demander au porteur : pas de courrier.")
+        return
+    deadline = f" ; date limite de réponse : {content['deadline_label']}" if content.get("deadline_label") else ""
+    click.echo(
+        f"Courrier du dossier {dossier} daté du {date_long(content['date'])}{deadline}. "
+        f"Fichiers : {out_dir / dossier / 'courrier.pdf'} et courrier.docx"
+    )
+
+
+WEB_HELP = (
+    "Espace d'instruction dans le navigateur : parcourir les dossiers d'un ou plusieurs appels (DOSSIER_SORTIE… "
+    "écrits par « esmsnum run »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
+    "une décision (groupes A à D) et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
+    "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md."
+)
+
+
+@main.command(
+    "web",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Espace d'instruction dans le navigateur (dossiers, levées, décisions, comité).",
+    help=WEB_HELP,
+)
+@click.argument("out_dirs", metavar="DOSSIER_SORTIE…", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE", help="Adresse d'écoute.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
+@click.option(
+    "--history",
+    "history_url",
+    metavar="URL",
+    default=None,
+    help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
+    "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.",
+)
+@click.option(
+    "--https/--no-https",
+    "https",
+    default=None,
+    help="Cookies de session « Secure » (servi en HTTPS, derrière un mandataire TLS). Par défaut : "
+    "oui dès que l'adresse d'écoute n'est pas locale, ou avec la variable ESMSNUM_WEB_HTTPS=1.",
+)
+@click.option(
+    "--proxy",
+    "proxies",
+    metavar="ADRESSE",
+    multiple=True,
+    help="Adresse du mandataire inverse dont les en-têtes X-Forwarded-* sont crus (répétable).",
+)
+def web(
+    out_dirs: tuple[Path, ...],
+    host: str,
+    port: int,
+    history_url: str | None,
+    https: bool | None,
+    proxies: tuple[str, ...],
+) -> None:
+    if not out_dirs:
+        raise click.UsageError("argument obligatoire manquant : DOSSIER_SORTIE (dossier de sortie d'« esmsnum run »)")
+    from web.settings import SettingsError, WebSettings
+
+    try:
+        settings = WebSettings.build([d.resolve() for d in out_dirs], history_url=history_url, https=https, host=host)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    import uvicorn
+
+    from web.app import create_app
+
+    app = create_app(settings)
+    click.echo(f"Espace d'instruction : http://{host}:{port}/ (Ctrl+C pour arrêter).", err=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else None,
+        server_header=False,
+    )
+
+
+@main.group(
+    "comptes",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Comptes de l'espace d'instruction : ajouter, lister, désactiver.",
+    help=(
+        "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
+        "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
+        "statut, prépare le courrier), decideur (en plus : la décision proposée), lecture (consulte seulement)."
+    ),
+)
+def comptes() -> None:
+    pass
+
+
+def _accounts_db(out_dir: Path | None, history_url: str | None):
+    from judging.history import History
+
+    if out_dir is None and history_url is None:
+        raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+    return History.for_output((out_dir or Path(".")).resolve(), history_url)
+
+
+def _read_password(confirm: bool = True) -> str:
+    """From the terminal (typed twice, not echoed) or the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Mot de passe : ")
+        if confirm and getpass.getpass("Mot de passe (confirmation) : ") != first:
+            raise click.ClickException("Les deux saisies diffèrent.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+ACCOUNT_OPTIONS = [
+    click.option(
+        "--out",
+        "out_dir",
+        metavar="DOSSIER_SORTIE",
+        type=click.Path(path_type=Path),
+        help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
+        "donné à « esmsnum web »).",
+    ),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+]
+
+
+def _account_options(function):
+    for option in reversed(ACCOUNT_OPTIONS):
+        function = option(function)
+    return function
+
+
+@comptes.command(
+    "ajouter",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Crée un compte (mot de passe lu sur l'entrée standard).",
+    help=(
+        "Crée le compte NOM. Le mot de passe (10 caractères au moins) est lu sur l'entrée standard "
+        "(saisi deux fois dans un terminal) et gardé sous forme d'empreinte argon2."
+    ),
+)
+@click.argument("name", metavar="NOM")
+@click.option(
+    "--role",
+    type=click.Choice(["instructeur", "decideur", "lecture"]),
+    default=None,
+    help="(obligatoire) instructeur, decideur ou lecture.",
+)
+@_account_options
+def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, create_account
+    from judging.instruction import ROLES
+
+    if role is None:
+        raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur ou lecture)")
+    db = _accounts_db(out_dir, history_url)
+    try:
+        account = create_account(db, name, role, _read_password())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    click.echo(f"Compte {account.name} créé ({ROLES[account.role]}).")
+
+
+@comptes.command(
+    "lister",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Liste les comptes.",
+    help="Liste les comptes : nom, rôle, actif ou non, dernière connexion.",
+)
+@_account_options
+def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
+    from judging.instruction import ROLES
+    from web.dates import datetime_fr
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        rows = db.accounts()
+    finally:
+        db.close()
+    if not rows:
+        click.echo(
+            "Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --out DOSSIER_SORTIE"
+        )
+        return
+    for a in rows:
+        state = "actif" if a.active else "désactivé"
+        last = f"dernière connexion le {datetime_fr(a.last_login_at)}" if a.last_login_at else "jamais connecté"
+        click.echo(f"{a.name}\t{ROLES.get(a.role, a.role)}\t{state}\t{last}")
+
+
+@comptes.command(
+    "desactiver",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Désactive un compte.",
+    help=(
+        "Désactive le compte NOM : il ne peut plus se connecter et ses sessions ouvertes sont fermées. Le compte "
+        "reste dans l'historique (ses actions gardent son nom)."
+    ),
+)
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_desactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    _set_active(name, False, out_dir, history_url)
+    click.echo(f"Compte {name} désactivé.")
+
+
+@comptes.command(
+    "reactiver",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Réactive un compte.",
+    help="Réactive le compte NOM.",
+)
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    _set_active(name, True, out_dir, history_url)
+    click.echo(f"Compte {name} réactivé.")
+
+
+@comptes.command(
+    "mot-de-passe",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Change le mot de passe d'un compte.",
+    help=("Change le mot de passe du compte NOM (lu sur l'entrée standard) ; ses sessions ouvertes sont fermées."),
+)
+@click.argument("name", metavar="NOM")
+@_account_options
+def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, set_password
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        set_password(db, name, _read_password())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    click.echo(f"Mot de passe du compte {name} changé.")
+
+
+def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str | None) -> None:
+    from judging.accounts import AccountError, set_active
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        set_active(db, name, active)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+
+
+@main.command(
+    "calls",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+    help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+)
 def calls() -> None:
     from core.config import ConfigError, available_calls
 
@@ -273,7 +787,13 @@ def calls() -> None:
             click.echo(f"{call_id}\tCONFIGURATION INVALIDE : {exc}")
 
 
-@main.command("check-call", context_settings=HELP, help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.")
+@main.command(
+    "check-call",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Vérifie une configuration d'appel sans rien analyser.",
+    help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.",
+)
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
     from core.config import ConfigError
@@ -285,7 +805,13 @@ def check_call(call: str) -> None:
     click.echo(f"Configuration valide : {config.id} — {config.title}")
 
 
-@main.command("rules", context_settings=HELP, help="Affiche le catalogue des règles (identifiant, gravité, intitulé).")
+@main.command(
+    "rules",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
+    help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
+)
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
     from core.config import ConfigError
@@ -304,11 +830,20 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-def _run_on_local_server(call_dir: Path, call: str, out_dir: Path, cache: str | None, history_url: str | None,
-                         progress: bool | None, workers: int | None) -> bool:
+def _run_on_local_server(
+    call_dir: Path,
+    call: str,
+    out_dir: Path,
+    cache: str | None,
+    history_url: str | None,
+    progress: bool | None,
+    workers: int | None,
+    finess: str | None,
+) -> bool:
     """The run handed to the warm analysis process of « esmsnum serveur demarrer » (no
-    import of Prefect or of the rules here); False when there is none, or it is busy or runs
-    other code: the command then runs the analysis itself."""
+    import of Prefect, pydantic or the rules here: that process checks the call, the FINESS
+    extract and the folders as this command does); False when there is none, or it is busy
+    or runs other code: the command then runs the analysis itself."""
     if os.environ.get("PREFECT_API_URL"):
         return False  # an operator's Prefect server: runs are done by the command, as documented
     from flows import server
@@ -316,19 +851,27 @@ def _run_on_local_server(call_dir: Path, call: str, out_dir: Path, cache: str | 
     state = server.read_state()
     if state is None or not state.runner_socket:
         return False
-    from flows.warm import absolute_call, absolute_storage, delegate
+    from flows.warm import absolute_call, absolute_finess, absolute_storage, delegate
 
     display = None
     if progress if progress is not None else sys.stderr.isatty():
         from flows.progress import TerminalBar
 
         display = TerminalBar()
-    request = {"call_dir": str(call_dir.resolve()), "call": absolute_call(call), "out_dir": str(out_dir.resolve()),
-               "cache": absolute_storage(cache) if cache else None, "history_url": history_url, "workers": workers,
-               "progress": display is not None}
+    request = {
+        "call_dir": str(call_dir.resolve()),
+        "call": absolute_call(call),
+        "out_dir": str(out_dir.expanduser().resolve()),
+        "cache": absolute_storage(cache) if cache else None,
+        "history_url": history_url,
+        "workers": workers,
+        "finess": absolute_finess(finess) if finess else None,
+        "progress": display is not None,
+    }
     try:
-        outcome = delegate(Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True),
-                           display=display)
+        outcome = delegate(
+            Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True), display=display
+        )
     except KeyboardInterrupt:
         click.echo("\nInterrompu : l'analyse confiée au serveur local se poursuit et écrira ses rapports.", err=True)
         raise click.Abort() from None
@@ -350,23 +893,47 @@ def _use_local_server() -> None:
     if os.environ.get("PREFECT_API_URL"):
         return
     if connect() is None:
-        click.echo("Serveur Prefect temporaire démarré pour cette commande (« esmsnum serveur demarrer » en garde un "
-                   "ouvert entre les commandes, plus rapide).", err=True)
+        click.echo(
+            "Serveur Prefect temporaire démarré pour cette commande (« esmsnum serveur demarrer » en garde un "
+            "ouvert entre les commandes, plus rapide).",
+            err=True,
+        )
 
 
-@main.group("serveur", cls=Group, context_settings=HELP, help=(
-    "Serveur Prefect local gardé ouvert entre les commandes : esmsnum run et esmsnum suivre l'utilisent dès qu'il "
-    "tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque analyse. "
-    "Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."))
+@main.group(
+    "serveur",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    short_help="Serveur Prefect local gardé ouvert entre les commandes (démarrer, arrêter, état).",
+    help=(
+        "Serveur Prefect local gardé ouvert entre les commandes : esmsnum run et esmsnum suivre l'utilisent dès "
+        "qu'il tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque "
+        "analyse. Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."
+    ),
+)
 def serveur() -> None:
     pass
 
 
-@serveur.command("demarrer", context_settings=HELP, help=(
-    "Démarre le serveur Prefect local en arrière-plan (ou indique celui qui tourne déjà). Le premier démarrage "
-    "crée sa base de données et peut prendre une minute."))
-@click.option("--port", type=click.IntRange(min=1, max=65535), default=None, metavar="PORT",
-              help="Port d'écoute (par défaut : 4200 s'il est libre, sinon un port libre).")
+@serveur.command(
+    "demarrer",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Démarre le serveur Prefect local en arrière-plan.",
+    help=(
+        "Démarre le serveur Prefect local en arrière-plan (ou indique celui qui tourne déjà). Le premier démarrage "
+        "crée sa base de données et peut prendre une minute."
+    ),
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="PORT",
+    help="Port d'écoute (par défaut : 4200 s'il est libre, sinon un port libre).",
+)
 def serveur_demarrer(port: int | None) -> None:
     from flows import server
 
@@ -379,7 +946,13 @@ def serveur_demarrer(port: int | None) -> None:
     click.echo(server.describe(report))
 
 
-@serveur.command("arreter", context_settings=HELP, help="Arrête le serveur Prefect local démarré par « esmsnum serveur demarrer ».")
+@serveur.command(
+    "arreter",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Arrête le serveur Prefect local.",
+    help="Arrête le serveur Prefect local démarré par « esmsnum serveur demarrer ».",
+)
 def serveur_arreter() -> None:
     from flows import server
 
@@ -392,9 +965,16 @@ def serveur_arreter() -> None:
         click.echo(f"Serveur Prefect local arrêté (processus {report.state.pid}, port {report.state.port}).")
 
 
-@serveur.command("etat", context_settings=HELP, help=(
-    "Indique si le serveur Prefect local tourne (adresse, processus, date de démarrage). Code de sortie 0 s'il "
-    "répond, 1 sinon. Un fichier d'état laissé par un serveur disparu est détecté et supprimé."))
+@serveur.command(
+    "etat",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Indique si le serveur Prefect local tourne.",
+    help=(
+        "Indique si le serveur Prefect local tourne (adresse, processus, date de démarrage). Code de sortie 0 s'il "
+        "répond, 1 sinon. Un fichier d'état laissé par un serveur disparu est détecté et supprimé."
+    ),
+)
 def serveur_etat() -> None:
     from flows import server
 
@@ -404,25 +984,68 @@ def serveur_etat() -> None:
         sys.exit(1)
 
 
-@main.command("suivre", context_settings=HELP, help=(
-    "Mode suivi : analyse les dossiers de l'appel comme « esmsnum run », puis reste ouvert et réanalyse un dossier "
-    "dès qu'une version corrigée (sous-dossier ou .zip) est déposée dans CALL_DIR et que sa copie est terminée : "
-    "son rapport et la synthèse sont réécrits en quelques secondes, chaque analyse apparaît dans l'interface "
-    "Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."))
-@click.argument("call_dir", metavar="CALL_DIR", type=click.Path(path_type=Path))
-@click.option("--call", "call", metavar="APPEL",
-              help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.")
-@click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path),
-              help="(obligatoire) Dossier où écrire les rapports (créé au besoin).")
-@click.option("--cache", "cache", metavar="STOCKAGE", default=None,
-              help="Où garder les résultats réutilisables (comme pour esmsnum run). Par défaut OUT/.esmsnum/cache.")
+@main.command(
+    "suivre",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Mode suivi : analyse l'appel, puis chaque dossier corrigé dès son dépôt.",
+    help=(
+        "Mode suivi : analyse les dossiers de l'appel comme « esmsnum run », puis reste ouvert et réanalyse un "
+        "dossier dès qu'une version corrigée (sous-dossier ou .zip) est déposée dans DOSSIER_APPEL et que sa copie "
+        "est terminée : son rapport et la synthèse sont réécrits en quelques secondes, chaque analyse apparaît dans "
+        "l'interface Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."
+    ),
+)
+@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
+@click.option(
+    "--call",
+    "call",
+    metavar="APPEL",
+    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
+)
+@click.option(
+    "--cache",
+    "cache",
+    metavar="STOCKAGE",
+    default=None,
+    help="Où garder les résultats réutilisables (comme pour esmsnum run). Par défaut OUT/.esmsnum/cache.",
+)
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Nombre de processus de lecture (par défaut : un par cœur).")
-@click.option("--attente", "settle", type=click.FloatRange(min=0.2), default=2.0, show_default=True, metavar="SECONDES",
-              help="Durée sans modification après laquelle une copie est considérée terminée.")
-def suivre(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | None, history_url: str | None,
-           workers: int | None, settle: float) -> None:
+@click.option(
+    "--workers",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre de processus de travail (par défaut : un par cœur).",
+)
+@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
+@click.option(
+    "--attente",
+    "settle",
+    type=float,
+    callback=lambda ctx, param, value: _at_least_seconds(ctx, param, value, 0.2),
+    default=2.0,
+    metavar="SECONDES",
+    help="Durée sans modification après laquelle une copie est considérée terminée (par défaut : 2 s).",
+)
+def suivre(
+    call_dir: Path,
+    call: str | None,
+    out_dir: Path | None,
+    cache: str | None,
+    history_url: str | None,
+    workers: int | None,
+    finess: str | None,
+    settle: float,
+) -> None:
     import signal
     import threading
 
@@ -431,10 +1054,16 @@ def suivre(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
     config = _load(call)
+    if call_dir.exists() and not call_dir.is_dir():
+        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
+    store = _finess_store(finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    out_dir = output_folder(out_dir)
     if workers:
-        os.environ["ESMSNUM_WORKERS"] = str(workers)
+        from core.limits import WORKERS_ENV
+
+        os.environ[WORKERS_ENV] = str(workers)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -449,18 +1078,149 @@ def suivre(call_dir: Path, call: str | None, out_dir: Path | None, cache: str | 
     from flows.watch import CallWatcher
 
     click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
-    watcher = CallWatcher(call_dir.resolve(), config, out_dir.resolve(), cache=cache, history_url=history_url,
-                          workers=workers, settle=settle, say=lambda text: click.echo(text, err=True))
+    click.echo(_finess_line(store), err=True)
+    watcher = CallWatcher(
+        call_dir.resolve(),
+        config,
+        out_dir,
+        cache=cache,
+        history_url=history_url,
+        workers=workers,
+        finess=str(store.path) if store else None,
+        settle=settle,
+        say=lambda text: click.echo(text, err=True),
+    )
     watcher.watch(stop)
     from extractors.sandbox import shutdown
 
     shutdown()
-    click.echo(f"Suivi arrêté ({watcher.runs} analyse(s)). Rapports dans {out_dir.resolve()}.", err=True)
+    click.echo(f"Suivi arrêté ({watcher.runs} analyse(s)). Rapports dans {out_dir}.", err=True)
 
 
-for _command in [*main.commands.values(), *serveur.commands.values()]:
-    _command.params = [p for p in _command.params if p.name != "help"]
-    click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(_command)
+@main.group(
+    "finess",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Répertoire FINESS national : importer une extraction, voir celle utilisée.",
+    help=(
+        "Répertoire FINESS national (extraction open data de data.gouv.fr) : importer une extraction, voir celle "
+        "qu'utilisent les analyses. Chaque ESSMS y est cherché (existence, catégorie, gestionnaire, département)."
+    ),
+)
+def finess() -> None:
+    pass
+
+
+@finess.command(
+    "importer",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Importe une extraction FINESS (établissements, entités juridiques).",
+    help=(
+        "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
+        "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
+        "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
+        "Un fichier mal formé est refusé avec le numéro de la ligne en cause."
+    ),
+)
+@click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
+)
+def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
+    from extractors.finess_extract import ExtractError
+    from validators.finess_repository import (
+        RepositoryError,
+        date_fr,
+        default_dir,
+        import_extracts,
+    )
+
+    if not files:
+        raise click.UsageError("argument obligatoire manquant : FICHIER (extraction FINESS à importer)")
+    for path in files:
+        if not path.is_file():
+            raise click.UsageError(f"Fichier introuvable : {path}")
+    folder = folder or default_dir()
+    try:
+        outcome = import_extracts(files, folder)
+    except (ExtractError, RepositoryError) as exc:
+        raise click.ClickException(f"Extraction refusée : {exc}") from exc
+    info = outcome.info
+    if outcome.unchanged:
+        click.echo(
+            f"Extraction FINESS du {date_fr(info.extract_date)} déjà importée à l'identique dans "
+            f"{info.path} : rien à faire."
+        )
+        return
+    verb = "remplacée" if outcome.replaced else "importée"
+    entities = (
+        f" et {_thousands(info.entities)} entités juridiques"
+        if info.entities
+        else " (sans l'extraction des entités juridiques : les noms des gestionnaires ne seront pas affichés)"
+    )
+    click.echo(
+        f"Extraction FINESS du {date_fr(info.extract_date)} {verb} : {_thousands(info.establishments)} "
+        f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
+        f"({_decimal(outcome.size_bytes / 1_000_000)} Mo)."
+    )
+
+
+@finess.command(
+    "info",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Indique les extractions FINESS importées et celle utilisée.",
+    help=("Indique les extractions FINESS importées et celle qu'utilisent les analyses par défaut (la plus récente)."),
+)
+@click.option(
+    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
+)
+def finess_info(folder: Path | None) -> None:
+    from validators.finess_repository import available, date_fr, default_dir
+
+    folder = folder or default_dir()
+    stores = available(folder)
+    if not stores:
+        click.echo(
+            f"Aucune extraction FINESS importée dans {folder} : les analyses ne vérifient pas l'existence "
+            "des FINESS. Importer l'extraction publiée sur data.gouv.fr : esmsnum finess importer "
+            "etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv"
+        )
+        return
+    latest = stores[-1]
+    click.echo(f"Répertoire FINESS : {folder}")
+    click.echo(
+        f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
+        f"établissements, {_thousands(latest.entities)} entités juridiques."
+    )
+    for store in reversed(stores):
+        files = ", ".join(s["name"] for s in store.sources)
+        click.echo(
+            f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
+            f"{_imported(store.imported_at)} depuis {files}"
+        )
+
+
+def _imported(moment: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(moment).strftime("%d/%m/%Y à %H:%M")
+    except ValueError:
+        return moment or "date inconnue"
+
+
+def _french_help(command: click.Command) -> None:
+    command.params = [p for p in command.params if p.name != "help"]
+    click.help_option("-h", "--help", help="Affiche cette aide et quitte.")(command)
+    for sub in getattr(command, "commands", {}).values():
+        _french_help(sub)
+
+
+for _command in main.commands.values():
+    _french_help(_command)
 
 if __name__ == "__main__":
     entry()

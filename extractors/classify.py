@@ -15,7 +15,13 @@ from pathlib import Path
 
 import yaml
 
-from core.models import DocumentKind, DocumentPart, DocumentRecord, ExtractedDocument, TextBlock
+from core.models import (
+    DocumentKind,
+    DocumentPart,
+    DocumentRecord,
+    ExtractedDocument,
+    TextBlock,
+)
 from extractors.tables import Table, catalogue, find_document_tables
 from extractors.values import fold
 
@@ -64,9 +70,9 @@ def heading_kind(block: TextBlock) -> DocumentKind | None:
     best: tuple[int, DocumentKind] | None = None
     for kind, patterns in headings.items():
         for pattern in patterns:
-            if folded == pattern or folded.startswith(pattern + " "):
-                if best is None or len(pattern) > best[0]:
-                    best = (len(pattern), kind)
+            matches = folded == pattern or folded.startswith(pattern + " ")
+            if matches and (best is None or len(pattern) > best[0]):
+                best = (len(pattern), kind)
     return best[1] if best else None
 
 
@@ -108,7 +114,9 @@ def classify(docs: list[ExtractedDocument]) -> Classified:
     for doc in docs:
         parts: list[DocumentPart] = []
         if doc.readable:
-            tables = doc.tables if doc.tables is not None else find_document_tables(doc.grids, doc.file)
+            if doc.tables is None:
+                doc.tables = find_document_tables(doc.grids, doc.file)
+            tables = doc.tables
             for table in tables:
                 out.tables[table.kind].append(table)
                 parts.append(
@@ -130,5 +138,15 @@ def _record(doc: ExtractedDocument, parts: list[DocumentPart]) -> DocumentRecord
         kind, confidence = best.kind, best.confidence
     else:
         kind, confidence = DocumentKind.AUTRE, 0.5
-    return DocumentRecord(doc.file, doc.sha256, doc.format, kind, confidence, parts, error=doc.error,
-                          scanned=doc.scanned, seconds=doc.seconds)
+    return DocumentRecord(
+        doc.file,
+        doc.sha256,
+        doc.format,
+        kind,
+        confidence,
+        parts,
+        error=doc.error,
+        problem=doc.problem,
+        scanned=doc.scanned,
+        seconds=doc.seconds,
+    )

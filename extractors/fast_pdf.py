@@ -5,9 +5,11 @@
 ``page_text`` rebuilds the text of a page the way ``pdfplumber``'s ``extract_text()`` does
 with its defaults (characters clustered into lines by their top within 3 pt, sorted left to
 right, words split at whitespace or at gaps wider than 3 pt, words joined by one space,
-ligatures expanded), from the positions PDFium gives for each character. Downstream code
-(headings, ``Label : valeur`` lines of the online form export, prose rules) reads the
-same lines whichever library read the page.
+ligatures expanded), from the positions PDFium gives for each character, so that
+downstream code (headings, ``Label : valeur`` lines of the online form export, prose
+rules) reads the lines it read before. The generated dossiers read identically; other PDFs
+may differ in a few spaces or characters (a glyph drawn twice, a character a fraction of a
+point off pdfminer's position): ``tests/test_fast_paths.py`` lists them.
 
 ``scan_page`` walks the page objects (form XObjects included) once: images (scan
 detection), the direction of text objects, and the painted paths, from which
@@ -60,8 +62,12 @@ _font_size = _fast(pdfium_c.FPDFTextObj_GetFontSize, _I, _V, _V)
 _font_ascent = _fast(pdfium_c.FPDFFont_GetAscent, _I, _V, _F, _V)
 _font_descent = _fast(pdfium_c.FPDFFont_GetDescent, _I, _V, _F, _V)
 
-_TEXT, _PATH, _IMAGE, _FORM = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH,
-                               pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM)
+_TEXT, _PATH, _IMAGE, _FORM = (
+    pdfium_c.FPDF_PAGEOBJ_TEXT,
+    pdfium_c.FPDF_PAGEOBJ_PATH,
+    pdfium_c.FPDF_PAGEOBJ_IMAGE,
+    pdfium_c.FPDF_PAGEOBJ_FORM,
+)
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
@@ -224,6 +230,7 @@ def _apply(m: tuple, x: float, y: float) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- text
 
+
 def _page_chars(page: pdfium.PdfPage, scan: PageScan) -> list[tuple]:
     """The page's characters in content order as (top, bottom, x0, x1, text, upright), in
     pdfplumber's page space (origin top-left, page rotation applied). The spaces and line
@@ -340,8 +347,11 @@ def _words(chars: list[tuple], upright: bool) -> list[tuple[float, str]]:
             continue
         if current:
             prev = current[-1]
-            if (char[along] < prev[along] or char[along] > prev[end] + X_TOLERANCE
-                    or abs(char[across] - prev[across]) > Y_TOLERANCE):
+            if (
+                char[along] < prev[along]
+                or char[along] > prev[end] + X_TOLERANCE
+                or abs(char[across] - prev[across]) > Y_TOLERANCE
+            ):
                 words.append(_merge(current))
                 current = []
         current.append(char)
@@ -363,9 +373,7 @@ def chars_to_text(chars: list[tuple]) -> str:
     for upright, run in itertools.groupby(chars, key=lambda c: c[5]):
         words += _words(list(run), upright)
     ids = _cluster_ids((w[0] for w in words), Y_TOLERANCE)
-    return "\n".join(
-        " ".join(w[1] for w in line) for _, line in itertools.groupby(words, key=lambda w: ids[w[0]])
-    )
+    return "\n".join(" ".join(w[1] for w in line) for _, line in itertools.groupby(words, key=lambda w: ids[w[0]]))
 
 
 def page_text(page: pdfium.PdfPage, scan: PageScan | None = None) -> str:

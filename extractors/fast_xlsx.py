@@ -28,8 +28,8 @@ import re
 from pathlib import Path
 
 from openpyxl.packaging.manifest import Manifest
-from openpyxl.reader.excel import _find_workbook_part, _validate_archive
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import _find_workbook_part, _validate_archive
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
@@ -96,7 +96,7 @@ def read_values(path: Path, max_rows: int, max_columns: int) -> list[tuple[str, 
         archive.close()
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine refuses what openpyxl may read
+    except Exception as exc:
         raise Unsupported(f"calamine: {exc!r}") from exc
     try:
         available = set(workbook.sheet_names)
@@ -106,8 +106,7 @@ def read_values(path: Path, max_rows: int, max_columns: int) -> list[tuple[str, 
                 raise Unsupported(f"calamine has no sheet {title!r}")
             values = workbook.get_sheet_by_name(title)
             data = xml[target]
-            rows = _sheet_rows(data, values, epoch, date_styles, timedelta_styles,
-                               max_rows + 1, max_columns)
+            rows = _sheet_rows(data, values, epoch, date_styles, timedelta_styles, max_rows + 1, max_columns)
             out.append((title, target, rows, data))
         return out
     finally:
@@ -174,8 +173,9 @@ def _date_styles(archive, names: set[str]) -> tuple[set[int], set[int]]:
     return dates, durations
 
 
-def _sheet_rows(data: bytes, sheet, epoch, date_styles: set[int], timedelta_styles: set[int],
-                row_limit: int, column_limit: int) -> list[tuple]:
+def _sheet_rows(
+    data: bytes, sheet, epoch, date_styles: set[int], timedelta_styles: set[int], row_limit: int, column_limit: int
+) -> list[tuple]:
     head_end = _SHEET_DATA.search(data)
     dimension = _DIMENSION.search(data, 0, head_end.start() if head_end else len(data))
     if dimension is None:
@@ -217,11 +217,12 @@ def _sheet_rows(data: bytes, sheet, epoch, date_styles: set[int], timedelta_styl
         if kind in _STRING_TYPES:
             continue
         row, column = _coordinate(ref)
-        text = value[value.index(b">") + 1: value.rindex(b"<")] if value else b""
+        text = value[value.index(b">") + 1 : value.rindex(b"<")] if value else b""
         if b"&" in text:
             raise Unsupported("entity in a value")
-        own.setdefault(row, {})[column] = _convert(kind, text.decode("utf-8") or None, fields.get(b"s", b"0"),
-                                                   epoch, date_styles, timedelta_styles)
+        own.setdefault(row, {})[column] = _convert(
+            kind, text.decode("utf-8") or None, fields.get(b"s", b"0"), epoch, date_styles, timedelta_styles
+        )
 
     max_row, max_col = min(max_row, row_limit), min(max_col, column_limit)
     if sheet.end is not None and min(sheet.end[0] + 1, max_row) * (sheet.end[1] + 1) > MAX_CELLS_AT_ONCE:

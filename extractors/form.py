@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from core import file_problems as problems
+from core.file_problems import Reason
 from core.models import CellValue, ExtractedDocument, Location
 from extractors.tables import catalogue
 from extractors.values import fold
@@ -22,11 +24,33 @@ DS_EXPORT = re.compile(r"(^|/)export-[^/]*\.pdf$", re.IGNORECASE)
 MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
+#: The form's question on an earlier, unsuccessful submission of the same project (DEP-02),
+#: as the Démarches simplifiées export prints it; ``dossier.json`` key
+#: ``depot_anterieur_non_retenu`` (true / false). Not in headers.yaml: it is a question of the
+#: call's form, not a table header (docs/calls.md).
+EXTRA_FORM_LABELS: dict[str, tuple[str, ...]] = {
+    "depot_anterieur_non_retenu": (
+        "Projet déposé en 2021 et non retenu",
+        "Projet déjà déposé lors d'un appel précédent et non retenu",
+        "Projet déposé à un appel précédent et non retenu",
+        "Redépôt d'un projet non retenu",
+    ),
+}
+
+
+def form_labels() -> dict[str, tuple[str, ...]]:
+    """Folded labels of the export, by ``dossier.json`` key."""
+    labels = dict(catalogue().form_labels)
+    for key, spellings in EXTRA_FORM_LABELS.items():
+        labels[key] = tuple(labels.get(key, ())) + tuple(fold(s) for s in spellings)
+    return labels
+
+
 @dataclass
 class Form:
     source: str  # file the form was read from
     values: dict[str, CellValue] = field(default_factory=dict)  # dotted key → raw value
-    problem: str | None = None  # French, when the form file itself is unreadable
+    problem: Reason | None = None  # when the form file itself is unreadable
 
     def get(self, key: str) -> CellValue | None:
         return self.values.get(key)
@@ -51,25 +75,25 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def read_form_json(path: Path, rel: str) -> Form:
     form = Form(rel)
     if path.stat().st_size > MAX_FORM_BYTES:
-        form.problem = "formulaire dossier.json trop volumineux"
+        form.problem = problems.FORM_TOO_LARGE.reason(file=FORM_FILE)
         return form
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        form.problem = f"formulaire dossier.json illisible (JSON invalide : {exc})"
+        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error=exc)
         return form
     if not isinstance(data, dict):
-        form.problem = "formulaire dossier.json illisible : un objet JSON est attendu"
+        form.problem = problems.FORM_NOT_OBJECT.reason(file=FORM_FILE)
         return form
     for key, value in _flatten(data).items():
-        form.values[key] = CellValue(value, Location(rel, detail=f"champ « {key} »"))
+        form.values[key] = CellValue(value, Location(rel, field=key))
     return form
 
 
 def read_form_pdf(doc: ExtractedDocument) -> Form:
     """``Label : valeur`` lines of a Démarches simplifiées export PDF."""
     form = Form(doc.file)
-    labels = catalogue().form_labels
+    labels = form_labels()
     for block in doc.text:
         label, sep, value = block.text.partition(":")
         if not sep or not value.strip():
@@ -77,10 +101,10 @@ def read_form_pdf(doc: ExtractedDocument) -> Form:
         folded = fold(label)
         for key, synonyms in labels.items():
             if key not in form.values and folded in synonyms:
-                form.values[key] = CellValue(value.strip(), block.location)
+                form.values[key] = CellValue(value.strip(), replace(block.location, field=key))
                 break
     if not form.values:
-        form.problem = "export du formulaire sans champ reconnu"
+        form.problem = problems.FORM_NO_FIELD.reason()
     return form
 
 

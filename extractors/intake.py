@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from core import file_problems as problems
+from core.file_problems import Reason
 from core.limits import ZipLimits
 from core.models import Attachment
 
@@ -25,8 +27,10 @@ IGNORED_DIRS = {"__MACOSX", ".git"}
 
 @dataclass
 class IntakeProblem:
+    """A file of the dossier refused before extraction (an archive, a member, a link)."""
+
     file: str
-    reason: str  # French
+    reason: Reason
 
 
 @dataclass
@@ -110,12 +114,13 @@ def _expand_nested(dossier: DossierInput, dest: Path, limits: ZipLimits) -> None
         if target.is_dir():
             _collect(target, inner)
         for problem in inner.problems:
-            dossier.problems.append(IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason))
+            dossier.problems.append(
+                IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason)
+            )
         for member in inner.attachments:
             nested_path = f"{attachment.path}/{member.path}"
             if _is_plain_zip(Path(member.data_path)):
-                dossier.problems.append(IntakeProblem(
-                    nested_path, "archive dans une archive : non ouverte (un seul niveau d'archive est accepté)"))
+                dossier.problems.append(IntakeProblem(nested_path, problems.NESTED_ARCHIVE.reason()))
                 continue
             member.path = nested_path
             dossier.attachments.append(member)
@@ -127,21 +132,19 @@ def _collect(root: Path, dossier: DossierInput) -> None:
         if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
             continue
         if file.is_symlink():
-            dossier.problems.append(IntakeProblem(rel.as_posix(), "lien symbolique ignoré"))
+            dossier.problems.append(IntakeProblem(rel.as_posix(), problems.SYMLINK.reason(outcome="ignoré")))
             continue
         if not file.is_file() or file.name in IGNORED_NAMES or file.name.startswith("~$"):
             continue
-        dossier.attachments.append(
-            Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file))
-        )
+        dossier.attachments.append(Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file)))
 
 
-def _unsafe_member(name: str) -> str | None:
+def _unsafe_member(name: str) -> Reason | None:
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "chemin absolu refusé dans l'archive"
+        return problems.UNSAFE_PATH.reason(kind="absolu")
     if ".." in pure.parts:
-        return "chemin remontant (« .. ») refusé dans l'archive"
+        return problems.UNSAFE_PATH.reason(kind="remontant (« .. »)")
     return None
 
 
@@ -150,30 +153,35 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        dossier.problems.append(IntakeProblem(label, f"archive zip illisible ou endommagée ({type(exc).__name__})"))
+        dossier.problems.append(IntakeProblem(label, problems.ARCHIVE_UNREADABLE.reason(error=type(exc).__name__)))
         return
     with zf:
         members = [m for m in zf.infolist() if not m.is_dir()]
         if len(members) > limits.max_members:
             dossier.problems.append(
-                IntakeProblem(label, f"archive de {len(members)} fichiers, au-delà de la limite de {limits.max_members}")
+                IntakeProblem(
+                    label, problems.ARCHIVE_TOO_MANY_FILES.reason(count=len(members), limit=limits.max_members)
+                )
             )
             return
         total = sum(m.file_size for m in members)
         if total > limits.max_total_bytes:
             dossier.problems.append(
-                IntakeProblem(label, f"archive de {total / 1e6:.0f} Mo une fois décompressée, au-delà de la limite de "
-                                     f"{limits.max_total_bytes / 1e6:.0f} Mo")
+                IntakeProblem(
+                    label,
+                    problems.ARCHIVE_TOO_LARGE.reason(
+                        size_mb=f"{total / 1e6:.0f}", limit_mb=f"{limits.max_total_bytes / 1e6:.0f}"
+                    ),
+                )
             )
             return
         written = 0
         for member in members:
             reason = _unsafe_member(member.filename)
             if reason is None and member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
-                reason = (f"taux de compression anormal ({member.file_size / member.compress_size:.0f} pour 1) : "
-                          "fichier refusé (bombe zip possible)")
+                reason = problems.ZIP_BOMB.reason(ratio=f"{member.file_size / member.compress_size:.0f}")
             if reason is None and (member.external_attr >> 16) & 0o170000 == 0o120000:
-                reason = "lien symbolique refusé dans l'archive"
+                reason = problems.SYMLINK.reason(outcome="refusé dans l'archive")
             if reason:
                 dossier.problems.append(IntakeProblem(f"{label}:{member.filename}", reason))
                 continue
@@ -191,12 +199,23 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
                 written += target.stat().st_size
             except _TooBig:
                 target.unlink(missing_ok=True)
-                dossier.problems.append(IntakeProblem(label, "archive trop volumineuse une fois décompressée"))
+                dossier.problems.append(
+                    IntakeProblem(
+                        label,
+                        problems.ARCHIVE_TOO_LARGE.reason(
+                            size_mb=f"plus de {limits.max_total_bytes / 1e6:.0f}",
+                            limit_mb=f"{limits.max_total_bytes / 1e6:.0f}",
+                        ),
+                    )
+                )
                 return
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
                 target.unlink(missing_ok=True)
                 dossier.problems.append(
-                    IntakeProblem(f"{label}:{member.filename}", f"membre d'archive illisible ({type(exc).__name__})")
+                    IntakeProblem(
+                        f"{label}:{member.filename}",
+                        problems.ARCHIVE_MEMBER_UNREADABLE.reason(error=type(exc).__name__),
+                    )
                 )
 
 

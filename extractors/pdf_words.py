@@ -76,8 +76,12 @@ def word_tables(page, page_no: int, file: str) -> list[Grid]:
                 grids.append(Grid(f"page {page_no}, tableau {table_no}", rows))
             table_no += 1
             starts = [p["x0"] for p in phrases]
-            rows = [[CellValue(p["text"], Location(file, page=page_no, detail=f"tableau {table_no}, en-tête"))
-                     for p in phrases]]
+            rows = [
+                [
+                    CellValue(p["text"], Location(file, page=page_no, table=table_no, row=0, column=c + 1))
+                    for c, p in enumerate(phrases)
+                ]
+            ]
             continue
         if starts is None:
             continue
@@ -86,10 +90,12 @@ def word_tables(page, page_no: int, file: str) -> list[Grid]:
             column = _column_of(phrase, starts)
             cells[column] = phrase["text"] if cells[column] is None else f"{cells[column]} {phrase['text']}"
         line_no = len(rows)
-        rows.append([
-            CellValue(value, Location(file, page=page_no, detail=f"tableau {table_no}, ligne {line_no}, colonne {c + 1}"))
-            for c, value in enumerate(cells)
-        ])
+        rows.append(
+            [
+                CellValue(value, Location(file, page=page_no, table=table_no, row=line_no, column=c + 1))
+                for c, value in enumerate(cells)
+            ]
+        )
     if starts is not None and rows:
         grids.append(Grid(f"page {page_no}, tableau {table_no}", rows))
     return grids

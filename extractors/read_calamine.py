@@ -12,19 +12,28 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from core.models import CellValue, ExtractedDocument, Grid, Location
+from core import file_problems as problems
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, HiddenContent, Location
 
 
 def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     workbook = CalamineWorkbook.from_path(str(path))
     try:
+        visible = _visibility(workbook)
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
+            if not visible.get(name, True):
+                # a hidden sheet is not what the owner submits: not read, listed
+                values = sum(1 for row in sheet_rows(sheet, limits.max_rows) for v in row if v not in (None, ""))
+                doc.hidden.append(HiddenContent(name, "feuille", "feuille", values))
+                continue
             rows: list[list[CellValue]] = []
             for r_index, values in enumerate(sheet_rows(sheet, limits.max_rows + 1), start=1):
                 if r_index > limits.max_rows:
-                    doc.warnings.append(f"feuille {name} : lecture arrêtée après {limits.max_rows} lignes")
+                    doc.warnings.append(
+                        problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {name})")
+                    )
                     break
                 row = []
                 for column, value in enumerate(values[: limits.max_columns], start=1):
@@ -41,6 +50,15 @@ def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
 
 
 MAX_CELLS_AT_ONCE = 2_000_000
+
+
+def _visibility(workbook) -> dict[str, bool]:
+    """Sheet name → whether it is visible (calamine's metadata; every sheet when absent).
+    Hidden rows and columns of ods and xls are not exposed by calamine: read as visible."""
+    try:
+        return {meta.name: str(meta.visible).rsplit(".", 1)[-1] == "Visible" for meta in workbook.sheets_metadata}
+    except Exception:  # noqa: BLE001 - metadata is a courtesy: read every sheet without it
+        return {}
 
 
 def sheet_rows(sheet, max_rows: int) -> list[list]:

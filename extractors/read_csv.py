@@ -8,8 +8,9 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from core.models import CellValue, ExtractedDocument, Grid, Location
+from core import file_problems as problems
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -36,7 +37,7 @@ def read_csv(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     rows: list[list[CellValue]] = []
     for r_index, values in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if r_index > limits.max_rows:
-            doc.warnings.append(f"lecture arrêtée après {limits.max_rows} lignes")
+            doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=""))
             break
         rows.append(
             [

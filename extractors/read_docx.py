@@ -6,13 +6,27 @@ import re
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
-from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
+_SHD = qn("w:shd")
+_FILL = qn("w:fill")
+
+
+def _shading(cell) -> str | None:
+    """The cell's background colour (``w:shd w:fill``), None when none or white: the bars
+    of a Gantt chart drawn in a Word table."""
+    properties = cell._tc.tcPr  # python-docx exposes no shading API
+    shd = properties.find(_SHD) if properties is not None else None
+    colour = shd.get(_FILL) if shd is not None else None
+    if not colour or colour.lower() in ("auto", "ffffff"):
+        return None
+    return colour.upper()
 
 
 def _style_names(document) -> dict[str, str]:
@@ -21,7 +35,7 @@ def _style_names(document) -> dict[str, str]:
 
 
 def _heading_level(paragraph: Paragraph, names: dict[str, str]) -> int | None:
-    style_id = paragraph._p.style  # noqa: SLF001 - the raw pStyle value, no lookup
+    style_id = paragraph._p.style  # the raw pStyle value, no lookup
     name = names.get(style_id, style_id or "")
     m = _HEADING.match(name.strip())
     if not m:
@@ -39,9 +53,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             if not text:
                 continue
             paragraph_no += 1
-            doc.text.append(
-                TextBlock(text, Location(doc.file, detail=f"paragraphe {paragraph_no}"), _heading_level(item, names))
-            )
+            doc.text.append(TextBlock(text, Location(doc.file, paragraph=paragraph_no), _heading_level(item, names)))
         elif isinstance(item, DocxTable):
             table_no += 1
             rows: list[list[CellValue]] = []
@@ -52,7 +64,8 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                     [
                         CellValue(
                             cell.text.strip() or None,
-                            Location(doc.file, detail=f"tableau {table_no}, ligne {r_index}, colonne {c_index}"),
+                            Location(doc.file, table=table_no, row=r_index, column=c_index),
+                            fill=_shading(cell),
                         )
                         for c_index, cell in enumerate(row.cells[: limits.max_columns], start=1)
                     ]

@@ -102,8 +102,13 @@ def image_thumbnail(path: str) -> dict[str, Any] | None:
     if image.height > 2 * THUMB_WIDTH_PX:
         image = image.crop((0, 0, image.width, 2 * THUMB_WIDTH_PX))
     data = _png(image)
-    return {"png_base64": base64.b64encode(data).decode("ascii"), "page": 1, "width": image.width,
-            "height": image.height, "matched": False}
+    return {
+        "png_base64": base64.b64encode(data).decode("ascii"),
+        "page": 1,
+        "width": image.width,
+        "height": image.height,
+        "matched": False,
+    }
 
 
 def _clean(text: str | None) -> str:
@@ -172,8 +177,9 @@ def _box(match: dict[str, Any]) -> dict[str, float]:
     return {k: float(match[k]) for k in ("x0", "top", "x1", "bottom")}
 
 
-def _region(page, match: dict[str, float] | None, width: float,
-            height: float) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float] | None]:
+def _region(
+    page, match: dict[str, float] | None, width: float, height: float
+) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float] | None]:
     """The crop box (x0, top, x1, bottom) in points: the words with a few lines around them
     (more above than below), the width of their table (or of the page); and the box of the
     table's header row when it does not fit in the crop (shown above it)."""
@@ -250,8 +256,10 @@ def _outline(image, match: dict[str, float], box: tuple[float, float, float, flo
 
     x0, top = box[0], box[1]
     rect = [
-        (match["x0"] - x0 - 2) * scale, (match["top"] - top - 2) * scale,
-        (match["x1"] - x0 + 2) * scale, (match["bottom"] - top + 2) * scale,
+        (match["x0"] - x0 - 2) * scale,
+        (match["top"] - top - 2) * scale,
+        (match["x1"] - x0 + 2) * scale,
+        (match["bottom"] - top + 2) * scale,
     ]
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)

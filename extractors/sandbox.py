@@ -2,8 +2,8 @@
 
 A hostile or broken file (a decompression bomb, a PDF that hangs the parser, a sheet of a
 million rows) costs at most ``Limits.seconds_per_file`` seconds and
-``Limits.memory_mb_per_file`` MB of one worker, and yields a French reason (PIE-02) instead
-of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
+``Limits.memory_mb_per_file`` MB of one worker, and yields a reason of the catalogue of
+file problems (``core.file_problems``, PIE-02) instead of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
 libraries preloaded); a worker that times out or dies is replaced by the pool.
 
 Inside a process that judges whole dossiers (``flows.workers``), files are read in that
@@ -27,9 +27,10 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pebble import ProcessExpired, ProcessPool
 
+from core import file_problems as problems
+from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
-from extractors.extract import explain_failure, extract
-from core.limits import Limits
+from extractors.extract import explain_failure, extract, memory_reason
 from extractors.sniff import sniff
 from extractors.tables import find_document_tables
 
@@ -59,14 +60,14 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     try:
         doc = extract(attachment, limits)
     except MemoryError:
-        return ExtractedDocument(attachment.path, attachment.sha256, "?", error=_memory_reason(limits),
-                                 seconds=time.perf_counter() - started)
-    if output_size(doc) > limits.max_output_cells:
-        return ExtractedDocument(
-            attachment.path, attachment.sha256, doc.format,
-            error=(f"contenu trop volumineux ({output_size(doc)} cellules ou blocs de texte, limite "
-                   f"{limits.max_output_cells}) : fournir un fichier limité aux pièces demandées"),
-        )
+        doc = ExtractedDocument(attachment.path, attachment.sha256, "?", seconds=time.perf_counter() - started)
+        doc.refuse(memory_reason(limits))
+        return doc
+    size = output_size(doc)
+    if size > limits.max_output_cells:
+        refused = ExtractedDocument(attachment.path, attachment.sha256, doc.format)
+        refused.refuse(problems.TOO_MUCH_CONTENT.reason(count=size, limit=limits.max_output_cells))
+        return refused
     if doc.readable:
         # Finding the tables tries every text cell against the header catalogue: CPU work
         # per document, done here so that it runs on every core, under the same limits.
@@ -75,23 +76,16 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     return doc
 
 
-def _memory_reason(limits: Limits) -> str:
-    return (f"lecture interrompue : le fichier demande plus de {limits.memory_mb_per_file} Mo de mémoire "
-            "(fichier anormalement volumineux ou piégé)")
+def timeout_reason(limits: Limits) -> problems.Reason:
+    return problems.TIMEOUT.reason(seconds=f"{limits.seconds_per_file:.0f}")
 
 
-def timeout_reason(limits: Limits) -> str:
-    return (f"lecture interrompue après {limits.seconds_per_file:.0f} s : le fichier est trop long à lire "
-            "ou piégé ; fournir une version plus simple (xlsx, csv ou PDF natif)")
-
-
-def crash_reason(limits: Limits, exitcode: int | None) -> str:
+def crash_reason(limits: Limits, exitcode: int | None) -> problems.Reason:
     # Under an address-space limit, native parsers often die on a failed allocation
     # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
     if exitcode in (-9, 137):
-        return _memory_reason(limits)
-    return (f"le lecteur de fichier s'est arrêté brutalement (code {exitcode}) : dépassement probable "
-            f"de la limite de mémoire ({limits.memory_mb_per_file} Mo) ou fichier endommagé ou piégé")
+        return memory_reason(limits)
+    return problems.READER_CRASHED.reason(exit_code=exitcode, limit_mb=limits.memory_mb_per_file)
 
 
 #: Exit code of a dossier worker whose watchdog saw a file overrun its time.
@@ -161,9 +155,7 @@ def read_inline(status_path: str) -> None:
 
 def _get_pool(limits: Limits) -> ProcessPool:
     global _pool, _pool_key
-    # One worker per core, or what the operator set (``--workers``; 1 inside a process of a
-    # process or Dask task runner, which is itself one of several).
-    workers = max(1, int(os.environ.get("ESMSNUM_WORKERS") or os.cpu_count() or 1))
+    workers = parsing_workers()
     key = (limits.memory_mb_per_file, workers)
     with _lock:
         if _pool is None or _pool_key != key or not _pool.active:
@@ -173,8 +165,11 @@ def _get_pool(limits: Limits) -> ProcessPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["extractors.sandbox"])
             _pool = ProcessPool(
-                max_workers=workers, max_tasks=200, initializer=_limit_memory,
-                initargs=(limits.memory_mb_per_file,), context=context,
+                max_workers=workers,
+                max_tasks=200,
+                initializer=_limit_memory,
+                initargs=(limits.memory_mb_per_file,),
+                context=context,
             )
             _pool_key = key
         return _pool
@@ -226,8 +221,9 @@ def _extract_guarded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
         return _inline.run(attachment.path, limits.seconds_per_file, _extract_bounded, attachment, limits)
     for attempt in range(2):
         try:
-            future = _get_pool(limits).schedule(_extract_bounded, args=(attachment, limits),
-                                                timeout=limits.seconds_per_file)
+            future = _get_pool(limits).schedule(
+                _extract_bounded, args=(attachment, limits), timeout=limits.seconds_per_file
+            )
             return _outcome(future, attachment, limits)
         except (BrokenProcessPool, RuntimeError):
             # The pool itself broke (not the file): start a fresh one and try again.
@@ -245,13 +241,14 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
     except ProcessExpired as exc:
         reason = crash_reason(limits, exc.exitcode)
     except MemoryError:
-        reason = _memory_reason(limits)
+        reason = memory_reason(limits)
     except BrokenProcessPool:
         raise
     except Exception as exc:  # noqa: BLE001 - anything else is still a finding
-        fmt = sniff_safely(attachment)
-        reason = explain_failure(fmt, exc)
-    return ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment), error=reason)
+        reason = explain_failure(sniff_safely(attachment), exc, limits)
+    doc = ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment))
+    doc.refuse(reason)
+    return doc
 
 
 def sniff_safely(attachment: Attachment) -> str:
@@ -278,14 +275,15 @@ def render_isolated(data_path: str, requests: list[dict], limits: Limits | None 
         if _inline is not None:
             result = _inline.run("", limits.seconds_per_file, render_regions, data_path, requests, limits.max_pages)
             return result if isinstance(result, list) and len(result) == len(requests) else nothing
-        future = _get_pool(limits).schedule(render_regions, args=(data_path, requests, limits.max_pages),
-                                            timeout=limits.seconds_per_file)
+        future = _get_pool(limits).schedule(
+            render_regions, args=(data_path, requests, limits.max_pages), timeout=limits.seconds_per_file
+        )
         result = future.result()
         return result if isinstance(result, list) and len(result) == len(requests) else nothing
     except (BrokenProcessPool, RuntimeError):
         log.warning("rendering pool broken while rendering %s: no evidence image", data_path)
         shutdown()
         return nothing
-    except Exception:  # noqa: BLE001 - timeout, dead worker, parser error: no image
+    except Exception:  # timeout, dead worker, parser error: no image
         log.warning("evidence rendering failed for %s", data_path, exc_info=True)
         return nothing

@@ -1,167 +1,113 @@
-"""Find the typed tables inside a grid: header row anywhere, headers matched by synonyms.
+"""Find the typed tables inside a grid the way a reader does: the header row anywhere, each
+header read by its wording and its words, checked against the cells under it.
 
 A grid (a sheet, a csv, a PDF or docx table) may hold title rows, several tables, blank
-rows and total rows. The header catalogue is data (``headers.yaml``).
+rows and total rows. The vocabulary is data (``headers.yaml``); the scoring is in
+``extractors.matcher``. Nothing is dropped silently: every column no field was found for is
+kept on the table (``Table.unmapped``, its cells in ``Row.others``), with the reason; units
+stated in a header or on a line above the table are applied to the amounts.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-from core.models import CellValue, Grid, Location
+from core.models import CellValue, Grid
+from extractors.gantt import find_gantts, token
+from extractors.matcher import (
+    MIN_FIELD_SCORE,
+    Profile,
+    looks_like_finess,
+    profile,
+    text_matches,
+    weighed,
+)
+from extractors.table_types import ColumnReading, Row, Table, UnmappedColumn
+from extractors.units import Unit, convert, unit_in
 from extractors.values import fold, is_blank
+from extractors.vocabulary import HeaderCatalogue, TableKind, catalogue
 
-HEADERS_FILE = Path(__file__).with_name("headers.yaml")
-SCAN_ROWS = 400  # header rows are searched in the first rows of a grid
+__all__ = [
+    "HeaderCatalogue",
+    "Row",
+    "Table",
+    "TableKind",
+    "UnmappedColumn",
+    "catalogue",
+    "combine_header_rows",
+    "detect_header",
+    "find_document_tables",
+    "find_tables",
+    "is_subtotal",
+]
+
+# A header row is looked for on every row of the first SCAN_ROWS rows of a grid; further
+# down, only where no table is open (the body rows of a long table are not tried as headers).
+SCAN_ROWS = 400
 BLANK_ROWS_END_TABLE = 3
-
-
-@dataclass(frozen=True)
-class TableKind:
-    name: str
-    document: str
-    min_fields: int
-    required: tuple[str, ...]
-    one_of: tuple[str, ...]
-    synonyms: dict[str, tuple[str, ...]]  # field → folded synonyms
-
-
-@dataclass(frozen=True)
-class HeaderCatalogue:
-    kinds: dict[str, TableKind]
-    shared_fields: frozenset[str]
-    total_words: tuple[str, ...]
-    form_labels: dict[str, tuple[str, ...]]
-
-
-@lru_cache(maxsize=1)
-def catalogue() -> HeaderCatalogue:
-    data = yaml.safe_load(HEADERS_FILE.read_text(encoding="utf-8"))
-    kinds = {}
-    for name, spec in data["tables"].items():
-        kinds[name] = TableKind(
-            name=name,
-            document=spec["document"],
-            min_fields=spec["min_fields"],
-            required=tuple(spec["required"]),
-            one_of=tuple(spec.get("one_of", ())),
-            synonyms={f: tuple(fold(s) for s in syns) for f, syns in spec["fields"].items()},
-        )
-    counts = Counter(f for k in kinds.values() for f in k.synonyms)
-    return HeaderCatalogue(
-        kinds=kinds,
-        shared_fields=frozenset(f for f, n in counts.items() if n > 1),
-        total_words=tuple(fold(w) for w in data["total_row_words"]),
-        form_labels={k: tuple(fold(s) for s in v) for k, v in data["form_labels"].items()},
-    )
-
-
-def header_score(header: str, synonym: str) -> float:
-    """1.0 exact, 0.9 synonym as whole words inside the header, 0.8 close spelling."""
-    if not header or not synonym:
-        return 0.0
-    if header == synonym:
-        return 1.0
-    if len(synonym) >= 3 and f" {synonym} " in f" {header} ":
-        return 0.9 - 0.2 * (len(header) - len(synonym)) / max(len(header), 1)
-    if len(synonym) >= 6 and abs(len(header) - len(synonym)) <= 3:
-        matcher = difflib.SequenceMatcher(None, header, synonym)
-        if matcher.real_quick_ratio() >= 0.88 and matcher.quick_ratio() >= 0.88 and matcher.ratio() >= 0.88:
-            return 0.8
-    return 0.0
-
-
-@lru_cache(maxsize=1)
-def _synonym_index() -> tuple[tuple[str, str, str, str], ...]:
-    """(kind, field, synonym, its first word) for every synonym of the catalogue."""
-    return tuple((kind.name, field_name, synonym, synonym.split(" ", 1)[0])
-                 for kind in catalogue().kinds.values()
-                 for field_name, synonyms in kind.synonyms.items()
-                 for synonym in synonyms if synonym)
-
-
-def _close_lengths(a: int, b: int) -> bool:
-    """Whether ``header_score``'s spelling match can hold for texts of these lengths (its
-    length test, and difflib's ``real_quick_ratio`` bound 2·min / (a + b) ≥ 0.88)."""
-    return b >= 6 and abs(a - b) <= 3 and 2 * min(a, b) >= 0.88 * (a + b)
-
-
-@lru_cache(maxsize=50_000)
-def _column_matches(header: str) -> tuple[tuple[str, str, float], ...]:
-    """(kind, field, score) for every field of every kind this header text may name.
-
-    Every text cell of the first rows of every grid is tried, most of them body cells
-    (names, communes): ``header_score`` only runs on the synonyms that can score, those
-    whose first word is a word of the header or whose length is close enough for a
-    spelling match. Same scores as trying them all."""
-    if not header or len(header) > 80:
-        return ()
-    words = set(header.split(" "))
-    size = len(header)
-    best: dict[tuple[str, str], float] = {}
-    for kind_name, field_name, synonym, first_word in _synonym_index():
-        if first_word not in words and not _close_lengths(size, len(synonym)):
-            continue
-        score = header_score(header, synonym)
-        if score > best.get((kind_name, field_name), 0.0):
-            best[(kind_name, field_name)] = score
-    return tuple((kind_name, field_name, score) for (kind_name, field_name), score in best.items())
+SAMPLE_ROWS = 12  # body rows whose cells weigh the header's reading
+UNIT_LINES_ABOVE = 6  # lines above a header searched for the unit of the table (not past the previous table)
+STRONG_HEADER = 0.85  # a header right under a table's last row (no blank row) must read this well
+MIN_HEADER_SHARE = 0.34  # share of a header row's texts that must name fields of the table
 
 
 @dataclass
-class Row:
-    cells: dict[str, CellValue]
-    location: Location  # first cell of the row
-    is_total: bool = False
-    label: str = ""  # first text of the row (for totals)
-    position: int = 0  # order in the grid (subtotals sum the rows since the previous one)
-
-    def get(self, field_name: str) -> CellValue | None:
-        return self.cells.get(field_name)
-
-
-@dataclass
-class Table:
+class HeaderMatch:
     kind: str
-    file: str
-    grid_name: str | None
-    header_location: Location
-    columns: dict[str, CellValue]  # field → header cell
-    column_index: dict[str, int] = field(default_factory=dict)  # field → column in the grid
-    rows: list[Row] = field(default_factory=list)
-    total_rows: list[Row] = field(default_factory=list)
-    score: float = 0.0
-    header_rows: int = 1
+    score: float
+    mapping: dict[str, int]  # field → column
+    height: int  # 1, or 2 for a two-row header
+    texts: list[str]  # folded header text per column (two-row headers joined)
+    readings: dict[str, tuple[float, str]] = field(default_factory=dict)  # field → (score, how)
+    best_other: dict[int, tuple[str, float]] = field(default_factory=dict)  # column → closest field left out
 
     @property
-    def where(self) -> str:
-        return self.header_location.describe()
+    def strong(self) -> bool:
+        return bool(self.readings) and min(s for s, _ in self.readings.values()) >= STRONG_HEADER
 
 
-def _match_row(texts: list[str], kind: TableKind, shared: frozenset[str]) -> tuple[float, dict[str, int]]:
-    candidates = [
-        (score, col, field_name)
-        for col, header in enumerate(texts)
-        for kind_name, field_name, score in _column_matches(header)
-        if kind_name == kind.name
-    ]
-    candidates.sort(key=lambda c: (-c[0], c[1]))
-    assigned: dict[str, int] = {}
-    used_cols: set[int] = set()
-    score = 0.0
-    for best, col, field_name in candidates:
-        if field_name in assigned or col in used_cols:
+def _texts(row: list[CellValue]) -> list[str]:
+    return [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
+
+
+def _candidates(
+    texts: list[str], kind: TableKind, profiles: list[Profile] | None, lower: list[str] | None = None
+) -> list[tuple[float, int, str, str]]:
+    """(score, column, field, how) of every reading of the kind's fields at least
+    ``MIN_FIELD_SCORE``; a two-row header is read joined (« Montant HT ») and by its lower
+    cell alone (« Projet » over « Logiciel actuel »), the better reading kept."""
+    best: dict[tuple[int, str], tuple[float, str]] = {}
+    for col, text in enumerate(texts):
+        own = lower[col] if lower is not None and col < len(lower) and lower[col] != text else ""
+        # the lower cell names the column, the upper one qualifies it: « Projet » over
+        # « Logiciel cible » is no type de projet
+        named = {m.field for m in text_matches(own) if m.kind == kind.name} if own else set()
+        column = profiles[col] if profiles is not None and col < len(profiles) else None
+        for alternative in (text, own) if own else (text,):
+            for match in text_matches(alternative):
+                if match.kind != kind.name or (named and match.field not in named):
+                    continue
+                score = weighed(match, column)
+                if score >= MIN_FIELD_SCORE and score > best.get((col, match.field), (0.0, ""))[0]:
+                    best[(col, match.field)] = (score, match.how)
+    out = [(score, col, field_name, how) for (col, field_name), (score, how) in best.items()]
+    out.sort(key=lambda c: (-c[0], c[1]))
+    return out
+
+
+def _assign(candidates: list[tuple[float, int, str, str]]) -> tuple[dict[str, int], dict[str, tuple[float, str]]]:
+    """Greedy: the best (score, column, field) first, each field and column used once."""
+    mapping: dict[str, int] = {}
+    readings: dict[str, tuple[float, str]] = {}
+    used: set[int] = set()
+    for score, col, field_name, how in candidates:
+        if field_name in mapping or col in used:
             continue
-        assigned[field_name] = col
-        used_cols.add(col)
-        score += best * (0.5 if field_name in shared else 1.0)
-    return score, assigned
+        mapping[field_name] = col
+        readings[field_name] = (score, how)
+        used.add(col)
+    return mapping, readings
 
 
 def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
@@ -172,19 +118,27 @@ def _is_header_for(kind: TableKind, assigned: dict[str, int]) -> bool:
     return not kind.one_of or any(f in assigned for f in kind.one_of)
 
 
-def _texts(row: list[CellValue]) -> list[str]:
-    return [fold(c.text) if isinstance(c.raw, str) else "" for c in row]
-
-
-def _best_kind(texts: list[str]) -> tuple[str, float, dict[str, int]] | None:
-    if sum(1 for t in texts if t) < 2:
+def _best_kind(
+    texts: list[str], profiles: list[Profile] | None = None, lower: list[str] | None = None
+) -> HeaderMatch | None:
+    filled = sum(1 for t in texts if t)
+    if filled < 2:
         return None
     cat = catalogue()
-    best: tuple[str, float, dict[str, int]] | None = None
+    best: HeaderMatch | None = None
     for kind in cat.kinds.values():
-        score, assigned = _match_row(texts, kind, cat.shared_fields)
-        if _is_header_for(kind, assigned) and (best is None or score > best[1]):
-            best = (kind.name, score, assigned)
+        candidates = _candidates(texts, kind, profiles, lower)
+        mapping, readings = _assign(candidates)
+        if not _is_header_for(kind, mapping) or len(mapping) < MIN_HEADER_SHARE * filled:
+            continue  # a line of prose that cites three header words is not a header
+        score = sum(s * (0.5 if f in cat.shared_fields else 1.0) for f, (s, _) in readings.items())
+        if best is None or score > best.score:
+            best = HeaderMatch(kind.name, score, mapping, 1, texts, readings)
+    if best is not None:
+        used = set(best.mapping.values())
+        for score, col, field_name, _ in _candidates(texts, cat.kinds[best.kind], profiles, lower):
+            if col not in used and col not in best.best_other:
+                best.best_other[col] = (field_name, score)
     return best
 
 
@@ -199,30 +153,64 @@ def combine_header_rows(upper: list[CellValue], lower: list[CellValue]) -> list[
     up += [""] * (width - len(up))
     low += [""] * (width - len(low))
     out, carried = [], ""
-    for u, l in zip(up, low):
+    for u, lo in zip(up, low):
         if u:
             carried = u
-        elif l and carried:
+        elif lo and carried:
             u = carried
         else:
-            carried = "" if not l else carried
-        out.append(u if u == l or not l else (l if not u else f"{u} {l}"))
+            carried = "" if not lo else carried
+        out.append(u if u == lo or not lo else (lo if not u else f"{u} {lo}"))
     return out
 
 
-def detect_header(row: list[CellValue], next_row: list[CellValue] | None = None) -> tuple[str, float, dict[str, int], int] | None:
-    """The table kind whose header starts at this row: (kind, score, column mapping, number
-    of header rows — 1, or 2 for a two-row header)."""
-    single = _best_kind(_texts(row))
+def _profiles(body: list[list[CellValue]], width: int) -> list[Profile]:
+    return [profile([row[c].raw for row in body if c < len(row)]) for c in range(width)]
+
+
+def _match(
+    row: list[CellValue], next_row: list[CellValue] | None, body: Callable[[int], list[list[CellValue]]] | None = None
+) -> HeaderMatch | None:
+    """The header starting at this row, single or two-row, its readings weighed by the
+    cells under it: ``body(n)`` gives the rows from the n-th row after this one."""
+    if any(looks_like_finess(c.raw) for c in row):
+        return None  # a header holds no FINESS: a body row, or a sentence citing one
+    texts = _texts(row)
+    single = _best_kind(texts)
     double = None
-    upper_texts = sum(1 for t in _texts(row) if t)
-    if next_row is not None and upper_texts >= 2 and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row):
-        double = _best_kind(combine_header_rows(row, next_row))
-    if double is not None and (single is None or double[1] > single[1] + 0.5):
-        return (*double, 2)
-    if single is not None:
-        return (*single, 1)
-    return None
+    double_texts: list[str] | None = None
+    if (
+        next_row is not None
+        and sum(1 for t in texts if t) >= 2
+        and any(isinstance(c.raw, str) and c.raw.strip() for c in next_row)
+    ):
+        double_texts = combine_header_rows(row, next_row)
+        lower_texts = _texts(next_row)
+        double = _best_kind(double_texts, lower=lower_texts)
+    if single is None and double is None:
+        return None
+    if body is not None:  # the cells under the header lower the readings they contradict
+        if single is not None:
+            under = body(1)
+            single = _best_kind(texts, _profiles(under, len(texts))) if under else single
+        if double is not None and double_texts is not None:
+            under = body(2)
+            double = _best_kind(double_texts, _profiles(under, len(double_texts)), lower_texts) if under else double
+    if double is not None and (single is None or double.score > single.score + 0.5):
+        double.height = 2
+        return double
+    return single
+
+
+def detect_header(
+    row: list[CellValue], next_row: list[CellValue] | None = None, body: list[list[CellValue]] | None = None
+) -> tuple[str, float, dict[str, int], int] | None:
+    """The table kind whose header starts at this row: (kind, score, column mapping, number
+    of header rows — 1, or 2 for a two-row header). ``body``: the rows under the header
+    (after ``next_row``), whose cells weigh the readings."""
+    rows = ([next_row] if next_row is not None else []) + list(body or [])
+    match = _match(row, next_row, (lambda n: [r for r in rows[n - 1 :] if not _blank(r)]) if body else None)
+    return None if match is None else (match.kind, match.score, match.mapping, match.height)
 
 
 def _row_label(row: list[CellValue]) -> str:
@@ -239,16 +227,154 @@ def _is_total(label: str) -> bool:
 
 def is_subtotal(label: str) -> bool:
     folded = fold(label)
-    return folded.startswith("sous total") or folded.startswith("subtotal")
+    return folded.startswith(("sous total", "subtotal"))
+
+
+def _blank(row: list[CellValue]) -> bool:
+    return all(is_blank(c.raw) for c in row)
+
+
+def _sample(rows: list[list[CellValue]], start: int) -> list[list[CellValue]]:
+    """Up to ``SAMPLE_ROWS`` non-blank rows from ``start``, stopping at two blank rows."""
+    out: list[list[CellValue]] = []
+    blanks = 0
+    for row in rows[start : start + 3 * SAMPLE_ROWS]:
+        if _blank(row):
+            blanks += 1
+            if blanks >= 2:
+                break
+            continue
+        blanks = 0
+        if _is_total(_row_label(row)):
+            continue  # « Total » in the FINESS column says nothing of the column
+        out.append(row)
+        if len(out) >= SAMPLE_ROWS:
+            break
+    return out
+
+
+# ----------------------------------------------------------------------------- units
+
+_AMOUNT_FIELDS = frozenset(f for f, m in catalogue().meanings.items() if m.role == "amount")
+
+
+def _table_unit(grid: Grid, above: list[list[CellValue]], preamble: list[list[CellValue]]) -> Unit | None:
+    """A unit stated on the lines above the header (nearest first), else on the lines
+    above the sheet's first table (« Tous les montants sont en k€ » for the whole sheet), else
+    in the sheet's name."""
+    for lines in (above, preamble):
+        for row in reversed(lines):
+            for cell in row:
+                unit = unit_in(cell.raw, cell.location) if isinstance(cell.raw, str) else None
+                if unit is not None:
+                    return unit
+    return unit_in(grid.name) if grid.name else None
+
+
+def _apply_units(table: Table, header_texts: dict[int, str], header_cells: list[CellValue]) -> None:
+    """Each amount column's unit (its header's, completed by the table's); a column read as
+    TTC whose header or table says HT is the HT amount."""
+    for field_name, reading in list(table.readings.items()):
+        if field_name not in _AMOUNT_FIELDS or reading.index is None:
+            continue
+        cell = header_cells[reading.index] if reading.index < len(header_cells) else None
+        own = unit_in(header_texts.get(reading.index, ""), cell.location if cell else None)
+        unit = own.merged(table.unit) if own else table.unit
+        reading.unit = unit
+    if table.kind == "budget_lignes":
+        ttc = table.readings.get("montant_ttc")
+        if ttc is not None and ttc.unit is not None and ttc.unit.basis == "HT" and "montant_ht" not in table.readings:
+            table.readings["montant_ht"] = ColumnReading(
+                "montant_ht", ttc.header, ttc.score, ttc.how, ttc.index, ttc.unit
+            )
+            del table.readings["montant_ttc"]
+            table.column_index["montant_ht"] = table.column_index.pop("montant_ttc")
+            table.columns["montant_ht"] = table.columns.pop("montant_ttc")
+            table.notes.append(f"colonne « {ttc.header} » lue comme montant HT ({ttc.unit.explain()})")
+
+
+# ----------------------------------------------------------------------------- body rows
 
 
 def _add_body_row(table: Table, row: list[CellValue], position: int) -> None:
-    cells = {f: row[c] for f, c in table.column_index.items() if c < len(row)}
+    cells = {}
+    for field_name, c in table.column_index.items():
+        if c < len(row):
+            unit = table.unit_of(field_name)
+            cells[field_name] = convert(row[c], unit) if unit is not None and unit.scales else row[c]
+    mapped = set(table.column_index.values())
+    others = {c: cell for c, cell in enumerate(row) if c not in mapped and not is_blank(cell.raw)}
     if all(is_blank(c.raw) for c in cells.values()):
+        if others:
+            table.left_out.append(row[0].location)
         return
     label = _row_label(row)
-    body_row = Row(cells, row[0].location, _is_total(label), label, position)
+    body_row = Row(cells, row[0].location, _is_total(label), label, position, others)
     (table.total_rows if body_row.is_total else table.rows).append(body_row)
+
+
+def _finish(table: Table) -> None:
+    """The columns no field was found for, with their cells converted when a unit is stated
+    (again after rows were added: a PDF table continued on the next page)."""
+    if table.context is None:
+        return
+    header_cells, header_texts, match, _ = table.context
+    table_unit = table.unit
+    table.unmapped = []
+    body = table.rows + table.total_rows
+    columns = set(header_texts) | {c for r in body for c in r.others}
+    mapped = set(table.column_index.values())
+    calendar = [c for c in sorted(columns - mapped) if c < len(header_cells) and token(header_cells[c].raw) is not None]
+    if table.kind == "planning" and len(calendar) >= 3:
+        # the bars of a Gantt chart beside the dates: one note, the dates of the table stand
+        first, last = header_cells[calendar[0]], header_cells[calendar[-1]]
+        note = (
+            f"{len(calendar)} colonnes de calendrier ({first.location.describe()} à "
+            f"{last.location.cell or last.location.describe()}) non lues : les dates du tableau font foi"
+        )
+        if note not in table.notes:
+            table.notes.append(note)
+        columns -= set(calendar)
+    for col in sorted(columns - mapped):
+        cells = [r.others[col] for r in sorted(body, key=lambda r: r.position) if col in r.others]
+        header = header_texts.get(col, "")
+        if not header and not cells:
+            continue
+        column = profile([c.raw for c in cells])
+        guess, guess_score = match.best_other.get(col, (None, 0.0))
+        unit = unit_in(header) if header else None
+        unit = unit.merged(table_unit) if unit else table_unit
+        if not header:
+            reason = "colonne sans en-tête"
+        elif guess is not None and guess in table.column_index:
+            taken = table.readings[guess]
+            label = catalogue().meanings[guess].label
+            reason = (
+                f"« {header} » pourrait désigner « {label} », déjà lu dans la colonne "
+                f"« {taken.header} » (score {taken.score:.2f} contre {guess_score:.2f})"
+            )
+        else:
+            reason = "aucun champ de ce tableau ne correspond à cet en-tête"
+        if column.holds_amounts and unit is not None and unit.scales:
+            converted = {id(c): convert(c, unit) for c in cells}
+            for r in body:
+                if col in r.others:
+                    r.others[col] = converted.get(id(r.others[col]), r.others[col])
+        table.unmapped.append(
+            UnmappedColumn(
+                index=col,
+                header=header,
+                header_location=header_cells[col].location if col < len(header_cells) else None,
+                first=cells[0].location if cells else None,
+                last=cells[-1].location if cells else None,
+                values=len(cells),
+                holds_amounts=column.holds_amounts,
+                reason=reason,
+                guess=guess,
+                guess_score=guess_score,
+                unit=unit if column.holds_amounts else None,
+            )
+        )
 
 
 def find_tables(grid: Grid, file: str) -> list[Table]:
@@ -257,67 +383,135 @@ def find_tables(grid: Grid, file: str) -> list[Table]:
     current: Table | None = None
     blank_run = 0
     skip = 0
-    for r_index, row in enumerate(grid.rows):
+    last_end = 0  # first row after the previous table's header or body
+    rows = grid.rows
+    for r_index, row in enumerate(rows):
         if skip:
             skip -= 1
             continue
-        header = None
+        match = None
         if r_index < SCAN_ROWS or current is None:
-            next_row = grid.rows[r_index + 1] if r_index + 1 < len(grid.rows) else None
-            header = detect_header(row, next_row)
-        if header is not None:
-            kind, score, mapping, height = header
-            lower = grid.rows[r_index + 1] if height == 2 else []
-            header_cells = row if height == 1 else [
-                lower[c] if c < len(lower) and not is_blank(lower[c].raw) else row[c]
-                for c in range(min(len(row), len(lower)) if lower else len(row))
-            ]
-            current = Table(
-                kind=kind, file=file, grid_name=grid.name, header_location=row[0].location,
-                columns={f: header_cells[c] for f, c in mapping.items() if c < len(header_cells)},
-                column_index=dict(mapping), score=score, header_rows=height,
-            )
+            next_row = rows[r_index + 1] if r_index + 1 < len(rows) else None
+            match = _match(row, next_row, lambda n, start=r_index: _sample(rows, start + n))
+            if match is not None and current is not None and blank_run == 0 and not match.strong:
+                match = None  # a body row that reads like a header: only a clear header starts a table here
+        if match is not None:
+            current = _start_table(grid, file, rows, r_index, match, last_end, tables[0].context[3] if tables else None)
             tables.append(current)
             blank_run = 0
-            skip = height - 1
+            skip = match.height - 1
+            last_end = r_index + match.height
             continue
         if current is None:
             continue
-        if all(is_blank(c.raw) for c in row):
+        if _blank(row):
             blank_run += 1
             if blank_run >= BLANK_ROWS_END_TABLE:
                 current = None
             continue
         blank_run = 0
         _add_body_row(current, row, r_index)
+        last_end = r_index + 1
+    for table in tables:
+        _finish(table)
     return [t for t in tables if t.rows or t.total_rows]
 
 
+def _start_table(
+    grid: Grid,
+    file: str,
+    rows: list[list[CellValue]],
+    r_index: int,
+    match: HeaderMatch,
+    last_end: int,
+    first_header: int | None,
+) -> Table:
+    row = rows[r_index]
+    lower = rows[r_index + 1] if match.height == 2 else []
+    header_cells = (
+        row
+        if match.height == 1
+        else [
+            lower[c] if c < len(lower) and not is_blank(lower[c].raw) else row[c]
+            for c in range(min(len(row), len(lower)) if lower else len(row))
+        ]
+    )
+    header_texts = _header_texts(row, lower)
+    table = Table(
+        kind=match.kind,
+        file=file,
+        grid_name=grid.name,
+        header_location=row[0].location,
+        columns={f: header_cells[c] for f, c in match.mapping.items() if c < len(header_cells)},
+        column_index=dict(match.mapping),
+        score=match.score,
+        header_rows=match.height,
+    )
+    for field_name, (score, how) in match.readings.items():
+        col = match.mapping[field_name]
+        table.readings[field_name] = ColumnReading(field_name, header_texts.get(col, ""), score, how, col)
+    first = first_header if first_header is not None else r_index
+    preamble = rows[max(0, first - UNIT_LINES_ABOVE) : first] if first < r_index else []
+    table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE) : r_index], preamble)
+    _apply_units(table, header_texts, header_cells)
+    table.context = (header_cells, header_texts, match, r_index)
+    return table
+
+
+def _header_texts(row: list[CellValue], lower: list[CellValue]) -> dict[int, str]:
+    """Column → the header as written (a two-row header's texts joined: « Montant HT »)."""
+    out: dict[int, str] = {}
+    carried = ""
+    for c in range(max(len(row), len(lower))):
+        up = row[c].text if c < len(row) and isinstance(row[c].raw, str) else ""
+        low = lower[c].text if c < len(lower) and isinstance(lower[c].raw, str) else ""
+        if up:
+            carried = up
+        elif low and carried and lower:
+            up = carried
+        text = up if not low or up == low else (low if not up else f"{up} {low}")
+        if text:
+            out[c] = text
+    return out
+
+
 def _page_of(grid: Grid) -> int | None:
-    if grid.name and grid.name.startswith("page "):
-        head = grid.name.split(",")[0].removeprefix("page ").strip()
-        return int(head) if head.isdigit() else None
-    return None
+    """The PDF page of a grid (its cells' page), None for a sheet or a docx table."""
+    return next((cell.location.page for row in grid.rows for cell in row), None)
 
 
 def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     """Tables of a whole document; a PDF table continued on the next page without its
-    header (same number of columns) is joined to the table it continues."""
+    header (same number of columns) is joined to the table it continues; a grid without a
+    planning table is searched for a Gantt chart (``extractors.gantt``)."""
     tables: list[Table] = []
     last: Table | None = None
     last_width = last_page = None
     for grid in grids:
         found = find_tables(grid, file)
+        if not any(t.kind == "planning" for t in found):
+            found += find_gantts(grid, file)
         page = _page_of(grid)
         width = max((len(r) for r in grid.rows), default=0)
         if found:
             tables += found
             last, last_width, last_page = found[-1], width, page
-        elif (last is not None and page is not None and last_page is not None and page == last_page + 1
-              and width == last_width):
+        elif (
+            last is not None
+            and last.source == "en-têtes"
+            and page is not None
+            and last_page is not None
+            and page == last_page + 1
+            and width == last_width
+        ):
             for position, row in enumerate(grid.rows):
                 _add_body_row(last, row, 100_000 * page + position)
+            if grid.name:
+                last.continued_in.append(grid.name)
+            _finish(last)
             last_page = page
         else:
             last = None
+    for table in tables:
+        table.context = None  # what the table was read from: not kept with the document
     return tables

@@ -80,7 +80,7 @@ def _decimal_text(text: str) -> str | None:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
         thousands = "." if decimal == "," else ","
         integer, _, frac = text.rpartition(decimal)
-        if not re.fullmatch(r"\d{1,3}(\%s\d{3})*" % thousands, integer):
+        if not re.fullmatch(rf"\d{{1,3}}(\{thousands}\d{{3}})*", integer):
             return None
         return integer.replace(thousands, "") + "." + frac
     for sep in (",", "."):
@@ -102,6 +102,7 @@ def _decimal_text(text: str) -> str | None:
 
 # ----------------------------------------------------------------------------- numbers
 
+
 def parse_int(raw: Any) -> Parsed[int]:
     if is_blank(raw):
         return Parsed(None)
@@ -122,10 +123,30 @@ def parse_int(raw: Any) -> Parsed[int]:
 # ----------------------------------------------------------------------------- dates
 
 _MONTHS = {
-    "janv": 1, "janvier": 1, "jan": 1, "fevr": 2, "fevrier": 2, "fev": 2, "mars": 3, "mar": 3,
-    "avr": 4, "avril": 4, "mai": 5, "juin": 6, "juil": 7, "juillet": 7, "aout": 8,
-    "sept": 9, "septembre": 9, "sep": 9, "oct": 10, "octobre": 10, "nov": 11, "novembre": 11,
-    "dec": 12, "decembre": 12,
+    "janv": 1,
+    "janvier": 1,
+    "jan": 1,
+    "fevr": 2,
+    "fevrier": 2,
+    "fev": 2,
+    "mars": 3,
+    "mar": 3,
+    "avr": 4,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juil": 7,
+    "juillet": 7,
+    "aout": 8,
+    "sept": 9,
+    "septembre": 9,
+    "sep": 9,
+    "oct": 10,
+    "octobre": 10,
+    "nov": 11,
+    "novembre": 11,
+    "dec": 12,
+    "decembre": 12,
 }
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s+(?:à\s+)?\d{1,2}[:h]\d{2}(?::\d{2})?)?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$")

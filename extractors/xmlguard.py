@@ -10,27 +10,23 @@ import re
 import zipfile
 from pathlib import Path
 
+from core import file_problems as problems
+from core.file_problems import FileProblemError
+
 _DANGEROUS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 HEAD_BYTES = 64 * 1024
 MAX_MEMBERS = 5_000
-
-
-class HostileXml(Exception):
-    """The document holds XML constructions that are refused (message in French)."""
 
 
 def check_zip_xml(path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         members = zf.infolist()
         if len(members) > MAX_MEMBERS:
-            raise HostileXml(f"document composé de {len(members)} parties internes : structure anormale refusée")
+            raise FileProblemError(problems.TOO_MANY_PARTS.reason(count=len(members)))
         for member in members:
             if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
                 continue
             with zf.open(member) as fh:
                 head = fh.read(HEAD_BYTES)
             if _DANGEROUS.search(head):
-                raise HostileXml(
-                    f"la partie interne {member.filename} déclare une DTD ou des entités XML (construction utilisée "
-                    "par les « bombes XML ») : document refusé, jamais interprété"
-                )
+                raise FileProblemError(problems.XML_DTD.reason(part=member.filename))

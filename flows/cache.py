@@ -1,12 +1,14 @@
-"""Where Prefect keeps results, and the cache keys of the two cached tasks.
+"""Where Prefect keeps results, and the cache keys of what is kept there.
 
 Results persist through Prefect's result storage: a local folder by default
 (``OUT/.esmsnum/cache``), or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…)
 given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
 
-* a dossier: its number, its documents' hashes, the call configuration's hash and the
-  version (source hash) of the code that judges it;
-* a document: its path, its hash, the extractors' version and the per-file limits.
+* a dossier: its number, its documents' hashes, the call configuration's hash, the
+  version (source hash) of the code that judges it and the FINESS repository extract it is
+  checked against (its fingerprint: a new extract re-judges every dossier);
+* a document: its path, its hash, the version of the code that extracts it (``core`` and
+  ``extractors``) and the per-file limits.
 
 A Prefect cache hit costs a task run (state transitions and events through the API, a
 database write on the server). With a thousand unchanged dossiers that overhead would
@@ -66,8 +68,12 @@ def _hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def dossier_key(submission: Submission, config: CallConfig) -> str:
-    return "dossier-" + _hash(submission.numero, submission.documents, config.config_hash, judgement_version())
+def dossier_key(submission: Submission, config: CallConfig, finess: str = "") -> str:
+    """``finess``: the fingerprint of the FINESS extract the run uses ("" when none)."""
+    parts = [submission.numero, submission.documents, config.config_hash, judgement_version()]
+    if finess:
+        parts.append(f"finess:{finess}")
+    return "dossier-" + _hash(*parts)
 
 
 def document_key(attachment: Attachment, limits: Limits) -> str:
@@ -75,7 +81,7 @@ def document_key(attachment: Attachment, limits: Limits) -> str:
 
 
 def key_from_parameter(context: Any, parameters: dict[str, Any]) -> str:
-    """cache_key_fn of both tasks: the key is computed by the caller and passed in."""
+    """cache_key_fn of the dossier task: the key is computed by the caller and passed in."""
     return parameters["key"]
 
 
@@ -84,8 +90,9 @@ class Lookup:
 
     def __init__(self, setting: str | Path) -> None:
         self.setting = setting
-        self.store = ResultStore(result_storage=filesystem(setting), serializer=SERIALIZER,
-                                 cache_result_in_memory=False)
+        self.store = ResultStore(
+            result_storage=filesystem(setting), serializer=SERIALIZER, cache_result_in_memory=False
+        )
 
     def get(self, key: str) -> Any | None:
         try:
@@ -106,7 +113,7 @@ class Lookup:
 
 class DocumentCache:
     """Extraction through the result store: a document whose key (path, content hash,
-    extractors' version, limits) is found is not read again; a new one is read by
+    extraction code version, limits) is found is not read again; a new one is read by
     ``extract`` and its record written for the next run. Counts both, for the run's
     counters (``documents_extracted`` / ``documents_cached``)."""
 
@@ -126,6 +133,6 @@ class DocumentCache:
         self.extracted.append(attachment.path)
         try:
             self.lookup.store.write(doc, key=key)
-        except Exception:
+        except Exception:  # a full or unreachable store costs a re-read next time, not the dossier
             log.warning("document %s : résultat non enregistré dans le cache", attachment.path, exc_info=True)
         return doc

@@ -44,35 +44,59 @@ from judging.finalize import (
     outcome_of,
 )
 from judging.history import History
+from judging.instruction import instruction_of
 from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
+from validators.finess_repository import read_info
 
 
-@task(name="analyser-dossier", task_run_name="dossier-{submission.numero}", cache_key_fn=key_from_parameter,
-      persist_result=True, cache_result_in_memory=False, result_serializer=SERIALIZER)
-def analyse_dossier_task(submission: Submission, config: CallConfig, key: str, storage: str | Path,
-                         in_workers: bool = False) -> dict[str, Any]:
-    """The dossier's own judgement; its documents come from the document cache when unchanged.
-    ``in_workers``: judged end to end in a worker process of this machine (``flows.workers``)."""
+@task(
+    name="analyser-dossier",
+    task_run_name="dossier-{submission.numero}",
+    cache_key_fn=key_from_parameter,
+    persist_result=True,
+    cache_result_in_memory=False,
+    result_serializer=SERIALIZER,
+)
+def analyse_dossier_task(
+    submission: Submission,
+    config: CallConfig,
+    key: str,
+    storage: str | Path,
+    finess: str | None = None,
+    in_workers: bool = False,
+) -> dict[str, Any]:
+    """The dossier's own judgement; its documents come from the document cache when unchanged;
+    ``finess``: the FINESS store file the ESSMS are looked up in; ``in_workers``: judged end
+    to end in a worker process of this machine (``flows.workers``)."""
     if in_workers:
         from flows import workers
 
-        return workers.judge(submission, config, storage)
+        return workers.judge(submission, config, storage, finess)
     from extractors.sandbox import extract_isolated
     from judging.analysis import judge_dossier
 
     documents = DocumentCache(storage, extract_isolated)
-    report = judge_dossier(submission.path, config, documents.extract)
+    report = judge_dossier(submission.path, config, documents.extract, finess=finess)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
-def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | None = None,
-             history_url: str | None = None, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+def run_call(
+    call_dir: Path,
+    config: CallConfig,
+    out_dir: Path,
+    cache: str | None = None,
+    history_url: str | None = None,
+    finess: str | None = None,
+    ignore: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """Analyse every dossier of the call folder; write the reports, the summary and the history.
+    ``finess``: the imported FINESS extract (store file) to check the ESSMS against (see
+    ``validators.finess_repository.resolve_store``), or ``None``: existence not checked;
     ``ignore``: entries of the call folder left out of this run (still being copied)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +110,9 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stages: dict[str, float] = {}
     mark = time.perf_counter()
     submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits(), ignore)
-    keys = {s.numero: dossier_key(s, config) for s in submissions}
+    repository = read_info(Path(finess)) if finess else None
+    fingerprint = repository.fingerprint if repository else ""
+    keys = {s.numero: dossier_key(s, config, fingerprint) for s in submissions}
     stages["intake"], mark = time.perf_counter() - mark, time.perf_counter()
     progress = Progress(len(submissions), config.id)
     views: dict[str, dict[str, Any]] = {}
@@ -109,7 +135,7 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
 
         preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
-    futures = {analyse.submit(s, config, keys[s.numero], storage, in_workers): s for s in pending}
+    futures = {analyse.submit(s, config, keys[s.numero], storage, finess, in_workers): s for s in pending}
     for future in as_completed(list(futures)):
         submission = futures.pop(future)
         try:
@@ -132,22 +158,37 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stages["call_rules"], mark = time.perf_counter() - mark, time.perf_counter()
     latest = history.latest(config.id)
     waivers = history.waivers(config.id)
+    states = history.states(config.id)  # the reviewers' instruction, shown by the reports
     outcomes, changes = [], []
     writer = _report_writer(config, in_workers)
     for submission in submissions:
         numero = submission.numero
-        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config)
-        final = finalize_report(base, lot=lot.get(numero, []), waivers=waivers.get(numero, []),
-                                latest=latest.get(numero), submission_sha256=submission.sha256)
+        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config, finess)
+        final = finalize_report(
+            base,
+            lot=lot.get(numero, []),
+            waivers=waivers.get(numero, []),
+            latest=latest.get(numero),
+            submission_sha256=submission.sha256,
+            instruction=instruction_of(states.get(numero)),
+        )
         report_dir = out_dir / numero
         if final.changed or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
             writer.submit(final.report, report_dir)
             stats["reports_written"] += 1
         if final.changed:
-            history.record(run_id, config.id, numero, submission_sha256=submission.sha256,
-                           config_sha256=config.config_hash, verdict=final.report["verdict"], digest=final.digest,
-                           documents=[list(d) for d in submission.documents], findings=compact_findings(final.report))
+            history.record(
+                run_id,
+                config.id,
+                numero,
+                submission_sha256=submission.sha256,
+                config_sha256=config.config_hash,
+                verdict=final.report["verdict"],
+                digest=final.digest,
+                documents=[list(d) for d in submission.documents],
+                findings=compact_findings(final.report),
+            )
             if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
                 changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
         outcomes.append(outcome_of(final.report, report_dir))
@@ -156,13 +197,22 @@ def run_call(call_dir: Path, config: CallConfig, out_dir: Path, cache: str | Non
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
     summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
-    summary["run"] = {key: stats.get(key, 0) for key in (
-        "dossiers", "dossiers_cached", "dossiers_analysed", "documents_extracted", "documents_cached",
-        "reports_written")}
+    summary["run"] = {
+        key: stats.get(key, 0)
+        for key in (
+            "dossiers",
+            "dossiers_cached",
+            "dossiers_analysed",
+            "documents_extracted",
+            "documents_cached",
+            "reports_written",
+        )
+    }
     summary["changes"] = changes
     summary["superseded"] = superseded
+    summary["finess_repository"] = repository.report_entry() if repository else {"checked": False, "extract_date": None}
     summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
-    write_summary(summary, out_dir)
+    write_summary(summary, out_dir, config)
     history.finish_run(run_id, summary["run"])
     history.close()
     publish_artifacts(summary, out_dir)
@@ -175,8 +225,12 @@ def _use_dossier_workers(storage: str | Path, pending: int, config: CallConfig) 
     Prefect API by each worker) and enough dossiers to judge (``flows.workers.worth_it``)."""
     from flows import workers
 
-    return (workers.enabled() and isinstance(storage, Path) and _tasks_run_here()
-            and workers.worth_it(pending, config.limits.file_limits()))
+    return (
+        workers.enabled()
+        and isinstance(storage, Path)
+        and _tasks_run_here()
+        and workers.worth_it(pending, config.limits.file_limits())
+    )
 
 
 class _InlineWriter:
@@ -203,11 +257,11 @@ def _tasks_run_here() -> bool:
     return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
-def _judge_again(submission: Submission, config: CallConfig) -> dict[str, Any]:
+def _judge_again(submission: Submission, config: CallConfig, finess: str | None) -> dict[str, Any]:
     """A dossier whose result the store could not give back (written but unreadable)."""
     from judging.analysis import judge_dossier
 
-    return judge_dossier(submission.path, config)
+    return judge_dossier(submission.path, config, finess=finess)
 
 
 def _cached_report(lookup: Lookup, key: str) -> dict[str, Any] | None:

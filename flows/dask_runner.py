@@ -17,12 +17,18 @@ from prefect_dask.task_runners import PrefectDaskFuture
 
 
 class DossierDaskTaskRunner(DaskTaskRunner):
-    def submit(self, task: Any, parameters: dict[str, Any], wait_for: Iterable[PrefectDaskFuture] | None = None,
-               dependencies: dict[str, set[Any]] | None = None) -> PrefectDaskFuture:
+    def submit(
+        self,
+        task: Any,
+        parameters: dict[str, Any],
+        wait_for: Iterable[PrefectDaskFuture] | None = None,
+        dependencies: dict[str, set[Any]] | None = None,
+    ) -> PrefectDaskFuture:
         if not self._started:
             raise RuntimeError("The task runner must be started before submitting work.")
         parameters = self._optimize_futures(parameters)
         wait_for = self._optimize_futures(wait_for) if wait_for else None
-        future = self.client.submit(task, parameters=parameters, wait_for=wait_for, dependencies=dependencies,
-                                    return_type="state", pure=False)
+        future = self.client.submit(
+            task, parameters=parameters, wait_for=wait_for, dependencies=dependencies, return_type="state", pure=False
+        )
         return PrefectDaskFuture(wrapped_future=future, task_run_id=future.task_run_id)

@@ -24,6 +24,7 @@ from flows.call import run_call
 from flows.runners import task_runner
 from judging.lock import OutputBusy, OutputLock
 from validators.engine import load_call
+from validators.finess_repository import resolve_store
 
 FLOW_NAME = "esmsnum-appel-deploiement"
 DEFAULT_DEPLOYMENT = "esmsnum"
@@ -34,12 +35,20 @@ class CallFolderError(Exception):
 
 
 @flow(name=FLOW_NAME, flow_run_name="{call}", task_runner=task_runner("local"), persist_result=False)
-def run_call_deployment(call_dir: str, call: str, out_dir: str, cache: str | None = None,
-                        history_url: str | None = None) -> dict[str, Any]:
-    """Analyse every dossier of CALL_DIR for the call CALL (id or YAML path); reports under OUT_DIR."""
+def run_call_deployment(
+    call_dir: str,
+    call: str,
+    out_dir: str,
+    cache: str | None = None,
+    history_url: str | None = None,
+    finess: str | None = None,
+) -> dict[str, Any]:
+    """Analyse every dossier of CALL_DIR for the call CALL (id or YAML path); reports under OUT_DIR.
+    ``finess``: as ``esmsnum run --finess`` (default: the call's extract, else the latest imported)."""
     from extractors.intake import discover_dossiers
 
     config = load_call(call)
+    store = resolve_store(finess, config.finess_extract.value if config.finess_extract else None)
     folder = Path(call_dir).expanduser().resolve()
     if not folder.is_dir():
         raise CallFolderError(f"Dossier d'appel introuvable : {folder}")
@@ -49,7 +58,9 @@ def run_call_deployment(call_dir: str, call: str, out_dir: str, cache: str | Non
     try:
         with OutputLock(out):
             # The body of run_call, inside this flow run (not a subflow): one run to look at.
-            summary = run_call.fn(folder, config, out, cache=cache, history_url=history_url)
+            summary = run_call.fn(
+                folder, config, out, cache=cache, history_url=history_url, finess=str(store.path) if store else None
+            )
     except OutputBusy as exc:
         raise RuntimeError(str(exc)) from exc
     return {"call_id": summary["call_id"], "out_dir": str(out), "totals": summary["totals"], "run": summary["run"]}
@@ -59,5 +70,6 @@ def serve(name: str = DEFAULT_DEPLOYMENT, limit: int | None = None) -> None:
     """Register the deployment and run its flow runs in subprocesses until interrupted."""
     from prefect.deployments.runner import EntrypointType
 
-    run_call_deployment.serve(name=name, limit=limit, entrypoint_type=EntrypointType.MODULE_PATH,
-                              print_starting_message=True)
+    run_call_deployment.serve(
+        name=name, limit=limit, entrypoint_type=EntrypointType.MODULE_PATH, print_starting_message=True
+    )

@@ -35,7 +35,8 @@ class Progress:
             from prefect.artifacts import create_progress_artifact
 
             self._artifact = create_progress_artifact(
-                progress=0.0, key=_artifact_key(call_id), description=f"Dossiers analysés — {call_id}")
+                progress=0.0, key=_artifact_key(call_id), description=f"Dossiers analysés — {call_id}"
+            )
         except Exception:  # noqa: BLE001 - the UI is a convenience, never a reason to fail
             self._artifact = None
         if _display:
@@ -79,9 +80,15 @@ class TerminalBar:
         from rich.progress import Progress as RichProgress
 
         self._progress = RichProgress(
-            TextColumn("Dossiers"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("· erreurs : {task.fields[errors]}"), TextColumn("· reste"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False)
+            TextColumn("Dossiers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("· erreurs : {task.fields[errors]}"),
+            TextColumn("· reste"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
         self._task = None
 
     def start(self, total: int) -> None:

@@ -19,12 +19,14 @@ from collections.abc import Iterator
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from core.limits import WORKERS_ENV, parsing_workers
+
 RUNNERS = ("local", "dask")
-WORKERS_ENV = "ESMSNUM_WORKERS"
 
 
 def default_workers() -> int:
-    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
+    """One parsing worker per core, or what the operator set (``WORKERS_ENV``)."""
+    return parsing_workers()
 
 
 def task_runner(kind: str = "local", workers: int | None = None, dask_address: str | None = None) -> TaskRunner:
@@ -43,8 +45,9 @@ def task_runner(kind: str = "local", workers: int | None = None, dask_address: s
         # workers are daemonic by default, and daemonic processes cannot have children.
         dask.config.set({"distributed.worker.daemon": False})
         os.environ[WORKERS_ENV] = "1"  # inherited by the local cluster's worker processes
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+        )
     raise ValueError(f"exécuteur inconnu : {kind} (attendu : {', '.join(RUNNERS)})")
 
 

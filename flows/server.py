@@ -205,21 +205,38 @@ def _free_port(preferred: int | None) -> int:
 def _command(port: int) -> list[str]:
     spec = importlib.util.find_spec("prefect")  # where Prefect is installed, without importing it
     app_dir = Path(spec.origin).parent.parent if spec and spec.origin else Path(sys.prefix)
-    return [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory", APP,
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(app_dir),
+        "--factory",
+        APP,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
 
 
 def _environment(port: int, api_url: str, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT__SERVER_FINAL": "1",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-        "PREFECT_UI_API_URL": api_url,  # the UI's pages call this API
-    })
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT__SERVER_FINAL": "1",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_API_URL": api_url,  # the UI's pages call this API
+        }
+    )
     return env
 
 
@@ -235,8 +252,10 @@ def start(port: int | None = None, home: Path | None = None, timeout: float = ST
         if current.status is Status.UNRESPONSIVE and current.state is not None:
             _terminate(current.state, home)  # ours but deaf: replace it
         if port and not _port_free(port):
-            raise ServerError(f"Le port {port} est déjà utilisé : en choisir un autre (--port) ou laisser esmsnum "
-                              "en choisir un libre.")
+            raise ServerError(
+                f"Le port {port} est déjà utilisé : en choisir un autre (--port) ou laisser esmsnum "
+                "en choisir un libre."
+            )
         for attempt in range(3):
             state = _spawn(port or _free_port(PREFERRED_PORT if attempt == 0 else None), home)
             outcome = _wait_healthy(state, timeout)
@@ -245,25 +264,41 @@ def start(port: int | None = None, home: Path | None = None, timeout: float = ST
             state_path(home).unlink(missing_ok=True)
             if port or outcome != errno.EADDRINUSE:
                 break
-        raise ServerError(f"Le serveur Prefect local n'a pas démarré (voir son journal : {state.log}).\n"
-                          + _tail(Path(state.log)))
+        raise ServerError(
+            f"Le serveur Prefect local n'a pas démarré (voir son journal : {state.log}).\n" + _tail(Path(state.log))
+        )
 
 
 def _spawn(port: int, home: Path) -> ServerState:
     api_url = f"http://127.0.0.1:{port}/api"
     log = home / LOG_FILE
     with open(log, "ab") as out:
-        out.write(f"\n--- démarrage {dt.datetime.now().astimezone().isoformat(timespec='seconds')} "
-                  f"port {port}\n".encode())
+        out.write(
+            f"\n--- démarrage {dt.datetime.now().astimezone().isoformat(timespec='seconds')} port {port}\n".encode()
+        )
         out.flush()
         # A new session: the server survives this command and the terminal that started it,
         # and ``arreter`` stops its whole process group.
-        process = subprocess.Popen(_command(port), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                   env=_environment(port, api_url, home), cwd=str(home), start_new_session=True,
-                                   close_fds=True)
-    state = ServerState(pid=process.pid, port=port, api_url=api_url, ui_url=f"http://127.0.0.1:{port}",
-                        started_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                        prefect_home=str(home), log=str(log), process_start=_process_start(process.pid))
+        process = subprocess.Popen(
+            _command(port),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_environment(port, api_url, home),
+            cwd=str(home),
+            start_new_session=True,
+            close_fds=True,
+        )
+    state = ServerState(
+        pid=process.pid,
+        port=port,
+        api_url=api_url,
+        ui_url=f"http://127.0.0.1:{port}",
+        started_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        prefect_home=str(home),
+        log=str(log),
+        process_start=_process_start(process.pid),
+    )
     _write_state(state, home)
     _PROCESSES[process.pid] = process
     return state
@@ -283,9 +318,16 @@ def _spawn_runner(state: ServerState, home: Path, timeout: float) -> ServerState
     env = _environment(state.port, state.api_url, home)
     env["PREFECT_API_URL"] = state.api_url
     with open(home / RUNNER_LOG, "ab") as out:
-        process = subprocess.Popen([sys.executable, "-m", RUNNER_MODULE, str(socket_path)], stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=str(home),
-                                   start_new_session=True, close_fds=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", RUNNER_MODULE, str(socket_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(home),
+            start_new_session=True,
+            close_fds=True,
+        )
     _PROCESSES[process.pid] = process
     state = replace(state, runner_pid=process.pid, runner_socket=str(socket_path))
     _write_state(state, home)
@@ -391,21 +433,26 @@ def describe(report: Report) -> str:
         lines.append("Fichier d'état périmé supprimé (le serveur enregistré ne tourne plus).")
     state = report.state
     if report.status is Status.RUNNING and state is not None:
-        lines += [f"Serveur Prefect local en marche : {state.ui_url} (interface), API {state.api_url}",
-                  f"  processus {state.pid}, démarré le {_french_time(state.started_at)}, "
-                  f"données sous {state.prefect_home}"]
+        lines += [
+            f"Serveur Prefect local en marche : {state.ui_url} (interface), API {state.api_url}",
+            f"  processus {state.pid}, démarré le {_french_time(state.started_at)}, données sous {state.prefect_home}",
+        ]
         if state.runner_pid and runner_ready(state):
             lines.append(f"  processus d'analyse préchargé {state.runner_pid} : esmsnum run lui confie ses analyses")
         else:
             lines.append("  processus d'analyse préchargé absent : chaque esmsnum run fait son analyse lui-même")
         lines.append("  Les commandes esmsnum run et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter.")
     elif report.status is Status.UNRESPONSIVE and state is not None:
-        lines += [f"Serveur Prefect local lancé (processus {state.pid}, port {state.port}) mais il ne répond pas : "
-                  "il démarre peut-être encore. Sinon : esmsnum serveur arreter, puis esmsnum serveur demarrer "
-                  f"(journal : {state.log})."]
+        lines += [
+            f"Serveur Prefect local lancé (processus {state.pid}, port {state.port}) mais il ne répond pas : "
+            "il démarre peut-être encore. Sinon : esmsnum serveur arreter, puis esmsnum serveur demarrer "
+            f"(journal : {state.log})."
+        ]
     else:
-        lines.append("Aucun serveur Prefect local en marche (esmsnum serveur demarrer pour en lancer un ; "
-                     "sans lui, chaque analyse démarre un serveur temporaire).")
+        lines.append(
+            "Aucun serveur Prefect local en marche (esmsnum serveur demarrer pour en lancer un ; "
+            "sans lui, chaque analyse démarre un serveur temporaire)."
+        )
     return "\n".join(lines)
 
 

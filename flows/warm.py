@@ -6,8 +6,10 @@ nothing changed in the call that is nearly all of the command. ``esmsnum serveur
 therefore also starts this process: Prefect and the flow imported, its client connected to
 the local server, the dossier workers kept between runs. It listens on a Unix socket beside
 the server's state file (owner-only permissions). ``esmsnum run`` sends it the run (absolute
-paths, options, the ESMSNUM_* settings of the caller), and prints what comes back: progress,
-the console summary, or the error, with the same exit codes.
+paths, options, ``--finess`` as given, the ESMSNUM_* settings of the caller), and prints
+what comes back: progress, the console summary, or the error, with the same exit codes.
+This process checks the run as the command would (call, call folder, FINESS extract,
+output folder: same order, same messages) and passes the FINESS store to the flow.
 
 The command falls back to running the flow itself when this process is absent, busy with
 another run, or runs other code than the command (a version of the sources that differs:
@@ -41,7 +43,13 @@ log = logging.getLogger(__name__)
 SOCKET_FILE = "esmsnum-analyses.sock"
 LOG_FILE = "esmsnum-analyses.log"
 PACKAGES = ("core", "judging", "extractors", "validators", "reports", "flows", "esmsnum")
-PASSED_SETTINGS = ("ESMSNUM_CACHE", "ESMSNUM_HISTORY_URL", "ESMSNUM_DOSSIER_WORKERS", "ESMSNUM_WORKERS")
+PASSED_SETTINGS = (
+    "ESMSNUM_CACHE",
+    "ESMSNUM_HISTORY_URL",
+    "ESMSNUM_DOSSIER_WORKERS",
+    "ESMSNUM_WORKERS",
+    "ESMSNUM_FINESS_DIR",
+)
 
 
 def version() -> str:
@@ -75,6 +83,14 @@ def absolute_call(value: str) -> str:
     if path.suffix in (".yaml", ".yml") or path.exists():
         return str(path.expanduser().resolve())
     return value
+
+
+def absolute_finess(value: str) -> str:
+    """A FINESS extract given as a store file or folder relative to the caller's folder, made
+    absolute (a date or « aucune » is kept), as ``validators.finess_repository.resolve_store``
+    reads it."""
+    path = Path(value).expanduser()
+    return str(path.resolve()) if path.exists() else value
 
 
 def _connect(socket_path: Path, timeout: float | None) -> socket.socket | None:
@@ -123,6 +139,8 @@ def delegate(socket_path: Path, request: dict[str, Any], say, display=None) -> O
     settings = {k: os.environ[k] for k in PASSED_SETTINGS if k in os.environ}
     if settings.get("ESMSNUM_CACHE"):
         settings["ESMSNUM_CACHE"] = absolute_storage(settings["ESMSNUM_CACHE"])
+    if settings.get("ESMSNUM_FINESS_DIR"):
+        settings["ESMSNUM_FINESS_DIR"] = str(Path(settings["ESMSNUM_FINESS_DIR"]).expanduser().resolve())
     request = dict(request, op="run", version=version(), settings=settings)
     try:
         with sock:
@@ -135,8 +153,10 @@ def delegate(socket_path: Path, request: dict[str, Any], say, display=None) -> O
             sock.settimeout(None)  # then a run takes as long as it takes
             if first is None or first.get("busy") or first.get("version") != request["version"]:
                 if first is not None and first.get("version") not in (None, request["version"]):
-                    say("Le processus d'analyse du serveur local exécute une autre version du code : analyse faite "
-                        "par cette commande (« esmsnum serveur arreter » puis « demarrer » pour le mettre à jour).")
+                    say(
+                        "Le processus d'analyse du serveur local exécute une autre version du code : analyse faite "
+                        "par cette commande (« esmsnum serveur arreter » puis « demarrer » pour le mettre à jour)."
+                    )
                 return None
             for message in messages:
                 if "progress" in message and display is not None:
@@ -149,8 +169,9 @@ def delegate(socket_path: Path, request: dict[str, Any], say, display=None) -> O
                 elif "code" in message:
                     if display is not None and getattr(display, "_started", False):
                         display.stop()
-                    return Outcome(message["code"], message.get("stdout", ""), message.get("usage_error"),
-                                   message.get("error"))
+                    return Outcome(
+                        message["code"], message.get("stdout", ""), message.get("usage_error"), message.get("error")
+                    )
     except (OSError, ValueError):
         pass
     return Outcome(1, error="le processus d'analyse du serveur local s'est interrompu : relancer la commande")
@@ -252,14 +273,17 @@ class WarmServer:
                 self.busy.release()
 
     def _run(self, request: dict[str, Any], send) -> dict[str, Any]:
+        """The checks of ``esmsnum run``, in its order and with its messages (usage errors:
+        exit code 2), then the flow."""
         from core.config import ConfigError
         from extractors.intake import discover_dossiers
         from flows import progress
         from flows.call import run_call
         from flows.runners import WORKERS_ENV, task_runner
-        from judging.lock import OutputBusy, OutputLock
+        from judging.lock import OutputBusy, OutputLock, OutputUnusable, usable_output
         from reports.summary import format_console
         from validators.engine import load_call
+        from validators.finess_repository import RepositoryError, resolve_store, run_line
 
         saved = {k: os.environ.get(k) for k in (*PASSED_SETTINGS, WORKERS_ENV)}
         try:
@@ -273,18 +297,40 @@ class WarmServer:
             except ConfigError as exc:
                 return {"code": 2, "usage_error": str(exc)}
             call_dir, out_dir = Path(request["call_dir"]), Path(request["out_dir"])
+            if call_dir.exists() and not call_dir.is_dir():
+                return {"code": 2, "usage_error": f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}"}
+            try:
+                extract_date = config.finess_extract.value if config.finess_extract else None
+                store = resolve_store(request.get("finess"), extract_date)
+            except RepositoryError as exc:
+                return {"code": 2, "usage_error": str(exc)}
             if not call_dir.is_dir():
                 return {"code": 2, "usage_error": f"Dossier d'appel introuvable : {call_dir}"}
             if not discover_dossiers(call_dir):
                 return {"code": 2, "usage_error": f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}"}
             try:
+                out_dir = usable_output(out_dir)
+            except OutputUnusable as exc:
+                return {"code": 2, "usage_error": str(exc)}
+            try:
                 with OutputLock(out_dir):
-                    send({"stderr": f"Analyse des dossiers de {call_dir} pour l'appel {config.id} (par le processus "
-                                    "préchargé du serveur local)…"})
+                    send(
+                        {
+                            "stderr": f"Analyse des dossiers de {call_dir} pour l'appel {config.id} (par le "
+                            "processus préchargé du serveur local)…"
+                        }
+                    )
+                    send({"stderr": run_line(store)})
                     progress.set_display(_RemoteDisplay(send) if request.get("progress") else None)
                     flow = run_call.with_options(task_runner=task_runner("local", request.get("workers")))
-                    summary = flow(call_dir, config, out_dir, cache=request.get("cache"),
-                                   history_url=request.get("history_url"))
+                    summary = flow(
+                        call_dir,
+                        config,
+                        out_dir,
+                        cache=request.get("cache"),
+                        history_url=request.get("history_url"),
+                        finess=str(store.path) if store else None,
+                    )
             except OutputBusy as exc:
                 return {"code": 1, "error": str(exc)}
             return {"code": 0, "stdout": format_console(summary, out_dir)}

@@ -42,8 +42,12 @@ Signature = tuple | None  # what changes when an entry's files change; None: the
 def watched_name(name: str) -> bool:
     """An entry of the call folder that can be a dossier (hidden files, system files and
     temporary names of copies in progress are not)."""
-    return not (name.startswith((".", "~$")) or name in IGNORED_NAMES or name in IGNORED_DIRS
-                or name.lower().endswith(PARTIAL_SUFFIXES))
+    return not (
+        name.startswith((".", "~$"))
+        or name in IGNORED_NAMES
+        or name in IGNORED_DIRS
+        or name.lower().endswith(PARTIAL_SUFFIXES)
+    )
 
 
 def signature(path: Path) -> Signature:
@@ -82,7 +86,7 @@ def complete_zip(archive: Path) -> bool:
         at = tail.rfind(EOCD)
         if at < 0 or len(tail) - at < EOCD_SIZE:
             return False
-        record = tail[at:at + EOCD_SIZE]
+        record = tail[at : at + EOCD_SIZE]
         cd_size = int.from_bytes(record[12:16], "little")
         cd_offset = int.from_bytes(record[16:20], "little")
         comment = int.from_bytes(record[20:22], "little")
@@ -164,8 +168,10 @@ def warm_up(config: CallConfig, say: Callable[[str], None] | None = None) -> thr
                 french_ratio("le projet")  # spaCy's French stop words
                 people("Le projet est conduit par la direction.")  # no civility: loads the French model
             if say:
-                say("Processus d'analyse préchargés (lecteurs, règles, modèle de langue) : un dépôt est analysé "
-                    "dès sa copie terminée.")
+                say(
+                    "Processus d'analyse préchargés (lecteurs, règles, modèle de langue) : un dépôt est analysé "
+                    "dès sa copie terminée."
+                )
         except Exception:  # warming is an optimisation, never a failure
             log.warning("préchargement incomplet", exc_info=True)
 
@@ -180,11 +186,24 @@ Say = Callable[[str], None]
 class CallWatcher:
     """Runs the call flow at start, then again each time a dossier lands complete."""
 
-    def __init__(self, call_dir: Path, config: CallConfig, out_dir: Path, *, cache: str | None = None,
-                 history_url: str | None = None, workers: int | None = None, settle: float = 2.0,
-                 poll: float = 0.5, say: Say = print) -> None:
+    def __init__(
+        self,
+        call_dir: Path,
+        config: CallConfig,
+        out_dir: Path,
+        *,
+        cache: str | None = None,
+        history_url: str | None = None,
+        workers: int | None = None,
+        finess: str | None = None,
+        settle: float = 2.0,
+        poll: float = 0.5,
+        say: Say = print,
+    ) -> None:
+        """``finess``: the FINESS store file the ESSMS are checked against at every run (as
+        ``esmsnum run --finess``; part of each dossier's cache key), or None."""
         self.call_dir, self.config, self.out_dir = call_dir, config, out_dir
-        self.cache, self.history_url, self.workers = cache, history_url, workers
+        self.cache, self.history_url, self.workers, self.finess = cache, history_url, workers, finess
         self.settle, self.poll, self.say = settle, poll, say
         self.runs = 0
 
@@ -199,8 +218,15 @@ class CallWatcher:
         while not stop.is_set():
             try:
                 with OutputLock(self.out_dir):
-                    summary = flow(self.call_dir, self.config, self.out_dir, cache=self.cache,
-                                   history_url=self.history_url, ignore=ignore)
+                    summary = flow(
+                        self.call_dir,
+                        self.config,
+                        self.out_dir,
+                        cache=self.cache,
+                        history_url=self.history_url,
+                        finess=self.finess,
+                        ignore=ignore,
+                    )
                 self.runs += 1
                 return summary
             except OutputBusy as exc:
@@ -228,11 +254,20 @@ class CallWatcher:
         for name in set(before) | set(after):  # dropped while the first run was running
             if before.get(name) != after.get(name):
                 arrivals.touch(name, now)
-        self.say(f"Suivi de {self.call_dir} : un dossier déposé (sous-dossier ou .zip) est analysé dès que sa "
-                 "copie est terminée. Ctrl+C pour arrêter.")
-        for changes in watchfiles.watch(self.call_dir, stop_event=stop, rust_timeout=int(self.poll * 1000),
-                                        yield_on_timeout=True, debounce=int(self.poll * 1000), step=50,
-                                        raise_interrupt=False, watch_filter=None):
+        self.say(
+            f"Suivi de {self.call_dir} : un dossier déposé (sous-dossier ou .zip) est analysé dès que sa "
+            "copie est terminée. Ctrl+C pour arrêter."
+        )
+        for changes in watchfiles.watch(
+            self.call_dir,
+            stop_event=stop,
+            rust_timeout=int(self.poll * 1000),
+            yield_on_timeout=True,
+            debounce=int(self.poll * 1000),
+            step=50,
+            raise_interrupt=False,
+            watch_filter=None,
+        ):
             now = time.monotonic()
             for _, raw in changes:
                 path = Path(raw)
@@ -247,14 +282,19 @@ class CallWatcher:
             for name in waiting:
                 entry = arrivals.pending[name]
                 if not entry.announced and now - entry.since >= self.settle:
-                    self.say(f"{name} : copie incomplète (archive illisible pour l'instant), en attente de la fin "
-                             "de la copie.")
+                    self.say(
+                        f"{name} : copie incomplète (archive illisible pour l'instant), en attente de la fin "
+                        "de la copie."
+                    )
                     entry.announced = True
             if not done or stop.is_set():
                 continue
             started = time.perf_counter()
-            new = {n for n in (dossier_number(Path(name)) for name in done)
-                   if not (self.out_dir / n / "report.json").exists()}
+            new = {
+                n
+                for n in (dossier_number(Path(name)) for name in done)
+                if not (self.out_dir / n / "report.json").exists()
+            }
             summary = self.run_once(tuple(sorted(arrivals.pending)), stop)
             if summary is not None:
                 self.say(describe_run(summary, done, time.perf_counter() - started, new))
@@ -269,18 +309,24 @@ def describe_run(summary: dict[str, Any], arrived: list[str], seconds: float, ne
     verdicts = {d["dossier"]: d["verdict"] for d in summary.get("dossiers", [])}
     lines = []
     if arrived:
-        lines.append(f"{clock} — dépôt : {', '.join(arrived)} ; dossiers analysés : {run.get('dossiers_analysed', 0)}, "
-                     f"repris du cache : {run.get('dossiers_cached', 0)} ({_seconds(seconds)}).")
+        lines.append(
+            f"{clock} — dépôt : {', '.join(arrived)} ; dossiers analysés : {run.get('dossiers_analysed', 0)}, "
+            f"repris du cache : {run.get('dossiers_cached', 0)} ({_seconds(seconds)})."
+        )
     else:
-        lines.append(f"{clock} — {len(verdicts)} dossier(s) : analysés {run.get('dossiers_analysed', 0)}, "
-                     f"repris du cache {run.get('dossiers_cached', 0)} ({_seconds(seconds)}).")
+        lines.append(
+            f"{clock} — {len(verdicts)} dossier(s) : analysés {run.get('dossiers_analysed', 0)}, "
+            f"repris du cache {run.get('dossiers_cached', 0)} ({_seconds(seconds)})."
+        )
     numbers = {dossier_number(Path(n)) for n in arrived}
     changed = {c["dossier"]: c for c in summary.get("changes", [])}
     for numero in sorted(numbers | set(changed)):
         if numero in changed:
             c = changed[numero]
-            lines.append(f"  {numero} : {VERDICT_LABELS.get(c['before'], c['before'])} → "
-                         f"{VERDICT_LABELS.get(c['after'], c['after'])}")
+            lines.append(
+                f"  {numero} : {VERDICT_LABELS.get(c['before'], c['before'])} → "
+                f"{VERDICT_LABELS.get(c['after'], c['after'])}"
+            )
         elif numero in verdicts:
             state = "nouveau dossier" if numero in (new or set()) else "verdict inchangé"
             lines.append(f"  {numero} : {VERDICT_LABELS.get(verdicts[numero], verdicts[numero])} ({state})")

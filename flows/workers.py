@@ -35,13 +35,13 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from core.config import CallConfig
-from core.limits import Limits
+from core.file_problems import Reason
+from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
 from flows.cache import DocumentCache
 from judging.submission import Submission
 
 log = logging.getLogger(__name__)
-WORKERS_ENV = "ESMSNUM_WORKERS"
 DOSSIER_WORKERS_ENV = "ESMSNUM_DOSSIER_WORKERS"  # "0": judge in the flow's threads, as before
 _lock = threading.Lock()
 _pool: ProcessPool | None = None
@@ -70,7 +70,7 @@ def worth_it(pending: int, limits: Limits) -> bool:
 
 
 def _workers() -> int:
-    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
+    return parsing_workers()
 
 
 # --------------------------------------------------------------------------- in the worker
@@ -102,14 +102,16 @@ def _config(packed: bytes) -> CallConfig:
     return _configs[packed]
 
 
-def _judge(path: Path, packed_config: bytes, storage: str | Path, status_path: str) -> dict[str, Any]:
+def _judge(
+    path: Path, packed_config: bytes, storage: str | Path, finess: str | None, status_path: str
+) -> dict[str, Any]:
     from extractors import sandbox
     from judging.analysis import judge_dossier
 
     config = _config(packed_config)
     sandbox.read_inline(status_path)
     documents = DocumentCache(storage, sandbox.extract_isolated)
-    report = judge_dossier(path, config, documents.extract)
+    report = judge_dossier(path, config, documents.extract, finess=finess)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
 
 
@@ -136,8 +138,13 @@ def _get_pool(limits: Limits) -> ProcessPool:
             # Shared with the sandbox's pool (one forkserver per process): whichever starts
             # first, both find their modules there.
             context.set_forkserver_preload(["extractors.sandbox", "flows.worker_preload"])
-            _pool = ProcessPool(max_workers=key[1], max_tasks=1000, initializer=_init_worker,
-                                initargs=(limits.memory_mb_per_file,), context=context)
+            _pool = ProcessPool(
+                max_workers=key[1],
+                max_tasks=1000,
+                initializer=_init_worker,
+                initargs=(limits.memory_mb_per_file,),
+                context=context,
+            )
             _pool_key = key
         return _pool
 
@@ -178,15 +185,16 @@ class Culprit:
     """The file a worker was reading when it died, and why it is unreadable."""
 
     file: str
-    reason: str
+    reason: Reason
 
 
-def judge(submission: Submission, config: CallConfig, storage: str | Path) -> dict[str, Any]:
+def judge(submission: Submission, config: CallConfig, storage: str | Path, finess: str | None = None) -> dict[str, Any]:
     """The dossier task's result (report, documents read, documents from the cache), from a
-    worker process; the isolated way when the worker failed. Never raises for a file."""
+    worker process; the isolated way when the worker failed. Never raises for a file.
+    ``finess``: the FINESS store file the ESSMS are looked up in (as in the flow's threads)."""
     limits = config.limits.file_limits()
     if limits.memory_mb_per_file < WORKER_MIN_MB:
-        return judge_isolated(submission, config, storage)
+        return judge_isolated(submission, config, storage, finess=finess)
     files = max(1, len(submission.documents))
     fd, status_path = tempfile.mkstemp(prefix="esmsnum-dossier-", suffix=".status")
     os.close(fd)
@@ -194,8 +202,11 @@ def judge(submission: Submission, config: CallConfig, storage: str | Path) -> di
         culprit = None
         for attempt in range(2):
             try:
-                future = _get_pool(limits).schedule(_judge, args=(submission.path, _pack(config), storage, status_path),
-                                                    timeout=limits.seconds_per_file * (files + 1))
+                future = _get_pool(limits).schedule(
+                    _judge,
+                    args=(submission.path, _pack(config), storage, finess, status_path),
+                    timeout=limits.seconds_per_file * (files + 1),
+                )
                 return future.result()
             except (BrokenProcessPool, RuntimeError):
                 log.warning("dossier pool broken, restarting it (attempt %d)", attempt + 1)
@@ -211,8 +222,10 @@ def judge(submission: Submission, config: CallConfig, storage: str | Path) -> di
                 log.warning("dossier %s: worker failed, judged in the flow", submission.numero, exc_info=True)
                 break
         if culprit:
-            log.warning("dossier %s: %s stopped its worker (%s)", submission.numero, culprit.file, culprit.reason)
-        return judge_isolated(submission, config, storage, culprit)
+            log.warning(
+                "dossier %s: %s stopped its worker (%s)", submission.numero, culprit.file, culprit.reason.message
+            )
+        return judge_isolated(submission, config, storage, culprit, finess=finess)
     finally:
         Path(status_path).unlink(missing_ok=True)
 
@@ -229,8 +242,9 @@ class ReportWriter:
 
     def submit(self, report: dict[str, Any], report_dir: Path) -> None:
         try:
-            future = _get_pool(self.limits).schedule(_write, args=(report, report_dir),
-                                                     timeout=self.limits.seconds_per_file)
+            future = _get_pool(self.limits).schedule(
+                _write, args=(report, report_dir), timeout=self.limits.seconds_per_file
+            )
         except (BrokenProcessPool, RuntimeError):
             shutdown()
             future = None
@@ -255,8 +269,13 @@ class ReportWriter:
             write_dossier_reports(report, report_dir)
 
 
-def judge_isolated(submission: Submission, config: CallConfig, storage: str | Path,
-                   culprit: Culprit | None = None) -> dict[str, Any]:
+def judge_isolated(
+    submission: Submission,
+    config: CallConfig,
+    storage: str | Path,
+    culprit: Culprit | None = None,
+    finess: str | None = None,
+) -> dict[str, Any]:
     """The dossier judged in this process, each file read in the sandbox's bounded processes;
     ``culprit``, the file that ended a worker, is not read again."""
     from extractors.sandbox import extract_isolated, sniff_safely
@@ -264,16 +283,17 @@ def judge_isolated(submission: Submission, config: CallConfig, storage: str | Pa
 
     def extract(attachment: Attachment, limits: Limits) -> ExtractedDocument:
         if culprit is not None and attachment.path == culprit.file:
-            return ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment),
-                                     error=culprit.reason)
+            doc = ExtractedDocument(attachment.path, attachment.sha256, sniff_safely(attachment))
+            doc.refuse(culprit.reason)
+            return doc
         return extract_isolated(attachment, limits)
 
     documents = DocumentCache(storage, extract)
-    report = judge_dossier(submission.path, config, documents.extract)
+    report = judge_dossier(submission.path, config, documents.extract, finess=finess)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
 
 
-def _culprit(status_path: str, reason: str) -> Culprit | None:
+def _culprit(status_path: str, reason: Reason) -> Culprit | None:
     try:
         name = Path(status_path).read_text(encoding="utf-8").strip()
     except OSError:
@@ -287,7 +307,7 @@ def _exit_file_timeout() -> int:
     return EXIT_FILE_TIMEOUT
 
 
-def sandbox_reason(kind: str, limits: Limits, exitcode: int | None) -> str:
+def sandbox_reason(kind: str, limits: Limits, exitcode: int | None) -> Reason:
     from extractors.sandbox import crash_reason, timeout_reason
 
     return timeout_reason(limits) if kind == "timeout" else crash_reason(limits, exitcode)

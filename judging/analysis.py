@@ -7,6 +7,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from reports.evidence import attach_evidence
 from validators.context import DossierData
 from validators.engine import decide, run_rules
 from validators.figures import key_figures
+from validators.finess_repository import FinessRepository
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,14 @@ log = logging.getLogger(__name__)
 Extract = Callable[[Attachment, Limits], ExtractedDocument]
 
 
-def read_dossier(dossier: DossierInput, config: CallConfig, extract: Extract = extract_isolated) -> DossierData:
-    """Extraction of one opened dossier, into what the rules read."""
+def read_dossier(
+    dossier: DossierInput,
+    config: CallConfig,
+    extract: Extract = extract_isolated,
+    repository: FinessRepository | None = None,
+) -> DossierData:
+    """Extraction of one opened dossier, into what the rules read (``repository``: the FINESS
+    repository the REF rules look the numbers up in, when an extract is loaded)."""
     limits = config.limits.file_limits()
     form: Form | None = None
     documents: list[ExtractedDocument] = []
@@ -59,21 +67,32 @@ def read_dossier(dossier: DossierInput, config: CallConfig, extract: Extract = e
     classified = classify(documents)
     for record in classified.records:
         record.role = roles.get(record.file)
-    return DossierData(dossier.numero, config, form, documents, classified, list(dossier.problems))
+    return DossierData(
+        dossier.numero, config, form, documents, classified, list(dossier.problems), repository=repository
+    )
 
 
-def judge_dossier(path: Path, config: CallConfig, extract: Extract = extract_isolated) -> dict[str, Any]:
+def judge_dossier(
+    path: Path, config: CallConfig, extract: Extract = extract_isolated, finess: str | Path | None = None
+) -> dict[str, Any]:
     """The report as the dossier alone decides it (no call-level rule, no waiver): what
-    the flow caches. Never raises: a dossier that cannot be analysed gets a report saying why."""
+    the flow caches. ``finess``: the imported FINESS extract (store file) to check the ESSMS
+    against, or ``None`` (existence not checked). Never raises: a dossier that cannot be
+    analysed gets a report saying why."""
     started = time.perf_counter()
     numero = dossier_number(path)
     try:
-        with open_dossier(path, config.limits.zip_limits()) as dossier:
-            data = read_dossier(dossier, config, extract)
+        with open_dossier(path, config.limits.zip_limits()) as dossier, _repository(finess) as repository:
+            data = read_dossier(dossier, config, extract, repository)
             findings = run_rules(data, config)
             report = build_report(
-                numero=numero, config=config, verdict=decide(findings), findings=findings,
-                records=data.classified.records, data=data, figures=key_figures(data),
+                numero=numero,
+                config=config,
+                verdict=decide(findings),
+                findings=findings,
+                records=data.classified.records,
+                data=data,
+                figures=key_figures(data),
             )
             files = {a.path: Path(a.data_path) for a in dossier.attachments}
             attach_evidence(report, data, files, config.limits.file_limits())  # needs the files on disk
@@ -85,21 +104,28 @@ def judge_dossier(path: Path, config: CallConfig, extract: Extract = extract_iso
     return report
 
 
-def analyse_dossier(path: Path, config: CallConfig, out_dir: Path) -> dict[str, Any]:
+def _repository(finess: str | Path | None) -> AbstractContextManager[FinessRepository | None]:
+    """The repository opened for one dossier (closed after it), or nothing."""
+    return FinessRepository.open(finess) if finess else nullcontext()
+
+
+def analyse_dossier(path: Path, config: CallConfig, out_dir: Path, finess: str | Path | None = None) -> dict[str, Any]:
     """One dossier alone, end to end, without cache or history: judge, then write its
     reports. Returns the final report."""
-    base = judge_dossier(path, config)
+    base = judge_dossier(path, config, finess=finess)
     final = finalize_report(base, lot=[], waivers=[], latest=None, submission_sha256="")
     write_dossier_reports(final.report, out_dir / base["dossier"])
     return final.report
 
 
-def analyse_dossiers(paths: list[Path], config: CallConfig, out_dir: Path) -> dict[str, dict[str, Any]]:
+def analyse_dossiers(
+    paths: list[Path], config: CallConfig, out_dir: Path, finess: str | Path | None = None
+) -> dict[str, dict[str, Any]]:
     """Several dossiers with the call-level rules, without Prefect, cache or history (the
     reference the flow is measured and tested against). Returns the final reports."""
     from validators.call_review import lot_view, review_call
 
-    bases = {b["dossier"]: b for b in (judge_dossier(p, config) for p in paths)}
+    bases = {b["dossier"]: b for b in (judge_dossier(p, config, finess=finess) for p in paths)}
     lot = review_call([lot_view(b) for b in bases.values()], config)
     reports = {}
     for numero, base in bases.items():
@@ -111,14 +137,22 @@ def analyse_dossiers(paths: list[Path], config: CallConfig, out_dir: Path) -> di
 
 def error_report(numero: str, path: Path, config: CallConfig) -> dict[str, Any]:
     """The report of a dossier whose analysis failed: à compléter, with the reason."""
-    findings = [Finding(
-        rule="PIE-02", severity=Severity.A_CORRIGER, title="Fichier illisible",
-        message=("Le dossier n'a pas pu être analysé automatiquement (erreur interne). "
-                 "L'instruire manuellement et signaler le dossier à l'exploitant."),
-        expected="un dossier analysable", found="erreur interne de l'analyse",
-        location=Location(path.name),
-    )]
-    report = build_report(numero=numero, config=config, verdict=decide(findings), findings=findings,
-                          records=[], data=None, figures=None)
+    findings = [
+        Finding(
+            rule="PIE-02",
+            severity=Severity.A_CORRIGER,
+            title="Fichier illisible",
+            message=(
+                "Le dossier n'a pas pu être analysé automatiquement (erreur interne). "
+                "L'instruire manuellement et signaler le dossier à l'exploitant."
+            ),
+            expected="un dossier analysable",
+            found="erreur interne de l'analyse",
+            location=Location(path.name),
+        )
+    ]
+    report = build_report(
+        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
+    )
     report["internal_error"] = True
     return report

@@ -6,6 +6,12 @@ calls. Rows are keyed by call id and dossier number, so one database can hold se
 
 An analysis row is written only when what a reviewer reads changes (``digest``): a re-run
 with nothing changed adds a run, not a thousand identical analyses.
+
+The instruction workspace (``esmsnum web``) adds: accounts (argon2 hashes), the undoing of a
+waiver for one finding (``waiver_revocations``, a new row: nothing is ever deleted), an
+append-only event log (comments, statuses, assignments, decisions, letters) and each dossier's
+current state with a version counter (optimistic concurrency: a change based on an older
+version is refused with ``Conflict``). Opening an older database creates the missing tables.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -29,19 +36,22 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     func,
     insert,
     select,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 
 metadata = MetaData()
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(200), nullable=False, index=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
@@ -53,7 +63,8 @@ runs = Table(
 )
 
 analyses = Table(
-    "analyses", metadata,
+    "analyses",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     Column("call_id", String(200), nullable=False),
@@ -68,7 +79,8 @@ analyses = Table(
 )
 
 waivers = Table(
-    "waivers", metadata,
+    "waivers",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(200), nullable=False),
     Column("dossier", String(200), nullable=False),
@@ -81,6 +93,73 @@ waivers = Table(
 
 Index("ix_analyses_dossier", analyses.c.call_id, analyses.c.dossier, analyses.c.id)
 Index("ix_waivers_dossier", waivers.c.call_id, waivers.c.dossier)
+
+# ---------------------------------------------------------------- the instruction workspace
+# Added after the first release: ``create_all`` creates them in an existing database (the
+# tables above are left as they are), so an older history is migrated by opening it.
+
+waiver_revocations = Table(
+    "waiver_revocations",
+    metadata,  # undoing a waiver is a new row, never a delete
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("waiver_id", Integer, ForeignKey("waivers.id"), nullable=False),
+    Column("call_id", String(200), nullable=False),
+    Column("dossier", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("motif", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,  # append-only log of the instruction: comments, statuses, decisions…
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(200), nullable=False),
+    Column("dossier", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+dossier_state = Table(
+    "dossier_state",
+    metadata,  # the current instruction of a dossier, derived from ``events``
+    Column("call_id", String(200), primary_key=True),
+    Column("dossier", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),  # optimistic concurrency: +1 at every change
+    Column("status", String(30), nullable=False),
+    Column("assignee", String(100)),
+    Column("decision", String(1)),
+    Column("decision_motif", Text),
+    Column("decision_author", String(200)),
+    Column("decision_at", DateTime(timezone=True)),
+    Column("letter", Text),
+    Column("letter_digest", String(64)),  # the report the edited letter was written against
+    Column("letter_author", String(200)),
+    Column("letter_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("updated_by", String(200)),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("blocked_until", DateTime(timezone=True)),
+    Column("session_epoch", Integer, nullable=False),  # +1 at logout: every cookie issued before is void
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
+Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
 
 
 @dataclass(frozen=True)
@@ -95,6 +174,7 @@ class Analysis:
     digest: str
     documents: list
     findings: list[dict[str, Any]]
+    origin: str = "analyse"  # "analyse" (a run), "levee" (recorded by a waiver or its undoing)
 
 
 @dataclass(frozen=True)
@@ -106,6 +186,9 @@ class Latest:
 
 @dataclass(frozen=True)
 class Waiver:
+    """A reviewer's waiver of findings, by fingerprint. ``fingerprints`` are the ones still
+    waived (an undone finding is left out); ``recorded`` all it covered when made."""
+
     id: int
     dossier: str
     rule: str
@@ -113,40 +196,129 @@ class Waiver:
     motif: str
     author: str
     created_at: dt.datetime
+    recorded: tuple[str, ...] = ()
 
     def covers(self, finding: dict[str, Any]) -> bool:
         return finding.get("rule") == self.rule and finding.get("fingerprint") in self.fingerprints
 
     def to_dict(self) -> dict[str, Any]:
-        return {"motif": self.motif, "author": self.author, "date": iso(self.created_at)}
+        return {"motif": self.motif, "author": self.author, "date": iso(self.created_at), "id": self.id}
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A waiver undone for one finding."""
+
+    id: int
+    waiver_id: int
+    dossier: str
+    fingerprint: str
+    motif: str
+    author: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    call_id: str
+    dossier: str
+    kind: str  # commentaire, statut, attribution, decision, courrier
+    author: str
+    created_at: dt.datetime
+    data: dict[str, Any]
+
+
+STATUS_DEFAULT = "a_instruire"
+
+
+@dataclass(frozen=True)
+class DossierState:
+    """Where the instruction of a dossier stands; ``version`` 0 until its first change."""
+
+    call_id: str
+    dossier: str
+    version: int = 0
+    status: str = STATUS_DEFAULT
+    assignee: str | None = None
+    decision: str | None = None
+    decision_motif: str | None = None
+    decision_author: str | None = None
+    decision_at: dt.datetime | None = None
+    letter: str | None = None
+    letter_digest: str | None = None
+    letter_author: str | None = None
+    letter_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: str
+    password_hash: str
+    active: bool
+    created_at: dt.datetime
+    failed_logins: int
+    blocked_until: dt.datetime | None
+    session_epoch: int
+    last_login_at: dt.datetime | None
+
+
+class Conflict(Exception):
+    """The dossier changed since the version the change was based on (``state`` is current)."""
+
+    def __init__(self, state: DossierState) -> None:
+        super().__init__(f"dossier {state.dossier}: version {state.version}")
+        self.state = state
+
+
+class DuplicateAccount(Exception):
+    pass
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives naive datetimes back: they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def iso(value: dt.datetime) -> str:
-    if value.tzinfo is None:  # SQLite gives naive datetimes back
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone().isoformat(timespec="seconds")
+    return aware(value).astimezone().isoformat(timespec="seconds")
 
 
 def default_url(out_dir: Path) -> str:
     return os.environ.get(HISTORY_ENV) or f"sqlite:///{(out_dir / '.esmsnum' / 'history.sqlite').resolve()}"
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Wait for a writer instead of failing at once (the web workspace writes from threads)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.close()
+
+
 class History:
-    """Thin access layer over the three tables (SQLAlchemy Core, portable SQL only)."""
+    """Thin access layer over the tables (SQLAlchemy Core, portable SQL only)."""
 
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
-        metadata.create_all(self.engine)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)  # creates the tables a database lacks, leaves the others
 
     @classmethod
-    def for_output(cls, out_dir: Path, url: str | None = None) -> "History":
+    def for_output(cls, out_dir: Path, url: str | None = None) -> History:
         return cls(url or default_url(out_dir))
 
     def close(self) -> None:
@@ -155,80 +327,421 @@ class History:
     # ------------------------------------------------------------------ runs
     def start_run(self, call_id: str, config_sha256: str, version: str) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(insert(runs).values(
-                call_id=call_id, started_at=now(), status="en_cours", config_sha256=config_sha256,
-                esmsnum_version=version))
+            result = conn.execute(
+                insert(runs).values(
+                    call_id=call_id,
+                    started_at=now(),
+                    status="en_cours",
+                    config_sha256=config_sha256,
+                    esmsnum_version=version,
+                )
+            )
             return int(result.inserted_primary_key[0])
 
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(runs).where(runs.c.id == run_id).values(
-                finished_at=now(), status="terminee", stats=stats))
+            conn.execute(
+                update(runs).where(runs.c.id == run_id).values(finished_at=now(), status="terminee", stats=stats)
+            )
 
     # ------------------------------------------------------------------ analyses
-    def record(self, run_id: int, call_id: str, dossier: str, *, submission_sha256: str, config_sha256: str,
-               verdict: str, digest: str, documents: list, findings: list[dict[str, Any]]) -> None:
+    def record(
+        self,
+        run_id: int,
+        call_id: str,
+        dossier: str,
+        *,
+        submission_sha256: str,
+        config_sha256: str,
+        verdict: str,
+        digest: str,
+        documents: list,
+        findings: list[dict[str, Any]],
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(analyses).values(
-                run_id=run_id, call_id=call_id, dossier=dossier, created_at=now(),
-                submission_sha256=submission_sha256, config_sha256=config_sha256, verdict=verdict,
-                digest=digest, documents=documents, findings=findings))
+            conn.execute(
+                insert(analyses).values(
+                    run_id=run_id,
+                    call_id=call_id,
+                    dossier=dossier,
+                    created_at=now(),
+                    submission_sha256=submission_sha256,
+                    config_sha256=config_sha256,
+                    verdict=verdict,
+                    digest=digest,
+                    documents=documents,
+                    findings=findings,
+                )
+            )
 
     def latest(self, call_id: str) -> dict[str, Latest]:
         """Every dossier's latest analysis, without its findings (one query for the call)."""
-        ranked = select(
-            analyses.c.dossier, analyses.c.digest, analyses.c.verdict, analyses.c.submission_sha256,
-            func.row_number().over(partition_by=analyses.c.dossier, order_by=analyses.c.id.desc()).label("rank"),
-        ).where(analyses.c.call_id == call_id).subquery()
+        ranked = (
+            select(
+                analyses.c.dossier,
+                analyses.c.digest,
+                analyses.c.verdict,
+                analyses.c.submission_sha256,
+                func.row_number().over(partition_by=analyses.c.dossier, order_by=analyses.c.id.desc()).label("rank"),
+            )
+            .where(analyses.c.call_id == call_id)
+            .subquery()
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(select(ranked).where(ranked.c.rank == 1)).mappings()
             return {r["dossier"]: Latest(r["digest"], r["verdict"], r["submission_sha256"]) for r in rows}
 
     def reference(self, call_id: str, dossier: str, submission_sha256: str) -> Analysis | None:
         """The latest analysis of an earlier, different submission of the dossier."""
-        query = (select(analyses).where(analyses.c.call_id == call_id, analyses.c.dossier == dossier,
-                                        analyses.c.submission_sha256 != submission_sha256)
-                 .order_by(analyses.c.id.desc()).limit(1))
+        query = (
+            select(analyses)
+            .where(
+                analyses.c.call_id == call_id,
+                analyses.c.dossier == dossier,
+                analyses.c.submission_sha256 != submission_sha256,
+            )
+            .order_by(analyses.c.id.desc())
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return _analysis(row) if row else None
 
     def timeline(self, call_id: str | None, dossier: str) -> list[Analysis]:
-        query = select(analyses).where(analyses.c.dossier == dossier).order_by(analyses.c.id)
+        """The dossier's analyses, oldest first; ``origin`` says which were recorded by a waiver."""
+        query = (
+            select(analyses, runs.c.stats)
+            .join(runs, runs.c.id == analyses.c.run_id)
+            .where(analyses.c.dossier == dossier)
+            .order_by(analyses.c.id)
+        )
         if call_id:
             query = query.where(analyses.c.call_id == call_id)
         with self.engine.connect() as conn:
-            return [_analysis(row) for row in conn.execute(query).mappings()]
+            return [_analysis(row, _origin(row["stats"])) for row in conn.execute(query).mappings()]
 
     def calls_of(self, dossier: str) -> list[str]:
         with self.engine.connect() as conn:
             return sorted({r[0] for r in conn.execute(select(analyses.c.call_id).where(analyses.c.dossier == dossier))})
 
     # ------------------------------------------------------------------ waivers
-    def add_waiver(self, call_id: str, dossier: str, rule: str, fingerprints: list[str], motif: str,
-                   author: str | None = None) -> Waiver:
+    def add_waiver(
+        self,
+        call_id: str,
+        dossier: str,
+        rule: str,
+        fingerprints: list[str],
+        motif: str,
+        author: str | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> Waiver:
+        """Record a waiver. With ``expected_version``, the dossier's version is checked and
+        bumped in the same transaction (``Conflict`` when it moved)."""
         author = author or getpass.getuser()
         created = now()
+        if expected_version is not None:
+            self._ensure_state(call_id, dossier)
         with self.engine.begin() as conn:
-            result = conn.execute(insert(waivers).values(
-                call_id=call_id, dossier=dossier, rule=rule, fingerprints=sorted(fingerprints), motif=motif,
-                author=author, created_at=created))
-        return Waiver(int(result.inserted_primary_key[0]), dossier, rule, sorted(fingerprints), motif, author, created)
+            if expected_version is not None:
+                self._bump(conn, call_id, dossier, expected_version, author, created)
+            result = conn.execute(
+                insert(waivers).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    rule=rule,
+                    fingerprints=sorted(fingerprints),
+                    motif=motif,
+                    author=author,
+                    created_at=created,
+                )
+            )
+        return Waiver(
+            int(result.inserted_primary_key[0]),
+            dossier,
+            rule,
+            sorted(fingerprints),
+            motif,
+            author,
+            created,
+            tuple(sorted(fingerprints)),
+        )
 
-    def waivers(self, call_id: str, dossier: str | None = None) -> dict[str, list[Waiver]]:
+    def revoke_waiver(
+        self,
+        call_id: str,
+        dossier: str,
+        waiver_id: int,
+        fingerprint: str,
+        motif: str,
+        author: str,
+        *,
+        expected_version: int | None = None,
+    ) -> Revocation:
+        """Undo the waiver of one finding: a new row, the waiver itself is kept."""
+        created = now()
+        if expected_version is not None:
+            self._ensure_state(call_id, dossier)
+        with self.engine.begin() as conn:
+            if expected_version is not None:
+                self._bump(conn, call_id, dossier, expected_version, author, created)
+            result = conn.execute(
+                insert(waiver_revocations).values(
+                    waiver_id=waiver_id,
+                    call_id=call_id,
+                    dossier=dossier,
+                    fingerprint=fingerprint,
+                    motif=motif,
+                    author=author,
+                    created_at=created,
+                )
+            )
+        return Revocation(int(result.inserted_primary_key[0]), waiver_id, dossier, fingerprint, motif, author, created)
+
+    def waivers(
+        self, call_id: str, dossier: str | None = None, *, include_revoked: bool = False
+    ) -> dict[str, list[Waiver]]:
+        """The waivers in force, per dossier (the findings undone are left out of each; a
+        waiver whose findings were all undone is left out, unless ``include_revoked``)."""
         query = select(waivers).where(waivers.c.call_id == call_id).order_by(waivers.c.id)
         if dossier:
             query = query.where(waivers.c.dossier == dossier)
+        revoked: dict[int, set[str]] = {}
+        for r in self.revocations(call_id, dossier):
+            revoked.setdefault(r.waiver_id, set()).add(r.fingerprint)
         out: dict[str, list[Waiver]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query).mappings():
-                out.setdefault(row["dossier"], []).append(Waiver(
-                    row["id"], row["dossier"], row["rule"], list(row["fingerprints"]), row["motif"], row["author"],
-                    row["created_at"]))
+                recorded = list(row["fingerprints"])
+                live = [f for f in recorded if f not in revoked.get(row["id"], set())]
+                if not live and not include_revoked:
+                    continue
+                out.setdefault(row["dossier"], []).append(
+                    Waiver(
+                        row["id"],
+                        row["dossier"],
+                        row["rule"],
+                        live,
+                        row["motif"],
+                        row["author"],
+                        aware(row["created_at"]),
+                        tuple(recorded),
+                    )
+                )
         return out
 
+    def revocations(self, call_id: str, dossier: str | None = None) -> list[Revocation]:
+        query = (
+            select(waiver_revocations).where(waiver_revocations.c.call_id == call_id).order_by(waiver_revocations.c.id)
+        )
+        if dossier:
+            query = query.where(waiver_revocations.c.dossier == dossier)
+        with self.engine.connect() as conn:
+            return [
+                Revocation(
+                    r["id"],
+                    r["waiver_id"],
+                    r["dossier"],
+                    r["fingerprint"],
+                    r["motif"],
+                    r["author"],
+                    aware(r["created_at"]),
+                )
+                for r in conn.execute(query).mappings()
+            ]
 
-def _analysis(row: Any) -> Analysis:
-    return Analysis(row["id"], row["run_id"], row["call_id"], row["dossier"], row["created_at"], row["submission_sha256"],
-                    row["verdict"], row["digest"], list(row["documents"]), list(row["findings"]))
+    # ------------------------------------------------------------------ instruction
+    def state(self, call_id: str, dossier: str) -> DossierState:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(dossier_state).where(dossier_state.c.call_id == call_id, dossier_state.c.dossier == dossier)
+                )
+                .mappings()
+                .first()
+            )
+        return _state(row) if row else DossierState(call_id, dossier)
 
+    def states(self, call_id: str) -> dict[str, DossierState]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(dossier_state).where(dossier_state.c.call_id == call_id)).mappings()
+            return {r["dossier"]: _state(r) for r in rows}
+
+    def change(
+        self,
+        call_id: str,
+        dossier: str,
+        *,
+        expected_version: int,
+        author: str,
+        kind: str,
+        data: dict[str, Any],
+        **fields: Any,
+    ) -> DossierState:
+        """Change the instruction of a dossier (status, assignee, decision, letter) and log it,
+        if nobody changed the dossier since ``expected_version``; else ``Conflict``."""
+        allowed = set(dossier_state.c.keys()) - {"call_id", "dossier", "version", "updated_at", "updated_by"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown fields: {sorted(unknown)}")
+        created = now()
+        self._ensure_state(call_id, dossier)
+        with self.engine.begin() as conn:
+            self._bump(conn, call_id, dossier, expected_version, author, created, fields)
+            conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=dossier, kind=kind, author=author, created_at=created, data=data
+                )
+            )
+        return self.state(call_id, dossier)
+
+    def comment(self, call_id: str, dossier: str, author: str, text: str) -> Event:
+        """An annotation for the team: appended, never a conflict (nothing is overwritten)."""
+        created = now()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    kind="commentaire",
+                    author=author,
+                    created_at=created,
+                    data={"text": text},
+                )
+            )
+        return Event(
+            int(result.inserted_primary_key[0]), call_id, dossier, "commentaire", author, created, {"text": text}
+        )
+
+    def events(self, call_id: str, dossier: str | None = None) -> list[Event]:
+        query = select(events).where(events.c.call_id == call_id).order_by(events.c.id)
+        if dossier:
+            query = query.where(events.c.dossier == dossier)
+        with self.engine.connect() as conn:
+            return [
+                Event(
+                    r["id"],
+                    r["call_id"],
+                    r["dossier"],
+                    r["kind"],
+                    r["author"],
+                    aware(r["created_at"]),
+                    dict(r["data"] or {}),
+                )
+                for r in conn.execute(query).mappings()
+            ]
+
+    def _ensure_state(self, call_id: str, dossier: str) -> None:
+        """The dossier's state row at version 0, if it has none yet."""
+        key = (dossier_state.c.call_id == call_id) & (dossier_state.c.dossier == dossier)
+        with self.engine.connect() as conn:
+            if conn.execute(select(dossier_state.c.version).where(key)).first() is not None:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(dossier_state).values(call_id=call_id, dossier=dossier, version=0, status=STATUS_DEFAULT)
+                )
+        except IntegrityError:
+            pass  # created by another writer meanwhile
+
+    def _bump(
+        self,
+        conn: Any,
+        call_id: str,
+        dossier: str,
+        expected: int,
+        author: str,
+        when: dt.datetime,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        """Version check and increment inside the caller's transaction."""
+        key = (dossier_state.c.call_id == call_id) & (dossier_state.c.dossier == dossier)
+        values = {"version": dossier_state.c.version + 1, "updated_at": when, "updated_by": author, **(fields or {})}
+        result = conn.execute(update(dossier_state).where(key, dossier_state.c.version == expected).values(**values))
+        if result.rowcount != 1:
+            row = conn.execute(select(dossier_state).where(key)).mappings().first()
+            raise Conflict(_state(row) if row else DossierState(call_id, dossier))
+
+    # ------------------------------------------------------------------ accounts
+    def add_account(self, name: str, role: str, password_hash: str) -> Account:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(accounts).values(
+                        name=name,
+                        role=role,
+                        password_hash=password_hash,
+                        active=True,
+                        created_at=now(),
+                        failed_logins=0,
+                        session_epoch=0,
+                    )
+                )
+        except IntegrityError:
+            raise DuplicateAccount(name) from None
+        account = self.account(name)
+        assert account is not None
+        return account
+
+    def account(self, name: str) -> Account | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.name == name)).mappings().first()
+        return _account(row) if row else None
+
+    def account_by_id(self, account_id: int) -> Account | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).mappings().first()
+        return _account(row) if row else None
+
+    def accounts(self) -> list[Account]:
+        with self.engine.connect() as conn:
+            return [_account(r) for r in conn.execute(select(accounts).order_by(accounts.c.name)).mappings()]
+
+    def update_account(self, name: str, **fields: Any) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(update(accounts).where(accounts.c.name == name).values(**fields))
+        return result.rowcount == 1
+
+    def end_sessions(self, account_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(accounts).where(accounts.c.id == account_id).values(session_epoch=accounts.c.session_epoch + 1)
+            )
+
+
+def _origin(stats: Any) -> str:
+    if isinstance(stats, dict) and ("levee" in stats or stats.get("origine") == "levee"):
+        return "levee"
+    return "analyse"
+
+
+def _analysis(row: Any, origin: str = "analyse") -> Analysis:
+    return Analysis(
+        row["id"],
+        row["run_id"],
+        row["call_id"],
+        row["dossier"],
+        aware(row["created_at"]),
+        row["submission_sha256"],
+        row["verdict"],
+        row["digest"],
+        list(row["documents"]),
+        list(row["findings"]),
+        origin,
+    )
+
+
+def _state(row: Any) -> DossierState:
+    values = dict(row)
+    for key in ("decision_at", "letter_at", "updated_at"):
+        values[key] = aware(values.get(key))
+    return DossierState(**values)
+
+
+def _account(row: Any) -> Account:
+    values = dict(row)
+    for key in ("created_at", "blocked_until", "last_login_at"):
+        values[key] = aware(values.get(key))
+    values["active"] = bool(values["active"])
+    return Account(**values)

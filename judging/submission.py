@@ -42,8 +42,11 @@ def fingerprint(path: Path, limits: ZipLimits | None = None) -> Submission:
 
 
 def _ignored(rel: PurePosixPath) -> bool:
-    return (any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1])
-            or rel.name in IGNORED_NAMES or rel.name.startswith("~$"))
+    return (
+        any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1])
+        or rel.name in IGNORED_NAMES
+        or rel.name.startswith("~$")
+    )
 
 
 def _folder_documents(root: Path) -> list[tuple[str, str]]:
@@ -83,8 +86,9 @@ def _zip_documents(path: Path, limits: ZipLimits) -> list[tuple[str, str]] | Non
         return None
 
 
-def choose_submissions(call_dir: Path, limits: ZipLimits | None = None,
-                       ignore: Collection[str] = ()) -> tuple[list[Submission], list[dict[str, str]]]:
+def choose_submissions(
+    call_dir: Path, limits: ZipLimits | None = None, ignore: Collection[str] = ()
+) -> tuple[list[Submission], list[dict[str, str]]]:
     """Every dossier of the call folder, fingerprinted (in parallel: hashing is I/O and C code).
 
     A corrected dossier may be dropped beside the previous one (``2022-ARA-0012.zip`` next to

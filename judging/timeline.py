@@ -1,37 +1,164 @@
-"""``esmsnum history DOSSIER``: a dossier's analyses, oldest first, in French."""
+"""A dossier's timeline: every analysis, lift and its undoing, comment, status, assignment,
+decision and letter, oldest first, with who and when. Read from the history (nothing in it is
+ever deleted); ``esmsnum history`` prints it, the web workspace shows it."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
 from core.models import Verdict
-from judging.history import Analysis, Waiver, iso
+from judging.history import Analysis, Event, History, Revocation, Waiver, iso
+from judging.instruction import DECISIONS, STATUSES, decision_label
+from reports.dates import datetime_fr
+
+AUTOMATIC = "esmsnum (analyse automatique)"
 
 
-def format_timeline(dossier: str, analyses: list[Analysis], waivers: list[Waiver]) -> str:
-    lines = [f"Dossier {dossier} : {len(analyses)} analyse(s) enregistrée(s)"]
+@dataclass(frozen=True)
+class Entry:
+    when: dt.datetime
+    author: str
+    kind: str  # analyse, levee, annulation, commentaire, statut, attribution, decision, courrier
+    title: str  # one French sentence
+    text: str | None = None  # a comment, a motif: the reviewer's own words
+    details: list[str] = field(default_factory=list)
+
+
+def _verdict(code: str | None) -> str:
+    try:
+        return Verdict(code).label
+    except ValueError:
+        return str(code)
+
+
+def analysis_entries(analyses: list[Analysis]) -> list[Entry]:
+    """The runs' analyses (the ones a waiver recorded are shown as the waiver itself)."""
+    out: list[Entry] = []
     previous: Analysis | None = None
     for a in analyses:
-        verdict = Verdict(a.verdict).label
+        if a.origin != "analyse":
+            previous = a
+            continue
         active = [f for f in a.findings if "waiver" not in f]
-        waived = len(a.findings) - len(active)
-        head = f"- {iso(a.created_at)} [{a.call_id}] {verdict} — {len(active)} constat(s)"
-        head += f" et {waived} levé(s)" if waived else ""
         if previous is None:
-            lines.append(head + " (première analyse)")
+            title = f"Première analyse : {_verdict(a.verdict)}, {len(active)} constat(s)"
+            details = [f"{f['rule']} — {f.get('message', '')}" for f in active]
         else:
             before = {f["fingerprint"] for f in previous.findings}
             now = {f["fingerprint"] for f in a.findings}
             what = "nouveau dépôt" if a.submission_sha256 != previous.submission_sha256 else "même dépôt"
-            lines.append(head + f" ({what} : {len(before - now)} résolu(s), {len(now - before)} nouveau(x), "
-                                f"{len(now & before)} inchangé(s))")
-            for f in previous.findings:
-                if f["fingerprint"] not in now:
-                    lines.append(f"    résolu : {f['rule']} — {f.get('message', '')}")
-        for f in a.findings:
-            if previous is None or f["fingerprint"] not in {g["fingerprint"] for g in previous.findings}:
-                lines.append(f"    {f['rule']} ({f['severity']}) — {f.get('message', '')}")
+            title = (
+                f"Nouvelle analyse ({what}) : {_verdict(previous.verdict)} → {_verdict(a.verdict)} ; "
+                f"{len(before - now)} constat(s) résolu(s), {len(now - before)} nouveau(x), "
+                f"{len(now & before)} inchangé(s)"
+            )
+            details = [
+                f"résolu : {f['rule']} — {f.get('message', '')}"
+                for f in previous.findings
+                if f["fingerprint"] not in now
+            ]
+            details += [
+                f"nouveau : {f['rule']} — {f.get('message', '')}" for f in a.findings if f["fingerprint"] not in before
+            ]
+        out.append(Entry(a.created_at, AUTOMATIC, "analyse", title, None, details))
         previous = a
-    if waivers:
-        lines.append("Constats levés par les instructeurs :")
-        for w in waivers:
-            lines.append(f"- {iso(w.created_at)} {w.rule} par {w.author} : {w.motif}")
+    return out
+
+
+def waiver_entries(waivers: list[Waiver], revocations: list[Revocation], findings: dict[str, dict]) -> list[Entry]:
+    """Lifts and their undoing; ``findings`` (fingerprint → finding) names what was lifted."""
+    out = []
+    for w in waivers:
+        described = [_describe(findings.get(fp), w.rule) for fp in w.recorded or w.fingerprints]
+        what = described[0] if len(described) == 1 else f"{len(described)} constats {w.rule}"
+        out.append(
+            Entry(
+                w.created_at,
+                w.author,
+                "levee",
+                f"Constat levé : {what}",
+                w.motif,
+                described if len(described) > 1 else [],
+            )
+        )
+    for r in revocations:
+        out.append(
+            Entry(
+                r.created_at,
+                r.author,
+                "annulation",
+                f"Levée annulée : {_describe(findings.get(r.fingerprint), None)}",
+                r.motif or None,
+            )
+        )
+    return out
+
+
+def _describe(finding: dict | None, rule: str | None) -> str:
+    if not finding:
+        return f"constat {rule}" if rule else "constat"
+    return f"{finding.get('rule')} — {finding.get('message', '')}"
+
+
+def event_entries(events: list[Event]) -> list[Entry]:
+    out = []
+    for e in events:
+        data = e.data
+        if e.kind == "commentaire":
+            out.append(Entry(e.created_at, e.author, e.kind, "Commentaire", str(data.get("text") or "")))
+        elif e.kind == "statut":
+            out.append(
+                Entry(
+                    e.created_at,
+                    e.author,
+                    e.kind,
+                    f"Statut : {STATUSES.get(data.get('before'), '—')} → {STATUSES.get(data.get('after'), '—')}",
+                )
+            )
+        elif e.kind == "attribution":
+            after = data.get("after")
+            title = f"Dossier attribué à {after}" if after else "Attribution retirée"
+            out.append(Entry(e.created_at, e.author, e.kind, title))
+        elif e.kind == "decision":
+            after = data.get("after")
+            title = (
+                f"Décision proposée : {decision_label(after)}" if after in DECISIONS else "Décision proposée retirée"
+            )
+            out.append(Entry(e.created_at, e.author, e.kind, title, str(data.get("motif") or "") or None))
+        elif e.kind == "courrier":
+            out.append(Entry(e.created_at, e.author, e.kind, "Projet de courrier modifié"))
+        else:
+            out.append(Entry(e.created_at, e.author, e.kind, e.kind))
+    return out
+
+
+def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry]:
+    analyses = history.timeline(call_id, dossier)
+    findings: dict[str, dict] = {}
+    for a in analyses:
+        for f in a.findings:
+            findings.setdefault(f.get("fingerprint"), f)
+    waivers = history.waivers(call_id, dossier, include_revoked=True).get(dossier, [])
+    entries = (
+        analysis_entries(analyses)
+        + waiver_entries(waivers, history.revocations(call_id, dossier), findings)
+        + event_entries(history.events(call_id, dossier))
+    )
+    return sorted(entries, key=lambda e: e.when)
+
+
+def format_timeline(dossier: str, history: History, call_ids: list[str]) -> str:
+    """``esmsnum history DOSSIER``: the timeline as text."""
+    analyses = [a for c in call_ids for a in history.timeline(c, dossier) if a.origin == "analyse"]
+    lines = [f"Dossier {dossier} : {len(analyses)} analyse(s) enregistrée(s)"]
+    for call_id in call_ids:
+        for entry in dossier_timeline(history, call_id, dossier):
+            head = f"- {datetime_fr(iso(entry.when))} [{call_id}] {entry.title}"
+            if entry.kind != "analyse":
+                head += f" — par {entry.author}"
+            lines.append(head)
+            if entry.text:
+                lines.append(f"    « {entry.text} »")
+            lines.extend(f"    {d}" for d in entry.details)
     return "\n".join(lines)

@@ -1,8 +1,14 @@
-"""A reviewer waives a finding (``esmsnum lever``): kept in the history, applied at once.
+"""Reviewers lift findings (``esmsnum lever`` and the web workspace): kept in the history,
+applied at once.
 
-The waiver names the findings it covers by their fingerprint (rule, location, value found),
-so it survives later runs while the evidence is the same, and stops applying when the
-owner's new submission changes it.
+A waiver names the findings it covers by their fingerprint (rule, location, value found), so
+it survives later runs while the evidence is the same, and stops applying when the owner's
+new submission changes it. One finding or every finding of a rule can be lifted; undoing a
+lift is a new record (the waiver stays in the history with its undoing).
+
+After every change the report is finalized again (verdict re-decided), rewritten with its
+letter, recorded as an analysis (so the next run compares with it) and the call summary is
+rebuilt, with the verdict change listed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from judging.finalize import (
     outcome_of,
 )
 from judging.history import History
+from judging.instruction import instruction_of
 from reports.dossier import write_dossier_reports
 from reports.summary import build_summary, write_summary
 from validators.engine import load_call
@@ -30,43 +37,170 @@ class WaiverError(Exception):
     """Why a waiver cannot be recorded (French, for the reviewer)."""
 
 
-def waive(out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: str | None,
-          history_url: str | None = None) -> str:
-    dossier, call_id = report["dossier"], report["call_id"]
+def waive(
+    out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: str | None, history_url: str | None = None
+) -> str:
+    """Lift every open finding of ``rule`` (the command line's ``esmsnum lever``)."""
+    dossier = report["dossier"]
     targets = [f for f in report["findings"] if f["rule"] == rule]
     if not targets:
         raise WaiverError(f"Le dernier rapport du dossier {dossier} ne contient aucun constat {rule} : rien à lever.")
     open_targets = [f for f in targets if "waiver" not in f]
     if not open_targets:
         raise WaiverError(f"Les constats {rule} du dossier {dossier} sont déjà levés.")
-    if any("fingerprint" not in f for f in open_targets):
-        raise WaiverError(f"Le rapport du dossier {dossier} date d'une version antérieure : relancer « esmsnum run ».")
+    _check_fingerprints(report, open_targets)
     history = History.for_output(out_dir, history_url)
     try:
-        history.add_waiver(call_id, dossier, rule, [f["fingerprint"] for f in open_targets], motif, author)
-        waivers = history.waivers(call_id, dossier).get(dossier, [])
-        latest = history.latest(call_id).get(dossier)
-        sha = report.get("submission_sha256", "")
-        final = finalize_report(report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha)
-        add_evolution(final.report, history.reference(call_id, dossier, sha))
-        write_dossier_reports(final.report, out_dir / dossier)
-        run_id = history.start_run(call_id, report.get("versions", {}).get("config_sha256", ""), __version__)
-        documents = [[d.get("file"), d.get("sha256")] for d in report.get("documents", [])]
-        history.record(run_id, call_id, dossier, submission_sha256=sha,
-                       config_sha256=report.get("versions", {}).get("config_sha256", ""),
-                       verdict=final.report["verdict"], digest=final.digest, documents=documents,
-                       findings=compact_findings(final.report))
-        history.finish_run(run_id, {"levee": dossier, "regle": rule})
+        history.add_waiver(report["call_id"], dossier, rule, [f["fingerprint"] for f in open_targets], motif, author)
+        before, after = apply_waivers(out_dir, report, history)
     finally:
         history.close()
-    refresh_summary(out_dir)
-    before, after = Verdict(report["verdict"]).label, Verdict(final.report["verdict"]).label
-    return (f"{len(open_targets)} constat(s) {rule} levé(s) pour le dossier {dossier}. "
-            f"Verdict : {before} → {after}. Rapport : {out_dir / dossier / 'report.html'}")
+    return (
+        f"{len(open_targets)} constat(s) {rule} levé(s) pour le dossier {dossier}. "
+        f"Verdict : {Verdict(before).label} → {Verdict(after).label}. Rapport : {out_dir / dossier / 'report.html'}"
+    )
 
 
-def refresh_summary(out_dir: Path) -> None:
-    """Rebuild the call summary from the reports on disk (after a report changed outside a run)."""
+def waive_finding(
+    out_dir: Path,
+    report: dict[str, Any],
+    fingerprint: str,
+    motif: str,
+    author: str,
+    history: History,
+    expected_version: int | None = None,
+) -> tuple[str, str]:
+    """Lift one finding, named by its fingerprint. Returns (verdict before, verdict after).
+    ``Conflict`` (from the history) when the dossier changed since ``expected_version``."""
+    finding = _finding(report, fingerprint)
+    if "waiver" in finding:
+        raise WaiverError("Ce constat est déjà levé.")
+    if not motif.strip():
+        raise WaiverError("Indiquez le motif de la levée : les autres instructeurs le liront.")
+    history.add_waiver(
+        report["call_id"],
+        report["dossier"],
+        finding["rule"],
+        [fingerprint],
+        motif.strip(),
+        author,
+        expected_version=expected_version,
+    )
+    return apply_waivers(out_dir, report, history)
+
+
+def unwaive_finding(
+    out_dir: Path,
+    report: dict[str, Any],
+    fingerprint: str,
+    motif: str,
+    author: str,
+    history: History,
+    expected_version: int | None = None,
+) -> tuple[str, str]:
+    """Undo the lift of one finding (whether it was lifted alone or with its whole rule)."""
+    finding = _finding(report, fingerprint)
+    waiver = finding.get("waiver")
+    if not isinstance(waiver, dict):
+        raise WaiverError("Ce constat n'est pas levé : rien à annuler.")
+    live = history.waivers(report["call_id"], report["dossier"]).get(report["dossier"], [])
+    covering = [w for w in live if w.covers(finding)]
+    if not covering:
+        raise WaiverError("La levée de ce constat a déjà été annulée.")
+    first, *others = covering
+    history.revoke_waiver(
+        report["call_id"],
+        report["dossier"],
+        first.id,
+        fingerprint,
+        motif.strip(),
+        author,
+        expected_version=expected_version,
+    )
+    for other in others:  # the same finding lifted twice (by rule, then alone): both undone
+        history.revoke_waiver(report["call_id"], report["dossier"], other.id, fingerprint, motif.strip(), author)
+    return apply_waivers(out_dir, report, history)
+
+
+def apply_waivers(out_dir: Path, report: dict[str, Any], history: History) -> tuple[str, str]:
+    """Finalize the report again with the waivers in force, write it, record it, rebuild the
+    summary. Returns (verdict before, verdict after)."""
+    call_id, dossier = report["call_id"], report["dossier"]
+    waivers = history.waivers(call_id, dossier).get(dossier, [])
+    latest = history.latest(call_id).get(dossier)
+    sha = report.get("submission_sha256", "")
+    instruction = instruction_of(history.state(call_id, dossier))
+    final = finalize_report(
+        report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha, instruction=instruction
+    )
+    add_evolution(final.report, history.reference(call_id, dossier, sha))
+    write_dossier_reports(final.report, out_dir / dossier)
+    config_sha = report.get("versions", {}).get("config_sha256", "")
+    if final.changed:
+        run_id = history.start_run(call_id, config_sha, __version__)
+        documents = [[d.get("file"), d.get("sha256")] for d in report.get("documents", [])]
+        history.record(
+            run_id,
+            call_id,
+            dossier,
+            submission_sha256=sha,
+            config_sha256=config_sha,
+            verdict=final.report["verdict"],
+            digest=final.digest,
+            documents=documents,
+            findings=compact_findings(final.report),
+        )
+        history.finish_run(run_id, {"origine": "levee", "dossier": dossier})
+    before, after = report["verdict"], final.report["verdict"]
+    refresh_summary(out_dir, {dossier: (before, after)}, only={dossier})
+    return before, after
+
+
+def apply_instruction(out_dir: Path, report: dict[str, Any], history: History) -> dict[str, Any]:
+    """Rewrite the report with the dossier's instruction (status, assignee, decision) and
+    rebuild the summary; the analysis itself is unchanged."""
+    return apply_instruction_many(out_dir, [report], history)[0]
+
+
+def apply_instruction_many(out_dir: Path, reports: list[dict[str, Any]], history: History) -> list[dict[str, Any]]:
+    """``apply_instruction`` for several dossiers of a call, the summary rebuilt once."""
+    written = []
+    for report in reports:
+        report = dict(report)
+        instruction = instruction_of(history.state(report["call_id"], report["dossier"]))
+        report.pop("instruction", None)
+        if instruction:
+            report["instruction"] = instruction
+        write_dossier_reports(report, out_dir / report["dossier"])
+        written.append(report)
+    refresh_summary(out_dir, {}, only={r["dossier"] for r in written})
+    return written
+
+
+def _check_fingerprints(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
+    if any("fingerprint" not in f for f in findings):
+        raise WaiverError(
+            f"Le rapport du dossier {report['dossier']} date d'une version antérieure : relancer « esmsnum run »."
+        )
+
+
+def _finding(report: dict[str, Any], fingerprint: str) -> dict[str, Any]:
+    for finding in report.get("findings") or []:
+        if finding.get("fingerprint") == fingerprint:
+            return finding
+    raise WaiverError(
+        "Ce constat ne figure plus dans le dernier rapport du dossier (une nouvelle analyse a eu lieu) : "
+        "rechargez la page."
+    )
+
+
+def refresh_summary(
+    out_dir: Path, changes: dict[str, tuple[str, str]] | None = None, only: set[str] | None = None
+) -> None:
+    """Rebuild the call summary from the reports on disk (after a report changed outside a
+    run). ``changes``: verdicts changed by a reviewer (dossier → (before, after)), added to
+    the summary's list of changes since the previous analysis. ``only``: the dossiers whose
+    report changed; the others keep their summary row (not read again)."""
     path = out_dir / "summary.json"
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
@@ -76,6 +210,9 @@ def refresh_summary(out_dir: Path) -> None:
     outcomes = []
     for row in old["dossiers"]:
         report_dir = out_dir / Path(row["report"]).parent
+        if only is not None and row.get("dossier") not in only and "instruction" in row:
+            outcomes.append({**row, "report_dir": str(report_dir)})  # the row is what outcome_of gave
+            continue
         try:
             report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -85,4 +222,23 @@ def refresh_summary(out_dir: Path) -> None:
     for key in ("run", "changes", "superseded"):
         if key in old:
             summary[key] = old[key]
+    if changes:
+        summary["changes"] = merge_changes(summary.get("changes") or [], changes)
     write_summary(summary, out_dir)
+
+
+def merge_changes(listed: list[dict[str, Any]], changes: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """The summary's verdict changes with the reviewers' own: a dossier listed once, from its
+    verdict at the last analysis to its verdict now; back where it was, it leaves the list."""
+    out = [dict(c) for c in listed if isinstance(c, dict)]
+    for dossier, (before, after) in changes.items():
+        entry = next((c for c in out if c.get("dossier") == dossier), None)
+        if entry is None:
+            if before != after:
+                out.append({"dossier": dossier, "before": before, "after": after, "by": "instructeur"})
+            continue
+        entry["after"] = after
+        entry["by"] = "instructeur"
+        if entry.get("before") == after:
+            out.remove(entry)
+    return out

@@ -33,19 +33,16 @@ MAX_TEXT_CHARS = 600
 PICTURE_FORMATS = {"jpeg", "jpg", "png", "tiff", "tif", "gif", "bmp", "webp"}
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
-_DETAIL_ROW = re.compile(r"ligne (\d+)")
-_DETAIL_COL = re.compile(r"colonne (\d+)")
-_PDF_CELL = re.compile(r"^tableau (\d+), ligne (\d+), colonne (\d+)$")
 _QUOTE = re.compile(r"«\s*([^»]{3,200}?)\s*»")
 
-LocKey = tuple[Any, ...]
+LooseKey = tuple[Any, ...]  # (file, sheet, cell, page): a spreadsheet cell whatever else is known
 
 
 def attach_evidence(report: dict[str, Any], data: Any, files: dict[str, Path], limits: Any = None) -> None:
     """Add ``evidence`` to the findings of ``report`` (in place); never raises."""
     try:
         _attach(report, data, files, limits)
-    except Exception:  # noqa: BLE001 - evidence is a help, never a reason to lose a report
+    except Exception:  # evidence is a help, never a reason to lose a report
         log.warning("evidence of dossier %s could not be computed", report.get("dossier"), exc_info=True)
 
 
@@ -55,9 +52,9 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
     budget = MAX_IMAGES
     for finding in report.get("findings") or []:
         try:
-            location = finding.get("location") or {}
-            doc = index.document(location.get("file"))
-            if doc is None:
+            location = _location(finding.get("location"))
+            doc = index.document(location.file) if location else None
+            if doc is None or location is None:
                 continue
             hit = index.cell(location)
             evidence = rows_evidence(index, doc, *hit) if hit else text_evidence(doc, location, finding)
@@ -72,7 +69,7 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             if request is not None:
                 pending.setdefault(doc.file, []).append((finding, request))
                 budget -= 1
-        except Exception:  # noqa: BLE001 - one finding's evidence failing costs only that one
+        except Exception:  # one finding's evidence failing costs only that one
             log.debug("no evidence for a finding of %s", report.get("dossier"), exc_info=True)
     if pending:
         from extractors.sandbox import render_isolated
@@ -82,9 +79,14 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             for (finding, request), result in zip(items, results):
                 if result and result.get("png_base64"):
                     finding["evidence"] = {
-                        "kind": "image", "file": file, "page": result["page"], "png_base64": result["png_base64"],
-                        "width": result.get("width"), "height": result.get("height"),
-                        "matched": bool(result.get("matched")), "whole_page": bool(request.get("whole_page")),
+                        "kind": "image",
+                        "file": file,
+                        "page": result["page"],
+                        "png_base64": result["png_base64"],
+                        "width": result.get("width"),
+                        "height": result.get("height"),
+                        "matched": bool(result.get("matched")),
+                        "whole_page": bool(request.get("whole_page")),
                         "alt": _alt(file, result, request),
                     }
 
@@ -92,11 +94,13 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
 # --------------------------------------------------------------------------- index
 
 
-def _key(location: dict[str, Any] | Location) -> LocKey:
-    if isinstance(location, Location):
-        location = location.to_dict()
-    return (location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
-            location.get("detail"))
+def _location(value: Any) -> Location | None:
+    """The typed location of a finding of ``report.json``."""
+    return Location.from_dict(value) if isinstance(value, dict) and value.get("file") else None
+
+
+def _loose(location: Location) -> LooseKey:
+    return (location.file, location.sheet, location.cell, location.page)
 
 
 class _Index:
@@ -105,8 +109,8 @@ class _Index:
     def __init__(self, documents: list[ExtractedDocument], data: Any) -> None:
         self.documents = {d.file: d for d in documents}
         self.data = data
-        self._cells: dict[str, dict[LocKey, tuple[Grid, int, int]]] = {}
-        self._loose: dict[str, dict[LocKey, tuple[Grid, int, int]]] = {}
+        self._cells: dict[str, dict[Location, tuple[Grid, int, int]]] = {}
+        self._loose: dict[str, dict[LooseKey, tuple[Grid, int, int]]] = {}
 
     def document(self, file: str | None) -> ExtractedDocument | None:
         return self.documents.get(file) if file else None
@@ -114,36 +118,40 @@ class _Index:
     def _build(self, file: str) -> None:
         if file in self._cells:
             return
-        exact: dict[LocKey, tuple[Grid, int, int]] = {}
-        loose: dict[LocKey, tuple[Grid, int, int]] = {}
+        exact: dict[Location, tuple[Grid, int, int]] = {}
+        loose: dict[LooseKey, tuple[Grid, int, int]] = {}
         doc = self.documents[file]
         for grid in doc.grids:
             for r, row in enumerate(grid.rows):
                 for c, cell in enumerate(row):
-                    key = _key(cell.location)
-                    exact.setdefault(key, (grid, r, c))
+                    exact.setdefault(cell.location, (grid, r, c))
                     if cell.location.cell:
-                        loose.setdefault(key[:4], (grid, r, c))
+                        loose.setdefault(_loose(cell.location), (grid, r, c))
         self._cells[file], self._loose[file] = exact, loose
 
-    def cell(self, location: dict[str, Any]) -> tuple[Grid, int, int] | None:
-        file = location.get("file")
-        if file not in self.documents:
+    def cell(self, location: Location) -> tuple[Grid, int, int] | None:
+        if location.file not in self.documents:
             return None
-        self._build(file)
-        key = _key(location)
-        return self._cells[file].get(key) or (self._loose[file].get(key[:4]) if location.get("cell") else None)
+        self._build(location.file)
+        found = self._cells[location.file].get(location)
+        if found is None and location.cell:
+            found = self._loose[location.file].get(_loose(location))
+        return found
 
     def header_of(self, file: str, grid: Grid, r: int) -> tuple[Grid, int] | None:
         """The header row of the table holding row ``r`` of ``grid``: the closest header of a
         recognised table above it in the grid, else the header of a table continued from a
         previous page, else the first non-empty row of the grid above it."""
         self._build(file)
-        tables = [t for ts in (getattr(getattr(self.data, "classified", None), "tables", None) or {}).values()
-                  for t in ts if t.file == file]
+        tables = [
+            t
+            for ts in (getattr(getattr(self.data, "classified", None), "tables", None) or {}).values()
+            for t in ts
+            if t.file == file
+        ]
         best: int | None = None
         for table in tables:
-            found = self._cells[file].get(_key(table.header_location))
+            found = self._cells[file].get(table.header_location)
             if found and found[0] is grid and found[1] <= r and (best is None or found[1] > best):
                 best = found[1]
         if best is not None:
@@ -151,7 +159,7 @@ class _Index:
         first = grid.rows[r][0].location if grid.rows[r] else None
         for table in tables:
             if first is not None and any(row.location == first for row in table.rows + table.total_rows):
-                found = self._cells[file].get(_key(table.header_location))
+                found = self._cells[file].get(table.header_location)
                 if found:
                     return found[0], found[1]
         for i, row in enumerate(grid.rows[: r + 1]):
@@ -181,17 +189,55 @@ def _show(raw: Any) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
+_AMOUNT_HEADER = re.compile(
+    r"montant|forfait|co[uû]t|total|budget|€|euro|bonus|[ée]quipement|amoa|moa|[ée]diteur|d[ée]pense|prix|financement|aide",
+    re.IGNORECASE,
+)
+_FINESS_HEADER = re.compile(r"finess", re.IGNORECASE)
+
+
+def column_kinds(header: list[CellValue] | None) -> list[str]:
+    """What each column of a table holds, read from its header: ``finess`` (identifiers kept as
+    9 characters), ``amount`` (euros) or ``""``."""
+    kinds = []
+    for cell in header or []:
+        text = _show(cell.raw)
+        kinds.append("finess" if _FINESS_HEADER.search(text) else "amount" if _AMOUNT_HEADER.search(text) else "")
+    return kinds
+
+
+def _grouped(number: float) -> str:
+    """``166 200``, ``1 234,5`` (narrow no-break spaces, decimal comma)."""
+    if float(number).is_integer():
+        return f"{int(number):,}".replace(",", "\u202f")
+    whole, _, decimals = f"{number:,.2f}".partition(".")
+    return f"{whole.replace(',', chr(0x202F))},{decimals}".rstrip("0").rstrip(",")
+
+
+def show_cell(raw: Any, kind: str) -> str:
+    """A cell as the finding's text speaks of it: an amount as ``7 000 €``, a FINESS typed as a
+    number with its leading zero back (``070101902``); anything else as ``_show``."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        if kind == "finess" and isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) == 8:
+            return raw.strip().zfill(9)
+        return _show(raw)
+    if kind == "finess" and float(raw).is_integer() and 0 < raw < 10**9:
+        return str(int(raw)).zfill(9)
+    if kind == "amount":
+        return f"{_grouped(raw)}\u00a0€"
+    return _show(raw)
+
+
 def _row_label(row: list[CellValue], c: int) -> str:
+    """The row's number as the reviewer finds it: the spreadsheet row, or the table row."""
     for cell in ([row[c]] if c < len(row) else []) + row:
         loc = cell.location
         if loc.cell:
             m = _CELL_REF.match(loc.cell)
             if m:
                 return m.group(2)
-        if loc.detail:
-            m = _DETAIL_ROW.search(loc.detail)
-            if m:
-                return m.group(1)
+        if loc.row:
+            return str(loc.row)
     return ""
 
 
@@ -203,10 +249,8 @@ def _column_label(rows: list[list[CellValue]], c: int) -> str:
                 m = _CELL_REF.match(loc.cell)
                 if m:
                     return m.group(1)
-            if loc.detail:
-                m = _DETAIL_COL.search(loc.detail)
-                if m:
-                    return m.group(1)
+            if loc.column is not None:
+                return str(loc.column)
     return str(c + 1)
 
 
@@ -226,7 +270,7 @@ def rows_evidence(index: _Index, doc: ExtractedDocument, grid: Grid, r: int, c: 
             else:
                 start = max(start, h + 1)
     stop = min(len(grid.rows), (r + 1 if not is_header else start) + CONTEXT_ROWS)
-    body = [i for i in range(start, stop)]
+    body = list(range(start, stop))
     shown_rows = [grid.rows[i] for i in body]
     every = ([header_row] if header_row else []) + shown_rows
     width = max((len(row) for row in every), default=0)
@@ -237,15 +281,17 @@ def rows_evidence(index: _Index, doc: ExtractedDocument, grid: Grid, r: int, c: 
     hi = min(last, lo + MAX_COLUMNS - 1)
     columns = list(range(lo, hi + 1))
 
+    kinds = column_kinds(header_row)
+
     def cells(row: list[CellValue]) -> list[str]:
-        return [_show(row[i].raw) if i < len(row) else "" for i in columns]
+        return [show_cell(row[i].raw, kinds[i] if i < len(kinds) else "") if i < len(row) else "" for i in columns]
 
     evidence: dict[str, Any] = {
         "kind": "rows",
         "file": doc.file,
         "sheet": grid.name,
         "columns": [_column_label(every, i) for i in columns],
-        "header": cells(header_row) if header_row else None,
+        "header": [_show(header_row[i].raw) if i < len(header_row) else "" for i in columns] if header_row else None,
         "header_label": _row_label(header_row, c) if header_row else None,
         "rows": [cells(row) for row in shown_rows],
         "row_labels": [_row_label(row, c) for row in shown_rows],
@@ -274,40 +320,51 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("…", " ").lower().split())
 
 
-def text_evidence(doc: ExtractedDocument, location: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any] | None:
-    """The paragraph the finding points to (docx, odt: ``paragraphe N``; PDF: the line of
+def text_evidence(doc: ExtractedDocument, location: Location, finding: dict[str, Any]) -> dict[str, Any] | None:
+    """The paragraph the finding points to (docx, odt: its ``paragraph``; PDF: the line of
     the page that holds a quoted passage), with its neighbours."""
-    key = _key(location)
     blocks = doc.text
-    position = next((i for i, b in enumerate(blocks) if _key(b.location) == key), None)
-    if position is None or location.get("page"):
+    position = next((i for i, b in enumerate(blocks) if b.location == location), None)
+    if position is None or location.page:
         needles = [_norm(t)[:60] for t in _candidates(finding)]
-        page_blocks = [i for i, b in enumerate(blocks) if _key(b.location) == key] if location.get("page") else []
+        page_blocks = [i for i, b in enumerate(blocks) if b.location == location] if location.page else []
         for needle in needles:
             match = next((i for i in page_blocks if needle and needle in _norm(blocks[i].text)), None)
             if match is not None:
                 position = match
                 break
         else:
-            if not location.get("page") or position is None:
+            if not location.page or position is None:
                 return None
     lo, hi = max(0, position - 1), min(len(blocks), position + 2)
-    if location.get("page"):
-        lo = max(lo, next(i for i in range(position, -1, -1)
-                          if i == 0 or blocks[i - 1].location.page != blocks[position].location.page))
+    if location.page:
+        lo = max(
+            lo,
+            next(
+                i
+                for i in range(position, -1, -1)
+                if i == 0 or blocks[i - 1].location.page != blocks[position].location.page
+            ),
+        )
     lines = []
     for block in blocks[lo:hi]:
         text = " ".join(block.text.split())
         lines.append(text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…")
-    return {"kind": "text", "file": doc.file, "lines": lines, "highlight": position - lo,
-            "where": blocks[position].location.describe()}
+    return {
+        "kind": "text",
+        "file": doc.file,
+        "lines": lines,
+        "highlight": position - lo,
+        "where": blocks[position].location.describe(),
+    }
 
 
-def pdf_request(doc: ExtractedDocument, location: dict[str, Any], finding: dict[str, Any],
-                hit: tuple[Grid, int, int] | None) -> dict[str, Any] | None:
+def pdf_request(
+    doc: ExtractedDocument, location: Location, finding: dict[str, Any], hit: tuple[Grid, int, int] | None
+) -> dict[str, Any] | None:
     """What to render for a finding on a PDF: the words of its cell or quoted passage on its
     page; the first page of a scanned PDF; nothing otherwise."""
-    page = location.get("page")
+    page = location.page
     if page:
         needles: list[str] = []
         row_key = None
@@ -322,9 +379,8 @@ def pdf_request(doc: ExtractedDocument, location: dict[str, Any], finding: dict[
                 row_key = max(others, key=lambda t: (bool(re.fullmatch(r"[0-9AB]{9}", t)), len(t)))
         needles += _candidates(finding)
         cell = None
-        m = _PDF_CELL.match(location.get("detail") or "")
-        if m and hit is not None:
-            cell = [int(g) for g in m.groups()]
+        if hit is not None and location.table and location.row and location.column:  # a cell of a table body
+            cell = [location.table, location.row, location.column]
         return {"page": int(page), "needles": needles[:6], "row_key": row_key, "cell": cell}
     if doc.scanned:
         return {"page": 1, "whole_page": True}

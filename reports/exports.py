@@ -13,30 +13,80 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from reports.actions import action_for
-from reports.files import atomic_write_bytes
-from reports.view import SEVERITY_LABELS, VERDICT_LABELS, describe_location
+from core.labels import SEVERITY_FINDINGS, SEVERITY_RANK, VERDICT_LABELS, sentence_case, severity_label, verdict_label
+from core.models import describe_location
+from reports.dates import date_fr, datetime_fr
+from reports.files import atomic_path, atomic_write_bytes
+from validators.registry import action_for
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
+# Same order as the dossiers table of summary.html, then what the table does not show, then
+# the two columns a reviewer fills (decision, comment).
 DOSSIER_COLUMNS = [
-    ("Dossier", "text"), ("Porteur", "text"), ("FINESS juridique du porteur", "text"), ("Verdict", "text"),
-    ("Motif du verdict", "text"), ("ESSMS éligibles", "int"), ("ESSMS listés", "int"), ("Départements", "text"),
-    ("Secteurs", "text"), ("Montant demandé (€)", "euro"), ("Montant éligible (€)", "euro"),
-    ("Constats bloquants", "int"), ("Constats à corriger", "int"), ("Alertes", "int"), ("Règles", "text"),
-    ("Rapport", "text"),
+    ("Dossier", "link"),
+    ("Porteur", "text"),
+    ("Déposé le", "text"),
+    ("Verdict", "text"),
+    ("ESSMS éligibles", "int"),
+    ("Montant demandé (€)", "euro"),
+    ("Montant éligible (€)", "euro"),
+    ("Départements", "text"),
+    ("Règles (gravité)", "text"),
+    ("Courrier", "link"),
+    ("FINESS juridique du porteur", "text"),
+    ("Motif du verdict", "text"),
+    ("ESSMS listés", "int"),
+    ("Secteurs", "text"),
+    *((sentence_case(SEVERITY_FINDINGS[s].plural), "int") for s in SEVERITY_RANK),
+    ("Constats levés par l'instructeur", "int"),
+    ("Statut d'instruction", "text"),
+    ("Décision proposée", "text"),
+    ("Motif de la décision", "text"),
+    ("Décision de l'instructeur", "text"),
+    ("Commentaire", "text"),
 ]
+DOSSIER_WIDTHS = [16, 36, 18, 14, 10, 16, 16, 14, 34, 22, 14, 60, 10, 30, 10, 10, 10, 10, 18, 28, 50, 24, 40]
+# The HTML order of a finding: found before expected.
 FINDING_COLUMNS = [
-    "Dossier", "Verdict du dossier", "Règle", "Intitulé", "Gravité", "Statut", "Levé par l'instructeur",
-    "Constat", "Attendu", "Constaté", "Fichier", "Feuille", "Cellule", "Page", "Détail", "Emplacement",
+    "Dossier",
+    "Verdict du dossier",
+    "Règle",
+    "Intitulé",
+    "Gravité",
+    "Statut",
+    "Levé par l'instructeur",
+    "Constat",
+    "Constaté",
+    "Attendu",
+    "Emplacement",
+    "Fichier",
+    "Feuille",
+    "Cellule",
+    "Page",
+    "Détail",
     "Action demandée au porteur",
 ]
+FINDING_WIDTHS = [16, 14, 9, 30, 11, 10, 30, 70, 30, 30, 40, 30, 16, 8, 6, 24, 60]
+
+
+class Link(str):
+    """A relative link to a file of the output folder; its text is ``label`` in the xlsx,
+    ``plain`` in the csv (the dossier's number, or the letter's path)."""
+
+    label: str
+    plain: str
+
+    def __new__(cls, target: str, label: str, plain: str | None = None) -> Link:
+        link = super().__new__(cls, target)
+        link.label = label
+        link.plain = target if plain is None else plain
+        return link
 
 
 def neutralise(value: Any) -> Any:
@@ -55,41 +105,74 @@ def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
+def _rules_text(dossier: dict[str, Any]) -> str:
+    severities = dossier.get("rule_severities") or {}
+    rules = dossier.get("rules") or []
+    return ", ".join(
+        f"{rule} ({severity_label(severities[rule]).lower()})" if rule in severities else rule
+        for rule in sorted(rules, key=lambda r: (SEVERITY_RANK.get(severities.get(r), 9), r))
+    )
+
+
 def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[str, str]) -> list[Any]:
     counts = dossier.get("counts") or report.get("counts") or {}
     porteur = report.get("porteur") or {}
+    letter = dossier.get("letter_pdf") or dossier.get("letter")
+    instruction = dossier.get("instruction") or report.get("instruction") or {}
     return [
-        dossier.get("dossier"),
+        Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier")))
+        if dossier.get("report_html")
+        else dossier.get("dossier"),
         dossier.get("porteur") or porteur.get("raison_sociale"),
-        dossier.get("finess_ej") or porteur.get("finess_ej"),
-        VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict")),
-        report.get("verdict_reason"),
+        datetime_fr(dossier.get("date_depot") or report.get("date_depot"))
+        if (dossier.get("date_depot") or report.get("date_depot"))
+        else None,
+        verdict_label(dossier.get("verdict")),
         dossier.get("essms_count"),
-        report.get("essms_listed"),
-        ", ".join(dossier.get("departments") or []),
-        ", ".join(sectors.get(s, s) for s in dossier.get("sectors") or []),
         dossier.get("amount_requested"),
         dossier.get("amount_eligible"),
+        ", ".join(dossier.get("departments") or []),
+        _rules_text(dossier),
+        Link(letter, "courrier (PDF)" if letter.endswith(".pdf") else "courrier (Word)") if letter else None,
+        dossier.get("finess_ej") or porteur.get("finess_ej"),
+        report.get("verdict_reason"),
+        report.get("essms_listed"),
+        ", ".join(sectors.get(s, s) for s in dossier.get("sectors") or []),
         counts.get("bloquant", 0),
         counts.get("a_corriger", 0),
         counts.get("alerte", 0),
-        ", ".join(dossier.get("rules") or []),
-        dossier.get("report_html"),
+        dossier.get("waived") or counts.get("leves", 0),
+        instruction.get("status_label"),
+        instruction.get("decision_label"),
+        instruction.get("decision_motif"),
+        None,
+        None,
     ]
 
 
 def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[list[Any]]:
-    verdict = VERDICT_LABELS.get(dossier.get("verdict"), dossier.get("verdict"))
+    verdict = verdict_label(dossier.get("verdict"))
     for f in report.get("findings") or []:
         location = f.get("location") or {}
         waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
         yield [
-            dossier.get("dossier"), verdict, f.get("rule"), f.get("title"),
-            SEVERITY_LABELS.get(f.get("severity"), f.get("severity")), f.get("status"),
-            (f"{waiver.get('date', '')[:10]} : {waiver.get('motif', '')}" if waiver else None),
-            f.get("message"), f.get("expected"), f.get("found"),
-            location.get("file"), location.get("sheet"), location.get("cell"), location.get("page"),
-            location.get("detail"), describe_location(location), f.get("action") or action_for(f.get("rule")),
+            dossier.get("dossier"),
+            verdict,
+            f.get("rule"),
+            f.get("title"),
+            severity_label(f.get("severity")),
+            f.get("status"),
+            (f"{date_fr(waiver.get('date'))} : {waiver.get('motif', '')}" if waiver else None),
+            f.get("message"),
+            f.get("found"),
+            f.get("expected"),
+            describe_location(location) or None,
+            location.get("file"),
+            location.get("sheet"),
+            location.get("cell"),
+            location.get("page"),
+            location.get("detail"),
+            f.get("action") or action_for(f.get("rule"), f.get("severity")),
         ]
 
 
@@ -99,15 +182,21 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
 
     sectors = summary.get("sector_labels") or {}
     path = out_dir / "summary.xlsx"
-    fd, tmp = tempfile.mkstemp(prefix=".summary.xlsx.", suffix=".tmp", dir=out_dir)
-    os.close(fd)
-    try:
-        workbook = xlsxwriter.Workbook(tmp, {
-            "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        })
+    with atomic_path(path) as tmp_path:
+        tmp = str(tmp_path)
+        workbook = xlsxwriter.Workbook(
+            tmp,
+            {
+                "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         workbook.set_properties({"title": f"Synthèse — {summary.get('call_title', '')}", "language": "fr-FR"})
-        bold = workbook.add_format({"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"})
+        bold = workbook.add_format(
+            {"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         call_sheet = workbook.add_worksheet("Appel")
@@ -118,8 +207,10 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
         by_verdict = totals.get("by_verdict") or {}
         envelope = (totals.get("envelope") or {}).get("envelope")
         facts = [
-            ("Appel", summary.get("call_title")), ("Référence", summary.get("call")),
-            ("Configuration", summary.get("call_id")), ("Analyse du", summary.get("generated_at")),
+            ("Appel", summary.get("call_title")),
+            ("Référence", summary.get("call")),
+            ("Configuration", summary.get("call_id")),
+            ("Analyse du", datetime_fr(summary.get("generated_at"))),
             ("Dossiers", totals.get("dossiers")),
             *[(VERDICT_LABELS[v], by_verdict.get(v, 0)) for v in VERDICT_LABELS],
             ("Montant demandé par les dossiers recevables (€)", totals.get("amount_requested_recevable")),
@@ -131,13 +222,12 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
             call_sheet.write_string(r, 0, label, bold)
             _write(call_sheet, r, 1, value, euro if "€" in label else None)
 
-        widths = [16, 36, 14, 14, 60, 10, 10, 14, 30, 16, 16, 10, 10, 10, 24, 30]
-        for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, widths)):
+        link = workbook.add_format({"font_color": "#0B4EA2", "underline": 1})
+        for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, DOSSIER_WIDTHS, strict=True)):
             dossiers_sheet.write_string(0, c, title, bold)
             dossiers_sheet.set_column(c, c, width)
         dossiers_sheet.freeze_panes(1, 1)
-        finding_widths = [16, 14, 9, 30, 11, 10, 30, 70, 30, 30, 30, 16, 8, 6, 24, 40, 60]
-        for c, (title, width) in enumerate(zip(FINDING_COLUMNS, finding_widths)):
+        for c, (title, width) in enumerate(zip(FINDING_COLUMNS, FINDING_WIDTHS, strict=True)):
             findings_sheet.write_string(0, c, title, bold)
             findings_sheet.set_column(c, c, width)
         findings_sheet.freeze_panes(1, 1)
@@ -150,7 +240,10 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
             if dossier_rows is not None:
                 dossier_rows.append(row)
             for c, value in enumerate(row):
-                _write(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
+                if isinstance(value, Link):
+                    _write_link(dossiers_sheet, d_row, c, value, link)
+                else:
+                    _write(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
             for values in finding_rows(dossier, report):
                 for c, value in enumerate(values):
                     _write(findings_sheet, f_row, c, value, wrap if c == 7 else None)
@@ -158,11 +251,17 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
         dossiers_sheet.autofilter(0, 0, max(1, len(dossiers)), len(DOSSIER_COLUMNS) - 1)
         findings_sheet.autofilter(0, 0, max(1, f_row - 1), len(FINDING_COLUMNS) - 1)
         workbook.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
+
+
+def _write_link(sheet: Any, row: int, col: int, link: Link, fmt: Any) -> None:
+    """A relative link to a file of the output folder (it follows the folder when copied); its
+    target is percent-encoded (a dossier's name is only ever a path, never a scheme)."""
+    target = quote(str(link), safe="/")
+    if not target or target.startswith("/") or ".." in target.split("/"):
+        sheet.write_string(row, col, link.label, fmt)
+        return
+    sheet.write_url(row, col, f"external:{target}", fmt, string=link.label[:32_000])
 
 
 def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
@@ -180,6 +279,8 @@ def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
 def _csv_value(value: Any, kind: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, Link):
+        return str(neutralise(value.plain))
     if kind == "euro" and isinstance(value, (int, float)):
         return f"{value:.2f}".replace(".", ",")
     if kind == "int" and isinstance(value, (int, float)):
@@ -197,7 +298,7 @@ def write_summary_csv(summary: dict[str, Any], out_dir: Path, dossier_rows: list
     if dossier_rows is None:
         dossier_rows = [dossier_row(d, _report(out_dir, d), sectors) for d in summary.get("dossiers") or []]
     for values in dossier_rows:
-        writer.writerow([_csv_value(v, kind) for v, (_, kind) in zip(values, DOSSIER_COLUMNS)])
+        writer.writerow([_csv_value(v, kind) for v, (_, kind) in zip(values, DOSSIER_COLUMNS, strict=True)])
     path = out_dir / "summary.csv"
     atomic_write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
     return path

@@ -1,80 +1,85 @@
-"""The draft letter to the owner of a dossier *à compléter* (« demande de pièces
-complémentaires »): what to provide or correct, the call's reference and a reply deadline
-from the call configuration (``letters``). Written as ``courrier.docx`` beside the report and
-shown in ``report.html``; the reviewer reads it, completes the signature and sends it.
+"""The letters to the owner of a dossier, ready to send:
+
+- *à compléter*: a « demande de pièces complémentaires » listing, one sentence each, what to
+  provide or correct, with a reply deadline counted from the sending date;
+- *non recevable*: a notice of irrecevabilité giving each reason and what it rests on, with
+  the means of appeal.
+
+French administrative layout on an A4 page: the sender (``letters.sender``, ``service``,
+``address``), « Affaire suivie par », « Nos réf. », the place and date, the recipient with the
+owner's name, contact and address from the online form, the subject (« Objet »), the
+references (« Réf. »), the body, the signature. Written as ``courrier.docx`` (editable) and
+``courrier.pdf`` beside the report, and shown in ``report.html``.
+
+The sending date is a field the reviewer fills (``esmsnum courrier DOSSIER --date-envoi``,
+kept in ``report.json`` as ``letter_sending_date``); by default the date the letter is
+written. The deadline is that date plus ``letters.reply_days``.
 
 Built from ``report.json`` alone (the report carries ``letter_settings``), so that a report
-rewritten later (call rules) gets its letter rewritten too.
+rewritten later (call rules, waivers) gets its letter rewritten too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for
+from core.models import DOSSIER_FILE, describe_location
+from reports.dates import date_long, now_paris, paris_day
+from reports.wording import lower_first, owner_fact, sentence
+from validators.registry import action_for
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 DEFAULT_REPLY_DAYS = 15
 INTERNAL_ERROR = "erreur interne"  # how ``found`` starts for a failed analysis or rule
+LETTER_FILES = ("courrier.docx", "courrier.pdf")
+DEFAULT_FOLLOWED_BY = "le service instructeur de l'appel à projets"
 
-
-def date_long(day: dt.date) -> str:
-    """``1er mars 2025``, ``15 avril 2025``."""
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+KINDS = {
+    "a_completer": ("complement", "Demande de pièces complémentaires", "demande de pièces complémentaires"),
+    "non_recevable": ("irrecevabilite", "Notification d'irrecevabilité", "notification d'irrecevabilité"),
+}
+APPEAL = (
+    "Cette décision peut faire l'objet d'un recours gracieux auprès de nos services, ou d'un recours "
+    "contentieux devant le tribunal administratif compétent, dans un délai de deux mois à compter de sa "
+    "notification."
+)
 
 
 def parse_day(value: Any) -> dt.date | None:
-    if not value:
-        return None
-    text = str(value).strip()
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        pass
-    for fmt in ("%d/%m/%Y", "%d/%m/%Y %H:%M"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """The day in Paris of an ISO date or date-time, or of ``JJ/MM/AAAA``."""
+    return paris_day(value)
 
 
-def describe(location: dict[str, Any] | None) -> str:
-    if not location or not location.get("file") or location.get("file") == "(dossier)":
+def where(location: dict[str, Any] | None) -> str:
+    """Where the owner finds what to correct (``Location.describe``); nothing for a finding
+    on the dossier as a whole, which the request itself says."""
+    if not isinstance(location, dict) or not location.get("file"):
         return ""
-    parts = [str(location["file"])]
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts)
+    if location.get("file") == DOSSIER_FILE and not location.get("field"):
+        return ""
+    return describe_location(location)
 
 
-def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """What the owner is asked to provide or correct: the *à corriger* findings not waived
-    by the reviewer, each once. An internal error of the analysis is the operator's business,
-    not the owner's: never asked."""
+def of(name: str) -> str:
+    """« de Claire Martin », « d'Agnès Masson » (elision before a vowel; not before y, a consonant in « Yann »)."""
+    return f"d'{name}" if name[:1].lower() in "aeiouàâäéèêëîïôöûüù" else f"de {name}"
+
+
+def _internal(finding: dict[str, Any]) -> bool:
+    return str(finding.get("found") or "").startswith(INTERNAL_ERROR)
+
+
+def _selected(report: dict[str, Any], severity: str) -> list[dict[str, Any]]:
+    """The findings of ``severity`` not waived by the reviewer, each once; an internal error
+    of the analysis is the operator's business, not the owner's: never written to them."""
     seen = set()
     out = []
     for finding in report.get("findings") or []:
-        if finding.get("severity") != "a_corriger" or finding.get("waiver"):
+        if finding.get("severity") != severity or finding.get("waiver") or _internal(finding):
             continue
-        if str(finding.get("found") or "").startswith(INTERNAL_ERROR):
-            continue
-        key = (finding.get("rule"), finding.get("message"), describe(finding.get("location")))
+        key = (finding.get("rule"), finding.get("message"), where(finding.get("location")))
         if key in seen:
             continue
         seen.add(key)
@@ -82,67 +87,172 @@ def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the owner of a dossier à compléter is asked to provide or correct."""
+    return _selected(report, "a_corriger")
+
+
+def refusal_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reasons of a notice of irrecevabilité: the blocking findings."""
+    return _selected(report, "bloquant")
+
+
+def request_sentence(finding: dict[str, Any]) -> str:
+    """One sentence per point: what to do, what was found, where. « Ramener la demande pour cet
+    ESSMS dans la limite du forfait de l'appel : le budget demande 8 000 € … — Budget.xlsx,
+    feuille Budget, cellule D46. »"""
+    action = (finding.get("action") or action_for(finding.get("rule"), finding.get("severity"))).strip().rstrip(".")
+    fact = lower_first(owner_fact(finding.get("message") or ""))
+    joint = " — " if " : " in fact or " : " in action else " : "
+    text = f"{action}{joint}{fact}" if fact else action
+    place = where(finding.get("location"))
+    if place and place not in text:
+        text += f" ({place})"
+    return sentence(text)
+
+
+# The project's own references in a rule's source (seed files, its notes, confidence marks),
+# which mean nothing to the owner.
+_INTERNAL_SOURCES = [
+    re.compile(r"\(?\bsources\.md\b[^):;]*\)?\s*:?\s*", re.IGNORECASE),
+    re.compile(r"\bseeds?\s+[\d,\s]+(?:et\s+\d+\s*)?(?:\([^)]*\)\s*)?:?\s*", re.IGNORECASE),
+    re.compile(r"\s*\[(?:C|P|NC)\]"),
+]
+
+
+def rule_basis(rule_id: str | None) -> str:
+    """What a refusal rests on, for the owner: the call's requirements as the rule's source
+    states them, without the project's internal references."""
+    try:
+        from validators.registry import all_rules
+
+        rule = all_rules().get(rule_id or "")
+    except Exception:  # noqa: BLE001 - the letter is written without the catalogue
+        rule = None
+    source = rule.source if rule else ""
+    for pattern in _INTERNAL_SOURCES:
+        source = pattern.sub("", source)
+    source = " ".join(source.split()).strip(" ;:,")
+    while source.count(")") > source.count("(") and source.endswith(")"):
+        source = source[:-1].rstrip()
+    while source.count("(") > source.count(")") and source.startswith("("):
+        source = source[1:].lstrip()
+    basis = "cahier des charges de l'appel à projets"
+    return f"{basis} ({source[:1].lower() + source[1:]})" if source else basis
+
+
+def refusal_sentence(finding: dict[str, Any]) -> str:
+    """« La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS
+    (Dossier_complet.xlsx, feuille Structures, cellule A3). Fondement : cahier des charges … »"""
+    fact = owner_fact(finding.get("message") or "")
+    place = where(finding.get("location"))
+    if place and place not in fact:
+        fact += f" ({place})"
+    return f"{sentence(fact)} Fondement : {rule_basis(finding.get('rule'))}."
+
+
+def sending_day(report: dict[str, Any], today: dt.date | None = None) -> dt.date:
+    """The date the letter is sent: the one the reviewer set, else the day it is written."""
+    return parse_day(report.get("letter_sending_date")) or today or now_paris().date()
+
+
 def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict[str, Any] | None:
-    """The letter as plain data (rendered to docx and HTML), or None when the dossier is not
-    *à compléter* or has nothing to ask."""
-    if report.get("verdict") != "a_completer":
+    """The letter as plain data (rendered to docx, PDF and HTML), or None when the dossier
+    needs none (recevable, or nothing to write to the owner)."""
+    verdict = report.get("verdict")
+    if verdict not in KINDS:
         return None
-    findings = requested_findings(report)
+    kind, title_case, title_lower = KINDS[verdict]
+    findings = requested_findings(report) if kind == "complement" else refusal_findings(report)
     if not findings:
         return None
     settings = report.get("letter_settings") or {}
-    sender = settings.get("sender") or report.get("authority") or "Le service instructeur de l'appel"
+    sender = settings.get("sender") or report.get("authority") or "Le service instructeur de l'appel à projets"
     try:
         reply_days = int(settings.get("reply_days") or DEFAULT_REPLY_DAYS)
     except (TypeError, ValueError):
         reply_days = DEFAULT_REPLY_DAYS
-    day = today or parse_day(report.get("generated_at")) or dt.date.today()
+    day = sending_day(report, today)
     deadline = day + dt.timedelta(days=reply_days)
     porteur = report.get("porteur") or {}
     owner = porteur.get("raison_sociale") or "Porteur du projet"
+    contact = porteur.get("contact") or {}
+    address = [str(line) for line in porteur.get("adresse") or [] if str(line).strip()]
     reference = report.get("call") or ""
-    title = report.get("call_title") or reference
+    call_title = report.get("call_title") or reference
     dossier = report.get("dossier") or ""
     deposited = parse_day(report.get("date_depot"))
-    items = []
-    for number, finding in enumerate(findings, start=1):
-        items.append({
-            "number": number,
-            "rule": finding.get("rule"),
-            "action": action_for(finding.get("rule")),
-            "message": finding.get("message") or "",
-            "where": describe(finding.get("location")),
-        })
-    received = f"déposé le {date_long(deposited)} " if deposited else ""
+    recipient = [owner]
+    if contact.get("nom"):
+        recipient.append(f"À l'attention {of(contact['nom'])}")
+    recipient += address
+    if not address and contact.get("email"):
+        recipient.append(f"Par courriel : {contact['email']}")
+    sender_lines = [sender] + [line for line in [settings.get("service")] if line] + list(settings.get("address") or [])
+    place = settings.get("place")
+    deposit_words = f"le {date_long(deposited)} " if deposited else ""
+    intro = (
+        f"Vous avez déposé {deposit_words}le dossier n° {dossier} en réponse à l'appel à projets "
+        f"« {call_title} » (référence {reference})."
+    )
+    if kind == "complement":
+        items = [request_sentence(f) for f in findings]
+        body_before = [
+            intro + " Son examen de recevabilité montre qu'il ne peut pas être instruit en l'état.",
+            (
+                f"Nous vous remercions de bien vouloir nous transmettre les éléments suivants au plus tard le "
+                f"{date_long(deadline)}, soit {reply_days} jours après la date du présent courrier :"
+            ),
+        ]
+        body_after = [
+            (
+                f"Ces éléments sont à déposer sur la plateforme de dépôt de l'appel à projets, en rappelant le numéro "
+                f"de dossier {dossier}. Sans réponse complète dans ce délai, votre dossier ne pourra pas être instruit."
+            ),
+        ]
+    else:
+        items = [refusal_sentence(f) for f in findings]
+        reasons = "pour le motif suivant" if len(items) == 1 else "pour les motifs suivants"
+        body_before = [
+            intro,
+            (
+                "Après examen de sa recevabilité, nous avons le regret de vous informer que ce dossier est déclaré "
+                f"irrecevable : il ne remplit pas les conditions fixées par l'appel à projets, {reasons} :"
+            ),
+        ]
+        body_after = [APPEAL]
     return {
+        "kind": kind,
+        "title": title_case,
         "sender": sender,
+        "sender_lines": sender_lines,
         "sender_source": settings.get("sender_source"),
+        "followed_by": settings.get("followed_by") or DEFAULT_FOLLOWED_BY,
+        "our_reference": f"{reference} — dossier n° {dossier}",
         "owner": owner,
         "owner_finess": porteur.get("finess_ej"),
-        "place_date": f"Le {date_long(day)}",
+        "recipient_lines": recipient,
+        "place_date": f"{place}, le {date_long(day)}" if place else f"Le {date_long(day)}",
         "date": day.isoformat(),
+        "sending_date_set": bool(report.get("letter_sending_date")),
         "reference": reference,
         "dossier": dossier,
-        "subject": (f"Appel à projets « {title} » (référence {reference}) — dossier n° {dossier} : "
-                    "demande de pièces complémentaires"),
+        "subject": f"Appel à projets « {call_title} » — {title_lower}",
+        "references": (
+            f"Dossier n° {dossier}"
+            + (f" déposé le {date_long(deposited)}" if deposited else "")
+            + f" ; appel à projets référence {reference}"
+        ),
         "opening": "Madame, Monsieur,",
-        "intro": (f"Nous avons bien reçu votre dossier n° {dossier} {received}en réponse à l'appel à projets "
-                  f"« {title} » (référence {reference}). Son examen de recevabilité montre qu'il ne peut pas être "
-                  "instruit en l'état."),
-        "request": (f"Afin de poursuivre l'instruction, nous vous remercions de nous transmettre, au plus tard le "
-                    f"{date_long(deadline)} (soit {reply_days} jours à compter de la date du présent courrier), "
-                    "les pièces et corrections suivantes :"),
+        "body_before": body_before,
         "items": items,
-        "reply_days": reply_days,
+        "body_after": body_after,
+        "reply_days": reply_days if kind == "complement" else None,
         "reply_days_source": settings.get("reply_days_source"),
-        "deadline": deadline.isoformat(),
-        "deadline_label": date_long(deadline),
-        "how": (f"Merci de déposer ces éléments sur la plateforme de dépôt de l'appel en rappelant la référence "
-                f"{reference} et le numéro de dossier {dossier}. À défaut de réception des éléments demandés dans ce "
-                "délai, votre dossier ne pourra pas être instruit."),
+        "deadline": deadline.isoformat() if kind == "complement" else None,
+        "deadline_label": date_long(deadline) if kind == "complement" else None,
         "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
-        "signature": sender,
-        "signatory": "[Nom, fonction et coordonnées de l'instructeur]",
+        "signature_lines": [line for line in [settings.get("signatory"), sender] if line],
     }
 
 
@@ -160,77 +270,19 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def letter_docx(content: dict[str, Any]) -> bytes:
-    """The letter as a Word document (python-docx); every text is written as text."""
-    content = _safe(content)
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt, RGBColor
-
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(11)
-    core = document.core_properties
-    core.title = f"Demande de pièces complémentaires — dossier {content['dossier']}"
-    core.subject = content["subject"]
-    core.language = "fr-FR"
-    core.author = content["sender"]
-
-    header = document.sections[0].header.paragraphs[0]
-    header.text = "PROJET — à relire et compléter par l'instructeur avant envoi"
-    header.runs[0].font.color.rgb = RGBColor(0x8A, 0x4B, 0x00)
-    header.runs[0].font.size = Pt(9)
-
-    document.add_paragraph().add_run(content["sender"]).bold = True
-    recipient = document.add_paragraph()
-    recipient.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    recipient.add_run(content["owner"])
-    if content.get("owner_finess"):
-        recipient.add_run(f"\nFINESS juridique {content['owner_finess']}")
-    when = document.add_paragraph(content["place_date"])
-    when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-    subject = document.add_paragraph()
-    subject.add_run("Objet : ").bold = True
-    subject.add_run(content["subject"])
-    reference = document.add_paragraph()
-    reference.add_run("Référence de l'appel : ").bold = True
-    reference.add_run(content["reference"])
-    reference.add_run(" — dossier n° ").bold = True
-    reference.add_run(content["dossier"])
-
-    document.add_paragraph(content["opening"])
-    document.add_paragraph(content["intro"])
-    document.add_paragraph(content["request"])
-    for item in content["items"]:
-        paragraph = document.add_paragraph(style="List Number")
-        paragraph.add_run(item["action"]).bold = True
-        paragraph.add_run(f" {item['message']}")
-        if item["where"]:
-            paragraph.add_run(f" (emplacement : {item['where']})").italic = True
-    deadline = document.add_paragraph()
-    deadline.add_run("Date limite de réponse : ").bold = True
-    deadline.add_run(f"{content['deadline_label']} ({content['reply_days']} jours).")
-    document.add_paragraph(content["how"])
-    document.add_paragraph(content["closing"])
-    document.add_paragraph(content["signature"])
-    document.add_paragraph(content["signatory"])
-
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def write_letter(report: dict[str, Any], report_dir: Path) -> dict[str, Any] | None:
-    """Write ``courrier.docx`` for a dossier à compléter; remove a stale one otherwise.
-    Returns the letter's content (or None)."""
+def write_letter(report: dict[str, Any], report_dir: Path, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Write ``courrier.docx`` and ``courrier.pdf`` for a dossier à compléter or non recevable;
+    remove stale ones otherwise. Returns the letter's content (or None)."""
     from reports.files import atomic_write_bytes
+    from reports.letter_docx import letter_docx
+    from reports.letter_pdf import letter_pdf
 
-    path = report_dir / "courrier.docx"
-    content = letter_content(report)
+    content = letter_content(report, today)
     if content is None:
-        path.unlink(missing_ok=True)
+        for name in LETTER_FILES:
+            (report_dir / name).unlink(missing_ok=True)
         return None
-    atomic_write_bytes(path, letter_docx(content))
+    content = _safe(content)
+    atomic_write_bytes(report_dir / "courrier.docx", letter_docx(content))
+    atomic_write_bytes(report_dir / "courrier.pdf", letter_pdf(content))
     return content

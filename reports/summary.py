@@ -10,11 +10,14 @@ from typing import Any
 
 from core import __version__
 from core.config import CallConfig
+from core.file_problems import title_of
+from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
+from reports.ruledoc import write_rules_page
 from reports.view import sector_labels, summary_view
 
-VERDICTS = ("recevable", "a_completer", "non_recevable")
+VERDICTS = tuple(VERDICT_LABELS)
 
 
 def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float) -> dict[str, Any]:
@@ -25,26 +28,38 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         report_dir = Path(outcome["report_dir"])
         rel = report_dir.relative_to(out_dir) if report_dir.is_relative_to(out_dir) else report_dir
         extras = _report_extras(outcome, report_dir)
-        dossiers.append({
-            "dossier": outcome["dossier"],
-            "verdict": outcome["verdict"],
-            "rules": outcome["rules"],
-            "essms_count": outcome["essms_count"],
-            "amount_requested": outcome["amount_requested"],
-            "amount_eligible": outcome["amount_eligible"],
-            "porteur": outcome["porteur"],
-            "departments": outcome["departments"],
-            "counts": outcome["counts"],
-            "internal_error": outcome["internal_error"],
-            "report": (rel / "report.json").as_posix(),
-            "report_html": (rel / "report.html").as_posix(),
-            "sectors": extras["sectors"],
-            "finess_ej": extras["finess_ej"],
-            "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
-        })
+        has_pdf = (report_dir / "courrier.pdf").is_file()
+        dossiers.append(
+            {
+                "dossier": outcome["dossier"],
+                "verdict": outcome["verdict"],
+                "rules": outcome["rules"],
+                "essms_count": outcome["essms_count"],
+                "amount_requested": outcome["amount_requested"],
+                "amount_eligible": outcome["amount_eligible"],
+                "porteur": outcome["porteur"],
+                "departments": outcome["departments"],
+                "counts": outcome["counts"],
+                "waived": int(outcome.get("waived") or (outcome.get("counts") or {}).get("leves") or 0),
+                "instruction": outcome.get("instruction"),
+                "internal_error": outcome["internal_error"],
+                "report": (rel / "report.json").as_posix(),
+                "report_html": (rel / "report.html").as_posix(),
+                "sectors": extras["sectors"],
+                "finess_ej": extras["finess_ej"],
+                "letter": (rel / "courrier.docx").as_posix() if (report_dir / "courrier.docx").is_file() else None,
+                "letter_pdf": (rel / "courrier.pdf").as_posix() if has_pdf else None,
+                "letter_kind": extras["letter_kind"],
+                "date_depot": extras["date_depot"],
+                "rule_severities": extras["rule_severities"],
+                "essms_by_department": extras["essms_by_department"],
+                "essms_by_sector": extras["essms_by_sector"],
+                "file_problems": dict(outcome.get("file_problems") or {}),
+            }
+        )
     by_verdict = {v: sum(1 for d in dossiers if d["verdict"] == v) for v in VERDICTS}
     requested_recevable = sum(d["amount_requested"] or 0.0 for d in dossiers if d["verdict"] == "recevable")
-    from validators.rules.lot_03 import envelope_status
+    from validators.call_figures import envelope_status
     from validators.registry import all_rules
 
     rules = all_rules()
@@ -55,7 +70,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
         "call": config.reference,
         "call_id": config.id,
         "call_title": config.title,
-        "generated_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         "dossiers": dossiers,
         "totals": {
             "dossiers": len(dossiers),
@@ -64,23 +79,92 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "amount_requested": round(sum(d["amount_requested"] or 0.0 for d in dossiers), 2),
             "amount_requested_recevable": round(requested_recevable, 2),
             "envelope": envelope_status(config, requested_recevable),
-            "by_department": _breakdown(dossiers, "departments"),
-            "by_sector": _breakdown(dossiers, "sectors"),
+            "by_department": split_by(dossiers, "essms_by_department", "departments"),
+            "by_sector": split_by(dossiers, "essms_by_sector", "sectors"),
+            "split": split_note(dossiers),
+            "by_file_problem": _file_problems(dossiers),
             "internal_errors": sum(1 for d in dossiers if d["internal_error"]),
+            "waived": sum(d["waived"] for d in dossiers),
             "seconds": round(seconds, 2),
         },
         "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
     }
 
 
+SEVERITY_ORDER = ("bloquant", "a_corriger", "alerte")
+EXTRA_KEYS = (
+    "sectors",
+    "finess_ej",
+    "date_depot",
+    "rule_severities",
+    "essms_by_department",
+    "essms_by_sector",
+    "letter_kind",
+)
+UNSPLIT = "(non réparti)"
+
+
+def summary_extras(report: dict[str, Any]) -> dict[str, Any]:
+    """What the summary shows of a dossier beyond the contract's outcome, from its report:
+    deposit date, the worst severity of each rule (waived findings left out), its ESSMS per
+    département and per sector with the amounts they ask when the report has them."""
+    severities: dict[str, str] = {}
+    for finding in report.get("findings") or []:
+        if not isinstance(finding, dict) or finding.get("waiver"):
+            continue
+        rule, severity = finding.get("rule"), finding.get("severity")
+        if rule and severity in SEVERITY_ORDER:
+            current = severities.get(rule)
+            if current is None or SEVERITY_ORDER.index(severity) < SEVERITY_ORDER.index(current):
+                severities[rule] = severity
+    verdict = report.get("verdict")
+    return {
+        "sectors": list(report.get("sectors") or []),
+        "finess_ej": (report.get("porteur") or {}).get("finess_ej"),
+        "date_depot": report.get("date_depot"),
+        "rule_severities": dict(sorted(severities.items())),
+        "essms_by_department": _essms_split(report, "department"),
+        "essms_by_sector": _essms_split(report, "sector"),
+        "letter_kind": {"a_completer": "complement", "non_recevable": "irrecevabilite"}.get(verdict),
+    }
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _essms_split(report: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    """Per département (or sector) of the ESSMS listed: how many, how many eligible, and the
+    amounts asked and eligible of those ESSMS (None when the report has no per-ESSMS amounts)."""
+    out: dict[str, dict[str, Any]] = {}
+    entries = [e for e in report.get("essms") or [] if isinstance(e, dict)]
+    with_amounts = any(_number(e.get("amount_requested")) is not None for e in entries)
+    for e in entries:
+        entry = out.setdefault(
+            str(e.get(key) or UNSPLIT), {"essms": 0, "eligible": 0, "amount_requested": None, "amount_eligible": None}
+        )
+        entry["essms"] += 1
+        eligible = bool(e.get("eligible", True)) and not e.get("excluded_reason")
+        entry["eligible"] += int(eligible)
+        if with_amounts:
+            for amount in ("amount_requested", "amount_eligible"):
+                value = _number(e.get(amount)) or 0.0
+                if amount == "amount_eligible" and not eligible:
+                    value = 0.0
+                entry[amount] = round((entry[amount] or 0.0) + value, 2)
+    return dict(sorted(out.items()))
+
+
 def _report_extras(outcome: dict[str, Any], report_dir: Path) -> dict[str, Any]:
-    """What the summary shows beyond the outcome (sectors, owner's FINESS), from the outcome
-    when it carries it, else from the dossier's report.json."""
-    extras = {"sectors": outcome.get("sectors"), "finess_ej": outcome.get("finess_ej")}
-    if extras["sectors"] is None:
-        report = _load_report(report_dir / "report.json") or {}
-        extras["sectors"] = list(report.get("sectors") or [])
-        extras["finess_ej"] = extras["finess_ej"] or (report.get("porteur") or {}).get("finess_ej")
+    """What the summary shows beyond the outcome, from the outcome when it carries it
+    (``judging.finalize.outcome_of`` adds ``summary_extras``), else from report.json."""
+    if all(key in outcome for key in EXTRA_KEYS):
+        return {key: outcome[key] for key in EXTRA_KEYS}
+    report = _load_report(report_dir / "report.json") or {}
+    extras = summary_extras(report)
+    for key in EXTRA_KEYS:
+        if outcome.get(key) is not None:
+            extras[key] = outcome[key]
     return extras
 
 
@@ -92,38 +176,107 @@ def _load_report(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _breakdown(dossiers: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
-    """Per département (or sector): dossiers by verdict and the amount they request; a
-    dossier spanning several counts in each."""
+def split_by(dossiers: list[dict[str, Any]], split_key: str, fallback_key: str) -> dict[str, dict[str, Any]]:
+    """Per département (or sector): the dossiers with at least one ESSMS there (by verdict; a
+    dossier spanning several counts in each, so these counts do not add up), the ESSMS there
+    (they add up to the ESSMS listed), and the amounts asked and eligible split by ESSMS (they
+    add up to the call's total with the « (non réparti) » line: the project's common expenses
+    and the dossiers whose report has no per-ESSMS amounts)."""
     out: dict[str, dict[str, Any]] = {}
+
+    def row(key: str) -> dict[str, Any]:
+        return out.setdefault(
+            key,
+            {"dossiers": 0, **dict.fromkeys(VERDICTS, 0), "essms": 0, "amount_requested": 0.0, "amount_eligible": 0.0},
+        )
+
     for d in dossiers:
-        for value in d.get(key) or ["(non renseigné)"]:
-            entry = out.setdefault(str(value), {"dossiers": 0, **{v: 0 for v in VERDICTS}, "amount_requested": 0.0})
+        split = d.get(split_key) or {}
+        attributed_req = attributed_elig = 0.0
+        keys = list(split) or [str(v) for v in d.get(fallback_key) or []] or [UNSPLIT]
+        for key in keys:
+            entry = row(key)
             entry["dossiers"] += 1
             entry[d["verdict"]] = entry.get(d["verdict"], 0) + 1
-            entry["amount_requested"] = round(entry["amount_requested"] + (d.get("amount_requested") or 0.0), 2)
-    return dict(sorted(out.items()))
+            part = split.get(key) or {}
+            entry["essms"] += int(part.get("essms") or 0)
+            if part.get("amount_requested") is not None:
+                entry["amount_requested"] = round(entry["amount_requested"] + part["amount_requested"], 2)
+                attributed_req += part["amount_requested"]
+            if part.get("amount_eligible") is not None:
+                entry["amount_eligible"] = round(entry["amount_eligible"] + part["amount_eligible"], 2)
+                attributed_elig += part["amount_eligible"]
+        rest_req = (d.get("amount_requested") or 0.0) - attributed_req
+        rest_elig = (d.get("amount_eligible") or 0.0) - attributed_elig
+        if abs(rest_req) >= 0.005 or abs(rest_elig) >= 0.005:
+            entry = row(UNSPLIT)
+            entry["amount_requested"] = round(entry["amount_requested"] + rest_req, 2)
+            entry["amount_eligible"] = round(entry["amount_eligible"] + rest_elig, 2)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] == UNSPLIT, kv[0])))
 
 
-def write_summary(summary: dict[str, Any], out_dir: Path) -> None:
-    """``summary.json``, ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
+def _file_problems(dossiers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Unreadable files by type of problem (``core.file_problems``): how many files, in how
+    many dossiers; the most frequent first."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in dossiers:
+        for code, n in (d.get("file_problems") or {}).items():
+            entry = out.setdefault(code, {"title": title_of(code), "files": 0, "dossiers": 0})
+            entry["files"] += int(n)
+            entry["dossiers"] += 1
+    return dict(sorted(out.items(), key=lambda item: (-item[1]["files"], item[0])))
+
+
+def split_note(dossiers: list[dict[str, Any]]) -> str:
+    """How the département and sector figures are computed: ``"par_essms"`` when every dossier
+    has per-ESSMS amounts, ``"partiel"`` when some do, ``"comptes"`` (counts only) when none."""
+    has = [
+        any(part.get("amount_requested") is not None for part in (d.get("essms_by_department") or {}).values())
+        for d in dossiers
+    ]
+    if has and all(has):
+        return "par_essms"
+    return "partiel" if any(has) else "comptes"
+
+
+def write_summary(summary: dict[str, Any], out_dir: Path, config: CallConfig | None = None) -> None:
+    """``summary.json``, ``regles.html`` (the rule documentation the pages link to, with the
+    call's values), ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
     from reports.exports import write_exports
 
     atomic_write_json(out_dir / "summary.json", summary)
+    write_rules_page(out_dir, config if config is not None else _shipped_config(summary.get("call_id")))
     atomic_write_text(out_dir / "summary.html", render("summary.html.j2", summary=summary, view=summary_view(summary)))
     write_exports(summary, out_dir)
 
 
+def _shipped_config(call_id: str | None) -> Any:
+    if not call_id:
+        return None
+    try:
+        from core.config import ConfigError, load_call
+
+        return load_call(call_id)
+    except ConfigError:
+        return None
+
+
 def format_console(summary: dict[str, Any], out_dir: Path) -> str:
     """The short French batch summary printed at the end of a run."""
+    from reports.wording import count
+
     t = summary["totals"]
     v = t["by_verdict"]
+    analysed = "dossier analysé" if t["dossiers"] <= 1 else "dossiers analysés"
     lines = [
         f"Appel : {summary['call_title']} ({summary['call']})",
-        f"{t['dossiers']} dossier(s) analysé(s) en {t['seconds']:.1f} s : "
-        f"{v['recevable']} recevable(s), {v['a_completer']} à compléter, {v['non_recevable']} non recevable(s).",
+        f"{t['dossiers']} {analysed} en {t['seconds']:.1f} s : "
+        + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS)
+        + ".",
     ]
     if t["internal_errors"]:
-        lines.append(f"Attention : {t['internal_errors']} dossier(s) en erreur d'analyse (voir leur rapport).")
+        lines.append(
+            f"Attention : {count(t['internal_errors'], 'dossier', 'dossiers')} en erreur d'analyse (voir leur rapport)."
+        )
     lines.append(f"Rapports : {out_dir}/<dossier>/report.html — synthèse : {out_dir / 'summary.html'}")
     return "\n".join(lines)

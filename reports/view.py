@@ -8,36 +8,44 @@ Every field the lead's history adds (``evolution``, ``waiver``, ``status``, ``ru
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from reports.actions import action_for, rule_anchor
+from core.file_problems import title_of
+from core.labels import (
+    FORM_LABEL,
+    SEVERITY_RANK,
+    VERDICT_DOSSIERS,
+    VERDICT_LABELS,
+    VERDICT_RANK,
+    kind_label,
+    sentence_case,
+    severity_label,
+    verdict_label,
+)
+from core.models import DOSSIER_FILE
+from core.models import describe_location as _describe
+from reports.dates import date_fr as _date_fr
+from reports.dates import datetime_fr
+from reports.deposit import call_facts, deposit_view
+from reports.essms import essms_table
+from reports.pieces import pieces_checklist, pieces_summary
+from reports.ruledoc import RULES_PAGE, rules_href
+from reports.wording import count, counts_sentence
+from validators.registry import action_for
 
-SEVERITY_RANK = {"bloquant": 0, "a_corriger": 1, "alerte": 2}
-SEVERITY_LABELS = {"bloquant": "Bloquant", "a_corriger": "À corriger", "alerte": "Alerte"}
-VERDICT_LABELS = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}
-KIND_LABELS = {
-    "budget": "Budget détaillé", "structures": "Structures engagées", "planning": "Planning",
-    "gouvernance": "Gouvernance", "strategie_deploiement": "Stratégie de déploiement",
-    "conduite_changement": "Conduite du changement", "autre": "Autre pièce", "illisible": "Illisible",
-}
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
-RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def rule_doc_href(rule_id: str | None) -> str | None:
-    """Link to the rule's section of ``docs/rules.md`` (an anchor per rule), when the
-    documentation is installed beside the code."""
-    if not rule_id or not RULES_DOC.is_file():
-        return None
-    return f"{RULES_DOC.as_uri()}#{rule_anchor(rule_id)}"
+def rule_doc_href(rule_id: str | None, depth: int = 1) -> str | None:
+    """Relative link to the rule's section of the output folder's ``regles.html`` from a page
+    ``depth`` folders below the output folder (1: a dossier's report, 0: the summary)."""
+    return rules_href(rule_id, depth)
 
 
 @lru_cache(maxsize=1)
@@ -61,37 +69,12 @@ def rule_title(rule_id: str | None) -> str:
 
 
 def date_fr(value: Any, with_time: bool = False) -> str:
-    """ISO date or datetime → ``12/03/2025`` (``12/03/2025 à 14:05`` with the time)."""
-    if not value:
-        return "—"
-    text = str(value).strip()
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(text[:10]).strftime("%d/%m/%Y")
-        except ValueError:
-            return text
-    if with_time and (moment.hour or moment.minute):
-        return moment.strftime("%d/%m/%Y à %H:%M")
-    return moment.strftime("%d/%m/%Y")
+    """``12/03/2025`` (``12/03/2025 à 14:05`` with the time), in Europe/Paris."""
+    return datetime_fr(value) if with_time else _date_fr(value)
 
 
 def describe_location(location: dict[str, Any] | None) -> str:
-    if not location:
-        return "—"
-    parts = []
-    if location.get("file") and location.get("file") != "(dossier)":
-        parts.append(str(location["file"]))
-    if location.get("sheet"):
-        parts.append(f"feuille {location['sheet']}")
-    if location.get("cell"):
-        parts.append(f"cellule {location['cell']}")
-    if location.get("page"):
-        parts.append(f"page {location['page']}")
-    if location.get("detail"):
-        parts.append(str(location["detail"]))
-    return ", ".join(parts) or "ensemble du dossier"
+    return _describe(location) or "—"
 
 
 def sector_labels() -> dict[str, str]:
@@ -115,33 +98,59 @@ def _evidence(evidence: Any) -> dict[str, Any] | None:
         data = evidence.get("png_base64")
         if not isinstance(data, str) or not _BASE64.match(data):
             return None
-        return {"kind": "image", "src": f"data:image/png;base64,{data}", "alt": str(evidence.get("alt") or "Extrait du document"),
-                "page": evidence.get("page"), "file": evidence.get("file"), "width": evidence.get("width"),
-                "matched": evidence.get("matched"), "whole_page": evidence.get("whole_page")}
+        return {
+            "kind": "image",
+            "src": f"data:image/png;base64,{data}",
+            "alt": str(evidence.get("alt") or "Extrait du document"),
+            "page": evidence.get("page"),
+            "file": evidence.get("file"),
+            "width": evidence.get("width"),
+            "matched": evidence.get("matched"),
+            "whole_page": evidence.get("whole_page"),
+        }
     if kind == "rows":
         rows = evidence.get("rows") or []
         highlight = evidence.get("highlight")
         labels = evidence.get("row_labels") or [""] * len(rows)
         body = []
         for i, row in enumerate(rows):
-            cells = [{"text": str(v) if v is not None else "",
-                      "hl": bool(highlight) and highlight[0] == i and highlight[1] == j}
-                     for j, v in enumerate(row)]
-            body.append({"label": labels[i] if i < len(labels) else "", "cells": cells,
-                         "hl": bool(highlight) and highlight[0] == i})
+            cells = [
+                {
+                    "text": str(v) if v is not None else "",
+                    "hl": bool(highlight) and highlight[0] == i and highlight[1] == j,
+                }
+                for j, v in enumerate(row)
+            ]
+            body.append(
+                {
+                    "label": labels[i] if i < len(labels) else "",
+                    "cells": cells,
+                    "hl": bool(highlight) and highlight[0] == i,
+                }
+            )
         header = evidence.get("header")
         hh = evidence.get("highlight_header")
         return {
-            "kind": "rows", "file": evidence.get("file"), "sheet": evidence.get("sheet"),
+            "kind": "rows",
+            "file": evidence.get("file"),
+            "sheet": evidence.get("sheet"),
             "columns": [str(c) for c in evidence.get("columns") or []],
-            "header": [{"text": str(v) if v is not None else "", "hl": hh == j} for j, v in enumerate(header)] if header else None,
+            "header": [{"text": str(v) if v is not None else "", "hl": hh == j} for j, v in enumerate(header)]
+            if header
+            else None,
             "header_label": evidence.get("header_label") or "",
-            "rows": body, "more_left": evidence.get("more_left"), "more_right": evidence.get("more_right"),
+            "rows": body,
+            "more_left": evidence.get("more_left"),
+            "more_right": evidence.get("more_right"),
         }
     if kind == "text":
         lines = [str(line) for line in evidence.get("lines") or []]
-        return {"kind": "text", "file": evidence.get("file"), "where": evidence.get("where"),
-                "lines": [{"text": t, "hl": i == evidence.get("highlight")} for i, t in enumerate(lines)]}
+        return {
+            "kind": "text",
+            "file": evidence.get("file"),
+            "where": evidence.get("where"),
+            "lines": [{"text": t, "hl": i == evidence.get("highlight")} for i, t in enumerate(lines)],
+        }
     return None
 
 
@@ -154,19 +163,22 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
         "rule": rule,
         "title": finding.get("title") or rule_title(rule),
         "severity": finding.get("severity"),
-        "severity_label": SEVERITY_LABELS.get(finding.get("severity"), finding.get("severity") or ""),
+        "severity_label": severity_label(finding.get("severity")),
         "message": finding.get("message") or "",
         "expected": finding.get("expected"),
         "found": finding.get("found"),
-        "where": describe_location(finding.get("location")),
+        "where": describe_location(finding.get("location")) or "—",
         "action": finding.get("action") or action_for(rule),
         "doc_href": rule_doc_href(rule),
         "description": rule_description(rule),
         "evidence": _evidence(finding.get("evidence")),
         "status": status if status in STATUS_LABELS else None,
         "status_label": STATUS_LABELS.get(status) if status else None,
-        "waiver": None if waiver is None else {
-            "motif": str(waiver.get("motif") or ""), "author": str(waiver.get("author") or ""),
+        "waiver": None
+        if waiver is None
+        else {
+            "motif": str(waiver.get("motif") or ""),
+            "author": str(waiver.get("author") or ""),
             "date": date_fr(waiver.get("date")),
         },
     }
@@ -174,20 +186,41 @@ def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str
 
 def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """(heading, what the file holds) of a group of findings."""
-    if not file or file == "(dossier)":
+    if not file or file == DOSSIER_FILE:
         return "Ensemble du dossier", "constats qui ne portent pas sur une pièce en particulier"
     record = records.get(file)
     if record is None:
         return file, "fichier du dossier"
     if record.get("role") == "formulaire":
-        return file, "formulaire en ligne"
-    kinds = [KIND_LABELS.get(p.get("kind"), p.get("kind")) for p in record.get("parts") or []]
-    kinds = list(dict.fromkeys(k for k in kinds if k)) or [KIND_LABELS.get(record.get("kind"), record.get("kind") or "")]
+        return file, FORM_LABEL
+    kinds = [kind_label(p.get("kind")) for p in record.get("parts") or []]
+    kinds = list(dict.fromkeys(k for k in kinds if k)) or [kind_label(record.get("kind"))]
     return file, " ; ".join(k for k in kinds if k)
 
 
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n <= 1 else plural}"
+def _document_view(record: dict[str, Any]) -> dict[str, Any]:
+    """A line of the table of the dossier's files, its kinds in words."""
+    kind = (
+        sentence_case(FORM_LABEL)
+        if record.get("role") == "formulaire"
+        else sentence_case(kind_label(record.get("kind")))
+    )
+    parts = [
+        {"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
+        for p in record.get("parts") or []
+        if isinstance(p, dict)
+    ]
+    return {
+        "file": record.get("file"),
+        "format": record.get("format"),
+        "kind_label": kind,
+        "error": record.get("error"),
+        "parts": parts,
+        "sha256": str(record.get("sha256") or ""),
+    }
+
+
+_count = count
 
 
 def _evolution_sentence(evolution: dict[str, Any]) -> str:
@@ -195,15 +228,35 @@ def _evolution_sentence(evolution: dict[str, Any]) -> str:
     resolved = len([f for f in evolution.get("resolved") or [] if isinstance(f, dict)])
     new = int(evolution.get("new_count") or 0)
     unchanged = int(evolution.get("unchanged_count") or 0)
-    return (f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
-            f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
-            f"{_count(unchanged, 'inchangé', 'inchangés')}")
+    return (
+        f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
+        f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
+        f"{_count(unchanged, 'inchangé', 'inchangés')}"
+    )
 
 
 def _authority(report: dict[str, Any]) -> str | None:
     """The call's authority, unless the call's title already names it."""
     authority = report.get("authority")
     return authority if authority and authority not in str(report.get("call_title") or "") else None
+
+
+def finess_sentence(report: dict[str, Any]) -> str:
+    """« chaque numéro vérifié dans le répertoire FINESS (extraction du 11/03/2026) », or that
+    they were not looked up."""
+    repository = report.get("finess_repository") or {}
+    if repository.get("checked") and repository.get("extract_date"):
+        sentence = (
+            f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
+        )
+        looked_up = [e.get("registered") for e in report.get("essms") or [] if e.get("registered") is not None]
+        if looked_up:
+            sentence += f" : {sum(looked_up)} ESSMS trouvé(s) sur {len(looked_up)}"
+        return sentence
+    return (
+        "existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
+        "(voir « esmsnum finess importer »)"
+    )
 
 
 def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -216,30 +269,43 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
     number = 0
     ranked = sorted(enumerate(active), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
     for _, finding in ranked:
-        file = (finding.get("location") or {}).get("file") or "(dossier)"
+        file = (finding.get("location") or {}).get("file") or DOSSIER_FILE
         if file not in groups:
             heading, holds = _group_title(file, records)
-            groups[file] = {"heading": heading, "holds": holds, "findings": [],
-                            "worst": finding.get("severity")}
+            groups[file] = {"heading": heading, "holds": holds, "findings": [], "worst": finding.get("severity")}
             order.append(file)
     for file in order:  # numbers follow the reading order: group by group
         for _, finding in ranked:
-            if ((finding.get("location") or {}).get("file") or "(dossier)") == file:
+            if ((finding.get("location") or {}).get("file") or DOSSIER_FILE) == file:
                 number += 1
                 groups[file]["findings"].append(finding_view(finding, number))
     counts = {s: sum(1 for f in active if f.get("severity") == s) for s in SEVERITY_RANK}
+    records_list = [d for d in report.get("documents") or [] if isinstance(d, dict)]
     evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
     sectors = sector_labels()
     porteur = report.get("porteur") or {}
+    known = {**call_facts(report.get("call_id")), **{k: v for k, v in report.items() if v is not None}}
+    pieces = pieces_checklist(known)
     return {
         "groups": [groups[f] for f in order],
         "active_count": len(active),
         "counts": counts,
+        "counts_sentence": counts_sentence(counts),
+        "essms": essms_table(report),
+        "pieces": pieces,
+        "pieces_summary": pieces_summary(pieces),
+        "deposit": deposit_view(known),
+        "rules_page": f"../{RULES_PAGE}",
+        "summary_page": "../summary.html",
+        "verdict_label": verdict_label(report.get("verdict")),
+        "documents": [_document_view(d) for d in records_list],
         "waived": [finding_view(f) for f in waived],
-        "evolution": None if evolution is None else {
+        "evolution": None
+        if evolution is None
+        else {
             "sentence": _evolution_sentence(evolution),
             "date": date_fr(evolution.get("previous_date")),
-            "previous_verdict": VERDICT_LABELS.get(evolution.get("previous_verdict"), evolution.get("previous_verdict")),
+            "previous_verdict": verdict_label(evolution.get("previous_verdict")) or None,
             "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
             "new_count": int(evolution.get("new_count") or 0),
             "unchanged_count": int(evolution.get("unchanged_count") or 0),
@@ -248,11 +314,13 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         "authority": _authority(report),
         "porteur_name": porteur.get("raison_sociale") or "non renseigné",
         "porteur_finess": porteur.get("finess_ej"),
-        "channel": "national (CNSA, 50 ESSMS ou plus)" if report.get("channel") == "national"
-                   else "régional (ARS, moins de 50 ESSMS)",
+        "channel": "national (CNSA, 50 ESSMS ou plus)"
+        if report.get("channel") == "national"
+        else "régional (ARS, moins de 50 ESSMS)",
         "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
         "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
         "generated": date_fr(report.get("generated_at"), with_time=True),
+        "finess": finess_sentence(report),
     }
 
 
@@ -265,13 +333,84 @@ RUN_LABELS = {
     "dossiers_failed": "Dossiers en erreur",
     "documents_extracted": "Documents lus",
     "documents_cached": "Documents repris du cache",
+    "reports_written": "Rapports écrits",
     "seconds": "Durée (s)",
+    "stage_seconds": "Durée par étape",
 }
+STAGE_LABELS = {
+    "intake": "réception des dossiers",
+    "analysis": "analyse des dossiers",
+    "call_rules": "règles de l'appel",
+    "reports": "écriture des rapports",
+}
+SPLIT_NOTES = {
+    "par_essms": (
+        "Montants répartis par ESSMS : chaque ESSMS compte dans son département (ou secteur) avec le "
+        "financement qu'il demande ; la ligne « non réparti » porte les dépenses communes aux projets "
+        "(AMOA, équipement…). Les montants s'additionnent au total de l'appel."
+    ),
+    "partiel": (
+        "Montants répartis par ESSMS pour les dossiers dont le rapport les donne ; la ligne « non réparti » "
+        "porte les dépenses communes et les dossiers sans montant par ESSMS. Les montants s'additionnent au "
+        "total de l'appel."
+    ),
+    "comptes": (
+        "Décomptes seulement : les rapports ne donnent pas de montant par ESSMS, un montant par département "
+        "compterait un dossier dans chacun de ses départements. Les ESSMS s'additionnent ; un dossier "
+        "réunissant plusieurs départements compte dans chacun."
+    ),
+}
+
+
+def _seconds(value: Any) -> str:
+    try:
+        return f"{float(value):.1f}".replace(".", ",") + " s"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def run_details(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's counters in words (the « Détails techniques » block)."""
+    out = []
+    for key, value in run.items():
+        label = RUN_LABELS.get(str(key), str(key).replace("_", " "))
+        if isinstance(value, dict):
+            text = " ; ".join(
+                f"{STAGE_LABELS.get(str(k), str(k).replace('_', ' '))} {_seconds(v)}" for k, v in value.items()
+            )
+        elif key == "seconds":
+            label, text = "Durée", _seconds(value)
+        else:
+            text = str(value)
+        out.append((label, text))
+    return out
 
 
 def _tokens(values: Any) -> str:
     """Space-separated tokens for a data attribute (spaces inside a value become ``_``)."""
     return " ".join(str(v).replace(" ", "_") for v in values or [] if v is not None)
+
+
+VERDICT_COUNTS = {
+    "recevable": ("recevable", "recevables"),
+    "a_completer": ("à compléter", "à compléter"),
+    "non_recevable": ("non recevable", "non recevables"),
+}
+
+
+def verdict_sentence(by_verdict: dict[str, Any]) -> str:
+    """« 6 recevables, 10 à compléter, 1 non recevable »."""
+    return ", ".join(count(int(by_verdict.get(v) or 0), *words) for v, words in VERDICT_COUNTS.items())
+
+
+def _rule_severities(rule: str, dossiers: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(severity, label, dossiers) of a rule across the call, most severe first."""
+    found: dict[str, int] = {}
+    for d in dossiers:
+        severity = (d.get("rule_severities") or {}).get(rule)
+        if severity:
+            found[severity] = found.get(severity, 0) + 1
+    return [(s, severity_label(s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
 
 
 def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
@@ -281,15 +420,34 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     dossiers = []
     for d in summary.get("dossiers") or []:
         counts = d.get("counts") or {}
-        dossiers.append({
-            **d,
-            "verdict_label": VERDICT_LABELS.get(d.get("verdict"), d.get("verdict")),
-            "verdict_rank": {"non_recevable": 0, "a_completer": 1, "recevable": 2}.get(d.get("verdict"), 9),
-            "data_departments": _tokens(d.get("departments")),
-            "data_rules": _tokens(d.get("rules")),
-            "data_sectors": _tokens(d.get("sectors")),
-            "findings": sum(int(v or 0) for v in counts.values()),
-        })
+        dossiers.append(
+            {
+                **d,
+                "verdict_label": verdict_label(d.get("verdict")),
+                "verdict_rank": VERDICT_RANK.get(d.get("verdict"), 9),
+                "data_departments": _tokens(d.get("departments")),
+                "data_rules": _tokens(d.get("rules")),
+                "data_sectors": _tokens(d.get("sectors")),
+                "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
+                "waived": int(d.get("waived") or counts.get("leves") or 0),
+                "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
+                "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
+                "date_depot_sort": str(d.get("date_depot") or ""),
+                "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
+                "rule_badges": [
+                    {
+                        "rule": rule,
+                        "severity": severity,
+                        "label": severity_label(severity),
+                        "href": rule_doc_href(rule, 0),
+                    }
+                    for rule, severity in sorted(
+                        (d.get("rule_severities") or dict.fromkeys(d.get("rules") or [], "")).items(),
+                        key=lambda kv: (SEVERITY_RANK.get(kv[1], 9), kv[0]),
+                    )
+                ],
+            }
+        )
     envelope = totals.get("envelope") or {}
     requested = totals.get("amount_requested_recevable") or 0.0
     ratio = None
@@ -299,25 +457,65 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     changes = summary.get("changes") if isinstance(summary.get("changes"), list) else None
     links = {d.get("dossier"): d.get("report_html") for d in dossiers}
     return {
+        "finess": finess_sentence(summary),
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
-        "rules": [{"id": rule, "title": rule_titles.get(rule) or rule_title(rule), "count": n, "href": rule_doc_href(rule)}
-                  for rule, n in (totals.get("by_rule") or {}).items()],
-        "departments": [{"code": code, **entry} for code, entry in (totals.get("by_department") or {}).items()],
-        "sectors": [{"code": code, "label": sectors.get(code, code), **entry}
-                    for code, entry in (totals.get("by_sector") or {}).items()],
+        "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],
+        "file_problems": [
+            {
+                "code": code,
+                "title": entry.get("title") or title_of(code),
+                "files": entry.get("files", 0),
+                "dossiers": entry.get("dossiers", 0),
+            }
+            for code, entry in (totals.get("by_file_problem") or {}).items()
+            if isinstance(entry, dict)
+        ],
+        "rules": [
+            {
+                "id": rule,
+                "title": rule_titles.get(rule) or rule_title(rule),
+                "count": n,
+                "href": rule_doc_href(rule, 0),
+                "severities": _rule_severities(rule, dossiers),
+            }
+            for rule, n in (totals.get("by_rule") or {}).items()
+        ],
+        "departments": [
+            {"code": code, **entry}
+            for code, entry in (totals.get("by_department") or {}).items()
+            if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")
+        ],
+        "split": totals.get("split") or "comptes",
+        "split_note": SPLIT_NOTES.get(totals.get("split") or "comptes", SPLIT_NOTES["comptes"]),
+        "verdict_sentence": verdict_sentence(totals.get("by_verdict") or {}),
+        "sectors": [
+            {"code": code, "label": sectors.get(code, code), **entry}
+            for code, entry in (totals.get("by_sector") or {}).items()
+            if code != "(non réparti)" or (totals.get("split") or "comptes") != "comptes" or entry.get("essms")
+        ],
         "department_options": sorted({dep for d in dossiers for dep in d.get("departments") or []}),
         "rule_options": sorted({rule for d in dossiers for rule in d.get("rules") or []}),
-        "sector_options": [(code, sectors.get(code, code))
-                           for code in sorted({s for d in dossiers for s in d.get("sectors") or []})],
+        "sector_options": [
+            (code, sectors.get(code, code)) for code in sorted({s for d in dossiers for s in d.get("sectors") or []})
+        ],
         "envelope_ratio": ratio,
         "envelope_bar": None if ratio is None else min(100.0, ratio),
-        "run": None if run is None else [(RUN_LABELS.get(str(k), str(k)), v) for k, v in run.items()],
-        "changes": None if changes is None else [
-            {"dossier": c.get("dossier"), "href": links.get(c.get("dossier")),
-             "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
-             "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
-             "after_code": c.get("after")}
-            for c in changes if isinstance(c, dict)],
+        "run": None if run is None else run_details(run),
+        "rules_page": RULES_PAGE,
+        "changes": None
+        if changes is None
+        else [
+            {
+                "dossier": c.get("dossier"),
+                "href": links.get(c.get("dossier")),
+                "before": VERDICT_LABELS.get(c.get("before"), c.get("before") or "—"),
+                "after": VERDICT_LABELS.get(c.get("after"), c.get("after") or "—"),
+                "after_code": c.get("after"),
+                "by_reviewer": c.get("by") == "instructeur",
+            }
+            for c in changes
+            if isinstance(c, dict)
+        ],
         "generated": date_fr(summary.get("generated_at"), with_time=True),
     }

@@ -52,9 +52,15 @@ def hostile(tmp_path_factory) -> Path:
     return folder
 
 
-def esmsnum(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+#: The FINESS folder of the commands the tests run: empty unless a test imports an extract
+#: into it, so that an operator's own imports never change a test's outcome.
+NO_FINESS = TEST_OUTPUT / "finess-aucune"
+
+
+def esmsnum(*args: str, timeout: float = 900, finess_dir: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed ``esmsnum`` command (as an operator would)."""
     env = dict(os.environ)
+    env["ESMSNUM_FINESS_DIR"] = str(finess_dir or NO_FINESS)
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     script = Path(sys.executable).with_name("esmsnum")
@@ -78,16 +84,30 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
+def import_finess(call_dir: Path, folder: Path) -> Path:
+    """``esmsnum finess importer`` of the extract the generator wrote for a call folder; the
+    store folder to give ``--finess``."""
+    files = sorted((call_dir / "finess").glob("etalab-*.csv"))
+    assert files, f"no FINESS extract in {call_dir}"
+    proc = esmsnum("finess", "importer", *map(str, files), "--finess", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
 @pytest.fixture(scope="session")
 def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
-    """``esmsnum run`` on each generated call folder, once per session:
-    folder name → (out dir, process). The call id is in the folder's expected.json."""
+    """``esmsnum run`` on each generated call folder, once per session, with the FINESS
+    extract the generator wrote for it: folder name → (out dir, process). The call id is in
+    the folder's expected.json."""
     runs = {}
     for call_dir in sorted(p for p in generated.iterdir() if p.is_dir()):
         expected = load_json(call_dir / "expected.json")
         if not expected["dossiers"]:
             continue
         out = tmp_path_factory.mktemp(f"out-{call_dir.name}")
-        proc = esmsnum("run", str(call_dir / "dossiers"), "--call", expected["call"], "--out", str(out))
+        finess = import_finess(call_dir, tmp_path_factory.mktemp(f"finess-{call_dir.name}"))
+        proc = esmsnum(
+            "run", str(call_dir / "dossiers"), "--call", expected["call"], "--out", str(out), "--finess", str(finess)
+        )
         runs[call_dir.name] = (out, proc)
     return runs

@@ -9,17 +9,28 @@ checks. A full-page screenshot of each page goes to ``test-output/screenshots/``
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import pytest
-
-from conftest import TEST_OUTPUT, load_json
 from test_reports_pipeline import FORMULA, HOSTILE_CASE, HOSTILE_FILE, IMG, SCRIPT, reports_run
 
+from conftest import TEST_OUTPUT, load_json
+
 CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = TEST_OUTPUT / "screenshots"
 
 # Contrast of text against its (first opaque) background, WCAG formula; a few selectors only.
@@ -62,8 +73,13 @@ def browser_context():
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="esmsnum-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), args=ARGS, headless=True,
-            viewport={"width": 1280, "height": 900}, locale="fr-FR", java_script_enabled=True,
+            profile,
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            locale="fr-FR",
+            java_script_enabled=True,
         )
         try:
             yield context
@@ -85,7 +101,9 @@ class Visit:
         self.requests: list[str] = []
         self.dialogs: list[str] = []
         self.page = context.new_page()
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("dialog", self._dialog)
@@ -119,7 +137,9 @@ class Visit:
         headers = page.locator("th")
         for i in range(headers.count()):
             assert headers.nth(i).get_attribute("scope") in ("col", "row"), "every header cell has a scope"
-        for selector, ratio in page.evaluate(CONTRAST_JS, ["body p", ".sev", ".verdict", "th", "td", "a", "footer", ".sub", "dt", "figcaption"]):
+        for selector, ratio in page.evaluate(
+            CONTRAST_JS, ["body p", ".sev", ".verdict", "th", "td", "a", "footer", ".sub", "dt", "figcaption"]
+        ):
             assert ratio >= 4.5, f"contrast {ratio:.2f} of {selector}"
         page.emulate_media(media="print")
         assert page.evaluate("getComputedStyle(document.querySelector('.toc')).display") == "none"
@@ -135,18 +155,23 @@ def _open(context, path: Path, name: str) -> Visit:
     return visit
 
 
-@pytest.mark.parametrize("case, name", [
-    ("clean-workbook", "report-recevable"),
-    ("BUD-03", "report-a-completer-rows"),
-    ("GRP-05", "report-non-recevable-pdf-image"),
-    ("GRP-06", "report-non-recevable"),
-])
+@pytest.mark.parametrize(
+    "case, name",
+    [
+        ("clean-workbook", "report-recevable"),
+        ("BUD-03", "report-a-completer-rows"),
+        ("GRP-05", "report-a-completer-pdf-image"),
+        ("GRP-06", "report-non-recevable"),
+    ],
+)
 def test_dossier_reports_in_chromium(browser_context, run, case, name):
     out, cases = run
     report = load_json(out / cases[case] / "report.json")
     visit = _open(browser_context, out / cases[case] / "report.html", name)
     page = visit.page
-    verdict = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}[report["verdict"]]
+    verdict = {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}[
+        report["verdict"]
+    ]
     assert page.locator(".verdict").inner_text() == verdict
     assert page.get_by_text(report["verdict_reason"], exact=True).is_visible()
     findings = page.locator("article.finding")
@@ -155,14 +180,33 @@ def test_dossier_reports_in_chromium(browser_context, run, case, name):
         row = page.locator("table.evidence-rows td.hl mark")
         assert row.count() >= 1 and row.first.is_visible()
         assert page.locator("#courrier").is_visible()
+        assert "demande de pièces complémentaires" in page.locator("#courrier").inner_text()
+        assert page.locator('a[href="courrier.pdf"]').first.is_visible()
+        page.locator("section:has(#courrier)").screenshot(path=str(SCREENSHOTS / "report-letter-complement.png"))
+    if report["verdict"] == "non_recevable":
+        letter = page.locator("section:has(#courrier)")
+        assert (
+            "notification d'irrecevabilité" in letter.inner_text() and "tribunal administratif" in letter.inner_text()
+        )
+        letter.screenshot(path=str(SCREENSHOTS / f"{name}-letter.png"))
     if case == "GRP-05":
         image = page.locator("figure.evidence img").first
         assert image.is_visible() and image.evaluate("img => img.naturalHeight") > 20
     if case == "clean-workbook":
         assert page.get_by_text("Aucun constat : toutes les règles").is_visible()
+        # a recevable dossier confirmed without opening its files: pieces, ESSMS, deposit window
+        pieces = page.locator("#pieces-table tbody tr")
+        assert pieces.count() == len(report["required_documents"]) > 0
+        assert page.locator("#pieces-table .piece-status.presente").count() == pieces.count()
+        assert page.locator("#essms-table tbody tr").count() == report["essms_listed"]
+        assert page.locator(".deposit-status").inner_text() == "déposé dans les délais de l'appel"
+        assert "Fenêtre de l'appel : du " in page.locator(".deposit").inner_text()
+        page.locator("section:has(#pieces-exigees)").screenshot(path=str(SCREENSHOTS / "report-pieces.png"))
+        page.locator("section:has(#essms)").screenshot(path=str(SCREENSHOTS / "report-essms.png"))
     for i in range(findings.count()):
         link = findings.nth(i).locator("a.rule-id")
-        assert link.get_attribute("href").startswith("file://") and "#" in link.get_attribute("href")
+        href = link.get_attribute("href")
+        assert href.startswith("../regles.html#"), href  # relative: works from any copy of the folder
     visit.close()
 
 
@@ -216,7 +260,7 @@ def test_summary_filters_and_sorts_without_a_server(browser_context, run):
     page.click("#filtre-reset")
     page.fill("#filtre-texte", cases["GRP-06"])
     rows = _visible_rows(page)
-    assert rows.count() == 1 and rows.first.locator("a").inner_text() == cases["GRP-06"]
+    assert rows.count() == 1 and rows.first.locator("td").first.locator("a").inner_text() == cases["GRP-06"]
     page.fill("#filtre-texte", "")
 
     header = page.locator("#dossiers-table thead th", has_text="Demandé")
@@ -224,11 +268,17 @@ def test_summary_filters_and_sorts_without_a_server(browser_context, run):
     assert header.get_attribute("aria-sort") == "ascending"
     amounts = [d["amount_requested"] or 0 for d in summary["dossiers"]]
     sorted_rows = _visible_rows(page)
-    cells = [float(sorted_rows.nth(i).locator("td").nth(4).get_attribute("data-sort") or 0) for i in range(sorted_rows.count())]
+    cells = [
+        float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0)
+        for i in range(sorted_rows.count())
+    ]
     assert cells == sorted(amounts)
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "descending"
-    cells = [float(sorted_rows.nth(i).locator("td").nth(4).get_attribute("data-sort") or 0) for i in range(sorted_rows.count())]
+    cells = [
+        float(sorted_rows.nth(i).locator("td").nth(5).get_attribute("data-sort") or 0)
+        for i in range(sorted_rows.count())
+    ]
     assert cells == sorted(amounts, reverse=True)
     assert page.locator('#dossiers-table thead th[aria-sort="ascending"]').count() == 0
 
@@ -237,3 +287,119 @@ def test_summary_filters_and_sorts_without_a_server(browser_context, run):
     assert page.evaluate("document.scripts.length") == 1
     assert not visit.dialogs
     visit.close()
+
+
+def test_rules_page_has_an_anchor_per_rule(browser_context, run):
+    from validators.registry import all_rules
+
+    out, _ = run
+    visit = _open(browser_context, out / "regles.html", "regles")
+    for rule_id in all_rules():
+        assert visit.page.locator(f"#{rule_id.lower()}").count() == 1, rule_id
+    assert "7\u202f000\u00a0€" in visit.page.locator("#bud-03").inner_text()  # the call's forfait, with its source
+    visit.close()
+
+
+def test_summary_sections_in_chromium(browser_context, run):
+    out, cases = run
+    summary = load_json(out / "summary.json")
+    visit = Visit(browser_context, out / "summary.html")
+    page = visit.page
+    first = page.locator("main > section").first
+    assert first.locator("h2").get_attribute("id") == "dossiers"  # the dossiers come first
+    row = page.locator("#dossiers-table tbody tr", has=page.locator(f'a:text-is("{cases["BUD-03"]}")'))
+    assert row.locator(".rule-badge.a_corriger").inner_text().startswith("BUD-03")
+    dossier = next(d for d in summary["dossiers"] if d["dossier"] == cases["BUD-03"])
+    from reports.dates import date_fr, datetime_fr
+
+    assert row.locator("td").nth(2).get_attribute("title") == datetime_fr(dossier["date_depot"])
+    assert row.locator("td").nth(2).inner_text() == date_fr(dossier["date_depot"])
+    tech = page.locator("#details-techniques")
+    if tech.count():
+        assert not page.locator("section:has(#details-techniques) dl").is_visible()  # collapsed
+    page.locator("section:has(#dossiers)").screenshot(path=str(SCREENSHOTS / "summary-dossiers.png"))
+    visit.close()
+
+
+def _links(page) -> list[str]:
+    return page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+
+
+def _follow_every_link(context, start: str, root_url: str) -> tuple[int, list[str]]:
+    """Open ``start``, then every page and file it links to under ``root_url``; (links
+    followed, broken ones). An anchor must name an element of its page."""
+    page = context.new_page()
+    seen_pages: set[str] = set()
+    checked: set[str] = set()
+    anchors: dict[str, set[tuple[str, str]]] = {}
+    broken: list[str] = []
+    todo = [start]
+    while todo:
+        url = todo.pop()
+        base = url.split("#")[0]
+        if base in seen_pages:
+            continue
+        seen_pages.add(base)
+        response = page.goto(base, wait_until="load")
+        if response is not None and not response.ok:
+            broken.append(f"{base} ({response.status})")
+            continue
+        for link in _links(page):
+            if link in checked:
+                continue
+            checked.add(link)
+            if not link.startswith(root_url):
+                broken.append(f"{base} -> {link} (hors du dossier)")
+                continue
+            target, _, anchor = link.partition("#")
+            if target.endswith(".html"):
+                todo.append(link)
+                if anchor:
+                    anchors.setdefault(target, set()).add((base, anchor))
+            elif target.startswith("file:"):
+                if not Path(url2pathname(urlparse(target).path)).is_file():
+                    broken.append(f"{base} -> {link} (fichier absent)")
+            else:
+                response = page.request.get(target)
+                if not response.ok:
+                    broken.append(f"{base} -> {link} ({response.status})")
+    for target, wanted in anchors.items():  # each anchor names an element of its page
+        page.goto(target, wait_until="load")
+        ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
+        broken += [f"{base} -> {target}#{anchor} (ancre absente)" for base, anchor in wanted if anchor not in ids]
+    page.close()
+    return len(checked), broken
+
+
+def test_a_copied_output_folder_keeps_every_link(browser_context, run, tmp_path):
+    """A colleague's copy of the output folder, opened from disk and served over HTTP: every
+    link of every page (reports, summary, rules, letters, exports) leads somewhere."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+    import zipfile
+
+    out, _ = run
+    copy = tmp_path / "copie d'un collègue" / "appel"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns(".esmsnum"))
+    followed, broken = _follow_every_link(browser_context, (copy / "summary.html").as_uri(), copy.as_uri())
+    assert followed > 50 and not broken, broken
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(copy))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/"
+        followed, broken = _follow_every_link(browser_context, root + "summary.html", root)
+        assert followed > 50 and not broken, broken
+    finally:
+        server.shutdown()
+
+    # the spreadsheet's links too, relative to the copy
+    with zipfile.ZipFile(copy / "summary.xlsx") as archive:
+        rels = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".rels"))
+    targets = re.findall(r'Target="([^"]+)" TargetMode="External"', rels)
+    assert targets
+    for target in targets:
+        assert (copy / unquote(target.replace("\\", "/"))).is_file(), target

@@ -1,4 +1,4 @@
-"""Rules over the whole call (LOT): double funding, resubmissions, envelope."""
+"""Rules over the whole call (LOT): double funding, resubmissions; the envelope figure."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from judging.analysis import analyse_dossiers
 from core.config import load_call
-from validators.rules.lot_03 import envelope_status
+from judging.analysis import analyse_dossiers
+from validators.call_figures import envelope_status
 
 
 @pytest.fixture(scope="module")
@@ -39,24 +39,115 @@ def _copy(src: Path, dest: Path, **form) -> Path:
 
 def _run(tmp_path: Path, dossiers: list[Path], config) -> dict[str, dict]:
     analyse_dossiers(dossiers, config, tmp_path / "out")
-    return {d.name: json.loads((tmp_path / "out" / d.name / "report.json").read_text(encoding="utf-8"))
-            for d in dossiers}
+    return {
+        d.name: json.loads((tmp_path / "out" / d.name / "report.json").read_text(encoding="utf-8")) for d in dossiers
+    }
 
 
-def test_an_essms_in_two_dossiers_blocks_the_later_one(tmp_path, clean_dossier):
+def test_essms_shared_with_an_earlier_dossier_are_excluded_then_the_rest_is_judged(tmp_path, clean_dossier):
+    """LOT-01 excludes and recounts like GRP-06: the later dossier loses the shared ESSMS from
+    its count and its funding, and is judged on what remains; here nothing remains, so it is
+    non recevable through GRP-03, re-decided after the call's exclusions (rules.md)."""
     config = load_call("ars-ara-2022-regional")
-    early = _copy(clean_dossier, tmp_path / "call" / "A", date_depot="2022-09-01T10:00:00+02:00",
-                  **{"porteur.finess_ej": "690781810", "porteur.raison_sociale": "GCSMS Rhône Numérique"})
+    early = _copy(
+        clean_dossier,
+        tmp_path / "call" / "A",
+        date_depot="2022-09-01T10:00:00+02:00",
+        **{"porteur.finess_ej": "690781810", "porteur.raison_sociale": "GCSMS Rhône Numérique"},
+    )
     late = _copy(clean_dossier, tmp_path / "call" / "B", date_depot="2022-09-20T10:00:00+02:00")
     reports = _run(tmp_path, [early, late], config)
-    assert reports["B"]["verdict"] == "non_recevable"
-    assert {f["severity"] for f in reports["B"]["findings"] if f["rule"] == "LOT-01"} == {"bloquant"}
-    assert reports["A"]["verdict"] == "recevable"
-    assert {f["severity"] for f in reports["A"]["findings"] if f["rule"] == "LOT-01"} == {"alerte"}
-    lot = next(f for f in reports["B"]["findings"] if f["rule"] == "LOT-01")
-    assert "dossier A" in lot["message"] and lot["location"]["cell"]
+    a, b = reports["A"], reports["B"]
+    assert a["verdict"] == "recevable"
+    assert {f["severity"] for f in a["findings"] if f["rule"] == "LOT-01"} == {"alerte"}
+    assert a["essms_count"] == len(a["essms"]) and a["amount_eligible"] == a["basis"]["amount_eligible"]
+    lot = [f for f in b["findings"] if f["rule"] == "LOT-01"]
+    assert {f["severity"] for f in lot} == {"a_corriger"} and len(lot) == len(b["essms"])
+    assert all("dossier A" in f["message"] and f["location"]["cell"] for f in lot)
+    assert all(e["call_exclusion"] == "LOT-01" and not e["eligible"] and e["amount_eligible"] == 0 for e in b["essms"])
+    assert b["essms_count"] == 0
+    assert b["amount_eligible"] == pytest.approx(b["basis"]["amoa_eligible"])
+    [size] = [f for f in b["findings"] if f["rule"] == "GRP-03"]
+    assert size["severity"] == "bloquant" and size["recount"] and "voir LOT-01" in size["message"]
+    assert b["verdict"] == "non_recevable" and "GRP-03" in b["verdict_reason"]
     html = (tmp_path / "out" / "B" / "report.html").read_text(encoding="utf-8")
     assert "LOT-01" in html and "Non recevable" in html
+
+
+def _funded(config, finess: list[str]):
+    history = config.history.model_copy(
+        update={"previously_funded": config.history.previously_funded.model_copy(update={"value": finess})}
+    )
+    return config.model_copy(update={"history": history})
+
+
+def test_a_previously_funded_essms_is_excluded_and_the_dossier_recounted(tmp_path, clean_dossier):
+    config = load_call("ars-ara-2022-regional")
+    alone = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))
+    assert alone["verdict"] == "recevable" and alone["essms_count"] > config.grouping.min_essms.value
+    entry = next(e for e in alone["essms"] if e["amount_eligible"])
+    reports = _run(
+        tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], _funded(config, [entry["finess"]])
+    )
+    y = reports["Y"]
+    [lot] = [f for f in y["findings"] if f["rule"] == "LOT-01"]
+    assert lot["severity"] == "a_corriger" and "déjà été financé" in lot["message"] and "exclu" in lot["message"]
+    assert y["verdict"] == "a_completer" and "LOT-01" in y["verdict_reason"]
+    assert y["essms_count"] == alone["essms_count"] - 1 and y["essms_listed"] == alone["essms_listed"]
+    assert y["amount_eligible"] == pytest.approx(alone["amount_eligible"] - entry["amount_eligible"], abs=0.01)
+    excluded = next(e for e in y["essms"] if e["finess"] == entry["finess"])
+    assert excluded["call_exclusion"] == "LOT-01" and excluded["amount_eligible"] == 0
+    assert not any(f["rule"] == "GRP-03" for f in y["findings"])
+    # the figures, the owner's action and the letter say the same thing
+    html = (tmp_path / "again" / "out" / "Y" / "report.html").read_text(encoding="utf-8")
+    assert f"{y['essms_count']} / {y['essms_listed']}" in html
+    assert "exclu du financement de ce projet" in lot["action"]
+    assert (tmp_path / "again" / "out" / "Y" / "courrier.docx").is_file()
+
+
+def test_exclusions_under_the_minimum_make_the_dossier_non_recevable_through_grp03(tmp_path, clean_dossier):
+    config = load_call("ars-ara-2022-regional")
+    alone = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))
+    minimum = config.grouping.min_essms.value
+    funded = [e["finess"] for e in alone["essms"][: alone["essms_count"] - minimum + 1]]
+    y = _run(tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], _funded(config, funded))["Y"]
+    assert y["essms_count"] == minimum - 1
+    [size] = [f for f in y["findings"] if f["rule"] == "GRP-03"]
+    assert size["severity"] == "bloquant" and f"compte {minimum - 1} ESSMS" in size["message"]
+    assert y["verdict"] == "non_recevable"
+
+
+def test_a_waived_exclusion_puts_the_essms_back(tmp_path, clean_dossier):
+    """A reviewer who waives LOT-01 keeps the ESSMS: count, amount and GRP-03 come back to the
+    dossier's own reading; finalizing again changes nothing (the waiver path re-finalizes)."""
+    import datetime as dt
+
+    from judging.finalize import finalize_report
+    from judging.history import Waiver
+
+    config = load_call("ars-ara-2022-regional")
+    alone = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))
+    minimum = config.grouping.min_essms.value
+    funded = [e["finess"] for e in alone["essms"][: alone["essms_count"] - minimum + 1]]
+    y = _run(tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], _funded(config, funded))["Y"]
+    assert y["verdict"] == "non_recevable"
+    again = finalize_report(y, lot=[], waivers=[], latest=None, submission_sha256="x").report
+    assert again["essms_count"] == y["essms_count"] and again["verdict"] == y["verdict"]
+    assert [f["rule"] for f in again["findings"]] == [f["rule"] for f in y["findings"]]
+    waiver = Waiver(
+        1,
+        "Y",
+        "LOT-01",
+        [f["fingerprint"] for f in y["findings"] if f["rule"] == "LOT-01"],
+        "financement antérieur pour un autre logiciel",
+        "instructeur",
+        dt.datetime.now(dt.UTC),
+    )
+    waived = finalize_report(y, lot=[], waivers=[waiver], latest=None, submission_sha256="x").report
+    assert waived["essms_count"] == alone["essms_count"]
+    assert waived["amount_eligible"] == pytest.approx(alone["amount_eligible"])
+    assert not any(f["rule"] == "GRP-03" for f in waived["findings"])
+    assert waived["verdict"] == "recevable"
 
 
 def test_a_resubmission_is_flagged_not_blocked(tmp_path, clean_dossier):
@@ -72,21 +163,11 @@ def test_a_resubmission_is_flagged_not_blocked(tmp_path, clean_dossier):
     assert "V2" in message and "fait foi" in message and "V1 est remplacé" in message
 
 
-def test_a_previously_funded_essms_is_blocked(tmp_path, clean_dossier):
-    config = load_call("ars-ara-2022-regional")
-    report = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))
-    finess = report["essms"][0]["finess"]
-    history = config.history.model_copy(update={
-        "previously_funded": config.history.previously_funded.model_copy(update={"value": [finess]})})
-    funded = config.model_copy(update={"history": history})
-    reports = _run(tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], funded)
-    [lot] = [f for f in reports["Y"]["findings"] if f["rule"] == "LOT-01"]
-    assert lot["severity"] == "bloquant" and "déjà été financé" in lot["message"]
-
-
 def test_envelope_status():
     config = load_call("ars-ara-2022-regional")
     assert envelope_status(config, 1000.0)["envelope"] is None
-    envelope = config.history.model_copy(update={"envelope": config.history.envelope.model_copy(update={"value": 500.0})})
+    envelope = config.history.model_copy(
+        update={"envelope": config.history.envelope.model_copy(update={"value": 500.0})}
+    )
     status = envelope_status(config.model_copy(update={"history": envelope}), 1000.0)
     assert status["exceeded"] is True and status["balance"] == -500.0

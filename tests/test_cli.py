@@ -9,7 +9,7 @@ def test_help_is_in_french_and_lists_the_commands():
     assert "Utilisation" in proc.stdout and "Commandes" in proc.stdout
     assert "run" in proc.stdout and "Analyse tous les dossiers" in proc.stdout
     proc = esmsnum("run", "--help")
-    assert proc.returncode == 0 and "CALL_DIR" in proc.stdout and "obligatoire" in proc.stdout
+    assert proc.returncode == 0 and "DOSSIER_APPEL" in proc.stdout and "obligatoire" in proc.stdout
 
 
 def test_unknown_call_is_refused_in_french(tmp_path):
@@ -49,3 +49,144 @@ def test_serve_needs_a_prefect_server():
     proc = esmsnum("serve", "--name", "essai")
     assert proc.returncode == 2
     assert "PREFECT_API_URL" in proc.stderr and "docs/operations.md" in proc.stderr
+
+
+# --------------------------------------------------------------------------- French help, usage errors
+
+ENGLISH = (
+    "Usage:",
+    "Options:",
+    "Commands:",
+    "[default:",
+    "[required]",
+    "Show this message",
+    "Show the version",
+    " TEXT",
+    " INTEGER",
+    " PATH",
+    "x>=1",
+)
+COMMANDS = ("run", "serve", "history", "lever", "courrier", "calls", "check-call", "rules", "suivre", "serveur")
+
+
+def test_help_is_entirely_in_french_with_whole_descriptions():
+    proc = esmsnum("--help")
+    assert proc.returncode == 0
+    for word in ENGLISH:
+        assert word not in proc.stdout, word
+    assert not any(line.rstrip().endswith("...") for line in proc.stdout.splitlines()[1:]), "a cut description"
+    assert "Liste les appels livrés avec le projet (identifiant et intitulé)." in " ".join(proc.stdout.split())
+    assert "Options :" in proc.stdout and "Commandes :" in proc.stdout
+    for command in COMMANDS:
+        proc = esmsnum(command, "--help")
+        assert proc.returncode == 0, command
+        assert proc.stdout.startswith(f"Utilisation : esmsnum {command}"), command
+        for word in ENGLISH:
+            assert word not in proc.stdout, (command, word)
+        assert not any(line.rstrip().endswith("...") for line in proc.stdout.splitlines()[1:]), command
+    assert "[par défaut : local]" in esmsnum("run", "--help").stdout
+    assert "--motif MOTIF" in esmsnum("lever", "--help").stdout
+
+
+def test_clicks_catalogue_translates_every_message_of_the_installed_click():
+    """Every message click marks for translation has its French in esmsnum/locale/click.fr.po:
+    a newer click with new messages fails here rather than speak English to an operator."""
+    from pathlib import Path
+
+    import click
+    from babel.messages.extract import extract_from_dir
+
+    from esmsnum.clickfr import translations
+
+    french = translations()
+    missing = []
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)}
+    ):
+        singular = message[0] if isinstance(message, tuple) else message
+        if not singular:
+            continue
+        translated = (
+            french.ngettext(message[0], message[1], 2) if isinstance(message, tuple) else french.gettext(message)
+        )
+        if translated == singular and singular not in ("Options", "d", "%(prog)s, version %(version)s"):
+            missing.append(singular)
+    assert not missing, missing
+    assert french.gettext("required") == "obligatoire"
+
+
+def test_a_file_or_an_impossible_folder_as_output_is_refused_with_exit_2(tmp_path):
+    calls = tmp_path / "appel"
+    (calls / "2022-ARA-0001").mkdir(parents=True)
+    (calls / "2022-ARA-0001" / "dossier.json").write_text("{}", encoding="utf-8")
+    target = tmp_path / "un-fichier.txt"
+    target.write_text("x", encoding="utf-8")
+    for out in (target, target / "sous-dossier", "/proc/esmsnum-sortie-impossible"):
+        proc = esmsnum("run", str(calls), "--call", "ars-ara-2022-regional", "--out", str(out))
+        assert proc.returncode == 2, (out, proc.stderr)
+        assert proc.stderr.startswith("Erreur : ") and "Traceback" not in proc.stderr, proc.stderr
+        assert "dossier de sortie" in proc.stderr.lower() or "pas un dossier" in proc.stderr
+    assert target.read_text(encoding="utf-8") == "x"
+
+
+def _output_with_one_report(tmp_path):
+    from core.config import load_call
+    from core.models import Finding, Location, Severity
+    from reports.dossier import build_report, write_dossier_reports
+    from validators.engine import decide
+
+    config = load_call("ars-ara-2022-regional")
+    findings = [
+        Finding(
+            "BUD-03",
+            Severity.A_CORRIGER,
+            "Le budget demande 8 000 €.",
+            "7 000 €",
+            "8 000 €",
+            Location("Budget.xlsx", sheet="Budget", cell="D12"),
+            "Forfait",
+        )
+    ]
+    report = build_report(
+        numero="2022-ARA-0900",
+        config=config,
+        verdict=decide(findings),
+        findings=findings,
+        records=[],
+        data=None,
+        figures=None,
+    )
+    out = tmp_path / "sortie"
+    write_dossier_reports(report, out / "2022-ARA-0900")
+    return out
+
+
+def test_unknown_rule_or_dossier_exits_2_in_french(tmp_path):
+    out = _output_with_one_report(tmp_path)
+    cases = [
+        (("lever", "2022-ARA-0900", "XYZ-99", "--motif", "vu", "--out", str(out)), "Règle inconnue : XYZ-99"),
+        (("lever", "2022-ARA-0900", "GRP-01", "--motif", "vu", "--out", str(out)), "aucun constat GRP-01"),
+        (("lever", "2022-ARA-9999", "BUD-03", "--motif", "vu", "--out", str(out)), "Dossier inconnu"),
+        (("lever", "2022-ARA-0900", "BUD-03", "--motif", "vu", "--out", str(tmp_path / "absent")), "introuvable"),
+        (("history", "2022-ARA-9999", "--out", str(out)), "Dossier inconnu"),
+        (("courrier", "2022-ARA-9999", "--out", str(out)), "Dossier inconnu"),
+        (("courrier", "2022-ARA-0900", "--out", str(out), "--date-envoi", "2022-12-01"), "JJ/MM/AAAA"),
+        (("run", str(tmp_path), "--call", "ars-ara-2022-regional", "--out", str(out), "--workers", "0"), "au moins 1"),
+    ]
+    for args, expected in cases:
+        proc = esmsnum(*args)
+        assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
+        assert expected in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+def test_courrier_sets_the_sending_date_and_the_deadline(tmp_path):
+    import json
+
+    out = _output_with_one_report(tmp_path)
+    proc = esmsnum("courrier", "2022-ARA-0900", "--out", str(out), "--date-envoi", "01/12/2022")
+    assert proc.returncode == 0, proc.stderr
+    assert "daté du 1er décembre 2022" in proc.stdout and "16 décembre 2022" in proc.stdout
+    report = json.loads((out / "2022-ARA-0900" / "report.json").read_text(encoding="utf-8"))
+    assert report["letter_sending_date"] == "2022-12-01"
+    page = (out / "2022-ARA-0900" / "report.html").read_text(encoding="utf-8")
+    assert "16 décembre 2022" in page and "fixée par l'instructeur" in page

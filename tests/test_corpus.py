@@ -25,7 +25,7 @@ def corpus_run(tmp_path_factory, corpus):
     for index in range(0, len(files), FILES_PER_DOSSIER):
         dossier = call / f"CORPUS-{index // FILES_PER_DOSSIER + 1:03d}"
         dossier.mkdir()
-        for file in files[index:index + FILES_PER_DOSSIER]:
+        for file in files[index : index + FILES_PER_DOSSIER]:
             shutil.copy(file, dossier / f"{file.parent.name}-{file.name}")
     out = tmp_path_factory.mktemp("corpus-out")
     proc = esmsnum("run", str(call), "--call", "ars-ara-2022-regional", "--out", str(out), timeout=1800)
@@ -58,8 +58,15 @@ def test_every_file_has_a_kind_or_a_clear_finding(corpus_run):
                 assert message, f"{document['file']} is unreadable without a PIE-02 finding"
                 assert "n'a pas pu être lu" in message and "(" not in message.split(":")[0]
             else:
-                assert document["kind"] in ("budget", "structures", "planning", "gouvernance",
-                                            "strategie_deploiement", "conduite_changement", "autre")
+                assert document["kind"] in (
+                    "budget",
+                    "structures",
+                    "planning",
+                    "gouvernance",
+                    "strategie_deploiement",
+                    "conduite_changement",
+                    "autre",
+                )
     assert seen == len(files)
     print("\nslowest corpus files (s):")
     for seconds, name in sorted(timings, reverse=True)[:10]:

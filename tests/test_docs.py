@@ -17,8 +17,22 @@ def test_docs_rules_md_is_up_to_date():
 
 def test_every_rule_is_fully_declared():
     rules = all_rules()
-    for required in ("PIE-01", "PIE-02", "GRP-01", "GRP-02", "GRP-03", "GRP-04", "GRP-05", "GRP-10",
-                     "BUD-02", "BUD-03", "BUD-07", "PLA-01", "PLA-03", "COH-01"):
+    for required in (
+        "PIE-01",
+        "PIE-02",
+        "GRP-01",
+        "GRP-02",
+        "GRP-03",
+        "GRP-04",
+        "GRP-05",
+        "GRP-10",
+        "BUD-02",
+        "BUD-03",
+        "BUD-07",
+        "PLA-01",
+        "PLA-03",
+        "COH-01",
+    ):
         assert required in rules
     for rule in rules.values():
         assert rule.title and rule.description and rule.source and rule.example, rule.id

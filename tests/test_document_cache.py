@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.limits import Limits
 from core.models import Attachment
 from extractors.intake import sha256_file
-from core.limits import Limits
 from extractors.sandbox import extract_isolated
 from flows.cache import DocumentCache, document_key
 

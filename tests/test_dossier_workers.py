@@ -81,7 +81,37 @@ def test_workers_give_the_reports_of_the_flow_threads(source, tmp_path, monkeypa
         assert proc.returncode == 0, proc.stderr[-3000:]
         summary = load_json(out / "summary.json")
         assert summary["run"]["dossiers_analysed"] == len(os.listdir(source)) >= 4
-        runs[mode] = {d["dossier"]: (d["verdict"], d["rules"], load_json(out / d["report"])["digest"])
-                      for d in summary["dossiers"]}
+        runs[mode] = {
+            d["dossier"]: (d["verdict"], d["rules"], load_json(out / d["report"])["digest"])
+            for d in summary["dossiers"]
+        }
         assert all((out / d["report_html"]).is_file() for d in summary["dossiers"])
     assert runs["1"] == runs["0"]
+
+
+def test_workers_check_the_essms_in_the_finess_extract(tmp_path):
+    """The FINESS store of the run reaches the worker processes and their isolated fallback:
+    the same report as a dossier judged in the flow's threads with that store."""
+    from fixtures.generate import generate
+    from judging.analysis import judge_dossier
+    from validators.finess_repository import import_extracts
+
+    expected = generate(tmp_path / "in", calls=[CALL], only=["GRP-06-repertoire"])[CALL]
+    [numero] = expected["dossiers"]
+    call_dir = tmp_path / "in" / CALL
+    dossier = next(p for p in (call_dir / "dossiers").iterdir() if p.name in (numero, f"{numero}.zip"))
+    store = str(import_extracts(sorted((call_dir / "finess").glob("etalab-*.csv")), tmp_path / "finess").info.path)
+    config = load_call(CALL)
+    try:
+        in_worker = workers.judge(fingerprint(dossier), config, tmp_path / "cache-w", store)["report"]
+    finally:
+        workers.shutdown()
+    isolated = workers.judge_isolated(fingerprint(dossier), config, tmp_path / "cache-i", finess=store)["report"]
+    threads = judge_dossier(dossier, config, finess=store)
+    unchecked = judge_dossier(dossier, config)
+    assert threads["finess_repository"]["checked"] and not unchecked["finess_repository"]["checked"]
+    assert threads["verdict"] != unchecked["verdict"]  # the repository's category decides this case
+    for report in (in_worker, isolated):
+        assert not report["internal_error"] and report["finess_repository"] == threads["finess_repository"]
+        assert report["verdict"] == threads["verdict"]
+        assert [f["rule"] for f in report["findings"]] == [f["rule"] for f in threads["findings"]]

@@ -18,10 +18,10 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import require_corpus
+from core.limits import Limits
 from core.models import ExtractedDocument
 from extractors.fast_pdf import page_text, scan_page
 from extractors.fast_xlsx import Unsupported, read_values
-from core.limits import Limits
 from extractors.read_calamine import read_calamine
 from extractors.read_pdf import looks_tabular, read_pdf
 from extractors.read_xlsx import read_xlsx
@@ -38,13 +38,32 @@ READ_ONLY_BY_FAST_PATH = {"style-alternate-content.xlsx"}
 # (PDFium keeps one), right-to-left text, CJK fonts without a usable ToUnicode, a form's
 # annotation text. The generated dossiers read identically (test above).
 TEXT_DIFFERS = {
-    "150109DSP-Milw-505-90D.pdf", "2023-06-20-PV.pdf", "WARN-Report-for-7-1-2015-to-03-25-2016.pdf",
-    "chelsea_pdta.pdf", "cupertino_usd_4-6-16.pdf", "extra-attrs-example.pdf", "federal-register-2020-17221.pdf",
-    "issue-1054-example.pdf", "issue-192-example.pdf", "issue-316-example.pdf", "issue-336-example.pdf",
-    "issue-461-example.pdf", "issue-53-example.pdf", "issue-598-example.pdf", "issue-71-duplicate-chars-2.pdf",
-    "issue-71-duplicate-chars.pdf", "issue-842-example.pdf", "issue-848.pdf", "issue-982-example.pdf",
-    "nics-background-checks-2015-11-rotated.pdf", "nics-background-checks-2015-11.pdf", "pdffill-demo.pdf",
-    "pr-136-example.pdf", "pr-138-example.pdf", "pr-88-example.pdf", "senate-expenditures.pdf",
+    "150109DSP-Milw-505-90D.pdf",
+    "2023-06-20-PV.pdf",
+    "WARN-Report-for-7-1-2015-to-03-25-2016.pdf",
+    "chelsea_pdta.pdf",
+    "cupertino_usd_4-6-16.pdf",
+    "extra-attrs-example.pdf",
+    "federal-register-2020-17221.pdf",
+    "issue-1054-example.pdf",
+    "issue-192-example.pdf",
+    "issue-316-example.pdf",
+    "issue-336-example.pdf",
+    "issue-461-example.pdf",
+    "issue-53-example.pdf",
+    "issue-598-example.pdf",
+    "issue-71-duplicate-chars-2.pdf",
+    "issue-71-duplicate-chars.pdf",
+    "issue-842-example.pdf",
+    "issue-848.pdf",
+    "issue-982-example.pdf",
+    "nics-background-checks-2015-11-rotated.pdf",
+    "nics-background-checks-2015-11.pdf",
+    "pdffill-demo.pdf",
+    "pr-136-example.pdf",
+    "pr-138-example.pdf",
+    "pr-88-example.pdf",
+    "senate-expenditures.pdf",
 }
 
 
@@ -91,6 +110,7 @@ def texts(doc: ExtractedDocument) -> list:
 
 
 # --------------------------------------------------------------------------- PDF
+
 
 def test_pdf_fast_path_gives_the_same_document_on_generated_files(generated_files):
     pdfs = [p for p in generated_files if p.suffix.lower() == ".pdf"]
@@ -218,6 +238,7 @@ def test_scan_detection_still_works(generated_files):
 
 # --------------------------------------------------------------------------- xlsx
 
+
 def test_xlsx_fast_path_gives_the_same_grids_on_generated_files(generated_files):
     books = [p for p in generated_files if p.suffix.lower() in (".xlsx", ".xlsm")]
     assert len(books) >= 100
@@ -299,8 +320,15 @@ def test_xlsx_values_keep_openpyxl_types(tmp_path):
         docs.append(doc)
     assert grids(docs[1]) == grids(docs[0])
     values = {c.location.cell: c.raw for row in docs[1].grids[0].rows for c in row if c.raw is not None}
-    assert values == {"B3": "Montant", "C3": 1500, "D3": 1500.5, "E3": dt.datetime(2023, 3, 1), "F3": 0.25,
-                      "G3": True, "H3": 3000}
+    assert values == {
+        "B3": "Montant",
+        "C3": 1500,
+        "D3": 1500.5,
+        "E3": dt.datetime(2023, 3, 1),
+        "F3": 0.25,
+        "G3": True,
+        "H3": 3000,
+    }
     assert type(values["C3"]) is int and type(values["D3"]) is float and type(values["H3"]) is int
 
 
@@ -314,7 +342,7 @@ def test_calamine_reads_a_table_away_from_a1_where_it_is(tmp_path):
     sheet.put(3, 3, "Montant")
     sheet.put(4, 2, "A")
     sheet.put(4, 3, 12)
-    when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     (tmp_path / "t.ods").write_bytes(write_sheets_ods([sheet], when=when, author="x"))
     (tmp_path / "t.xls").write_bytes(write_sheets_xls([sheet]))
     for name in ("t.ods", "t.xls"):

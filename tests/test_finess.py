@@ -3,7 +3,11 @@
 import pytest
 
 from validators.finess import (
-    complete_with_key, department_of, finess_problem, is_valid_finess, normalize_finess,
+    complete_with_key,
+    department_of,
+    finess_problem,
+    is_valid_finess,
+    normalize_finess,
 )
 
 

@@ -35,6 +35,7 @@ VERDICTS = {"recevable", "a_completer", "non_recevable"}
 
 # --------------------------------------------------------------------------- fixtures
 
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("formats")
@@ -79,12 +80,15 @@ def blank(row: list) -> bool:
 
 # --------------------------------------------------------------------------- generation
 
+
 def test_generation_is_deterministic(run, tmp_path):
     """Same seed, same bytes, even from another process with another string-hash seed (no
     set order, clock or random salt leaks into a file)."""
     out, results = run
-    code = ("import sys; from pathlib import Path; from fixtures.formats import generate_formats; "
-            f"generate_formats(Path(sys.argv[1]), seed={SEED})")
+    code = (
+        "import sys; from pathlib import Path; from fixtures.formats import generate_formats; "
+        f"generate_formats(Path(sys.argv[1]), seed={SEED})"
+    )
     env = dict(os.environ, PYTHONHASHSEED="4242", PYTHONPATH=str(ROOT))
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=ROOT, timeout=300)
     first, second = tree(out / FOLDER), tree(tmp_path / FOLDER)
@@ -124,10 +128,15 @@ def test_expected_json_is_complete(run, expected):
 def test_every_variant_of_the_brief_is_there(expected):
     cases = {item["case"]: (item["verdict"], item["rules"]) for item in expected["dossiers"].values()}
     reported = {
-        "val-ambiguous-amount": ["BUD-01"], "val-impossible-date": ["PLA-01"],
-        "pie-scanned-budget": ["PIE-01", "PIE-03"], "pie-photo-planning": ["PIE-01", "PIE-03"],
-        "pie-two-budgets": ["PIE-04"], "pie-encrypted-annex": ["PIE-02"], "pie-empty-annex": ["PIE-02"],
-        "pie-zero-page-pdf": ["PIE-02"], "pie-truncated-pdf": ["PIE-02"],
+        "val-ambiguous-amount": ["BUD-01"],
+        "val-impossible-date": ["PLA-01"],
+        "pie-scanned-budget": ["PIE-01", "PIE-03"],
+        "pie-photo-planning": ["PIE-01", "PIE-03"],
+        "pie-two-budgets": ["PIE-04"],
+        "pie-encrypted-annex": ["PIE-02"],
+        "pie-empty-annex": ["PIE-02"],
+        "pie-zero-page-pdf": ["PIE-02"],
+        "pie-truncated-pdf": ["PIE-02"],
     }
     for case, rules in reported.items():
         assert cases[case][1] == rules, case
@@ -150,6 +159,7 @@ def test_clean_dossiers_hold_every_piece(by_case, expected):
 
 
 # --------------------------------------------------------------------------- formats
+
 
 def test_xls_is_a_biff8_workbook(by_case):
     path = one(by_case["fmt-xls-structures"], ".xls")
@@ -250,6 +260,7 @@ def test_wrong_extension_is_a_pdf(by_case):
 
 # --------------------------------------------------------------------------- layouts
 
+
 def test_header_on_row_6(by_case):
     folder = by_case["lay-header-row-6"]
     rows = sheet_values(folder / "Liste des ESSMS engagés.xlsx")
@@ -284,7 +295,7 @@ def test_merged_organisme_cells(by_case):
 def _table_rows(rows: list[list], marker: str) -> list[list]:
     """Rows from the header holding ``marker`` to the last non-blank row."""
     start = next(i for i, r in enumerate(rows) if any(isinstance(v, str) and marker in v for v in r))
-    body = rows[start + 1:]
+    body = rows[start + 1 :]
     while body and blank(body[-1]):
         body.pop()
     return body
@@ -292,8 +303,10 @@ def _table_rows(rows: list[list], marker: str) -> list[list]:
 
 def test_blank_rows_are_single(by_case):
     folder = by_case["lay-blank-rows"]
-    for path, title, marker in (("Liste des ESSMS engagés.xlsx", None, "FINESS"),
-                                ("Budget prévisionnel.xlsx", "Financement par ESSMS", "FINESS")):
+    for path, title, marker in (
+        ("Liste des ESSMS engagés.xlsx", None, "FINESS"),
+        ("Budget prévisionnel.xlsx", "Financement par ESSMS", "FINESS"),
+    ):
         body = _table_rows(sheet_values(folder / path, title), marker)
         blanks = [i for i, r in enumerate(body) if blank(r)]
         assert len(blanks) >= 2, path
@@ -326,7 +339,7 @@ def test_two_tables_two_blank_rows_apart(by_case):
     assert wb.sheetnames == ["Budget"]
     rows = [list(r) for r in wb["Budget"].iter_rows(values_only=True)]
     total = next(i for i, r in enumerate(rows) if any(isinstance(v, str) and v.lower().startswith("total") for v in r))
-    following = rows[total + 1:]
+    following = rows[total + 1 :]
     gap = next(i for i, r in enumerate(following) if not blank(r))
     assert gap == 2
 
@@ -354,6 +367,7 @@ def test_header_typos_and_case(by_case):
 
 # --------------------------------------------------------------------------- values
 
+
 def _column(rows: list[list], marker: str) -> int:
     header = next(r for r in rows if any(isinstance(v, str) and v == marker for v in r))
     return header.index(marker)
@@ -375,7 +389,7 @@ def _planning(folder: Path) -> list[list]:
 
 def _dates(rows: list[list]) -> list:
     header_index = next(i for i, r in enumerate(rows) if sum(isinstance(v, str) for v in r) >= 3)
-    body = [r for r in rows[header_index + 1:] if not blank(r)]
+    body = [r for r in rows[header_index + 1 :] if not blank(r)]
     return body
 
 
@@ -387,7 +401,10 @@ def test_serial_and_period_dates(by_case):
 
     rows = _planning(by_case["val-dates-periods"])
     cells = [v for r in _dates(rows) for v in r if isinstance(v, str)]
-    assert any(re.fullmatch(r"(janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) 20\d\d", v) for v in cells)
+    assert any(
+        re.fullmatch(r"(janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) 20\d\d", v)
+        for v in cells
+    )
     assert any(re.fullmatch(r"T[1-4] 20\d\d", v) for v in cells)
     assert any(re.fullmatch(r"S[12] 20\d\d", v) for v in cells)
     assert not any(re.fullmatch(r"S2 2026|[TS]\d 202[6-9]", v) for v in cells)
@@ -405,7 +422,7 @@ def test_csv_finess_numbers_have_eight_digits(by_case):
     rows = list(csv.reader(io.StringIO(data), delimiter=";"))
     header = next(r for r in rows if "FINESS ET" in r)
     column = header.index("FINESS ET")
-    values = [r[column] for r in rows[rows.index(header) + 1:] if len(r) > column and r[column]]
+    values = [r[column] for r in rows[rows.index(header) + 1 :] if len(r) > column and r[column]]
     short = [v for v in values if len(v) == 8]
     assert len(short) >= 4 and all(v.isdigit() and v[0] in "17" for v in short)
     assert all(len(v) in (8, 9) for v in values)
@@ -426,6 +443,7 @@ def test_reported_values(by_case):
 
 
 # --------------------------------------------------------------------------- pieces
+
 
 def _no_text_pages(path: Path) -> int:
     with pdfplumber.open(path) as pdf:
@@ -484,6 +502,5 @@ def test_broken_annexes(by_case):
 
     cut = (by_case["pie-truncated-pdf"] / "Convention de groupement signée.pdf").read_bytes()
     assert cut.startswith(b"%PDF-") and b"%%EOF" not in cut and b"startxref" not in cut
-    with pytest.raises(Exception):
-        with pdfplumber.open(io.BytesIO(cut)) as pdf:
-            [page.extract_text() for page in pdf.pages]
+    with pytest.raises(Exception), pdfplumber.open(io.BytesIO(cut)) as pdf:
+        [page.extract_text() for page in pdf.pages]

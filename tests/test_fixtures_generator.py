@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
@@ -30,8 +31,18 @@ from fixtures import generate
 from fixtures.__main__ import main as cli_main
 from fixtures.calls import DEFAULT_CALLS, CallParams, load_call
 from fixtures.cases import (
-    AMOA_PROCUREMENT_EXCESS, AMOA_STEERING_EXCESS, EQUIPMENT_EXCESS, EQUIPMENT_LARGE_OG, LOT01_FIRST_DAYS,
-    LOT01_SECOND_DAYS, LOT02_DELAY_DAYS, MONTANT_ERROR, MOA_EXCESS, STALE_TOTAL_ERROR,
+    AMOA_PROCUREMENT_EXCESS,
+    AMOA_STEERING_EXCESS,
+    EQUIPMENT_EXCESS,
+    EQUIPMENT_LARGE_OG,
+    LATE_DAYS,
+    LOT01_FIRST_DAYS,
+    LOT01_SECOND_DAYS,
+    LOT01_THIRD_DAYS,
+    LOT02_DELAY_DAYS,
+    MOA_EXCESS,
+    MONTANT_ERROR,
+    STALE_TOTAL_ERROR,
 )
 from validators.finess import is_valid_finess
 
@@ -43,7 +54,14 @@ REGIONAL, NATIONAL = "ars-ara-2022-regional", "cnsa-2022-national"
 AMORCAGE, GRAND_EST = "ars-ara-2021-amorcage", "ars-grand-est-2023-regional"
 NUMERO = {REGIONAL: "2022-ARA", NATIONAL: "2022-NAT", AMORCAGE: "2021-ARA", GRAND_EST: "2023-GE"}
 #: Rules whose findings are alerts: a dossier that raises only these stays recevable.
-ALERT_RULES = {"PIE-04", "GRP-12", "PLA-04", "PRO-03", "PRO-04", "COH-03", "LOT-02"}
+ALERT_RULES = {"PIE-04", "GRP-12", "PLA-04", "PRO-03", "PRO-04", "COH-03", "LOT-02", "REF-02", "REF-03"}
+#: The cases checked against the call's FINESS extract, in every call.
+REF_CASES = {
+    "REF-01": ("a_completer", ["REF-01"]),
+    "GRP-06-repertoire": ("a_completer", ["GRP-06"]),
+    "REF-02": ("recevable", ["REF-02"]),
+    "REF-03": ("recevable", ["REF-03"]),
+}
 
 #: What the brief asks for, case by case: (verdict, rules).
 EXPECTED_CASES = {
@@ -56,7 +74,7 @@ EXPECTED_CASES = {
         "GRP-02": ("a_completer", ["GRP-02"]),
         "GRP-03": ("non_recevable", ["GRP-03"]),
         "GRP-04-regional": ("non_recevable", ["GRP-04"]),
-        "GRP-05": ("non_recevable", ["GRP-05"]),
+        "GRP-05": ("a_completer", ["GRP-05"]),
         "GRP-06": ("non_recevable", ["GRP-03", "GRP-06"]),
         "GRP-08": ("a_completer", ["GRP-08"]),
         "GRP-09": ("a_completer", ["BUD-04", "GRP-09"]),
@@ -80,11 +98,17 @@ EXPECTED_CASES = {
         "COH-02": ("a_completer", ["COH-02"]),
         "COH-03": ("recevable", ["COH-03"]),
         "LOT-01-premier": ("recevable", ["LOT-01"]),
-        "LOT-01-second": ("non_recevable", ["LOT-01"]),
+        "LOT-01-second": ("a_completer", ["LOT-01"]),
         "LOT-02-premier": ("recevable", ["LOT-02"]),
         "LOT-02-redepot": ("recevable", ["LOT-02"]),
         "clean-limites-budget": ("recevable", []),
         "clean-ahi-pjm": ("recevable", []),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
+        "clean-depot-derniere-minute": ("recevable", []),
+        "GRP-01-finess-vide": ("a_completer", ["GRP-01", "GRP-03"]),
+        "GRP-05-minimum": ("non_recevable", ["GRP-03", "GRP-05"]),
+        "clean-mise-en-conformite": ("recevable", []),
+        "LOT-01-minimum": ("non_recevable", ["GRP-03", "LOT-01"]),
     },
     NATIONAL: {
         "GRP-04-national": ("non_recevable", ["GRP-04"]),
@@ -93,7 +117,7 @@ EXPECTED_CASES = {
         "clean-limites-national": ("recevable", []),
         "PIE-03-national": ("a_completer", ["PIE-01", "PIE-03"]),
         "PIE-04-national": ("recevable", ["PIE-04"]),
-        "GRP-06-national": ("a_completer", ["GRP-06"]),
+        "GRP-06-national": ("a_completer", ["BUD-03", "GRP-06"]),
         "GRP-08-national": ("a_completer", ["GRP-08"]),
         "GRP-09-national": ("a_completer", ["BUD-04", "GRP-09"]),
         "GRP-11-national": ("a_completer", ["GRP-11"]),
@@ -107,7 +131,7 @@ EXPECTED_CASES = {
         "COH-02-national": ("a_completer", ["COH-02"]),
         "COH-03-national": ("recevable", ["COH-03"]),
         "LOT-01-premier-national": ("recevable", ["LOT-01"]),
-        "LOT-01-second-national": ("non_recevable", ["LOT-01"]),
+        "LOT-01-second-national": ("a_completer", ["LOT-01"]),
         "LOT-02-premier-national": ("recevable", ["LOT-02"]),
         "LOT-02-redepot-national": ("recevable", ["LOT-02"]),
         "PIE-02": ("a_completer", ["PIE-02"]),
@@ -122,6 +146,9 @@ EXPECTED_CASES = {
         "PLA-03": ("a_completer", ["PLA-03"]),
         "COH-01": ("a_completer", ["COH-01"]),
         "clean-limites-planning-national": ("recevable", []),
+        "DEP-01-national": ("non_recevable", ["DEP-01"]),
+        "DEP-02": ("non_recevable", ["DEP-02"]),
+        "clean-redepot-2021": ("recevable", []),
     },
     AMORCAGE: {
         "clean-amorcage": ("recevable", []),
@@ -132,32 +159,50 @@ EXPECTED_CASES = {
         "GRP-11-amorcage": ("a_completer", ["GRP-11"]),
         "GRP-12": ("recevable", ["GRP-12"]),
         "GRP-12-49": ("recevable", ["GRP-12"]),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
+        "GRP-01-finess-vide": ("a_completer", ["GRP-01", "GRP-03"]),
+        "GRP-07-colonnes": ("a_completer", ["GRP-07"]),
     },
     GRAND_EST: {
         "clean-grand-est": ("recevable", []),
         "clean-limites-grand-est": ("recevable", []),
         "clean-ahi-grand-est": ("recevable", []),
-        "GRP-05-grand-est": ("non_recevable", ["GRP-05"]),
+        "GRP-05-grand-est": ("a_completer", ["GRP-05"]),
         "GRP-06-grand-est": ("recevable", ["GRP-06"]),
         "BUD-04-grand-est": ("a_completer", ["BUD-04"]),
         "BUD-05-grand-est": ("a_completer", ["BUD-05"]),
-        "LOT-01-deja-finance": ("non_recevable", ["LOT-01"]),
+        "LOT-01-deja-finance": ("a_completer", ["LOT-01"]),
+        "DEP-01": ("non_recevable", ["DEP-01"]),
     },
 }
 #: How many dossiers each call gets (every generic rule on both sides in each call).
-SIZES = {REGIONAL: (35, 45), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
+for _cases in EXPECTED_CASES.values():
+    _cases.update(REF_CASES)
+SIZES = {REGIONAL: (45, 60), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
-SECTION_STARTS = ("gouvernance", "deploiement", "strategie de deploiement", "plan de deploiement",
-                  "conduite du changement", "plan de conduite du changement", "accompagnement au changement",
-                  "accompagnement du changement", "pilotage du projet", "organisation du projet",
-                  "organisation et gouvernance")
-HEADING = re.compile(r"^(?:(?:\d+\.|[IVX]+ -) )?(Gouvernance du projet|Stratégie de déploiement(?: envisagée)?|"
-                     r"(?:Plan de )?[Cc]onduite du changement)$")
+SECTION_STARTS = (
+    "gouvernance",
+    "deploiement",
+    "strategie de deploiement",
+    "plan de deploiement",
+    "conduite du changement",
+    "plan de conduite du changement",
+    "accompagnement au changement",
+    "accompagnement du changement",
+    "pilotage du projet",
+    "organisation du projet",
+    "organisation et gouvernance",
+)
+HEADING = re.compile(
+    r"^(?:(?:\d+\.|[IVX]+ -) )?(Gouvernance du projet|Stratégie de déploiement(?: envisagée)?|"
+    r"(?:Plan de )?[Cc]onduite du changement)$"
+)
 
 
 # --------------------------------------------------------------------------- reading back
+
 
 def norm(text: Any) -> str:
     return " ".join(str(text).split())
@@ -169,9 +214,14 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-SYNONYMS = {kind: {f: {norm(s) for s in syns} for f, syns in spec["fields"].items()}
-            for kind, spec in HEADERS["tables"].items()}
+SYNONYMS = {
+    kind: {f: {norm(s) for s in syns} for f, syns in spec["fields"].items()} for kind, spec in HEADERS["tables"].items()
+}
 FORM_LABELS = {key: {norm(s) for s in labels} for key, labels in HEADERS["form_labels"].items()}
+#: The form's question on a project submitted to an earlier call and not selected (DEP-02): a
+#: question of the call's form, not a table header (extractors/form.py, docs/calls.md).
+FORM_LABELS["depot_anterieur_non_retenu"] = {"Projet déposé en 2021 et non retenu"}
+PARIS = ZoneInfo("Europe/Paris")
 KEY_FIELD = {"budget_essms": "forfait_moa", "budget_lignes": "poste", "planning": "phase", "structures": "finess_et"}
 
 
@@ -208,7 +258,9 @@ def find_tables(grid: list[list[Any]], source: str) -> list[Table]:
             i += 1
             continue
         fields = [field_of(kind, c) if c else None for c in cells]
-        table = Table(kind, source, [c for c in cells if c], [c for c, f in zip(cells, fields) if c and not f], [], None)
+        table = Table(
+            kind, source, [c for c in cells if c], [c for c, f in zip(cells, fields) if c and not f], [], None
+        )
         j = i + 1
         while j < len(grid) and any(c not in (None, "") for c in grid[j]):
             row = grid[j]
@@ -343,6 +395,7 @@ def _ds_form(d: Dossier, lines: list[str]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- values
 
+
 def amount(value: Any) -> float:
     """Blank is 0; raises ValueError on what is not an amount."""
     if value in (None, ""):
@@ -357,6 +410,20 @@ def amount(value: Any) -> float:
 
 def finess(value: Any) -> str:
     return str(value).zfill(9) if isinstance(value, int) else norm(value)
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def deposit_day(form: dict[str, Any]) -> dt.date:
+    """The day of the deposit, in Paris (dossier.json gives a moment, the export a day)."""
+    raw = str(form["date_depot"])
+    return dt.datetime.fromisoformat(raw).astimezone(PARIS).date() if "T" in raw else day(raw)
+
+
+def says_yes(value: Any) -> bool:
+    return value is True or fold(str(value)) == "oui"
 
 
 def day(value: Any) -> dt.date:
@@ -385,6 +452,7 @@ def call_yaml(call_id: str) -> dict[str, Any]:
         if isinstance(node, dict):
             return node["value"] if "value" in node and "source" in node else {k: value(v) for k, v in node.items()}
         return node
+
     return value(yaml.safe_load((ROOT / "calls" / f"{call_id}.yaml").read_text(encoding="utf-8")))
 
 
@@ -404,6 +472,28 @@ def category_code(text: Any) -> str | None:
     return None
 
 
+def repository_of(d: Dossier) -> dict[str, tuple[str, str]]:
+    """The call's FINESS extract the generator wrote, read simply: FINESS ET → (category code,
+    FINESS EJ) of every ``structureet`` line."""
+    folder = d.path.parent.parent / "finess"
+    if folder not in _EXTRACTS:
+        [path] = folder.glob("etalab-cs1100507-*.csv")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert re.fullmatch(r"finess;etalab;\d+;\d{4}-\d{2}-\d{2}", lines[0])
+        rows = [r for r in csv.reader(lines[1:], delimiter=";") if r[0] == "structureet"]
+        assert all(len(r) == 32 for r in rows)
+        _EXTRACTS[folder] = {r[1]: (r[18], r[2]) for r in rows}
+    return _EXTRACTS[folder]
+
+
+_EXTRACTS: dict[Path, dict[str, tuple[str, str]]] = {}
+
+
+def known(code: str | None) -> str | None:
+    """A category code the reference lists (the repository may use others)."""
+    return code if code in CATEGORY_REFERENCE["categories"] else None
+
+
 def eligible(code: str | None, rules: dict[str, Any]) -> bool:
     """Unknown categories are counted (an alert, not an exclusion)."""
     if code is None:
@@ -416,6 +506,42 @@ def eligible(code: str | None, rules: dict[str, Any]) -> bool:
 
 
 # --------------------------------------------------------------------------- the oracle
+
+
+@dataclass
+class Listing:
+    """The ESSMS list as the rules count it: identified rows, rows without FINESS, and the ESSMS
+    kept (eligible category, inside the region of a regional call)."""
+
+    ets: list[str]
+    distinct: dict[str, dict[str, Any]]
+    unidentified: list[dict[str, Any]]
+    codes: dict[str, str | None]
+    outside: set[str]
+    kept: dict[str, dict[str, Any]]
+
+
+def listing(d: Dossier, call: CallParams) -> Listing:
+    rules = call_yaml(call.id)["eligibility"]
+    structures = d.table("structures")
+    rows = structures.rows if structures else []
+    ets = [finess(r["finess_et"]) for r in rows if not blank(r.get("finess_et"))]
+    distinct = {finess(r["finess_et"]): r for r in reversed(rows) if not blank(r.get("finess_et"))}
+    unidentified = [r for r in rows if blank(r.get("finess_et"))]
+    registered = repository_of(d)
+    # the repository's category decides, where it knows the number (REF rules)
+    codes = {
+        et: known(registered[et][0]) if et in registered else category_code(r.get("categorie"))
+        for et, r in distinct.items()
+    }
+    outside = {et for et in distinct if call.departments is not None and et[:2] not in call.departments}
+    kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules) and et not in outside}
+    return Listing(ets, distinct, unidentified, codes, outside, kept)
+
+
+def ej(r: dict[str, Any]) -> str | None:
+    return None if blank(r.get("finess_ej")) else finess(r["finess_ej"])
+
 
 def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     """A simple reading of the rules the fixtures exercise: rule id → what triggers it."""
@@ -444,34 +570,61 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             hit("PIE-04", kind)
 
     form = d.form or {}
-    ets = [finess(r["finess_et"]) for r in structures.rows] if structures else []
-    distinct = {finess(r["finess_et"]): r for r in reversed(structures.rows)} if structures else {}
-    codes = {et: category_code(r.get("categorie")) for et, r in distinct.items()}
-    kept = {et: r for et, r in distinct.items() if eligible(codes[et], rules)}
+    deposit = deposit_day(form)
+    if not call.opens <= deposit <= call.closes:
+        hit("DEP-01", (deposit - call.closes).days)
+    if (
+        call.resubmission_closes is not None
+        and says_yes(form.get("depot_anterieur_non_retenu"))
+        and deposit > call.resubmission_closes
+    ):
+        hit("DEP-02", (deposit - call.resubmission_closes).days)
+    grouping = listing(d, call)
+    ets, distinct, codes, kept = grouping.ets, grouping.distinct, grouping.codes, grouping.kept
+    registered = repository_of(d)
+    declared = {et: category_code(r.get("categorie")) for et, r in distinct.items()}
     if structures:
         for r in structures.rows:
             for col in ("finess_et", "finess_ej"):
-                if col in r and not is_valid_finess(finess(r[col])):
+                if col not in r:
+                    continue
+                if blank(r[col]):
+                    if col == "finess_et":  # a blank FINESS EJ is not asked for: a blank FINESS ET is
+                        hit("GRP-01", None)
+                elif not is_valid_finess(finess(r[col])):
                     hit("GRP-01", finess(r[col]))
         if not is_valid_finess(str(form["porteur"]["finess_ej"])):
             hit("GRP-01", form["porteur"]["finess_ej"])
         duplicates = sorted({x for x in ets if ets.count(x) > 1})
         if duplicates:
             hit("GRP-02", duplicates)
-        n = len(kept)
-        if n < call.min_essms:
+        n, unknown = len(kept), len(grouping.unidentified)
+        if n < call.min_essms:  # bloquant, or an alerte when rows without FINESS could reach the minimum
             hit("GRP-03", n)
-        if (call.channel == "regional") == (n >= call.channel_threshold):
+        if (call.channel == "regional" and n + unknown >= call.channel_threshold) or (
+            call.channel == "national" and n < call.channel_threshold
+        ):
             hit("GRP-04", n)
-        for x in sorted(set(ets)):
-            if call.departments is not None and x[:2] not in call.departments:
-                hit("GRP-05", x)
+        for x in sorted(grouping.outside):
+            hit("GRP-05", x)
         for et, code in codes.items():
             if not eligible(code, rules) or code is None:
                 hit("GRP-06", (et, code, distinct[et].get("categorie")))
-        owners = {finess(r["finess_ej"]) for r in kept.values()}
-        if raw["grouping"]["min_og"] is not None and len(owners) < raw["grouping"]["min_og"]:
-            hit("GRP-07", len(owners))
+        for et, r in distinct.items():
+            if not is_valid_finess(et):
+                continue
+            if et not in registered:
+                hit("REF-01", et)
+                continue
+            code, registered_ej = registered[et]
+            if eligible(codes[et], rules) and known(code) and r.get("categorie") and declared[et] != code:
+                hit("REF-02", (et, declared[et], code))
+            if eligible(codes[et], rules) and not blank(r.get("finess_ej")) and finess(r["finess_ej"]) != registered_ej:
+                hit("REF-03", (et, finess(r["finess_ej"]), registered_ej))
+        has_owners = any("finess_ej" in r or "organisme_gestionnaire" in r for r in structures.rows)
+        owners = {ej(r) for r in kept.values()} - {None}
+        if raw["grouping"]["min_og"] is not None and (not has_owners or len(owners) < raw["grouping"]["min_og"]):
+            hit("GRP-07", len(owners) if has_owners else "colonnes")
         for et, r in distinct.items():
             if "type_projet" in r and not project_type(r["type_projet"]):
                 hit("GRP-08", (et, "type_projet"))
@@ -480,8 +633,12 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
                 hit("GRP-08", (et, "logiciel"))
         sectors = {CATEGORY_REFERENCE["categories"][codes[et]]["sector"] if codes[et] else None for et in kept}
         exempt = None not in sectors and sectors <= set(rules["segur_exempt_sectors"])
+        form_type = project_type(form.get("type_projet"))
         for et, r in kept.items():
-            if fold(str(r.get("referencement_segur"))) == "non" and not exempt:
+            moving = (
+                project_type(r.get("type_projet")) or form_type
+            ) == "mise_en_conformite"  # to a referenced version
+            if fold(str(r.get("referencement_segur"))) == "non" and not exempt and not moving:
                 hit("GRP-09", et)
         confort = any("confort" in fold(t) for t in list(d.sections.values()) + list(d.pdf_text.values()))
         for et, r in kept.items():
@@ -491,23 +648,36 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         if cap is not None and len(kept) > cap:
             hit("GRP-12", len(kept))
         declared = int(str(form["nb_essms_declare"]))
-        if declared != len(distinct):
-            hit("GRP-10", declared - len(distinct))
+        listed_count = len(distinct) + len(grouping.unidentified)
+        if declared != listed_count:
+            hit("GRP-10", declared - listed_count)
         porteur = str(form["porteur"]["finess_ej"])
         name = fold(str(form["porteur"]["raison_sociale"]))
-        if porteur not in {finess(r["finess_ej"]) for r in distinct.values()} and "gcsms" not in name.split():
+        with_ej = any("finess_ej" in r for r in structures.rows)
+        if with_ej and porteur not in {ej(r) for r in distinct.values()} and "gcsms" not in name.split():
             hit("COH-02", porteur)
 
     types = {et: project_type(r.get("type_projet")) for et, r in distinct.items()}
-    names = {"forfait_moa": "moa", "forfait_editeur": "editeur", "bonus_segur": "bonus_segur", "equipement": "equipement"}
+    names = {
+        "forfait_moa": "moa",
+        "forfait_editeur": "editeur",
+        "bonus_segur": "bonus_segur",
+        "equipement": "equipement",
+    }
     sites: dict[str, int] = {}
     for r in distinct.values():
-        sites[finess(r["finess_ej"])] = sites.get(finess(r["finess_ej"]), 0) + 1
+        if ej(r) is not None:
+            sites[ej(r)] = sites.get(ej(r), 0) + 1
     if per_essms:
         columns: dict[str, float] = {}
-        for rank, r in enumerate(per_essms.rows, start=1):
-            et = finess(r["finess_et"])
-            ptype = (project_type(r.get("type_projet")) or types.get(et) or "acquisition")
+        retained: set[str] = set()  # the national tier counts the ESSMS retained, not the budget's rows
+        for index, r in enumerate(per_essms.rows, start=1):
+            et = None if blank(r["finess_et"]) else finess(r["finess_et"])
+            rank = index
+            if et is not None and et not in retained and (et in kept or structures is None):
+                retained.add(et)
+                rank = len(retained)
+            ptype = project_type(r.get("type_projet")) or types.get(et) or "acquisition"
             ceilings = call.ceilings(ptype, rank)
             values, readable = {}, True
             for col, cname in names.items():
@@ -526,16 +696,21 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
             if readable and abs(amount(r["total_essms"]) - sum(values.values())) > 1:
                 hit("BUD-02", (et, "total_essms"))
             listed = distinct.get(et)
-            if values.get("bonus_segur") and listed is not None and fold(str(listed.get("referencement_segur"))) == "non":
+            if (
+                values.get("bonus_segur")
+                and listed is not None
+                and fold(str(listed.get("referencement_segur"))) == "non"
+            ):
                 hit("BUD-04", (et, values["bonus_segur"]))
             if values.get("equipement") and listed is not None:
-                og_sites = sites[finess(listed["finess_ej"])]
+                og_sites = sites.get(ej(listed), 0)  # an organisme the list does not give counts as small
                 if og_sites >= call.small_og_max_sites or values["equipement"] > call.equipment_ceiling:
                     hit("BUD-05", (et, values["equipement"], og_sites))
         for col, value in (per_essms.total or {}).items():
             if col in columns and abs(amount(value) - columns[col]) > 1:
                 hit("BUD-02", ("Total", col, amount(value) - columns[col]))
-        listed_ets, budgeted = set(ets), {finess(r["finess_et"]) for r in per_essms.rows}
+        listed_ets = set(ets)
+        budgeted = {finess(r["finess_et"]) for r in per_essms.rows if not blank(r["finess_et"])}
         if structures and listed_ets != budgeted:
             hit("COH-01", sorted(listed_ets ^ budgeted))
     if lines:
@@ -546,7 +721,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
                 sums[col] = sums.get(col, 0.0) + amount(r.get(col))
             label = f" {fold(str(r['poste']))} "
             if " amoa " in label:
-                kind = "procedure" if any(w in label for w in (" marche", " procedure", " achat", " consultation")) else "pilotage"
+                kind = (
+                    "procedure"
+                    if any(w in label for w in (" marche", " procedure", " achat", " consultation"))
+                    else "pilotage"
+                )
                 amoa[kind] = amoa.get(kind, 0.0) + amount(r.get("financement_demande"))
         for col, value in (lines.total or {}).items():
             if col in sums and abs(amount(value) - sums[col]) > 1:
@@ -561,7 +740,7 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     if planning:
         key_phases = raw["planning"]["key_phases"]
         starts: dict[str, list[dt.date]] = {label: [] for label in key_phases}
-        listed_numbers = set(distinct) | {finess(r["finess_ej"]) for r in distinct.values()}
+        listed_numbers = set(distinct) | {ej(r) for r in distinct.values()}
         for r in planning.rows:
             start, end = day(r["date_debut"]), day(r["date_fin"])
             if end < start:
@@ -601,38 +780,48 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
 
 
 def call_oracle(dossiers: dict[str, Dossier], call: CallParams) -> dict[str, dict[str, list[Any]]]:
-    """The LOT rules over a call's dossiers: numero → rule → details."""
+    """The LOT rules over a call's dossiers: numero → rule → details. An ESSMS shared with an
+    earlier dossier, or already funded, is excluded from the later dossier, which is then
+    judged on what remains: GRP-03 when too few ESSMS remain."""
     found: dict[str, dict[str, list[Any]]] = {}
     facts = {}
+    excluded: dict[str, set[str]] = {}
+    kept_count = {}
     for numero, d in dossiers.items():
-        structures = d.table("structures")
-        ets = {finess(r["finess_et"]) for r in structures.rows} if structures else set()
-        raw_date = str(d.form["date_depot"])
-        when = dt.datetime.fromisoformat(raw_date).date() if "T" in raw_date else day(raw_date)
-        facts[numero] = (ets, str(d.form["porteur"]["finess_ej"]), when)
+        grouping = listing(d, call)
+        ets = set(grouping.kept)  # an ESSMS excluded by the dossier's own rules is not funded: no double funding
+        kept_count[numero] = len(grouping.kept)
+        facts[numero] = (ets, str(d.form["porteur"]["finess_ej"]), deposit_day(d.form))
         for et in sorted(ets & set(call.previously_funded)):
             found.setdefault(numero, {}).setdefault("LOT-01", []).append(("déjà financé", et))
+            excluded.setdefault(numero, set()).add(et)
     numbers = sorted(facts)
     resubmitted = set()
     for i, a in enumerate(numbers):
-        for b in numbers[i + 1:]:
+        for b in numbers[i + 1 :]:
             (ea, pa, _), (eb, pb, _) = facts[a], facts[b]
             if pa == pb and ea and eb and len(ea & eb) >= 0.5 * min(len(ea), len(eb)):
                 resubmitted.add(frozenset((a, b)))
                 for x, y in ((a, b), (b, a)):
                     found.setdefault(x, {}).setdefault("LOT-02", []).append((y, len(ea & eb)))
     for i, a in enumerate(numbers):
-        for b in numbers[i + 1:]:
+        for b in numbers[i + 1 :]:
             shared = facts[a][0] & facts[b][0]
             if shared and frozenset((a, b)) not in resubmitted:
                 later = a if facts[a][2] > facts[b][2] else b
+                excluded.setdefault(later, set()).update(shared)
                 for x, y in ((a, b), (b, a)):
                     found.setdefault(x, {}).setdefault("LOT-01", []).append(
-                        (y, sorted(shared), "bloquant" if x == later else "alerte"))
+                        (y, sorted(shared), "a_corriger" if x == later else "alerte")
+                    )
+    for numero, gone in excluded.items():
+        if kept_count[numero] >= call.min_essms > kept_count[numero] - len(gone):
+            found[numero].setdefault("GRP-03", []).append(kept_count[numero] - len(gone))
     return found
 
 
 # --------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
@@ -654,7 +843,7 @@ def dossiers(fixture_run) -> dict[str, dict[str, tuple[Dossier, dict]]]:
 
 def _all(dossiers, clean: bool | None = None):
     for call_id, items in dossiers.items():
-        for numero, (d, exp) in items.items():
+        for _numero, (d, exp) in items.items():
             if clean is None or (exp["rules"] == []) == clean:
                 yield load_call(call_id), d, exp
 
@@ -664,6 +853,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 # --------------------------------------------------------------------------- tests
+
 
 def test_generation_is_deterministic(fixture_run, tmp_path):
     out, results = fixture_run
@@ -718,11 +908,37 @@ def test_expected_json_lists_every_case(fixture_run):
 def test_earlier_cases_keep_their_numbers(fixture_run):
     """Cases are appended: the dossiers of the first catalogue keep their numbers."""
     _, results = fixture_run
-    first = ["clean-workbook", "PIE-01", "GRP-03", "clean-separate-csv", "GRP-01", "BUD-02", "clean-zip", "GRP-02",
-             "BUD-01", "clean-ds", "GRP-04-regional", "BUD-03", "GRP-05", "clean-pdf-structures", "PIE-02", "GRP-10",
-             "BUD-07", "clean-zip-nested-utf8", "PLA-01", "PLA-03", "COH-01"]
-    national = ["clean-national-55", "GRP-04-national", "BUD-03-national", "clean-national-50-zip",
-                "clean-national-60-corse", "clean-national-pdf-prose"]
+    first = [
+        "clean-workbook",
+        "PIE-01",
+        "GRP-03",
+        "clean-separate-csv",
+        "GRP-01",
+        "BUD-02",
+        "clean-zip",
+        "GRP-02",
+        "BUD-01",
+        "clean-ds",
+        "GRP-04-regional",
+        "BUD-03",
+        "GRP-05",
+        "clean-pdf-structures",
+        "PIE-02",
+        "GRP-10",
+        "BUD-07",
+        "clean-zip-nested-utf8",
+        "PLA-01",
+        "PLA-03",
+        "COH-01",
+    ]
+    national = [
+        "clean-national-55",
+        "GRP-04-national",
+        "BUD-03-national",
+        "clean-national-50-zip",
+        "clean-national-60-corse",
+        "clean-national-pdf-prose",
+    ]
     for call_id, cases, code in ((REGIONAL, first, "2022-ARA"), (NATIONAL, national, "2022-NAT")):
         dossiers = results[call_id]["dossiers"]
         for index, case in enumerate(cases, start=1):
@@ -749,25 +965,42 @@ def test_cross_dossier_cases_have_the_intended_partner(dossiers):
             if "LOT-01" in rules and case == "LOT-01-deja-finance":
                 assert rules["LOT-01"] == [("déjà financé", call.previously_funded[0])]
             elif "LOT-01" in rules:
-                [(other, shared, severity)] = rules["LOT-01"]
-                assert len(shared) == 1
-                first, second = sorted({case, items[other][1]["case"]})
-                assert second.startswith("LOT-01-second") and first.startswith("LOT-01-premier")
-                assert severity == ("bloquant" if case.startswith("LOT-01-second") else "alerte")
+                for other, shared, severity in rules["LOT-01"]:
+                    assert len(shared) == 1
+                    pair = {case, items[other][1]["case"]}
+                    [first] = [c for c in pair if c.startswith("LOT-01-premier")]
+                    [second] = pair - {first}
+                    assert second.startswith(("LOT-01-second", "LOT-01-minimum"))
+                    assert severity == ("alerte" if case.startswith("LOT-01-premier") else "a_corriger")
+                assert len(rules["LOT-01"]) == (
+                    1
+                    if not case.startswith("LOT-01-premier")
+                    else sum(
+                        c.startswith(("LOT-01-second", "LOT-01-minimum"))
+                        and c.endswith("-national") == case.endswith("-national")
+                        for c in by_case
+                    )
+                )
             if "LOT-02" in rules:
                 [(other, common)] = rules["LOT-02"]
-                assert {case, items[other][1]["case"]} in ({"LOT-02-premier", "LOT-02-redepot"},
-                                                          {"LOT-02-premier-national", "LOT-02-redepot-national"})
+                assert {case, items[other][1]["case"]} in (
+                    {"LOT-02-premier", "LOT-02-redepot"},
+                    {"LOT-02-premier-national", "LOT-02-redepot-national"},
+                )
                 first = by_case[min(case, items[other][1]["case"])]
                 assert common == len(items[first][0].table("structures").rows) - 1  # one ESSMS left
-        for case in ("LOT-01-premier", "LOT-01-second", "LOT-02-premier", "LOT-02-redepot"):
+        for case in ("LOT-01-premier", "LOT-01-second", "LOT-01-minimum", "LOT-02-premier", "LOT-02-redepot"):
             for suffix in ("", "-national"):
                 if case + suffix in by_case:
                     d = items[by_case[case + suffix]][0]
                     raw = str(d.form["date_depot"])
                     when = dt.datetime.fromisoformat(raw).date() if "T" in raw else day(raw)
                     before = (call.closes - when).days
-                    expected = {"LOT-01-premier": LOT01_FIRST_DAYS, "LOT-01-second": LOT01_SECOND_DAYS}.get(case)
+                    expected = {
+                        "LOT-01-premier": LOT01_FIRST_DAYS,
+                        "LOT-01-second": LOT01_SECOND_DAYS,
+                        "LOT-01-minimum": LOT01_THIRD_DAYS,
+                    }.get(case)
                     if expected is not None:
                         assert before == expected, (case, before)
                     elif case == "LOT-02-redepot":
@@ -826,7 +1059,9 @@ def test_planted_faults_have_the_intended_size(dossiers):
         elif case == "PIE-02":
             assert found["PIE-02"] == ["annexe_convention.xlsx"]
         elif case == "PIE-03":
-            assert found["PIE-01"] == ["planning"] and [n.rsplit("/", 1)[-1][:14] for n in found["PIE-03"]] == ["Planning signé"]
+            assert found["PIE-01"] == ["planning"] and [n.rsplit("/", 1)[-1][:14] for n in found["PIE-03"]] == [
+                "Planning signé"
+            ]
         elif case == "PIE-03-national":
             assert found["PIE-01"] == ["structures"] and found["PIE-03"] == ["liste des structures.jpg"]
         elif case in ("PIE-04", "PIE-04-national"):
@@ -837,12 +1072,29 @@ def test_planted_faults_have_the_intended_size(dossiers):
         elif case == "GRP-06-national":
             assert [code for _, code, _ in found["GRP-06"]] == ["362"]
             assert len(d.table("structures").rows) == call.channel_threshold + 1
+            # the ESSMS of the first reduced-tier row becomes the last of the first tier
+            [(rank, _, column, value, ceiling)] = found["BUD-03"]
+            bonus = call.forfaits["acquisition"]["bonus_segur"]
+            assert (rank, column, value, ceiling) == (call.tier_from_rank - 1, "bonus_segur", bonus[1], bonus[0])
         elif case == "GRP-06-amorcage":
             assert sorted(code for _, code, _ in found["GRP-06"]) == ["246", "446"]
             assert len(d.table("structures").rows) == call.max_essms_counted + 2
         elif case == "GRP-06-grand-est":
             [(_, code, text)] = found["GRP-06"]
             assert code is None and text == "Plateforme de répit"
+        elif case in ("DEP-01", "DEP-01-national"):
+            assert found["DEP-01"] == [LATE_DAYS]
+        elif case == "DEP-02":
+            [days] = found["DEP-02"]
+            assert days > 0 and deposit_day(d.form) <= call.closes
+        elif case == "GRP-01-finess-vide":
+            assert found["GRP-01"] == [None] and found["GRP-03"] == [call.min_essms - 1]
+            assert sum(blank(r["finess_et"]) for r in d.table("budget_essms").rows) == 1
+        elif case == "GRP-05-minimum":
+            [paris] = found["GRP-05"]
+            assert paris.startswith("75") and found["GRP-03"] == [call.min_essms - 1]
+        elif case == "GRP-07-colonnes":
+            assert found["GRP-07"] == ["colonnes"]
         elif case in ("GRP-07", "GRP-07-exclusion"):
             assert found["GRP-07"] == [call.min_og - 1]
             if case == "GRP-07-exclusion":
@@ -863,7 +1115,9 @@ def test_planted_faults_have_the_intended_size(dossiers):
             assert bonus == call.forfaits["acquisition"]["bonus_segur"][0]
         elif case.startswith("GRP-11"):
             [et] = found["GRP-11"]
-            code = category_code(next(r for r in d.table("structures").rows if finess(r["finess_et"]) == et)["categorie"])
+            code = category_code(
+                next(r for r in d.table("structures").rows if finess(r["finess_et"]) == et)["categorie"]
+            )
             assert code == ("460" if case == "GRP-11" else "209")
         elif case == "BUD-05":
             [(_, value, sites)] = found["BUD-05"]
@@ -904,15 +1158,19 @@ def test_near_misses_sit_at_the_limits(dossiers):
             counts[finess(r["finess_ej"])] = counts.get(finess(r["finess_ej"]), 0) + 1
         return counts
 
-    for call_id, case, partner in ((REGIONAL, "clean-limites-budget", "clean-workbook"),
-                                   (NATIONAL, "clean-limites-national", "clean-national-55")):
+    for call_id, case, partner in (
+        (REGIONAL, "clean-limites-budget", "clean-workbook"),
+        (NATIONAL, "clean-limites-national", "clean-national-55"),
+    ):
         call, d = by_case[(call_id, case)]
         structures, per_essms, lines = d.table("structures"), d.table("budget_essms"), d.table("budget_lignes")
         rows = {finess(r["finess_et"]): r for r in structures.rows}
         sites = og_sites(structures)
         at_ceiling = [r for r in per_essms.rows if amount(r["equipement"]) == call.equipment_ceiling]
-        assert sorted(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling)[-1] \
+        assert (
+            sorted(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling)[-1]
             == call.small_og_max_sites - 1
+        )
         assert min(sites[finess(rows[finess(r["finess_et"])]["finess_ej"])] for r in at_ceiling) <= 3
         amoa = {norm(r["poste"]): amount(r["financement_demande"]) for r in lines.rows if "AMOA" in str(r["poste"])}
         assert sorted(amoa.values()) == [call.amoa_procurement_ceiling, call.amoa_steering_ceiling]
@@ -964,7 +1222,9 @@ def test_near_misses_sit_at_the_limits(dossiers):
 
     call, d = by_case[(GRAND_EST, "clean-grand-est")]
     funded = call.previously_funded[0]
-    assert funded in d.sections["strategie"] and funded not in {finess(r["finess_et"]) for r in d.table("structures").rows}
+    assert funded in d.sections["strategie"] and funded not in {
+        finess(r["finess_et"]) for r in d.table("structures").rows
+    }
     call, d = by_case[(GRAND_EST, "clean-limites-grand-est")]
     sites = og_sites(d.table("structures"))
     rows = {finess(r["finess_et"]): r for r in d.table("structures").rows}
@@ -977,9 +1237,23 @@ def test_near_misses_sit_at_the_limits(dossiers):
     call, d = by_case[(GRAND_EST, "clean-ahi-grand-est")]
     assert all(fold(str(r["referencement_segur"])) == "non" for r in d.table("structures").rows)
 
+    # DEP-01: deposited on the closing day, in its last half hour (Paris time)
+    call, d = by_case[(REGIONAL, "clean-depot-derniere-minute")]
+    moment = dt.datetime.fromisoformat(d.form["date_depot"]).astimezone(PARIS)
+    assert moment.date() == call.closes and moment.time() >= dt.time(23, 30)
+    # GRP-09: the versions in place of the ESSMS in mise en conformité are not referenced
+    call, d = by_case[(REGIONAL, "clean-mise-en-conformite")]
+    moving = [r for r in d.table("structures").rows if project_type(r["type_projet"]) == "mise_en_conformite"]
+    assert moving and all(fold(str(r["referencement_segur"])) == "non" for r in moving)
+    assert any(project_type(r["type_projet"]) == "acquisition" for r in d.table("structures").rows)
+    # DEP-02: a project not selected in 2021, deposited before its date
+    call, d = by_case[(NATIONAL, "clean-redepot-2021")]
+    assert d.form["depot_anterieur_non_retenu"] is True
+    assert call.opens <= deposit_day(d.form) <= call.resubmission_closes
+
 
 def test_clean_dossiers_finess_are_valid_and_in_the_region(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         structures, budget = d.table("structures"), d.table("budget_essms")
         numbers = [finess(r[c]) for r in structures.rows for c in ("finess_et", "finess_ej") if c in r]
         numbers += [finess(r["finess_et"]) for r in budget.rows] + [str(d.form["porteur"]["finess_ej"])]
@@ -1015,7 +1289,7 @@ def test_every_header_is_a_known_synonym(dossiers):
 
 
 def test_clean_budgets_within_ceilings_and_consistent(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         structures, per_essms, lines = d.table("structures"), d.table("budget_essms"), d.table("budget_lignes")
         types = {finess(r["finess_et"]): project_type(r["type_projet"]) for r in structures.rows}
         segur = {finess(r["finess_et"]): fold(str(r["referencement_segur"])) == "oui" for r in structures.rows}
@@ -1038,7 +1312,9 @@ def test_clean_budgets_within_ceilings_and_consistent(dossiers):
         assert amount(per_essms.total["total_essms"]) == row_totals
         by_label = {norm(r["poste"]): r for r in lines.rows}
         amoa = amount(by_label.get("AMOA pilotage du projet", {}).get("financement_demande"))
-        procurement = amount(by_label.get("AMOA accompagnement à la procédure de marché", {}).get("financement_demande"))
+        procurement = amount(
+            by_label.get("AMOA accompagnement à la procédure de marché", {}).get("financement_demande")
+        )
         assert amoa <= call.amoa_steering_ceiling and procurement <= call.amoa_procurement_ceiling
         financement = sum(amount(r.get("financement_demande")) for r in lines.rows)
         assert financement == row_totals + amoa + procurement == amount(d.form["montant_demande"])
@@ -1049,21 +1325,24 @@ def test_clean_budgets_within_ceilings_and_consistent(dossiers):
 
 
 def test_national_tiers_are_applied(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         if call.tier_from_rank is None:
             continue
         rows = d.table("budget_essms").rows
-        reduced = {r["forfait_moa"] for r in rows[call.tier_from_rank - 1:]}
+        reduced = {r["forfait_moa"] for r in rows[call.tier_from_rank - 1 :]}
         assert all(amount(v) <= call.forfaits["acquisition"]["moa"][1] for v in reduced)
         assert any(amount(r["forfait_moa"]) > call.forfaits["acquisition"]["moa"][1] for r in rows[:10])
 
 
 def test_clean_forms_and_plannings(dossiers):
-    for call, d, exp in _all(dossiers, clean=True):
+    for call, d, _exp in _all(dossiers, clean=True):
         form = d.form
         assert form["numero"] == d.numero and form["appel"] == call.reference
-        deposit = (dt.datetime.fromisoformat(form["date_depot"]).date() if "T" in form["date_depot"]
-                   else day(form["date_depot"]))
+        deposit = (
+            dt.datetime.fromisoformat(form["date_depot"]).date()
+            if "T" in form["date_depot"]
+            else day(form["date_depot"])
+        )
         assert call.opens <= deposit <= call.closes
         if "T" in form["date_depot"]:  # the offset of Paris on that day
             summer = dt.date(deposit.year, 3, 25) <= deposit <= dt.date(deposit.year, 10, 25)
@@ -1095,8 +1374,11 @@ def test_prose_sections_are_substantive_and_agree_with_tables(dossiers):
             continue
         assert set(d.sections) == {"gouvernance", "strategie", "conduite"}, d.numero
         prose = call_yaml(call.id)["prose"]
-        untouched = (not any(r.startswith("PRO") for r in exp["rules"])
-                     and exp["case"] not in ("clean-ahi-pjm", "clean-limites-national", "clean-limites-gcsms"))
+        untouched = not any(r.startswith("PRO") for r in exp["rules"]) and exp["case"] not in (
+            "clean-ahi-pjm",
+            "clean-limites-national",
+            "clean-limites-gcsms",
+        )
         for key, text in d.sections.items():
             assert len(text.split()) >= (120 if untouched else 20), (d.numero, key)
         gov, strat, change = (fold(d.sections[k]) for k in ("gouvernance", "strategie", "conduite"))
@@ -1176,7 +1458,7 @@ def test_layouts_vary(fixture_run, dossiers):
 
 def test_xlsx_totals_are_formulas_with_cached_values(dossiers):
     found = 0
-    for _, d, exp in _all(dossiers):
+    for _, d, _exp in _all(dossiers):
         for name, data in d.files.items():
             if not name.endswith(".xlsx") or name in d.unreadable:
                 continue
@@ -1203,7 +1485,10 @@ def test_cli_only_keeps_numbers_and_content(fixture_run, tmp_path):
     assert not (tmp_path / NATIONAL).exists()
     for numero in expected["dossiers"]:
         for suffix in ("", ".zip"):
-            a, b = out / REGIONAL / "dossiers" / f"{numero}{suffix}", tmp_path / REGIONAL / "dossiers" / f"{numero}{suffix}"
+            a, b = (
+                out / REGIONAL / "dossiers" / f"{numero}{suffix}",
+                tmp_path / REGIONAL / "dossiers" / f"{numero}{suffix}",
+            )
             if a.is_file():
                 assert a.read_bytes() == b.read_bytes()
             elif a.is_dir():

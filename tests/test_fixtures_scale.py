@@ -71,8 +71,9 @@ def test_finess_and_owners_are_shared_only_where_a_case_means_it(scale_run):
     assert sum(len(v) for v in ets.values()) >= 15 * N  # every dossier's list was read
     for kind, owners in (("FINESS ET", ets), ("FINESS EJ", ejs), ("porteur", porteurs)):
         shared = {key: sorted(numbers) for key, numbers in owners.items() if len(numbers) > 1}
-        unintended = {key: numbers for key, numbers in shared.items()
-                      if len(numbers) > 2 or frozenset(numbers) not in pairs}
+        unintended = {
+            key: numbers for key, numbers in shared.items() if len(numbers) > 2 or frozenset(numbers) not in pairs
+        }
         assert not unintended, (kind, unintended)
     linked = [item for item in expected.values() if item["partner"]]
     assert linked, "the mix of this seed holds at least one cross-dossier case"
@@ -104,8 +105,10 @@ def test_every_dossier_gets_its_expected_verdict_and_rules(scale_run):
         found_rules = sorted({f["rule"] for f in report["findings"]})
         if report["verdict"] != case["verdict"] or found_rules != case["rules"]:
             details = [f"{f['rule']}: {f['message']}" for f in report["findings"]]
-            mismatches.append(f"{numero} ({case['case']}, {case['layout']}): expected {case['verdict']} "
-                              f"{case['rules']}, got {report['verdict']} {found_rules}\n    " + "\n    ".join(details))
+            mismatches.append(
+                f"{numero} ({case['case']}, {case['layout']}): expected {case['verdict']} "
+                f"{case['rules']}, got {report['verdict']} {found_rules}\n    " + "\n    ".join(details)
+            )
     assert not mismatches, "\n".join(mismatches)
 
 
@@ -123,5 +126,6 @@ def test_generation_is_deterministic_and_the_cli_reports_its_speed(tmp_path, cap
         for path in files:
             if path.is_file():
                 assert path.read_bytes() == (b / path.relative_to(a) if a.is_dir() else b).read_bytes(), path
-    assert json.loads((first.parent / "expected.json").read_text(encoding="utf-8")) == \
-        json.loads((second.parent / "expected.json").read_text(encoding="utf-8"))
+    assert json.loads((first.parent / "expected.json").read_text(encoding="utf-8")) == json.loads(
+        (second.parent / "expected.json").read_text(encoding="utf-8")
+    )

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from judging.analysis import analyse_dossier
 from core.config import load_call
+from judging.analysis import analyse_dossier
 
 CONFIG = load_call("ars-ara-2022-regional")
 
@@ -50,13 +50,13 @@ def mutate(data: bytes, edits) -> bytes:
     for kind, position, payload in edits:
         position = min(position, len(buffer))
         if kind == "flip":
-            buffer[position:position + len(payload)] = payload
+            buffer[position : position + len(payload)] = payload
         elif kind == "truncate":
             del buffer[position:]
         elif kind == "insert":
             buffer[position:position] = payload
         else:
-            buffer[position:position + len(payload)] = bytes(len(payload))
+            buffer[position : position + len(payload)] = bytes(len(payload))
     return bytes(buffer)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import esmsnum, load_json
+from conftest import esmsnum, import_finess, load_json
 from flows import server
 
 CALL = "ars-ara-2022-regional"
@@ -29,8 +29,9 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 def _flow_runs(api_url: str) -> list[dict]:
-    request = urllib.request.Request(f"{api_url}/flow_runs/filter", data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{api_url}/flow_runs/filter", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -52,13 +53,23 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     assert status.returncode == 0 and state.ui_url in status.stdout
 
     generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01"])
+    # the caller's FINESS folder (ESMSNUM_FINESS_DIR) reaches the warm process, which checks
+    # the ESSMS in its latest extract as the command would
+    finess = import_finess(tmp_path / "in" / CALL, tmp_path / "finess")
     out = tmp_path / "out"
-    run = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out))
+    run = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out), finess_dir=finess)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "temporaire" not in run.stderr
     assert "processus préchargé du serveur local" in run.stderr  # the run was handed to the warm process
+    assert "Répertoire FINESS : extraction du" in run.stderr
     assert state.runner_pid and server.runner_ready(state)
-    assert load_json(out / "summary.json")["totals"]["dossiers"] == 2
+    summary = load_json(out / "summary.json")
+    assert summary["totals"]["dossiers"] == 2 and summary["finess_repository"]["checked"]
+    assert all(load_json(out / d["report"])["finess_repository"]["checked"] for d in summary["dossiers"])
+    unknown = esmsnum(
+        "run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out), "--finess", "2020-01-01"
+    )
+    assert unknown.returncode == 2 and "n'est pas importée" in unknown.stderr
     runs = [r for r in _flow_runs(state.api_url) if r["name"] == CALL]
     assert runs and runs[0]["state_type"] == "COMPLETED"
     refused = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", "aap-imaginaire", "--out", str(out))
@@ -76,8 +87,15 @@ def test_a_state_file_left_by_a_vanished_server_is_detected(home):
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     home.mkdir(parents=True)
-    stale = server.ServerState(pid=gone.pid, port=1, api_url="http://127.0.0.1:1/api", ui_url="http://127.0.0.1:1",
-                               started_at="2026-11-24T10:00:00+01:00", prefect_home=str(home), log=str(home / "x.log"))
+    stale = server.ServerState(
+        pid=gone.pid,
+        port=1,
+        api_url="http://127.0.0.1:1/api",
+        ui_url="http://127.0.0.1:1",
+        started_at="2026-11-24T10:00:00+01:00",
+        prefect_home=str(home),
+        log=str(home / "x.log"),
+    )
     server._write_state(stale, home)
     assert server.connect(home) is None  # no server: the run falls back to a temporary one
     proc = esmsnum("serveur", "etat")
@@ -89,9 +107,15 @@ def test_a_live_process_that_is_not_the_server_is_not_taken_for_it(home):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         home.mkdir(parents=True)
-        state = server.ServerState(pid=other.pid, port=4999, api_url="http://127.0.0.1:4999/api",
-                                   ui_url="http://127.0.0.1:4999", started_at="2026-11-24T10:00:00+01:00",
-                                   prefect_home=str(home), log=str(home / "x.log"))
+        state = server.ServerState(
+            pid=other.pid,
+            port=4999,
+            api_url="http://127.0.0.1:4999/api",
+            ui_url="http://127.0.0.1:4999",
+            started_at="2026-11-24T10:00:00+01:00",
+            prefect_home=str(home),
+            log=str(home / "x.log"),
+        )
         server._write_state(state, home)
         report = server.stop(home)  # must not kill a process that is not the server
         assert report.stale_removed and other.poll() is None

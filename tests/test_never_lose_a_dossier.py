@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from judging.analysis import analyse_dossier
 from core.config import load_call
+from judging.analysis import analyse_dossier
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,9 @@ def test_corrupt_and_unsupported_files_give_pie_02(tmp_path, config):
     kinds = {d["file"]: d["kind"] for d in report["documents"]}
     assert kinds["budget.xlsx"] == "illisible"
     # missing pieces are à compléter, never "non recevable" for lack of a readable list
-    assert {f["severity"] for f in report["findings"]} == {"a_corriger"}
+    assert {f["severity"] for f in report["findings"]} == {"a_corriger", "alerte"}
+    # without the online form the deposit date is not known: said, never guessed (DEP-01)
+    assert {f["rule"] for f in report["findings"] if f["severity"] == "alerte"} == {"DEP-01"}
 
 
 def test_a_password_protected_pdf_is_named_as_such(tmp_path, config, hostile):

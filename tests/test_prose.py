@@ -36,10 +36,13 @@ def _lines(file: str, page: int, *lines: str) -> list[TextBlock]:
 
 
 def test_a_phrase_wrapped_over_two_pdf_lines_is_found_at_the_line_where_it_starts():
-    blocks = _lines("conduite.pdf", 2,
-                    "Les référents accompagnent leurs collègues au poste de travail. Le taux",
-                    "d'usage du logiciel est suivi chaque mois par établissement et présenté",
-                    "en COPIL.")
+    blocks = _lines(
+        "conduite.pdf",
+        2,
+        "Les référents accompagnent leurs collègues au poste de travail. Le taux",
+        "d'usage du logiciel est suivi chaque mois par établissement et présenté",
+        "en COPIL.",
+    )
     passage = find_passage(blocks, USAGE)
     assert passage is not None and passage.block is blocks[0]
     assert passage.block.location.page == 2
@@ -61,17 +64,23 @@ def test_a_phrase_within_one_line_keeps_its_own_line():
 
 def test_lines_of_different_files_or_docx_paragraphs_are_not_joined():
     two_files = _lines("a.pdf", 1, "le suivi des cibles") + _lines("b.pdf", 1, "d'usage est mensuel")
-    paragraphs = [TextBlock("le suivi des cibles", Location("a.docx", detail="paragraphe 3")),
-                  TextBlock("d'usage est mensuel", Location("a.docx", detail="paragraphe 4"))]
+    paragraphs = [
+        TextBlock("le suivi des cibles", Location("a.docx", paragraph=3)),
+        TextBlock("d'usage est mensuel", Location("a.docx", paragraph=4)),
+    ]
     far_pages = _lines("a.pdf", 1, "le suivi des cibles") + _lines("a.pdf", 3, "d'usage est mensuel")
     for blocks in (two_files, paragraphs, far_pages):
         assert find_passage(blocks, USAGE) is None
 
 
 def test_every_mention_is_listed_once_in_reading_order():
-    blocks = _lines("gouvernance.pdf", 1,
-                    "Mme Claire Dubois, cheffe de", "projet, anime le comité. Un chef de projet adjoint",
-                    "sera recruté ; le chef de projet de l'éditeur participe aux réunions.")
+    blocks = _lines(
+        "gouvernance.pdf",
+        1,
+        "Mme Claire Dubois, cheffe de",
+        "projet, anime le comité. Un chef de projet adjoint",
+        "sera recruté ; le chef de projet de l'éditeur participe aux réunions.",
+    )
     found = list(iter_passages(blocks, ["cheffe de projet", "chef de projet"]))
     assert [p.block for p in found] == [blocks[0], blocks[1], blocks[2]]
 
@@ -85,8 +94,10 @@ def test_wrapped_phrases_of_a_real_pdf_are_found(tmp_path):
     from core.models import Attachment
     from extractors.extract import extract
 
-    text = ("Les référents formés accompagnent leurs collègues au poste de travail pendant les premières semaines. "
-            "Le taux d'usage du logiciel est suivi chaque mois par établissement et présenté en comité de pilotage.")
+    text = (
+        "Les référents formés accompagnent leurs collègues au poste de travail pendant les premières semaines. "
+        "Le taux d'usage du logiciel est suivi chaque mois par établissement et présenté en comité de pilotage."
+    )
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.set_font("helvetica", size=11)
@@ -106,6 +117,7 @@ def test_wrapped_phrases_of_a_real_pdf_are_found(tmp_path):
 
 
 # --------------------------------------------------------------------------- the PRO rules on wrapped lines
+
 
 class _Data:
     """The little of a dossier the PRO rules read: its prose sections."""
@@ -130,11 +142,19 @@ def _pro_findings(rule_id: str, kind, blocks: list[TextBlock]):
 def test_pro_03_reads_phrases_across_lines_and_writes_proper_french():
     from core.models import DocumentKind
 
-    wrapped = _lines("conduite.pdf", 1, "Les référents suivront une formation de l'éditeur ; le suivi des cibles",
-                     "d'usage est présenté chaque mois en comité.")
+    wrapped = _lines(
+        "conduite.pdf",
+        1,
+        "Les référents suivront une formation de l'éditeur ; le suivi des cibles",
+        "d'usage est présenté chaque mois en comité.",
+    )
     assert _pro_findings("PRO-03", DocumentKind.CONDUITE, wrapped) == []
-    without_usage = _lines("conduite.pdf", 1, "Les référents suivront une formation deux semaines avant la",
-                           "bascule de leur établissement.")
+    without_usage = _lines(
+        "conduite.pdf",
+        1,
+        "Les référents suivront une formation deux semaines avant la",
+        "bascule de leur établissement.",
+    )
     [hit] = _pro_findings("PRO-03", DocumentKind.CONDUITE, without_usage)
     assert "ne traite pas des cibles d'usage" in hit.message and hit.expected == "une mention des cibles d'usage"
     without_training = _lines("conduite.pdf", 1, "Les cibles d'usage sont suivies chaque mois.")
@@ -148,8 +168,12 @@ def test_pro_messages_never_leave_de_le_uncontracted():
 
     empty = _lines("x.pdf", 1, "Texte à compléter.")
     messages = []
-    for rule_id, kind in (("PRO-01", DocumentKind.CONDUITE), ("PRO-02", DocumentKind.GOUVERNANCE),
-                          ("PRO-03", DocumentKind.CONDUITE), ("PRO-04", DocumentKind.STRATEGIE)):
+    for rule_id, kind in (
+        ("PRO-01", DocumentKind.CONDUITE),
+        ("PRO-02", DocumentKind.GOUVERNANCE),
+        ("PRO-03", DocumentKind.CONDUITE),
+        ("PRO-04", DocumentKind.STRATEGIE),
+    ):
         hits = _pro_findings(rule_id, kind, empty)
         assert hits, rule_id
         messages += [text for h in hits for text in (h.message, h.expected or "")]
@@ -161,8 +185,9 @@ def test_pro_messages_never_leave_de_le_uncontracted():
 def test_pro_01_locates_a_wrapped_placeholder_at_its_first_line():
     from core.models import DocumentKind
 
-    blocks = (_lines("conduite.pdf", 1, "Le plan de formation détaille les sessions par établissement.")
-              + _lines("conduite.pdf", 2, "Calendrier détaillé des sessions : à", "compléter par le porteur."))
+    blocks = _lines("conduite.pdf", 1, "Le plan de formation détaille les sessions par établissement.") + _lines(
+        "conduite.pdf", 2, "Calendrier détaillé des sessions : à", "compléter par le porteur."
+    )
     hits = [h for h in _pro_findings("PRO-01", DocumentKind.CONDUITE, blocks) if "gabarit" in h.message]
     [hit] = hits
     assert hit.location == Location("conduite.pdf", page=2) and "à compléter" in hit.message.replace("\n", " ")

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.models import CellValue, ExtractedDocument, Grid, Location
 from core.limits import Limits
+from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.render import MAX_PNG_BYTES, MAX_WIDTH_PX, render_regions
 from extractors.sandbox import render_isolated
 from reports.evidence import attach_evidence
@@ -18,8 +18,13 @@ from reports.evidence import attach_evidence
 
 def _grid(file: str, sheet: str, rows: list[list[object]]) -> Grid:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return Grid(sheet, [[CellValue(v, Location(file, sheet=sheet, cell=f"{letters[c]}{r + 1}")) for c, v in enumerate(row)]
-                        for r, row in enumerate(rows)])
+    return Grid(
+        sheet,
+        [
+            [CellValue(v, Location(file, sheet=sheet, cell=f"{letters[c]}{r + 1}")) for c, v in enumerate(row)]
+            for r, row in enumerate(rows)
+        ],
+    )
 
 
 def _data(*documents: ExtractedDocument):
@@ -62,8 +67,12 @@ def test_budget_cell_gets_the_rows_around_it_with_the_header():
     rows += [[f"69000000{i}", f"EHPAD {i}", 7000.0] for i in range(8)]
     rows[7][2] = 8000.0  # the cell of the finding: C8
     doc = ExtractedDocument("Budget.xlsx", "0" * 64, "xlsx", grids=[_grid("Budget.xlsx", "Budget", rows)])
-    finding = {"rule": "BUD-03", "severity": "a_corriger", "message": "8 000 € au lieu de 7 000 €",
-               "location": {"file": "Budget.xlsx", "sheet": "Budget", "cell": "C8", "page": None, "detail": None}}
+    finding = {
+        "rule": "BUD-03",
+        "severity": "a_corriger",
+        "message": "8 000 € au lieu de 7 000 €",
+        "location": {"file": "Budget.xlsx", "sheet": "Budget", "cell": "C8", "page": None, "detail": None},
+    }
     report = {"dossier": "X", "findings": [finding]}
     attach_evidence(report, _data(doc), {}, Limits(isolate=False))
     evidence = finding["evidence"]
@@ -75,9 +84,11 @@ def test_budget_cell_gets_the_rows_around_it_with_the_header():
 
 
 def test_pdf_finding_gets_a_png_of_its_region_rendered_in_the_sandbox(tall_pdf):
-    requests = [{"page": 1, "needles": ["8000"], "row_key": "690000035"},
-                {"page": 1, "whole_page": True},
-                {"page": 9, "needles": ["8000"]}]
+    requests = [
+        {"page": 1, "needles": ["8000"], "row_key": "690000035"},
+        {"page": 1, "whole_page": True},
+        {"page": 9, "needles": ["8000"]},
+    ]
     results = render_isolated(str(tall_pdf), requests, Limits())
     region, thumbnail, missing = results
     assert region["matched"] and region["page"] == 1
@@ -102,10 +113,16 @@ def test_rendering_a_broken_file_yields_no_image(tmp_path):
 
 
 def test_attach_evidence_never_raises():
-    odd = [{"rule": "GRP-01"}, {"rule": "X", "location": None}, {"rule": "Y", "location": {"file": "absent.xlsx", "cell": "A1"}}]
+    odd = [
+        {"rule": "GRP-01"},
+        {"rule": "X", "location": None},
+        {"rule": "Y", "location": {"file": "absent.xlsx", "cell": "A1"}},
+    ]
     report = {"dossier": "X", "findings": odd}
     attach_evidence(report, None, {}, None)
-    attach_evidence(report, _data(ExtractedDocument("a.pdf", "0" * 64, "pdf", scanned=True)), {"a.pdf": "/nonexistent"}, None)
+    attach_evidence(
+        report, _data(ExtractedDocument("a.pdf", "0" * 64, "pdf", scanned=True)), {"a.pdf": "/nonexistent"}, None
+    )
     attach_evidence({"findings": "not a list"}, None, {}, None)
     assert all("evidence" not in f for f in odd)
 
@@ -116,8 +133,12 @@ def test_a_scan_sent_as_a_picture_gets_a_thumbnail(tmp_path):
     scan = tmp_path / "liste.png"
     Image.new("RGB", (1700, 2300), "white").save(scan)
     doc = ExtractedDocument("liste.png", "0" * 64, "png", scanned=True)
-    finding = {"rule": "PIE-03", "severity": "a_corriger", "message": "scan",
-               "location": {"file": "liste.png", "sheet": None, "cell": None, "page": None, "detail": None}}
+    finding = {
+        "rule": "PIE-03",
+        "severity": "a_corriger",
+        "message": "scan",
+        "location": {"file": "liste.png", "sheet": None, "cell": None, "page": None, "detail": None},
+    }
     attach_evidence({"dossier": "X", "findings": [finding]}, _data(doc), {"liste.png": scan}, Limits())
     evidence = finding["evidence"]
     assert evidence["kind"] == "image" and "image scannée" in evidence["alt"]

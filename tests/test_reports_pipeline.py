@@ -188,7 +188,7 @@ def test_csv_is_french_excel_ready_and_neutralised(run):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
-    assert header[:4] == ["Dossier", "Porteur", "FINESS juridique du porteur", "Verdict"]
+    assert header[:4] == ["Dossier", "Porteur", "Déposé le", "Verdict"]  # the order of summary.html
     by_dossier = {r[0]: r for r in rows[1:]}
     assert set(by_dossier) == set(cases.values())
     hostile = by_dossier[cases[HOSTILE_CASE]]
@@ -203,19 +203,27 @@ def test_csv_is_french_excel_ready_and_neutralised(run):
 # --------------------------------------------------------------------------- letter, evidence
 
 
-def test_a_dossier_a_completer_gets_its_letter(run):
+def test_each_dossier_gets_the_letter_its_verdict_calls_for(run):
+    from docx import Document
+
     out, cases = run
-    for case in ("clean-workbook", "GRP-05"):
-        assert not (out / cases[case] / "courrier.docx").exists()
+    assert not (out / cases["clean-workbook"] / "courrier.docx").exists()  # recevable: no letter
+    # an ESSMS outside the region is excluded and the owner asked to remove it (GRP-05, à corriger)
+    assert _report(run, "GRP-05")["verdict"] == "a_completer"
+    assert (out / cases["GRP-05"] / "courrier.docx").is_file()
     report = _report(run, "BUD-03")
     assert report["verdict"] == "a_completer"
-    assert (out / cases["BUD-03"] / "courrier.docx").is_file()
+    assert (out / cases["BUD-03"] / "courrier.docx").is_file() and (out / cases["BUD-03"] / "courrier.pdf").is_file()
     page = _html(run, "BUD-03")
-    assert "Projet de courrier au porteur" in page and 'href="courrier.docx"' in page
+    assert "Courrier au porteur : demande de pièces complémentaires" in page and 'href="courrier.pdf"' in page
+    refused = _report(run, "GRP-06")  # too few eligible ESSMS once the USLD is excluded
+    assert refused["verdict"] == "non_recevable"
+    text = "\n".join(p.text for p in Document(str(out / cases["GRP-06"] / "courrier.docx")).paragraphs)
+    assert "notification d'irrecevabilité" in text and "Fondement : " in text
     summary = load_json(out / "summary.json")
-    letters = {d["dossier"]: d["letter"] for d in summary["dossiers"]}
-    assert letters[cases["BUD-03"]] == f"{cases['BUD-03']}/courrier.docx"
-    assert letters[cases["clean-workbook"]] is None
+    letters = {d["dossier"]: (d["letter"], d["letter_pdf"]) for d in summary["dossiers"]}
+    assert letters[cases["BUD-03"]] == (f"{cases['BUD-03']}/courrier.docx", f"{cases['BUD-03']}/courrier.pdf")
+    assert letters[cases["clean-workbook"]] == (None, None)
 
 
 def test_hostile_letter_keeps_the_payloads_as_text(run):
@@ -251,7 +259,7 @@ def test_report_shows_the_finding_from_verdict_to_cell(run):
     report = _report(run, "BUD-03")
     finding = next(f for f in report["findings"] if f["rule"] == "BUD-03")
     assert str(escape(report["verdict_reason"])) in page
-    assert 'class="rule-id" href="file://' in page and "rules.md#bud-03" in page
+    assert 'class="rule-id" href="../regles.html#bud-03"' in page
     assert "À faire par le porteur" in page and str(escape(finding["action"])) in page
     assert f"cellule {finding['location']['cell']}" in page
     assert '<td class="hl"><mark>' in page

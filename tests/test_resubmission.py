@@ -7,7 +7,6 @@ generated dossiers; "what was redone" is read from the run counters the flow wri
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -22,8 +21,8 @@ import openpyxl
 import pytest
 import yaml
 
-from judging.lock import OutputLock
 from conftest import ROOT, esmsnum, load_json
+from judging.lock import OutputLock
 
 CALL = "ars-ara-2022-regional"
 CASES = "clean-workbook,clean-zip,BUD-03,PIE-01,GRP-01,LOT-01-premier,LOT-01-second"
@@ -73,8 +72,12 @@ def _set_cell(xlsx: Path, sheet: str, cell: str, value: float) -> None:
             m = re.fullmatch(r"SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)", term.strip())
             if m:
                 c1, r1, c2, r2 = m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
-                cols = [openpyxl.utils.get_column_letter(i) for i in range(
-                    openpyxl.utils.column_index_from_string(c1), openpyxl.utils.column_index_from_string(c2) + 1)]
+                cols = [
+                    openpyxl.utils.get_column_letter(i)
+                    for i in range(
+                        openpyxl.utils.column_index_from_string(c1), openpyxl.utils.column_index_from_string(c2) + 1
+                    )
+                ]
                 total += sum(number(f"{c}{r}") for c in cols for r in range(r1, r2 + 1))
             else:
                 total += number(term.strip())
@@ -105,8 +108,14 @@ def test_a_corrected_budget_is_the_only_thing_redone(source, tmp_path):
 
     warm = _run(call_dir, out)
     assert warm["run"].pop("stage_seconds").keys() >= {"intake", "analysis", "call_rules", "reports"}
-    assert warm["run"] == {"dossiers": n, "dossiers_cached": n, "dossiers_analysed": 0, "documents_extracted": 0,
-                           "documents_cached": 0, "reports_written": 0}
+    assert warm["run"] == {
+        "dossiers": n,
+        "dossiers_cached": n,
+        "dossiers_analysed": 0,
+        "documents_extracted": 0,
+        "documents_cached": 0,
+        "reports_written": 0,
+    }
     assert [d["verdict"] for d in warm["dossiers"]] == [d["verdict"] for d in cold["dossiers"]]
 
     # The owner fixes the cell BUD-03 pointed at.
@@ -169,8 +178,17 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
     summary = _run(call_dir, out)
     numero = _dossier_with(summary, "BUD-03")
 
-    lever = esmsnum("lever", numero, "BUD-03", "--out", str(out), "--motif", "Surcoût justifié par l'annexe 2",
-                    "--par", "Instructrice ARS")
+    lever = esmsnum(
+        "lever",
+        numero,
+        "BUD-03",
+        "--out",
+        str(out),
+        "--motif",
+        "Surcoût justifié par l'annexe 2",
+        "--par",
+        "Instructrice ARS",
+    )
     assert lever.returncode == 0, lever.stderr
     assert "À compléter → Recevable" in lever.stdout
     report = _report(out, numero)
@@ -178,7 +196,9 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
     assert waived["waiver"]["motif"] == "Surcoût justifié par l'annexe 2"
     assert report["verdict"] == "recevable" and report["counts"]["leves"] == 1
     assert "levé par l'instructeur" in (out / numero / "report.html").read_text(encoding="utf-8").lower()
-    assert next(d for d in load_json(out / "summary.json")["dossiers"] if d["dossier"] == numero)["verdict"] == "recevable"
+    assert (
+        next(d for d in load_json(out / "summary.json")["dossiers"] if d["dossier"] == numero)["verdict"] == "recevable"
+    )
 
     again = _run(call_dir, out)
     assert again["run"]["reports_written"] == 0
@@ -195,7 +215,7 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
     assert {"dossier": numero, "before": "recevable", "after": "a_completer"} in changed["changes"]
 
     refused = esmsnum("lever", numero, "GRP-04", "--out", str(out), "--motif", "x")
-    assert refused.returncode == 1 and "aucun constat GRP-04" in refused.stderr
+    assert refused.returncode == 2 and "aucun constat GRP-04" in refused.stderr
 
 
 def test_a_dossier_dropped_beside_its_previous_version_replaces_it(source, tmp_path):
@@ -205,8 +225,11 @@ def test_a_dossier_dropped_beside_its_previous_version_replaces_it(source, tmp_p
     summary = _run(call_dir, out)
     numero = _dossier_with(summary, "PIE-01")
     # The owner sends the missing planning: the operator drops a zip of the new version.
-    donor = next(p for p in call_dir.iterdir() if p.is_dir() and p.name != numero and
-                 any("planning" in f.name.lower() for f in p.iterdir()))
+    donor = next(
+        p
+        for p in call_dir.iterdir()
+        if p.is_dir() and p.name != numero and any("planning" in f.name.lower() for f in p.iterdir())
+    )
     planning = next(f for f in donor.iterdir() if "planning" in f.name.lower())
     time.sleep(1.1)
     with zipfile.ZipFile(call_dir / f"{numero}.zip", "w") as zf:
@@ -236,8 +259,14 @@ def test_a_run_killed_midway_then_rerun_loses_and_duplicates_nothing(source, tmp
     out = tmp_path / "out"
     env = dict(os.environ, PREFECT_HOME=str(ROOT / ".prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     script = Path(sys.executable).with_name("esmsnum")
-    proc = subprocess.Popen([str(script), "run", str(source), "--call", CALL, "--out", str(out)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(script), "run", str(source), "--call", CALL, "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     cache = out / ".esmsnum" / "cache"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:

@@ -28,8 +28,9 @@ def _expected(call_dir: Path) -> dict[str, tuple[str, list[str]]]:
 
 def test_a_local_dask_cluster_gives_the_expected_verdicts(small_call, tmp_path):
     out = tmp_path / "out"
-    proc = esmsnum("run", str(small_call), "--call", CALL, "--out", str(out), "--runner", "dask", "--workers", "2",
-                   timeout=600)
+    proc = esmsnum(
+        "run", str(small_call), "--call", CALL, "--out", str(out), "--runner", "dask", "--workers", "2", timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = load_json(out / "summary.json")
     got = {d["dossier"]: (d["verdict"], sorted(d["rules"])) for d in summary["dossiers"]}

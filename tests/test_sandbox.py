@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.limits import Limits
 from core.models import Attachment
 from extractors.intake import sha256_file
-from core.limits import Limits
 from extractors.sandbox import extract_isolated
 
 
@@ -16,31 +16,32 @@ def attachment(path: Path) -> Attachment:
 
 def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(hostile):
     doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(seconds_per_file=1))
-    assert doc.error and "lecture interrompue après 1 s" in doc.error
+    assert doc.error and "lecture interrompue après 1 s" in doc.error and doc.problem == "timeout"
     # the pool goes on serving
     assert extract_isolated(attachment(hostile / "text.pdf")).readable
 
 
 def test_a_file_that_needs_too_much_memory_is_interrupted(hostile):
     doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(memory_mb_per_file=200))
-    assert doc.error and "mémoire" in doc.error
+    assert doc.error and "mémoire" in doc.error and doc.problem in {"memory", "reader-crashed"}
 
 
 def test_output_size_is_bounded(hostile):
     doc = extract_isolated(attachment(hostile / "wide.xlsx"), Limits(max_output_cells=10))
-    assert doc.error and "contenu trop volumineux" in doc.error
+    assert doc.error and "contenu trop volumineux" in doc.error and doc.problem == "too-much-content"
 
 
 def test_file_size_is_bounded_before_parsing(hostile):
     doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(max_file_bytes=1000))
     assert doc.error and "au-delà de la limite" in doc.error and doc.seconds < 5
+    assert doc.problem == "file-too-large"
 
 
 def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
     """Table detection runs in the parsing worker (on every core, under the file's limits)
     and gives the tables an in-process search of the same grids gives."""
-    from fixtures.generate import generate
     from extractors.tables import find_document_tables
+    from fixtures.generate import generate
 
     generate(tmp_path)
     budgets = sorted(p for p in tmp_path.rglob("*.xlsx") if "budget" in p.name.lower())[:3]
@@ -49,5 +50,6 @@ def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
         doc = extract_isolated(attachment(path))
         assert doc.readable and doc.tables
         again = find_document_tables(doc.grids, doc.file)
-        assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == \
-               [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in again]
+        assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == [
+            (t.kind, t.column_index, len(t.rows), t.grid_name) for t in again
+        ]

@@ -24,8 +24,10 @@ PG_URL = os.environ.get("ESMSNUM_TEST_PG_URL")
 
 pytestmark = [
     pytest.mark.server,
-    pytest.mark.skipif(not (API_URL and PG_URL),
-                       reason="mode serveur : lancer « make test-server » (PREFECT_API_URL et ESMSNUM_TEST_PG_URL)"),
+    pytest.mark.skipif(
+        not (API_URL and PG_URL),
+        reason="mode serveur : lancer « make test-server » (PREFECT_API_URL et ESMSNUM_TEST_PG_URL)",
+    ),
 ]
 
 CALL = "ars-ara-2022-regional"
@@ -52,8 +54,14 @@ def served(tmp_path_factory):
     env = dict(os.environ, PREFECT_RUNNER_POLL_FREQUENCY="2")
     script = Path(sys.executable).with_name("esmsnum")
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([str(script), "serve", "--name", name], stdout=log, stderr=subprocess.STDOUT,
-                                env=env, cwd=ROOT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(script), "serve", "--name", name],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
     if os.environ.get("ESMSNUM_TEST_SERVE_PIDFILE"):  # .ci/server-test stops it if pytest is killed
         Path(os.environ["ESMSNUM_TEST_SERVE_PIDFILE"]).write_text(str(proc.pid))
     try:
@@ -92,8 +100,13 @@ def cache_block(tmp_path_factory) -> tuple[str, Path]:
 
 
 def _parameters(call_folder: Path, out_dir: Path, cache: str) -> dict[str, str]:
-    return {"call_dir": str(call_folder / "dossiers"), "call": CALL, "out_dir": str(out_dir), "cache": cache,
-            "history_url": PG_URL}
+    return {
+        "call_dir": str(call_folder / "dossiers"),
+        "call": CALL,
+        "out_dir": str(out_dir),
+        "cache": cache,
+        "history_url": PG_URL,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -104,11 +117,13 @@ def first_run(served, call_folder, cache_block, tmp_path_factory):
     deployment, log_path = served
     out_dir = tmp_path_factory.mktemp("server-out")
     started = time.monotonic()
-    flow_run = run_deployment(deployment, parameters=_parameters(call_folder, out_dir, cache_block[0]),
-                              timeout=RUN_TIMEOUT, poll_interval=2)
+    flow_run = run_deployment(
+        deployment, parameters=_parameters(call_folder, out_dir, cache_block[0]), timeout=RUN_TIMEOUT, poll_interval=2
+    )
     print(f"premier passage : {time.monotonic() - started:.1f} s")
     assert flow_run.state is not None and flow_run.state.is_completed(), (
-        f"état {flow_run.state!r}\n{log_path.read_text()[-4000:]}")
+        f"état {flow_run.state!r}\n{log_path.read_text()[-4000:]}"
+    )
     return flow_run, out_dir
 
 
@@ -135,14 +150,17 @@ def test_the_artifacts_belong_to_the_flow_run(first_run):
     flow_run, out_dir = first_run
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id]))
+        )
     by_key = {a.key: a for a in artifacts}
     assert {"verdicts-ars-ara-2022-regional", "synthese-ars-ara-2022-regional"} <= set(by_key)
     assert by_key["verdicts-ars-ara-2022-regional"].type == "table"
     assert "2022-ARA-0001" in str(by_key["verdicts-ars-ara-2022-regional"].data)
     assert by_key["synthese-ars-ara-2022-regional"].type == "markdown"
-    assert str(out_dir / "summary.html").replace(".", "\\.").replace("-", "\\-") in by_key[
-        "synthese-ars-ara-2022-regional"].data
+    assert (
+        str(out_dir / "summary.html").replace(".", "\\.").replace("-", "\\-")
+        in by_key["synthese-ars-ara-2022-regional"].data
+    )
 
 
 def test_the_history_is_in_postgresql(first_run, call_folder):
@@ -155,8 +173,9 @@ def test_the_history_is_in_postgresql(first_run, call_folder):
     try:
         with engine.connect() as conn:
             runs = conn.execute(text("SELECT id, status FROM runs WHERE call_id = :c ORDER BY id"), {"c": CALL}).all()
-            rows = conn.execute(text("SELECT dossier, verdict FROM analyses WHERE run_id = :r"),
-                                {"r": runs[0].id}).all()
+            rows = conn.execute(
+                text("SELECT dossier, verdict FROM analyses WHERE run_id = :r"), {"r": runs[0].id}
+            ).all()
     finally:
         engine.dispose()
     assert runs and runs[0].status == "terminee"
@@ -179,15 +198,26 @@ def test_a_second_run_from_the_cli_reuses_the_cached_dossiers(first_run, served,
 
     deployment, log_path = served
     first, out_dir = first_run
-    command = [str(Path(sys.executable).with_name("prefect")), "deployment", "run", deployment, "--watch",
-               "--watch-timeout", str(RUN_TIMEOUT), "--watch-interval", "2"]
+    command = [
+        str(Path(sys.executable).with_name("prefect")),
+        "deployment",
+        "run",
+        deployment,
+        "--watch",
+        "--watch-timeout",
+        str(RUN_TIMEOUT),
+        "--watch-interval",
+        "2",
+    ]
     for key, value in _parameters(call_folder, out_dir, cache_block[0]).items():
         command += ["--param", f"{key}={value}"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT + 60, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr + log_path.read_text()[-4000:]
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
-            name=DeploymentFilterName(any_=[deployment.split("/", 1)[1]])), sort=FlowRunSort.START_TIME_DESC)
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment.split("/", 1)[1]])),
+            sort=FlowRunSort.START_TIME_DESC,
+        )
     second = next(r for r in runs if r.id != first.id)
     assert second.state is not None and second.state.is_completed()
     run = load_json(out_dir / "summary.json")["run"]

@@ -45,7 +45,9 @@ def test_the_rule_catalogue_loads_without_pandas_and_ids_come_without_importing_
 
 
 def test_french_stop_words_are_spacys_without_importing_spacy():
-    loaded = _imported_after("from validators.prose import french_ratio; assert french_ratio('le projet de la ville') > 0.5")
+    loaded = _imported_after(
+        "from validators.prose import french_ratio; assert french_ratio('le projet de la ville') > 0.5"
+    )
     assert "spacy" not in loaded
     from spacy.lang.fr.stop_words import STOP_WORDS
 

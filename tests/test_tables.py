@@ -6,19 +6,26 @@ from extractors.tables import detect_header, find_tables
 
 
 def grid(rows, name="Feuille1"):
-    return Grid(name, [[CellValue(v, Location("f.xlsx", sheet=name, cell=f"{chr(65 + c)}{r + 1}"))
-                        for c, v in enumerate(row)] for r, row in enumerate(rows)])
+    return Grid(
+        name,
+        [
+            [CellValue(v, Location("f.xlsx", sheet=name, cell=f"{chr(65 + c)}{r + 1}")) for c, v in enumerate(row)]
+            for r, row in enumerate(rows)
+        ],
+    )
 
 
 def test_header_found_below_title_rows_with_synonyms_and_reordered_columns():
-    g = grid([
-        ["Projet DUI — Grappe Isère Nord", None, None],
-        [None, None, None],
-        ["Annexe 3 : liste des structures", None, None],
-        ["Nom de l'établissement", "Places autorisées", "N° FINESS établissement", "Catégorie FINESS"],
-        ["EHPAD Les Tilleuls", 80, "010000016", "500"],
-        ["IME Le Clos", 40, "690781810", "183"],
-    ])
+    g = grid(
+        [
+            ["Projet DUI — Grappe Isère Nord", None, None],
+            [None, None, None],
+            ["Annexe 3 : liste des structures", None, None],
+            ["Nom de l'établissement", "Places autorisées", "N° FINESS établissement", "Catégorie FINESS"],
+            ["EHPAD Les Tilleuls", 80, "010000016", "500"],
+            ["IME Le Clos", 40, "690781810", "183"],
+        ]
+    )
     [table] = find_tables(g, "f.xlsx")
     assert table.kind == "structures"
     assert table.header_location.cell == "A4"
@@ -28,18 +35,22 @@ def test_header_found_below_title_rows_with_synonyms_and_reordered_columns():
 
 
 def test_headers_match_without_accents_case_and_with_a_typo():
-    kind, _, mapping, _ = detect_header(grid([["finess etablissement", "RAISON SOCIALE", "Categorie", "Capacite"]]).rows[0])
+    kind, _, mapping, _ = detect_header(
+        grid([["finess etablissement", "RAISON SOCIALE", "Categorie", "Capacite"]]).rows[0]
+    )
     assert kind == "structures" and set(mapping) >= {"finess_et", "raison_sociale", "categorie", "capacite"}
     kind, _, mapping, _ = detect_header(grid([["Phase", "Date de début", "Date de fiin"]]).rows[0])
     assert kind == "planning" and {"date_debut", "date_fin"} <= set(mapping)
 
 
 def test_budget_per_essms_is_not_mistaken_for_the_structures_list():
-    g = grid([
-        ["FINESS ET", "Raison sociale", "Type de projet", "Forfait MOA", "Forfait éditeur", "Bonus Ségur", "Total"],
-        ["010000016", "EHPAD A", "Acquisition", 7000, 12000, 2500, 21500],
-        ["Total", None, None, 7000, 12000, 2500, 21500],
-    ])
+    g = grid(
+        [
+            ["FINESS ET", "Raison sociale", "Type de projet", "Forfait MOA", "Forfait éditeur", "Bonus Ségur", "Total"],
+            ["010000016", "EHPAD A", "Acquisition", 7000, 12000, 2500, 21500],
+            ["Total", None, None, 7000, 12000, 2500, 21500],
+        ]
+    )
     [table] = find_tables(g, "f.xlsx")
     assert table.kind == "budget_essms"
     assert len(table.rows) == 1 and len(table.total_rows) == 1
@@ -47,16 +58,18 @@ def test_budget_per_essms_is_not_mistaken_for_the_structures_list():
 
 
 def test_several_tables_in_one_sheet_and_blank_rows():
-    g = grid([
-        ["Poste de dépense", "Montant TTC", "Financement demandé"],
-        ["Maîtrise d'ouvrage", 10000, 7000],
-        [None, None, None],
-        ["Formation", 3000, 0],
-        ["Total", 13000, 7000],
-        [None, None, None],
-        ["Phase", "Début", "Fin"],
-        ["Cadrage", "01/10/2022", "31/12/2022"],
-    ])
+    g = grid(
+        [
+            ["Poste de dépense", "Montant TTC", "Financement demandé"],
+            ["Maîtrise d'ouvrage", 10000, 7000],
+            [None, None, None],
+            ["Formation", 3000, 0],
+            ["Total", 13000, 7000],
+            [None, None, None],
+            ["Phase", "Début", "Fin"],
+            ["Cadrage", "01/10/2022", "31/12/2022"],
+        ]
+    )
     tables = find_tables(g, "f.xlsx")
     assert [t.kind for t in tables] == ["budget_lignes", "planning"]
     assert len(tables[0].rows) == 2 and tables[0].total_rows[0].label == "Total"
@@ -66,18 +79,28 @@ def test_several_tables_in_one_sheet_and_blank_rows():
 def test_a_workbook_holds_several_kinds_and_prose_is_classified_by_headings():
     from core.models import TextBlock
 
-    doc = ExtractedDocument("dossier.xlsx", "0" * 64, "xlsx", grids=[
-        grid([["FINESS ET", "Raison sociale", "Capacité"], ["010000016", "EHPAD", 10]], "Structures"),
-        grid([["Phase", "Date de début", "Date de fin"], ["Cadrage", "01/10/2022", "31/12/2022"]], "Planning"),
-    ])
-    prose = ExtractedDocument("projet.pdf", "1" * 64, "pdf", text=[
-        TextBlock("1. Gouvernance du projet", Location("projet.pdf", page=1)),
-        TextBlock("Le comité de pilotage se réunit chaque mois.", Location("projet.pdf", page=1)),
-        TextBlock("II - Stratégie de déploiement envisagée", Location("projet.pdf", page=2)),
-        TextBlock("Trois vagues de déploiement.", Location("projet.pdf", page=2)),
-        TextBlock("Plan de conduite du changement", Location("projet.pdf", page=3)),
-        TextBlock("Formation des professionnels.", Location("projet.pdf", page=3)),
-    ])
+    doc = ExtractedDocument(
+        "dossier.xlsx",
+        "0" * 64,
+        "xlsx",
+        grids=[
+            grid([["FINESS ET", "Raison sociale", "Capacité"], ["010000016", "EHPAD", 10]], "Structures"),
+            grid([["Phase", "Date de début", "Date de fin"], ["Cadrage", "01/10/2022", "31/12/2022"]], "Planning"),
+        ],
+    )
+    prose = ExtractedDocument(
+        "projet.pdf",
+        "1" * 64,
+        "pdf",
+        text=[
+            TextBlock("1. Gouvernance du projet", Location("projet.pdf", page=1)),
+            TextBlock("Le comité de pilotage se réunit chaque mois.", Location("projet.pdf", page=1)),
+            TextBlock("II - Stratégie de déploiement envisagée", Location("projet.pdf", page=2)),
+            TextBlock("Trois vagues de déploiement.", Location("projet.pdf", page=2)),
+            TextBlock("Plan de conduite du changement", Location("projet.pdf", page=3)),
+            TextBlock("Formation des professionnels.", Location("projet.pdf", page=3)),
+        ],
+    )
     result = classify([doc, prose])
     kinds = {r.file: [p.kind.value for p in r.parts] for r in result.records}
     assert kinds["dossier.xlsx"] == ["structures", "planning"]

@@ -27,8 +27,15 @@ def warm(tmp_path):
 
 
 def _request(tmp_path: Path, call: str = "ars-ara-2022-regional") -> dict:
-    return {"call_dir": str(tmp_path / "appel"), "call": call, "out_dir": str(tmp_path / "sortie"),
-            "cache": None, "history_url": None, "workers": None, "progress": False}
+    return {
+        "call_dir": str(tmp_path / "appel"),
+        "call": call,
+        "out_dir": str(tmp_path / "sortie"),
+        "cache": None,
+        "history_url": None,
+        "workers": None,
+        "progress": False,
+    }
 
 
 def test_usage_errors_come_back_with_their_exit_code(warm, tmp_path):
@@ -38,6 +45,29 @@ def test_usage_errors_come_back_with_their_exit_code(warm, tmp_path):
     outcome = delegate(warm.socket_path, _request(tmp_path), said.append)
     assert outcome is not None and outcome.code == 2 and "Dossier d'appel introuvable" in outcome.usage_error
     assert not (tmp_path / "sortie").exists()
+
+
+def test_the_finess_extract_and_the_output_folder_are_checked_as_the_command_does(warm, tmp_path, monkeypatch):
+    monkeypatch.setenv("ESMSNUM_FINESS_DIR", str(tmp_path / "finess"))  # passed to the warm process
+    (tmp_path / "appel" / "2022-ARA-0001").mkdir(parents=True)
+    (tmp_path / "appel" / "2022-ARA-0001" / "budget.csv").write_text("a;b\n", encoding="utf-8")
+    said: list[str] = []
+    request = dict(_request(tmp_path), finess="2020-01-01")
+    outcome = delegate(warm.socket_path, request, said.append)
+    assert outcome is not None and outcome.code == 2 and "n'est pas importée" in outcome.usage_error
+    assert str(tmp_path / "finess") in outcome.usage_error
+    (tmp_path / "sortie").write_text("un fichier", encoding="utf-8")
+    outcome = delegate(warm.socket_path, dict(_request(tmp_path), finess="aucune"), said.append)
+    assert outcome is not None and outcome.code == 2 and "--out désigne un fichier" in outcome.usage_error
+
+
+def test_a_relative_finess_file_is_sent_absolute(tmp_path, monkeypatch):
+    from flows.warm import absolute_finess
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "finess-2026-03-11.sqlite").write_bytes(b"")
+    assert absolute_finess("finess-2026-03-11.sqlite") == str(tmp_path / "finess-2026-03-11.sqlite")
+    assert absolute_finess("2026-03-11") == "2026-03-11" and absolute_finess("aucune") == "aucune"
 
 
 def test_a_warm_process_running_other_code_is_not_used(warm, tmp_path):

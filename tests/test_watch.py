@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, load_json
+from conftest import NO_FINESS, ROOT, import_finess, load_json
 from flows.watch import Arrivals, complete_zip, readable_zips, watched_name
 
 CALL = "ars-ara-2022-regional"
@@ -34,8 +34,11 @@ def source(tmp_path_factory) -> Path:
 def _corrected_zip(call_dir: Path, numero: str) -> bytes:
     """The dossier's files plus the planning it lacked (taken from another dossier), zipped
     as an owner's corrected deposit (members stored: the workbooks are zips themselves)."""
-    donor = next(p for p in call_dir.iterdir() if p.is_dir() and p.name != numero
-                 and any("planning" in f.name.lower() for f in p.iterdir()))
+    donor = next(
+        p
+        for p in call_dir.iterdir()
+        if p.is_dir() and p.name != numero and any("planning" in f.name.lower() for f in p.iterdir())
+    )
     planning = next(f for f in donor.iterdir() if "planning" in f.name.lower())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
@@ -89,8 +92,10 @@ def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen, log:
         if predicate():
             return
         if proc.poll() is not None:
-            pytest.fail(f"esmsnum suivre s'est arrêté (code {proc.returncode}) avant : {what}\n"
-                        f"{log.read_text(encoding='utf-8')[-3000:]}")
+            pytest.fail(
+                f"esmsnum suivre s'est arrêté (code {proc.returncode}) avant : {what}\n"
+                f"{log.read_text(encoding='utf-8')[-3000:]}"
+            )
         time.sleep(0.5)
     pytest.fail(f"délai dépassé en attendant : {what}\n{log.read_text(encoding='utf-8')[-3000:]}")
 
@@ -109,17 +114,27 @@ def test_a_corrected_dossier_dropped_while_watching_gets_its_new_verdict(source,
     shutil.copytree(source, call_dir)
     out = tmp_path / "rapports"
     log = tmp_path / "suivre.log"
+    finess = import_finess(source.parent, tmp_path / "finess")  # every run checks the ESSMS in it
     env = dict(os.environ)
+    env["ESMSNUM_FINESS_DIR"] = str(NO_FINESS)  # --finess names the extract: never the operator's own
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     script = Path(sys.executable).with_name("esmsnum")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
     with open(log, "w", encoding="utf-8") as err:
-        proc = subprocess.Popen(command + ["suivre", str(call_dir), "--call", CALL, "--out", str(out),
-                                           "--attente", "1"], stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            command
+            + ["suivre", str(call_dir), "--call", CALL, "--out", str(out), "--attente", "1", "--finess", str(finess)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+            cwd=ROOT,
+        )
     try:
         _wait_for(lambda: "Suivi de" in log.read_text(encoding="utf-8"), 900, "la première analyse", proc, log)
         summary = load_json(out / "summary.json")
+        assert "Répertoire FINESS : extraction du" in log.read_text(encoding="utf-8")
+        assert summary["finess_repository"]["checked"]
         numero = next(d["dossier"] for d in summary["dossiers"] if "PIE-01" in d["rules"])
         assert _verdict(out, numero) == "a_completer"
         first_generated = summary["generated_at"]
@@ -130,24 +145,35 @@ def test_a_corrected_dossier_dropped_while_watching_gets_its_new_verdict(source,
         with open(target, "wb") as fh:
             fh.write(data[: len(data) // 2])
             fh.flush()
-            _wait_for(lambda: "copie incomplète" in log.read_text(encoding="utf-8"), 120,
-                      "le signalement de la copie incomplète", proc, log)
+            _wait_for(
+                lambda: "copie incomplète" in log.read_text(encoding="utf-8"),
+                120,
+                "le signalement de la copie incomplète",
+                proc,
+                log,
+            )
             assert load_json(out / "summary.json")["generated_at"] == first_generated
             assert _verdict(out, numero) == "a_completer"
-            fh.write(data[len(data) // 2:])
+            fh.write(data[len(data) // 2 :])
 
         # The copy completes: the dossier is judged again, its report and the summary rewritten.
         _wait_for(lambda: _verdict(out, numero) == "recevable", 600, "le nouveau verdict", proc, log)
         report = load_json(out / numero / "report.json")
         assert "PIE-01" not in {f["rule"] for f in report["findings"]}
+        assert report["finess_repository"]["checked"]  # the re-run checked it in the same extract
         assert "PIE-01" in [f["rule"] for f in report["evolution"]["resolved"]]
         _wait_for(lambda: load_json(out / "summary.json")["superseded"], 60, "la synthèse réécrite", proc, log)
         again = load_json(out / "summary.json")
         assert again["superseded"] == [{"dossier": numero, "file": numero, "kept": f"{numero}.zip"}]
         assert again["run"]["dossiers_analysed"] == 1
         assert again["changes"] == [{"dossier": numero, "before": "a_completer", "after": "recevable"}]
-        _wait_for(lambda: f"{numero} : À compléter → Recevable" in log.read_text(encoding="utf-8"), 60,
-                  "le compte rendu de l'analyse", proc, log)
+        _wait_for(
+            lambda: f"{numero} : À compléter → Recevable" in log.read_text(encoding="utf-8"),
+            60,
+            "le compte rendu de l'analyse",
+            proc,
+            log,
+        )
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0

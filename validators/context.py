@@ -8,15 +8,32 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from core.config import CallConfig
-from core.models import CellValue, DocumentKind, ExtractedDocument
+from core.models import CellValue, DocumentKind, ExtractedDocument, Severity
 from extractors.classify import Classified, Section
+from extractors.finess_extract import Establishment
 from extractors.form import Form
 from extractors.intake import IntakeProblem
 from extractors.tables import Row, Table
 from extractors.values import fold, parse_bool, parse_project_type
 from validators.eligibility import Eligibility, assess
-from validators.finess import department_of, normalize_finess
-from validators.schemas import EssmsFacts, Failure, Frame, budget_essms_frame, planning_frame, table_failures
+from validators.finess import department_of, is_valid_finess, normalize_finess
+from validators.finess_repository import FinessRepository
+from validators.schemas import (
+    EssmsFacts,
+    Frame,
+    budget_essms_frame,
+    planning_frame,
+    structures_frame,
+)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why an ESSMS is left out of the count and the funding: the rule that excludes it and
+    the reason (French). The dossier is then judged on the ESSMS that remain (rules.md)."""
+
+    rule: str  # the rule that excludes it (outside the region, not an eligible category…)
+    reason: str
 
 
 @dataclass
@@ -33,10 +50,20 @@ class Essms:
     referenced: bool | None
     row: Row
     eligibility: Eligibility | None = None
+    registered: Establishment | None = None  # the repository's record (REF rules), when looked up and found
+    department_source: str = ""  # "répertoire FINESS", "numéro FINESS" or "colonne Département"
+    exclusions: list[Exclusion] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
-        return self.eligibility is None or self.eligibility.eligible
+        """Not excluded by a dossier rule (outside the region, not eligible). A row whose FINESS is blank is not
+        excluded: the blank cell is something the owner can fill in (GRP-01)."""
+        return not self.exclusions
+
+    @property
+    def identified(self) -> bool:
+        """The row gives a FINESS ET (an ESSMS without one cannot be counted yet)."""
+        return bool(self.finess)
 
     @property
     def og_key(self) -> str:
@@ -53,9 +80,38 @@ class Essms:
 
     @property
     def label(self) -> str:
-        """``EHPAD Les Tilleuls (FINESS 010000016)``."""
+        """``EHPAD Les Tilleuls (FINESS 010000016)``; a row without FINESS is named by its row."""
+        if not self.finess and not self.name:
+            return f"l'ESSMS de la ligne {self.row_number}" if self.row_number else "un ESSMS sans nom ni FINESS"
         name = self.name or "ESSMS sans nom"
-        return f"{name} (FINESS {self.finess or 'absent'})"
+        return f"{name} (FINESS {self.finess or 'non renseigné'})"
+
+    @property
+    def row_number(self) -> str | None:
+        """The row's number in its sheet (``9`` for cell ``A9``), when the list is a spreadsheet."""
+        cell = self.finess_cell.location.cell or self.row.location.cell
+        digits = "".join(ch for ch in cell or "" if ch.isdigit())
+        return digits or None
+
+
+def rule_excludes(config: CallConfig, rule_id: str) -> bool:
+    """An exclusion applies when its rule is enabled and not softened to an alerte by the call."""
+    setting = config.rule_setting(rule_id)
+    return setting.enabled and setting.severity is not Severity.ALERTE
+
+
+def exclusions_of(essms: Essms, config: CallConfig) -> list[Exclusion]:
+    """The dossier-level exclusions of an ESSMS: those of the rules that declare one
+    (``excludes``: not an eligible category, outside the region…), in catalogue order."""
+    from validators.registry import all_rules  # the rule modules import this one
+
+    out = []
+    for rule in all_rules().values():
+        if rule.excludes is not None and rule_excludes(config, rule.id):
+            reason = rule.excludes(essms, config)
+            if reason:
+                out.append(Exclusion(rule.id, reason))
+    return out
 
 
 @dataclass
@@ -66,6 +122,7 @@ class DossierData:
     documents: list[ExtractedDocument]
     classified: Classified
     intake_problems: list[IntakeProblem] = field(default_factory=list)
+    repository: FinessRepository | None = None  # the national FINESS repository, when an extract is loaded
 
     # ----------------------------------------------------------------- chosen tables
 
@@ -104,11 +161,28 @@ class DossierData:
             return None
         form_type = parse_project_type(self.form.raw("type_projet")).value if self.form else None
         default_type = form_type if form_type in ("acquisition", "mise_en_conformite") else None
-        return budget_essms_frame(self.budget_essms, self.config, self.essms_facts(), default_type)
+        frame = budget_essms_frame(self.budget_essms, self.essms_facts(), default_type)
+        self._rank_counted_rows(frame)
+        return frame
+
+    def _rank_counted_rows(self, frame: Frame) -> None:
+        """The national tier counts the ESSMS that are funded, not the budget's rows: each
+        row's rank is its place among the rows of counted ESSMS (listed, not excluded, first
+        row of its FINESS), in budget order; BUD-03's ceilings follow that rank."""
+        counted = {e.finess for e in self.counted_essms} if self.structures is not None else None
+        seen: set[str] = set()
+        rank = 0
+        for index, finess in enumerate(frame.df["finess_et"]):
+            if not finess or finess in seen or (counted is not None and finess not in counted):
+                continue
+            seen.add(finess)
+            rank += 1
+            frame.df.at[index, "rank"] = rank
 
     def essms_facts(self) -> dict[str, EssmsFacts]:
         """Per FINESS ET: project type, Ségur referencing (list, else form) and whether its
-        organisme gestionnaire is small (fewer sites in the list than the call's threshold)."""
+        organisme gestionnaire is small (fewer sites in the list than the call's threshold; an
+        ESSMS whose organisme the list does not give is not refused the aid on a guess)."""
         form_referenced = parse_bool(self.form.raw("referencement_segur")).value if self.form else None
         sites: dict[str, int] = {}
         for e in self.distinct_essms:
@@ -118,9 +192,10 @@ class DossierData:
             e.finess: EssmsFacts(
                 e.project_type,
                 e.referenced if e.referenced is not None else form_referenced,
-                sites.get(e.og_key, 0) < threshold,
+                e.og_key == "?" or sites.get(e.og_key, 0) < threshold,  # organisme unknown: not refused on it
             )
-            for e in self.distinct_essms if e.finess
+            for e in self.distinct_essms
+            if e.finess
         }
 
     @cached_property
@@ -128,34 +203,61 @@ class DossierData:
         return planning_frame(self.planning) if self.planning is not None else None
 
     @cached_property
-    def failures(self) -> dict[str, list[Failure]]:
-        """Failures of the pandera table schemas, by rule id."""
-        return table_failures(self)
+    def structures_frame(self) -> Frame | None:
+        return structures_frame(self.structures) if self.structures is not None else None
+
+    def typed(self, kind: str) -> tuple[Frame, frozenset[str]] | None:
+        """The typed frame of a table kind (``schemas.TABLE_KINDS``) and the columns of its
+        table, for the rules' pandera checks; None when the dossier has no such table."""
+        frames = {
+            "structures": ("structures", "structures_frame"),
+            "budget_essms": ("budget_essms", "budget_frame"),
+            "planning": ("planning", "planning_frame"),
+        }
+        table_attr, frame_attr = frames[kind]
+        table, frame = getattr(self, table_attr), getattr(self, frame_attr)
+        return None if table is None or frame is None else (frame, frozenset(table.columns))
 
     # ----------------------------------------------------------------- ESSMS list
+
+    @cached_property
+    def registered(self) -> dict[str, Establishment]:
+        """The listed FINESS ET (valid key) the repository holds, by number: one query."""
+        if self.repository is None or self.structures is None:
+            return {}
+        cells = (row.get("finess_et") for row in self.structures.rows)
+        numbers = {normalize_finess(cell.raw) for cell in cells if cell is not None}
+        return self.repository.establishments(n for n in numbers if is_valid_finess(n))
 
     @cached_property
     def essms(self) -> list[Essms]:
         if self.structures is None:
             return []
+        registered = self.registered
         out = []
         for row in self.structures.rows:
             cell = row.get("finess_et")
             finess = normalize_finess(cell.raw) if cell else ""
-            out.append(
-                Essms(
-                    finess=finess,
-                    finess_cell=cell or CellValue(None, row.location),
-                    finess_ej=normalize_finess(row.get("finess_ej").raw) if row.get("finess_ej") else "",
-                    name=_text(row, "raison_sociale"),
-                    category=_text(row, "categorie"),
-                    department=_department(row, finess),
-                    project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
-                    referenced=parse_bool(row.get("referencement_segur").raw).value if row.get("referencement_segur") else None,
-                    row=row,
-                    eligibility=assess(finess, _text(row, "categorie"), self.config),
-                )
+            record = registered.get(finess)
+            department, source = _department(row, finess, record)
+            essms = Essms(
+                finess=finess,
+                finess_cell=cell or CellValue(None, row.location),
+                finess_ej=normalize_finess(row.get("finess_ej").raw) if row.get("finess_ej") else "",
+                name=_text(row, "raison_sociale"),
+                category=_text(row, "categorie"),
+                department=department,
+                project_type=parse_project_type(row.get("type_projet").raw).value if row.get("type_projet") else None,
+                referenced=parse_bool(row.get("referencement_segur").raw).value
+                if row.get("referencement_segur")
+                else None,
+                row=row,
+                eligibility=assess(finess, _text(row, "categorie"), self.config, record),
+                registered=record,
+                department_source=source,
             )
+            essms.exclusions = exclusions_of(essms, self.config)
+            out.append(essms)
         return out
 
     @cached_property
@@ -172,17 +274,33 @@ class DossierData:
 
     @cached_property
     def eligible_essms(self) -> list[Essms]:
-        """Distinct ESSMS that the call can fund: the grouping is judged on these (GRP-06)."""
+        """Distinct ESSMS not excluded (outside the region, not eligible), with or without a FINESS: the grouping
+        is judged on these."""
         return [e for e in self.distinct_essms if e.eligible]
+
+    @cached_property
+    def counted_essms(self) -> list[Essms]:
+        """Eligible ESSMS identified by their FINESS ET: what the size and channel rules count."""
+        return [e for e in self.eligible_essms if e.identified]
+
+    @cached_property
+    def unidentified_essms(self) -> list[Essms]:
+        """Rows of the list without a FINESS ET (not excluded): they may be ESSMS of the
+        grouping, so a count that depends on them is not decided (rules.md, missing data)."""
+        return [e for e in self.eligible_essms if not e.identified]
+
+    @cached_property
+    def excluded_essms(self) -> list[Essms]:
+        return [e for e in self.distinct_essms if not e.eligible]
 
     @property
     def essms_count(self) -> int:
-        """Eligible distinct ESSMS (what the size and channel rules count)."""
-        return len(self.eligible_essms)
+        """Eligible distinct ESSMS identified by their FINESS (what the size and channel rules count)."""
+        return len(self.counted_essms)
 
     @property
     def listed_count(self) -> int:
-        """Distinct ESSMS as listed by the owner, eligible or not."""
+        """Distinct ESSMS as listed by the owner, eligible or not, with or without a FINESS."""
         return len(self.distinct_essms)
 
     def essms_by_finess(self) -> dict[str, Essms]:
@@ -224,12 +342,19 @@ def _text(row: Row, field_name: str) -> str:
     return cell.text if cell else ""
 
 
-def _department(row: Row, finess: str) -> str | None:
+REPOSITORY, NUMBER, COLUMN = "répertoire FINESS", "numéro FINESS", "colonne Département"
+
+
+def _department(row: Row, finess: str, registered: Establishment | None) -> tuple[str | None, str]:
+    """The ESSMS's département and where it was read: the repository when it holds the
+    number, else the number's prefix, else the list's Département column."""
+    if registered is not None and registered.department:
+        return registered.department, REPOSITORY
     derived = department_of(finess)
     if derived:
-        return derived
+        return derived, NUMBER
     cell = row.get("departement")
     if cell and cell.text:
         text = cell.text.split()[0].upper()
-        return text.zfill(2) if text.isdigit() and len(text) == 1 else text
-    return None
+        return (text.zfill(2) if text.isdigit() and len(text) == 1 else text), COLUMN
+    return None, ""

@@ -10,19 +10,9 @@ from __future__ import annotations
 import sys
 
 from core.config import available_calls
-from reports.actions import action_for, rule_anchor
+from validators.call_figures import CALL_FIGURES
 from validators.engine import load_call, severity_for
-from validators.registry import all_rules
-
-FAMILIES = {
-    "PIE": "Pièces du dossier",
-    "GRP": "Grappe (liste des structures)",
-    "BUD": "Budget",
-    "PLA": "Planning",
-    "PRO": "Textes (gouvernance, déploiement, conduite du changement)",
-    "COH": "Cohérence entre pièces",
-    "LOT": "Ensemble de l'appel",
-}
+from validators.registry import FAMILIES, all_rules, rule_anchor
 
 
 def render() -> str:
@@ -47,7 +37,11 @@ def render() -> str:
         for config in calls:
             setting = config.rule_setting(rule.id)
             per_call.append(severity_for(rule, config).label if setting.enabled else "désactivée")
-        lines.append(f"| [{rule.id}](#{rule_anchor(rule.id)}) | {rule.title} | {rule.severity.label} | " + " | ".join(per_call) + " |")
+        lines.append(
+            f"| [{rule.id}](#{rule_anchor(rule.id)}) | {rule.title} | {rule.severity.label} | "
+            + " | ".join(per_call)
+            + " |"
+        )
     family = None
     for rule in rules.values():
         if rule.family != family:
@@ -61,14 +55,33 @@ def render() -> str:
             "",
             rule.description,
             "",
-            f"- Action demandée au porteur : {action_for(rule.id)}",
+            f"- Action demandée au porteur : {rule.action}",
             f"- Source : {rule.source}",
             "- Paramètres lus dans la configuration de l'appel : "
             + (", ".join(f"`{p}`" for p in rule.params) if rule.params else "aucun"),
         ]
         if rule.example:
             lines.append(f"- Exemple de message : « {rule.example} »")
+    lines += _figures()
     return "\n".join(lines) + "\n"
+
+
+def _figures() -> list[str]:
+    """The call summary's figures: they cite an identifier, but are not rules."""
+    lines = ["", "## Chiffres de la synthèse de l'appel (ce ne sont pas des règles)"]
+    for figure in CALL_FIGURES:
+        lines += [
+            "",
+            f'### <a id="{rule_anchor(figure.id)}"></a>{figure.id}',  # the summary cites it
+            "",
+            f"**{figure.title}** — sans constat ni gravité : chiffre de la synthèse de l'appel.",
+            "",
+            figure.description,
+            "",
+            f"- Source : {figure.source}",
+            "- Paramètres lus dans la configuration de l'appel : " + ", ".join(f"`{p}`" for p in figure.params),
+        ]
+    return lines
 
 
 if __name__ == "__main__":

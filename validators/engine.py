@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 import core.config
 from core.config import CallConfig, ConfigError
 from core.models import Finding, Severity, Verdict
+from validators.config_view import ConfigView, ReadLog
 from validators.registry import Rule, all_rules, rule_ids
+from validators.table_checks import run_table_checks
 
-if TYPE_CHECKING:  # the rules' data model pulls pandas: not needed to load a configuration
+if TYPE_CHECKING:  # the rules' data model pulls the readers: not needed to load a configuration
     from validators.context import DossierData
 
 log = logging.getLogger(__name__)
@@ -27,27 +29,63 @@ def enabled_rules(config: CallConfig) -> list[Rule]:
     return [r for r in all_rules().values() if r.scope == "dossier" and config.rule_setting(r.id).enabled]
 
 
-def run_rules(data: DossierData, config: CallConfig) -> list[Finding]:
+def rule_views(rules: list[Rule], config: CallConfig, reads: ReadLog | None = None) -> dict[str, ConfigView]:
+    """Each rule's view of the call configuration: only the keys it declares."""
+    return {r.id: ConfigView(config, r.id, r.params, reads) for r in rules}
+
+
+def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = None) -> list[Finding]:
+    """The findings of the call's enabled rules on a dossier. ``reads`` records the
+    configuration keys each rule read (the tests keep the declarations exact with it)."""
     findings: list[Finding] = []
-    for rule in enabled_rules(config):
+    rules = enabled_rules(config)
+    views = rule_views(rules, config, reads)
+    tables = run_table_checks(rules, views, data.typed)
+    for rule in rules:
         severity = severity_for(rule, config)
         try:
-            hits = list(rule.check(data, config))
+            if rule.id in tables.errors:
+                raise RuntimeError(f"table checks of {rule.id} could not run: {tables.errors[rule.id]}")
+            if rule.checks:
+                hits = list(rule.check(data, views[rule.id], tables.failures[rule.id]))
+            else:
+                hits = list(rule.check(data, views[rule.id]))
         except Exception:  # noqa: BLE001 - a rule bug must not cost the dossier its report
-            log.error("rule %s failed on %s\n%s", rule.id, data.numero, traceback.format_exc())
-            findings.append(Finding(
-                rule=rule.id, severity=Severity.A_CORRIGER, title=rule.title,
-                message=(f"Le contrôle {rule.id} (« {rule.title} ») n'a pas pu être réalisé à la suite d'une "
-                         "erreur interne : vérifier ce point manuellement et signaler l'erreur à l'exploitant."),
-                expected="contrôle réalisé", found="erreur interne",
-            ))
+            log_error(rule, data.numero)
+            findings.append(internal_error(rule))
             continue
         for hit in hits:
-            findings.append(Finding(
-                rule=rule.id, severity=hit.severity or severity, title=rule.title, message=hit.message,
-                expected=hit.expected, found=hit.found, location=hit.location,
-            ))
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=hit.severity or severity,
+                    title=rule.title,
+                    message=hit.message,
+                    expected=hit.expected,
+                    found=hit.found,
+                    location=hit.location,
+                )
+            )
     return sort_findings(findings)
+
+
+def log_error(rule: Rule, numero: str) -> None:
+    log.error("rule %s failed on %s\n%s", rule.id, numero, traceback.format_exc())
+
+
+def internal_error(rule: Rule) -> Finding:
+    """The finding that stands for a rule that could not be applied (rules.md: never a rejection)."""
+    return Finding(
+        rule=rule.id,
+        severity=Severity.A_CORRIGER,
+        title=rule.title,
+        message=(
+            f"Le contrôle {rule.id} (« {rule.title} ») n'a pas pu être réalisé à la suite d'une "
+            "erreur interne : vérifier ce point manuellement et signaler l'erreur à l'exploitant."
+        ),
+        expected="contrôle réalisé",
+        found="erreur interne",
+    )
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -71,6 +109,8 @@ def load_call(call: str | os.PathLike[str]) -> CallConfig:
     known = set(rule_ids())
     unknown = [rule_id for rule_id in config.rules if rule_id not in known]
     if unknown:
-        raise ConfigError(f"Configuration d'appel invalide : {config.config_path}\n"
-                          + "\n".join(f"  - clé « rules.{rule_id} » : règle inconnue" for rule_id in unknown))
+        raise ConfigError(
+            f"Configuration d'appel invalide : {config.config_path}\n"
+            + "\n".join(f"  - clé « rules.{rule_id} » : règle inconnue" for rule_id in unknown)
+        )
     return config

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from core.models import Location
+from core.models import DOSSIER_FILE, Location
 from extractors.tables import Row, Table
 from extractors.values import format_euros
 from validators.context import DossierData
 from validators.finess import normalize_finess
 
-DOSSIER_LEVEL = Location("(dossier)", detail="ensemble du dossier")
+DOSSIER_LEVEL = Location(DOSSIER_FILE)
 
 FIELD_LABELS = {
     "forfait_moa": "forfait de maîtrise d'ouvrage",
@@ -57,3 +57,29 @@ def table_location(table: Table) -> Location:
 def row_text(row: Row, field_name: str) -> str:
     cell = row.get(field_name)
     return cell.text if cell else ""
+
+
+def repository_label(data: DossierData) -> str:
+    """« répertoire FINESS (extraction du 11/03/2026) »."""
+    return f"répertoire FINESS ({data.repository.label})" if data.repository is not None else "répertoire FINESS"
+
+
+def category_text(code: str, label: str) -> str:
+    """« Centre Hospitalier (C.H.) (catégorie 355) »."""
+    if label and code:
+        return f"{label} (catégorie {code})"
+    return label or (f"catégorie {code}" if code else "catégorie non renseignée")
+
+
+def declared_category(text: str) -> str:
+    """The category as the list gives it: « EHPAD (catégorie 500) » when recognised, else quoted."""
+    from validators.reference import category_of
+
+    category = category_of(text) if text else None
+    if category is None:
+        return f"« {text} »" if text else "non renseignée"
+    return (
+        f"« {text} » ({category.label}, catégorie {category.code})"
+        if text != category.label
+        else f"« {text} » (catégorie {category.code})"
+    )

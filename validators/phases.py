@@ -15,6 +15,7 @@ def phase_text(row: Row) -> str:
 def key_phases_of(row: Row, config: CallConfig) -> set[str]:
     text = phase_text(row)
     return {
-        label for label, words in config.planning.key_phases.value.items()
+        label
+        for label, words in config.planning.key_phases.value.items()
         if any(f" {fold(w)} " in text or f" {fold(w)}" in text for w in words)
     }

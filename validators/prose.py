@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def continues(previous: TextBlock, block: TextBlock) -> bool:
     a, b = previous.location, block.location
     if a.page is None or b.page is None or previous.heading_level is not None or block.heading_level is not None:
         return False
-    same_place = (a.file, a.sheet, a.cell, a.detail) == (b.file, b.sheet, b.cell, b.detail)
+    same_place = replace(a, page=None) == replace(b, page=None)
     return same_place and b.page in (a.page, a.page + 1)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from extractors.categories import match_category
 from extractors.values import fold
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
@@ -72,7 +73,9 @@ def category_of(raw: str | int | None) -> Category | None:
     first = folded.split()[0] if folded else ""
     if first in ref.aliases:
         return ref.categories[ref.aliases[first]]
-    return None
+    # the label in full, its initials, an acronym in parentheses (extractors.categories)
+    match = match_category(text, ref.aliases)
+    return ref.categories[match.code] if match else None
 
 
 def region_of(department: str | None) -> str | None:

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.lazy import lazy_module
 from extractors.values import parse_amount
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import FIELD_LABELS, essms_label_for_row
 from validators.registry import Hit, rule
-from validators.schemas import LINE_AMOUNT_COLUMNS
+from validators.schemas import AMOUNT_COLUMNS, LINE_AMOUNT_COLUMNS
+from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
 
 EXPECTED = "un montant positif en euros (ex. 12 000,00 €)"
+
+
+def readable_amounts(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
+    """Per-ESSMS budget: each amount the owner filled in is read without problem and is ≥ 0."""
+    return {
+        column: [
+            pa.Check(lambda d, c=column: d[f"{c}__problem"].isna()),
+            pa.Check(lambda d, c=column: d[c].isna() | (d[c] >= 0)),
+        ]
+        for column in AMOUNT_COLUMNS
+        if column in columns
+    }
 
 
 @rule(
@@ -19,14 +36,16 @@ EXPECTED = "un montant positif en euros (ex. 12 000,00 €)"
     title="Montant illisible ou négatif",
     severity="a_corriger",
     params=(),
+    checks={"budget_essms": readable_amounts},
     source="Pratique d'instruction : chaque montant du budget doit être un nombre positif",
+    action="Saisir dans la cellule indiquée un montant en euros, positif ou nul.",
     example="Le forfait de maîtrise d'ouvrage demandé pour EHPAD Les Tilleuls (FINESS 010000016) est illisible : « à préciser » n'est pas un montant lisible. Indiquer un montant en euros.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Les montants du budget (par ESSMS et par poste de dépense) sont des nombres positifs ou
     nuls. Les montants saisis en texte (« 12 000,00 € », « 12 k€ ») sont lus ; un texte qui
     n'est pas un montant, ou dont les séparateurs sont ambigus, est signalé avec sa cellule."""
-    for failure in data.failures.get("BUD-01", []):
+    for failure in failures:
         cell = failure.row.get(failure.column)
         raw = cell.text if cell else ""
         parsed = parse_amount(cell.raw if cell else None)

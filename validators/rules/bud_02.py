@@ -4,13 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.lazy import lazy_module
 from extractors.tables import Row, Table, is_subtotal
 from extractors.values import parse_amount
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import FIELD_LABELS, essms_label_for_row, euros
 from validators.registry import Hit, rule
 from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLUMNS
+from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+
+
+def essms_totals(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
+    """Per-ESSMS budget: each row's total is the sum of its forfaits (rows with an unreadable
+    forfait are left to BUD-01)."""
+    parts = [c for c in FORFAIT_COLUMNS if c in columns]
+    if "total_essms" not in columns or not parts:
+        return {}
+    tolerance = config.funding.amount_tolerance.value
+    return {
+        "total_essms": [
+            pa.Check(
+                lambda d: (
+                    d["total_essms"].isna()
+                    | d[[f"{c}__problem" for c in parts]].notna().any(axis=1)
+                    | ((d[parts].fillna(0).sum(axis=1) - d["total_essms"]).abs() <= tolerance)
+                ),
+            )
+        ]
+    }
 
 
 @rule(
@@ -18,21 +43,21 @@ from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLU
     title="Total différent de la somme des lignes",
     severity="a_corriger",
     params=("funding.amount_tolerance",),
+    checks={"budget_essms": essms_totals},
     source="documents.md § Budget : les formules sont fréquentes ; recalculer les sommes",
+    action="Corriger le total ou les lignes du budget pour que chaque total soit égal à la somme de ses lignes.",
     example="La ligne « Total » du financement par ESSMS indique 115 500 € de forfait de maîtrise d'ouvrage, mais la somme des 17 lignes est 119 000 € (écart -3 500 €). Corriger le total ou les lignes.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS
     (somme des forfaits de la ligne) et lignes « Total » des tableaux (somme de la colonne ; un
     « Sous-total » somme les lignes depuis le sous-total précédent).
     Un total écrit qui diffère de plus de la tolérance de l'appel révèle une formule périmée
     ou une erreur de saisie."""
     tolerance = config.funding.amount_tolerance.value
-    for failure in data.failures.get("BUD-02", []):
+    for failure in failures:
         row = failure.row
-        parts = sum(
-            parse_amount(row.get(c).raw).value or 0.0 for c in FORFAIT_COLUMNS if row.get(c) is not None
-        )
+        parts = sum(parse_amount(row.get(c).raw).value or 0.0 for c in FORFAIT_COLUMNS if row.get(c) is not None)
         yield Hit(
             message=(
                 f"Le total indiqué pour {essms_label_for_row(data, row)} ({euros(failure.value)}) "
@@ -57,8 +82,11 @@ def _column_totals(table: Table, columns: tuple[str, ...], tolerance: float, wha
             written = parse_amount(cell.raw).value
             if written is None:
                 continue
-            lines = [parse_amount(r.get(column).raw).value for r in _summed_rows(table, total_row)
-                     if r.get(column) is not None]
+            lines = [
+                parse_amount(r.get(column).raw).value
+                for r in _summed_rows(table, total_row)
+                if r.get(column) is not None
+            ]
             computed = sum(v for v in lines if v is not None)
             if abs(computed - written) > tolerance:
                 yield Hit(

@@ -4,31 +4,57 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.lazy import lazy_module
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row, euros
 from validators.registry import Hit, rule
+from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+
+
+def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
+    """Per-ESSMS budget: no Ségur bonus (beyond the rounding tolerance) for an ESSMS whose
+    software is declared not referenced (the list, else the form; unknown is not refused)."""
+    if "bonus_segur" not in columns:
+        return {}
+    tolerance = config.funding.amount_tolerance.value
+    return {
+        "bonus_segur": [
+            pa.Check(
+                lambda d: d["bonus_segur"].isna() | (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),  # noqa: E712 - elementwise on a pandas column (None is not False)
+            )
+        ]
+    }
 
 
 @rule(
     "BUD-04",
     title="Bonus Ségur sans logiciel référencé",
     severity="a_corriger",
-    params=("eligibility.segur_exempt_sectors",),
+    params=("funding.amount_tolerance",),
+    checks={"budget_essms": bonus_only_if_referenced},
     source="seeds 000, 001 : bonus de 2 500 € (3 000 € au-delà du 49e) si l'éditeur est référencé Ségur",
-    example=("Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "
-             "logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés."),
+    action="Retirer le bonus Ségur demandé pour cet ESSMS, ou justifier le référencement Ségur de son logiciel.",
+    example=(
+        "Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "
+        "logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Le bonus « éditeur référencé Ségur » n'est demandé que pour les ESSMS dont le logiciel est
     référencé Ségur (colonne de la liste des structures, à défaut champ du formulaire). Les
     projets uniquement AHI/PJM, exemptés de référencement, ne peuvent pas non plus y prétendre
     sans logiciel référencé."""
-    for failure in data.failures.get("BUD-04", []):
+    for failure in failures:
         yield Hit(
-            message=(f"Le budget demande {euros(failure.value)} de bonus Ségur pour {essms_label_for_row(data, failure.row)} "
-                     "alors que son logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels "
-                     "référencés."),
+            message=(
+                f"Le budget demande {euros(failure.value)} de bonus Ségur pour {essms_label_for_row(data, failure.row)} "
+                "alors que son logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels "
+                "référencés."
+            ),
             expected="0 € (logiciel non référencé)",
             found=euros(failure.value),
             location=failure.location(),

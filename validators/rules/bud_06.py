@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_amount
+from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.figures import amoa_kind
+from validators.figures import amoa_ceilings, amoa_kind
 from validators.messages import euros
 from validators.registry import Hit, rule
 
@@ -18,10 +18,13 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("funding.amoa_procurement_ceiling", "funding.amoa_steering_ceiling", "funding.amount_tolerance"),
     source="seed 000 : 15 000 € par projet (procédure de marché), 100 000 € par projet (pilotage du DUI)",
-    example=("Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "
-             "le plafond de l'appel est 100 000 € par projet."),
+    action="Ramener les dépenses d'AMOA dans les plafonds par projet fixés par l'appel.",
+    example=(
+        "Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "
+        "le plafond de l'appel est 100 000 € par projet."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le financement demandé pour l'assistance à maîtrise d'ouvrage reste dans les plafonds par
     projet : accompagnement à la procédure de marché (centrale d'achat de la CNSA) et pilotage
     du projet de DUI. Les postes sont reconnus à leur libellé (« AMOA », « assistance à maîtrise
@@ -30,8 +33,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     lines = data.budget_lines
     if lines is None or "financement_demande" not in lines.columns:
         return
-    funding = config.funding
-    ceilings = {"procedure": funding.amoa_procurement_ceiling.value, "pilotage": funding.amoa_steering_ceiling.value}
+    ceilings = amoa_ceilings(config)
     labels = {"procedure": "la procédure de marché", "pilotage": "le pilotage du projet"}
     totals: dict[str, float] = {}
     where = {}
@@ -44,11 +46,13 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         totals[kind] = totals.get(kind, 0.0) + value
         where.setdefault(kind, (cell, row.label))
     for kind, total in totals.items():
-        if total > ceilings[kind] + funding.amount_tolerance.value:
+        if total > ceilings[kind] + config.funding.amount_tolerance.value:
             cell, label = where[kind]
             yield Hit(
-                message=(f"Le budget demande {euros(total)} d'AMOA pour {labels[kind]} (poste « {label} ») ; le "
-                         f"plafond de l'appel est {euros(ceilings[kind])} par projet."),
+                message=(
+                    f"Le budget demande {euros(total)} d'AMOA pour {labels[kind]} (poste « {label} ») ; le "
+                    f"plafond de l'appel est {euros(ceilings[kind])} par projet."
+                ),
                 expected=f"au plus {euros(ceilings[kind])}",
                 found=euros(total),
                 location=cell.location,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_amount
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.figures import amount_requested
 from validators.messages import euros
@@ -18,9 +18,10 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("funding.amount_tolerance",),
     source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le montant demandé",
+    action="Mettre en cohérence le montant demandé dans le formulaire en ligne et le budget détaillé.",
     example="Le formulaire en ligne demande 222 500 € alors que le budget détaillé totalise 212 500 € de financement demandé (écart 10 000 €). Mettre le formulaire et le budget en cohérence.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le montant total demandé dans le formulaire en ligne (montant_demande) est égal au
     financement demandé par le budget détaillé (somme recalculée des postes de dépense, à
     défaut des totaux par ESSMS), à la tolérance d'arrondi de l'appel près."""

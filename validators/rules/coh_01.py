@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.finess import normalize_finess
 from validators.messages import essms_label_for_row
@@ -17,9 +17,13 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : cohérence entre le budget et la liste des structures (par FINESS ET)",
+    action=(
+        "Mettre en cohérence les ESSMS du budget et ceux de la liste des structures engagées (mêmes FINESS "
+        "géographiques)."
+    ),
     example="SSIAD du Pays Voironnais (FINESS 380004567) figure dans la liste des structures mais n'a pas de ligne dans le budget par ESSMS (Budget_V3_final.xlsx, feuille Financement ESSMS, cellule A3).",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Les ESSMS du budget par ESSMS sont exactement ceux de la liste des structures,
     comparés par FINESS ET : un ESSMS listé sans ligne de budget, ou une ligne de budget
     pour un ESSMS absent de la liste, est signalé."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import fold
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.finess import normalize_finess
 from validators.registry import Hit, rule
@@ -19,10 +19,16 @@ GROUPING_WORDS = ("gcsms", "groupement de cooperation", "gcs ")
     severity="a_corriger",
     params=(),
     source="seed 003 : organismes gestionnaires et GCSMS (3° de l'article L.312-7 du CASF) portent les projets",
-    example=("Le porteur (FINESS EJ 690000990, « Association Horizon ») ne gère aucun des ESSMS listés et n'est pas "
-             "un GCSMS : préciser le lien entre le porteur et la grappe (convention, mandat)."),
+    action=(
+        "Justifier le lien entre le porteur et les ESSMS de la grappe (gestionnaire d'au moins un ESSMS, "
+        "GCSMS ou convention de groupement)."
+    ),
+    example=(
+        "Le porteur (FINESS EJ 690000990, « Association Horizon ») ne gère aucun des ESSMS listés et n'est pas "
+        "un GCSMS : préciser le lien entre le porteur et la grappe (convention, mandat)."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le porteur (FINESS EJ du formulaire) est l'organisme gestionnaire d'au moins un ESSMS de
     la liste, ou un groupement de coopération (GCSMS) de ces organismes."""
     if data.form is None or data.structures is None:
@@ -39,9 +45,11 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     if porteur in {e.finess_ej for e in data.distinct_essms}:
         return
     yield Hit(
-        message=(f"Le porteur (FINESS EJ {porteur}, « {name or 'raison sociale non renseignée'} ») ne gère aucun des "
-                 "ESSMS listés et n'est pas un GCSMS : préciser le lien entre le porteur et la grappe "
-                 "(convention, mandat)."),
+        message=(
+            f"Le porteur (FINESS EJ {porteur}, « {name or 'raison sociale non renseignée'} ») ne gère aucun des "
+            "ESSMS listés et n'est pas un GCSMS : préciser le lien entre le porteur et la grappe "
+            "(convention, mandat)."
+        ),
         expected="un FINESS EJ gestionnaire d'au moins un ESSMS listé, ou un GCSMS",
         found=f"FINESS EJ {porteur}",
         location=cell.location,

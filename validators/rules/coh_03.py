@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.finess import normalize_finess
 from validators.registry import Hit, rule
@@ -19,10 +19,12 @@ _FINESS_TOKEN = re.compile(r"\b(?:\d{9}|2[AB]\d{7})\b")
     severity="alerte",
     params=(),
     source="Pratique d'instruction : le planning déploie les ESSMS de la grappe",
-    example=("La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des "
-             "structures."),
+    action="Vérifier que les vagues de déploiement du planning ne nomment que des ESSMS de la liste.",
+    example=(
+        "La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des structures."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Les ESSMS que le planning cite (FINESS dans les phases ou la colonne « ESSMS concernés »)
     figurent dans la liste des structures."""
     if data.planning is None or data.structures is None:
@@ -40,8 +42,9 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
                     continue
                 name = row.get("phase").text if row.get("phase") else "sans nom"
                 yield Hit(
-                    message=(f"La phase « {name} » cite le FINESS {finess}, qui ne figure pas dans la liste des "
-                             "structures."),
+                    message=(
+                        f"La phase « {name} » cite le FINESS {finess}, qui ne figure pas dans la liste des structures."
+                    ),
                     expected="des ESSMS de la liste des structures",
                     found=f"FINESS {finess}",
                     location=cell.location,

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.lazy import lazy_module
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row, where
 from validators.registry import Hit, rule
+from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+
+
+def listed_once(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
+    """Structures list: every FINESS ET after its first occurrence is a duplicate."""
+    return {"finess_et": [pa.Check(lambda d: d["finess_et"].isna() | ~d["finess_et"].duplicated(keep="first"))]}
 
 
 @rule(
@@ -15,16 +25,18 @@ from validators.registry import Hit, rule
     title="ESSMS en double",
     severity="a_corriger",
     params=(),
+    checks={"structures": listed_once},
     source="Pratique d'instruction : un ESSMS ne compte qu'une fois dans la grappe",
+    action="Supprimer le doublon de la liste des structures engagées.",
     example="IME Le Clos Fleuri (FINESS 380001234) figure plusieurs fois dans la liste des structures (première occurrence : PJ-structures.xlsx, feuille Structures, cellule A6). Supprimer le doublon.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Aucun ESSMS (même FINESS ET) n'apparaît deux fois dans la liste des structures. Le
     doublon n'est compté qu'une fois pour la taille de la grappe."""
     first_seen = {}
     for essms in data.essms:
         first_seen.setdefault(essms.finess, essms)
-    for failure in data.failures.get("GRP-02", []):
+    for failure in failures:
         finess = failure.value
         first = first_seen.get(finess)
         yield Hit(

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.reference import reference
+from validators.grouping import minimum_for, size_basis, size_hit
 from validators.registry import Hit, rule
 
-
-def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
-    """(minimum number of ESSMS, whether the Corsica/overseas minimum applies).
-
-    The lower minimum applies when every ESSMS whose département is known is in Corsica or
-    overseas: a mixed grouping with metropolitan ESSMS is held to the general minimum.
-    """
-    departments = [e.department for e in data.eligible_essms if e.department]
-    special = reference().corsica_or_overseas
-    island = bool(departments) and all(d in special for d in departments)
-    grouping = config.grouping
-    return (grouping.min_essms_corsica_overseas.value if island else grouping.min_essms.value), island
+__all__ = ["check", "minimum_for"]
 
 
 @rule(
@@ -29,27 +18,29 @@ def minimum_for(data: DossierData, config: CallConfig) -> tuple[int, bool]:
     severity="bloquant",
     params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),  # + reference/departments.yaml
     source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
+    severity_actions={
+        "alerte": (
+            "Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "
+            "structures : la taille de la grappe en dépend."
+        )
+    },
+    action=(
+        "Le projet ne peut pas être financé en l'état : la grappe doit réunir au moins le nombre d'ESSMS "
+        "éligibles fixé par l'appel."
+    ),
     example="La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La grappe réunit au moins le nombre minimal d'ESSMS distincts fixé par l'appel (15 ;
     8 lorsque tous les ESSMS sont en Corse ou outre-mer). Les doublons ne comptent qu'une
-    fois ; les ESSMS non éligibles (GRP-06) sont retirés avant de compter. Sans liste des structures lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
-    if data.structures is None:
+    fois ; les ESSMS exclus (hors région GRP-05, non éligibles GRP-06, déjà présents dans un
+    autre dossier ou déjà financés LOT-01) sont retirés avant de compter. Une ligne sans FINESS
+    n'est ni comptée ni exclue : si la grappe n'atteint le minimum qu'avec elle, la règle ne
+    décide pas (alerte) et le FINESS manquant est demandé (GRP-01). Sans liste des structures
+    lisible, la règle ne s'applique pas (PIE-01/PIE-02)."""
+    basis = size_basis(data, config)
+    if basis is None:
         return
-    minimum, island = minimum_for(data, config)
-    count = data.essms_count
-    if count >= minimum:
-        return
-    scope = " (projet en Corse ou outre-mer)" if island else ""
-    excluded = data.listed_count - count
-    detail = f" ({data.listed_count} listés, dont {excluded} non éligibles : voir GRP-06)" if excluded else ""
-    yield Hit(
-        message=(
-            f"La grappe compte {count} ESSMS éligibles distincts{detail} ; l'appel exige au moins {minimum} "
-            f"ESSMS{scope}. Le dossier ne peut pas être financé en l'état."
-        ),
-        expected=f"au moins {minimum} ESSMS",
-        found=f"{count} ESSMS",
-        location=data.structures.header_location,
-    )
+    hit = size_hit(basis)
+    if hit is not None:
+        yield hit

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.models import Severity
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -13,17 +14,32 @@ from validators.registry import Hit, rule
     "GRP-04",
     title="Dossier déposé dans le mauvais appel",
     severity="bloquant",
-    params=("channel", "grouping.channel_threshold"),
+    params=("channel", "title", "grouping.channel_threshold"),
     source="seeds 000, 001 : moins de 50 ESSMS → appel régional (ARS) ; 50 ou plus → appel national (CNSA)",
+    severity_actions={
+        "alerte": (
+            "Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "
+            "structures : le canal de dépôt (régional ou national) en dépend."
+        )
+    },
+    action=(
+        "Déposer le projet à l'appel qui correspond à la taille de la grappe (appel régional de l'ARS sous 50"
+        " ESSMS, appel national de la CNSA à partir de 50 ESSMS)."
+    ),
     example="Le projet réunit 52 ESSMS : à partir de 50 ESSMS, il relève de l'appel à projets national de la CNSA et non de l'appel régional « AAP régional ESMS numérique 2022 — ARS Auvergne-Rhône-Alpes ».",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Un projet de moins de 50 ESSMS relève d'un appel régional de l'ARS ; un projet de 50
-    ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel."""
+    ESSMS ou plus relève de l'appel national de la CNSA. Le seuil est un paramètre de l'appel.
+    Sont comptés les ESSMS éligibles identifiés par leur FINESS ; quand le canal dépend de
+    lignes sans FINESS, la règle ne décide pas (alerte) et le FINESS manquant est demandé
+    (GRP-01)."""
     if data.structures is None:
         return
     threshold = config.grouping.channel_threshold.value
     count = data.essms_count
+    unknown = len(data.unidentified_essms)
+    location = data.structures.header_location
     if config.channel == "regional" and count >= threshold:
         yield Hit(
             message=(
@@ -32,9 +48,21 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             ),
             expected=f"moins de {threshold} ESSMS pour un appel régional",
             found=f"{count} ESSMS",
-            location=data.structures.header_location,
+            location=location,
         )
-    elif config.channel == "national" and count < threshold:
+    elif config.channel == "regional" and count + unknown >= threshold:
+        yield Hit(
+            message=(
+                f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : avec elles, il "
+                f"atteindrait {threshold} ESSMS et relèverait de l'appel national. Le canal sera vérifié une fois "
+                "les FINESS fournis (voir GRP-01)."
+            ),
+            expected=f"moins de {threshold} ESSMS pour un appel régional",
+            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            location=location,
+            severity=Severity.ALERTE,
+        )
+    elif config.channel == "national" and count + unknown < threshold:
         yield Hit(
             message=(
                 f"Le projet réunit {count} ESSMS : en dessous de {threshold} ESSMS, il relève de l'appel à projets "
@@ -42,5 +70,17 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             ),
             expected=f"au moins {threshold} ESSMS pour l'appel national",
             found=f"{count} ESSMS",
-            location=data.structures.header_location,
+            location=location,
+        )
+    elif config.channel == "national" and count < threshold:
+        yield Hit(
+            message=(
+                f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : sans elles, il "
+                f"serait sous le seuil de {threshold} ESSMS de l'appel national. Le canal sera vérifié une fois "
+                "les FINESS fournis (voir GRP-01)."
+            ),
+            expected=f"au moins {threshold} ESSMS pour l'appel national",
+            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            location=location,
+            severity=Severity.ALERTE,
         )

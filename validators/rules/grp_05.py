@@ -4,35 +4,63 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
-from validators.context import DossierData
+from validators.config_view import ConfigView
+from validators.context import REPOSITORY, DossierData, Essms
 from validators.registry import Hit, rule
+
+
+def excludes(essms: Essms, config) -> str | None:
+    """Why the ESSMS is left out of the count and the funding: it is outside the region of
+    this regional call."""
+    region = config.region
+    if region is None or essms.department is None or essms.department in region.departments.value:
+        return None
+    return f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"
 
 
 @rule(
     "GRP-05",
     title="ESSMS hors de la région de l'appel",
-    severity="bloquant",
+    severity="a_corriger",
     params=("region.name", "region.departments"),
+    excludes=excludes,
     source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
-    example="EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région Auvergne-Rhône-Alpes : il ne peut pas faire partie d'un projet déposé à cet appel régional.",
+    action=(
+        "Retirer de la liste et du budget l'ESSMS situé hors de la région de l'appel (il est exclu du "
+        "financement de ce projet), ou justifier son rattachement à la région."
+    ),
+    example=(
+        "EHPAD Les Lilas (FINESS 750001234) est situé dans le département 75, hors de la région "
+        "Auvergne-Rhône-Alpes : il est exclu du décompte et du financement de ce projet régional. Le dossier "
+        "est examiné sur les 16 ESSMS restants."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Dans un appel régional, chaque ESSMS est situé dans un département de la région de
-    l'appel ; le département est lu dans le FINESS ET (à défaut, dans la colonne
-    Département). Ne s'applique pas aux appels sans région (appel national)."""
+    l'appel ; le département est celui du répertoire FINESS quand une extraction est chargée et
+    connaît le numéro, sinon il est lu dans le FINESS ET (à défaut, dans la colonne
+    Département). Un ESSMS hors de la région est retiré du décompte et du financement, et le
+    dossier est jugé sur ce qui reste : il ne devient non recevable que si la grappe restante
+    est trop petite (GRP-03). Ne s'applique pas aux appels sans région (appel national)."""
     if config.region is None or data.structures is None:
         return
     departments = set(config.region.departments.value)
     region = config.region.name.value
+    remaining = data.essms_count
     for essms in data.distinct_essms:
         if essms.department is None or essms.department in departments:
             continue
+        source = " (selon le répertoire FINESS)" if essms.department_source == REPOSITORY else ""
+        excluded = any(x.rule == "GRP-05" for x in essms.exclusions)
+        consequence = (
+            f"il est exclu du décompte et du financement de ce projet régional. Le dossier est examiné "
+            f"sur les {remaining} ESSMS restants."
+            if excluded
+            else "vérifier qu'il peut faire partie de ce projet régional."
+        )
         yield Hit(
-            message=(
-                f"{essms.label} est situé dans le département {essms.department}, hors de la région {region} : "
-                "il ne peut pas faire partie d'un projet déposé à cet appel régional."
-            ),
+            message=f"{essms.label} est situé dans le département {essms.department}{source}, hors de la région {region} : "
+            + consequence,
             expected=f"un département de la région {region} ({', '.join(sorted(departments))})",
             found=f"département {essms.department}",
             location=essms.finess_cell.location,

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
-from validators.context import DossierData
+from core.models import Severity
+from validators.config_view import ConfigView
+from validators.context import DossierData, Essms
+from validators.grouping import corsica_or_overseas
 from validators.registry import Hit, rule
-from validators.rules.grp_03 import minimum_for
+
+
+def organisme_of(essms: Essms) -> str | None:
+    """The key of an ESSMS's organisme gestionnaire: FINESS EJ, else its name; None when blank."""
+    if essms.finess_ej:
+        return essms.finess_ej
+    cell = essms.row.get("organisme_gestionnaire")
+    if cell is not None and cell.text:
+        return cell.text.strip().lower()
+    return None
 
 
 def organismes(data: DossierData) -> set[str]:
     """Distinct organismes gestionnaires of the eligible ESSMS: by FINESS EJ, else by name."""
-    keys = set()
-    for essms in data.eligible_essms:
-        if essms.finess_ej:
-            keys.add(essms.finess_ej)
-        else:
-            cell = essms.row.get("organisme_gestionnaire")
-            if cell is not None and cell.text:
-                keys.add(cell.text.strip().lower())
-    return keys
+    return {key for e in data.eligible_essms if (key := organisme_of(e)) is not None}
 
 
 @rule(
@@ -29,25 +32,71 @@ def organismes(data: DossierData) -> set[str]:
     severity="bloquant",
     params=("grouping.min_og", "grouping.min_og_corsica_overseas"),
     source="seed 004 : amorçage 2021 ARA, grappes d'au moins 3 organismes gestionnaires (2 outre-mer et en Corse)",
-    example=("La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires "
-             "distincts."),
+    severity_actions={
+        "a_corriger": (
+            "Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le "
+            "nombre d'organismes gestionnaires de la grappe en dépend."
+        )
+    },
+    action="Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.",
+    example=(
+        "La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires distincts."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel fixe un nombre minimal d'organismes gestionnaires (amorçage 2021 en ARA :
     3, ou 2 en Corse et outre-mer), la grappe en réunit au moins autant, comptés par FINESS
-    EJ (à défaut par nom) parmi les ESSMS éligibles."""
-    if data.structures is None or config.grouping.min_og.value is None:
+    EJ (à défaut par nom) parmi les ESSMS éligibles. Une donnée manquante n'est pas un rejet :
+    si la liste n'indique pas l'organisme gestionnaire (ni colonne FINESS EJ ni colonne
+    organisme gestionnaire), ou si le minimum n'est atteint qu'avec les ESSMS dont l'organisme
+    n'est pas renseigné, l'information manquante est demandée (à corriger) ; le constat n'est
+    bloquant que si, même en comptant chacun de ces ESSMS comme un organisme distinct, le
+    minimum n'est pas atteint."""
+    table = data.structures
+    minimum, island_minimum = config.grouping.min_og.value, config.grouping.min_og_corsica_overseas.value
+    if table is None or minimum is None:
         return
-    _, island = minimum_for(data, config)
-    minimum = config.grouping.min_og.value
-    if island and config.grouping.min_og_corsica_overseas.value is not None:
-        minimum = config.grouping.min_og_corsica_overseas.value
-    count = len(organismes(data))
-    if count < minimum:
+    if island_minimum is not None and corsica_or_overseas(data):
+        minimum = island_minimum
+    if "finess_ej" not in table.columns and "organisme_gestionnaire" not in table.columns:
         yield Hit(
-            message=(f"La grappe réunit {count} organisme(s) gestionnaire(s) ; l'appel exige au moins {minimum} "
-                     "organismes gestionnaires distincts."),
-            expected=f"au moins {minimum} organismes gestionnaires",
-            found=f"{count} organisme(s) gestionnaire(s)",
-            location=data.structures.header_location,
+            message=(
+                f"La liste des structures n'indique pas l'organisme gestionnaire des ESSMS (ni FINESS EJ ni "
+                f"nom) : le nombre d'organismes gestionnaires de la grappe (au moins {minimum} exigés) ne peut "
+                "pas être vérifié. Ajouter pour chaque ESSMS son organisme gestionnaire et son FINESS EJ."
+            ),
+            expected=f"l'organisme gestionnaire de chaque ESSMS (au moins {minimum} organismes)",
+            found="aucune colonne d'organisme gestionnaire",
+            location=table.header_location,
+            severity=Severity.A_CORRIGER,
         )
+        return
+    known = organismes(data)
+    unknown = [e for e in data.eligible_essms if organisme_of(e) is None]
+    count = len(known)
+    if count >= minimum:
+        return
+    if count + len(unknown) >= minimum:
+        for essms in unknown:
+            cell = essms.row.get("finess_ej") or essms.row.get("organisme_gestionnaire")
+            yield Hit(
+                message=(
+                    f"L'organisme gestionnaire de {essms.label} n'est pas indiqué : la grappe réunit {count} "
+                    f"organisme(s) gestionnaire(s) connu(s) pour {minimum} exigés, le compte dépend de cet "
+                    "ESSMS. Indiquer son organisme gestionnaire (nom et FINESS EJ)."
+                ),
+                expected="le nom et le FINESS EJ de l'organisme gestionnaire",
+                found="(vide)",
+                location=cell.location if cell is not None else essms.row.location,
+                severity=Severity.A_CORRIGER,
+            )
+        return
+    yield Hit(
+        message=(
+            f"La grappe réunit {count} organisme(s) gestionnaire(s) ; l'appel exige au moins {minimum} "
+            "organismes gestionnaires distincts."
+        ),
+        expected=f"au moins {minimum} organismes gestionnaires",
+        found=f"{count} organisme(s) gestionnaire(s)",
+        location=table.header_location,
+    )

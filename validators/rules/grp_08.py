@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_project_type
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -16,10 +16,16 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="seeds 002, 003 : acquisition ou mise en conformité, logiciel DUI retenu ou en place",
-    example=("La liste des structures ne précise pas le logiciel DUI de IME Le Clos Fleuri (FINESS 380001234). "
-             "Indiquer le logiciel (ou l'éditeur) retenu ou en place."),
+    action=(
+        "Préciser pour chaque ESSMS le type de projet (acquisition ou mise en conformité) et le logiciel DUI "
+        "retenu ou en place."
+    ),
+    example=(
+        "La liste des structures ne précise pas le logiciel DUI de IME Le Clos Fleuri (FINESS 380001234). "
+        "Indiquer le logiciel (ou l'éditeur) retenu ou en place."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Pour chaque ESSMS, la liste des structures précise le type de projet (acquisition ou
     mise en conformité) et le logiciel DUI (logiciel ou éditeur). À défaut de colonne dans la
     liste, le type de projet et le logiciel du formulaire en ligne valent pour tous les ESSMS."""
@@ -29,13 +35,15 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     form_type = parse_project_type(data.form.raw("type_projet")).value if data.form else None
     form_software = None
     if data.form is not None:
-        form_software = (data.form.raw("logiciel") or data.form.raw("editeur"))
+        form_software = data.form.raw("logiciel") or data.form.raw("editeur")
     has_type = "type_projet" in table.columns
     has_software = "logiciel" in table.columns or "editeur" in table.columns
     if not has_type and form_type not in ("acquisition", "mise_en_conformite"):
         yield Hit(
-            message=("La liste des structures n'indique pas le type de projet de chaque ESSMS (acquisition ou mise "
-                     "en conformité), et le formulaire ne le précise pas pour l'ensemble du projet."),
+            message=(
+                "La liste des structures n'indique pas le type de projet de chaque ESSMS (acquisition ou mise "
+                "en conformité), et le formulaire ne le précise pas pour l'ensemble du projet."
+            ),
             expected="une colonne « Type de projet » (Acquisition / Mise en conformité)",
             found="aucune colonne de type de projet",
             location=table.header_location,
@@ -54,9 +62,11 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             parsed = parse_project_type(cell.raw if cell else None)
             if parsed.value not in ("acquisition", "mise_en_conformite"):
                 yield Hit(
-                    message=(f"Le type de projet de {essms.label} n'est pas précisé"
-                             f"{' : ' + parsed.problem if parsed.problem else ''}. Indiquer « Acquisition » "
-                             "ou « Mise en conformité »."),
+                    message=(
+                        f"Le type de projet de {essms.label} n'est pas précisé"
+                        f"{' : ' + parsed.problem if parsed.problem else ''}. Indiquer « Acquisition » "
+                        "ou « Mise en conformité »."
+                    ),
                     expected="Acquisition ou Mise en conformité",
                     found=cell.text if cell and cell.text else "(vide)",
                     location=cell.location if cell else row.location,
@@ -66,8 +76,10 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             if not any(c is not None and c.text for c in cells):
                 where = next((c for c in cells if c is not None), None)
                 yield Hit(
-                    message=(f"La liste des structures ne précise pas le logiciel DUI de {essms.label}. "
-                             "Indiquer le logiciel (ou l'éditeur) retenu ou en place."),
+                    message=(
+                        f"La liste des structures ne précise pas le logiciel DUI de {essms.label}. "
+                        "Indiquer le logiciel (ou l'éditeur) retenu ou en place."
+                    ),
                     expected="le logiciel DUI ou son éditeur",
                     found="(vide)",
                     location=where.location if where else row.location,

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
-from extractors.values import parse_bool
-from validators.context import DossierData
+from extractors.values import parse_bool, parse_project_type
+from validators.config_view import ConfigView
+from validators.context import DossierData, Essms
 from validators.registry import Hit, rule
 
 
-def segur_exempt(data: DossierData, config: CallConfig) -> bool:
+def segur_exempt(data: DossierData, config: ConfigView) -> bool:
     """A project made only of exempt-sector ESSMS (AHI, PJM) need not use referenced software."""
     sectors = {e.sector for e in data.eligible_essms}
     exempt = set(config.eligibility.segur_exempt_sectors.value)
     return bool(sectors) and None not in sectors and sectors <= exempt
+
+
+def moves_to_new_version(essms: Essms, form_type: str | None) -> bool:
+    """A mise en conformité: the ESSMS keeps its software and moves to a Ségur-referenced
+    version of it (seed 002). Its type is read in the list, else in the form."""
+    return (essms.project_type or form_type) == "mise_en_conformite"
 
 
 @rule(
@@ -23,17 +29,27 @@ def segur_exempt(data: DossierData, config: CallConfig) -> bool:
     severity="a_corriger",
     params=("eligibility.segur_exempt_sectors",),
     source="seed 002 : DUI conforme au DSR Ségur vague 1 ; projets uniquement AHI et PJM exemptés",
-    example=("Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
-             "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
-             "exemptés)."),
+    action=(
+        "Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
+        "référencé Ségur vague 1."
+    ),
+    example=(
+        "Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
+        "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
+        "exemptés)."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
     d'après la colonne « Référencé Ségur » de la liste ou, à défaut, le champ
     referencement_segur du formulaire. Les projets composés uniquement d'ESSMS AHI et PJM en
-    sont exemptés (ils doivent néanmoins atteindre les cibles d'usage)."""
+    sont exemptés (ils doivent néanmoins atteindre les cibles d'usage). En mise en conformité,
+    ce qui doit être référencé est la version vers laquelle l'ESSMS fait évoluer son logiciel
+    (seed 002) : un « Non » y décrit la version en place, que le projet fait justement évoluer,
+    et n'est pas un constat."""
     if data.structures is None or segur_exempt(data, config):
         return
+    form_type = parse_project_type(data.form.raw("type_projet")).value if data.form else None
     exemption = "seuls les projets uniquement AHI ou PJM en sont exemptés"
     if "referencement_segur" in data.structures.columns:
         for essms in data.eligible_essms:
@@ -42,20 +58,32 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             if parsed.problem:
                 yield Hit(
                     message=f"Le référencement Ségur du logiciel de {essms.label} est illisible : {parsed.problem}.",
-                    expected="Oui ou Non", found=cell.text, location=cell.location,
+                    expected="Oui ou Non",
+                    found=cell.text,
+                    location=cell.location,
                 )
-            elif parsed.value is False:
+            elif parsed.value is False and not moves_to_new_version(essms, form_type):
                 yield Hit(
-                    message=(f"Le logiciel de {essms.label} est déclaré non référencé Ségur ; l'appel exige un DUI "
-                             f"conforme au référencement Ségur vague 1 ({exemption})."),
-                    expected="un logiciel référencé Ségur", found="Non", location=cell.location,
+                    message=(
+                        f"Le logiciel de {essms.label} est déclaré non référencé Ségur ; l'appel exige un DUI "
+                        f"conforme au référencement Ségur vague 1 ({exemption})."
+                    ),
+                    expected="un logiciel référencé Ségur",
+                    found="Non",
+                    location=cell.location,
                 )
+        return
+    if form_type == "mise_en_conformite":
         return
     if data.form is not None and (cell := data.form.get("referencement_segur")) is not None:
         parsed = parse_bool(cell.raw)
         if parsed.value is False:
             yield Hit(
-                message=(f"Le formulaire déclare un logiciel non référencé Ségur ; l'appel exige un DUI conforme au "
-                         f"référencement Ségur vague 1 ({exemption})."),
-                expected="un logiciel référencé Ségur", found=cell.text or "non", location=cell.location,
+                message=(
+                    f"Le formulaire déclare un logiciel non référencé Ségur ; l'appel exige un DUI conforme au "
+                    f"référencement Ségur vague 1 ({exemption})."
+                ),
+                expected="un logiciel référencé Ségur",
+                found=cell.text or "non",
+                location=cell.location,
             )

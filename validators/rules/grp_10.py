@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import parse_int
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -16,9 +16,12 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu",
+    action=(
+        "Mettre en cohérence le nombre d'ESSMS déclaré dans le formulaire en ligne et la liste des structures engagées."
+    ),
     example="Le formulaire déclare 19 ESSMS alors que la liste des structures (Dossier_complet.xlsx, feuille Structures, cellule A4) en compte 17.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au
     nombre d'ESSMS distincts de la liste des structures (éligibles ou non)."""
     if data.form is None or data.structures is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import fold
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -29,11 +29,17 @@ def split_document(data: DossierData, essms) -> str | None:
     severity="a_corriger",
     params=("eligibility.confort_split_required",),
     source="seed 002 ; FAQ CNSA (sources.md § Eligibility) : seule l'activité essentielle à la vie est financée",
-    example=("SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de "
-             "son activité entre activité essentielle et services de confort (aide proratisée sur l'activité "
-             "essentielle)."),
+    action=(
+        "Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
+        "activité essentielle et services de confort."
+    ),
+    example=(
+        "SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de "
+        "son activité entre activité essentielle et services de confort (aide proratisée sur l'activité "
+        "essentielle)."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Les services d'aide à domicile qui vendent aussi des services de « confort » (SAAD,
     SPASAD) ne sont financés que pour leur activité essentielle à la vie : le dossier donne la
     répartition, dans une colonne de la liste des structures ou dans une pièce qui en traite
@@ -50,9 +56,11 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         if split_document(data, essms):
             continue
         yield Hit(
-            message=(f"{essms.label} est un service d'aide à domicile ({category.label}) : fournir la répartition de "
-                     "son activité entre activité essentielle et services de confort (aide proratisée sur "
-                     "l'activité essentielle)."),
+            message=(
+                f"{essms.label} est un service d'aide à domicile ({category.label}) : fournir la répartition de "
+                "son activité entre activité essentielle et services de confort (aide proratisée sur "
+                "l'activité essentielle)."
+            ),
             expected="la part d'activité essentielle (colonne de la liste ou pièce dédiée)",
             found="aucune répartition fournie",
             location=(essms.row.get("categorie") or essms.finess_cell).location,

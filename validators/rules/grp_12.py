@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -15,18 +15,24 @@ from validators.registry import Hit, rule
     severity="alerte",
     params=("grouping.max_essms_counted",),
     source="sources.md § Grouping : amorçage T1 2021, au plus 30 ESMS comptés",
-    example=("La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera "
-             "calculé sur 30 ESSMS, à choisir avec le porteur."),
+    action="Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.",
+    example=(
+        "La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera "
+        "calculé sur 30 ESSMS, à choisir avec le porteur."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand l'appel plafonne le nombre d'ESSMS comptés (amorçage 2021 : 30), un dossier qui
     en présente davantage est signalé : le financement ne portera que sur le plafond."""
     cap = config.grouping.max_essms_counted.value
     if data.structures is None or cap is None or data.essms_count <= cap:
         return
     yield Hit(
-        message=(f"La grappe compte {data.essms_count} ESSMS éligibles ; l'appel n'en compte que {cap} au plus : "
-                 f"le financement sera calculé sur {cap} ESSMS, à choisir avec le porteur."),
+        message=(
+            f"La grappe compte {data.essms_count} ESSMS éligibles ; l'appel n'en compte que {cap} au plus : "
+            f"le financement sera calculé sur {cap} ESSMS, à choisir avec le porteur (le montant éligible du "
+            f"rapport compte les {cap} premiers ESSMS retenus, dans l'ordre du budget)."
+        ),
         expected=f"au plus {cap} ESSMS comptés",
         found=f"{data.essms_count} ESSMS",
         location=data.structures.header_location,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.config import CallConfig
 from core.models import Severity
 from validators.call_review import CallHits, Submission
+from validators.config_view import ConfigView
 from validators.registry import Hit, rule
 from validators.rules.lot_02 import resubmission_pairs
 
@@ -12,34 +12,56 @@ from validators.rules.lot_02 import resubmission_pairs
 @rule(
     "LOT-01",
     title="ESSMS déjà présent dans un autre dossier ou déjà financé",
-    severity="bloquant",
+    severity="a_corriger",
     params=("history.previously_funded",),
     source="sources.md § Eligibility : pas de double financement d'un ESSMS pour le même logiciel",
+    severity_actions={
+        "alerte": (
+            "Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
+            "confirmer au besoin à l'instructeur à quel projet il appartient."
+        )
+    },
+    action=(
+        "Retirer de la liste et du budget l'ESSMS déjà présent dans un dossier déposé plus tôt ou déjà "
+        "financé (il est exclu du financement de ce projet), ou justifier l'absence de double financement."
+    ),
     scope="call",
-    example=("EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003, déposé plus tôt "
-             "(28/09/2022 10:12) : un ESSMS ne peut être financé qu'une fois. Le dossier déposé le plus tard ne "
-             "peut pas être retenu pour cet ESSMS."),
+    example=(
+        "EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003 (déposé le 28 "
+        "septembre 2022 à 10:12), déposé plus tôt : un ESSMS ne peut être financé qu'une fois. Il est exclu du "
+        "décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
+    ),
 )
-def check(submissions: list[Submission], config: CallConfig) -> CallHits:
+def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     """Un ESSMS (FINESS ET) ne figure que dans un dossier de l'appel et n'a pas déjà été financé
-    par un appel précédent (liste de l'appel). Deux dossiers qui partagent un ESSMS : le dossier
-    déposé le plus tard reçoit un constat bloquant, le plus ancien une alerte ; si une date de
-    dépôt manque, les deux reçoivent une alerte. Un dossier redéposé (LOT-02) n'est pas comparé
-    à sa version précédente."""
+    par un appel précédent (liste de l'appel). L'ESSMS en double est exclu du décompte et du
+    financement du dossier déposé le plus tard (à corriger), puis ce dossier est jugé sur ce
+    qui reste : il ne devient non recevable que si la grappe restante est trop petite
+    (GRP-03). Le dossier déposé le plus tôt reçoit une alerte ; si une date de dépôt manque,
+    les deux reçoivent une alerte, sans exclusion. Un ESSMS déjà financé par un appel
+    précédent est exclu de la même façon. Un dossier redéposé (LOT-02) n'est pas comparé à
+    sa version précédente."""
     funded = set(config.history.previously_funded.value)
     excused = resubmission_pairs(submissions)
+    consequence = "Il est exclu du décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
     owners: dict[str, list[Submission]] = {}
     for sub in submissions:
         for finess in sub.finess:
             owners.setdefault(finess, []).append(sub)
             if finess in funded:
                 name = sub.finess[finess].get("name") or "ESSMS"
-                yield sub.dossier, Hit(
-                    message=(f"{name} (FINESS {finess}) a déjà été financé par un appel précédent ESMS numérique : "
-                             "il ne peut pas être financé une seconde fois."),
-                    expected="un ESSMS non encore financé",
-                    found=f"FINESS {finess} dans la liste des ESSMS déjà financés",
-                    location=sub.location_of(finess),
+                yield (
+                    sub.dossier,
+                    Hit(
+                        message=(
+                            f"{name} (FINESS {finess}) a déjà été financé par un appel précédent ESMS numérique : "
+                            f"il ne peut pas être financé une seconde fois. {consequence}"
+                        ),
+                        expected="un ESSMS non encore financé",
+                        found=f"FINESS {finess} dans la liste des ESSMS déjà financés",
+                        location=sub.location_of(finess),
+                        severity=Severity.A_CORRIGER,
+                    ),
                 )
     for finess, subs in owners.items():
         if len(subs) < 2:
@@ -54,17 +76,29 @@ def check(submissions: list[Submission], config: CallConfig) -> CallHits:
             later = dated and any(o.submitted_at < mine for o in others)
             listed = ", ".join(f"{o.dossier} (déposé le {o.describe_date()})" for o in others)
             if later:
-                message = (f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}, déposé plus tôt : un ESSMS "
-                           "ne peut être financé qu'une fois. Le dossier déposé le plus tard ne peut pas être retenu "
-                           "pour cet ESSMS.")
-                severity = Severity.BLOQUANT
+                message = (
+                    f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}, déposé plus tôt : un ESSMS "
+                    f"ne peut être financé qu'une fois. {consequence}"
+                )
+                severity = Severity.A_CORRIGER
             else:
-                message = (f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}"
-                           + (", déposé plus tard" if dated else " (dates de dépôt à vérifier)")
-                           + " : vérifier auprès des porteurs à quel projet l'ESSMS appartient.")
+                message = (
+                    f"{name} (FINESS {finess}) figure aussi dans le dossier {listed}"
+                    + (
+                        ", déposé plus tard, qui ne sera pas financé pour cet ESSMS"
+                        if dated
+                        else " (dates de dépôt à vérifier)"
+                    )
+                    + " : vérifier auprès des porteurs à quel projet l'ESSMS appartient."
+                )
                 severity = Severity.ALERTE
-            yield sub.dossier, Hit(
-                message=message, expected="un ESSMS dans un seul dossier de l'appel",
-                found=f"FINESS {finess} dans {len(subs)} dossiers", location=sub.location_of(finess),
-                severity=severity,
+            yield (
+                sub.dossier,
+                Hit(
+                    message=message,
+                    expected="un ESSMS dans un seul dossier de l'appel",
+                    found=f"FINESS {finess} dans {len(subs)} dossiers",
+                    location=sub.location_of(finess),
+                    severity=severity,
+                ),
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
@@ -16,9 +16,10 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("documents.required",),
     source="seed 001 : documents types de l'appel (budget, planning, structures, gouvernance, stratégie, conduite du changement)",
+    action="Joindre la pièce manquante (document type de l'appel), complétée.",
     example="Pièce absente : planning du projet. Aucun des 4 fichiers lisibles du dossier ne contient cette pièce.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque type de pièce exigé par l'appel est présent dans le dossier, reconnu par son
     contenu (tableau aux en-têtes attendus, section de texte titrée) et non par le nom du
     fichier. Une pièce présente mais illisible relève de PIE-02 et compte ici comme absente."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import Location
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -16,24 +16,29 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=(),
     source="Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur",
+    action=(
+        "Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de"
+        " passe ni protection."
+    ),
     example="Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,
     son format est pris en charge et il tient dans les limites de taille et de temps. Les
     membres d'archive refusés (chemins dangereux, bombes zip) sont signalés ici aussi."""
+    # Every reason comes from the catalogue of file problems (core.file_problems).
     for problem in data.intake_problems:
         yield Hit(
-            message=f"Le fichier {problem.file} n'a pas pu être pris en compte : {problem.reason}.",
+            message=f"Le fichier {problem.file} n'a pas pu être pris en compte : {problem.reason.message}.",
             expected="un fichier lisible",
-            found=problem.reason,
+            found=problem.reason.message,
             location=Location(problem.file),
         )
     if data.form is not None and data.form.problem:
         yield Hit(
-            message=f"Le formulaire en ligne ({data.form.source}) n'a pas pu être lu : {data.form.problem}.",
+            message=f"Le formulaire en ligne ({data.form.source}) n'a pas pu être lu : {data.form.problem.message}.",
             expected="un formulaire lisible",
-            found=data.form.problem,
+            found=data.form.problem.message,
             location=Location(data.form.source),
         )
     for doc in data.documents:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import Location
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
 
@@ -16,11 +16,17 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("documents.required",),
     source="Pratique d'instruction : un tableau scanné ne peut être ni vérifié ni recalculé",
-    example=("Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
-             "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
-             "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."),
+    action=(
+        "Fournir le fichier natif de la pièce scannée (xlsx, csv, docx ou PDF produit par le logiciel) au "
+        "lieu de sa numérisation."
+    ),
+    example=(
+        "Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
+        "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
+        "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Une image (photo, scan) ou un PDF dont les pages sont des images sans couche texte est
     détecté par son contenu, jamais par son nom. Il est signalé lorsqu'une pièce exigée manque
     au dossier : elle est probablement dans ce scan, illisible pour l'analyse et pour les

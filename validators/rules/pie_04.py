@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData, choose_table
 from validators.registry import Hit, rule
 
@@ -22,11 +22,14 @@ TABLE_LABELS = {
     severity="alerte",
     params=(),
     source="Pratique d'instruction : savoir quelle version de la pièce a été examinée",
-    example=("Deux budgets par ESSMS ont été trouvés : Budget_V2.xlsx (feuille Budget, 17 lignes) et "
-             "Budget_V3_final.xlsx (feuille Budget, 17 lignes). Budget_V3_final.xlsx a été retenu : à nombre de "
-             "lignes égal, son nom désigne la version la plus récente ou finale."),
+    action="Indiquer quelle version de la pièce fait foi et retirer l'autre du dossier.",
+    example=(
+        "Deux budgets par ESSMS ont été trouvés : Budget_V2.xlsx (feuille Budget, 17 lignes) et "
+        "Budget_V3_final.xlsx (feuille Budget, 17 lignes). Budget_V3_final.xlsx a été retenu : à nombre de "
+        "lignes égal, son nom désigne la version la plus récente ou finale."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Quand deux fichiers (ou deux feuilles) portent le même type de tableau, l'analyse en
     retient un — celui qui compte le plus de lignes, puis celui dont le nom désigne la version
     finale ou la plus récente — et le dit, pour que l'instructeur sache quelle version a été
@@ -37,9 +40,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         if len(places) < 2:
             continue
         chosen, reason = choose_table(candidates)
-        described = " et ".join(
-            f"{t.file} ({t.grid_name or 'document'}, {len(t.rows)} lignes)" for t in candidates[:4]
-        )
+        described = " et ".join(f"{t.file} ({t.grid_name or 'document'}, {len(t.rows)} lignes)" for t in candidates[:4])
         yield Hit(
             message=f"{len(candidates)} {label} ont été trouvés : {described}. {chosen.file} a été retenu : {reason}.",
             expected="une seule pièce de ce type",

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from core.lazy import lazy_module
 from extractors.values import format_date
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import row_text
 from validators.registry import Hit, rule
+from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+pd = lazy_module("pandas")
+
+
+def dated_in_order(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
+    """Planning: each phase has a date, its dates are readable, and it starts before it ends."""
+
+    def ordered(d: pd.DataFrame) -> pd.Series:
+        both = d["date_debut"].notna() & d["date_fin"].notna()
+        return ~both | pd.Series(
+            [s <= e if b else True for s, e, b in zip(d["date_debut"], d["date_fin"], both)], index=d.index
+        )
+
+    return {
+        "date_debut": [
+            pa.Check(
+                lambda d: (
+                    d["date_debut"].notna()
+                    | d["date_fin"].notna()
+                    | d["date_debut__problem"].notna()
+                    | d["date_fin__problem"].notna()
+                )
+            ),
+            pa.Check(lambda d: d["date_debut__problem"].isna()),
+        ],
+        "date_fin": [
+            pa.Check(lambda d: d["date_fin__problem"].isna()),
+            pa.Check(ordered),
+        ],
+    }
 
 
 @rule(
@@ -16,17 +50,19 @@ from validators.registry import Hit, rule
     title="Date de planning illisible ou incohérente",
     severity="a_corriger",
     params=(),
+    checks={"planning": dated_in_order},
     source="Pratique d'instruction : le planning doit être daté et cohérent",
+    action="Dater chaque phase du planning (début et fin), la date de début précédant la date de fin.",
     example="La phase « Paramétrage » se termine le 28/02/2023, avant son début le 01/04/2023.",
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
     """Chaque phase du planning a des dates lisibles (date, numéro de série Excel, « sept.
     2022 », « T3 2023 », « S2 2024 ») et sa date de début précède sa date de fin. Une phase
     sans aucune date est signalée."""
     if data.planning is None:
         return
     frame_df = data.planning_frame.df
-    for failure in data.failures.get("PLA-01", []):
+    for failure in failures:
         phase = row_text(failure.row, "phase") or "sans nom"
         start_cell, end_cell = failure.row.get("date_debut"), failure.row.get("date_fin")
         start_raw = start_cell.text if start_cell else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.phases import key_phases_of
 from validators.registry import Hit, rule
@@ -16,10 +16,13 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("planning.key_phases",),
     source="seed 002 : atteinte des cibles d'usage, condition de versement ; documents types (seed 001)",
-    example=("Le planning ne comporte pas de phase « cibles d'usage » (aucune des 7 phases ne la mentionne) : "
-             "ajouter cette phase avec ses dates."),
+    action="Ajouter au planning la phase clé manquante, avec ses dates.",
+    example=(
+        "Le planning ne comporte pas de phase « cibles d'usage » (aucune des 7 phases ne la mentionne) : "
+        "ajouter cette phase avec ses dates."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le planning comporte les phases clés fixées par l'appel (par défaut : déploiement,
     formation, atteinte des cibles d'usage), reconnues aux mots de leur intitulé ou de leur
     livrable."""
@@ -32,8 +35,10 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     for label in config.planning.key_phases.value:
         if label not in found:
             yield Hit(
-                message=(f"Le planning ne comporte pas de phase « {label} » (aucune des {len(table.rows)} phases ne "
-                         "la mentionne) : ajouter cette phase avec ses dates."),
+                message=(
+                    f"Le planning ne comporte pas de phase « {label} » (aucune des {len(table.rows)} phases ne "
+                    "la mentionne) : ajouter cette phase avec ses dates."
+                ),
                 expected=f"une phase « {label} »",
                 found="phase absente",
                 location=table.header_location,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from extractors.values import format_date
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.phases import key_phases_of
 from validators.registry import Hit, rule
@@ -15,12 +15,15 @@ from validators.registry import Hit, rule
     "PLA-04",
     title="Phases dans un ordre inhabituel",
     severity="alerte",
-    params=("planning.deployment_phase", "planning.usage_phase"),
+    params=("planning.deployment_phase", "planning.usage_phase", "planning.key_phases"),
     source="seed 002 : les cibles d'usage se mesurent sur le logiciel déployé",
-    example=("La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de "
-             "déploiement (le 01/06/2023)."),
+    action="Vérifier l'ordre des phases : les cibles d'usage se mesurent après le déploiement.",
+    example=(
+        "La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de "
+        "déploiement (le 01/06/2023)."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La phase d'atteinte des cibles d'usage ne commence pas avant la première phase de
     déploiement : on mesure les usages d'un logiciel déployé."""
     frame = data.planning_frame
@@ -42,8 +45,10 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
             cell = row.get("date_debut")
             name = row.get("phase").text if row.get("phase") else "sans nom"
             yield Hit(
-                message=(f"La phase « {name} » commence le {format_date(start)}, avant la première phase de "
-                         f"déploiement (le {format_date(first_deployment)})."),
+                message=(
+                    f"La phase « {name} » commence le {format_date(start)}, avant la première phase de "
+                    f"déploiement (le {format_date(first_deployment)})."
+                ),
                 expected=f"un début après le {format_date(first_deployment)}",
                 found=format_date(start),
                 location=cell.location if cell else row.location,

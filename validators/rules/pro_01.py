@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
+from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.prose import PROSE_KINDS, Passage, contains_any, find_passage, french_ratio, words
+from validators.prose import (
+    PROSE_KINDS,
+    Passage,
+    contains_any,
+    find_passage,
+    french_ratio,
+    words,
+)
 from validators.registry import Hit, rule
 
 MIN_FRENCH_RATIO = 0.15
@@ -18,10 +25,13 @@ MIN_FRENCH_RATIO = 0.15
     severity="a_corriger",
     params=("prose.min_words", "prose.placeholders", "documents.required"),
     source="seed 001 : documents types de gouvernance, de stratégie de déploiement et de conduite du changement",
-    example=("La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en "
-             "attend au moins 60 : décrire le comité de pilotage, le chef de projet et les référents."),
+    action="Rédiger la section concernée de façon complète et propre au projet, sans texte de gabarit.",
+    example=(
+        "La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en "
+        "attend au moins 60 : décrire le comité de pilotage, le chef de projet et les référents."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Chaque section exigée (gouvernance, stratégie de déploiement, conduite du changement)
     qui est présente est substantielle : assez longue, rédigée en français, sans texte de
     gabarit (« lorem ipsum », « à compléter », « XXX »). Une section absente relève de PIE-01.
@@ -41,18 +51,28 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         if template is not None:
             placeholder = contains_any(template.text, config.prose.placeholders.value)
             yield Hit(
-                message=(f"La section « {kind.label} » contient un texte de gabarit non rempli (« {placeholder} ») : "
-                         f"« {template.quote()} ». Rédiger cette partie."),
-                expected="un texte propre au projet", found=template.quote(), location=template.block.location,
+                message=(
+                    f"La section « {kind.label} » contient un texte de gabarit non rempli (« {placeholder} ») : "
+                    f"« {template.quote()} ». Rédiger cette partie."
+                ),
+                expected="un texte propre au projet",
+                found=template.quote(),
+                location=template.block.location,
             )
         if count < minimum:
             yield Hit(
-                message=(f"La section « {kind.label} » ({location.describe() if location else 'emplacement inconnu'}) "
-                         f"ne compte que {count} mots ; l'appel en attend au moins {minimum}."),
-                expected=f"au moins {minimum} mots", found=f"{count} mots", location=location,
+                message=(
+                    f"La section « {kind.label} » ({location.describe() if location else 'emplacement inconnu'}) "
+                    f"ne compte que {count} mots ; l'appel en attend au moins {minimum}."
+                ),
+                expected=f"au moins {minimum} mots",
+                found=f"{count} mots",
+                location=location,
             )
         elif french_ratio(text) < MIN_FRENCH_RATIO:
             yield Hit(
                 message=f"La section « {kind.label} » ne semble pas rédigée en français.",
-                expected="un texte en français", found=Passage(text, blocks[0]).quote(), location=location,
+                expected="un texte en français",
+                found=Passage(text, blocks[0]).quote(),
+                location=location,
             )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import DocumentKind
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.prose import Passage, find_passage, iter_passages, people
 from validators.registry import Hit, rule
@@ -17,10 +17,13 @@ from validators.registry import Hit, rule
     severity="a_corriger",
     params=("prose.lead_words", "prose.committee_words"),
     source="seed 001 : document type « gouvernance du projet »",
-    example=("La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "
-             "piloter le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction."),
+    action="Nommer le chef de projet et décrire le comité de pilotage (composition, rythme des réunions).",
+    example=(
+        "La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "
+        "piloter le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
     du français, dans l'un des passages qui mentionnent le chef de projet ou juste à côté) et décrit un comité de
     pilotage. Chaque constat cite le passage examiné."""
@@ -34,21 +37,29 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
     if lead is None:
         yield Hit(
             message="La gouvernance ne désigne pas de chef de projet : indiquer qui pilote le projet (nom et fonction).",
-            expected="un chef de projet nommé", found="aucune mention d'un chef de projet",
+            expected="un chef de projet nommé",
+            found="aucune mention d'un chef de projet",
             location=anchor.location if anchor else None,
         )
     else:
         if not any(people(_around(blocks, mention)) for mention in mentions):
             yield Hit(
-                message=(f"La gouvernance mentionne un chef de projet sans le nommer : « {lead.quote()} » "
-                         f"({lead.block.location.describe()}). Indiquer son nom et sa fonction."),
-                expected="le nom du chef de projet", found=lead.quote(), location=lead.block.location,
+                message=(
+                    f"La gouvernance mentionne un chef de projet sans le nommer : « {lead.quote()} » "
+                    f"({lead.block.location.describe()}). Indiquer son nom et sa fonction."
+                ),
+                expected="le nom du chef de projet",
+                found=lead.quote(),
+                location=lead.block.location,
             )
     if find_passage(blocks, config.prose.committee_words.value) is None:
         yield Hit(
-            message=("La gouvernance ne décrit pas de comité de pilotage : préciser sa composition et le rythme de "
-                     "ses réunions."),
-            expected="un comité de pilotage", found="aucune mention d'un comité de pilotage",
+            message=(
+                "La gouvernance ne décrit pas de comité de pilotage : préciser sa composition et le rythme de "
+                "ses réunions."
+            ),
+            expected="un comité de pilotage",
+            found="aucune mention d'un comité de pilotage",
             location=anchor.location if anchor else None,
         )
 
@@ -56,4 +67,4 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
 def _around(blocks, passage: Passage) -> str:
     """The passage and its neighbours: a name often sits in the next sentence or line."""
     index = blocks.index(passage.block)
-    return "\n".join(b.text for b in blocks[max(0, index - 1): index + 2])
+    return "\n".join(b.text for b in blocks[max(0, index - 1) : index + 2])

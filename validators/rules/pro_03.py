@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import DocumentKind
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.prose import find_passage
 from validators.registry import Hit, rule
@@ -17,10 +17,16 @@ from validators.registry import Hit, rule
     severity="alerte",
     params=("prose.training_words", "prose.usage_words"),
     source="seed 002 : atteinte des cibles d'usage, condition de versement",
-    example=("Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
-             "atteintes et mesurées."),
+    action=(
+        "Décrire dans le plan de conduite du changement la formation des professionnels et la façon "
+        "d'atteindre et de mesurer les cibles d'usage."
+    ),
+    example=(
+        "Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
+        "atteintes et mesurées."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le plan de conduite du changement traite de la formation des professionnels et des
     cibles d'usage (comment elles seront atteintes et mesurées)."""
     sections = data.sections(DocumentKind.CONDUITE)
@@ -36,6 +42,7 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         if find_passage(blocks, phrases) is None:
             yield Hit(
                 message=f"Le plan de conduite du changement ne traite pas {of_topic} : {ask}.",
-                expected=f"une mention {of_topic}", found="aucune mention",
+                expected=f"une mention {of_topic}",
+                found="aucune mention",
                 location=anchor.location if anchor else None,
             )

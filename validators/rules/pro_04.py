@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.config import CallConfig
 from core.models import DocumentKind
+from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.prose import find_passage
 from validators.registry import Hit, rule
@@ -17,10 +17,15 @@ from validators.registry import Hit, rule
     severity="alerte",
     params=("prose.services_socles",),
     source="seed 004 ; sources.md § Ségur : INS, MSSanté, DMP, Pro Santé Connect, e-prescription",
-    example=("La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
-             "e-prescription) : préciser l'interopérabilité prévue."),
+    action=(
+        "Préciser dans la stratégie de déploiement l'interopérabilité avec les services socles (INS, MSSanté, DMP…)."
+    ),
+    example=(
+        "La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
+        "e-prescription) : préciser l'interopérabilité prévue."
+    ),
 )
-def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La stratégie de déploiement mentionne l'interopérabilité du DUI avec au moins un des
     services socles (MSSanté, DMP / Mon espace santé, INS, Pro Santé Connect, e-prescription)."""
     sections = data.sections(DocumentKind.STRATEGIE)
@@ -31,8 +36,11 @@ def check(data: DossierData, config: CallConfig) -> Iterator[Hit]:
         return
     anchor = sections[0].heading or (blocks[0] if blocks else None)
     yield Hit(
-        message=("La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
-                 "e-prescription) : préciser l'interopérabilité prévue."),
-        expected="au moins un service socle", found="aucun service socle cité",
+        message=(
+            "La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
+            "e-prescription) : préciser l'interopérabilité prévue."
+        ),
+        expected="au moins un service socle",
+        found="aucun service socle cité",
         location=anchor.location if anchor else None,
     )

@@ -1,0 +1,154 @@
+"""The rule documentation shipped inside every output folder: ``regles.html``, one page with
+an anchor per rule (``#bud-03``), generated from the rule declarations
+(``validators.registry.all_rules``) as ``docs/rules.md`` is, with the values and sources of
+the call's configuration when it is known. Reports and the summary link to it relatively
+(``../regles.html#bud-03`` from a dossier's report), so the links work wherever the folder is
+copied or served.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractors.values import format_euros
+from reports.files import atomic_write_text
+from validators.registry import FAMILIES, action_for, rule_anchor
+
+RULES_PAGE = "regles.html"
+
+
+def rules_href(rule_id: str | None, depth: int) -> str | None:
+    """Relative link to a rule's section of the output's ``regles.html``, from a page ``depth``
+    folders below the output folder (0: the summary, 1: a dossier's report)."""
+    if not rule_id:
+        return None
+    return f"{'../' * depth}{RULES_PAGE}#{rule_anchor(rule_id)}"
+
+
+def _value_text(key: str, value: Any) -> str:
+    """A configuration value as a reviewer reads it."""
+    if value is None:
+        return "non fixé pour cet appel"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    money = any(word in key for word in ("forfait", "ceiling", "envelope", "moa", "editeur", "bonus", "amount"))
+    if isinstance(value, (int, float)):
+        if money:
+            return format_euros(float(value))
+        number = int(value) if float(value).is_integer() else value
+        return f"{number:,}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(value, (list, tuple)):
+        if money and all(isinstance(v, (int, float)) for v in value) and len(value) == 2:
+            return f"{format_euros(float(value[0]))} (à partir du palier réduit : {format_euros(float(value[1]))})"
+        return ", ".join(_value_text(key, v) for v in value) or "aucun"
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {_value_text(key, v)}" for k, v in value.items()) or "aucun"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _parameters(config: Any, path: str) -> list[dict[str, str]]:
+    """The configuration values under ``path`` (``funding.forfaits.acquisition``), each with its
+    source; [] when the path is not in this configuration."""
+    node: Any = config
+    for part in path.split("."):
+        node = getattr(node, part, None)
+        if node is None:
+            return [{"key": path, "value": "non fixé pour cet appel", "source": ""}]
+    return list(_leaves(path, node))
+
+
+def _leaves(path: str, node: Any):
+    if isinstance(node, BaseModel) and {"value", "source"} <= set(type(node).model_fields):
+        yield {"key": path, "value": _value_text(path, node.value), "source": node.source}
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _leaves(f"{path}.{name}", getattr(node, name))
+    else:
+        yield {"key": path, "value": _value_text(path, node), "source": ""}
+
+
+def rules_view(config: Any = None) -> dict[str, Any]:
+    """What ``regles.html.j2`` shows: the rules by family, with this call's severity and
+    parameters when ``config`` is given."""
+    from validators.registry import all_rules
+
+    families: list[dict[str, Any]] = []
+    index = []
+    for rule in all_rules().values():
+        setting = config.rule_setting(rule.id) if config is not None else None
+        severity = (setting.severity or rule.severity) if setting is not None else rule.severity
+        entry = {
+            "id": rule.id,
+            "anchor": rule_anchor(rule.id),
+            "title": rule.title,
+            "default_severity": rule.severity.value,
+            "default_severity_label": rule.severity.label,
+            "severity": severity.value,
+            "severity_label": severity.label,
+            "enabled": setting.enabled if setting is not None else True,
+            "setting_source": setting.source if setting is not None else None,
+            "description": " ".join(rule.description.split()),
+            "action": action_for(rule.id),
+            "source": rule.source,
+            "example": rule.example,
+            "parameters": [p for path in rule.params for p in _parameters(config, path)] if config is not None else [],
+            "param_keys": list(rule.params),
+        }
+        index.append(entry)
+        if not families or families[-1]["code"] != rule.family:
+            families.append({"code": rule.family, "title": FAMILIES.get(rule.family, rule.family), "rules": []})
+        families[-1]["rules"].append(entry)
+    from validators.call_figures import CALL_FIGURES
+
+    figures = [
+        {
+            "id": f.id,
+            "anchor": rule_anchor(f.id),
+            "title": f.title,
+            "description": f.description,
+            "source": f.source,
+            "params": list(f.params),
+        }
+        for f in CALL_FIGURES
+    ]
+    return {
+        "families": families,
+        "index": index,
+        "figures": figures,
+        "call_title": getattr(config, "title", None),
+        "call_reference": getattr(config, "reference", None),
+        "call_id": getattr(config, "id", None),
+    }
+
+
+def write_rules_page(out_dir: Path, config: Any = None) -> Path:
+    """``out_dir/regles.html`` (the call's values when ``config`` is given)."""
+    from reports.html import render
+
+    path = out_dir / RULES_PAGE
+    atomic_write_text(path, render("regles.html.j2", view=rules_view(config)))
+    return path
+
+
+def ensure_rules_page(out_dir: Path, call_id: str | None = None) -> None:
+    """Write the rules page if the output folder has none yet (a report written before the
+    summary); never raises: the summary writes it in full at the end of the run."""
+    if (out_dir / RULES_PAGE).is_file():
+        return
+    try:
+        config = None
+        if call_id:
+            from core.config import ConfigError, load_call
+
+            try:
+                config = load_call(call_id)
+            except ConfigError:
+                config = None
+        write_rules_page(out_dir, config)
+    except Exception:  # noqa: BLE001 - the links then point to a page the summary writes
+        pass

@@ -1,0 +1,632 @@
+"""The instruction workspace in-process (FastAPI's test client) over a real ``esmsnum run``
+output (the generated dossiers of ``test_reports_pipeline``, one of them hostile):
+
+- every route that shows or changes dossier data needs a session (the route table is walked,
+  so a new route cannot forget it), and every POST route declares the role it needs;
+- lecture changes nothing, only a decideur proposes a decision; a form without its CSRF token
+  is refused; ``../`` or an unknown call is a 404;
+- one finding is lifted (not its whole rule) and the lift undone; lifts made with ``esmsnum
+  lever`` are the same records; reports, summary, exports and letter show lifted findings and
+  decisions; a re-run after a corrected submission keeps what still holds;
+- two instructeurs changing the same dossier: the second is told and nothing is lost;
+- comments, motifs, dossier data and file names are text, never markup.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from starlette.routing import Mount
+from test_reports_pipeline import CALL, FORMULA, HOSTILE_CASE, IMG, SCRIPT, reports_run
+
+from conftest import ROOT, esmsnum, load_json
+
+PASSWORDS = {
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+    "bloque": "motdepasse-bloque",
+}
+ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture", "bloque": "lecture"}
+PUBLIC = {"/connexion", "/sante"}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from judging.accounts import create_account
+    from judging.history import History
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    out, cases = reports_run()
+    root = tmp_path_factory.mktemp("web")
+    work = root / "out"
+    shutil.copytree(out, work)
+    shutil.copytree(out.parent / "fixtures" / CALL / "dossiers", root / "dossiers")
+    db = History.for_output(work)
+    for name, role in ROLES.items():
+        create_account(db, name, role, PASSWORDS[name])
+    db.close()
+    app = create_app(WebSettings(out_dirs=[work], secret_key="k" * 48, failed_login_delay=0.01))
+    return app, work, cases, root / "dossiers"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def login(app, name: str) -> TestClient:
+    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post(
+        "/connexion", data={"csrf": token, "nom": name, "mot_de_passe": PASSWORDS[name], "suite": "/"}
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def dossier_url(numero: str) -> str:
+    return f"/appels/{CALL}/dossiers/{numero}"
+
+
+def page_state(client: TestClient, numero: str) -> tuple[str, str]:
+    """(csrf token, version) of the dossier page."""
+    html = client.get(dossier_url(numero)).text
+    return csrf_of(html), re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def current_version(work: Path, numero: str) -> int:
+    from judging.history import History
+
+    db = History.for_output(work)
+    try:
+        return db.state(CALL, numero).version
+    finally:
+        db.close()
+
+
+def report(work: Path, numero: str) -> dict:
+    return load_json(work / numero / "report.json")
+
+
+def _routes(app) -> list[APIRoute]:
+    from web.app import route_table
+
+    return route_table(app.routes)
+
+
+def _path(route: APIRoute, numero: str) -> str:
+    return route.path.format(call=CALL, dossier=numero, name="synthese.xlsx")
+
+
+# --------------------------------------------------------------------------- access
+
+
+def test_every_data_route_needs_a_session(served):
+    app, _, cases, _ = served
+    anonymous = TestClient(app, follow_redirects=False)
+    walked = 0
+    for route in _routes(app):
+        if route.path in PUBLIC:
+            continue
+        for method in route.methods:
+            path = _path(route, cases["clean-workbook"])
+            data = {"csrf": "x", "version": "0"} if method == "POST" else None
+            html = anonymous.request(method, path, data=data, headers={"accept": "text/html"})
+            api = anonymous.request(method, path, data=data, headers={"accept": "application/json"})
+            if method == "GET":
+                assert html.status_code == 303 and html.headers["location"].startswith("/connexion?suite="), path
+            else:
+                assert html.status_code == 401, (method, path)
+            assert api.status_code == 401, (method, path)
+            walked += 1
+    assert walked >= 15, "the walk saw the routes"
+    unknown = [
+        r
+        for r in app.routes
+        if not isinstance(r, Mount) and not hasattr(r, "original_router") and not isinstance(r, APIRoute)
+    ]
+    assert not unknown, "every route is walked"
+    assert [r.path for r in app.routes if isinstance(r, Mount)] == ["/static"], "the only mount is static files"
+    assert anonymous.get("/sante").text == "ok"
+    assert anonymous.get("/static/app.css").status_code == 200
+
+
+def test_every_post_route_declares_its_role_and_lecture_changes_nothing(served):
+    app, work, cases, _ = served
+    numero = cases["GRP-06"]
+    before = (work / numero / "report.json").read_bytes()
+    lea = login(app, "lea")
+    html = lea.get(dossier_url(numero)).text
+    token, version = csrf_of(html), str(current_version(work, numero))
+    assert "Lever ce constat" not in html and 'id="decision"' not in html, "lecture sees no form that changes"
+    for route in _routes(app):
+        if "POST" not in route.methods or route.path in {"/connexion", "/deconnexion"}:
+            continue
+        needed = [getattr(d.call, "needed_role", None) for d in route.dependant.dependencies]
+        assert needed and needed[0] in {"instructeur", "decideur"}, f"{route.path} declares no role"
+        fields = {
+            "csrf": token,
+            "version": version,
+            "texte": "x",
+            "motif": "x",
+            "statut": "instruit",
+            "groupe": "D",
+            "empreinte": report(work, numero)["findings"][0]["fingerprint"],
+            "dossiers": f"{numero}:{version}",
+            "instructeur": "marie",
+        }
+        response = lea.post(_path(route, numero), data=fields)
+        assert response.status_code == 403, route.path
+        assert "lecture seule" in response.text or "décideur" in response.text
+    assert (work / numero / "report.json").read_bytes() == before
+    marie = login(app, "marie")
+    token, version = page_state(marie, numero)
+    refused = marie.post(
+        dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "D", "motif": "x"}
+    )
+    assert refused.status_code == 403 and "Seul un compte « décideur »" in refused.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(served):
+    app, _, cases, _ = served
+    numero = cases["clean-workbook"]
+    marie = login(app, "marie")
+    url = dossier_url(numero) + "/commentaires"
+    assert marie.post(url, data={"texte": "sans jeton"}).status_code == 403
+    assert marie.post(url, data={"texte": "mauvais jeton", "csrf": "faux"}).status_code == 403
+    assert marie.post(url, json={"texte": "json", "csrf": "x"}).status_code == 415
+    assert "jeton" not in marie.get(dossier_url(numero)).text
+    login_without_token = TestClient(app, follow_redirects=False).post(
+        "/connexion", data={"nom": "marie", "mot_de_passe": PASSWORDS["marie"]}
+    )
+    assert login_without_token.status_code == 403
+
+
+def test_unknown_calls_and_dossier_ids_with_dots_are_404(served):
+    app, _, cases, _ = served
+    marie = login(app, "marie")
+    for path in [
+        f"/appels/{CALL}/dossiers/..%2F..%2Fsummary.json",
+        f"/appels/{CALL}/dossiers/..%2Fsummary.json",
+        f"/appels/{CALL}/dossiers/%2E%2E",
+        "/appels/inconnu",
+        "/appels/..%2F..%2Fetc",
+        f"/appels/{CALL}/exports/..%2Fsummary.json",
+        f"/appels/{CALL}/exports/summary.json",
+        f"/appels/{CALL}/dossiers/{cases['clean-workbook']}%2F..%2F..%2Fsummary.json/rapport",
+        f"/appels/{CALL}/dossiers/inconnu/courrier.docx",
+    ]:
+        response = marie.get(path)
+        assert response.status_code == 404, path
+        assert "Page introuvable" in response.text and "call_id" not in response.text
+
+
+def test_login_logout_and_the_delay_after_failed_logins(served):
+    app, _, _, _ = served
+    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+    token = csrf_of(client.get("/connexion").text)
+    for _ in range(2):
+        wrong = client.post("/connexion", data={"csrf": token, "nom": "bloque", "mot_de_passe": "faux"})
+        assert wrong.status_code == 401 and "Nom de compte ou mot de passe incorrect." in wrong.text
+    third = client.post("/connexion", data={"csrf": token, "nom": "bloque", "mot_de_passe": "faux"})
+    assert "réessayez dans" in third.text
+    right = client.post("/connexion", data={"csrf": token, "nom": "bloque", "mot_de_passe": PASSWORDS["bloque"]})
+    assert right.status_code == 401 and "réessayez dans" in right.text, "the right password waits too"
+
+    redirect = client.post(
+        "/connexion",
+        data={"csrf": token, "nom": "lea", "mot_de_passe": PASSWORDS["lea"], "suite": "https://ailleurs.example/"},
+    )
+    assert redirect.status_code == 303 and redirect.headers["location"] == "/", "never sent elsewhere"
+    cookie = redirect.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert client.get(f"/appels/{CALL}").status_code == 200
+    stolen = dict(client.cookies)
+    token = csrf_of(client.get(f"/appels/{CALL}").text)
+    assert client.post("/deconnexion", data={"csrf": token}).status_code == 303
+    replay = TestClient(app, follow_redirects=False, cookies=stolen, headers={"accept": "text/html"})
+    assert replay.get(f"/appels/{CALL}").status_code == 303, "a cookie issued before the logout is void"
+
+
+def test_cookies_are_secure_when_served_over_https(served, monkeypatch):
+    from web.app import create_app
+    from web.settings import HTTPS_ENV, WebSettings
+
+    _, work, _, _ = served
+    monkeypatch.delenv(HTTPS_ENV, raising=False)
+    assert WebSettings.build([work], host="127.0.0.1").https is False
+    assert WebSettings.build([work], host="0.0.0.0").https is True, "off loopback: Secure cookies"
+    secure = create_app(WebSettings(out_dirs=[work], secret_key="s" * 48, https=True))
+    client = TestClient(secure, base_url="https://testserver", follow_redirects=False)
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post("/connexion", data={"csrf": token, "nom": "lea", "mot_de_passe": PASSWORDS["lea"]})
+    assert response.status_code == 303 and "; secure" in response.headers["set-cookie"].lower()
+
+
+def test_the_session_secret_is_kept_0600_outside_the_repository(tmp_path, monkeypatch):
+    from web.settings import SECRET_ENV, secret_key
+
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    first = secret_key(tmp_path)
+    path = tmp_path / ".esmsnum" / "web-secret"
+    assert path.stat().st_mode & 0o777 == 0o600 and len(first) >= 32
+    assert secret_key(tmp_path) == first
+
+
+# --------------------------------------------------------------------------- the call
+
+
+def test_the_call_page_filters_searches_and_sorts(served):
+    app, _, cases, _ = served
+    lea = login(app, "lea")
+    full = lea.get(f"/appels/{CALL}").text
+    for numero in cases.values():
+        assert numero in full
+    rows = lambda html: re.findall(r'<tr data-dossier="([^"]+)"', html)
+    recevables = rows(lea.get(f"/appels/{CALL}?verdict=recevable").text)
+    assert cases["clean-workbook"] in recevables and cases["GRP-06"] not in recevables
+    assert rows(lea.get(f"/appels/{CALL}?q={cases['GRP-06']}").text) == [cases["GRP-06"]]
+    by_number = rows(lea.get(f"/appels/{CALL}?tri=dossier&ordre=desc").text)
+    assert by_number == sorted(by_number, reverse=True)
+    assert rows(lea.get(f"/appels/{CALL}?statut=instruit&q=zzz-introuvable").text) == []
+
+
+def test_dossiers_are_assigned_in_bulk(served):
+    app, work, cases, _ = served
+    marie = login(app, "marie")
+    html = marie.get(f"/appels/{CALL}").text
+    values = re.findall(r'name="dossiers" value="([^"]+)"', html)
+    chosen = [v for v in values if v.split(":")[0] in {cases["BUD-03"], cases["GRP-05"]}]
+    response = marie.post(
+        f"/appels/{CALL}/attribuer", data={"csrf": csrf_of(html), "dossiers": chosen, "instructeur": "ines"}
+    )
+    assert response.status_code == 303
+    mine = re.findall(r'<tr data-dossier="([^"]+)"', marie.get(f"/appels/{CALL}?instructeur=ines").text)
+    assert sorted(mine) == sorted([cases["BUD-03"], cases["GRP-05"]])
+    assert report(work, cases["GRP-05"])["instruction"]["assignee"] == "ines", "the report shows the assignee"
+
+
+# --------------------------------------------------------------------------- lifting findings
+
+
+def test_one_finding_is_lifted_with_its_reason_and_undone(served):
+    app, work, cases, _ = served
+    numero = cases["GRP-06"]
+    findings = [f for f in report(work, numero)["findings"] if f["rule"] == "GRP-06"]
+    assert len(findings) >= 2, "the case has several findings of one rule"
+    target, other = findings[0], findings[1]
+    marie = login(app, "marie")
+    token, version = page_state(marie, numero)
+    lifted = marie.post(
+        dossier_url(numero) + "/lever",
+        data={
+            "csrf": token,
+            "version": version,
+            "empreinte": target["fingerprint"],
+            "motif": "ESSMS vérifié au FINESS le jour même",
+        },
+    )
+    assert lifted.status_code == 303
+    after = {f["fingerprint"]: f for f in report(work, numero)["findings"]}
+    assert after[target["fingerprint"]]["waiver"]["motif"] == "ESSMS vérifié au FINESS le jour même"
+    assert after[target["fingerprint"]]["waiver"]["author"] == "marie"
+    assert "waiver" not in after[other["fingerprint"]], "one finding, not the whole rule"
+    row = next(d for d in load_json(work / "summary.json")["dossiers"] if d["dossier"] == numero)
+    assert row["waived"] == 1
+    page = marie.get(dossier_url(numero)).text
+    assert "Levé par marie" in page and "Constat levé : GRP-06" in page
+
+    token, version = page_state(marie, numero)
+    undone = marie.post(
+        dossier_url(numero) + "/annuler-levee",
+        data={"csrf": token, "version": version, "empreinte": target["fingerprint"], "motif": "Levée prématurée"},
+    )
+    assert undone.status_code == 303
+    assert all("waiver" not in f for f in report(work, numero)["findings"])
+    page = marie.get(dossier_url(numero)).text
+    assert "Levée annulée : GRP-06" in page and "Levée prématurée" in page
+    assert "Constat levé : GRP-06" in page, "the undone lift stays in the timeline"
+
+
+def test_lifting_every_finding_makes_the_dossier_recevable_everywhere(served):
+    app, work, cases, _ = served
+    numero = cases["PIE-03"]
+    assert report(work, numero)["verdict"] == "a_completer"
+    marie = login(app, "marie")
+    for finding in report(work, numero)["findings"]:
+        token, version = page_state(marie, numero)
+        response = marie.post(
+            dossier_url(numero) + "/lever",
+            data={
+                "csrf": token,
+                "version": version,
+                "empreinte": finding["fingerprint"],
+                "motif": f"Pièce reçue ({finding['rule']})",
+            },
+        )
+        assert response.status_code == 303
+    final = report(work, numero)
+    assert final["verdict"] == "recevable" and final["counts"]["leves"] == len(final["findings"])
+    assert "levé" in final["verdict_reason"]
+    html = (work / numero / "report.html").read_text(encoding="utf-8")
+    assert "Aucun constat : toutes les règles" not in html and "Aucun constat restant" in html
+    summary = load_json(work / "summary.json")
+    change = next(c for c in summary["changes"] if c["dossier"] == numero)
+    assert (change["before"], change["after"], change["by"]) == ("a_completer", "recevable", "instructeur")
+    summary_html = (work / "summary.html").read_text(encoding="utf-8")
+    assert "Aucun verdict n'a changé" not in summary_html and "levé" in summary_html
+    assert not (work / numero / "courrier.docx").exists(), "no letter for a recevable dossier"
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(work / "summary.xlsx")["Dossiers"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == numero)
+    assert row[header.index("Verdict")] == "Recevable"
+    assert row[header.index("Constats levés par l'instructeur")] == len(final["findings"])
+    page = login(app, "lea").get(f"/appels/{CALL}/comite").text
+    assert numero in page
+
+
+def test_a_lift_made_on_the_command_line_is_the_same_record(served):
+    app, work, cases, _ = served
+    numero = cases["BUD-03"]
+    done = esmsnum(
+        "lever", numero, "BUD-03", "--out", str(work), "--motif", "Surcoût justifié", "--par", "Cheffe de pôle"
+    )
+    assert done.returncode == 0, done.stderr
+    marie = login(app, "marie")
+    page = marie.get(dossier_url(numero)).text
+    assert "Levé par Cheffe de pôle" in page and "Surcoût justifié" in page
+    fingerprint = next(f["fingerprint"] for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
+    token, version = page_state(marie, numero)
+    marie.post(
+        dossier_url(numero) + "/annuler-levee", data={"csrf": token, "version": version, "empreinte": fingerprint}
+    )
+    assert "waiver" not in next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
+    history = esmsnum("history", numero, "--out", str(work))
+    assert "Constat levé : BUD-03" in history.stdout and "par Cheffe de pôle" in history.stdout
+    assert "Levée annulée : BUD-03" in history.stdout and "par marie" in history.stdout
+
+
+# --------------------------------------------------------------------------- instruction
+
+
+def test_status_decision_and_letter(served):
+    app, work, cases, _ = served
+    numero = cases[HOSTILE_CASE]  # à compléter: has a letter
+    marie = login(app, "marie")
+    token, version = page_state(marie, numero)
+    assert (
+        marie.post(
+            dossier_url(numero) + "/statut", data={"csrf": token, "version": version, "statut": "complements_demandes"}
+        ).status_code
+        == 303
+    )
+    assert report(work, numero)["instruction"]["status_label"] == "Compléments demandés"
+
+    token, version = page_state(marie, numero)
+    letter = marie.get(dossier_url(numero)).text
+    assert "demande de pièces complémentaires" in letter
+    edited = "Madame, Monsieur,\n\nMerci de nous renvoyer le budget corrigé.\n\nL'instructrice"
+    assert (
+        marie.post(
+            dossier_url(numero) + "/courrier",
+            data={"csrf": token, "version": version, "texte": edited, "action": "enregistrer"},
+        ).status_code
+        == 303
+    )
+    docx = marie.get(dossier_url(numero) + "/courrier.docx")
+    assert docx.status_code == 200 and docx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "Merci de nous renvoyer le budget corrigé." in text
+
+    paul = login(app, "paul")
+    token, version = page_state(paul, numero)
+    refused = paul.post(
+        dossier_url(numero) + "/decision",
+        data={"csrf": token, "version": version, "groupe": "A", "motif": "Beau projet"},
+        follow_redirects=True,
+    )
+    assert "réservé aux dossiers recevables" in refused.text
+    assert (
+        paul.post(
+            dossier_url(numero) + "/decision",
+            data={"csrf": token, "version": version, "groupe": "C", "motif": "Budget à reprendre"},
+        ).status_code
+        == 303
+    )
+    instruction = report(work, numero)["instruction"]
+    assert instruction["decision"] == "C" and instruction["decision_author"] == "paul"
+    row = next(d for d in load_json(work / "summary.json")["dossiers"] if d["dossier"] == numero)
+    assert row["instruction"]["decision_label"] == "C — À retravailler"
+    timeline = paul.get(dossier_url(numero)).text
+    for expected in (
+        "Statut : À instruire → Compléments demandés",
+        "Projet de courrier modifié",
+        "Décision proposée : C — À retravailler",
+        "Budget à reprendre",
+    ):
+        assert expected in timeline
+
+
+def test_the_committee_table_and_its_export(served):
+    app, work, cases, _ = served
+    numero = cases["clean-workbook"]
+    paul = login(app, "paul")
+    token, version = page_state(paul, numero)
+    assert (
+        paul.post(
+            dossier_url(numero) + "/decision",
+            data={"csrf": token, "version": version, "groupe": "A", "motif": "Grappe équilibrée"},
+        ).status_code
+        == 303
+    )
+    page = paul.get(f"/appels/{CALL}/comite").text
+    assert "Proposé au financement (groupe A)" in page and "A — Proposé au financement" in page
+    assert "personnes âgées" in page and "Capacités des établissements" in page
+    export = paul.get(f"/appels/{CALL}/comite.xlsx")
+    assert export.status_code == 200
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    sheet = workbook["Comité"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    first = rows[0]
+    assert first[0] == numero and first[header.index("Décision proposée")] == "A — Proposé au financement"
+    eligible = report(work, numero)["amount_eligible"]
+    assert first[header.index("Montant éligible (€)")] == pytest.approx(eligible)
+    assert first[header.index("Cumul éligible (€)")] == pytest.approx(eligible)
+    assert {r[0] for r in rows} == {
+        d["dossier"] for d in load_json(work / "summary.json")["dossiers"] if d["verdict"] == "recevable"
+    }
+    balance = [r[0] for r in workbook["Équilibre"].iter_rows(values_only=True) if r[0]]
+    assert "Département" in balance and "Secteur" in balance and "Capacité des ESSMS" in balance
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+
+
+def test_two_instructeurs_on_one_dossier_nothing_is_lost(served):
+    app, work, cases, _ = served
+    numero = cases["GRP-05"]
+    marie, ines = login(app, "marie"), login(app, "ines")
+    token_m, version = page_state(marie, numero)
+    token_i, version_i = page_state(ines, numero)
+    assert version == version_i
+    assert (
+        marie.post(
+            dossier_url(numero) + "/statut", data={"csrf": token_m, "version": version, "statut": "en_instruction"}
+        ).status_code
+        == 303
+    )
+    second = ines.post(
+        dossier_url(numero) + "/statut", data={"csrf": token_i, "version": version, "statut": "instruit"}
+    )
+    assert second.status_code == 409
+    told = unescape(second.text)
+    assert "marie a modifié ce dossier" in told and "n'a pas été enregistrée" in told
+    assert re.search(r'id="statut-actuel">En instruction<', second.text), "the second sees the change"
+    fingerprint = report(work, numero)["findings"][0]["fingerprint"]
+    late_lift = ines.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token_i, "version": version, "empreinte": fingerprint, "motif": "x"},
+    )
+    assert late_lift.status_code == 409 and "waiver" not in report(work, numero)["findings"][0]
+    assert report(work, numero)["instruction"]["status"] == "en_instruction"
+
+
+# --------------------------------------------------------------------------- untrusted text
+
+
+def test_comments_motifs_dossier_data_and_file_names_are_text(served):
+    app, work, cases, _ = served
+    numero = cases[HOSTILE_CASE]
+    marie = login(app, "marie")
+    token = csrf_of(marie.get(dossier_url(numero)).text)
+    marie.post(dossier_url(numero) + "/commentaires", data={"csrf": token, "texte": f"Voir {SCRIPT} et {IMG}"})
+    token, version = page_state(marie, numero)
+    fingerprint = report(work, numero)["findings"][0]["fingerprint"]
+    marie.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": fingerprint, "motif": f"{IMG} {FORMULA}"},
+    )
+    for html in (
+        marie.get(dossier_url(numero)).text,
+        marie.get(f"/appels/{CALL}").text,
+        marie.get(f"/appels/{CALL}/comite").text,
+    ):
+        assert SCRIPT not in html and "<img src=x" not in html
+        assert "<script" not in html, "no script element at all in the workspace's pages"
+    page = marie.get(dossier_url(numero)).text
+    assert str(escape(SCRIPT)) in page and str(escape(IMG)) in page
+    assert str(escape(FORMULA)) in page, "the hostile owner name shows as text"
+    assert str(escape(f"{IMG}.pdf")) in page or "=1+2.pdf" in page, "hostile file names show as text"
+    csp = marie.get(dossier_url(numero)).headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+# --------------------------------------------------------------------------- re-run
+
+
+def test_a_rerun_after_a_corrected_submission_keeps_what_still_holds(served):
+    app, work, cases, call_dir = served
+    from test_resubmission import _set_cell
+
+    numero, kept = cases["BUD-03"], cases["PIE-03"]
+    marie = login(app, "marie")
+    finding = next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
+    token, version = page_state(marie, numero)
+    marie.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": finding["fingerprint"], "motif": "Vu"},
+    )
+    assert report(work, numero)["verdict"] == "recevable"
+    loc = finding["location"]
+    _set_cell(call_dir / numero / loc["file"], loc["sheet"], loc["cell"], 9000)  # the owner changes the figure
+    rerun = esmsnum("run", str(call_dir), "--call", CALL, "--out", str(work))
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    again = next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
+    assert "waiver" not in again, "new evidence: the lift no longer applies"
+    assert all("waiver" in f for f in report(work, kept)["findings"]), "unchanged evidence: the lifts hold"
+    assert report(work, kept)["verdict"] == "recevable"
+    page = marie.get(dossier_url(numero)).text
+    assert "Nouvelle analyse (nouveau dépôt)" in page
+    assert report(work, cases["clean-workbook"])["instruction"]["decision"] == "A", "decisions survive the run"
+
+
+def test_accounts_on_the_command_line(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    env_cmd = [str(Path(sys.executable).with_name("esmsnum"))]
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            env_cmd + list(args), input=stdin, check=False, capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+
+    created = run(
+        "comptes", "ajouter", "sophie", "--role", "decideur", "--out", str(out), stdin="un-mot-de-passe-sur\n"
+    )
+    assert created.returncode == 0 and "Compte sophie créé (Décideur)." in created.stdout
+    assert (
+        run(
+            "comptes", "ajouter", "sophie", "--role", "lecture", "--out", str(out), stdin="un-mot-de-passe-sur\n"
+        ).returncode
+        == 1
+    )
+    assert (
+        "trop court"
+        in run("comptes", "ajouter", "jean", "--role", "lecture", "--out", str(out), stdin="court\n").stderr
+    )
+    assert "option obligatoire manquante : --role" in run("comptes", "ajouter", "jean", "--out", str(out)).stderr
+    listed = run("comptes", "lister", "--out", str(out)).stdout
+    assert "sophie\tDécideur\tactif\tjamais connecté" in listed
+    assert run("comptes", "desactiver", "sophie", "--out", str(out)).returncode == 0
+    assert "désactivé" in run("comptes", "lister", "--out", str(out)).stdout
+    stored = json.dumps(
+        [
+            list(r)
+            for r in __import__("sqlite3")
+            .connect(out / ".esmsnum" / "history.sqlite")
+            .execute("select name, password_hash from accounts")
+        ]
+    )
+    assert "un-mot-de-passe-sur" not in stored and "$argon2" in stored
+    refused = run("web", str(tmp_path / "nothing"))
+    assert refused.returncode == 2 and "summary.json" in refused.stderr

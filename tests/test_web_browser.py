@@ -1,0 +1,288 @@
+"""The instruction workspace in Debian's chromium (Playwright), served by ``esmsnum web`` as
+an operator starts it, over the output of a real ``esmsnum run``; accounts created with
+``esmsnum comptes ajouter``. A reviewer logs in, filters the call, opens a dossier, lifts a
+finding and undoes it, comments, changes the status; a decideur proposes a decision, a
+lecture account is refused; the committee's table is exported; two sessions change one
+dossier. No console error, no request leaves the server's origin. Screenshots go to
+``test-output/screenshots/web-*.png``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_reports_pipeline import CALL, reports_run
+
+from conftest import ROOT, TEST_OUTPUT
+
+CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = TEST_OUTPUT / "screenshots"
+PASSWORDS = {
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+}
+ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture"}
+ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} absent : lancer `make browser` (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    out, cases = reports_run()
+    work = tmp_path_factory.mktemp("web-browser") / "out"
+    shutil.copytree(out, work)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    for name, role in ROLES.items():
+        created = subprocess.run(
+            ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
+            input=PASSWORDS[name] + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+    port = _free_port()
+    log = (work.parent / "web.log").open("w")
+    process = subprocess.Popen(
+        ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/sante", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((work.parent / "web.log").read_text()) from None
+                time.sleep(0.3)
+        yield base, work, cases
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Session:
+    """One person's browser context, with what its pages did recorded."""
+
+    def __init__(self, browser, base: str, name: str) -> None:
+        self.base = base
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.goto(base + "/")
+        assert "/connexion" in self.page.url, "without a session, the login page"
+        self.page.fill("#nom", name)
+        self.page.fill("#mot_de_passe", PASSWORDS[name])
+        self.page.click("#connexion button[type=submit]")
+        self.page.wait_for_load_state()
+        assert self.page.locator("#compte").inner_text().startswith(name)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"web-{name}.png"), full_page=True)
+
+    def check(self) -> None:
+        assert not self.errors, self.errors
+        outside = [u for u in self.requests if not u.startswith(self.base) and not u.startswith("data:")]
+        assert not outside, f"requests leaving the server: {outside}"
+        assert self.page.evaluate("document.documentElement.lang") == "fr"
+        assert self.page.locator("h1").count() == 1
+
+    def close(self) -> None:
+        self.check()
+        self.context.close()
+
+
+def _dossier(session: Session, numero: str) -> None:
+    session.page.goto(f"{session.base}/appels/{CALL}/dossiers/{numero}")
+
+
+def test_an_instructeur_goes_through_a_call(server, browser):
+    base, _, cases = server
+    marie = Session(browser, base, "marie")
+    page = marie.page
+    assert page.url.endswith(f"/appels/{CALL}")
+    marie.shot("appel")
+    page.select_option("#verdict", "non_recevable")
+    page.click("#filtrer")
+    page.wait_for_load_state()
+    shown = page.locator("#dossiers tbody tr[data-dossier]")
+    assert shown.count() >= 1
+    assert all(shown.nth(i).locator(".verdict").inner_text() == "Non recevable" for i in range(shown.count()))
+    marie.shot("appel-filtre")
+
+    numero = cases["GRP-06"]
+    page.click(f"a:text-is('{numero}')")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == f"Dossier {numero}"
+    first = page.locator("article.finding[data-rule='GRP-06']").first
+    fingerprint = first.get_attribute("data-fingerprint")
+    open_before = page.locator("article.finding:not(.waived)").count()
+    first.locator("details.lift summary").click()
+    first.locator("textarea[name=motif]").fill("ESSMS vérifié au répertoire FINESS")
+    first.locator("button:text-is('Lever ce constat')").click()
+    page.wait_for_load_state()
+    assert "Constat levé" in page.locator(".flash").inner_text()
+    lifted = page.locator(f"article.finding.waived[data-fingerprint='{fingerprint}']")
+    assert "ESSMS vérifié au répertoire FINESS" in lifted.locator(".motif").inner_text()
+    assert page.locator("article.finding:not(.waived)").count() == open_before - 1, "one finding, not the rule"
+    marie.shot("dossier-constat-leve")
+
+    lifted.locator("details.unlift summary").click()
+    lifted.locator("input[name=motif]").fill("Levée prématurée")
+    lifted.locator("button:text-is('Annuler la levée')").click()
+    page.wait_for_load_state()
+    assert page.locator("article.finding.waived").count() == 0
+    assert page.locator("article.finding:not(.waived)").count() == open_before
+
+    page.fill("#texte-commentaire", "Porteur à rappeler <b>lundi</b>")
+    page.click("#form-commentaire button")
+    page.wait_for_load_state()
+    assert page.locator(".comment-text").first.inner_text() == "Porteur à rappeler <b>lundi</b>"
+    page.select_option("#statut", "en_instruction")
+    page.click("#form-statut button")
+    page.wait_for_load_state()
+    assert page.locator("#statut-actuel").inner_text() == "En instruction"
+    timeline = page.locator(".timeline").inner_text()
+    for expected in (
+        "Constat levé : GRP-06",
+        "Levée annulée : GRP-06",
+        "Commentaire",
+        "Statut : À instruire → En instruction",
+    ):
+        assert expected in timeline
+    assert "marie" in timeline
+    marie.shot("dossier")
+    page.click("text=Se déconnecter")
+    page.wait_for_load_state()
+    assert "/connexion" in page.url
+    marie.close()
+
+
+def test_a_decideur_decides_and_lecture_is_refused(server, browser):
+    base, _, cases = server
+    numero = cases["clean-workbook"]
+    paul = Session(browser, base, "paul")
+    _dossier(paul, numero)
+    paul.page.click("label[for=groupe-A]")  # DSFR draws the radio over its label
+    assert paul.page.is_checked("#groupe-A")
+    paul.page.fill("#motif-decision", "Grappe équilibrée, budget conforme")
+    paul.page.click("#decision button[type=submit]")
+    paul.page.wait_for_load_state()
+    assert paul.page.locator("#decision-actuelle").inner_text() == "A — Proposé au financement"
+    paul.shot("dossier-decision")
+    paul.close()
+
+    lea = Session(browser, base, "lea")
+    _dossier(lea, numero)
+    assert lea.page.locator("#decision").count() == 0 and lea.page.locator("details.lift").count() == 0
+    token = lea.page.locator("input[name=csrf]").first.get_attribute("value")
+    forged = lea.page.request.post(
+        f"{base}/appels/{CALL}/dossiers/{numero}/decision",
+        form={"csrf": token, "version": "99", "groupe": "D", "motif": "forcé"},
+    )
+    assert forged.status == 403 and "décideur" in forged.text()
+    lea.page.goto(f"{base}/appels/{CALL}/dossiers/{numero}")
+    assert lea.page.locator("#decision-actuelle").inner_text() == "A — Proposé au financement"
+    lea.shot("dossier-lecture")
+    lea.close()
+
+
+def test_the_committee_view_and_its_export(server, browser):
+    base, _, cases = server
+    paul = Session(browser, base, "paul")
+    paul.page.goto(f"{base}/appels/{CALL}/comite")
+    assert "Tableau du comité" in paul.page.locator("h1").inner_text()
+    assert paul.page.locator("#tableau-comite tbody tr").count() >= 1
+    assert paul.page.locator("#equilibre-secteurs").count() == 1
+    paul.shot("comite")
+    with paul.page.expect_download() as download:
+        paul.page.click("#export-comite")
+    path = download.value.path()
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
+    rows = list(workbook["Comité"].iter_rows(min_row=2, values_only=True))
+    assert rows and rows[0][0] == cases["clean-workbook"], "the dossier proposed (group A) comes first"
+    paul.close()
+
+
+def test_two_sessions_change_one_dossier(server, browser):
+    base, _, cases = server
+    numero = cases["GRP-05"]
+    marie, ines = Session(browser, base, "marie"), Session(browser, base, "ines")
+    _dossier(marie, numero)
+    _dossier(ines, numero)
+    marie.page.select_option("#statut", "instruit")
+    marie.page.click("#form-statut button")
+    marie.page.wait_for_load_state()
+    ines.page.select_option("#statut", "complements_demandes")
+    ines.page.click("#form-statut button")
+    ines.page.wait_for_load_state()
+    alert = ines.page.locator(".conflict").inner_text()
+    assert "marie a modifié ce dossier" in alert and "n'a pas été enregistrée" in alert
+    assert ines.page.locator("#statut-actuel").inner_text() == "Instruit", "the second sees the first one's change"
+    ines.shot("conflit")
+    ines.errors.remove("error: Failed to load resource: the server responded with a status of 409 (Conflict)")
+    marie.close()
+    ines.close()

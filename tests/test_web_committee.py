@@ -1,0 +1,89 @@
+"""The committee's figures from a summary: recevable dossiers only, group A first, the running
+total against the envelope, the balance of départements, sectors and capacities (amounts
+split pro rata of each dossier's eligible ESSMS)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from judging.history import DossierState
+from web.committee import capacity_bin, committee, committee_xlsx
+
+SUMMARY = {
+    "sector_labels": {"personnes_agees": "personnes âgées", "personnes_handicapees": "personnes handicapées"},
+    "totals": {"envelope": {"envelope": 1_000_000.0, "envelope_source": "arrêté du 1er mars"}},
+    "dossiers": [
+        {
+            "dossier": "D1",
+            "verdict": "recevable",
+            "porteur": '=HYPERLINK("x")',
+            "departments": ["07"],
+            "sectors": ["personnes_agees"],
+            "essms_count": 2,
+            "amount_eligible": 600_000.0,
+            "counts": {"leves": 1},
+        },
+        {
+            "dossier": "D2",
+            "verdict": "recevable",
+            "porteur": "B",
+            "departments": ["26", "38"],
+            "sectors": ["personnes_handicapees"],
+            "essms_count": 2,
+            "amount_eligible": 500_000.0,
+        },
+        {"dossier": "D3", "verdict": "a_completer", "porteur": "C", "amount_eligible": 900_000.0},
+    ],
+}
+REPORTS = {
+    "D1": {
+        "essms": [
+            {"department": "07", "sector": "personnes_agees", "capacity": 80, "eligible": True},
+            {"department": "07", "sector": "personnes_agees", "capacity": None, "eligible": True},
+            {"department": "07", "sector": "ahi", "capacity": 10, "eligible": False},
+        ]
+    },
+    "D2": {
+        "essms": [
+            {"department": "26", "sector": "personnes_handicapees", "capacity": 20, "eligible": True},
+            {"department": "38", "sector": "personnes_handicapees", "capacity": 120, "eligible": True},
+        ]
+    },
+}
+
+
+def test_running_total_against_the_envelope_and_the_balance():
+    states = {"D2": DossierState("appel", "D2", version=3, decision="A", decision_motif="Solide")}
+    c = committee(SUMMARY, states, REPORTS.__getitem__)
+    assert [r["dossier"] for r in c["rows"]] == ["D2", "D1"], "recevable only, group A first"
+    assert [r["running"] for r in c["rows"]] == [500_000.0, 1_100_000.0]
+    assert [r["over"] for r in c["rows"]] == [False, True]
+    assert (c["amount_proposed"], c["balance"], c["ratio"]) == (500_000.0, 500_000.0, 50.0)
+    assert c["by_group"]["A"] == 1 and c["undecided"] == 1
+    departments = {d["label"]: d for d in c["departments"]}
+    assert departments["26"]["amount_a"] == pytest.approx(250_000.0) and departments["07"]["dossiers_a"] == 0
+    sectors = {s["code"]: s for s in c["sectors"]}
+    assert sectors["personnes_agees"]["essms"] == 2 and "ahi" not in sectors, "ineligible ESSMS left out"
+    assert sectors["personnes_handicapees"]["share_a"] == 100.0
+    capacities = {b["label"]: b["essms"] for b in c["capacities"]}
+    assert capacities == {
+        "moins de 30 places": 1,
+        "60 à 99 places": 1,
+        "100 places ou plus": 1,
+        "capacité non renseignée": 1,
+    }
+    assert capacity_bin(30) == "30 à 59 places" and capacity_bin(29) == "moins de 30 places"
+
+
+def test_the_export_writes_text_as_text():
+    import openpyxl
+
+    c = committee(SUMMARY, {}, REPORTS.__getitem__)
+    workbook = openpyxl.load_workbook(io.BytesIO(committee_xlsx("Appel", "REF", c)))
+    sheet = workbook["Comité"]
+    header = [cell.value for cell in sheet[1]]
+    porteurs = [row[header.index("Porteur")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert '=HYPERLINK("x")' in porteurs
+    assert all(cell.data_type != "f" for ws in workbook.worksheets for row in ws.iter_rows() for cell in row)

@@ -1,0 +1,110 @@
+"""DEP-01 — the dossier was deposited within the call's window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from core.models import Location, Severity
+from validators.config_view import ConfigView
+from validators.context import DossierData
+from validators.deposit import Deposit, describe_moment, parse_deposit
+from validators.messages import DOSSIER_LEVEL
+from validators.registry import Hit, rule
+
+
+def deposit_of(data: DossierData) -> tuple[Deposit | None, str | None, Location]:
+    """(the deposit, why it is not known, where it is read): the form's ``date_depot``."""
+    if data.form is None:
+        return (
+            None,
+            "le formulaire en ligne (dossier.json ou export du téléservice) est absent du dossier",
+            DOSSIER_LEVEL,
+        )
+    if data.form.problem:
+        return None, data.form.problem, Location(data.form.source)
+    cell = data.form.get("date_depot")
+    if cell is None:
+        return None, "le formulaire ne porte pas de date de dépôt", Location(data.form.source, field="date_depot")
+    deposit, problem = parse_deposit(cell.raw)
+    return deposit, problem, cell.location
+
+
+def window_text(config: ConfigView) -> str:
+    submission = config.submission
+    return f"du {describe_moment(submission.opens.value)} au {describe_moment(submission.closes.value)}"
+
+
+@rule(
+    "DEP-01",
+    title="Dossier déposé hors des délais de l'appel",
+    severity="bloquant",
+    params=("submission.opens", "submission.closes"),
+    source=(
+        "Texte de chaque appel : un dossier reçu après la date limite n'est pas recevable (seed 001 : 18 juillet "
+        "2022 pour l'appel national, fin septembre 2022 pour les appels régionaux)"
+    ),
+    action=(
+        "Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel ultérieur."
+    ),
+    severity_actions={
+        "alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
+    },
+    example=(
+        "Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à "
+        "23:59 : un dossier reçu après la date limite n'est pas recevable."
+    ),
+)
+def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
+    """Le dossier a été déposé pendant la période de dépôt de l'appel, entre sa date-heure
+    d'ouverture et sa date-heure de clôture (heure de Paris). La date de dépôt est celle du
+    formulaire en ligne (date_depot de dossier.json, ou « Date de dépôt » de l'export du
+    téléservice). Une date absente ou illisible est signalée en alerte, sans rien supposer ;
+    une date sans heure n'est décidée que si la journée entière est hors délai."""
+    opens, closes = config.submission.opens.value, config.submission.closes.value
+    expected = f"un dépôt {window_text(config)}"
+    deposit, problem, location = deposit_of(data)
+    if deposit is None:
+        yield Hit(
+            message=(
+                f"La date de dépôt n'a pas pu être lue ({problem}) : vérifier dans le téléservice que le dossier "
+                f"a été déposé dans les délais de l'appel ({window_text(config)})."
+            ),
+            expected=expected,
+            found=problem or "date de dépôt inconnue",
+            location=location,
+            severity=Severity.ALERTE,
+        )
+        return
+    when = deposit.describe()
+    if deposit.moment > closes:
+        yield Hit(
+            message=(
+                f"Le dossier a été déposé le {when}, après la clôture de l'appel le {describe_moment(closes)} : "
+                "un dossier reçu après la date limite n'est pas recevable."
+            ),
+            expected=expected,
+            found=f"déposé le {when}",
+            location=location,
+        )
+    elif deposit.day_end < opens:
+        yield Hit(
+            message=(
+                f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
+                "il ne relève pas de cet appel."
+            ),
+            expected=expected,
+            found=f"déposé le {when}",
+            location=location,
+        )
+    elif deposit.day_only and (deposit.moment < opens or deposit.day_end > closes):
+        limit = "la clôture" if deposit.day_end > closes else "l'ouverture"
+        yield Hit(
+            message=(
+                f"Le dossier a été déposé le {when}, jour de {limit} de l'appel ({window_text(config)}), et "
+                "l'heure du dépôt n'est pas indiquée : la vérifier dans le téléservice."
+            ),
+            expected=expected,
+            found=f"déposé le {when}, heure inconnue",
+            location=location,
+            severity=Severity.ALERTE,
+        )

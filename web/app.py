@@ -1,0 +1,96 @@
+"""The instruction workspace as a FastAPI application (``esmsnum web``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from web.render import dsfr_available
+from web.routes import auth, calls, committee, dossiers
+from web.routes.common import Forbidden, page
+from web.security import CsrfCheck, RequireSession, SecurityHeaders
+from web.settings import WebSettings
+from web.workspace import Busy, NotFound, Workspace
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "esmsnum_session"
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    workspace = Workspace(settings)
+    app = FastAPI(title="esmsnum — espace d'instruction", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.workspace = workspace
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    for router in (auth.router, calls.router, dossiers.router, committee.router):
+        app.include_router(router)
+    _errors(app)
+    # Outermost last: session cookie → security headers → session required → CSRF → routes.
+    app.add_middleware(CsrfCheck)
+    app.add_middleware(RequireSession, workspace=workspace)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=int(settings.session_hours * 3600),
+        same_site="lax",
+        https_only=settings.https,
+    )
+    dsfr_available()  # logs once when DSFR is missing
+    log.info("espace d'instruction : %d appel(s) (%s)", len(workspace.calls), ", ".join(workspace.calls))
+    return app
+
+
+def route_table(routes: list[Any]) -> list[APIRoute]:
+    """Every route the application serves, included routers unfolded (what the access test
+    walks: a route that forgets its session or role check fails it)."""
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif hasattr(route, "original_router"):  # FastAPI >= 0.150 keeps included routers as branches
+            out.extend(route_table(route.original_router.routes))
+    return out
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return page(request, "error.html.j2", status, status_title=title, message=message)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return _error_page(
+            request,
+            404,
+            "Page introuvable",
+            "Cet appel, ce dossier ou ce fichier n'existe pas dans l'espace d'instruction.",
+        )
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return _error_page(request, 403, "Action non autorisée", exc.message + " Rien n'a été enregistré.")
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        return _error_page(request, 503, "Analyse en cours", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        return _error_page(request, 400, "Demande invalide", "Le formulaire envoyé est incomplet : rechargez la page.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return await not_found(request, NotFound(str(exc.detail)))
+        if exc.status_code == 405:
+            return _error_page(request, 405, "Méthode non autorisée", "Cette adresse ne s'utilise pas ainsi.")
+        return _error_page(request, exc.status_code, "Erreur", str(exc.detail))

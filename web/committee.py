@@ -1,0 +1,281 @@
+"""The committee's table: the recevable dossiers with their eligible amounts and proposed
+decision, the running total against the call's envelope, and the balance the 2021 instruction
+looked after (seed 004: « équité territoriale », « équilibre entre le secteur des personnes en
+situation de handicap et des personnes âgées », « représentation des établissements de
+capacités différentes »): départements, PA/PH split of ESSMS and amounts, spread of capacities.
+
+A dossier's eligible amount is split between its départements and sectors in proportion to
+its eligible ESSMS (the report does not hold the amount of each ESSMS): the pages say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from judging.history import DossierState
+from judging.instruction import DECISIONS, STATUSES, decision_label
+
+GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
+CAPACITY_BINS = [
+    (0, 29, "moins de 30 places"),
+    (30, 59, "30 à 59 places"),
+    (60, 99, "60 à 99 places"),
+    (100, None, "100 places ou plus"),
+]
+UNKNOWN_CAPACITY = "capacité non renseignée"
+MAIN_SECTORS = ("personnes_agees", "personnes_handicapees")
+
+
+def capacity_bin(capacity: int | None) -> str:
+    if capacity is None:
+        return UNKNOWN_CAPACITY
+    for low, high, label in CAPACITY_BINS:
+        if capacity >= low and (high is None or capacity <= high):
+            return label
+    return UNKNOWN_CAPACITY
+
+
+def committee(
+    summary: dict[str, Any], states: dict[str, DossierState], report_of: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    envelope = (summary.get("totals") or {}).get("envelope") or {}
+    sector_names = summary.get("sector_labels") or {}
+    rows = []
+    for d in summary.get("dossiers") or []:
+        if d.get("verdict") != "recevable":
+            continue
+        state = states.get(d["dossier"])
+        try:
+            report = report_of(d["dossier"])
+        except Exception:  # noqa: BLE001 - a report gone missing: the row stays, without ESSMS details
+            report = {}
+        essms = [e for e in report.get("essms") or [] if e.get("eligible", True)]
+        rows.append(
+            {
+                "dossier": d["dossier"],
+                "porteur": d.get("porteur"),
+                "departments": list(d.get("departments") or []),
+                "sectors": [sector_names.get(s, s) for s in d.get("sectors") or []],
+                "essms_count": d.get("essms_count"),
+                "amount_requested": d.get("amount_requested"),
+                "amount_eligible": d.get("amount_eligible"),
+                "decision": state.decision if state else None,
+                "decision_label": decision_label(state.decision) if state else None,
+                "decision_motif": state.decision_motif if state else None,
+                "status_label": STATUSES.get(state.status) if state else STATUSES["a_instruire"],
+                "assignee": state.assignee if state else None,
+                "waived": int(d.get("waived") or (d.get("counts") or {}).get("leves") or 0),
+                "essms": essms,
+            }
+        )
+    rows.sort(key=lambda r: (GROUP_ORDER.get(r["decision"], 5), r["dossier"]))
+    total_envelope = envelope.get("envelope")
+    running = 0.0
+    for r in rows:
+        running += r["amount_eligible"] or 0.0
+        r["running"] = round(running, 2)
+        r["over"] = total_envelope is not None and running > total_envelope
+    proposed = [r for r in rows if r["decision"] == "A"]
+    amount_proposed = round(sum(r["amount_eligible"] or 0.0 for r in proposed), 2)
+    amount_all = round(sum(r["amount_eligible"] or 0.0 for r in rows), 2)
+    return {
+        "rows": rows,
+        "envelope": total_envelope,
+        "envelope_source": envelope.get("envelope_source"),
+        "amount_proposed": amount_proposed,
+        "amount_recevable": amount_all,
+        "proposed_count": len(proposed),
+        "balance": None if total_envelope is None else round(total_envelope - amount_proposed, 2),
+        "ratio": None if not total_envelope else round(100.0 * amount_proposed / total_envelope, 1),
+        "by_group": {code: sum(1 for r in rows if r["decision"] == code) for code in DECISIONS},
+        "undecided": sum(1 for r in rows if not r["decision"]),
+        "departments": _departments(rows),
+        "sectors": _sectors(rows, sector_names),
+        "capacities": _capacities(rows),
+    }
+
+
+def _share(r: dict[str, Any], key: Callable[[dict[str, Any]], str]) -> dict[str, tuple[int, float]]:
+    """The dossier's ESSMS and eligible amount per value of ``key`` (amount pro rata of ESSMS)."""
+    essms = r["essms"]
+    amount = r["amount_eligible"] or 0.0
+    out: dict[str, tuple[int, float]] = {}
+    for e in essms:
+        k = key(e)
+        n, a = out.get(k, (0, 0.0))
+        out[k] = (n + 1, a + amount / len(essms))
+    return out
+
+
+def _balance(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        shares = _share(r, key)
+        for k, (n, amount) in shares.items():
+            entry = table.setdefault(
+                k, {"dossiers": 0, "essms": 0, "amount": 0.0, "dossiers_a": 0, "essms_a": 0, "amount_a": 0.0}
+            )
+            entry["dossiers"] += 1
+            entry["essms"] += n
+            entry["amount"] += amount
+            if r["decision"] == "A":
+                entry["dossiers_a"] += 1
+                entry["essms_a"] += n
+                entry["amount_a"] += amount
+    for entry in table.values():
+        entry["amount"] = round(entry["amount"], 2)
+        entry["amount_a"] = round(entry["amount_a"], 2)
+    return table
+
+
+def _departments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    table = _balance(rows, lambda e: e.get("department") or "non renseigné")
+    return [{"label": k, **v} for k, v in sorted(table.items())]
+
+
+def _sectors(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    table = _balance(rows, lambda e: e.get("sector") or "non_renseigne")
+    order = {s: i for i, s in enumerate(MAIN_SECTORS)}
+    total_a = sum(v["essms_a"] for v in table.values()) or 0
+    total = sum(v["essms"] for v in table.values()) or 0
+    out = []
+    for k, v in sorted(table.items(), key=lambda kv: (order.get(kv[0], 9), kv[0])):
+        out.append(
+            {
+                "code": k,
+                "label": names.get(k, "secteur non renseigné" if k == "non_renseigne" else k),
+                **v,
+                "share": round(100.0 * v["essms"] / total, 1) if total else None,
+                "share_a": round(100.0 * v["essms_a"] / total_a, 1) if total_a else None,
+            }
+        )
+    return out
+
+
+def _capacities(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    table = _balance(rows, lambda e: capacity_bin(e.get("capacity")))
+    labels = [label for _, _, label in CAPACITY_BINS] + [UNKNOWN_CAPACITY]
+    return [{"label": label, **table[label]} for label in labels if label in table]
+
+
+def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> bytes:
+    """The committee's table and its balance as a workbook; dossier text is written as text
+    (never a formula nor a link)."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
+    workbook.set_properties({"title": f"Comité — {call_title}", "language": "fr-FR"})
+    bold = workbook.add_format({"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"})
+    euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
+    sheet = workbook.add_worksheet("Comité")
+    columns = [
+        ("Dossier", 16),
+        ("Porteur", 36),
+        ("Départements", 14),
+        ("Secteurs", 30),
+        ("ESSMS éligibles", 10),
+        ("Montant demandé (€)", 16),
+        ("Montant éligible (€)", 16),
+        ("Cumul éligible (€)", 16),
+        ("Au-delà de l'enveloppe", 12),
+        ("Décision proposée", 28),
+        ("Motif de la décision", 50),
+        ("Statut", 18),
+        ("Instructeur", 18),
+        ("Constats levés", 10),
+    ]
+    for c, (title, width) in enumerate(columns):
+        sheet.write_string(0, c, title, bold)
+        sheet.set_column(c, c, width)
+    for r, row in enumerate(data["rows"], start=1):
+        values = [
+            row["dossier"],
+            row["porteur"],
+            ", ".join(row["departments"]),
+            ", ".join(row["sectors"]),
+            row["essms_count"],
+            row["amount_requested"],
+            row["amount_eligible"],
+            row["running"],
+            "oui" if row["over"] else "non",
+            row["decision_label"] or "non proposée",
+            row["decision_motif"],
+            row["status_label"],
+            row["assignee"],
+            row["waived"],
+        ]
+        for c, value in enumerate(values):
+            _write(sheet, r, c, value, euro if columns[c][0].endswith("(€)") else None)
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, max(1, len(data["rows"])), len(columns) - 1)
+
+    balance = workbook.add_worksheet("Équilibre")
+    balance.set_column(0, 0, 34)
+    balance.set_column(1, 6, 18)
+    line = 0
+    facts = [
+        ("Appel", f"{call_title} ({reference})"),
+        ("Enveloppe de l'appel (€)", data["envelope"]),
+        ("Proposé au financement, groupe A (€)", data["amount_proposed"]),
+        ("Solde de l'enveloppe après le groupe A (€)", data["balance"]),
+        ("Ensemble des dossiers recevables (€)", data["amount_recevable"]),
+    ]
+    for label, value in facts:
+        balance.write_string(line, 0, label, bold)
+        _write(balance, line, 1, value, euro if "(€)" in label else None)
+        line += 1
+    for title, table in (
+        ("Département", data["departments"]),
+        ("Secteur", data["sectors"]),
+        ("Capacité des ESSMS", data["capacities"]),
+    ):
+        line += 1
+        heads = [
+            title,
+            "Dossiers recevables",
+            "ESSMS",
+            "Montant éligible (€)",
+            "Dossiers du groupe A",
+            "ESSMS du groupe A",
+            "Montant du groupe A (€)",
+        ]
+        for c, head in enumerate(heads):
+            balance.write_string(line, c, head, bold)
+        for entry in table:
+            line += 1
+            values = [
+                entry["label"],
+                entry["dossiers"],
+                entry["essms"],
+                entry["amount"],
+                entry["dossiers_a"],
+                entry["essms_a"],
+                entry["amount_a"],
+            ]
+            for c, value in enumerate(values):
+                _write(balance, line, c, value, euro if heads[c].endswith("(€)") else None)
+        line += 1
+    balance.write_string(
+        line + 1,
+        0,
+        "Montants répartis entre départements, secteurs et capacités au prorata des ESSMS éligibles de chaque dossier.",
+    )
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_string(row, col, "oui" if value else "non", fmt)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value)[:32_000], fmt)

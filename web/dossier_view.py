@@ -1,0 +1,51 @@
+"""The dossier page's data: the report's findings (open, then lifted) with what a lift or its
+undoing needs, the instruction, the letter, the comments and the timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from judging.history import Account, DossierState, Event
+from judging.instruction import STATUSES, decision_label
+from judging.timeline import Entry
+from reports.view import SEVERITY_RANK, finding_view, report_view
+from web.letters import current_letter
+
+
+def findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(open findings, most severe first; lifted findings), each with its fingerprint."""
+    open_, lifted = [], []
+    ranked = sorted(
+        enumerate(report.get("findings") or []), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0])
+    )
+    for _, f in ranked:
+        view = finding_view(f) | {"fingerprint": f.get("fingerprint"), "location": f.get("location") or {}}
+        (lifted if isinstance(f.get("waiver"), dict) else open_).append(view)
+    for number, view in enumerate(open_, start=1):
+        view["number"] = number
+    return open_, lifted
+
+
+def dossier_page(
+    report: dict[str, Any], state: DossierState, timeline: list[Entry], comments: list[Event], assignees: list[Account]
+) -> dict[str, Any]:
+    open_, lifted = findings(report)
+    letter = current_letter(report, state.letter)
+    counts = {s: sum(1 for f in open_ if f["severity"] == s) for s in SEVERITY_RANK}
+    return {
+        "report": report,
+        "summary": report_view(report),
+        "open": open_,
+        "lifted": lifted,
+        "counts": counts,
+        "state": state,
+        "status_label": STATUSES.get(state.status, state.status),
+        "decision_label": decision_label(state.decision),
+        "timeline": list(reversed(timeline)),  # newest first
+        "comments": list(reversed(comments)),
+        "assignees": assignees,
+        "letter": letter,
+        "letter_edited": bool(state.letter),
+        "letter_stale": bool(state.letter) and state.letter_digest != report.get("digest"),
+        "instruction": report.get("instruction"),
+    }

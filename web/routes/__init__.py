@@ -1,0 +1,1 @@
+"""The workspace's routes, one module per page family."""

@@ -1,0 +1,112 @@
+"""The call page: its dossiers with verdict, status, assignee and proposed decision (filter,
+search, sort), assignment of several dossiers at once, the call's exports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from judging.history import Account, Conflict
+from judging.waive import apply_instruction_many
+from web import call_view
+from web.routes.common import (
+    Instructeur,
+    back_to,
+    call_site,
+    current_account,
+    flash,
+    page,
+    workspace,
+)
+from web.workspace import NotFound
+
+router = APIRouter()
+
+EXPORTS = {  # file name in the URL → (file in the output folder, media type)
+    "synthese.xlsx": ("summary.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "synthese.csv": ("summary.csv", "text/csv; charset=utf-8"),
+}
+
+
+def assignable(request: Request) -> list[Account]:
+    """Active accounts that can instruct a dossier."""
+    return [a for a in workspace(request).accounts.accounts() if a.active and a.role in {"instructeur", "decideur"}]
+
+
+@router.get("/appels/{call}")
+def call_page(request: Request, call: str):
+    site = call_site(request, call)
+    account = current_account(request)
+    rows = call_view.dossier_rows(site.summary(), site.history.states(site.call_id))
+    filters = call_view.Filters.of(dict(request.query_params))
+    shown = call_view.apply(rows, filters, account.name)
+    return page(
+        request,
+        "call.html.j2",
+        site=site,
+        summary=site.summary(),
+        rows=shown,
+        filters=filters,
+        params={k: v for k, v in request.query_params.items() if k in call_view.Filters.__dataclass_fields__},
+        options=call_view.options(rows),
+        counters=call_view.counters(rows),
+        assignees=assignable(request),
+    )
+
+
+@router.post("/appels/{call}/attribuer")
+async def assign_many(request: Request, account: Instructeur, call: str):
+    site = call_site(request, call)
+    form = await request.form()
+    target = str(form.get("instructeur") or "").strip()
+    names = {a.name for a in assignable(request)}
+    if target and target not in names:
+        flash(request, "Instructeur inconnu ou désactivé : rien n'a été attribué.", "error")
+        return back_to(f"/appels/{site.call_id}")
+    known = site.rows()
+    if not form.getlist("dossiers"):
+        flash(request, "Aucun dossier coché : cochez les dossiers à attribuer, puis choisissez l'instructeur.", "error")
+        return back_to(f"/appels/{site.call_id}")
+    done, moved = [], []
+    with site.writing():
+        for value in form.getlist("dossiers"):
+            dossier, _, version = str(value).rpartition(":")
+            if dossier not in known or not version.isdigit():
+                continue
+            before = site.history.state(site.call_id, dossier)
+            try:
+                site.history.change(
+                    site.call_id,
+                    dossier,
+                    expected_version=int(version),
+                    author=account.name,
+                    kind="attribution",
+                    data={"before": before.assignee, "after": target or None},
+                    assignee=target or None,
+                )
+                done.append(dossier)
+            except Conflict:
+                moved.append(dossier)
+        if done:  # the reports show the assignee: rewritten, the summary once
+            apply_instruction_many(site.out_dir, [site.report(d) for d in done], site.history)
+    who = f"à {target}" if target else "à personne (attribution retirée)"
+    message = f"{len(done)} dossier(s) attribué(s) {who}."
+    if moved:
+        message += (
+            f" Non attribué(s), car modifié(s) par quelqu'un d'autre depuis l'affichage de la liste : "
+            f"{', '.join(moved)}. Vérifiez-les puis recommencez."
+        )
+    flash(request, message, "warning" if moved else "success")
+    return back_to(f"/appels/{site.call_id}")
+
+
+@router.get("/appels/{call}/exports/{name}")
+def export(request: Request, call: str, name: str):
+    site = call_site(request, call)
+    if name not in EXPORTS:
+        raise NotFound(name)
+    file, media = EXPORTS[name]
+    path = site.out_dir / file
+    if not path.is_file():
+        raise NotFound(name)
+    return FileResponse(path, media_type=media, filename=f"{site.call_id}-{name}")

@@ -1,0 +1,99 @@
+"""What every route uses: the page renderer (account, CSRF token, flash message), the role
+check, the call and dossier lookups (404 for anything unknown)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from judging.history import Account
+from judging.instruction import ROLES, can
+from web.render import render_page
+from web.security import csrf_token
+from web.workspace import CallSite, NotFound, Workspace
+
+MAX_COMMENT = 5000
+MAX_MOTIF = 2000
+MAX_LETTER = 20000
+
+
+class Forbidden(Exception):
+    """The account's role does not allow this (answered 403 with a French page)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def workspace(request: Request) -> Workspace:
+    return request.app.state.workspace
+
+
+def current_account(request: Request) -> Account:
+    return request.state.account  # set by web.security.RequireSession
+
+
+NEEDED = {
+    "instructeur": "Votre compte est en lecture seule : il ne peut rien modifier.",
+    "decideur": "Seul un compte « décideur » peut proposer la décision sur un dossier.",
+}
+
+
+def role(needed: str) -> Any:
+    """Dependency: the logged-in account, if its role allows ``needed`` (else 403)."""
+
+    def check(request: Request) -> Account:
+        account = current_account(request)
+        if not can(account.role, needed):
+            raise Forbidden(NEEDED.get(needed, "Action non autorisée pour votre rôle."))
+        return account
+
+    check.needed_role = needed  # read by the test that walks the routes
+    return Depends(check)
+
+
+Instructeur = Annotated[Account, role("instructeur")]  # an account that may change a dossier
+Decideur = Annotated[Account, role("decideur")]  # an account that may propose the decision
+
+
+def call_site(request: Request, call: str) -> CallSite:
+    return workspace(request).call(call)
+
+
+def known_dossier(site: CallSite, dossier: str) -> str:
+    if dossier not in site.rows():
+        raise NotFound(dossier)
+    return dossier
+
+
+def flash(request: Request, text: str, kind: str = "success") -> None:
+    request.session["flash"] = {"kind": kind, "text": text}
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    account = getattr(request.state, "account", None)
+    message = request.session.pop("flash", None)
+    calls = list(workspace(request).calls.values()) if account else []
+    html = render_page(
+        request,
+        template,
+        account=account,
+        role_label=ROLES.get(account.role) if account else None,
+        csrf=csrf_token(request.session),
+        flash=message,
+        calls=calls,
+        can_edit=bool(account and can(account.role, "instructeur")),
+        can_decide=bool(account and can(account.role, "decideur")),
+        **context,
+    )
+    return HTMLResponse(html, status_code)
+
+
+def back_to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, 303)
+
+
+def clip(text: str | None, limit: int) -> str:
+    return (text or "").strip()[:limit]

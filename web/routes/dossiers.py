@@ -1,0 +1,375 @@
+"""The dossier page and what an instructeur does on it: lift one finding with a reason and undo
+it, comment, change the status, assign, edit and download the letter; a decideur proposes the
+decision. Every change names the version of the dossier it was made on: if someone changed the
+dossier meanwhile, nothing is recorded and the page shows the dossier as it now is (409)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from judging.history import Account, Conflict, now
+from judging.instruction import DECISIONS, STATUSES, decision_label, decision_refusal
+from judging.timeline import dossier_timeline
+from judging.waive import WaiverError, apply_instruction, unwaive_finding, waive_finding
+from web.dates import datetime_fr
+from web.dossier_view import dossier_page
+from web.letters import docx_of
+from web.routes.calls import assignable
+from web.routes.common import (
+    MAX_COMMENT,
+    MAX_LETTER,
+    MAX_MOTIF,
+    Decideur,
+    Instructeur,
+    back_to,
+    call_site,
+    clip,
+    flash,
+    known_dossier,
+    page,
+)
+from web.workspace import CallSite, NotFound
+
+router = APIRouter()
+BASE = "/appels/{call}/dossiers/{dossier}"
+
+
+def _site(request: Request, call: str, dossier: str) -> tuple[CallSite, str]:
+    site = call_site(request, call)
+    return site, known_dossier(site, dossier)
+
+
+def _url(site: CallSite, dossier: str, anchor: str = "") -> str:
+    return f"/appels/{site.call_id}/dossiers/{dossier}" + (f"#{anchor}" if anchor else "")
+
+
+def _show(request: Request, site: CallSite, dossier: str, status_code: int = 200, **extra) -> HTMLResponse:
+    report = site.report(dossier)
+    history = site.history
+    data = dossier_page(
+        report,
+        history.state(site.call_id, dossier),
+        dossier_timeline(history, site.call_id, dossier),
+        [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
+        assignable(request),
+    )
+    return page(
+        request,
+        "dossier.html.j2",
+        status_code,
+        site=site,
+        dossier=dossier,
+        d=data,
+        statuses=list(STATUSES.items()),
+        decisions=list(DECISIONS.items()),
+        conflict=None,
+        **extra,
+    )
+
+
+def _conflict(request: Request, site: CallSite, dossier: str, exc: Conflict, what: str) -> HTMLResponse:
+    state = exc.state
+    who = state.updated_by or "un autre compte"
+    when = datetime_fr(state.updated_at) if state.updated_at else "entre-temps"
+    message = (
+        f"{who} a modifié ce dossier le {when}, pendant que vous le consultiez : votre modification "
+        f"({what}) n'a pas été enregistrée. Le dossier est affiché tel qu'il est maintenant ; "
+        "refaites votre modification si elle est toujours utile."
+    )
+    return _show(request, site, dossier, 409, conflict_message=message)
+
+
+def _version(value: str) -> int:
+    if not value.isdigit():
+        raise NotFound("version")
+    return int(value)
+
+
+@router.get(BASE)
+def dossier(request: Request, call: str, dossier: str):
+    site, dossier = _site(request, call, dossier)
+    return _show(request, site, dossier, conflict_message=None)
+
+
+@router.post(BASE + "/lever")
+def lift(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    empreinte: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
+    site, dossier = _site(request, call, dossier)
+    motif = clip(motif, MAX_MOTIF)
+    if not motif:
+        flash(request, "Indiquez le motif de la levée : il sera lu par les autres instructeurs.", "error")
+        return back_to(_url(site, dossier, "constats"))
+    with site.writing():
+        try:
+            before, after = waive_finding(
+                site.out_dir,
+                site.report(dossier),
+                empreinte,
+                motif,
+                account.name,
+                site.history,
+                expected_version=_version(version),
+            )
+        except Conflict as exc:
+            return _conflict(request, site, dossier, exc, "levée d'un constat")
+        except WaiverError as exc:
+            flash(request, str(exc), "error")
+            return back_to(_url(site, dossier, "constats"))
+    flash(request, f"Constat levé. Verdict : {_label(before)} → {_label(after)}.")
+    return back_to(_url(site, dossier, "leves"))
+
+
+@router.post(BASE + "/annuler-levee")
+def unlift(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    empreinte: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
+    site, dossier = _site(request, call, dossier)
+    with site.writing():
+        try:
+            before, after = unwaive_finding(
+                site.out_dir,
+                site.report(dossier),
+                empreinte,
+                clip(motif, MAX_MOTIF),
+                account.name,
+                site.history,
+                expected_version=_version(version),
+            )
+        except Conflict as exc:
+            return _conflict(request, site, dossier, exc, "annulation d'une levée")
+        except WaiverError as exc:
+            flash(request, str(exc), "error")
+            return back_to(_url(site, dossier, "leves"))
+    flash(request, f"Levée annulée : le constat compte de nouveau. Verdict : {_label(before)} → {_label(after)}.")
+    return back_to(_url(site, dossier, "constats"))
+
+
+@router.post(BASE + "/commentaires")
+def comment(request: Request, account: Instructeur, call: str, dossier: str, texte: str = Form("")):
+    site, dossier = _site(request, call, dossier)
+    text = clip(texte, MAX_COMMENT)
+    if not text:
+        flash(request, "Le commentaire est vide : rien n'a été enregistré.", "error")
+    else:
+        site.history.comment(site.call_id, dossier, account.name, text)
+        flash(request, "Commentaire ajouté (visible par l'équipe, jamais par le porteur).")
+    return back_to(_url(site, dossier, "commentaires"))
+
+
+def _change(
+    request: Request,
+    site: CallSite,
+    dossier: str,
+    account: Account,
+    version: str,
+    what: str,
+    kind: str,
+    data: dict,
+    rewrite: bool = True,
+    **fields,
+) -> HTMLResponse | None:
+    """Record a change of the instruction and (``rewrite``) the report and summary that show
+    it; the conflict page if the dossier moved."""
+    with site.writing():
+        try:
+            site.history.change(
+                site.call_id,
+                dossier,
+                expected_version=_version(version),
+                author=account.name,
+                kind=kind,
+                data=data,
+                **fields,
+            )
+        except Conflict as exc:
+            return _conflict(request, site, dossier, exc, what)
+        if rewrite:
+            apply_instruction(site.out_dir, site.report(dossier), site.history)
+    return None
+
+
+@router.post(BASE + "/statut")
+def set_status(
+    request: Request, account: Instructeur, call: str, dossier: str, statut: str = Form(""), version: str = Form("")
+):
+    site, dossier = _site(request, call, dossier)
+    if statut not in STATUSES:
+        flash(request, "Statut inconnu : rien n'a été enregistré.", "error")
+        return back_to(_url(site, dossier))
+    before = site.history.state(site.call_id, dossier).status
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "changement de statut",
+        "statut",
+        {"before": before, "after": statut},
+        status=statut,
+    )
+    if refused:
+        return refused
+    flash(request, f"Statut : {STATUSES[statut]}.")
+    return back_to(_url(site, dossier))
+
+
+@router.post(BASE + "/attribution")
+def assign(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    instructeur: str = Form(""),
+    version: str = Form(""),
+):
+    site, dossier = _site(request, call, dossier)
+    target = instructeur.strip() or None
+    if target and target not in {a.name for a in assignable(request)}:
+        flash(request, "Instructeur inconnu ou désactivé : rien n'a été enregistré.", "error")
+        return back_to(_url(site, dossier))
+    before = site.history.state(site.call_id, dossier).assignee
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "attribution",
+        "attribution",
+        {"before": before, "after": target},
+        assignee=target,
+    )
+    if refused:
+        return refused
+    flash(request, f"Dossier attribué à {target}." if target else "Attribution retirée.")
+    return back_to(_url(site, dossier))
+
+
+@router.post(BASE + "/decision")
+def decide(
+    request: Request,
+    account: Decideur,
+    call: str,
+    dossier: str,
+    groupe: str = Form(""),
+    motif: str = Form(""),
+    version: str = Form(""),
+):
+    site, dossier = _site(request, call, dossier)
+    motif = clip(motif, MAX_MOTIF)
+    code = groupe.strip() or None
+    if code is not None and code not in DECISIONS:
+        flash(request, "Groupe inconnu : rien n'a été enregistré.", "error")
+        return back_to(_url(site, dossier, "decision"))
+    if code and not motif:
+        flash(request, "Indiquez le motif de la décision proposée : le comité le lira.", "error")
+        return back_to(_url(site, dossier, "decision"))
+    if code and (why := decision_refusal(code, site.report(dossier).get("verdict", ""))):
+        flash(request, why, "error")
+        return back_to(_url(site, dossier, "decision"))
+    before = site.history.state(site.call_id, dossier).decision
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "décision proposée",
+        "decision",
+        {"before": before, "after": code, "motif": motif},
+        decision=code,
+        decision_motif=motif or None,
+        decision_author=account.name if code else None,
+        decision_at=now() if code else None,
+    )
+    if refused:
+        return refused
+    flash(request, f"Décision proposée : {decision_label(code)}." if code else "Décision proposée retirée.")
+    return back_to(_url(site, dossier, "decision"))
+
+
+@router.post(BASE + "/courrier")
+def save_letter(
+    request: Request,
+    account: Instructeur,
+    call: str,
+    dossier: str,
+    texte: str = Form(""),
+    action: str = Form("enregistrer"),
+    version: str = Form(""),
+):
+    site, dossier = _site(request, call, dossier)
+    report = site.report(dossier)
+    text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
+    refused = _change(
+        request,
+        site,
+        dossier,
+        account,
+        version,
+        "modification du courrier",
+        "courrier",
+        {"reset": text is None},
+        rewrite=False,
+        letter=text,
+        letter_digest=report.get("digest") if text else None,
+        letter_author=account.name,
+        letter_at=now(),
+    )
+    if refused:
+        return refused
+    flash(request, "Courrier enregistré." if text else "Courrier remis à sa version générée.")
+    return back_to(_url(site, dossier, "courrier"))
+
+
+@router.get(BASE + "/courrier.docx")
+def letter_docx(request: Request, call: str, dossier: str):
+    site, dossier = _site(request, call, dossier)
+    data = docx_of(site.report(dossier), site.history.state(site.call_id, dossier).letter)
+    if data is None:
+        raise NotFound("courrier")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="courrier-{dossier}.docx"'},
+    )
+
+
+@router.get(BASE + "/rapport")
+def printable_report(request: Request, call: str, dossier: str):
+    """The static report as ``esmsnum run`` wrote it (for printing), with its own policy: its
+    style is inline, nothing else is allowed."""
+    site, dossier = _site(request, call, dossier)
+    path = site.report_dir(dossier) / "report.html"
+    if not path.is_file():
+        raise NotFound("rapport")
+    return HTMLResponse(
+        path.read_text(encoding="utf-8"),
+        headers={
+            "Content-Security-Policy": (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            )
+        },
+    )
+
+
+def _label(verdict: str) -> str:
+    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(
+        verdict, verdict
+    )
