@@ -35,11 +35,11 @@ def role(header: str) -> str:
     if "uvicorn" in header or "prefect.server" in header:
         return "serveur Prefect temporaire"
     if "forkserver" in header:
-        return "processus de lecture des fichiers (sandbox)"
+        return "processus de travail (dossiers entiers, ou fichiers isolés)"
     if "spawn_main" in header:
         return "workers Dask"
     if "esmsnum run" in header:
-        return "processus principal (flux, tâches, règles, rapports)"
+        return "processus principal (flux, tâches ; règles et rapports sans processus de travail)"
     return header[:60]
 
 

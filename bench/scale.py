@@ -1,41 +1,72 @@
-"""Benchmark: a generated call of 50, 200 and 1,000 dossiers, cold, on this machine.
+"""Benchmark: a generated call at several sizes against its physical floor, in one run.
 
-    .venv/bin/python bench/scale.py [--sizes 50,200,1000] [--call ars-ara-2022-regional] [--workers-at 200]
-                                    [--runners local,dask]
+    .venv/bin/python bench/scale.py [--sizes 50,200,1000] [--quick] [--call ars-ara-2022-regional]
+                                    [--workers-at 200] [--runners local] [--stage-sample 50]
+                                    [--no-server]
 
-For each size: generation time, then one cold ``esmsnum run`` (empty output folder and
-cache): wall time, dossiers per minute, the flow's stages (intake, analysis, call rules,
-reports) from summary.json, the extraction time per format summed from the reports, and the
-peak resident memory of the whole process tree (the command, Prefect's temporary server,
-the parsing workers), sampled every 0.2 s.
+``--quick``: sizes 25 and 50, the workers comparison at 50 (a few minutes).
 
-Then the ratios, measured in this run: the pipeline's time against the raw parsing of the
-same files with the same libraries in one plain loop (``bench/extraction.py``'s readers);
-the peak memory at the largest size against the smallest; on one call of ``--workers-at``
-dossiers, ``--workers 1`` against ``--workers 2`` for each task runner (same machine, all
-its cores), the whole run confined to one core with 1 worker against every core with one
-worker each, and the parsing alone (the sandbox's processes, no rules, no Prefect) with 1
-and 2 worker processes. Numbers only; nothing is asserted.
+For each size (``fixtures.scale`` generates the call):
+
+* the floor: ``bench/floor.py`` in a fresh interpreter, timed whole (imports included): every
+  file read once by the fastest readers (python-calamine, pypdfium2, python-docx, csv);
+* ``esmsnum run`` cold (empty output and cache): wall time, its ratio to the floor, the flow's
+  stages, peak memory of the whole process tree;
+* ``esmsnum run`` again with nothing changed, then after one dossier was corrected (one cell
+  of one workbook): wall time, and for the corrected run the wall time minus that dossier's
+  own analysis (``analysis_seconds`` of its report);
+* watch mode: ``esmsnum suivre`` on the same call, a corrected dossier dropped as a zip, the
+  time from the end of the copy to its new report;
+* the per-stage cost per dossier, measured in this process on a sample of the dossiers
+  (``--stage-sample``): reading, table finding, classification (and the form), rules, prose
+  rules, evidence images, report files, beside the floor read of the same files.
+
+The runs use a local Prefect server started for the benchmark (``esmsnum serveur demarrer``
+in a private PREFECT_HOME, stopped at the end), as an operator would; ``--no-server`` leaves
+each command to start Prefect's temporary server. Then, on one call of ``--workers-at``
+dossiers, ``--workers 1`` against ``--workers 2`` (cold runs, same machine). Numbers only:
+nothing is asserted; the targets of issue 18 are printed with the measures beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
+import math
 import os
+import random
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import zipfile
-from collections import defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# ``python bench/scale.py`` puts bench/ first on the path, where profile.py would shadow the
+# standard library's (imported by spaCy): the project's root instead.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+
+ESMSNUM = Path(sys.executable).with_name("esmsnum")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def environment(home: Path | None, work: Path) -> dict[str, str]:
+    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    env["PREFECT_HOME"] = str(home) if home else env.get("PREFECT_HOME", str(ROOT / ".prefect"))
+    # The generated call has no FINESS extract (``fixtures.scale`` leaves out the cases that
+    # need one): an empty store folder, whatever extracts this machine imported.
+    env["ESMSNUM_FINESS_DIR"] = str(work / "finess-aucune")
+    return env
 
 
 def tree_rss(pid: int) -> int:
@@ -53,15 +84,22 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run(call_dir: Path, call: str, out: Path, *extra: str, cores: set[int] | None = None) -> tuple[float, int, dict]:
-    """One ``esmsnum run``; ``cores``: the CPUs the whole process tree may use (affinity is
-    inherited by the parsing workers and Prefect's temporary server)."""
-    esmsnum = Path(sys.executable).with_name("esmsnum")
-    env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+def runner_pid(env: dict[str, str]) -> int | None:
+    """The warm analysis process of the local server, which does the runs handed to it."""
+    try:
+        state = json.loads((Path(env["PREFECT_HOME"]) / "esmsnum-serveur.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
+        return None
+    return state.get("runner_pid")
+
+
+def command(args: list[str], env: dict[str, str], cores: set[int] | None = None) -> tuple[float, int, str]:
+    """One esmsnum command: wall time, peak RSS of its process tree and of the local server's
+    analysis process (which does the run when the command hands it over), stderr."""
+    runner = runner_pid(env)
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [str(esmsnum), "run", str(call_dir), "--call", call, "--out", str(out), "--no-progress", *extra],
+        [str(ESMSNUM), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -74,7 +112,7 @@ def run(call_dir: Path, call: str, out: Path, *extra: str, cores: set[int] | Non
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            peak = max(peak, tree_rss(proc.pid) + (tree_rss(runner) if runner else 0))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -84,148 +122,401 @@ def run(call_dir: Path, call: str, out: Path, *extra: str, cores: set[int] | Non
     sampler.join()
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        sys.exit(f"esmsnum run a échoué :\n{stderr[-3000:]}")
+        sys.exit(f"esmsnum {args[0]} a échoué :\n{stderr[-3000:]}")
+    return wall, peak, stderr
+
+
+def run(
+    call_dir: Path, call: str, out: Path, env: dict[str, str], *extra: str, cores: set[int] | None = None
+) -> tuple[float, int, dict]:
+    wall, peak, _ = command(
+        ["run", str(call_dir), "--call", call, "--out", str(out), "--no-progress", *extra], env, cores
+    )
     return wall, peak, json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
-def extraction_by_format(out: Path, summary: dict) -> dict[str, tuple[int, float]]:
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-    for d in summary["dossiers"]:
-        report = json.loads((out / d["report"]).read_text(encoding="utf-8"))
-        for doc in report.get("documents", []):
-            totals[doc.get("format") or "?"][0] += 1
-            totals[doc.get("format") or "?"][1] += doc.get("read_seconds") or 0.0
-    return {k: (int(v[0]), v[1]) for k, v in sorted(totals.items())}
-
-
-def call_files(call_dir: Path, work: Path) -> list[Path]:
-    """Every file of the call, the members of its zips unpacked (once) under ``work``."""
-    files: list[Path] = [p for p in call_dir.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
-    unpacked = work / "unzipped"
-    if not unpacked.exists():
-        for index, archive in enumerate(sorted(call_dir.rglob("*.zip"))):
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(unpacked / str(index))
-    return files + [p for p in unpacked.rglob("*") if p.is_file() and p.suffix.lower() != ".zip"]
-
-
-def raw_parsing_seconds(call_dir: Path, work: Path) -> tuple[float, int]:
-    """Every file of the call parsed once by the raw libraries, in this process, in a loop."""
-    from extraction import RAW
-
-    from extractors.sniff import sniff
-
-    files = call_files(call_dir, work)
-    started, count = time.perf_counter(), 0
-    for path in files:
-        fmt = sniff(path, path.name)
-        if fmt in RAW:
-            try:
-                RAW[fmt](path)
-                count += 1
-            except Exception:  # noqa: BLE001
-                pass
-    return time.perf_counter() - started, count
-
-
-def sandbox_parsing_seconds(files: list[Path], workers: int) -> float:
-    """The extraction alone (the sandbox's bounded worker processes, ``workers`` of them,
-    fed by threads as the flow feeds them), without rules, reports or Prefect."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from core.limits import Limits
-    from core.models import Attachment
-    from extractors.intake import sha256_file
-    from extractors.sandbox import extract_isolated, shutdown
-
-    os.environ["ESMSNUM_WORKERS"] = str(workers)
-    limits = Limits()
-    attachments = [Attachment(p.name, sha256_file(p), p.stat().st_size, str(p)) for p in files]
-    extract_isolated(attachments[0], limits)  # start the pool outside the measure
+def floor_seconds(call_dir: Path) -> tuple[float, dict[str, int]]:
+    """``bench/floor.py`` in a fresh interpreter, timed whole (start-up and imports included)."""
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
-        list(pool.map(lambda a: extract_isolated(a, limits), attachments))
-    seconds = time.perf_counter() - started
-    shutdown()
-    os.environ.pop("ESMSNUM_WORKERS", None)
-    return seconds
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "floor.py"), str(call_dir), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    return wall, json.loads(proc.stdout.splitlines()[-1])["files"]
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def correct_one(call_dir: Path, seed: int) -> Path:
+    """An owner's correction: one cell of one workbook of one dossier folder, saved again."""
+    import openpyxl
+
+    candidates = sorted(d for d in call_dir.iterdir() if d.is_dir() and any(d.glob("*.xlsx")))
+    dossier = random.Random(seed).choice(candidates)
+    xlsx = sorted(dossier.glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb.worksheets[0]
+    ws["A1"] = f"{ws['A1'].value or ''} (version corrigée)"
+    wb.save(xlsx)
+    return dossier
+
+
+def zipped(folder: Path, extra_note: str) -> bytes:
+    """The dossier as a corrected deposit: its files zipped, one note added."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                zf.write(file, file.relative_to(folder).as_posix())
+        zf.writestr("note de correction.csv", f"objet;correction\n{extra_note};1\n")
+    return buffer.getvalue()
+
+
+def watch_latency(call_dir: Path, call: str, out: Path, env: dict[str, str], seed: int) -> tuple[float, float]:
+    """``esmsnum suivre``: seconds from a corrected zip landing complete to its report
+    rewritten, and that dossier's own analysis time."""
+    log = out.parent / f"{out.name}-suivre.log"
+    folder = random.Random(seed + 1).choice(sorted(d for d in call_dir.iterdir() if d.is_dir()))
+    dropped = call_dir / f"{folder.name}.zip"
+    with open(log, "w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [str(ESMSNUM), "suivre", str(call_dir), "--call", call, "--out", str(out), "--attente", "0.5"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + 3600
+
+        def wait_for(done) -> None:
+            while not done():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"esmsnum suivre : {log.read_text(encoding='utf-8')[-3000:]}")
+                time.sleep(0.05)
+
+        wait_for(lambda: "préchargés" in log.read_text(encoding="utf-8"))  # a warm process
+        report = out / folder.name / "report.json"
+        before = report.stat().st_mtime_ns
+        partial = call_dir / f"{folder.name}.zip.part"
+        partial.write_bytes(zipped(folder, f"correction {time.time()}"))
+        os.replace(partial, dropped)  # lands complete
+        landed = time.perf_counter()
+        wait_for(lambda: report.exists() and report.stat().st_mtime_ns != before)
+        latency = time.perf_counter() - landed
+        time.sleep(1)
+        own = json.loads(report.read_text(encoding="utf-8")).get("analysis_seconds", 0.0)
+        return latency, own
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        dropped.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- per-stage costs
+
+STAGES = (
+    ("read", "lecture des fichiers"),
+    ("tables", "recherche des tableaux"),
+    ("classification", "classement des pièces et formulaire"),
+    ("rules", "règles (hors prose)"),
+    ("prose", "règles de prose (PRO)"),
+    ("evidence", "images de preuve"),
+    ("reports", "fichiers du rapport"),
+)
+
+
+def _floor_module():
+    """``bench/floor.py`` as a module (``bench/`` is kept off the path, see above)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("esmsnum_bench_floor", ROOT / "bench" / "floor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stage_costs(paths: list[Path], call: str, out: Path) -> tuple[dict[str, float], float, int]:
+    """Seconds per stage summed over ``paths``, measured in this process (no sandbox, no
+    Prefect), and the floor read of the same files (warm readers)."""
+    floor = _floor_module()
+
+    from core.models import Finding
+    from extractors.extract import extract
+    from extractors.intake import open_dossier
+    from extractors.tables import find_document_tables
+    from judging.analysis import read_dossier
+    from judging.finalize import finalize_report
+    from reports.dossier import build_report, write_dossier_reports
+    from reports.evidence import attach_evidence
+    from validators.engine import decide, enabled_rules, load_call, rule_views, run_rules
+    from validators.figures import key_figures
+    from validators.prose import french_ratio, people
+    from validators.table_checks import run_table_checks
+
+    config = load_call(call)
+    limits = config.limits.file_limits()
+    people("Le projet est conduit par la direction.")  # spaCy's model loaded outside the measure
+    french_ratio("le projet")
+    floor.read_files(paths[0])  # readers imported outside the measure
+    totals: Counter[str] = Counter()
+    floor_total = 0.0
+    for path in paths:
+        spent: Counter[str] = Counter()
+
+        def timed(attachment, limits, spent=spent):
+            t0 = time.perf_counter()
+            doc = extract(attachment, limits)
+            t1 = time.perf_counter()
+            if doc.readable:
+                doc.tables = find_document_tables(doc.grids, doc.file)
+            spent["read"] += t1 - t0
+            spent["tables"] += time.perf_counter() - t1
+            return doc
+
+        with open_dossier(path, config.limits.zip_limits()) as dossier:
+            t0 = time.perf_counter()
+            data = read_dossier(dossier, config, timed)
+            spent["classification"] += time.perf_counter() - t0 - spent["read"] - spent["tables"]
+            rules = enabled_rules(config)
+            views = rule_views(rules, config)
+            t = time.perf_counter()
+            tables = run_table_checks(rules, views, data.typed)  # the rules' pandera checks, once per table
+            spent["rules"] += time.perf_counter() - t
+            for rule in rules:
+                t = time.perf_counter()
+                with contextlib.suppress(Exception):  # measured as the engine runs it: a failing rule is caught
+                    if rule.checks:
+                        list(rule.check(data, views[rule.id], tables.failures.get(rule.id, [])))
+                    else:
+                        list(rule.check(data, views[rule.id]))
+                spent["prose" if rule.family == "PRO" else "rules"] += time.perf_counter() - t
+            t = time.perf_counter()
+            figures = key_figures(data)
+            spent["rules"] += time.perf_counter() - t
+            findings: list[Finding] = run_rules(data, config)  # the findings, not timed (already run once)
+            t = time.perf_counter()
+            report = build_report(
+                numero=data.numero,
+                config=config,
+                verdict=decide(findings),
+                findings=findings,
+                records=data.classified.records,
+                data=data,
+                figures=figures,
+            )
+            spent["reports"] += time.perf_counter() - t
+            t = time.perf_counter()
+            attach_evidence(report, data, {a.path: Path(a.data_path) for a in dossier.attachments}, limits)
+            spent["evidence"] += time.perf_counter() - t
+            t = time.perf_counter()
+            final = finalize_report(report, lot=[], waivers=[], latest=None, submission_sha256="")
+            write_dossier_reports(final.report, out / data.numero)
+            spent["reports"] += time.perf_counter() - t
+        t = time.perf_counter()
+        floor.read_files(path)
+        floor_total += time.perf_counter() - t
+        totals.update(spent)
+    return dict(totals), floor_total, len(paths)
+
+
+def print_stage_table(totals: dict[str, float], floor_total: float, n: int) -> None:
+    total = sum(totals.values())
+    print(f"  coût par dossier et par étape ({n} dossiers mesurés dans ce processus, sans isolement ni Prefect) :")
+    print(f"    {'étape':<38} {'ms/dossier':>10} {'part':>6}")
+    for key, label in STAGES:
+        seconds = totals.get(key, 0.0)
+        print(f"    {label:<38} {seconds / n * 1000:10.1f} {seconds / total:6.1%}")
+    print(f"    {'total':<38} {total / n * 1000:10.1f}")
+    print(
+        f"    {'plancher : lecture brute des mêmes fichiers':<38} {floor_total / n * 1000:10.1f}"
+        f"   (total / plancher = {total / floor_total:.1f} ; lecture seule / plancher = "
+        f"{(totals.get('read', 0) + totals.get('tables', 0)) / floor_total:.1f})"
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def start_server(env: dict[str, str]) -> None:
+    wall, _, _ = command(["serveur", "demarrer"], env)
+    print(f"serveur Prefect local démarré en {wall:.1f} s (PREFECT_HOME={env['PREFECT_HOME']})", flush=True)
+
+
+def stop_server(env: dict[str, str]) -> None:
+    subprocess.run([str(ESMSNUM), "serveur", "arreter"], env=env, capture_output=True, timeout=120)
+
+
+def sample(paths: list[Path], n: int) -> list[Path]:
+    if len(paths) <= n:
+        return paths
+    step = len(paths) / n
+    return [paths[math.floor(i * step)] for i in range(n)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="50,200,1000")
+    parser.add_argument("--quick", action="store_true", help="sizes 25 and 50, workers compared at 50")
     parser.add_argument("--call", default="ars-ara-2022-regional")
-    parser.add_argument("--workers-at", type=int, default=200, help="size of the 1-vs-2 workers comparison")
-    parser.add_argument("--runners", default="local,dask", help="task runners of the 1-vs-2 workers comparison")
+    parser.add_argument("--workers-at", type=int, default=200, help="size of the 1-vs-2 workers comparison (0: none)")
+    parser.add_argument("--runners", default="local", help="task runners of the 1-vs-2 workers comparison")
+    parser.add_argument("--stage-sample", type=int, default=50, help="dossiers measured stage by stage per size")
+    parser.add_argument("--no-server", action="store_true", help="no local Prefect server: a temporary one per command")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.workers_at = "25,50", 50
     from fixtures.scale import generate_call
 
-    sizes = [int(s) for s in args.sizes.split(",") if s]  # --sizes "": the workers comparisons only
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     work = Path(tempfile.mkdtemp(prefix="esmsnum-bench-scale-"))
-    print(f"machine : {os.cpu_count()} cœurs ; dossier de travail {work}")
-    peaks: dict[int, int] = {}
-    for n in sizes:
-        t = time.perf_counter()
-        call_dir = generate_call(work / f"in-{n}", args.call, n, seed=args.seed)
-        generation = time.perf_counter() - t
-        out = work / f"out-{n}"
-        wall, peak, summary = run(call_dir, args.call, out)
-        peaks[n] = peak
-        flow = summary["totals"]["seconds"]
-        stages = summary["run"].get("stage_seconds", {})
-        print(f"\n== {n} dossiers (génération {generation:.0f} s)", flush=True)
-        print(
-            f"  esmsnum run : {wall:.1f} s ({n / wall * 60:.0f} dossiers/min) ; flux {flow:.1f} s ; "
-            f"mémoire maximale {peak / 1e6:.0f} Mo"
-        )
-        print("  étapes du flux : " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
-        formats = extraction_by_format(out, summary)
-        print(
-            "  lecture par format (temps de lecture cumulé dans les processus) : "
-            + ", ".join(f"{k} {c} fichiers {s:.1f} s" for k, (c, s) in formats.items())
-        )
-        raw, files = raw_parsing_seconds(call_dir, work / f"raw-{n}")
-        print(
-            f"  lecture brute des mêmes {files} fichiers (bibliothèques seules, une boucle) : {raw:.1f} s ; "
-            f"ratio flux / lecture brute = {flow / raw:.2f} ; commande / lecture brute = {wall / raw:.2f}"
-        )
-    if len(peaks) > 1:
-        small, large = min(peaks), max(peaks)
-        print(f"\nmémoire maximale {large} / {small} dossiers = {peaks[large] / peaks[small]:.2f}")
+    home = None if args.no_server else work / "prefect"
+    env = environment(home, work)
+    load = os.getloadavg()
+    print(
+        f"machine : {os.cpu_count()} cœurs, charge moyenne {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        f"(1 / 5 / 15 min) ; dossier de travail {work}",
+        flush=True,
+    )
+    if load[0] > (os.cpu_count() or 1):
+        print("  (machine chargée par d'autres travaux : les durées absolues sont gonflées ; comparer les ratios)")
+    results: dict[int, dict] = {}
+    try:
+        if home:
+            start_server(env)
+        for n in sizes:
+            results[n] = one_size(n, args, work, env, generate_call)
+        if args.workers_at:
+            results["workers"] = compare_workers(args, work, env, generate_call)
+    finally:
+        if home:
+            stop_server(env)
+    print_targets(results, sizes)
+
+
+def one_size(n: int, args, work: Path, env: dict[str, str], generate_call) -> dict:
+    t = time.perf_counter()
+    call_dir = generate_call(work / f"in-{n}", args.call, n, seed=args.seed)
+    generation = time.perf_counter() - t
+    floor_wall, files = floor_seconds(call_dir)
+    out = work / f"out-{n}"
+    cold, peak, summary = run(call_dir, args.call, out, env)
+    unchanged, _, _ = run(call_dir, args.call, out, env)
+    corrected_dir = correct_one(call_dir, args.seed)
+    corrected, _, fixed = run(call_dir, args.call, out, env)
+    own = json.loads((out / corrected_dir.name / "report.json").read_text(encoding="utf-8")).get("analysis_seconds", 0)
+    latency, watch_own = watch_latency(call_dir, args.call, out, env, args.seed)
+    stages = summary["run"].get("stage_seconds", {})
+    print(f"\n== {n} dossiers, {sum(files.values())} fichiers (génération {generation:.0f} s)", flush=True)
+    print(
+        f"  plancher (floor.py, démarrage et imports compris) : {floor_wall:.2f} s ; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(files.items()))
+    )
+    print(
+        f"  esmsnum run à froid : {cold:.1f} s = {cold / floor_wall:.1f} × le plancher ; flux {summary['totals']['seconds']:.1f} s "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in stages.items())}) ; mémoire maximale {peak / 1e6:.0f} Mo"
+    )
+    print(f"  relance sans changement : {unchanged:.1f} s")
+    print(
+        f"  relance après 1 dossier corrigé ({corrected_dir.name}) : {corrected:.1f} s, dont {own:.1f} s d'analyse "
+        f"du dossier : coût fixe {corrected - own:.1f} s (analysés {fixed['run']['dossiers_analysed']}, "
+        f"documents relus {fixed['run']['documents_extracted']})"
+    )
+    print(
+        f"  mode suivi : dossier corrigé déposé → nouveau rapport en {latency:.1f} s, dont {watch_own:.1f} s "
+        f"d'analyse du dossier : coût fixe {latency - watch_own:.1f} s",
+        flush=True,
+    )
+    if n == min(int(x) for x in args.sizes.split(",") if x) and not args.no_server:
+        without_server(call_dir, args, work / f"no-server-{n}", floor_wall)
+    paths = sample(sorted(p for p in call_dir.iterdir() if not p.name.startswith(".")), args.stage_sample)
+    totals, floor_total, measured = stage_costs(paths, args.call, work / f"stages-{n}")
+    print_stage_table(totals, floor_total, measured)
+    return {
+        "floor": floor_wall,
+        "cold": cold,
+        "unchanged": unchanged,
+        "corrected_fixed": corrected - own,
+        "watch_fixed": latency - watch_own,
+        "peak": peak,
+    }
+
+
+def without_server(call_dir: Path, args, work: Path, floor_wall: float) -> None:
+    """The same runs without the local server: each command imports everything and starts
+    Prefect's temporary server (what the local server and its warm process save)."""
+    import shutil
+
+    env = environment(work / "prefect", work)
+    copy = work / "appel"
+    shutil.copytree(call_dir, copy)
+    cold, _, _ = run(copy, args.call, work / "out", env)
+    unchanged, _, _ = run(copy, args.call, work / "out", env)
+    corrected_dir = correct_one(copy, args.seed + 2)
+    corrected, _, _ = run(copy, args.call, work / "out", env)
+    own = json.loads((work / "out" / corrected_dir.name / "report.json").read_text(encoding="utf-8"))[
+        "analysis_seconds"
+    ]
+    print(
+        f"  sans serveur local (serveur Prefect temporaire et imports à chaque commande) : à froid {cold:.1f} s = "
+        f"{cold / floor_wall:.1f} × le plancher ; sans changement {unchanged:.1f} s ; 1 corrigé {corrected:.1f} s, "
+        f"coût fixe {corrected - own:.1f} s",
+        flush=True,
+    )
+
+
+def compare_workers(args, work: Path, env: dict[str, str], generate_call) -> dict:
     n = args.workers_at
     call_dir = generate_call(work / f"in-w{n}", args.call, n, seed=args.seed + 1)
+    speedups = {}
     for runner in args.runners.split(","):
         timings = {}
         for workers in (1, 2):
             wall, _, summary = run(
-                call_dir, args.call, work / f"out-{runner}-w{workers}", "--runner", runner, "--workers", str(workers)
+                call_dir,
+                args.call,
+                work / f"out-{runner}-w{workers}",
+                env,
+                "--runner",
+                runner,
+                "--workers",
+                str(workers),
             )
             timings[workers] = (wall, summary["totals"]["seconds"])
+        speedups[runner] = timings[1][1] / timings[2][1]
         print(
             f"\n{n} dossiers, exécuteur {runner}, 1 worker : commande {timings[1][0]:.1f} s, flux "
             f"{timings[1][1]:.1f} s ; 2 workers : commande {timings[2][0]:.1f} s, flux {timings[2][1]:.1f} s ; "
             f"accélération : flux {timings[1][1] / timings[2][1]:.2f}, commande {timings[1][0] / timings[2][0]:.2f}",
             flush=True,
         )
-    # The same call on one core (the whole process tree) with 1 worker, against the machine's
-    # cores with one worker each: how the run as a whole scales with the cores it is given.
-    cores = sorted(os.sched_getaffinity(0))
-    one, _, one_summary = run(call_dir, args.call, work / "out-1core", "--workers", "1", cores={cores[0]})
-    every, _, every_summary = run(call_dir, args.call, work / "out-allcores", "--workers", str(len(cores)))
-    print(
-        f"\n{n} dossiers, 1 cœur et 1 worker : commande {one:.1f} s, flux {one_summary['totals']['seconds']:.1f} s ; "
-        f"{len(cores)} cœurs et {len(cores)} workers : commande {every:.1f} s, flux "
-        f"{every_summary['totals']['seconds']:.1f} s ; accélération : flux "
-        f"{one_summary['totals']['seconds'] / every_summary['totals']['seconds']:.2f}, commande {one / every:.2f}",
-        flush=True,
-    )
-    files = call_files(call_dir, work / f"files-w{n}")
-    alone = {workers: sandbox_parsing_seconds(files, workers) for workers in (1, 2)}
-    print(
-        f"\n{n} dossiers, lecture seule des {len(files)} fichiers par les processus de lecture : 1 worker "
-        f"{alone[1]:.1f} s, 2 workers {alone[2]:.1f} s ; accélération de la lecture = {alone[1] / alone[2]:.2f}"
-    )
+    return speedups
+
+
+def print_targets(results: dict, sizes: list[int]) -> None:
+    print("\n== Cibles (issue 18), mesurées dans cette exécution")
+    for n in sizes:
+        r = results[n]
+        ratio = r["cold"] / r["floor"]
+        print(
+            f"  {n:>5} dossiers : à froid {ratio:.1f} × le plancher (cible ≤ 10{', ≤ 4 à 1 000' if n >= 1000 else ''}) "
+            f"{'atteinte' if ratio <= (4 if n >= 1000 else 10) else 'non atteinte'} ; "
+            f"sans changement {r['unchanged']:.1f} s (cible ≤ 3 s) {'atteinte' if r['unchanged'] <= 3 else 'non atteinte'} ; "
+            f"1 corrigé : coût fixe {r['corrected_fixed']:.1f} s (esmsnum run), {r['watch_fixed']:.1f} s (suivre) "
+            f"(cible ≤ 3 s) {'atteinte' if min(r['corrected_fixed'], r['watch_fixed']) <= 3 else 'non atteinte'}"
+        )
+    for runner, speedup in (results.get("workers") or {}).items():
+        print(
+            f"  2 workers / 1 worker ({runner}) : {speedup:.2f} × (cible ≥ 1,7) "
+            f"{'atteinte' if speedup >= 1.7 else 'non atteinte'}"
+        )
 
 
 if __name__ == "__main__":

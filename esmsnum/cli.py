@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from core.config import ConfigError, available_calls
 from esmsnum.clickfr import install as _french_click
-from validators.engine import load_call
+
+# Nothing heavy at import: « esmsnum --help » answers at once, and each command imports
+# what it needs (Prefect, the readers and the rules only when a dossier must be judged).
 
 _french_click()  # click's own words (« Utilisation : », « [par défaut : …] », its errors) in French
 
@@ -60,6 +60,14 @@ def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) 
     return value
 
 
+def _at_least_seconds(ctx: click.Context, param: click.Parameter, value: float, minimum: float) -> float:
+    """A duration of at least ``minimum`` seconds (the help shows no range in English)."""
+    if value < minimum:
+        given, least = (f"{v:g}".replace(".", ",") for v in (value, minimum))
+        raise click.BadParameter(f"{given} : une durée d'au moins {least} s est attendue.", ctx=ctx, param=param)
+    return value
+
+
 def entry() -> None:
     """Console script: French errors, exit code 2 on bad usage, never a traceback for it."""
     try:
@@ -77,42 +85,15 @@ def entry() -> None:
         sys.exit(130)
 
 
-OS_REASONS = {
-    errno.EACCES: "accès refusé (droits)",
-    errno.EPERM: "opération non permise (droits)",
-    errno.ENOENT: "chemin introuvable",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.ENOSPC: "disque plein",
-    errno.EEXIST: "existe déjà",
-    errno.ENAMETOOLONG: "nom trop long",
-}
-
-
-def os_reason(exc: OSError) -> str:
-    """Why the system refused, in French."""
-    return OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else "erreur système")
-
-
 def output_folder(out_dir: Path, *, create: bool = True) -> Path:
     """The output folder, checked before anything runs: a file in its place, a folder that
     cannot be created or written to is a usage error (French message, exit code 2)."""
-    out_dir = out_dir.expanduser()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise click.UsageError(f"--out désigne un fichier, pas un dossier : {out_dir}")
-    if not out_dir.exists():
-        if not create:
-            raise click.UsageError(f"Dossier de sortie introuvable : {out_dir}")
-        parent = next((p for p in out_dir.parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise click.UsageError(f"Impossible de créer le dossier de sortie {out_dir} : {parent} est un fichier.")
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.UsageError(f"Impossible de créer le dossier de sortie {out_dir} : {os_reason(exc)}.") from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise click.UsageError(f"Dossier de sortie non modifiable (droits d'écriture) : {out_dir}")
-    return out_dir.resolve()
+    from judging.lock import OutputUnusable, usable_output
+
+    try:
+        return usable_output(out_dir, create=create)
+    except OutputUnusable as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group(
@@ -222,6 +203,12 @@ def run(
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
+    if (
+        runner == "local"
+        and not dask_address
+        and _run_on_local_server(call_dir, call, out_dir, cache, history_url, progress, workers, finess)
+    ):
+        return
     config = _load(call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
@@ -238,6 +225,7 @@ def run(
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+            _use_local_server()
             click.echo(_finess_line(store), err=True)
             from flows import progress as progress_display
             from flows.call import run_call
@@ -286,6 +274,9 @@ def run(
     help="Nombre maximal d'analyses simultanées (par défaut : sans limite).",
 )
 def serve(name: str, limit: int | None) -> None:
+    from flows.server import connect
+
+    connect()  # the local server of « esmsnum serveur demarrer », when it runs
     if not os.environ.get("PREFECT_API_URL"):
         from prefect.settings import PREFECT_API_URL
 
@@ -302,6 +293,13 @@ def serve(name: str, limit: int | None) -> None:
     serve_deployment(name, limit)
 
 
+def load_call(call: str):
+    """The call configuration, checked against the rule catalogue (imported on use)."""
+    from validators.engine import load_call as load
+
+    return load(call)
+
+
 def _finess_store(setting: str | None, config):
     """The FINESS extract a run uses (``None``: none loaded or « aucune »)."""
     from validators.finess_repository import RepositoryError, resolve_store
@@ -313,12 +311,9 @@ def _finess_store(setting: str | None, config):
 
 
 def _finess_line(store) -> str:
-    if store is None:
-        return (
-            "Répertoire FINESS : aucune extraction chargée, l'existence des FINESS ne sera pas vérifiée "
-            "(« esmsnum finess importer »)."
-        )
-    return f"Répertoire FINESS : {store.label} ({_thousands(store.establishments)} établissements)."
+    from validators.finess_repository import run_line
+
+    return run_line(store)
 
 
 def _decimal(value: float) -> str:
@@ -330,6 +325,8 @@ def _thousands(n: int) -> str:
 
 
 def _load(call: str):
+    from core.config import ConfigError
+
     try:
         return load_call(call)
     except ConfigError as exc:
@@ -780,6 +777,8 @@ def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str 
     help="Liste les appels livrés avec le projet (identifiant et intitulé).",
 )
 def calls() -> None:
+    from core.config import ConfigError, available_calls
+
     for call_id in available_calls():
         try:
             config = load_call(call_id)
@@ -797,6 +796,8 @@ def calls() -> None:
 )
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
+    from core.config import ConfigError
+
     try:
         config = load_call(call)
     except ConfigError as exc:
@@ -813,6 +814,7 @@ def check_call(call: str) -> None:
 )
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
+    from core.config import ConfigError
     from validators.engine import severity_for
     from validators.registry import all_rules
 
@@ -826,6 +828,273 @@ def rules(call: str | None) -> None:
         severity = severity_for(rule, config) if config else rule.severity
         enabled = "" if config is None or config.rule_setting(rule.id).enabled else "  (désactivée pour cet appel)"
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
+
+
+def _run_on_local_server(
+    call_dir: Path,
+    call: str,
+    out_dir: Path,
+    cache: str | None,
+    history_url: str | None,
+    progress: bool | None,
+    workers: int | None,
+    finess: str | None,
+) -> bool:
+    """The run handed to the warm analysis process of « esmsnum serveur demarrer » (no
+    import of Prefect, pydantic or the rules here: that process checks the call, the FINESS
+    extract and the folders as this command does); False when there is none, or it is busy
+    or runs other code: the command then runs the analysis itself."""
+    if os.environ.get("PREFECT_API_URL"):
+        return False  # an operator's Prefect server: runs are done by the command, as documented
+    from flows import server
+
+    state = server.read_state()
+    if state is None or not state.runner_socket:
+        return False
+    from flows.warm import absolute_call, absolute_finess, absolute_storage, delegate
+
+    display = None
+    if progress if progress is not None else sys.stderr.isatty():
+        from flows.progress import TerminalBar
+
+        display = TerminalBar()
+    request = {
+        "call_dir": str(call_dir.resolve()),
+        "call": absolute_call(call),
+        "out_dir": str(out_dir.expanduser().resolve()),
+        "cache": absolute_storage(cache) if cache else None,
+        "history_url": history_url,
+        "workers": workers,
+        "finess": absolute_finess(finess) if finess else None,
+        "progress": display is not None,
+    }
+    try:
+        outcome = delegate(
+            Path(state.runner_socket), request, say=lambda text: click.echo(text, err=True), display=display
+        )
+    except KeyboardInterrupt:
+        click.echo("\nInterrompu : l'analyse confiée au serveur local se poursuit et écrira ses rapports.", err=True)
+        raise click.Abort() from None
+    if outcome is None:
+        return False
+    if outcome.usage_error:
+        raise click.UsageError(outcome.usage_error)
+    if outcome.error:
+        raise click.ClickException(outcome.error)
+    click.echo(outcome.stdout)
+    return True
+
+
+def _use_local_server() -> None:
+    """Use the local Prefect server when it runs (before Prefect is imported); else say
+    how to avoid starting a temporary one for each command."""
+    from flows.server import connect
+
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    if connect() is None:
+        click.echo(
+            "Serveur Prefect temporaire démarré pour cette commande (« esmsnum serveur demarrer » en garde un "
+            "ouvert entre les commandes, plus rapide).",
+            err=True,
+        )
+
+
+@main.group(
+    "serveur",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    short_help="Serveur Prefect local gardé ouvert entre les commandes (démarrer, arrêter, état).",
+    help=(
+        "Serveur Prefect local gardé ouvert entre les commandes : esmsnum run et esmsnum suivre l'utilisent dès "
+        "qu'il tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque "
+        "analyse. Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."
+    ),
+)
+def serveur() -> None:
+    pass
+
+
+@serveur.command(
+    "demarrer",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Démarre le serveur Prefect local en arrière-plan.",
+    help=(
+        "Démarre le serveur Prefect local en arrière-plan (ou indique celui qui tourne déjà). Le premier démarrage "
+        "crée sa base de données et peut prendre une minute."
+    ),
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="PORT",
+    help="Port d'écoute (par défaut : 4200 s'il est libre, sinon un port libre).",
+)
+def serveur_demarrer(port: int | None) -> None:
+    from flows import server
+
+    if server.status().status is not server.Status.RUNNING:
+        click.echo("Démarrage du serveur Prefect local…", err=True)
+    try:
+        report = server.start(port)
+    except server.ServerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(server.describe(report))
+
+
+@serveur.command(
+    "arreter",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Arrête le serveur Prefect local.",
+    help="Arrête le serveur Prefect local démarré par « esmsnum serveur demarrer ».",
+)
+def serveur_arreter() -> None:
+    from flows import server
+
+    report = server.stop()
+    if report.stale_removed:
+        click.echo(server.describe(report))
+    elif report.state is None:
+        click.echo("Aucun serveur Prefect local en marche : rien à arrêter.")
+    else:
+        click.echo(f"Serveur Prefect local arrêté (processus {report.state.pid}, port {report.state.port}).")
+
+
+@serveur.command(
+    "etat",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Indique si le serveur Prefect local tourne.",
+    help=(
+        "Indique si le serveur Prefect local tourne (adresse, processus, date de démarrage). Code de sortie 0 s'il "
+        "répond, 1 sinon. Un fichier d'état laissé par un serveur disparu est détecté et supprimé."
+    ),
+)
+def serveur_etat() -> None:
+    from flows import server
+
+    report = server.status()
+    click.echo(server.describe(report))
+    if report.status is not server.Status.RUNNING:
+        sys.exit(1)
+
+
+@main.command(
+    "suivre",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Mode suivi : analyse l'appel, puis chaque dossier corrigé dès son dépôt.",
+    help=(
+        "Mode suivi : analyse les dossiers de l'appel comme « esmsnum run », puis reste ouvert et réanalyse un "
+        "dossier dès qu'une version corrigée (sous-dossier ou .zip) est déposée dans DOSSIER_APPEL et que sa copie "
+        "est terminée : son rapport et la synthèse sont réécrits en quelques secondes, chaque analyse apparaît dans "
+        "l'interface Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."
+    ),
+)
+@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
+@click.option(
+    "--call",
+    "call",
+    metavar="APPEL",
+    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DOSSIER_SORTIE",
+    type=click.Path(path_type=Path),
+    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
+)
+@click.option(
+    "--cache",
+    "cache",
+    metavar="STOCKAGE",
+    default=None,
+    help="Où garder les résultats réutilisables (comme pour esmsnum run). Par défaut OUT/.esmsnum/cache.",
+)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option(
+    "--workers",
+    type=int,
+    callback=at_least_one,
+    default=None,
+    metavar="N",
+    help="Nombre de processus de travail (par défaut : un par cœur).",
+)
+@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
+@click.option(
+    "--attente",
+    "settle",
+    type=float,
+    callback=lambda ctx, param, value: _at_least_seconds(ctx, param, value, 0.2),
+    default=2.0,
+    metavar="SECONDES",
+    help="Durée sans modification après laquelle une copie est considérée terminée (par défaut : 2 s).",
+)
+def suivre(
+    call_dir: Path,
+    call: str | None,
+    out_dir: Path | None,
+    cache: str | None,
+    history_url: str | None,
+    workers: int | None,
+    finess: str | None,
+    settle: float,
+) -> None:
+    import signal
+    import threading
+
+    if call is None:
+        raise click.UsageError("option obligatoire manquante : --call")
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    config = _load(call)
+    if call_dir.exists() and not call_dir.is_dir():
+        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
+    store = _finess_store(finess, config)
+    if not call_dir.is_dir():
+        raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    out_dir = output_folder(out_dir)
+    if workers:
+        from core.limits import WORKERS_ENV
+
+        os.environ[WORKERS_ENV] = str(workers)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():  # a second Ctrl+C: do not wait for the run in progress
+            raise KeyboardInterrupt
+        click.echo("Arrêt demandé : fin de l'analyse en cours, puis arrêt (Ctrl+C à nouveau pour forcer).", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    _use_local_server()
+    from flows.watch import CallWatcher
+
+    click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
+    click.echo(_finess_line(store), err=True)
+    watcher = CallWatcher(
+        call_dir.resolve(),
+        config,
+        out_dir,
+        cache=cache,
+        history_url=history_url,
+        workers=workers,
+        finess=str(store.path) if store else None,
+        settle=settle,
+        say=lambda text: click.echo(text, err=True),
+    )
+    watcher.watch(stop)
+    from extractors.sandbox import shutdown
+
+    shutdown()
+    click.echo(f"Suivi arrêté ({watcher.runs} analyse(s)). Rapports dans {out_dir}.", err=True)
 
 
 @main.group(

@@ -5,6 +5,12 @@ million rows) costs at most ``Limits.seconds_per_file`` seconds and
 ``Limits.memory_mb_per_file`` MB of one worker, and yields a reason of the catalogue of
 file problems (``core.file_problems``, PIE-02) instead of a crashed or hung batch. Workers come from a pebble ``ProcessPool`` (forkserver start,
 libraries preloaded); a worker that times out or dies is replaced by the pool.
+
+Inside a process that judges whole dossiers (``flows.workers``), files are read in that
+process instead, under an ``InlineGuard``: the same per-file time limit is kept by a
+watchdog that ends the process (after naming the file being read), the memory limit by the
+process's own address-space cap; the parent then judges the dossier again the isolated way,
+with the named file marked unreadable.
 """
 
 from __future__ import annotations
@@ -70,6 +76,83 @@ def _extract_bounded(attachment: Attachment, limits: Limits) -> ExtractedDocumen
     return doc
 
 
+def timeout_reason(limits: Limits) -> problems.Reason:
+    return problems.TIMEOUT.reason(seconds=f"{limits.seconds_per_file:.0f}")
+
+
+def crash_reason(limits: Limits, exitcode: int | None) -> problems.Reason:
+    # Under an address-space limit, native parsers often die on a failed allocation
+    # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
+    if exitcode in (-9, 137):
+        return memory_reason(limits)
+    return problems.READER_CRASHED.reason(exit_code=exitcode, limit_mb=limits.memory_mb_per_file)
+
+
+#: Exit code of a dossier worker whose watchdog saw a file overrun its time.
+EXIT_FILE_TIMEOUT = 75
+
+
+class InlineGuard:
+    """Per-file limits for files read in the current process (a dossier worker).
+
+    Before each file, its name is written to ``status_path``; a watchdog thread ends the
+    process with ``EXIT_FILE_TIMEOUT`` if the file is still being read after its time limit
+    (native parsers cannot be interrupted otherwise). A process that dies while reading (the
+    address-space cap) leaves the name there too: the parent knows which file to blame."""
+
+    def __init__(self, status_path: str) -> None:
+        self.status_path = status_path
+        self._fd: int | None = None
+        self._fd_path = ""
+        self._deadline: float | None = None
+        self._cv = threading.Condition()
+        threading.Thread(target=self._watch, name="esmsnum-file-watchdog", daemon=True).start()
+
+    def run(self, label: str, seconds: float, fn, *args):
+        self._record(label)
+        with self._cv:
+            self._deadline = time.monotonic() + seconds
+            self._cv.notify()
+        try:
+            return fn(*args)
+        finally:
+            with self._cv:
+                self._deadline = None
+                self._cv.notify()
+            self._record("")
+
+    def _record(self, label: str) -> None:
+        # One open file per status path, rewritten in place: a few microseconds per file read.
+        if self._fd is None or self._fd_path != self.status_path:
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd, self._fd_path = os.open(self.status_path, os.O_WRONLY | os.O_CREAT, 0o600), self.status_path
+        data = label.encode()
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, data, 0)
+
+    def _watch(self) -> None:
+        with self._cv:
+            while True:
+                if self._deadline is None:
+                    self._cv.wait()
+                elif time.monotonic() >= self._deadline:
+                    os._exit(EXIT_FILE_TIMEOUT)
+                else:
+                    self._cv.wait(self._deadline - time.monotonic())
+
+
+_inline: InlineGuard | None = None
+
+
+def read_inline(status_path: str) -> None:
+    """From now on, this process reads files itself under an ``InlineGuard`` (dossier workers)."""
+    global _inline
+    if _inline is None:
+        _inline = InlineGuard(status_path)
+    _inline.status_path = status_path
+
+
 def _get_pool(limits: Limits) -> ProcessPool:
     global _pool, _pool_key
     workers = parsing_workers()
@@ -102,6 +185,14 @@ def _forget_unimportable_main() -> None:
         del main.__file__
 
 
+def warm_pool(limits: Limits | None = None) -> None:
+    """Start the parsing workers now (the forkserver imports the readers once, then each
+    worker forks from it), so that the first file of a warm process does not wait for them."""
+    limits = limits or Limits()
+    if limits.isolate:
+        _get_pool(limits).schedule(os.getpid).result(timeout=300)
+
+
 def shutdown() -> None:
     global _pool
     with _lock:
@@ -126,6 +217,8 @@ def extract_isolated(attachment: Attachment, limits: Limits | None = None) -> Ex
 def _extract_guarded(attachment: Attachment, limits: Limits) -> ExtractedDocument:
     if not limits.isolate:
         return _extract_bounded(attachment, limits)
+    if _inline is not None:
+        return _inline.run(attachment.path, limits.seconds_per_file, _extract_bounded, attachment, limits)
     for attempt in range(2):
         try:
             future = _get_pool(limits).schedule(
@@ -144,15 +237,9 @@ def _outcome(future, attachment: Attachment, limits: Limits) -> ExtractedDocumen
     try:
         return future.result()
     except FutureTimeout:
-        reason = problems.TIMEOUT.reason(seconds=f"{limits.seconds_per_file:.0f}")
+        reason = timeout_reason(limits)
     except ProcessExpired as exc:
-        # Under an address-space limit, native parsers often die on a failed allocation
-        # (SIGSEGV, SIGABRT) rather than raise MemoryError: say both possible causes.
-        reason = (
-            memory_reason(limits)
-            if exc.exitcode in (-9, 137)
-            else problems.READER_CRASHED.reason(exit_code=exc.exitcode, limit_mb=limits.memory_mb_per_file)
-        )
+        reason = crash_reason(limits, exc.exitcode)
     except MemoryError:
         reason = memory_reason(limits)
     except BrokenProcessPool:
@@ -185,6 +272,9 @@ def render_isolated(data_path: str, requests: list[dict], limits: Limits | None 
     try:
         if not limits.isolate:
             return render_regions(data_path, requests, limits.max_pages)
+        if _inline is not None:
+            result = _inline.run("", limits.seconds_per_file, render_regions, data_path, requests, limits.max_pages)
+            return result if isinstance(result, list) and len(result) == len(requests) else nothing
         future = _get_pool(limits).schedule(
             render_regions, args=(data_path, requests, limits.max_pages), timeout=limits.seconds_per_file
         )

@@ -27,7 +27,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import flows.settings  # noqa: F401  (must run before prefect is imported)
 from core import __version__
 from core.config import CallConfig
-from extractors.sandbox import extract_isolated
 from flows.artifacts import publish_artifacts
 from flows.cache import (
     SERIALIZER,
@@ -38,7 +37,6 @@ from flows.cache import (
     storage_setting,
 )
 from flows.progress import Progress
-from judging.analysis import error_report, judge_dossier
 from judging.finalize import (
     add_evolution,
     compact_findings,
@@ -53,7 +51,6 @@ from reports.files import remove_stale_temporaries
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
 from validators.finess_repository import read_info
-from validators.prose import preload_in_background
 
 
 @task(
@@ -65,10 +62,23 @@ from validators.prose import preload_in_background
     result_serializer=SERIALIZER,
 )
 def analyse_dossier_task(
-    submission: Submission, config: CallConfig, key: str, storage: str | Path, finess: str | None = None
+    submission: Submission,
+    config: CallConfig,
+    key: str,
+    storage: str | Path,
+    finess: str | None = None,
+    in_workers: bool = False,
 ) -> dict[str, Any]:
     """The dossier's own judgement; its documents come from the document cache when unchanged;
-    ``finess``: the FINESS store file the ESSMS are looked up in."""
+    ``finess``: the FINESS store file the ESSMS are looked up in; ``in_workers``: judged end
+    to end in a worker process of this machine (``flows.workers``)."""
+    if in_workers:
+        from flows import workers
+
+        return workers.judge(submission, config, storage, finess)
+    from extractors.sandbox import extract_isolated
+    from judging.analysis import judge_dossier
+
     documents = DocumentCache(storage, extract_isolated)
     report = judge_dossier(submission.path, config, documents.extract, finess=finess)
     return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
@@ -82,10 +92,12 @@ def run_call(
     cache: str | None = None,
     history_url: str | None = None,
     finess: str | None = None,
+    ignore: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Analyse every dossier of the call folder; write the reports, the summary and the history.
     ``finess``: the imported FINESS extract (store file) to check the ESSMS against (see
-    ``validators.finess_repository.resolve_store``), or ``None``: existence not checked."""
+    ``validators.finess_repository.resolve_store``), or ``None``: existence not checked;
+    ``ignore``: entries of the call folder left out of this run (still being copied)."""
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
@@ -97,7 +109,7 @@ def run_call(
 
     stages: dict[str, float] = {}
     mark = time.perf_counter()
-    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits())
+    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits(), ignore)
     repository = read_info(Path(finess)) if finess else None
     fingerprint = repository.fingerprint if repository else ""
     keys = {s.numero: dossier_key(s, config, fingerprint) for s in submissions}
@@ -115,15 +127,22 @@ def run_call(
         views[submission.numero] = lot_view(hit["report"])
         progress.advance(error=hit["report"].get("internal_error", False))
 
-    if pending and _tasks_run_here():
+    # Readers, rules and spaCy only where a dossier is judged: a run whose dossiers all come
+    # from the cache never imports them, nor does this process when workers judge them.
+    in_workers = _use_dossier_workers(storage, len(pending), config)
+    if pending and not in_workers and _tasks_run_here():
+        from validators.prose import preload_in_background
+
         preload_in_background()
     analyse = analyse_dossier_task.with_options(result_storage=storage)
-    futures = {analyse.submit(s, config, keys[s.numero], storage, finess): s for s in pending}
+    futures = {analyse.submit(s, config, keys[s.numero], storage, finess, in_workers): s for s in pending}
     for future in as_completed(list(futures)):
         submission = futures.pop(future)
         try:
             result = future.result()
         except Exception:  # noqa: BLE001 - the task itself failed: the dossier still gets a report
+            from judging.analysis import error_report
+
             result = {"report": error_report(submission.numero, submission.path, config), "extracted": [], "cached": []}
             fallback[submission.numero] = result["report"]
         stats["dossiers_analysed"] += 1
@@ -141,13 +160,10 @@ def run_call(
     waivers = history.waivers(config.id)
     states = history.states(config.id)  # the reviewers' instruction, shown by the reports
     outcomes, changes = [], []
+    writer = _report_writer(config, in_workers)
     for submission in submissions:
         numero = submission.numero
-        base = (
-            fallback.get(numero)
-            or _cached_report(lookup, keys[numero])
-            or judge_dossier(submission.path, config, finess=finess)
-        )
+        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config, finess)
         final = finalize_report(
             base,
             lot=lot.get(numero, []),
@@ -159,7 +175,7 @@ def run_call(
         report_dir = out_dir / numero
         if final.changed or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
-            write_dossier_reports(final.report, report_dir)
+            writer.submit(final.report, report_dir)
             stats["reports_written"] += 1
         if final.changed:
             history.record(
@@ -176,6 +192,7 @@ def run_call(
             if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
                 changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
         outcomes.append(outcome_of(final.report, report_dir))
+    writer.close()
 
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
@@ -202,10 +219,49 @@ def run_call(
     return summary
 
 
+def _use_dossier_workers(storage: str | Path, pending: int, config: CallConfig) -> bool:
+    """Whole dossiers in worker processes: with the local runner (the tasks run in this
+    process's threads), a local result store (a storage block would be loaded through the
+    Prefect API by each worker) and enough dossiers to judge (``flows.workers.worth_it``)."""
+    from flows import workers
+
+    return (
+        workers.enabled()
+        and isinstance(storage, Path)
+        and _tasks_run_here()
+        and workers.worth_it(pending, config.limits.file_limits())
+    )
+
+
+class _InlineWriter:
+    """Report files written here, one dossier after the other."""
+
+    def submit(self, report: dict[str, Any], report_dir: Path) -> None:
+        write_dossier_reports(report, report_dir)
+
+    def close(self) -> None:
+        pass
+
+
+def _report_writer(config: CallConfig, in_workers: bool):
+    if not in_workers:
+        return _InlineWriter()
+    from flows.workers import ReportWriter
+
+    return ReportWriter(config.limits.file_limits())
+
+
 def _tasks_run_here() -> bool:
     """True when the dossier tasks run in threads of this process (the local runner)."""
     context = FlowRunContext.get()
     return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+
+
+def _judge_again(submission: Submission, config: CallConfig, finess: str | None) -> dict[str, Any]:
+    """A dossier whose result the store could not give back (written but unreadable)."""
+    from judging.analysis import judge_dossier
+
+    return judge_dossier(submission.path, config, finess=finess)
 
 
 def _cached_report(lookup: Lookup, key: str) -> dict[str, Any] | None:

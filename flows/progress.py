@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
 
 class Display(Protocol):
     def start(self, total: int) -> None: ...
@@ -34,6 +32,8 @@ class Progress:
         self._artifact = None
         self._last_ui = 0.0
         try:
+            from prefect.artifacts import create_progress_artifact
+
             self._artifact = create_progress_artifact(
                 progress=0.0, key=_artifact_key(call_id), description=f"Dossiers analysés — {call_id}"
             )
@@ -51,6 +51,8 @@ class Progress:
         if self._artifact and (now - self._last_ui > 2 or self.done == self.total):
             self._last_ui = now
             try:
+                from prefect.artifacts import update_progress_artifact
+
                 update_progress_artifact(self._artifact, progress=100.0 * self.done / max(self.total, 1))
             except Exception:  # noqa: BLE001
                 self._artifact = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -86,7 +87,7 @@ def _zip_documents(path: Path, limits: ZipLimits) -> list[tuple[str, str]] | Non
 
 
 def choose_submissions(
-    call_dir: Path, limits: ZipLimits | None = None
+    call_dir: Path, limits: ZipLimits | None = None, ignore: Collection[str] = ()
 ) -> tuple[list[Submission], list[dict[str, str]]]:
     """Every dossier of the call folder, fingerprinted (in parallel: hashing is I/O and C code).
 
@@ -94,12 +95,13 @@ def choose_submissions(
     the folder ``2022-ARA-0012``): one report per dossier number, so the most recently
     deposited entry is analysed and the other is listed in the summary as superseded. This
     is the only place a timestamp is used, to order two deposits; change is always content.
+    Entries named in ``ignore`` (still being copied, in watch mode) are left out.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from extractors.intake import discover_dossiers
 
-    entries = discover_dossiers(call_dir)
+    entries = [e for e in discover_dossiers(call_dir) if e.name not in ignore]
     by_number: dict[str, list[Path]] = {}
     for entry in entries:
         by_number.setdefault(dossier_number(entry), []).append(entry)

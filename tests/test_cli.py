@@ -66,7 +66,7 @@ ENGLISH = (
     " PATH",
     "x>=1",
 )
-COMMANDS = ("run", "serve", "history", "lever", "courrier", "calls", "check-call", "rules")
+COMMANDS = ("run", "serve", "history", "lever", "courrier", "calls", "check-call", "rules", "suivre", "serveur")
 
 
 def test_help_is_entirely_in_french_with_whole_descriptions():

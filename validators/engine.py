@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from typing import TYPE_CHECKING
 
 import core.config
 from core.config import CallConfig, ConfigError
 from core.models import Finding, Severity, Verdict
 from validators.config_view import ConfigView, ReadLog
-from validators.context import DossierData
-from validators.registry import Rule, all_rules
+from validators.registry import Rule, all_rules, rule_ids
 from validators.table_checks import run_table_checks
+
+if TYPE_CHECKING:  # the rules' data model pulls the readers: not needed to load a configuration
+    from validators.context import DossierData
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,8 @@ def decide(findings: list[Finding]) -> Verdict:
 def load_call(call: str | os.PathLike[str]) -> CallConfig:
     """A call configuration, with its ``rules`` section checked against the catalogue."""
     config = core.config.load_call(call)
-    unknown = [rule_id for rule_id in config.rules if rule_id not in all_rules()]
+    known = set(rule_ids())
+    unknown = [rule_id for rule_id in config.rules if rule_id not in known]
     if unknown:
         raise ConfigError(
             f"Configuration d'appel invalide : {config.config_path}\n"

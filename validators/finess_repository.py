@@ -134,6 +134,18 @@ class StoreInfo:
         }
 
 
+def run_line(store: StoreInfo | None) -> str:
+    """What a run (``esmsnum run``, ``esmsnum suivre``, the local server's analysis process)
+    prints about the extract it checks the ESSMS against."""
+    if store is None:
+        return (
+            "Répertoire FINESS : aucune extraction chargée, l'existence des FINESS ne sera pas vérifiée "
+            "(« esmsnum finess importer »)."
+        )
+    establishments = f"{store.establishments:,}".replace(",", " ")
+    return f"Répertoire FINESS : {store.label} ({establishments} établissements)."
+
+
 def store_path(folder: Path, extract_date: dt.date) -> Path:
     return folder / f"finess-{extract_date.isoformat()}.sqlite"
 

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 from core.models import DocumentKind, TextBlock
 from extractors.values import fold
@@ -48,9 +49,25 @@ def preload_in_background() -> threading.Thread:
 
 @lru_cache(maxsize=1)
 def _french_stop_words() -> frozenset[str]:
-    from spacy.lang.fr.stop_words import STOP_WORDS
+    return frozenset(fold(w) for w in _spacy_french_stop_words())
 
-    return frozenset(fold(w) for w in STOP_WORDS)
+
+def _spacy_french_stop_words() -> set[str]:
+    """spaCy's French stop words, read from their module alone: importing ``spacy`` for a
+    list of words costs seconds of start-up (thinc, its registries)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("spacy")  # located, not imported
+        path = Path(spec.origin).parent / "lang" / "fr" / "stop_words.py"  # type: ignore[union-attr, arg-type]
+        module_spec = importlib.util.spec_from_file_location("_esmsnum_spacy_fr_stop_words", path)
+        module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+        module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return set(module.STOP_WORDS)
+    except Exception:  # noqa: BLE001 - another layout of spaCy: import it
+        from spacy.lang.fr.stop_words import STOP_WORDS
+
+        return set(STOP_WORDS)
 
 
 def words(text: str) -> list[str]:

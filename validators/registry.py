@@ -15,13 +15,14 @@ import inspect
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandera.pandas as pa
+from typing import TYPE_CHECKING, Any
 
 from core.models import Location, Severity
 from validators.config_view import unknown_params
 from validators.schemas import TABLE_KINDS
+
+if TYPE_CHECKING:  # pandera is imported where a dossier's tables are checked, not to list the rules
+    import pandera.pandas as pa
 
 
 @dataclass
@@ -39,7 +40,7 @@ CheckFn = Callable[..., Iterable[Any]]
 """``check(data, config)`` → hits; ``check(data, config, failures)`` for a rule with table
 checks; ``check(submissions, config)`` → (dossier, hit) pairs for a call rule."""
 
-TableChecks = Callable[[Any, frozenset[str]], Mapping[str, Sequence[pa.Check]]]
+TableChecks = Callable[[Any, frozenset[str]], Mapping[str, Sequence["pa.Check"]]]
 """``(config view, columns of the table) → {column: [pandera checks]}``: checks over the typed
 table (``validators.schemas``), each returning a boolean per row; a row that fails one of them
 becomes a ``Failure`` located at that column's cell, handed to the rule's check."""
@@ -165,6 +166,16 @@ def all_rules() -> dict[str, Rule]:
         order = {family: i for i, family in enumerate(FAMILIES)}
         _catalogue = dict(sorted(_REGISTRY.items(), key=lambda kv: (order.get(kv[1].family, 9), kv[0])))
     return dict(_catalogue)
+
+
+def rule_ids() -> list[str]:
+    """Every rule's id, in catalogue order, without importing the rules: one rule per
+    module ``validators/rules/<family>_<nn>.py`` declares the rule ``<FAMILY>-<nn>``."""
+    import validators.rules as package
+
+    order = {family: i for i, family in enumerate(FAMILIES)}
+    ids = [m.name.upper().replace("_", "-") for m in pkgutil.iter_modules(package.__path__) if "_" in m.name]
+    return sorted(ids, key=lambda rule_id: (order.get(rule_id.split("-")[0], 9), rule_id))
 
 
 class _Rules:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
+from core.lazy import lazy_module
 from extractors.tables import Row, Table
 from extractors.values import parse_amount, parse_date, parse_project_type
 from validators.finess import normalize_finess
+
+# Imported on first use: a run whose dossiers all come from the cache never builds a frame.
+pd = lazy_module("pandas")
 
 AMOUNT_COLUMNS = ("forfait_moa", "forfait_editeur", "bonus_segur", "equipement", "total_essms")
 FORFAIT_COLUMNS = ("forfait_moa", "forfait_editeur", "bonus_segur", "equipement")

@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from core.models import Location
 from extractors.tables import Row
 from validators.config_view import ConfigView
 from validators.registry import Rule
 from validators.schemas import Frame
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pd = lazy_module("pandas")
+pa = lazy_module("pandera.pandas")
 
 log = logging.getLogger(__name__)
 

@@ -23,5 +23,8 @@ declarations exact, and fails on a declared key no rule run reads: read the keys
 needs before branching, as GRP-03 does for the Corsica/overseas minimum). A rule with table checks declares ``my_checks(config, columns) →
 {column: [pa.Check(...)]}`` over the typed frame of the table (``validators.schemas``) and its
 check takes a third argument, ``failures``: only the rows that failed its own checks, each
-located at the cell of the column the check was declared for.
+located at the cell of the column the check was declared for. pandas and pandera are taken
+with ``core.lazy.lazy_module`` (``pa = lazy_module("pandera.pandas")``), not imported at the
+top: listing the rules (``esmsnum rules``, loading a call) must not import them
+(tests/test_startup.py).
 """

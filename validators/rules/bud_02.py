@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from extractors.tables import Row, Table, is_subtotal
 from extractors.values import parse_amount
 from validators.config_view import ConfigView
@@ -14,6 +13,9 @@ from validators.messages import FIELD_LABELS, essms_label_for_row, euros
 from validators.registry import Hit, rule
 from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLUMNS
 from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
 
 
 def essms_totals(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:

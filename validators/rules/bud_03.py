@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.figures import forfait_ceilings
@@ -18,6 +16,10 @@ from validators.messages import (
 )
 from validators.registry import Hit, rule
 from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+pd = lazy_module("pandas")
 
 CAPPED_COLUMNS = ("forfait_moa", "forfait_editeur", "bonus_segur")
 

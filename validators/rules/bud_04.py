@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row, euros
 from validators.registry import Hit, rule
 from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
 
 
 def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:

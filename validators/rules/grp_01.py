@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.finess import finess_problem, is_valid_finess, normalize_finess
 from validators.messages import FIELD_LABELS, essms_label_for_row
 from validators.registry import Hit, rule
 from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+pd = lazy_module("pandas")
 
 EXPECTED = "9 caractères, préfixe département (2A/2B pour la Corse), clé de contrôle valide"
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
-import pandera.pandas as pa
-
+from core.lazy import lazy_module
 from extractors.values import format_date
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import FIELD_LABELS, row_text
 from validators.registry import Hit, rule
 from validators.table_checks import Failure
+
+# Imported when a dossier's tables are checked, not when the rules are listed.
+pa = lazy_module("pandera.pandas")
+pd = lazy_module("pandas")
 
 
 def within_programme(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
