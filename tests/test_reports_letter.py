@@ -153,6 +153,22 @@ def test_the_pdf_holds_the_same_letter_on_a4(tmp_path, config):
     assert "8 000 €" in text.replace("\u202f", " ").replace("\xa0", " ")
 
 
+def test_the_pdf_prints_every_character_of_the_letter(config):
+    """The letter's font is reduced to the characters of French letters; a name written with
+    others (Greek, Cyrillic) is printed with the whole font, never as empty boxes."""
+    import pypdfium2
+
+    from reports.letter_pdf import letter_pdf
+
+    content = letter_content(_report(config), today=TODAY)
+    text = {}
+    for name in ("Association Les Tilleuls", "Association Ωmega Лотос"):
+        content["recipient_lines"] = [name, *content["recipient_lines"][1:]]
+        pdf = pypdfium2.PdfDocument(io.BytesIO(letter_pdf(content)))
+        text[name] = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert all(name in " ".join(printed.split()) for name, printed in text.items())
+
+
 def test_sending_date_moves_the_deadline(config):
     report = _report(config)
     first = letter_content({**report, "letter_sending_date": "2022-10-03"})
