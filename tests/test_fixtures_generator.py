@@ -54,13 +54,27 @@ REGIONAL, NATIONAL = "ars-ara-2022-regional", "cnsa-2022-national"
 AMORCAGE, GRAND_EST = "ars-ara-2021-amorcage", "ars-grand-est-2023-regional"
 NUMERO = {REGIONAL: "2022-ARA", NATIONAL: "2022-NAT", AMORCAGE: "2021-ARA", GRAND_EST: "2023-GE"}
 #: Rules whose findings are alerts: a dossier that raises only these stays recevable.
-ALERT_RULES = {"PIE-04", "GRP-12", "PLA-04", "PRO-03", "PRO-04", "COH-03", "LOT-02", "REF-02", "REF-03"}
+ALERT_RULES = {
+    "PIE-04",
+    "PIE-05",
+    "PIE-06",
+    "GRP-12",
+    "PLA-04",
+    "PRO-03",
+    "PRO-04",
+    "COH-03",
+    "LOT-02",
+    "REF-02",
+    "REF-03",
+}
 #: The cases checked against the call's FINESS extract, in every call.
 REF_CASES = {
     "REF-01": ("a_completer", ["REF-01"]),
     "GRP-06-repertoire": ("a_completer", ["GRP-06"]),
     "REF-02": ("recevable", ["REF-02"]),
     "REF-03": ("recevable", ["REF-03"]),
+    "PIE-05": ("recevable", ["PIE-05"]),
+    "PIE-06": ("recevable", ["PIE-06"]),
 }
 
 #: What the brief asks for, case by case: (verdict, rules).
@@ -178,7 +192,7 @@ EXPECTED_CASES = {
 #: How many dossiers each call gets (every generic rule on both sides in each call).
 for _cases in EXPECTED_CASES.values():
     _cases.update(REF_CASES)
-SIZES = {REGIONAL: (45, 60), NATIONAL: (35, 45), AMORCAGE: (40, 50), GRAND_EST: (40, 50)}
+SIZES = {REGIONAL: (45, 60), NATIONAL: (35, 50), AMORCAGE: (40, 55), GRAND_EST: (40, 55)}
 
 #: Heading starts of the prose sections (extractors/sections.yaml): a short body line
 #: starting with one of them would open a section of its own for a reader.
@@ -290,6 +304,7 @@ class Dossier:
     short_lines: list[str] = field(default_factory=list)  # prose lines a reader could take for headings
     pdf_text: dict[str, str] = field(default_factory=dict)
     scans: list[str] = field(default_factory=list)  # pictures, and PDFs of pictures without text
+    hidden_sheets: list[str] = field(default_factory=list)  # "file!sheet" of the hidden sheets, left unread
 
     def tables_of(self, kind: str) -> list[Table]:
         return [t for t in self.tables if t.kind == kind]
@@ -347,6 +362,9 @@ def read_dossier(path: Path) -> Dossier:
                 d.unreadable.append(name)
                 continue
             for ws in wb.worksheets:
+                if ws.sheet_state != "visible":  # not what the owner shows
+                    d.hidden_sheets.append(f"{name}!{ws.title}")
+                    continue
                 d.tables += find_tables([list(r) for r in ws.iter_rows(values_only=True)], f"{name}!{ws.title}")
             wb.close()
         elif low.endswith(".csv"):
@@ -568,6 +586,11 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
     for kind in ("structures", "budget_essms", "budget_lignes", "planning"):
         if len({t.source for t in d.tables_of(kind)}) > 1:
             hit("PIE-04", kind)
+    for sheet in d.hidden_sheets:
+        hit("PIE-05", sheet)
+    for table in (per_essms, lines):
+        for header in table.unknown_headers if table is not None else ():
+            hit("PIE-06", header)
 
     form = d.form or {}
     deposit = deposit_day(form)
@@ -1279,7 +1302,9 @@ def test_every_header_is_a_known_synonym(dossiers):
     seen: dict[str, set[str]] = {}
     for _, d, _ in _all(dossiers):
         for table in d.tables:
-            assert not table.unknown_headers, (d.numero, table.source, table.unknown_headers)
+            # the one header no synonym names on purpose: PIE-06's column
+            unknown = [h for h in table.unknown_headers if h != norm("Valorisation du temps interne (€)")]
+            assert not unknown, (d.numero, table.source, table.unknown_headers)
             for header in table.headers:
                 seen.setdefault(f"{table.kind}.{field_of(table.kind, header)}", set()).add(header)
         for label in d.form_labels:
