@@ -107,3 +107,22 @@ def test_a_workbook_holds_several_kinds_and_prose_is_classified_by_headings():
     assert kinds["projet.pdf"] == ["gouvernance", "strategie_deploiement", "conduite_changement"]
     [gov] = result.sections[result.records[1].parts[0].kind]
     assert gov.blocks[0].location.page == 1
+
+
+def test_an_unnamed_column_that_reconciles_the_totals_becomes_the_missing_forfait():
+    """No header names the vendor's forfait; the one amount column left reconciles each total:
+    it is read as that forfait, and the checks see the forfait's column."""
+    from validators.reconcile import reconcile_essms_totals
+
+    rows = [
+        ["FINESS ET", "Nom", "Forfait MOA", "Lot 2 (€)", "Bonus Ségur", "Total"],
+        ["010001246", "EHPAD A", 7000, 12000, 2500, 21500],
+        ["010001253", "EHPAD B", 7000, 9000, 2500, 18500],
+        ["010001261", "SSIAD C", 6500, 11000, 2500, 20000],
+    ]
+    [table] = find_tables(grid(rows), "budget.xlsx")
+    assert "forfait_editeur" not in table.columns
+    [done] = reconcile_essms_totals(table, tolerance=1.0)
+    assert done.field == "forfait_editeur" and "forfait_editeur" in table.columns
+    assert [r.get("forfait_editeur").raw for r in table.rows] == [12000, 9000, 11000]
+    assert reconcile_essms_totals(table, tolerance=1.0) == []  # once only

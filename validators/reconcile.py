@@ -89,6 +89,9 @@ def _fold(table: Table, column: UnmappedColumn, field: str, agree: str) -> Recon
         own = row.get(field)
         total = _amount(own) + _amount(extra)
         row.cells[field] = CellValue(total, _joined(own.location if own is not None else None, extra.location))
+    if field not in table.columns:  # the forfait had no column of its own: this one is it
+        table.columns[field] = CellValue(column.header, column.header_location or Location(table.file))
+        table.column_index[field] = column.index
     column.read_as = field
     label = catalogue().meanings[field].label
     table.notes.append(
