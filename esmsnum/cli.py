@@ -370,8 +370,8 @@ def _read_report(out_dir: Path, dossier: str) -> dict:
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
-    from judging.history import History
-    from judging.timeline import format_timeline
+    from instruction.store import History
+    from instruction.timeline import format_timeline
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
@@ -422,8 +422,8 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 def lever(
     dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
 ) -> None:
+    from instruction.waivers import WaiverError, waive
     from judging.lock import OutputBusy, OutputLock
-    from judging.waive import WaiverError, waive
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
@@ -604,11 +604,12 @@ def comptes() -> None:
 
 
 def _accounts_db(out_dir: Path | None, history_url: str | None):
-    from judging.history import History
+    from instruction.accounts import AccountStore
+    from instruction.store import default_url
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
-    return History.for_output((out_dir or Path(".")).resolve(), history_url)
+    return AccountStore(history_url or default_url((out_dir or Path(".")).resolve()))
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -661,8 +662,8 @@ def _account_options(function):
 )
 @_account_options
 def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
-    from judging.accounts import AccountError, create_account
-    from judging.instruction import ROLES
+    from instruction.accounts import AccountError, create_account
+    from instruction.workflow import ROLES
 
     if role is None:
         raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur ou lecture)")
@@ -685,12 +686,12 @@ def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_u
 )
 @_account_options
 def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
-    from judging.instruction import ROLES
+    from instruction.workflow import ROLES
     from web.dates import datetime_fr
 
     db = _accounts_db(out_dir, history_url)
     try:
-        rows = db.accounts()
+        rows = db.all()
     finally:
         db.close()
     if not rows:
@@ -745,7 +746,7 @@ def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) 
 @click.argument("name", metavar="NOM")
 @_account_options
 def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | None) -> None:
-    from judging.accounts import AccountError, set_password
+    from instruction.accounts import AccountError, set_password
 
     db = _accounts_db(out_dir, history_url)
     try:
@@ -758,7 +759,7 @@ def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | Non
 
 
 def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str | None) -> None:
-    from judging.accounts import AccountError, set_active
+    from instruction.accounts import AccountError, set_active
 
     db = _accounts_db(out_dir, history_url)
     try:

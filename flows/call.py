@@ -37,14 +37,14 @@ from flows.cache import (
     storage_setting,
 )
 from flows.progress import Progress
+from instruction.store import History
+from instruction.workflow import instruction_of
 from judging.finalize import (
     add_evolution,
     compact_findings,
     finalize_report,
     outcome_of,
 )
-from judging.history import History
-from judging.instruction import instruction_of
 from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries

@@ -1,2 +1,3 @@
-"""Judging dossiers: one dossier end to end (``analysis``), the call-level finalisation of its
-report (``finalize``), the history of judgements and waivers, submissions and the output lock."""
+"""The run's pipeline: one dossier end to end (``analysis``), the call-level finalisation of its
+report (``finalize``), the submissions chosen and fingerprinted (``submission``) and the lock on
+the output folder (``lock``). What reviewers record is ``instruction``."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.models import DOSSIER_FILE, Finding, Location, Severity
-from judging.history import Analysis, Latest, Waiver, iso
+from core.records import Analysis, Latest, Waiver, iso
 from reports.dossier import verdict_reason
 from reports.summary import summary_extras
 from validators.call_review import apply_call_exclusions
@@ -93,7 +93,7 @@ def finalize_report(
 
     ``latest`` is what the history holds of the dossier's latest analysis; the evolution is
     added by ``add_evolution`` only when the report is written. ``instruction`` (status,
-    assignee, proposed decision: ``judging.instruction.instruction_of``) is shown by the report
+    assignee, proposed decision: ``instruction.workflow.instruction_of``) is shown by the report
     but is not part of its digest: it is the reviewers' work, not the analysis.
     """
     report = dict(base)

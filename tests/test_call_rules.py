@@ -122,8 +122,8 @@ def test_a_waived_exclusion_puts_the_essms_back(tmp_path, clean_dossier):
     dossier's own reading; finalizing again changes nothing (the waiver path re-finalizes)."""
     import datetime as dt
 
+    from core.records import Waiver
     from judging.finalize import finalize_report
-    from judging.history import Waiver
 
     config = load_call("ars-ara-2022-regional")
     alone = json.loads(json.dumps(_run(tmp_path, [_copy(clean_dossier, tmp_path / "call" / "X")], config)["X"]))

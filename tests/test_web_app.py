@@ -45,8 +45,8 @@ PUBLIC = {"/connexion", "/sante"}
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from judging.accounts import create_account
-    from judging.history import History
+    from instruction.accounts import AccountStore, create_account
+    from instruction.store import default_url
     from web.app import create_app
     from web.settings import WebSettings
 
@@ -55,7 +55,7 @@ def served(tmp_path_factory):
     work = root / "out"
     shutil.copytree(out, work)
     shutil.copytree(out.parent / "fixtures" / CALL / "dossiers", root / "dossiers")
-    db = History.for_output(work)
+    db = AccountStore(default_url(work))
     for name, role in ROLES.items():
         create_account(db, name, role, PASSWORDS[name])
     db.close()
@@ -88,7 +88,7 @@ def page_state(client: TestClient, numero: str) -> tuple[str, str]:
 
 
 def current_version(work: Path, numero: str) -> int:
-    from judging.history import History
+    from instruction.store import History
 
     db = History.for_output(work)
     try:

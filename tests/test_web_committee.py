@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from judging.history import DossierState
+from core.records import DossierState
 from web.committee import capacity_bin, committee, committee_xlsx
 
 SUMMARY = {

@@ -9,18 +9,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import create_engine, func, insert, select
 
-from judging import accounts as acc
-from judging.history import (
-    Conflict,
-    History,
-    metadata,
-    runs,
-    waiver_revocations,
-    waivers,
-)
-from judging.instruction import decision_refusal, instruction_of
-from judging.timeline import dossier_timeline, format_timeline
-from judging.waive import merge_changes
+from core.records import Conflict
+from instruction import accounts as acc
+from instruction.rerender import merge_changes
+from instruction.store import History, metadata, runs, waiver_revocations, waivers
+from instruction.timeline import dossier_timeline, format_timeline
+from instruction.workflow import decision_refusal, instruction_of
 
 
 @pytest.fixture
@@ -160,34 +154,35 @@ def test_an_older_database_gets_the_new_tables_and_keeps_its_waivers(tmp_path):
     db = History(url)
     try:
         assert db.waivers("appel")["D1"][0].motif == "ancien"
-        assert db.accounts() == [] and db.events("appel") == [] and db.state("appel", "D1").version == 0
+        assert db.events("appel") == [] and db.state("appel", "D1").version == 0
     finally:
         db.close()
 
 
-def test_passwords_are_argon2_hashes_and_failed_logins_make_the_account_wait(db):
-    account = acc.create_account(db, "marie", "instructeur", "un mot de passe long")
+def test_passwords_are_argon2_hashes_and_failed_logins_make_the_account_wait(tmp_path):
+    accounts = acc.AccountStore(f"sqlite:///{tmp_path / 'comptes.sqlite'}")
+    account = acc.create_account(accounts, "marie", "instructeur", "un mot de passe long")
     assert account.password_hash.startswith("$argon2") and "un mot de passe" not in account.password_hash
     with pytest.raises(acc.AccountError):
-        acc.create_account(db, "marie", "lecture", "un autre mot de passe")
+        acc.create_account(accounts, "marie", "lecture", "un autre mot de passe")
     with pytest.raises(acc.AccountError):
-        acc.create_account(db, "court", "lecture", "abc")
+        acc.create_account(accounts, "court", "lecture", "abc")
     with pytest.raises(acc.AccountError):
-        acc.create_account(db, "x<script>", "lecture", "un mot de passe long")
+        acc.create_account(accounts, "x<script>", "lecture", "un mot de passe long")
 
-    assert acc.authenticate(db, "marie", "un mot de passe long").account is not None
-    assert acc.authenticate(db, "inconnu", "peu importe").message == "Nom de compte ou mot de passe incorrect."
+    assert acc.authenticate(accounts, "marie", "un mot de passe long").account is not None
+    assert acc.authenticate(accounts, "inconnu", "peu importe").message == "Nom de compte ou mot de passe incorrect."
     for _ in range(acc.FREE_ATTEMPTS - 1):
-        assert acc.authenticate(db, "marie", "faux").wait_seconds == 0
-    third = acc.authenticate(db, "marie", "faux")
+        assert acc.authenticate(accounts, "marie", "faux").wait_seconds == 0
+    third = acc.authenticate(accounts, "marie", "faux")
     assert third.account is None and third.wait_seconds >= 4
-    blocked = acc.authenticate(db, "marie", "un mot de passe long")
+    blocked = acc.authenticate(accounts, "marie", "un mot de passe long")
     assert blocked.account is None and "réessayez dans" in blocked.message, "even the right password waits"
 
-    db.update_account("marie", blocked_until=None)
-    assert acc.authenticate(db, "marie", "un mot de passe long").account is not None
-    assert db.account("marie").failed_logins == 0
+    accounts.update("marie", blocked_until=None)
+    assert acc.authenticate(accounts, "marie", "un mot de passe long").account is not None
+    assert accounts.get("marie").failed_logins == 0
 
-    acc.set_active(db, "marie", False)
-    assert acc.authenticate(db, "marie", "un mot de passe long").account is None
-    assert db.account("marie").session_epoch == 1, "deactivation ends the open sessions"
+    acc.set_active(accounts, "marie", False)
+    assert acc.authenticate(accounts, "marie", "un mot de passe long").account is None
+    assert accounts.get("marie").session_epoch == 1, "deactivation ends the open sessions"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.labels import VERDICT_LABELS
-from judging.history import DossierState
-from judging.instruction import DECISIONS, STATUSES, decision_label
+from core.records import DossierState
+from instruction.workflow import DECISIONS, STATUSES, decision_label
 
 VERDICT_ORDER = {"non_recevable": 0, "a_completer": 1, "recevable": 2}
 SORTS = {

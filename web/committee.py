@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from judging.history import DossierState
-from judging.instruction import DECISIONS, STATUSES, decision_label
+from core.records import DossierState
+from instruction.workflow import DECISIONS, STATUSES, decision_label
 
 GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
 CAPACITY_BINS = [

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from judging.history import Account, DossierState, Event
-from judging.instruction import STATUSES, decision_label
-from judging.timeline import Entry
+from core.records import DossierState, Event
+from instruction.accounts import Account
+from instruction.timeline import Entry
+from instruction.workflow import STATUSES, decision_label
 from reports.view import SEVERITY_RANK, finding_view, report_view
 from web.letters import current_letter
 

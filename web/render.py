@@ -20,7 +20,7 @@ from jinja2 import (
 
 from core.labels import KIND_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 from extractors.values import format_euros
-from judging.instruction import DECISIONS, ROLES, STATUSES
+from instruction.workflow import DECISIONS, ROLES, STATUSES
 from reports.html import TEMPLATES as REPORT_TEMPLATES
 from reports.view import describe_location
 from web.dates import date_fr, datetime_fr, iso_paris

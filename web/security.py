@@ -100,7 +100,7 @@ class RequireSession:
         uid = session.get("uid")
         if not isinstance(uid, int):
             return None
-        account = self.workspace.accounts.account_by_id(uid)
+        account = self.workspace.accounts.get_by_id(uid)
         if account is None or not account.active or account.session_epoch != session.get("epoch"):
             return None
         return account

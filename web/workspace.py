@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from judging.history import History, default_url
+from instruction.accounts import AccountStore
+from instruction.store import History, default_url
 from judging.lock import OutputBusy, OutputLock
 from web.settings import WebSettings
 
@@ -135,7 +136,7 @@ class Workspace:
             if site.call_id in self.calls:
                 raise ValueError(f"l'appel {site.call_id} est donné deux fois")
             self.calls[site.call_id] = site
-        self.accounts = self._history(settings.history_url or default_url(settings.out_dirs[0]))
+        self.accounts = AccountStore(settings.history_url or default_url(settings.out_dirs[0]))
 
     def _history(self, url: str) -> History:
         if url not in self._histories:
@@ -151,3 +152,4 @@ class Workspace:
     def close(self) -> None:
         for history in self._histories.values():
             history.close()
+        self.accounts.close()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
-from judging.accounts import authenticate
+from instruction.accounts import authenticate
 from web.routes.common import back_to, current_account, page, workspace
 from web.security import csrf_token
 

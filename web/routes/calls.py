@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from judging.history import Account, Conflict
-from judging.waive import apply_instruction_many
+from core.records import Conflict
+from instruction.accounts import Account
+from instruction.rerender import apply_instruction_many
 from web import call_view
 from web.routes.common import (
     Instructeur,
@@ -30,7 +31,7 @@ EXPORTS = {  # file name in the URL → (file in the output folder, media type)
 
 def assignable(request: Request) -> list[Account]:
     """Active accounts that can instruct a dossier."""
-    return [a for a in workspace(request).accounts.accounts() if a.active and a.role in {"instructeur", "decideur"}]
+    return [a for a in workspace(request).accounts.all() if a.active and a.role in {"instructeur", "decideur"}]
 
 
 @router.get("/appels/{call}")

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from judging.history import Account
-from judging.instruction import ROLES, can
+from instruction.accounts import Account
+from instruction.workflow import ROLES, can
 from web.render import render_page
 from web.security import csrf_token
 from web.workspace import CallSite, NotFound, Workspace

@@ -8,10 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from judging.history import Account, Conflict, now
-from judging.instruction import DECISIONS, STATUSES, decision_label, decision_refusal
-from judging.timeline import dossier_timeline
-from judging.waive import WaiverError, apply_instruction, unwaive_finding, waive_finding
+from core.records import Conflict, now
+from instruction.accounts import Account
+from instruction.rerender import apply_instruction
+from instruction.timeline import dossier_timeline
+from instruction.waivers import WaiverError, unwaive_finding, waive_finding
+from instruction.workflow import DECISIONS, STATUSES, decision_label, decision_refusal
 from web.dates import datetime_fr
 from web.dossier_view import dossier_page
 from web.letters import docx_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from judging.history import DossierState, iso
+from core.records import DossierState, iso
 
 # Where the instruction of a dossier stands (the habits of Démarches simplifiées).
 STATUSES = {

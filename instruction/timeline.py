@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from core.models import Verdict
-from judging.history import Analysis, Event, History, Revocation, Waiver, iso
-from judging.instruction import DECISIONS, STATUSES, decision_label
+from core.records import Analysis, Event, Revocation, Waiver, iso
+from instruction.store import History
+from instruction.workflow import DECISIONS, STATUSES, decision_label
 from reports.dates import datetime_fr
 
 AUTOMATIC = "esmsnum (analyse automatique)"

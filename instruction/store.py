@@ -1,4 +1,5 @@
-"""Dossier history: every run, every distinct analysis of a dossier, reviewers' waivers.
+"""The store of a call's records: every run, every distinct analysis of a dossier, reviewers'
+waivers and the instruction of each dossier (the record types are ``core.records``).
 
 SQLite under the output folder by default; any SQLAlchemy URL (PostgreSQL:
 ``postgresql+psycopg://user:pass@host/db``) when an operator shares it between machines or
@@ -7,11 +8,12 @@ calls. Rows are keyed by call id and dossier number, so one database can hold se
 An analysis row is written only when what a reviewer reads changes (``digest``): a re-run
 with nothing changed adds a run, not a thousand identical analyses.
 
-The instruction workspace (``esmsnum web``) adds: accounts (argon2 hashes), the undoing of a
+The instruction workspace (``esmsnum web``) adds: the undoing of a
 waiver for one finding (``waiver_revocations``, a new row: nothing is ever deleted), an
 append-only event log (comments, statuses, assignments, decisions, letters) and each dossier's
 current state with a version counter (optimistic concurrency: a change based on an older
 version is refused with ``Conflict``). Opening an older database creates the missing tables.
+Accounts are kept apart (``instruction.accounts``).
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -44,6 +44,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from core.records import (
+    STATUS_DEFAULT,
+    Analysis,
+    Conflict,
+    DossierState,
+    Event,
+    Latest,
+    Revocation,
+    Waiver,
+    aware,
+    now,
+)
 
 HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 
@@ -143,179 +156,39 @@ dossier_state = Table(
     Column("updated_by", String(200)),
 )
 
-accounts = Table(
-    "accounts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(100), nullable=False, unique=True),
-    Column("role", String(20), nullable=False),
-    Column("password_hash", Text, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("failed_logins", Integer, nullable=False),
-    Column("blocked_until", DateTime(timezone=True)),
-    Column("session_epoch", Integer, nullable=False),  # +1 at logout: every cookie issued before is void
-    Column("last_login_at", DateTime(timezone=True)),
-)
-
 Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
 Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    id: int
-    run_id: int
-    call_id: str
-    dossier: str
-    created_at: dt.datetime
-    submission_sha256: str
-    verdict: str
-    digest: str
-    documents: list
-    findings: list[dict[str, Any]]
-    origin: str = "analyse"  # "analyse" (a run), "levee" (recorded by a waiver or its undoing)
-
-
-@dataclass(frozen=True)
-class Latest:
-    digest: str
-    verdict: str
-    submission_sha256: str
-
-
-@dataclass(frozen=True)
-class Waiver:
-    """A reviewer's waiver of findings, by fingerprint. ``fingerprints`` are the ones still
-    waived (an undone finding is left out); ``recorded`` all it covered when made."""
-
-    id: int
-    dossier: str
-    rule: str
-    fingerprints: list[str]
-    motif: str
-    author: str
-    created_at: dt.datetime
-    recorded: tuple[str, ...] = ()
-
-    def covers(self, finding: dict[str, Any]) -> bool:
-        return finding.get("rule") == self.rule and finding.get("fingerprint") in self.fingerprints
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"motif": self.motif, "author": self.author, "date": iso(self.created_at), "id": self.id}
-
-
-@dataclass(frozen=True)
-class Revocation:
-    """A waiver undone for one finding."""
-
-    id: int
-    waiver_id: int
-    dossier: str
-    fingerprint: str
-    motif: str
-    author: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    call_id: str
-    dossier: str
-    kind: str  # commentaire, statut, attribution, decision, courrier
-    author: str
-    created_at: dt.datetime
-    data: dict[str, Any]
-
-
-STATUS_DEFAULT = "a_instruire"
-
-
-@dataclass(frozen=True)
-class DossierState:
-    """Where the instruction of a dossier stands; ``version`` 0 until its first change."""
-
-    call_id: str
-    dossier: str
-    version: int = 0
-    status: str = STATUS_DEFAULT
-    assignee: str | None = None
-    decision: str | None = None
-    decision_motif: str | None = None
-    decision_author: str | None = None
-    decision_at: dt.datetime | None = None
-    letter: str | None = None
-    letter_digest: str | None = None
-    letter_author: str | None = None
-    letter_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-    updated_by: str | None = None
-
-
-@dataclass(frozen=True)
-class Account:
-    id: int
-    name: str
-    role: str
-    password_hash: str
-    active: bool
-    created_at: dt.datetime
-    failed_logins: int
-    blocked_until: dt.datetime | None
-    session_epoch: int
-    last_login_at: dt.datetime | None
-
-
-class Conflict(Exception):
-    """The dossier changed since the version the change was based on (``state`` is current)."""
-
-    def __init__(self, state: DossierState) -> None:
-        super().__init__(f"dossier {state.dossier}: version {state.version}")
-        self.state = state
-
-
-class DuplicateAccount(Exception):
-    pass
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive datetimes back: they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def iso(value: dt.datetime) -> str:
-    return aware(value).astimezone().isoformat(timespec="seconds")
 
 
 def default_url(out_dir: Path) -> str:
     return os.environ.get(HISTORY_ENV) or f"sqlite:///{(out_dir / '.esmsnum' / 'history.sqlite').resolve()}"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Wait for a writer instead of failing at once (the web workspace writes from threads)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 15000")
     cursor.close()
 
 
+def open_database(url: str, tables: MetaData) -> Engine:
+    """An engine on ``url`` with ``tables`` created where the database lacks them (the others
+    are left as they are: an older database is migrated by opening it)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_pragmas)
+    tables.create_all(engine)
+    return engine
+
+
 class History:
     """Thin access layer over the tables (SQLAlchemy Core, portable SQL only)."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)  # creates the tables a database lacks, leaves the others
+        self.engine: Engine = open_database(url, metadata)
 
     @classmethod
     def for_output(cls, out_dir: Path, url: str | None = None) -> History:
@@ -663,52 +536,6 @@ class History:
             row = conn.execute(select(dossier_state).where(key)).mappings().first()
             raise Conflict(_state(row) if row else DossierState(call_id, dossier))
 
-    # ------------------------------------------------------------------ accounts
-    def add_account(self, name: str, role: str, password_hash: str) -> Account:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(accounts).values(
-                        name=name,
-                        role=role,
-                        password_hash=password_hash,
-                        active=True,
-                        created_at=now(),
-                        failed_logins=0,
-                        session_epoch=0,
-                    )
-                )
-        except IntegrityError:
-            raise DuplicateAccount(name) from None
-        account = self.account(name)
-        assert account is not None
-        return account
-
-    def account(self, name: str) -> Account | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.name == name)).mappings().first()
-        return _account(row) if row else None
-
-    def account_by_id(self, account_id: int) -> Account | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).mappings().first()
-        return _account(row) if row else None
-
-    def accounts(self) -> list[Account]:
-        with self.engine.connect() as conn:
-            return [_account(r) for r in conn.execute(select(accounts).order_by(accounts.c.name)).mappings()]
-
-    def update_account(self, name: str, **fields: Any) -> bool:
-        with self.engine.begin() as conn:
-            result = conn.execute(update(accounts).where(accounts.c.name == name).values(**fields))
-        return result.rowcount == 1
-
-    def end_sessions(self, account_id: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(accounts).where(accounts.c.id == account_id).values(session_epoch=accounts.c.session_epoch + 1)
-            )
-
 
 def _origin(stats: Any) -> str:
     if isinstance(stats, dict) and ("levee" in stats or stats.get("origine") == "levee"):
@@ -737,11 +564,3 @@ def _state(row: Any) -> DossierState:
     for key in ("decision_at", "letter_at", "updated_at"):
         values[key] = aware(values.get(key))
     return DossierState(**values)
-
-
-def _account(row: Any) -> Account:
-    values = dict(row)
-    for key in ("created_at", "blocked_until", "last_login_at"):
-        values[key] = aware(values.get(key))
-    values["active"] = bool(values["active"])
-    return Account(**values)
