@@ -78,14 +78,20 @@ def deposit_view(report: dict[str, Any]) -> dict[str, Any]:
         )
     elif closes and moment > closes:
         status, text = "hors_delai", "déposé après la clôture de l'appel"
+    elif closes and (latest := parse_moment((report.get("deposit") or {}).get("latest"))) and latest > closes:
+        status, text = "inconnue", "déposé dans l'heure ou le jour de la clôture : à vérifier sur la plateforme de dépôt"
     elif opens and moment < opens:
         status, text = "hors_delai", "déposé avant l'ouverture de l'appel"
     elif label:
         status, text = "dans_les_delais", "déposé dans les délais de l'appel"
     else:
         status, text = "inconnue", "fenêtre de dépôt de l'appel non renseignée"
+    parsed = report.get("deposit") if isinstance(report.get("deposit"), dict) else {}
+    deposited = datetime_fr(raw) if moment is not None else None
+    if parsed.get("description"):
+        deposited = str(parsed["description"]) + (f" ({parsed['note']})" if parsed.get("note") else "")
     return {
-        "deposited": datetime_fr(raw) if moment is not None else None,
+        "deposited": deposited,
         "window": label,
         "status": status,
         "status_label": text,

@@ -19,6 +19,7 @@ from reports.html import render
 from reports.letter import write_letter
 from reports.ruledoc import ensure_rules_page
 from reports.view import report_view
+from validators.deposit import parse_deposit
 from validators.registry import action_for
 
 SCHEMA_VERSION = "1.0"
@@ -57,12 +58,13 @@ def build_report(
     departments: list[str] = []
     sectors: list[str] = []  # keys of reference/finess_categories.yaml ``sectors``
     date_depot = None
+    deposit: dict[str, Any] | None = None
     essms: list[dict[str, Any]] = []
     repository = getattr(data, "repository", None)
     if data is not None:
         if data.form is not None:
             porteur = owner_of(data.form)
-            date_depot = _text(data.form.raw("date_depot"))
+            date_depot, deposit = _deposit(data.form.raw("date_depot"))
         per_essms = figures.per_essms if figures else {}
         essms = [
             {
@@ -110,6 +112,7 @@ def build_report(
         "amount_eligible": figures.amount_eligible if figures else None,
         "porteur": porteur,
         "date_depot": date_depot,
+        "deposit": deposit,
         "departments": departments,
         "sectors": sectors,
         "essms": essms,
@@ -251,3 +254,13 @@ def _amounts(entry: dict[str, Any] | None) -> dict[str, Any]:
     report's ESSMS table reads (``amount_requested``) and the contract's (``amount_asked``)."""
     entry = entry or {"amount_asked": None, "amount_eligible": None}
     return {**entry, "amount_requested": entry.get("amount_asked")}
+
+
+def _deposit(raw: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """``date_depot`` as DEP-01 read it (ISO 8601 with offset, or the day alone) and the parsed
+    deposit (precision, form, description); the raw text when it cannot be read."""
+    deposit, _problem = parse_deposit(raw)
+    if deposit is None:
+        return _text(raw), None
+    moment = deposit.day.isoformat() if deposit.day_only else deposit.moment.isoformat()
+    return moment, {**deposit.to_dict(), "raw": _text(raw)}

@@ -318,7 +318,7 @@ def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) ->
         if report.get("channel") == "national"
         else "régional (ARS, moins de 50 ESSMS)",
         "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
-        "date_depot": date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None,
+        "date_depot": _deposit_text(report),
         "generated": date_fr(report.get("generated_at"), with_time=True),
         "finess": finess_sentence(report),
     }
@@ -519,3 +519,11 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         ],
         "generated": date_fr(summary.get("generated_at"), with_time=True),
     }
+
+
+def _deposit_text(report: dict[str, Any]) -> str | None:
+    """The deposit as DEP-01 read it (« 30 septembre 2023 entre 23:00 et 23:59 »), else the date."""
+    deposit = report.get("deposit")
+    if isinstance(deposit, dict) and deposit.get("description"):
+        return str(deposit["description"])
+    return date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None

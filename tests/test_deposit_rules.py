@@ -158,3 +158,85 @@ def test_deposit_dates_read_as_written(raw, moment, day_only):
 def test_deposit_dates_are_never_guessed(raw):
     deposit, problem = parse_deposit(raw)
     assert deposit is None and problem
+
+
+# --------------------------------------------------------------------------- every form the téléservice wrote
+
+
+@pytest.mark.parametrize(
+    "raw, moment, precision, form",
+    [
+        # rails-i18n time.formats.long, the « Déposé le » of the PDF export until June 2023
+        ("mercredi 28 septembre 2022 17h42", (2022, 9, 28, 17, 42), "minute", "ds-2019"),
+        ("Vendredi 07 juin 2019 11h47", (2019, 6, 7, 11, 47), "minute", "ds-2019"),
+        # June 2023 – April 2024: %d %B %y %H:%m, the month after the colon: the hour alone is known
+        ("28 septembre 22 17:09", (2022, 9, 28, 17, 0), "hour", "ds-2023"),
+        ("30 septembre 23 23:09", (2023, 9, 30, 23, 0), "hour", "ds-2023"),
+        # since April 2024: %d %B %y %H:%M (digits that are not the month are minutes)
+        ("28 septembre 22 17:42", (2022, 9, 28, 17, 42), "minute", "ds-2024"),
+        ("1er octobre 24 08:05", (2024, 10, 1, 8, 5), "minute", "ds-2024"),
+        # later pages: « 22 octobre 2025 à 19:03 », « mercredi 22 octobre 2025 à 19:03 »
+        ("22 octobre 2025 à 19:03", (2025, 10, 22, 19, 3), "minute", "worded"),
+        ("mercredi 22 octobre 2025 à 19:03", (2025, 10, 22, 19, 3), "minute", "worded"),
+        # the CSV export (Ruby Time#to_s), ISO, numeric, a spreadsheet cell
+        ("2022-09-28 17:42:10 +0200", (2022, 9, 28, 17, 42, 10), "minute", "csv"),
+        ("2022-09-28T15:42:10Z", (2022, 9, 28, 17, 42, 10), "minute", "iso"),
+        ("28/09/2022 17:42", (2022, 9, 28, 17, 42), "minute", "numeric"),
+        (dt.datetime(2022, 9, 28, 17, 42), (2022, 9, 28, 17, 42), "minute", "cell"),
+        ("28/09/2022", (2022, 9, 28), "day", "numeric"),
+    ],
+)
+def test_every_deposit_form_of_the_teleservice(raw, moment, precision, form):
+    deposit, problem = parse_deposit(raw)
+    assert problem is None, problem
+    assert (deposit.precision, deposit.form) == (precision, form)
+    assert deposit.moment.replace(tzinfo=None) == dt.datetime(*moment)
+    assert str(deposit.moment.tzinfo) == "Europe/Paris"
+
+
+def test_a_weekday_that_contradicts_the_date_is_not_read():
+    deposit, problem = parse_deposit("lundi 28 septembre 2022 17h42")
+    assert deposit is None and "jour de la semaine" in problem
+
+
+def test_an_hour_only_deposit_covers_the_whole_hour():
+    deposit, _ = parse_deposit("30 septembre 23 23:09")
+    assert deposit.latest.replace(tzinfo=None) == dt.datetime(2023, 9, 30, 23, 59, 59)
+    assert deposit.describe() == "30 septembre 2023 entre 23:00 et 23:59"
+    assert "mois à leur place" in deposit.to_dict()["note"]
+
+
+def _closing(config, closes: dt.datetime):
+    submission = config.submission.model_copy(
+        update={"closes": config.submission.closes.model_copy(update={"value": closes})}
+    )
+    return config.model_copy(update={"submission": submission})
+
+
+@pytest.mark.parametrize(
+    "date_depot, late",
+    [
+        ("vendredi 30 septembre 2022 23h40", False),
+        ("samedi 01 octobre 2022 00h10", True),
+        ("30 septembre 22 23:09", False),  # 2023-2024 form: 23:00-23:59, before 23:59:59
+        ("01 octobre 22 00:10", True),  # 2023-2024 form: 00:00-00:59 the next day
+        ("30 septembre 22 23:41", False),
+        ("01 octobre 22 00:01", True),
+    ],
+)
+def test_dep01_in_each_teleservice_form(dossier_data, date_depot, late):
+    config = load_call("ars-ara-2022-regional")
+    hits = _run("DEP-01", dossier_data, config, date_depot=date_depot)
+    assert [h.severity or all_rules()["DEP-01"].severity for h in hits] == ([Severity.BLOQUANT] if late else [])
+
+
+def test_dep01_explains_a_deposit_in_the_closing_hour_without_minutes(dossier_data):
+    """The 2023-2024 form at a call closing at noon: 12:00-12:59 straddles the deadline."""
+    config = load_call("ars-ara-2022-regional")
+    config = _closing(config, dt.datetime(2022, 9, 30, 12, 0, tzinfo=config.submission.closes.value.tzinfo))
+    [hit] = _run("DEP-01", dossier_data, config, date_depot="30 septembre 22 12:09")
+    assert hit.severity is Severity.ALERTE
+    assert "entre 12:00 et 12:59" in hit.message and "mois à leur place" in hit.message
+    assert _run("DEP-01", dossier_data, config, date_depot="30 septembre 22 11:09") == []
+    [late] = _run("DEP-01", dossier_data, config, date_depot="30 septembre 22 13:09")
+    assert (late.severity or all_rules()["DEP-01"].severity) is Severity.BLOQUANT

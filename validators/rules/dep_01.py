@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.models import Location, Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import Deposit, describe_moment, parse_deposit
+from validators.deposit import HOUR_ONLY_NOTE, Deposit, describe_moment, parse_deposit
 from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
 
@@ -58,8 +58,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le dossier a été déposé pendant la période de dépôt de l'appel, entre sa date-heure
     d'ouverture et sa date-heure de clôture (heure de Paris). La date de dépôt est celle du
     formulaire en ligne (date_depot de dossier.json, ou « Date de dépôt » de l'export du
-    téléservice). Une date absente ou illisible est signalée en alerte, sans rien supposer ;
-    une date sans heure n'est décidée que si la journée entière est hors délai."""
+    téléservice, dans chacune des formes qu'il a imprimées). Une date absente ou illisible est
+    signalée en alerte, sans rien supposer ; une date sans heure n'est décidée que si la journée
+    entière est hors délai ; une heure sans minutes (export de Démarches simplifiées de juin 2023
+    à avril 2024, qui imprimait le mois à la place des minutes) n'est décidée que si l'heure
+    entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture."""
     opens, closes = config.submission.opens.value, config.submission.closes.value
     expected = f"un dépôt {window_text(config)}"
     deposit, problem, location = deposit_of(data)
@@ -86,7 +89,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.day_end < opens:
+    elif deposit.latest < opens:
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
@@ -96,8 +99,20 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.day_only and (deposit.moment < opens or deposit.day_end > closes):
-        limit = "la clôture" if deposit.day_end > closes else "l'ouverture"
+    elif deposit.moment < opens or deposit.latest > closes:
+        limit = "la clôture" if deposit.latest > closes else "l'ouverture"
+        if deposit.precision == "hour":
+            yield Hit(
+                message=(
+                    f"Le dossier a été déposé le {when}, heure de {limit} de l'appel ({window_text(config)}) ; "
+                    f"{HOUR_ONLY_NOTE} : vérifier l'heure exacte du dépôt dans le téléservice."
+                ),
+                expected=expected,
+                found=f"déposé le {when}, minutes inconnues",
+                location=location,
+                severity=Severity.ALERTE,
+            )
+            return
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, jour de {limit} de l'appel ({window_text(config)}), et "

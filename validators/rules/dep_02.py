@@ -77,15 +77,15 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {deposit.describe()}",
             location=location,
         )
-    elif deposit.day_end > deadline:
+    elif deposit.latest > deadline:
         yield Hit(
             message=(
                 f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu, déposé le "
-                f"{deposit.describe()}, jour de sa date limite ({describe_moment(deadline)}) ; l'heure du dépôt "
-                "n'est pas indiquée : la vérifier dans le téléservice."
+                f"{deposit.describe()}, {'jour' if deposit.day_only else 'heure'} de sa date limite "
+                f"({describe_moment(deadline)}) ; {deposit.note} : la vérifier dans le téléservice."
             ),
             expected=f"un dépôt au plus tard le {describe_moment(deadline)}",
-            found=f"déposé le {deposit.describe()}, heure inconnue",
+            found=f"déposé le {deposit.describe()}, {deposit.note}",
             location=location,
             severity=Severity.ALERTE,
         )
