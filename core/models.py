@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from core.file_problems import Reason
-from core.labels import (
+from core.french import (
     FORM_LABEL,
     SEVERITY_RANK,
     form_field_label,
@@ -21,7 +21,16 @@ from core.labels import (
 )
 
 
-class Severity(str, Enum):
+class Code(str, Enum):
+    """A code as report.json writes it (``a_corriger``): ``str()`` and formatting give the code."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+
+class Severity(Code):
     """How a finding weighs on the verdict (rules.md)."""
 
     BLOQUANT = "bloquant"
@@ -37,7 +46,7 @@ class Severity(str, Enum):
         return severity_label(self)
 
 
-class Verdict(str, Enum):
+class Verdict(Code):
     RECEVABLE = "recevable"
     A_COMPLETER = "a_completer"
     NON_RECEVABLE = "non_recevable"
@@ -47,7 +56,7 @@ class Verdict(str, Enum):
         return verdict_label(self)
 
 
-class DocumentKind(str, Enum):
+class DocumentKind(Code):
     """Kinds of report-contract.md."""
 
     BUDGET = "budget"

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from core.french import iso
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,13 @@ class Waiver:
     created_at: dt.datetime
     recorded: tuple[str, ...] = ()
 
-    def covers(self, finding: dict[str, Any]) -> bool:
-        return finding.get("rule") == self.rule and finding.get("fingerprint") in self.fingerprints
+    def covers(self, finding: Any) -> bool:
+        """Whether this waiver lifts ``finding`` (a report's finding, typed or as JSON)."""
+        if isinstance(finding, dict):
+            rule, fingerprint = finding.get("rule"), finding.get("fingerprint")
+        else:
+            rule, fingerprint = finding.rule, finding.fingerprint
+        return rule == self.rule and fingerprint in self.fingerprints
 
     def to_dict(self) -> dict[str, Any]:
         return {"motif": self.motif, "author": self.author, "date": iso(self.created_at), "id": self.id}
@@ -124,8 +128,3 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value
-
-
-def iso(value: dt.datetime) -> str:
-    """ISO 8601 with the Paris offset (``2022-09-28T17:42:10+02:00``): what report.json stores."""
-    return aware(value).astimezone(PARIS).isoformat(timespec="seconds")

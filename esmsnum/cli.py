@@ -333,12 +333,15 @@ def _load(call: str):
         raise click.UsageError(str(exc)) from exc
 
 
-def _read_report(out_dir: Path, dossier: str) -> dict:
+def _read_report(out_dir: Path, dossier: str):
+    """The typed report of a dossier of the output folder (any version the product wrote)."""
     import json
+
+    from core.report import DossierReport
 
     path = out_dir / dossier / "report.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return DossierReport.load(json.loads(path.read_text(encoding="utf-8")))
     except OSError:
         raise click.UsageError(
             f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
@@ -486,7 +489,7 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
         raise click.UsageError("option obligatoire manquante : --out")
     out_dir = output_folder(out_dir, create=False)
     report = _read_report(out_dir, dossier)
-    if report.get("verdict") not in ("a_completer", "non_recevable"):
+    if report.verdict.value not in ("a_completer", "non_recevable"):
         raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
     day = None
     if sending:
@@ -494,13 +497,13 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
             day = dt.datetime.strptime(sending.strip(), "%d/%m/%Y").date()
         except ValueError:
             raise click.UsageError(f"date d'envoi invalide : « {sending} » (attendu JJ/MM/AAAA)") from None
-    report["letter_sending_date"] = day.isoformat() if day else None
+    report.letter_sending_date = day
     try:
         with OutputLock(out_dir):
             write_dossier_reports(report, out_dir / dossier)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
-    from reports.dates import date_long
+    from core.french import date_long
     from reports.letter import letter_content
 
     content = letter_content(report)
@@ -686,8 +689,8 @@ def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_u
 )
 @_account_options
 def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
+    from core.french import datetime_long as datetime_fr
     from instruction.workflow import ROLES
-    from web.dates import datetime_fr
 
     db = _accounts_db(out_dir, history_url)
     try:
@@ -1095,7 +1098,9 @@ def suivre(
     from extractors.sandbox import shutdown
 
     shutdown()
-    click.echo(f"Suivi arrêté ({watcher.runs} analyse(s)). Rapports dans {out_dir}.", err=True)
+    from core.french import count
+
+    click.echo(f"Suivi arrêté ({count(watcher.runs, 'analyse')}). Rapports dans {out_dir}.", err=True)
 
 
 @main.group(

@@ -14,8 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from core.french import euros
 from core.models import CellValue, Location
-from extractors.values import format_euros, is_blank, parse_amount
+from extractors.values import is_blank, parse_amount
 
 _KILO = re.compile(
     r"(?<![a-z])k\s?(?:€|eur\b|euros?\b)|(?<![a-z])keur\b|milliers?\s+d\W{0,2}\s?euros?|en\s+milliers\b"
@@ -121,7 +122,7 @@ def convert(cell: CellValue, unit: Unit | None) -> CellValue:
 def quote(cell: CellValue) -> str:
     """French: ``12 500 €`` or, for a converted value, ``12 500 € (saisi « 12,5 » en k€)``."""
     amount = parse_amount(cell.raw)
-    shown = format_euros(amount.value) if amount.ok and amount.value is not None else cell.text
+    shown = euros(amount.value) if amount.ok and amount.value is not None else cell.text
     if cell.written is None:
         return shown
     return f"{shown} (saisi « {cell.written} » en {cell.unit})"

@@ -10,7 +10,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
+from core.french import VERDICT_DOSSIERS, VERDICT_LABELS
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 

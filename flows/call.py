@@ -27,6 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import flows.settings  # noqa: F401  (must run before prefect is imported)
 from core import __version__
 from core.config import CallConfig
+from core.report import DossierReport
 from flows.artifacts import publish_artifacts
 from flows.cache import (
     SERIALIZER,
@@ -45,6 +46,7 @@ from judging.finalize import (
     finalize_report,
     outcome_of,
 )
+from judging.report import snapshot
 from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries
@@ -81,7 +83,7 @@ def analyse_dossier_task(
 
     documents = DocumentCache(storage, extract_isolated)
     report = judge_dossier(submission.path, config, documents.extract, finess=finess)
-    return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
+    return {"report": report.to_json(), "extracted": documents.extracted, "cached": documents.cached}
 
 
 @flow(name="esmsnum-appel", flow_run_name="{config.id}", validate_parameters=False, persist_result=False)
@@ -143,7 +145,8 @@ def run_call(
         except Exception:  # noqa: BLE001 - the task itself failed: the dossier still gets a report
             from judging.analysis import error_report
 
-            result = {"report": error_report(submission.numero, submission.path, config), "extracted": [], "cached": []}
+            report = error_report(submission.numero, submission.path, config).to_json()
+            result = {"report": report, "extracted": [], "cached": []}
             fallback[submission.numero] = result["report"]
         stats["dossiers_analysed"] += 1
         stats["documents_extracted"] += len(result["extracted"])
@@ -163,7 +166,8 @@ def run_call(
     writer = _report_writer(config, in_workers)
     for submission in submissions:
         numero = submission.numero
-        base = fallback.get(numero) or _cached_report(lookup, keys[numero]) or _judge_again(submission, config, finess)
+        stored = fallback.get(numero) or _cached_report(lookup, keys[numero])
+        base = DossierReport.load(stored) if stored else _judge_again(submission, config, finess)
         final = finalize_report(
             base,
             lot=lot.get(numero, []),
@@ -184,19 +188,20 @@ def run_call(
                 numero,
                 submission_sha256=submission.sha256,
                 config_sha256=config.config_hash,
-                verdict=final.report["verdict"],
+                verdict=final.report.verdict.value,
                 digest=final.digest,
                 documents=[list(d) for d in submission.documents],
                 findings=compact_findings(final.report),
             )
-            if final.previous_verdict is not None and final.previous_verdict != final.report["verdict"]:
-                changes.append({"dossier": numero, "before": final.previous_verdict, "after": final.report["verdict"]})
+            verdict = final.report.verdict.value
+            if final.previous_verdict is not None and final.previous_verdict != verdict:
+                changes.append({"dossier": numero, "before": final.previous_verdict, "after": verdict})
         outcomes.append(outcome_of(final.report, report_dir))
     writer.close()
 
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
-    summary = build_summary(config, outcomes, out_dir, time.perf_counter() - started)
+    summary = build_summary(snapshot(config), outcomes, out_dir, time.perf_counter() - started)
     summary["run"] = {
         key: stats.get(key, 0)
         for key in (
@@ -212,7 +217,7 @@ def run_call(
     summary["superseded"] = superseded
     summary["finess_repository"] = repository.report_entry() if repository else {"checked": False, "extract_date": None}
     summary["run"]["stage_seconds"] = {k: round(v, 3) for k, v in stages.items()}
-    write_summary(summary, out_dir, config)
+    write_summary(summary, out_dir)
     history.finish_run(run_id, summary["run"])
     history.close()
     publish_artifacts(summary, out_dir)
@@ -236,7 +241,7 @@ def _use_dossier_workers(storage: str | Path, pending: int, config: CallConfig) 
 class _InlineWriter:
     """Report files written here, one dossier after the other."""
 
-    def submit(self, report: dict[str, Any], report_dir: Path) -> None:
+    def submit(self, report: DossierReport, report_dir: Path) -> None:
         write_dossier_reports(report, report_dir)
 
     def close(self) -> None:
@@ -257,7 +262,7 @@ def _tasks_run_here() -> bool:
     return context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
 
 
-def _judge_again(submission: Submission, config: CallConfig, finess: str | None) -> dict[str, Any]:
+def _judge_again(submission: Submission, config: CallConfig, finess: str | None) -> DossierReport:
     """A dossier whose result the store could not give back (written but unreadable)."""
     from judging.analysis import judge_dossier
 

@@ -42,7 +42,7 @@ from core.versions import code_version
 log = logging.getLogger(__name__)
 SOCKET_FILE = "esmsnum-analyses.sock"
 LOG_FILE = "esmsnum-analyses.log"
-PACKAGES = ("core", "judging", "extractors", "validators", "reports", "flows", "esmsnum")
+PACKAGES = ("core", "judging", "instruction", "extractors", "validators", "reports", "flows", "esmsnum")
 PASSED_SETTINGS = (
     "ESMSNUM_CACHE",
     "ESMSNUM_HISTORY_URL",

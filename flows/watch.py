@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import CallConfig
+from core.french import count
 from extractors.intake import IGNORED_DIRS, IGNORED_NAMES, dossier_number
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,7 @@ def describe_run(summary: dict[str, Any], arrived: list[str], seconds: float, ne
         )
     else:
         lines.append(
-            f"{clock} — {len(verdicts)} dossier(s) : analysés {run.get('dossiers_analysed', 0)}, "
+            f"{clock} — {count(len(verdicts), 'dossier')} : analysés {run.get('dossiers_analysed', 0)}, "
             f"repris du cache {run.get('dossiers_cached', 0)} ({_seconds(seconds)})."
         )
     numbers = {dossier_number(Path(n)) for n in arrived}

@@ -38,6 +38,7 @@ from core.config import CallConfig
 from core.file_problems import Reason
 from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
+from core.report import DossierReport
 from flows.cache import DocumentCache
 from judging.submission import Submission
 
@@ -112,10 +113,10 @@ def _judge(
     sandbox.read_inline(status_path)
     documents = DocumentCache(storage, sandbox.extract_isolated)
     report = judge_dossier(path, config, documents.extract, finess=finess)
-    return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
+    return {"report": report.to_json(), "extracted": documents.extracted, "cached": documents.cached}
 
 
-def _write(report: dict[str, Any], report_dir: Path) -> None:
+def _write(report: DossierReport, report_dir: Path) -> None:
     from reports.dossier import write_dossier_reports
 
     write_dossier_reports(report, report_dir)
@@ -240,7 +241,7 @@ class ReportWriter:
         self.in_flight = in_flight or 4 * _workers()
         self._pending: list[tuple[dict[str, Any], Path, Any]] = []
 
-    def submit(self, report: dict[str, Any], report_dir: Path) -> None:
+    def submit(self, report: DossierReport, report_dir: Path) -> None:
         try:
             future = _get_pool(self.limits).schedule(
                 _write, args=(report, report_dir), timeout=self.limits.seconds_per_file
@@ -257,7 +258,7 @@ class ReportWriter:
             self._settle(*self._pending.pop(0))
 
     @staticmethod
-    def _settle(report: dict[str, Any], report_dir: Path, future: Any) -> None:
+    def _settle(report: DossierReport, report_dir: Path, future: Any) -> None:
         from reports.dossier import write_dossier_reports
 
         try:
@@ -265,7 +266,7 @@ class ReportWriter:
                 raise RuntimeError("dossier pool unavailable")
             future.result()
         except Exception:  # never lose a report: write it in this process
-            log.warning("report of %s written in the flow", report.get("dossier"), exc_info=True)
+            log.warning("report of %s written in the flow", report.dossier, exc_info=True)
             write_dossier_reports(report, report_dir)
 
 
@@ -290,7 +291,7 @@ def judge_isolated(
 
     documents = DocumentCache(storage, extract)
     report = judge_dossier(submission.path, config, documents.extract, finess=finess)
-    return {"report": report, "extracted": documents.extracted, "cached": documents.cached}
+    return {"report": report.to_json(), "extracted": documents.extracted, "cached": documents.cached}
 
 
 def _culprit(status_path: str, reason: Reason) -> Culprit | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__
-from core.config import ConfigError
+from core.report import DossierReport, Instruction
 from instruction.store import History
 from instruction.workflow import instruction_of
 from judging.finalize import (
@@ -20,62 +20,57 @@ from judging.finalize import (
     outcome_of,
 )
 from reports.dossier import write_dossier_reports
-from reports.summary import build_summary, write_summary
-from validators.engine import load_call
+from reports.summary import build_summary, load_report, summary_snapshot, write_summary
 
 
-def apply_waivers(out_dir: Path, report: dict[str, Any], history: History) -> tuple[str, str]:
+def apply_waivers(out_dir: Path, report: DossierReport, history: History) -> tuple[str, str]:
     """Finalize the report again with the waivers in force, write it, record it, rebuild the
     summary. Returns (verdict before, verdict after)."""
-    call_id, dossier = report["call_id"], report["dossier"]
+    call_id, dossier = report.call_id, report.dossier
     waivers = history.waivers(call_id, dossier).get(dossier, [])
     latest = history.latest(call_id).get(dossier)
-    sha = report.get("submission_sha256", "")
+    sha = report.submission_sha256
     instruction = instruction_of(history.state(call_id, dossier))
     final = finalize_report(
         report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha, instruction=instruction
     )
     add_evolution(final.report, history.reference(call_id, dossier, sha))
     write_dossier_reports(final.report, out_dir / dossier)
-    config_sha = report.get("versions", {}).get("config_sha256", "")
+    config_sha = report.versions.config_sha256
     if final.changed:
         run_id = history.start_run(call_id, config_sha, __version__)
-        documents = [[d.get("file"), d.get("sha256")] for d in report.get("documents", [])]
         history.record(
             run_id,
             call_id,
             dossier,
             submission_sha256=sha,
             config_sha256=config_sha,
-            verdict=final.report["verdict"],
+            verdict=final.report.verdict.value,
             digest=final.digest,
-            documents=documents,
+            documents=[[d.file, d.sha256] for d in report.documents],
             findings=compact_findings(final.report),
         )
         history.finish_run(run_id, {"origine": "levee", "dossier": dossier})
-    before, after = report["verdict"], final.report["verdict"]
+    before, after = report.verdict.value, final.report.verdict.value
     refresh_summary(out_dir, {dossier: (before, after)}, only={dossier})
     return before, after
 
 
-def apply_instruction(out_dir: Path, report: dict[str, Any], history: History) -> dict[str, Any]:
+def apply_instruction(out_dir: Path, report: DossierReport, history: History) -> DossierReport:
     """Rewrite the report with the dossier's instruction (status, assignee, decision) and
     rebuild the summary; the analysis itself is unchanged."""
     return apply_instruction_many(out_dir, [report], history)[0]
 
 
-def apply_instruction_many(out_dir: Path, reports: list[dict[str, Any]], history: History) -> list[dict[str, Any]]:
+def apply_instruction_many(out_dir: Path, reports: list[DossierReport], history: History) -> list[DossierReport]:
     """``apply_instruction`` for several dossiers of a call, the summary rebuilt once."""
     written = []
     for report in reports:
-        report = dict(report)
-        instruction = instruction_of(history.state(report["call_id"], report["dossier"]))
-        report.pop("instruction", None)
-        if instruction:
-            report["instruction"] = instruction
-        write_dossier_reports(report, out_dir / report["dossier"])
+        state = instruction_of(history.state(report.call_id, report.dossier))
+        report = report.model_copy(update={"instruction": Instruction.model_validate(state) if state else None})
+        write_dossier_reports(report, out_dir / report.dossier)
         written.append(report)
-    refresh_summary(out_dir, {}, only={r["dossier"] for r in written})
+    refresh_summary(out_dir, {}, only={r.dossier for r in written})
     return written
 
 
@@ -83,28 +78,31 @@ def refresh_summary(
     out_dir: Path, changes: dict[str, tuple[str, str]] | None = None, only: set[str] | None = None
 ) -> None:
     """Rebuild the call summary from the reports on disk (after a report changed outside a
-    run). ``changes``: verdicts changed by a reviewer (dossier → (before, after)), added to
-    the summary's list of changes since the previous analysis. ``only``: the dossiers whose
-    report changed; the others keep their summary row (not read again)."""
-    path = out_dir / "summary.json"
+    run), with the snapshot of the call it was written with. ``changes``: verdicts changed by
+    a reviewer (dossier → (before, after)), added to the summary's list of changes since the
+    previous analysis. ``only``: the dossiers whose report changed; the others keep their
+    summary row (not read again)."""
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-        config = load_call(old["call_id"])
-    except (OSError, ValueError, KeyError, ConfigError):
-        return  # no summary yet (or a call configuration not shipped): the next run writes it
+        old = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+        rows = list(old["dossiers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no summary yet: the next run writes it
+    snapshot = summary_snapshot(old)
     outcomes = []
-    for row in old["dossiers"]:
+    for row in rows:
         report_dir = out_dir / Path(row["report"]).parent
         if only is not None and row.get("dossier") not in only and "instruction" in row:
             outcomes.append({**row, "report_dir": str(report_dir)})  # the row is what outcome_of gave
             continue
-        try:
-            report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        report = load_report(report_dir / "report.json")
+        if report is None:
             continue
+        snapshot = snapshot or report.call_snapshot  # a summary written before snapshots
         outcomes.append(outcome_of(report, report_dir))
-    summary = build_summary(config, outcomes, out_dir, old["totals"].get("seconds", 0.0))
-    for key in ("run", "changes", "superseded"):
+    if snapshot is None:
+        return
+    summary = build_summary(snapshot, outcomes, out_dir, old["totals"].get("seconds", 0.0))
+    for key in ("run", "changes", "superseded", "finess_repository"):
         if key in old:
             summary[key] = old[key]
     if changes:

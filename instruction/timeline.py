@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from core.french import count, datetime_short, iso
 from core.models import Verdict
-from core.records import Analysis, Event, Revocation, Waiver, iso
+from core.records import Analysis, Event, Revocation, Waiver
 from instruction.store import History
 from instruction.workflow import DECISIONS, STATUSES, decision_label
-from reports.dates import datetime_fr
 
 AUTOMATIC = "esmsnum (analyse automatique)"
 
@@ -43,7 +43,7 @@ def analysis_entries(analyses: list[Analysis]) -> list[Entry]:
             continue
         active = [f for f in a.findings if "waiver" not in f]
         if previous is None:
-            title = f"Première analyse : {_verdict(a.verdict)}, {len(active)} constat(s)"
+            title = f"Première analyse : {_verdict(a.verdict)}, {count(len(active), 'constat')}"
             details = [f"{f['rule']} — {f.get('message', '')}" for f in active]
         else:
             before = {f["fingerprint"] for f in previous.findings}
@@ -51,8 +51,8 @@ def analysis_entries(analyses: list[Analysis]) -> list[Entry]:
             what = "nouveau dépôt" if a.submission_sha256 != previous.submission_sha256 else "même dépôt"
             title = (
                 f"Nouvelle analyse ({what}) : {_verdict(previous.verdict)} → {_verdict(a.verdict)} ; "
-                f"{len(before - now)} constat(s) résolu(s), {len(now - before)} nouveau(x), "
-                f"{len(now & before)} inchangé(s)"
+                f"{count(len(before - now), 'constat résolu', 'constats résolus')}, "
+                f"{count(len(now - before), 'nouveau', 'nouveaux')}, {count(len(now & before), 'inchangé')}"
             )
             details = [
                 f"résolu : {f['rule']} — {f.get('message', '')}"
@@ -152,10 +152,10 @@ def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry
 def format_timeline(dossier: str, history: History, call_ids: list[str]) -> str:
     """``esmsnum history DOSSIER``: the timeline as text."""
     analyses = [a for c in call_ids for a in history.timeline(c, dossier) if a.origin == "analyse"]
-    lines = [f"Dossier {dossier} : {len(analyses)} analyse(s) enregistrée(s)"]
+    lines = [f"Dossier {dossier} : {count(len(analyses), 'analyse enregistrée', 'analyses enregistrées')}"]
     for call_id in call_ids:
         for entry in dossier_timeline(history, call_id, dossier):
-            head = f"- {datetime_fr(iso(entry.when))} [{call_id}] {entry.title}"
+            head = f"- {datetime_short(iso(entry.when))} [{call_id}] {entry.title}"
             if entry.kind != "analyse":
                 head += f" — par {entry.author}"
             lines.append(head)

@@ -12,9 +12,10 @@ After every change the report is written again (``instruction.rerender``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from core.french import count, word
 from core.models import Verdict
+from core.report import DossierReport, FindingEntry
 from instruction.rerender import apply_waivers
 from instruction.store import History
 
@@ -24,32 +25,32 @@ class WaiverError(Exception):
 
 
 def waive(
-    out_dir: Path, report: dict[str, Any], rule: str, motif: str, author: str | None, history_url: str | None = None
+    out_dir: Path, report: DossierReport, rule: str, motif: str, author: str | None, history_url: str | None = None
 ) -> str:
     """Lift every open finding of ``rule`` (the command line's ``esmsnum lever``)."""
-    dossier = report["dossier"]
-    targets = [f for f in report["findings"] if f["rule"] == rule]
+    dossier = report.dossier
+    targets = [f for f in report.findings if f.rule == rule]
     if not targets:
         raise WaiverError(f"Le dernier rapport du dossier {dossier} ne contient aucun constat {rule} : rien à lever.")
-    open_targets = [f for f in targets if "waiver" not in f]
+    open_targets = [f for f in targets if f.waiver is None]
     if not open_targets:
         raise WaiverError(f"Les constats {rule} du dossier {dossier} sont déjà levés.")
     _check_fingerprints(report, open_targets)
     history = History.for_output(out_dir, history_url)
     try:
-        history.add_waiver(report["call_id"], dossier, rule, [f["fingerprint"] for f in open_targets], motif, author)
+        history.add_waiver(report.call_id, dossier, rule, [f.fingerprint for f in open_targets], motif, author)
         before, after = apply_waivers(out_dir, report, history)
     finally:
         history.close()
     return (
-        f"{len(open_targets)} constat(s) {rule} levé(s) pour le dossier {dossier}. "
+        f"{count(len(open_targets), 'constat')} {rule} {word(len(open_targets), 'levé')} pour le dossier {dossier}. "
         f"Verdict : {Verdict(before).label} → {Verdict(after).label}. Rapport : {out_dir / dossier / 'report.html'}"
     )
 
 
 def waive_finding(
     out_dir: Path,
-    report: dict[str, Any],
+    report: DossierReport,
     fingerprint: str,
     motif: str,
     author: str,
@@ -59,14 +60,14 @@ def waive_finding(
     """Lift one finding, named by its fingerprint. Returns (verdict before, verdict after).
     ``Conflict`` (from the history) when the dossier changed since ``expected_version``."""
     finding = _finding(report, fingerprint)
-    if "waiver" in finding:
+    if finding.waiver is not None:
         raise WaiverError("Ce constat est déjà levé.")
     if not motif.strip():
         raise WaiverError("Indiquez le motif de la levée : les autres instructeurs le liront.")
     history.add_waiver(
-        report["call_id"],
-        report["dossier"],
-        finding["rule"],
+        report.call_id,
+        report.dossier,
+        finding.rule,
         [fingerprint],
         motif.strip(),
         author,
@@ -77,7 +78,7 @@ def waive_finding(
 
 def unwaive_finding(
     out_dir: Path,
-    report: dict[str, Any],
+    report: DossierReport,
     fingerprint: str,
     motif: str,
     author: str,
@@ -86,17 +87,16 @@ def unwaive_finding(
 ) -> tuple[str, str]:
     """Undo the lift of one finding (whether it was lifted alone or with its whole rule)."""
     finding = _finding(report, fingerprint)
-    waiver = finding.get("waiver")
-    if not isinstance(waiver, dict):
+    if finding.waiver is None:
         raise WaiverError("Ce constat n'est pas levé : rien à annuler.")
-    live = history.waivers(report["call_id"], report["dossier"]).get(report["dossier"], [])
+    live = history.waivers(report.call_id, report.dossier).get(report.dossier, [])
     covering = [w for w in live if w.covers(finding)]
     if not covering:
         raise WaiverError("La levée de ce constat a déjà été annulée.")
     first, *others = covering
     history.revoke_waiver(
-        report["call_id"],
-        report["dossier"],
+        report.call_id,
+        report.dossier,
         first.id,
         fingerprint,
         motif.strip(),
@@ -104,20 +104,20 @@ def unwaive_finding(
         expected_version=expected_version,
     )
     for other in others:  # the same finding lifted twice (by rule, then alone): both undone
-        history.revoke_waiver(report["call_id"], report["dossier"], other.id, fingerprint, motif.strip(), author)
+        history.revoke_waiver(report.call_id, report.dossier, other.id, fingerprint, motif.strip(), author)
     return apply_waivers(out_dir, report, history)
 
 
-def _check_fingerprints(report: dict[str, Any], findings: list[dict[str, Any]]) -> None:
-    if any("fingerprint" not in f for f in findings):
+def _check_fingerprints(report: DossierReport, findings: list[FindingEntry]) -> None:
+    if any(not f.fingerprint for f in findings):
         raise WaiverError(
-            f"Le rapport du dossier {report['dossier']} date d'une version antérieure : relancer « esmsnum run »."
+            f"Le rapport du dossier {report.dossier} date d'une version antérieure : relancer « esmsnum run »."
         )
 
 
-def _finding(report: dict[str, Any], fingerprint: str) -> dict[str, Any]:
-    for finding in report.get("findings") or []:
-        if finding.get("fingerprint") == fingerprint:
+def _finding(report: DossierReport, fingerprint: str) -> FindingEntry:
+    for finding in report.findings:
+        if finding.fingerprint == fingerprint:
             return finding
     raise WaiverError(
         "Ce constat ne figure plus dans le dernier rapport du dossier (une nouvelle analyse a eu lieu) : "

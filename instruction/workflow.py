@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.records import DossierState, iso
+from core.french import iso
+from core.records import DossierState
 
 # Where the instruction of a dossier stands (the habits of Démarches simplifiées).
 STATUSES = {

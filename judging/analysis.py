@@ -9,11 +9,11 @@ import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
 
 from core.config import CallConfig
 from core.limits import Limits
 from core.models import Attachment, ExtractedDocument, Finding, Location, Severity
+from core.report import DossierReport
 from extractors.classify import classify
 from extractors.form import (
     Form,
@@ -25,7 +25,8 @@ from extractors.form import (
 from extractors.intake import DossierInput, dossier_number, open_dossier
 from extractors.sandbox import extract_isolated
 from judging.finalize import finalize_report
-from reports.dossier import build_report, write_dossier_reports
+from judging.report import build_report
+from reports.dossier import write_dossier_reports
 from reports.evidence import attach_evidence
 from validators.context import DossierData
 from validators.engine import decide, run_rules
@@ -74,7 +75,7 @@ def read_dossier(
 
 def judge_dossier(
     path: Path, config: CallConfig, extract: Extract = extract_isolated, finess: str | Path | None = None
-) -> dict[str, Any]:
+) -> DossierReport:
     """The report as the dossier alone decides it (no call-level rule, no waiver): what
     the flow caches. ``finess``: the imported FINESS extract (store file) to check the ESSMS
     against, or ``None`` (existence not checked). Never raises: a dossier that cannot be
@@ -96,11 +97,11 @@ def judge_dossier(
             )
             files = {a.path: Path(a.data_path) for a in dossier.attachments}
             attach_evidence(report, data, files, config.limits.file_limits())  # needs the files on disk
-        report["internal_error"] = False
+        report.internal_error = False
     except Exception:  # noqa: BLE001 - never lose a dossier
         log.error("dossier %s could not be analysed\n%s", numero, traceback.format_exc())
         report = error_report(numero, path, config)
-    report["analysis_seconds"] = round(time.perf_counter() - started, 3)
+    report.analysis_seconds = round(time.perf_counter() - started, 3)
     return report
 
 
@@ -109,23 +110,23 @@ def _repository(finess: str | Path | None) -> AbstractContextManager[FinessRepos
     return FinessRepository.open(finess) if finess else nullcontext()
 
 
-def analyse_dossier(path: Path, config: CallConfig, out_dir: Path, finess: str | Path | None = None) -> dict[str, Any]:
+def analyse_dossier(path: Path, config: CallConfig, out_dir: Path, finess: str | Path | None = None) -> DossierReport:
     """One dossier alone, end to end, without cache or history: judge, then write its
     reports. Returns the final report."""
     base = judge_dossier(path, config, finess=finess)
     final = finalize_report(base, lot=[], waivers=[], latest=None, submission_sha256="")
-    write_dossier_reports(final.report, out_dir / base["dossier"])
+    write_dossier_reports(final.report, out_dir / base.dossier)
     return final.report
 
 
 def analyse_dossiers(
     paths: list[Path], config: CallConfig, out_dir: Path, finess: str | Path | None = None
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, DossierReport]:
     """Several dossiers with the call-level rules, without Prefect, cache or history (the
     reference the flow is measured and tested against). Returns the final reports."""
     from validators.call_review import lot_view, review_call
 
-    bases = {b["dossier"]: b for b in (judge_dossier(p, config, finess=finess) for p in paths)}
+    bases = {b.dossier: b for b in (judge_dossier(p, config, finess=finess) for p in paths)}
     lot = review_call([lot_view(b) for b in bases.values()], config)
     reports = {}
     for numero, base in bases.items():
@@ -135,7 +136,7 @@ def analyse_dossiers(
     return reports
 
 
-def error_report(numero: str, path: Path, config: CallConfig) -> dict[str, Any]:
+def error_report(numero: str, path: Path, config: CallConfig) -> DossierReport:
     """The report of a dossier whose analysis failed: à compléter, with the reason."""
     findings = [
         Finding(
@@ -154,5 +155,5 @@ def error_report(numero: str, path: Path, config: CallConfig) -> dict[str, Any]:
     report = build_report(
         numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
     )
-    report["internal_error"] = True
+    report.internal_error = True
     return report

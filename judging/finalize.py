@@ -15,23 +15,36 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from core.french import count, iso
 from core.models import DOSSIER_FILE, Finding, Location, Severity
-from core.records import Analysis, Latest, Waiver, iso
-from reports.dossier import verdict_reason
+from core.records import Analysis, Latest, Waiver
+from core.report import Counts, DossierReport, Evolution, FindingEntry, Owner
+from judging.report import verdict_reason
 from reports.summary import summary_extras
 from validators.call_review import apply_call_exclusions
 from validators.engine import decide
 from validators.registry import action_for, all_rules
 
 
-def finding_fingerprint(finding: dict[str, Any]) -> str:
+def finding_fingerprint(finding: FindingEntry | dict[str, Any]) -> str:
     """A finding's identity across runs: its rule, where it points and what was found.
 
     The message wording is left out on purpose (a reworded message is the same finding);
     a changed cell value or a moved cell is new evidence, hence a new finding.
     """
-    basis = [finding.get("rule"), location_identity(finding.get("location")), finding.get("found")]
+    if isinstance(finding, FindingEntry):
+        location = finding.location.model_dump() if finding.location else None
+        if location is not None and all(location.get(k) is None for k in _TYPED_KEYS) and location.get("detail"):
+            location = {
+                k: location[k] for k in ("file", "sheet", "cell", "page", "detail")
+            }  # written before typed locations
+        basis = [finding.rule, location_identity(location), finding.found]
+    else:
+        basis = [finding.get("rule"), location_identity(finding.get("location")), finding.get("found")]
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+_TYPED_KEYS = ("table", "row", "column", "paragraph", "field")
 
 
 def location_identity(location: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -61,27 +74,21 @@ def location_identity(location: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"file": loc.file, "sheet": loc.sheet, "cell": loc.cell, "page": loc.page, "detail": detail}
 
 
-def as_finding(d: dict[str, Any]) -> Finding:
-    location = Location.from_dict(d["location"]) if d.get("location") else None
-    return Finding(
-        d["rule"], Severity(d["severity"]), d["message"], d.get("expected"), d.get("found"), location, d.get("title")
-    )
-
-
-def _sort_key(order: dict[str, int]):
-    return lambda d: (Severity(d["severity"]).rank, order.get(d["rule"], 999))
+def as_finding(f: FindingEntry) -> Finding:
+    location = f.location.typed() if f.location else None
+    return Finding(f.rule, f.severity, f.message, f.expected, f.found, location, f.title)
 
 
 @dataclass
 class FinalReport:
-    report: dict[str, Any]
+    report: DossierReport
     digest: str
     changed: bool  # differs from the latest recorded analysis of this dossier
     previous_verdict: str | None
 
 
 def finalize_report(
-    base: dict[str, Any],
+    base: DossierReport,
     *,
     lot: list[Finding],
     waivers: list[Waiver],
@@ -96,29 +103,26 @@ def finalize_report(
     assignee, proposed decision: ``instruction.workflow.instruction_of``) is shown by the report
     but is not part of its digest: it is the reviewers' work, not the analysis.
     """
-    report = dict(base)
     order = {rid: i for i, rid in enumerate(all_rules())}
-    findings = [dict(f) for f in base["findings"]] + [f.to_dict() for f in lot]
+    data = base.model_dump(exclude={"evolution", "instruction"})
+    findings = data["findings"] + [f.to_dict() for f in lot]
     _mark(findings, waivers)
     # the ESSMS the call rules exclude (LOT-01) leave the count, the figures and GRP-03
-    findings = apply_call_exclusions(report, findings)
-    _mark([f for f in findings if "fingerprint" not in f], waivers)
+    findings = apply_call_exclusions(data, findings)
+    _mark([f for f in findings if "fingerprint" not in f or not f["fingerprint"]], waivers)
     findings.sort(key=_sort_key(order))
-    active = [as_finding(f) for f in findings if "waiver" not in f]
+    data["findings"] = findings
+    data["submission_sha256"] = submission_sha256
+    data["instruction"] = instruction
+    report = DossierReport.model_validate(data)
+    active = [as_finding(f) for f in report.active_findings]
     verdict = decide(active)
-    report.pop("evolution", None)
-    report["findings"] = findings
-    report["verdict"], report["verdict_label"] = verdict.value, verdict.label
-    waived = sum(1 for f in findings if "waiver" in f)
-    report["verdict_reason"] = verdict_reason(verdict, active) + waived_sentence(waived)
-    report["counts"] = {s.value: sum(1 for f in active if f.severity is s) for s in Severity}
-    report["counts"]["leves"] = waived
-    report.pop("instruction", None)
-    if instruction:
-        report["instruction"] = instruction
-    report["submission_sha256"] = submission_sha256
+    waived = len(report.waived_findings)
+    report.verdict, report.verdict_label = verdict, verdict.label
+    report.verdict_reason = verdict_reason(verdict, active) + waived_sentence(waived)
+    report.counts = Counts(**{s.value: sum(1 for f in active if f.severity is s) for s in Severity}, leves=waived)
     digest = report_digest(report)
-    report["digest"] = digest
+    report.digest = digest
     changed = latest is None or latest.digest != digest
     return FinalReport(report, digest, changed, latest.verdict if latest else None)
 
@@ -127,16 +131,19 @@ def waived_sentence(waived: int) -> str:
     """What the verdict's reason adds when the reviewers lifted findings."""
     if not waived:
         return ""
-    return (
-        f" {waived} constat levé par l'instructeur." if waived == 1 else f" {waived} constats levés par l'instructeur."
-    )
+    return f" {count(waived, 'constat levé', 'constats levés')} par l'instructeur."
+
+
+def _sort_key(order: dict[str, int]):
+    return lambda d: (Severity(d["severity"]).rank, order.get(d["rule"], 999))
 
 
 def _mark(findings: list[dict[str, Any]], waivers: list[Waiver]) -> None:
     """Each finding's fingerprint, its owner's action and the reviewer's waiver covering it."""
     for f in findings:
         f["fingerprint"] = finding_fingerprint(f)
-        f.setdefault("action", action_for(f.get("rule"), f.get("severity")))
+        if not f.get("action"):
+            f["action"] = action_for(f.get("rule"), f.get("severity"))
         f.pop("waiver", None)
         f.pop("status", None)
         waiver = next((w for w in waivers if w.covers(f)), None)
@@ -144,65 +151,61 @@ def _mark(findings: list[dict[str, Any]], waivers: list[Waiver]) -> None:
             f["waiver"] = waiver.to_dict()
 
 
-def add_evolution(report: dict[str, Any], reference: Analysis | None) -> None:
+def add_evolution(report: DossierReport, reference: Analysis | None) -> None:
     """What changed since the analysis of the owner's previous submission (``reference``):
     resolved findings, new ones, unchanged ones; each finding gets its status."""
     if reference is None:
-        report["evolution"] = None
+        report.evolution = None
         return
-    findings = report["findings"]
-    now = {f["fingerprint"] for f in findings}
+    now = {f.fingerprint for f in report.findings}
     before = {f["fingerprint"] for f in reference.findings}
-    for f in findings:
-        f["status"] = "inchangé" if f["fingerprint"] in before else "nouveau"
-    report["evolution"] = {
-        "previous_date": iso(reference.created_at),
-        "previous_verdict": reference.verdict,
-        "resolved": [f for f in reference.findings if f["fingerprint"] not in now],
-        "new_count": len(now - before),
-        "unchanged_count": len(now & before),
-    }
+    for f in report.findings:
+        f.status = "inchangé" if f.fingerprint in before else "nouveau"
+    report.evolution = Evolution(
+        previous_date=iso(reference.created_at),
+        previous_verdict=reference.verdict,
+        resolved=[f for f in reference.findings if f["fingerprint"] not in now],
+        new_count=len(now - before),
+        unchanged_count=len(now & before),
+    )
 
 
-def report_digest(report: dict[str, Any]) -> str:
+def report_digest(report: DossierReport) -> str:
     """What a reviewer reads, without the run's own timestamps and timings."""
     volatile = {"generated_at", "analysis_seconds", "evolution", "digest", "documents", "instruction"}
-    basis = {k: v for k, v in report.items() if k not in volatile}
-    basis["documents"] = [{k: v for k, v in d.items() if k != "read_seconds"} for d in report.get("documents", [])]
+    basis = report.model_dump(mode="json", exclude=volatile)
+    for finding in basis["findings"]:
+        finding.pop("status", None)
+    basis["documents"] = [d.model_dump(mode="json", exclude={"read_seconds"}) for d in report.documents]
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def compact_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+def compact_findings(report: DossierReport) -> list[dict[str, Any]]:
     """What the history keeps of each finding (enough to list what was resolved)."""
-    keep = ("rule", "severity", "title", "message", "expected", "found", "location", "fingerprint")
-    return [
-        {k: f.get(k) for k in keep} | ({"waiver": f["waiver"]} if "waiver" in f else {}) for f in report["findings"]
-    ]
+    keep = {"rule", "severity", "title", "message", "expected", "found", "location", "fingerprint", "waiver"}
+    return [f.model_dump(mode="json", include=keep, exclude_none=True) for f in report.findings]
 
 
-def outcome_of(report: dict[str, Any], report_dir: Any) -> dict[str, Any]:
+def outcome_of(report: DossierReport, report_dir: Any) -> dict[str, Any]:
     """The row the call summary keeps of a dossier (the full report stays on disk)."""
+    porteur = report.porteur or Owner()
     return {
-        "dossier": report["dossier"],
-        "verdict": report["verdict"],
-        "rules": sorted({f["rule"] for f in report["findings"] if "waiver" not in f}),
+        "dossier": report.dossier,
+        "verdict": report.verdict.value,
+        "rules": sorted({f.rule for f in report.active_findings}),
         "report_dir": str(report_dir),
-        "essms_count": report.get("essms_count"),
-        "amount_requested": report.get("amount_requested"),
-        "amount_eligible": report.get("amount_eligible"),
-        "porteur": (report.get("porteur") or {}).get("raison_sociale"),
-        "finess_ej": (report.get("porteur") or {}).get("finess_ej"),
-        "sectors": list(report.get("sectors") or []),
-        "departments": report.get("departments", []),
-        "counts": report["counts"],
-        "waived": int((report.get("counts") or {}).get("leves") or 0),
-        "instruction": report.get("instruction"),
-        "file_problems": dict(
-            Counter(
-                p.get("problem") for p in report.get("file_problems") or [] if isinstance(p, dict) and p.get("problem")
-            )
-        ),
-        "internal_error": bool(report.get("internal_error")),
-        "seconds": report.get("analysis_seconds", 0.0),
+        "essms_count": report.essms_count,
+        "amount_requested": report.amount_requested,
+        "amount_eligible": report.amount_eligible,
+        "porteur": porteur.raison_sociale,
+        "finess_ej": porteur.finess_ej,
+        "sectors": list(report.sectors),
+        "departments": list(report.departments),
+        "counts": report.counts.model_dump(),
+        "waived": report.counts.leves,
+        "instruction": report.instruction.model_dump() if report.instruction else None,
+        "file_problems": dict(Counter(p.problem for p in report.file_problems if p.problem)),
+        "internal_error": report.internal_error,
+        "seconds": report.analysis_seconds,
         **summary_extras(report),  # deposit date, severity per rule, ESSMS per département (the summary)
     }

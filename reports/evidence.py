@@ -1,6 +1,6 @@
 """The evidence of each finding, computed while the dossier's files are still on disk.
 
-``attach_evidence`` adds ``finding["evidence"]`` (plain JSON) to the findings of a report:
+``attach_evidence`` sets the ``evidence`` (plain JSON) of the findings of a report:
 
 - ``{"kind": "rows", ...}``: the rows of the table around the cell the finding points to,
   with the table's header row and the cell highlighted (spreadsheets, csv, tables of docx
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.models import CellValue, ExtractedDocument, Grid, Location
+from core.report import DossierReport, FindingEntry
 
 log = logging.getLogger(__name__)
 
@@ -38,28 +39,28 @@ _QUOTE = re.compile(r"«\s*([^»]{3,200}?)\s*»")
 LooseKey = tuple[Any, ...]  # (file, sheet, cell, page): a spreadsheet cell whatever else is known
 
 
-def attach_evidence(report: dict[str, Any], data: Any, files: dict[str, Path], limits: Any = None) -> None:
+def attach_evidence(report: DossierReport, data: Any, files: dict[str, Path], limits: Any = None) -> None:
     """Add ``evidence`` to the findings of ``report`` (in place); never raises."""
     try:
         _attach(report, data, files, limits)
     except Exception:  # evidence is a help, never a reason to lose a report
-        log.warning("evidence of dossier %s could not be computed", report.get("dossier"), exc_info=True)
+        log.warning("evidence of dossier %s could not be computed", getattr(report, "dossier", "?"), exc_info=True)
 
 
-def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: Any) -> None:
+def _attach(report: DossierReport, data: Any, files: dict[str, Path], limits: Any) -> None:
     index = _Index(list(getattr(data, "documents", None) or []), data)
-    pending: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    pending: dict[str, list[tuple[FindingEntry, dict[str, Any]]]] = {}
     budget = MAX_IMAGES
-    for finding in report.get("findings") or []:
+    for finding in report.findings:
         try:
-            location = _location(finding.get("location"))
+            location = finding.location.typed() if finding.location and finding.location.file else None
             doc = index.document(location.file) if location else None
             if doc is None or location is None:
                 continue
             hit = index.cell(location)
             evidence = rows_evidence(index, doc, *hit) if hit else text_evidence(doc, location, finding)
             if evidence:
-                finding["evidence"] = evidence
+                finding.evidence = evidence
             if doc.format == "pdf" and budget > 0 and doc.file in files:
                 request = pdf_request(doc, location, finding, hit)
             elif doc.scanned and doc.format in PICTURE_FORMATS and budget > 0 and doc.file in files:
@@ -70,7 +71,7 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
                 pending.setdefault(doc.file, []).append((finding, request))
                 budget -= 1
         except Exception:  # one finding's evidence failing costs only that one
-            log.debug("no evidence for a finding of %s", report.get("dossier"), exc_info=True)
+            log.debug("no evidence for a finding of %s", report.dossier, exc_info=True)
     if pending:
         from extractors.sandbox import render_isolated
 
@@ -78,7 +79,7 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
             results = render_isolated(str(files[file]), [request for _, request in items], limits)
             for (finding, request), result in zip(items, results):
                 if result and result.get("png_base64"):
-                    finding["evidence"] = {
+                    finding.evidence = {
                         "kind": "image",
                         "file": file,
                         "page": result["page"],
@@ -92,11 +93,6 @@ def _attach(report: dict[str, Any], data: Any, files: dict[str, Path], limits: A
 
 
 # --------------------------------------------------------------------------- index
-
-
-def _location(value: Any) -> Location | None:
-    """The typed location of a finding of ``report.json``."""
-    return Location.from_dict(value) if isinstance(value, dict) and value.get("file") else None
 
 
 def _loose(location: Location) -> LooseKey:
@@ -306,13 +302,13 @@ def rows_evidence(index: _Index, doc: ExtractedDocument, grid: Grid, r: int, c: 
 # --------------------------------------------------------------------------- text and PDF
 
 
-def _candidates(finding: dict[str, Any]) -> list[str]:
+def _candidates(finding: FindingEntry) -> list[str]:
     """Texts the finding is about: its ``found`` value, then the passages it quotes."""
     out: list[str] = []
-    found = finding.get("found")
+    found = finding.found
     if found:
         out.append(str(found))
-    out += _QUOTE.findall(str(finding.get("message") or ""))
+    out += _QUOTE.findall(str(finding.message or ""))
     return [t.strip() for t in out if t and len(t.strip()) >= 3]
 
 
@@ -320,7 +316,7 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("…", " ").lower().split())
 
 
-def text_evidence(doc: ExtractedDocument, location: Location, finding: dict[str, Any]) -> dict[str, Any] | None:
+def text_evidence(doc: ExtractedDocument, location: Location, finding: FindingEntry) -> dict[str, Any] | None:
     """The paragraph the finding points to (docx, odt: its ``paragraph``; PDF: the line of
     the page that holds a quoted passage), with its neighbours."""
     blocks = doc.text
@@ -360,7 +356,7 @@ def text_evidence(doc: ExtractedDocument, location: Location, finding: dict[str,
 
 
 def pdf_request(
-    doc: ExtractedDocument, location: Location, finding: dict[str, Any], hit: tuple[Grid, int, int] | None
+    doc: ExtractedDocument, location: Location, finding: FindingEntry, hit: tuple[Grid, int, int] | None
 ) -> dict[str, Any] | None:
     """What to render for a finding on a PDF: the words of its cell or quoted passage on its
     page; the first page of a scanned PDF; nothing otherwise."""

@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from core.labels import SEVERITY_FINDINGS, SEVERITY_RANK, VERDICT_LABELS, sentence_case, severity_label, verdict_label
-from core.models import describe_location
-from reports.dates import date_fr, datetime_fr
+from core.french import (
+    SEVERITY_FINDINGS,
+    SEVERITY_RANK,
+    VERDICT_LABELS,
+    date_short,
+    datetime_short,
+    sentence_case,
+    severity_label,
+    verdict_label,
+)
+from core.report import DossierReport, LocationEntry, Owner
 from reports.files import atomic_path, atomic_write_bytes
+from reports.summary import load_report
 from validators.registry import action_for
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,13 +104,8 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _report(out_dir: Path, dossier: dict[str, Any]) -> dict[str, Any]:
-    path = out_dir / dossier.get("report", f"{dossier.get('dossier')}/report.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+def _report(out_dir: Path, dossier: dict[str, Any]) -> DossierReport | None:
+    return load_report(out_dir / dossier.get("report", f"{dossier.get('dossier')}/report.json"))
 
 
 def _rules_text(dossier: dict[str, Any]) -> str:
@@ -114,19 +117,21 @@ def _rules_text(dossier: dict[str, Any]) -> str:
     )
 
 
-def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[str, str]) -> list[Any]:
-    counts = dossier.get("counts") or report.get("counts") or {}
-    porteur = report.get("porteur") or {}
+def dossier_row(dossier: dict[str, Any], report: DossierReport | None, sectors: dict[str, str]) -> list[Any]:
+    """The summary's row of a dossier, completed from its report (None: unreadable)."""
+    counts = dossier.get("counts") or (report.counts.model_dump() if report else {})
+    porteur = (report.porteur if report else None) or Owner()
     letter = dossier.get("letter_pdf") or dossier.get("letter")
-    instruction = dossier.get("instruction") or report.get("instruction") or {}
+    instruction = dossier.get("instruction") or (
+        report.instruction.model_dump() if report and report.instruction else {}
+    )
+    deposited = dossier.get("date_depot") or (report.date_depot if report else None)
     return [
         Link(dossier.get("report_html") or "", str(dossier.get("dossier")), str(dossier.get("dossier")))
         if dossier.get("report_html")
         else dossier.get("dossier"),
-        dossier.get("porteur") or porteur.get("raison_sociale"),
-        datetime_fr(dossier.get("date_depot") or report.get("date_depot"))
-        if (dossier.get("date_depot") or report.get("date_depot"))
-        else None,
+        dossier.get("porteur") or porteur.raison_sociale,
+        datetime_short(deposited) if deposited else None,
         verdict_label(dossier.get("verdict")),
         dossier.get("essms_count"),
         dossier.get("amount_requested"),
@@ -134,9 +139,9 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
         ", ".join(dossier.get("departments") or []),
         _rules_text(dossier),
         Link(letter, "courrier (PDF)" if letter.endswith(".pdf") else "courrier (Word)") if letter else None,
-        dossier.get("finess_ej") or porteur.get("finess_ej"),
-        report.get("verdict_reason"),
-        report.get("essms_listed"),
+        dossier.get("finess_ej") or porteur.finess_ej,
+        report.verdict_reason if report else None,
+        report.essms_listed if report else None,
         ", ".join(sectors.get(s, s) for s in dossier.get("sectors") or []),
         counts.get("bloquant", 0),
         counts.get("a_corriger", 0),
@@ -150,29 +155,29 @@ def dossier_row(dossier: dict[str, Any], report: dict[str, Any], sectors: dict[s
     ]
 
 
-def finding_rows(dossier: dict[str, Any], report: dict[str, Any]) -> Iterator[list[Any]]:
+def finding_rows(dossier: dict[str, Any], report: DossierReport | None) -> Iterator[list[Any]]:
     verdict = verdict_label(dossier.get("verdict"))
-    for f in report.get("findings") or []:
-        location = f.get("location") or {}
-        waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
+    for f in report.findings if report else []:
+        location = f.location or LocationEntry()
+        waiver = f.waiver
         yield [
             dossier.get("dossier"),
             verdict,
-            f.get("rule"),
-            f.get("title"),
-            severity_label(f.get("severity")),
-            f.get("status"),
-            (f"{date_fr(waiver.get('date'))} : {waiver.get('motif', '')}" if waiver else None),
-            f.get("message"),
-            f.get("found"),
-            f.get("expected"),
-            describe_location(location) or None,
-            location.get("file"),
-            location.get("sheet"),
-            location.get("cell"),
-            location.get("page"),
-            location.get("detail"),
-            f.get("action") or action_for(f.get("rule"), f.get("severity")),
+            f.rule,
+            f.title,
+            severity_label(f.severity),
+            f.status,
+            (f"{date_short(waiver.date)} : {waiver.motif}" if waiver else None),
+            f.message,
+            f.found,
+            f.expected,
+            location.describe() if f.location else None,
+            f.location.file if f.location else None,
+            location.sheet,
+            location.cell,
+            location.page,
+            location.detail,
+            f.action or action_for(f.rule, f.severity.value),
         ]
 
 
@@ -210,7 +215,7 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
             ("Appel", summary.get("call_title")),
             ("Référence", summary.get("call")),
             ("Configuration", summary.get("call_id")),
-            ("Analyse du", datetime_fr(summary.get("generated_at"))),
+            ("Analyse du", datetime_short(summary.get("generated_at"))),
             ("Dossiers", totals.get("dossiers")),
             *[(VERDICT_LABELS[v], by_verdict.get(v, 0)) for v in VERDICT_LABELS],
             ("Montant demandé par les dossiers recevables (€)", totals.get("amount_requested_recevable")),

@@ -13,8 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from core.labels import sentence_case
-from extractors.values import format_euros
+from core.french import count, euros, number, percent, sentence_case
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -28,7 +27,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["euros"] = format_euros
+    env.filters["euros"] = euros
+    env.filters["number"] = number
+    env.filters["count"] = count
+    env.filters["percent"] = percent
     # Our own stylesheet and script, never dossier data: inserted as they are.
     env.globals["stylesheet"] = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))
     env.globals["table_script"] = Markup(table_script())

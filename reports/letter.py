@@ -15,8 +15,9 @@ The sending date is a field the reviewer fills (``esmsnum courrier DOSSIER --dat
 kept in ``report.json`` as ``letter_sending_date``); by default the date the letter is
 written. The deadline is that date plus ``letters.reply_days``.
 
-Built from ``report.json`` alone (the report carries ``letter_settings``), so that a report
-rewritten later (call rules, waivers) gets its letter rewritten too.
+Built from the typed report alone (its snapshot of the call carries the letterhead:
+``call_snapshot.letters``), so that a report rewritten later (call rules, waivers) gets its
+letter rewritten too, with the letterhead of the run that judged it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.models import DOSSIER_FILE, describe_location
-from reports.dates import date_long, now_paris, paris_day
+from core.french import date_long, now_paris, paris_day
+from core.models import DOSSIER_FILE
+from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
 from reports.wording import lower_first, owner_fact, sentence
 from validators.registry import action_for
 
@@ -47,19 +49,14 @@ APPEAL = (
 )
 
 
-def parse_day(value: Any) -> dt.date | None:
-    """The day in Paris of an ISO date or date-time, or of ``JJ/MM/AAAA``."""
-    return paris_day(value)
-
-
-def where(location: dict[str, Any] | None) -> str:
+def where(location: LocationEntry | None) -> str:
     """Where the owner finds what to correct (``Location.describe``); nothing for a finding
     on the dossier as a whole, which the request itself says."""
-    if not isinstance(location, dict) or not location.get("file"):
+    if location is None or not location.file:
         return ""
-    if location.get("file") == DOSSIER_FILE and not location.get("field"):
+    if location.file == DOSSIER_FILE and not location.field:
         return ""
-    return describe_location(location)
+    return location.describe()
 
 
 def of(name: str) -> str:
@@ -67,19 +64,19 @@ def of(name: str) -> str:
     return f"d'{name}" if name[:1].lower() in "aeiouàâäéèêëîïôöûüù" else f"de {name}"
 
 
-def _internal(finding: dict[str, Any]) -> bool:
-    return str(finding.get("found") or "").startswith(INTERNAL_ERROR)
+def _internal(finding: FindingEntry) -> bool:
+    return str(finding.found or "").startswith(INTERNAL_ERROR)
 
 
-def _selected(report: dict[str, Any], severity: str) -> list[dict[str, Any]]:
+def _selected(report: DossierReport, severity: str) -> list[FindingEntry]:
     """The findings of ``severity`` not waived by the reviewer, each once; an internal error
     of the analysis is the operator's business, not the owner's: never written to them."""
     seen = set()
     out = []
-    for finding in report.get("findings") or []:
-        if finding.get("severity") != severity or finding.get("waiver") or _internal(finding):
+    for finding in report.active_findings:
+        if finding.severity != severity or _internal(finding):
             continue
-        key = (finding.get("rule"), finding.get("message"), where(finding.get("location")))
+        key = (finding.rule, finding.message, where(finding.location))
         if key in seen:
             continue
         seen.add(key)
@@ -87,25 +84,25 @@ def _selected(report: dict[str, Any], severity: str) -> list[dict[str, Any]]:
     return out
 
 
-def requested_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+def requested_findings(report: DossierReport) -> list[FindingEntry]:
     """What the owner of a dossier à compléter is asked to provide or correct."""
     return _selected(report, "a_corriger")
 
 
-def refusal_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+def refusal_findings(report: DossierReport) -> list[FindingEntry]:
     """The reasons of a notice of irrecevabilité: the blocking findings."""
     return _selected(report, "bloquant")
 
 
-def request_sentence(finding: dict[str, Any]) -> str:
+def request_sentence(finding: FindingEntry) -> str:
     """One sentence per point: what to do, what was found, where. « Ramener la demande pour cet
     ESSMS dans la limite du forfait de l'appel : le budget demande 8 000 € … — Budget.xlsx,
     feuille Budget, cellule D46. »"""
-    action = (finding.get("action") or action_for(finding.get("rule"), finding.get("severity"))).strip().rstrip(".")
-    fact = lower_first(owner_fact(finding.get("message") or ""))
+    action = (finding.action or action_for(finding.rule, finding.severity.value)).strip().rstrip(".")
+    fact = lower_first(owner_fact(finding.message or ""))
     joint = " — " if " : " in fact or " : " in action else " : "
     text = f"{action}{joint}{fact}" if fact else action
-    place = where(finding.get("location"))
+    place = where(finding.location)
     if place and place not in text:
         text += f" ({place})"
     return sentence(text)
@@ -141,55 +138,53 @@ def rule_basis(rule_id: str | None) -> str:
     return f"{basis} ({source[:1].lower() + source[1:]})" if source else basis
 
 
-def refusal_sentence(finding: dict[str, Any]) -> str:
+def refusal_sentence(finding: FindingEntry) -> str:
     """« La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS
     (Dossier_complet.xlsx, feuille Structures, cellule A3). Fondement : cahier des charges … »"""
-    fact = owner_fact(finding.get("message") or "")
-    place = where(finding.get("location"))
+    fact = owner_fact(finding.message or "")
+    place = where(finding.location)
     if place and place not in fact:
         fact += f" ({place})"
-    return f"{sentence(fact)} Fondement : {rule_basis(finding.get('rule'))}."
+    return f"{sentence(fact)} Fondement : {rule_basis(finding.rule)}."
 
 
-def sending_day(report: dict[str, Any], today: dt.date | None = None) -> dt.date:
+def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
-    return parse_day(report.get("letter_sending_date")) or today or now_paris().date()
+    return report.letter_sending_date or today or now_paris().date()
 
 
-def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict[str, Any] | None:
+def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[str, Any] | None:
     """The letter as plain data (rendered to docx, PDF and HTML), or None when the dossier
     needs none (recevable, or nothing to write to the owner)."""
-    verdict = report.get("verdict")
+    verdict = report.verdict.value
     if verdict not in KINDS:
         return None
     kind, title_case, title_lower = KINDS[verdict]
     findings = requested_findings(report) if kind == "complement" else refusal_findings(report)
     if not findings:
         return None
-    settings = report.get("letter_settings") or {}
-    sender = settings.get("sender") or report.get("authority") or "Le service instructeur de l'appel à projets"
-    try:
-        reply_days = int(settings.get("reply_days") or DEFAULT_REPLY_DAYS)
-    except (TypeError, ValueError):
-        reply_days = DEFAULT_REPLY_DAYS
+    call = report.call_snapshot
+    settings = call.letters
+    sender = settings.sender or call.authority or "Le service instructeur de l'appel à projets"
+    reply_days = settings.reply_days or DEFAULT_REPLY_DAYS
     day = sending_day(report, today)
     deadline = day + dt.timedelta(days=reply_days)
-    porteur = report.get("porteur") or {}
-    owner = porteur.get("raison_sociale") or "Porteur du projet"
-    contact = porteur.get("contact") or {}
-    address = [str(line) for line in porteur.get("adresse") or [] if str(line).strip()]
-    reference = report.get("call") or ""
-    call_title = report.get("call_title") or reference
-    dossier = report.get("dossier") or ""
-    deposited = parse_day(report.get("date_depot"))
+    porteur = report.porteur or Owner()
+    owner = porteur.raison_sociale or "Porteur du projet"
+    contact = porteur.contact or Contact()
+    address = [line for line in porteur.adresse or [] if line.strip()]
+    reference = call.reference or report.call
+    call_title = call.title or reference
+    dossier = report.dossier
+    deposited = paris_day(report.deposit.moment) if report.deposit else None
     recipient = [owner]
-    if contact.get("nom"):
-        recipient.append(f"À l'attention {of(contact['nom'])}")
+    if contact.nom:
+        recipient.append(f"À l'attention {of(contact.nom)}")
     recipient += address
-    if not address and contact.get("email"):
-        recipient.append(f"Par courriel : {contact['email']}")
-    sender_lines = [sender] + [line for line in [settings.get("service")] if line] + list(settings.get("address") or [])
-    place = settings.get("place")
+    if not address and contact.email:
+        recipient.append(f"Par courriel : {contact.email}")
+    sender_lines = [sender] + [line for line in [settings.service] if line] + list(settings.address or [])
+    place = settings.place
     deposit_words = f"le {date_long(deposited)} " if deposited else ""
     intro = (
         f"Vous avez déposé {deposit_words}le dossier n° {dossier} en réponse à l'appel à projets "
@@ -226,15 +221,15 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
         "title": title_case,
         "sender": sender,
         "sender_lines": sender_lines,
-        "sender_source": settings.get("sender_source"),
-        "followed_by": settings.get("followed_by") or DEFAULT_FOLLOWED_BY,
+        "sender_source": settings.sender_source,
+        "followed_by": settings.followed_by or DEFAULT_FOLLOWED_BY,
         "our_reference": f"{reference} — dossier n° {dossier}",
         "owner": owner,
-        "owner_finess": porteur.get("finess_ej"),
+        "owner_finess": porteur.finess_ej,
         "recipient_lines": recipient,
         "place_date": f"{place}, le {date_long(day)}" if place else f"Le {date_long(day)}",
         "date": day.isoformat(),
-        "sending_date_set": bool(report.get("letter_sending_date")),
+        "sending_date_set": report.letter_sending_date is not None,
         "reference": reference,
         "dossier": dossier,
         "subject": f"Appel à projets « {call_title} » — {title_lower}",
@@ -248,11 +243,11 @@ def letter_content(report: dict[str, Any], today: dt.date | None = None) -> dict
         "items": items,
         "body_after": body_after,
         "reply_days": reply_days if kind == "complement" else None,
-        "reply_days_source": settings.get("reply_days_source"),
+        "reply_days_source": settings.reply_days_source,
         "deadline": deadline.isoformat() if kind == "complement" else None,
         "deadline_label": date_long(deadline) if kind == "complement" else None,
         "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
-        "signature_lines": [line for line in [settings.get("signatory"), sender] if line],
+        "signature_lines": [line for line in [settings.signatory, sender] if line],
     }
 
 
@@ -270,7 +265,7 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def write_letter(report: dict[str, Any], report_dir: Path, today: dt.date | None = None) -> dict[str, Any] | None:
+def write_letter(report: DossierReport, report_dir: Path, today: dt.date | None = None) -> dict[str, Any] | None:
     """Write ``courrier.docx`` and ``courrier.pdf`` for a dossier à compléter or non recevable;
     remove stale ones otherwise. Returns the letter's content (or None)."""
     from reports.files import atomic_write_bytes

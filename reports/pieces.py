@@ -1,5 +1,6 @@
-"""The checklist of the pieces a call requires (``documents.required`` of its configuration,
-copied into ``report.json`` as ``required_documents``) against the files of the dossier: for
+"""The checklist of the pieces a call requires (``documents.required`` of its configuration, in
+the report's snapshot of the call: ``call_snapshot.required_documents``) against the files of
+the dossier: for
 each required type, present (in which file, where), unreadable (the only file of that type is
 a scan or could not be read), or missing, naming the unreadable files that may hold it.
 """
@@ -7,6 +8,9 @@ a scan or could not be read), or missing, naming the unreadable files that may h
 from __future__ import annotations
 
 from typing import Any
+
+from core.french import count, word
+from core.report import DocumentEntry, DossierReport
 
 # Kinds of pieces as the call's texts name them (seed 001, « documents types »).
 PIECE_LABELS = {
@@ -24,24 +28,24 @@ def piece_label(kind: str | None) -> str:
     return PIECE_LABELS.get(kind or "", (kind or "pièce").replace("_", " "))
 
 
-def _kinds(record: dict[str, Any]) -> list[tuple[str, str | None]]:
+def _kinds(record: DocumentEntry) -> list[tuple[str, str | None]]:
     """(kind, where in the file) of every part a file was recognised to hold."""
-    parts = [(p.get("kind"), p.get("where")) for p in record.get("parts") or [] if isinstance(p, dict)]
-    if record.get("kind") and record.get("kind") not in {k for k, _ in parts}:
-        parts.append((record.get("kind"), None))
-    return [(k, w) for k, w in parts if k]
+    parts = [(p.kind.value, p.where) for p in record.parts]
+    if record.kind.value not in {k for k, _ in parts}:
+        parts.append((record.kind.value, None))
+    return parts
 
 
-def _unreadable(record: dict[str, Any]) -> bool:
-    return bool(record.get("error")) or bool(record.get("scanned")) or record.get("kind") == "illisible"
+def _unreadable(record: DocumentEntry) -> bool:
+    return bool(record.error) or record.scanned or record.kind.value == "illisible"
 
 
-def pieces_checklist(report: dict[str, Any]) -> list[dict[str, Any]]:
+def pieces_checklist(report: DossierReport) -> list[dict[str, Any]]:
     """One line per required type: ``{kind, label, status, status_label, files: [{file, where}],
     note}``; [] when the report does not say what the call requires (an older report)."""
-    required = [str(k) for k in report.get("required_documents") or []]
-    records = [d for d in report.get("documents") or [] if isinstance(d, dict) and d.get("role") != "formulaire"]
-    unreadable_files = [d.get("file") for d in records if _unreadable(d) and not _kinds_known(d)]
+    required = [k.value for k in report.call_snapshot.required_documents]
+    records = [d for d in report.documents if d.role != "formulaire"]
+    unreadable_files = [d.file for d in records if _unreadable(d) and not _kinds_known(d)]
     lines = []
     for kind in required:
         readable, scanned = [], []
@@ -49,7 +53,7 @@ def pieces_checklist(report: dict[str, Any]) -> list[dict[str, Any]]:
             for part_kind, where in _kinds(record):
                 if part_kind != kind:
                     continue
-                entry = {"file": record.get("file"), "where": _where(record.get("file"), where)}
+                entry = {"file": record.file, "where": _where(record.file, where)}
                 bucket = scanned if _unreadable(record) else readable
                 if entry not in bucket:
                     bucket.append(entry)
@@ -82,7 +86,7 @@ def pieces_checklist(report: dict[str, Any]) -> list[dict[str, Any]]:
     return lines
 
 
-def _kinds_known(record: dict[str, Any]) -> bool:
+def _kinds_known(record: DocumentEntry) -> bool:
     return any(k != "illisible" and k != "autre" for k, _ in _kinds(record))
 
 
@@ -103,11 +107,7 @@ def pieces_summary(lines: list[dict[str, Any]]) -> str:
     if not lines:
         return ""
     counts = {s: sum(1 for line in lines if line["status"] == s) for s in STATUS_LABELS}
-    words = {
-        "presente": ("présente", "présentes"),
-        "illisible": ("illisible", "illisibles"),
-        "manquante": ("manquante", "manquantes"),
-    }
-    parts = [f"{n} {words[s][0] if n <= 1 else words[s][1]}" for s, n in counts.items() if n]
+    words = {"presente": "présente", "illisible": "illisible", "manquante": "manquante"}
+    parts = [count(n, words[s]) for s, n in counts.items() if n]
     total = len(lines)
-    return f"{total} pièce{'s' if total > 1 else ''} exigée{'s' if total > 1 else ''} par l'appel : {', '.join(parts)}"
+    return f"{count(total, 'pièce')} {word(total, 'exigée')} par l'appel : {', '.join(parts)}"

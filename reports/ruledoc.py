@@ -8,12 +8,13 @@ copied or served.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from extractors.values import format_euros
+from core.french import date_short, datetime_short, euros, number
+from core.report import CallSnapshot
 from reports.files import atomic_write_text
 from validators.registry import FAMILIES, action_for, rule_anchor
 
@@ -28,8 +29,11 @@ def rules_href(rule_id: str | None, depth: int) -> str | None:
     return f"{'../' * depth}{RULES_PAGE}#{rule_anchor(rule_id)}"
 
 
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
 def _value_text(key: str, value: Any) -> str:
-    """A configuration value as a reviewer reads it."""
+    """A configuration value (as the snapshot holds it: JSON) as a reviewer reads it."""
     if value is None:
         return "non fixé pour cet appel"
     if isinstance(value, bool):
@@ -37,51 +41,38 @@ def _value_text(key: str, value: Any) -> str:
     money = any(word in key for word in ("forfait", "ceiling", "envelope", "moa", "editeur", "bonus", "amount"))
     if isinstance(value, (int, float)):
         if money:
-            return format_euros(float(value))
-        number = int(value) if float(value).is_integer() else value
-        return f"{number:,}".replace(",", "\u202f").replace(".", ",")
+            return euros(float(value))
+        return number(value, 0 if float(value).is_integer() else 2)
     if isinstance(value, (list, tuple)):
         if money and all(isinstance(v, (int, float)) for v in value) and len(value) == 2:
-            return f"{format_euros(float(value[0]))} (à partir du palier réduit : {format_euros(float(value[1]))})"
+            return f"{euros(float(value[0]))} (à partir du palier réduit : {euros(float(value[1]))})"
         return ", ".join(_value_text(key, v) for v in value) or "aucun"
     if isinstance(value, dict):
         return " ; ".join(f"{k} : {_value_text(key, v)}" for k, v in value.items()) or "aucun"
-    if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return datetime_short(value) if len(value) > 10 else date_short(value)
     return str(value)
 
 
-def _parameters(config: Any, path: str) -> list[dict[str, str]]:
-    """The configuration values under ``path`` (``funding.forfaits.acquisition``), each with its
-    source; [] when the path is not in this configuration."""
-    node: Any = config
-    for part in path.split("."):
-        node = getattr(node, part, None)
-        if node is None:
-            return [{"key": path, "value": "non fixé pour cet appel", "source": ""}]
-    return list(_leaves(path, node))
+def _parameters(snapshot: CallSnapshot, path: str) -> list[dict[str, str]]:
+    """The call's values under ``path`` (``funding.forfaits.acquisition``), each with its
+    source; one line saying so when the path is not in this call's configuration."""
+    values = snapshot.values_under(path)
+    if not values:
+        return [{"key": path, "value": "non fixé pour cet appel", "source": ""}]
+    return [{"key": key, "value": _value_text(key, v.value), "source": v.source} for key, v in values]
 
 
-def _leaves(path: str, node: Any):
-    if isinstance(node, BaseModel) and {"value", "source"} <= set(type(node).model_fields):
-        yield {"key": path, "value": _value_text(path, node.value), "source": node.source}
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _leaves(f"{path}.{name}", getattr(node, name))
-    else:
-        yield {"key": path, "value": _value_text(path, node), "source": ""}
-
-
-def rules_view(config: Any = None) -> dict[str, Any]:
+def rules_view(snapshot: CallSnapshot | None = None) -> dict[str, Any]:
     """What ``regles.html.j2`` shows: the rules by family, with this call's severity and
-    parameters when ``config`` is given."""
+    parameters when the call's ``snapshot`` is given."""
     from validators.registry import all_rules
 
     families: list[dict[str, Any]] = []
     index = []
     for rule in all_rules().values():
-        setting = config.rule_setting(rule.id) if config is not None else None
-        severity = (setting.severity or rule.severity) if setting is not None else rule.severity
+        setting = snapshot.rules.get(rule.id) if snapshot is not None else None
+        severity = setting.severity if setting is not None else rule.severity
         entry = {
             "id": rule.id,
             "anchor": rule_anchor(rule.id),
@@ -96,7 +87,7 @@ def rules_view(config: Any = None) -> dict[str, Any]:
             "action": action_for(rule.id),
             "source": rule.source,
             "example": rule.example,
-            "parameters": [p for path in rule.params for p in _parameters(config, path)] if config is not None else [],
+            "parameters": [p for path in rule.params for p in _parameters(snapshot, path)] if snapshot else [],
             "param_keys": list(rule.params),
         }
         index.append(entry)
@@ -120,35 +111,26 @@ def rules_view(config: Any = None) -> dict[str, Any]:
         "families": families,
         "index": index,
         "figures": figures,
-        "call_title": getattr(config, "title", None),
-        "call_reference": getattr(config, "reference", None),
-        "call_id": getattr(config, "id", None),
+        "call_title": snapshot.title if snapshot else None,
+        "call_reference": snapshot.reference if snapshot else None,
+        "call_id": snapshot.id if snapshot else None,
+        "complete": snapshot.complete if snapshot else False,
     }
 
 
-def write_rules_page(out_dir: Path, config: Any = None) -> Path:
-    """``out_dir/regles.html`` (the call's values when ``config`` is given)."""
+def write_rules_page(out_dir: Path, snapshot: CallSnapshot | None = None) -> Path:
+    """``out_dir/regles.html`` (the call's values when its ``snapshot`` is given)."""
     from reports.html import render
 
     path = out_dir / RULES_PAGE
-    atomic_write_text(path, render("regles.html.j2", view=rules_view(config)))
+    atomic_write_text(path, render("regles.html.j2", view=rules_view(snapshot)))
     return path
 
 
-def ensure_rules_page(out_dir: Path, call_id: str | None = None) -> None:
+def ensure_rules_page(out_dir: Path, snapshot: CallSnapshot | None = None) -> None:
     """Write the rules page if the output folder has none yet (a report written before the
     summary); never raises: the summary writes it in full at the end of the run."""
     if (out_dir / RULES_PAGE).is_file():
         return
-    try:
-        config = None
-        if call_id:
-            from core.config import ConfigError, load_call
-
-            try:
-                config = load_call(call_id)
-            except ConfigError:
-                config = None
-        write_rules_page(out_dir, config)
-    except Exception:  # noqa: BLE001 - the links then point to a page the summary writes
-        pass
+    with contextlib.suppress(Exception):  # the links then point to a page the summary writes
+        write_rules_page(out_dir, snapshot)

@@ -1,26 +1,30 @@
-"""The call summary: ``summary.json`` (contract) and ``summary.html``."""
+"""The call summary: ``summary.json`` (contract) and ``summary.html``, built from the rows of the
+dossiers' reports and the snapshot of the call configuration of the run (``call_snapshot``,
+copied into summary.json): no configuration is read here."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from core import __version__
-from core.config import CallConfig
 from core.file_problems import title_of
-from core.labels import VERDICT_DOSSIERS, VERDICT_LABELS
+from core.french import VERDICT_DOSSIERS, VERDICT_LABELS, count, now_paris, number
+from core.report import CallSnapshot, DossierReport
 from reports.files import atomic_write_json, atomic_write_text
 from reports.html import render
 from reports.ruledoc import write_rules_page
 from reports.view import sector_labels, summary_view
 
 VERDICTS = tuple(VERDICT_LABELS)
+SUMMARY_VERSION = "2.0"  # 2.0: the call's snapshot (call_snapshot)
 
 
-def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float) -> dict[str, Any]:
+def build_summary(
+    snapshot: CallSnapshot, outcomes: list[dict[str, Any]], out_dir: Path, seconds: float
+) -> dict[str, Any]:
     dossiers = []
     by_rule: Counter[str] = Counter()
     for outcome in sorted(outcomes, key=lambda o: o["dossier"]):
@@ -64,13 +68,13 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
 
     rules = all_rules()
     return {
-        "schema_version": "1.0",
+        "schema_version": SUMMARY_VERSION,
         "rule_titles": {rule_id: rules[rule_id].title for rule_id in by_rule if rule_id in rules},
         "sector_labels": sector_labels(),
-        "call": config.reference,
-        "call_id": config.id,
-        "call_title": config.title,
-        "generated_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        "call": snapshot.reference,
+        "call_id": snapshot.id,
+        "call_title": snapshot.title,
+        "generated_at": now_paris().isoformat(timespec="seconds"),
         "dossiers": dossiers,
         "totals": {
             "dossiers": len(dossiers),
@@ -78,7 +82,7 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "by_rule": dict(sorted(by_rule.items())),
             "amount_requested": round(sum(d["amount_requested"] or 0.0 for d in dossiers), 2),
             "amount_requested_recevable": round(requested_recevable, 2),
-            "envelope": envelope_status(config, requested_recevable),
+            "envelope": envelope_status(snapshot.envelope, snapshot.envelope_source, requested_recevable),
             "by_department": split_by(dossiers, "essms_by_department", "departments"),
             "by_sector": split_by(dossiers, "essms_by_sector", "sectors"),
             "split": split_note(dossiers),
@@ -87,7 +91,8 @@ def build_summary(config: CallConfig, outcomes: list[dict[str, Any]], out_dir: P
             "waived": sum(d["waived"] for d in dossiers),
             "seconds": round(seconds, 2),
         },
-        "versions": {"esmsnum": __version__, "config_sha256": config.config_hash},
+        "versions": {"esmsnum": __version__, "config_sha256": snapshot.config_sha256},
+        "call_snapshot": snapshot.model_dump(mode="json"),
     }
 
 
@@ -104,54 +109,43 @@ EXTRA_KEYS = (
 UNSPLIT = "(non réparti)"
 
 
-def summary_extras(report: dict[str, Any]) -> dict[str, Any]:
+def summary_extras(report: DossierReport) -> dict[str, Any]:
     """What the summary shows of a dossier beyond the contract's outcome, from its report:
     deposit date, the worst severity of each rule (waived findings left out), its ESSMS per
     département and per sector with the amounts they ask when the report has them."""
     severities: dict[str, str] = {}
-    for finding in report.get("findings") or []:
-        if not isinstance(finding, dict) or finding.get("waiver"):
-            continue
-        rule, severity = finding.get("rule"), finding.get("severity")
-        if rule and severity in SEVERITY_ORDER:
-            current = severities.get(rule)
-            if current is None or SEVERITY_ORDER.index(severity) < SEVERITY_ORDER.index(current):
-                severities[rule] = severity
-    verdict = report.get("verdict")
+    for finding in report.active_findings:
+        current = severities.get(finding.rule)
+        if current is None or SEVERITY_ORDER.index(finding.severity.value) < SEVERITY_ORDER.index(current):
+            severities[finding.rule] = finding.severity.value
     return {
-        "sectors": list(report.get("sectors") or []),
-        "finess_ej": (report.get("porteur") or {}).get("finess_ej"),
-        "date_depot": report.get("date_depot"),
+        "sectors": list(report.sectors),
+        "finess_ej": report.porteur.finess_ej if report.porteur else None,
+        "date_depot": report.date_depot,
         "rule_severities": dict(sorted(severities.items())),
         "essms_by_department": _essms_split(report, "department"),
         "essms_by_sector": _essms_split(report, "sector"),
-        "letter_kind": {"a_completer": "complement", "non_recevable": "irrecevabilite"}.get(verdict),
+        "letter_kind": {"a_completer": "complement", "non_recevable": "irrecevabilite"}.get(report.verdict.value),
     }
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _essms_split(report: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+def _essms_split(report: DossierReport, key: str) -> dict[str, dict[str, Any]]:
     """Per département (or sector) of the ESSMS listed: how many, how many eligible, and the
     amounts asked and eligible of those ESSMS (None when the report has no per-ESSMS amounts)."""
     out: dict[str, dict[str, Any]] = {}
-    entries = [e for e in report.get("essms") or [] if isinstance(e, dict)]
-    with_amounts = any(_number(e.get("amount_requested")) is not None for e in entries)
-    for e in entries:
+    with_amounts = any(e.amount_requested is not None for e in report.essms)
+    for e in report.essms:
         entry = out.setdefault(
-            str(e.get(key) or UNSPLIT), {"essms": 0, "eligible": 0, "amount_requested": None, "amount_eligible": None}
+            str(getattr(e, key) or UNSPLIT),
+            {"essms": 0, "eligible": 0, "amount_requested": None, "amount_eligible": None},
         )
         entry["essms"] += 1
-        eligible = bool(e.get("eligible", True)) and not e.get("excluded_reason")
-        entry["eligible"] += int(eligible)
+        entry["eligible"] += int(e.counted)
         if with_amounts:
-            for amount in ("amount_requested", "amount_eligible"):
-                value = _number(e.get(amount)) or 0.0
-                if amount == "amount_eligible" and not eligible:
-                    value = 0.0
-                entry[amount] = round((entry[amount] or 0.0) + value, 2)
+            requested = e.amount_requested or 0.0
+            eligible = (e.amount_eligible or 0.0) if e.counted else 0.0
+            entry["amount_requested"] = round((entry["amount_requested"] or 0.0) + requested, 2)
+            entry["amount_eligible"] = round((entry["amount_eligible"] or 0.0) + eligible, 2)
     return dict(sorted(out.items()))
 
 
@@ -160,20 +154,20 @@ def _report_extras(outcome: dict[str, Any], report_dir: Path) -> dict[str, Any]:
     (``judging.finalize.outcome_of`` adds ``summary_extras``), else from report.json."""
     if all(key in outcome for key in EXTRA_KEYS):
         return {key: outcome[key] for key in EXTRA_KEYS}
-    report = _load_report(report_dir / "report.json") or {}
-    extras = summary_extras(report)
+    report = load_report(report_dir / "report.json")
+    extras = summary_extras(report) if report is not None else dict.fromkeys(EXTRA_KEYS)
     for key in EXTRA_KEYS:
         if outcome.get(key) is not None:
             extras[key] = outcome[key]
     return extras
 
 
-def _load_report(path: Path) -> dict[str, Any] | None:
+def load_report(path: Path) -> DossierReport | None:
+    """The typed report of a report.json of any version, or None when it cannot be read."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return DossierReport.load(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
 
 
 def split_by(dossiers: list[dict[str, Any]], split_key: str, fallback_key: str) -> dict[str, dict[str, Any]]:
@@ -239,38 +233,31 @@ def split_note(dossiers: list[dict[str, Any]]) -> str:
     return "partiel" if any(has) else "comptes"
 
 
-def write_summary(summary: dict[str, Any], out_dir: Path, config: CallConfig | None = None) -> None:
+def write_summary(summary: dict[str, Any], out_dir: Path) -> None:
     """``summary.json``, ``regles.html`` (the rule documentation the pages link to, with the
-    call's values), ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
+    call's values of the run's snapshot), ``summary.html``, ``summary.xlsx`` and ``summary.csv``."""
     from reports.exports import write_exports
 
     atomic_write_json(out_dir / "summary.json", summary)
-    write_rules_page(out_dir, config if config is not None else _shipped_config(summary.get("call_id")))
+    write_rules_page(out_dir, summary_snapshot(summary))
     atomic_write_text(out_dir / "summary.html", render("summary.html.j2", summary=summary, view=summary_view(summary)))
     write_exports(summary, out_dir)
 
 
-def _shipped_config(call_id: str | None) -> Any:
-    if not call_id:
-        return None
-    try:
-        from core.config import ConfigError, load_call
-
-        return load_call(call_id)
-    except ConfigError:
-        return None
+def summary_snapshot(summary: dict[str, Any]) -> CallSnapshot | None:
+    """The snapshot of the call configuration a summary was written with (None for a summary
+    written before snapshots)."""
+    data = summary.get("call_snapshot")
+    return CallSnapshot.model_validate(data) if isinstance(data, dict) else None
 
 
 def format_console(summary: dict[str, Any], out_dir: Path) -> str:
     """The short French batch summary printed at the end of a run."""
-    from reports.wording import count
-
     t = summary["totals"]
     v = t["by_verdict"]
-    analysed = "dossier analysé" if t["dossiers"] <= 1 else "dossiers analysés"
     lines = [
         f"Appel : {summary['call_title']} ({summary['call']})",
-        f"{t['dossiers']} {analysed} en {t['seconds']:.1f} s : "
+        f"{count(t['dossiers'], 'dossier analysé', 'dossiers analysés')} en {number(t['seconds'], 1)} s : "
         + ", ".join(VERDICT_DOSSIERS[code].count(v.get(code, 0)) for code in VERDICTS)
         + ".",
     ]

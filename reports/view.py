@@ -1,9 +1,7 @@
-"""What the HTML templates show, prepared from ``report.json`` / ``summary.json``: findings
-grouped by document (most severe first), waived findings apart, evidence ready to print,
-links to the rule documentation. Pure data: the templates escape every string.
-
-Every field the lead's history adds (``evolution``, ``waiver``, ``status``, ``run``,
-``changes``) is optional here: a report without them renders as before.
+"""What the HTML templates show, prepared from the typed report (``core.report.DossierReport``)
+and from ``summary.json``: findings grouped by document (most severe first), waived findings
+apart, evidence ready to print, links to the rule documentation. Pure data: the templates
+escape every string. The call's facts come from the report's snapshot of the call.
 """
 
 from __future__ import annotations
@@ -13,29 +11,37 @@ from functools import lru_cache
 from typing import Any
 
 from core.file_problems import title_of
-from core.labels import (
+from core.french import (
     FORM_LABEL,
     SEVERITY_RANK,
     VERDICT_DOSSIERS,
     VERDICT_LABELS,
     VERDICT_RANK,
+    count,
+    date_short,
+    datetime_short,
     kind_label,
+    number,
+    percent,
     sentence_case,
     severity_label,
     verdict_label,
 )
 from core.models import DOSSIER_FILE
 from core.models import describe_location as _describe
-from reports.dates import date_fr as _date_fr
-from reports.dates import datetime_fr
-from reports.deposit import call_facts, deposit_view
+from core.report import DocumentEntry, DossierReport, FindingEntry, LocationEntry
+from reports.deposit import deposit_text, deposit_view
 from reports.essms import essms_table
 from reports.pieces import pieces_checklist, pieces_summary
 from reports.ruledoc import RULES_PAGE, rules_href
-from reports.wording import count, counts_sentence
+from reports.wording import counts_sentence
 from validators.registry import action_for
 
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
+CHANNEL_LABELS = {
+    "national": "national (CNSA, 50 ESSMS ou plus)",
+    "regional": "régional (ARS, moins de 50 ESSMS)",
+}
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
@@ -68,12 +74,10 @@ def rule_title(rule_id: str | None) -> str:
     return rule.title if rule else ""
 
 
-def date_fr(value: Any, with_time: bool = False) -> str:
-    """``12/03/2025`` (``12/03/2025 à 14:05`` with the time), in Europe/Paris."""
-    return datetime_fr(value) if with_time else _date_fr(value)
-
-
-def describe_location(location: dict[str, Any] | None) -> str:
+def describe_location(location: LocationEntry | dict[str, Any] | None) -> str:
+    """The French wording of a location (« — » for none)."""
+    if isinstance(location, LocationEntry):
+        return location.describe() or "—"
     return _describe(location) or "—"
 
 
@@ -84,6 +88,10 @@ def sector_labels() -> dict[str, str]:
         return dict(reference().sectors)
     except Exception:  # noqa: BLE001
         return {}
+
+
+def channel_label(channel: str | None) -> str:
+    return CHANNEL_LABELS.get(channel or "", channel or "—")
 
 
 # --------------------------------------------------------------------------- dossier report
@@ -154,104 +162,94 @@ def _evidence(evidence: Any) -> dict[str, Any] | None:
     return None
 
 
-def finding_view(finding: dict[str, Any], number: int | None = None) -> dict[str, Any]:
-    rule = finding.get("rule")
-    waiver = finding.get("waiver") if isinstance(finding.get("waiver"), dict) else None
-    status = finding.get("status")
+def finding_view(finding: FindingEntry, number: int | None = None) -> dict[str, Any]:
+    rule = finding.rule
+    waiver = finding.waiver
+    status = finding.status
     return {
         "number": number,
         "rule": rule,
-        "title": finding.get("title") or rule_title(rule),
-        "severity": finding.get("severity"),
-        "severity_label": severity_label(finding.get("severity")),
-        "message": finding.get("message") or "",
-        "expected": finding.get("expected"),
-        "found": finding.get("found"),
-        "where": describe_location(finding.get("location")) or "—",
-        "action": finding.get("action") or action_for(rule),
+        "title": finding.title or rule_title(rule),
+        "severity": finding.severity.value,
+        "severity_label": severity_label(finding.severity),
+        "message": finding.message or "",
+        "expected": finding.expected,
+        "found": finding.found,
+        "where": describe_location(finding.location),
+        "action": finding.action or action_for(rule, finding.severity.value),
         "doc_href": rule_doc_href(rule),
         "description": rule_description(rule),
-        "evidence": _evidence(finding.get("evidence")),
+        "evidence": _evidence(finding.evidence),
         "status": status if status in STATUS_LABELS else None,
         "status_label": STATUS_LABELS.get(status) if status else None,
         "waiver": None
         if waiver is None
-        else {
-            "motif": str(waiver.get("motif") or ""),
-            "author": str(waiver.get("author") or ""),
-            "date": date_fr(waiver.get("date")),
-        },
+        else {"motif": waiver.motif, "author": waiver.author, "date": date_short(waiver.date)},
     }
 
 
-def _group_title(file: str | None, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def _group_title(file: str, records: dict[str, DocumentEntry]) -> tuple[str, str]:
     """(heading, what the file holds) of a group of findings."""
-    if not file or file == DOSSIER_FILE:
+    if file == DOSSIER_FILE:
         return "Ensemble du dossier", "constats qui ne portent pas sur une pièce en particulier"
     record = records.get(file)
     if record is None:
         return file, "fichier du dossier"
-    if record.get("role") == "formulaire":
+    if record.role == "formulaire":
         return file, FORM_LABEL
-    kinds = [kind_label(p.get("kind")) for p in record.get("parts") or []]
-    kinds = list(dict.fromkeys(k for k in kinds if k)) or [kind_label(record.get("kind"))]
+    kinds = list(dict.fromkeys(kind_label(p.kind) for p in record.parts)) or [kind_label(record.kind)]
     return file, " ; ".join(k for k in kinds if k)
 
 
-def _document_view(record: dict[str, Any]) -> dict[str, Any]:
+def _document_view(record: DocumentEntry) -> dict[str, Any]:
     """A line of the table of the dossier's files, its kinds in words."""
-    kind = (
-        sentence_case(FORM_LABEL)
-        if record.get("role") == "formulaire"
-        else sentence_case(kind_label(record.get("kind")))
-    )
-    parts = [
-        {"label": sentence_case(kind_label(p.get("kind"))), "where": p.get("where")}
-        for p in record.get("parts") or []
-        if isinstance(p, dict)
-    ]
+    kind = sentence_case(FORM_LABEL) if record.role == "formulaire" else sentence_case(kind_label(record.kind))
     return {
-        "file": record.get("file"),
-        "format": record.get("format"),
+        "file": record.file,
+        "format": record.format,
         "kind_label": kind,
-        "error": record.get("error"),
-        "parts": parts,
-        "sha256": str(record.get("sha256") or ""),
+        "error": record.error,
+        "parts": [{"label": sentence_case(kind_label(p.kind)), "where": p.where} for p in record.parts],
+        "sha256": record.sha256,
     }
 
 
-_count = count
-
-
-def _evolution_sentence(evolution: dict[str, Any]) -> str:
+def _evolution_view(report: DossierReport) -> dict[str, Any] | None:
     """« Évolution depuis l'analyse du 02/03/2025 : 2 constats résolus, 1 nouveau, 3 inchangés »."""
-    resolved = len([f for f in evolution.get("resolved") or [] if isinstance(f, dict)])
-    new = int(evolution.get("new_count") or 0)
-    unchanged = int(evolution.get("unchanged_count") or 0)
-    return (
-        f"Évolution depuis l'analyse du {date_fr(evolution.get('previous_date'))} : "
-        f"{_count(resolved, 'constat résolu', 'constats résolus')}, {_count(new, 'nouveau', 'nouveaux')}, "
-        f"{_count(unchanged, 'inchangé', 'inchangés')}"
+    evolution = report.evolution
+    if evolution is None:
+        return None
+    resolved = [finding_view(f) for f in evolution.resolved]
+    sentence = (
+        f"Évolution depuis l'analyse du {date_short(evolution.previous_date)} : "
+        f"{count(len(resolved), 'constat résolu', 'constats résolus')}, "
+        f"{count(evolution.new_count, 'nouveau', 'nouveaux')}, "
+        f"{count(evolution.unchanged_count, 'inchangé', 'inchangés')}"
     )
+    return {
+        "sentence": sentence,
+        "date": date_short(evolution.previous_date),
+        "previous_verdict": verdict_label(evolution.previous_verdict) if evolution.previous_verdict else None,
+        "resolved": resolved,
+        "new_count": evolution.new_count,
+        "unchanged_count": evolution.unchanged_count,
+    }
 
 
-def _authority(report: dict[str, Any]) -> str | None:
+def _authority(report: DossierReport) -> str | None:
     """The call's authority, unless the call's title already names it."""
-    authority = report.get("authority")
-    return authority if authority and authority not in str(report.get("call_title") or "") else None
+    call = report.call_snapshot
+    return call.authority if call.authority and call.authority not in call.title else None
 
 
-def finess_sentence(report: dict[str, Any]) -> str:
+def finess_sentence(checked: bool, extract_date: Any, registered: list[bool | None]) -> str:
     """« chaque numéro vérifié dans le répertoire FINESS (extraction du 11/03/2026) », or that
     they were not looked up."""
-    repository = report.get("finess_repository") or {}
-    if repository.get("checked") and repository.get("extract_date"):
-        sentence = (
-            f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_fr(repository['extract_date'])})"
-        )
-        looked_up = [e.get("registered") for e in report.get("essms") or [] if e.get("registered") is not None]
+    if checked and extract_date:
+        sentence = f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_short(extract_date)})"
+        looked_up = [r for r in registered if r is not None]
         if looked_up:
-            sentence += f" : {sum(looked_up)} ESSMS trouvé(s) sur {len(looked_up)}"
+            sentence += f" : {count(sum(looked_up), 'ESSMS trouvé', 'ESSMS trouvés')} sur {len(looked_up)}"
         return sentence
     return (
         "existence non vérifiée : aucune extraction du répertoire FINESS n'était chargée "
@@ -259,68 +257,57 @@ def finess_sentence(report: dict[str, Any]) -> str:
     )
 
 
-def report_view(report: dict[str, Any], letter: dict[str, Any] | None = None) -> dict[str, Any]:
-    records = {d.get("file"): d for d in report.get("documents") or []}
-    active, waived = [], []
-    for finding in report.get("findings") or []:
-        (waived if isinstance(finding.get("waiver"), dict) else active).append(finding)
+def report_view(report: DossierReport, letter: dict[str, Any] | None = None) -> dict[str, Any]:
+    records = {d.file: d for d in report.documents}
+    active = report.active_findings
+    ranked = sorted(enumerate(active), key=lambda p: (p[1].severity.rank, p[0]))
     groups: dict[str, dict[str, Any]] = {}
-    order: list[str] = []
-    number = 0
-    ranked = sorted(enumerate(active), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0]))
     for _, finding in ranked:
-        file = (finding.get("location") or {}).get("file") or DOSSIER_FILE
-        if file not in groups:
-            heading, holds = _group_title(file, records)
-            groups[file] = {"heading": heading, "holds": holds, "findings": [], "worst": finding.get("severity")}
-            order.append(file)
-    for file in order:  # numbers follow the reading order: group by group
+        if finding.file not in groups:
+            heading, holds = _group_title(finding.file, records)
+            groups[finding.file] = {"heading": heading, "holds": holds, "findings": [], "worst": finding.severity.value}
+    number_ = 0
+    for file, group in groups.items():  # numbers follow the reading order: group by group
         for _, finding in ranked:
-            if ((finding.get("location") or {}).get("file") or DOSSIER_FILE) == file:
-                number += 1
-                groups[file]["findings"].append(finding_view(finding, number))
-    counts = {s: sum(1 for f in active if f.get("severity") == s) for s in SEVERITY_RANK}
-    records_list = [d for d in report.get("documents") or [] if isinstance(d, dict)]
-    evolution = report.get("evolution") if isinstance(report.get("evolution"), dict) else None
+            if finding.file == file:
+                number_ += 1
+                group["findings"].append(finding_view(finding, number_))
+    counts = {s: sum(1 for f in active if f.severity.value == s) for s in SEVERITY_RANK}
     sectors = sector_labels()
-    porteur = report.get("porteur") or {}
-    known = {**call_facts(report.get("call_id")), **{k: v for k, v in report.items() if v is not None}}
-    pieces = pieces_checklist(known)
+    porteur = report.porteur
+    pieces = pieces_checklist(report)
+    call = report.call_snapshot
     return {
-        "groups": [groups[f] for f in order],
+        "groups": list(groups.values()),
         "active_count": len(active),
         "counts": counts,
         "counts_sentence": counts_sentence(counts),
         "essms": essms_table(report),
         "pieces": pieces,
         "pieces_summary": pieces_summary(pieces),
-        "deposit": deposit_view(known),
+        "deposit": deposit_view(report),
         "rules_page": f"../{RULES_PAGE}",
         "summary_page": "../summary.html",
-        "verdict_label": verdict_label(report.get("verdict")),
-        "documents": [_document_view(d) for d in records_list],
-        "waived": [finding_view(f) for f in waived],
-        "evolution": None
-        if evolution is None
-        else {
-            "sentence": _evolution_sentence(evolution),
-            "date": date_fr(evolution.get("previous_date")),
-            "previous_verdict": verdict_label(evolution.get("previous_verdict")) or None,
-            "resolved": [finding_view(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
-            "new_count": int(evolution.get("new_count") or 0),
-            "unchanged_count": int(evolution.get("unchanged_count") or 0),
-        },
+        "verdict_label": verdict_label(report.verdict),
+        "documents": [_document_view(d) for d in report.documents],
+        "waived": [finding_view(f) for f in report.waived_findings],
+        "evolution": _evolution_view(report),
         "letter": letter,
         "authority": _authority(report),
-        "porteur_name": porteur.get("raison_sociale") or "non renseigné",
-        "porteur_finess": porteur.get("finess_ej"),
-        "channel": "national (CNSA, 50 ESSMS ou plus)"
-        if report.get("channel") == "national"
-        else "régional (ARS, moins de 50 ESSMS)",
-        "sectors": [sectors.get(s, s) for s in report.get("sectors") or []],
-        "date_depot": _deposit_text(report),
-        "generated": date_fr(report.get("generated_at"), with_time=True),
-        "finess": finess_sentence(report),
+        "call_title": call.title,
+        "call_reference": call.reference,
+        "porteur_name": (porteur.raison_sociale if porteur else None) or "non renseigné",
+        "porteur_finess": porteur.finess_ej if porteur else None,
+        "channel": channel_label(call.channel),
+        "sectors": [sectors.get(s, s) for s in report.sectors],
+        "date_depot": deposit_text(report),
+        "generated": datetime_short(report.generated_at),
+        "finess": finess_sentence(
+            report.finess_repository.checked,
+            report.finess_repository.extract_date,
+            [e.registered for e in report.essms],
+        ),
+        "waived_sentence": count(len(report.waived_findings), "constat levé", "constats levés"),
     }
 
 
@@ -334,7 +321,7 @@ RUN_LABELS = {
     "documents_extracted": "Documents lus",
     "documents_cached": "Documents repris du cache",
     "reports_written": "Rapports écrits",
-    "seconds": "Durée (s)",
+    "seconds": "Durée",
     "stage_seconds": "Durée par étape",
 }
 STAGE_LABELS = {
@@ -364,7 +351,7 @@ SPLIT_NOTES = {
 
 def _seconds(value: Any) -> str:
     try:
-        return f"{float(value):.1f}".replace(".", ",") + " s"
+        return f"{number(float(value), 1)}\u00a0s"
     except (TypeError, ValueError):
         return str(value)
 
@@ -431,9 +418,9 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
                 "findings": sum(int(v or 0) for k, v in counts.items() if k != "leves"),
                 "waived": int(d.get("waived") or counts.get("leves") or 0),
                 "instruction": d.get("instruction") if isinstance(d.get("instruction"), dict) else None,
-                "date_depot_label": date_fr(d.get("date_depot"), with_time=True) if d.get("date_depot") else "—",
+                "date_depot_label": datetime_short(d.get("date_depot")) if d.get("date_depot") else "—",
                 "date_depot_sort": str(d.get("date_depot") or ""),
-                "date_depot_day": date_fr(d.get("date_depot")) if d.get("date_depot") else "—",
+                "date_depot_day": date_short(d.get("date_depot")) if d.get("date_depot") else "—",
                 "rule_badges": [
                     {
                         "rule": rule,
@@ -457,7 +444,11 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     changes = summary.get("changes") if isinstance(summary.get("changes"), list) else None
     links = {d.get("dossier"): d.get("report_html") for d in dossiers}
     return {
-        "finess": finess_sentence(summary),
+        "finess": finess_sentence(
+            bool((summary.get("finess_repository") or {}).get("checked")),
+            (summary.get("finess_repository") or {}).get("extract_date"),
+            [],
+        ),
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],
         "verdict_columns": [(v, sentence_case(VERDICT_DOSSIERS[v].plural)) for v in VERDICT_LABELS],
@@ -499,7 +490,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         "sector_options": [
             (code, sectors.get(code, code)) for code in sorted({s for d in dossiers for s in d.get("sectors") or []})
         ],
-        "envelope_ratio": ratio,
+        "envelope_ratio": None if ratio is None else percent(ratio / 100.0),
         "envelope_bar": None if ratio is None else min(100.0, ratio),
         "run": None if run is None else run_details(run),
         "rules_page": RULES_PAGE,
@@ -517,13 +508,5 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             for c in changes
             if isinstance(c, dict)
         ],
-        "generated": date_fr(summary.get("generated_at"), with_time=True),
+        "generated": datetime_short(summary.get("generated_at")),
     }
-
-
-def _deposit_text(report: dict[str, Any]) -> str | None:
-    """The deposit as DEP-01 read it (« 30 septembre 2023 entre 23:00 et 23:59 »), else the date."""
-    deposit = report.get("deposit")
-    if isinstance(deposit, dict) and deposit.get("description"):
-        return str(deposit["description"])
-    return date_fr(report.get("date_depot"), with_time=True) if report.get("date_depot") else None

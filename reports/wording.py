@@ -1,6 +1,6 @@
-"""French wording shared by the report, the letter and the exports: counts with their plural,
-and a finding's message turned into the owner's words. Where a finding lies is
-``core.models.describe_location``; the labels of codes are in ``core.labels``.
+"""French wording shared by the report, the letter and the exports: a count of findings by
+severity, and a finding's message turned into the owner's words. Where a finding lies is
+``core.models.describe_location``; the labels of codes are in ``core.french``.
 """
 
 from __future__ import annotations
@@ -8,12 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.labels import SEVERITY_FINDINGS
-
-
-def count(n: int, singular: str, plural: str) -> str:
-    """``1 constat``, ``0 constat``, ``3 constats`` (French: 0 and 1 are singular)."""
-    return f"{n} {singular if n <= 1 else plural}"
+from core.french import SEVERITY_FINDINGS
 
 
 def counts_sentence(counts: dict[str, Any]) -> str:

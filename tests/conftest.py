@@ -72,6 +72,32 @@ def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def a_report(**fields):
+    """A typed report with the least a report holds, and ``fields``."""
+    from core.report import DossierReport
+
+    call = {"id": "appel", "reference": "REF", "title": "Appel", "authority": "ARS", "channel": "regional"}
+    base = {
+        "dossier": "D",
+        "call": "REF",
+        "call_id": "appel",
+        "verdict": "recevable",
+        "verdict_label": "Recevable",
+        "verdict_reason": "Recevable.",
+        "generated_at": "2026-12-01T10:00:00+01:00",
+        "call_snapshot": {**call, "letters": {"sender": "ARS"}},
+    }
+    return DossierReport.model_validate({**base, **fields})
+
+
+def typed(report):
+    """The typed report of a report.json dict (any version), or the typed report itself: tests
+    change reports as a reader of report.json would, then hand them to the renderers."""
+    from core.report import DossierReport
+
+    return DossierReport.load(report) if isinstance(report, dict) else report
+
+
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
     """The fixtures generator's calls and its format/layout variants, written once."""

@@ -310,7 +310,8 @@ def test_summary_sections_in_chromium(browser_context, run):
     row = page.locator("#dossiers-table tbody tr", has=page.locator(f'a:text-is("{cases["BUD-03"]}")'))
     assert row.locator(".rule-badge.a_corriger").inner_text().startswith("BUD-03")
     dossier = next(d for d in summary["dossiers"] if d["dossier"] == cases["BUD-03"])
-    from reports.dates import date_fr, datetime_fr
+    from core.french import date_short as date_fr
+    from core.french import datetime_short as datetime_fr
 
     assert row.locator("td").nth(2).get_attribute("title") == datetime_fr(dossier["date_depot"])
     assert row.locator("td").nth(2).inner_text() == date_fr(dossier["date_depot"])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import typed
 from core.config import load_call
 from judging.analysis import analyse_dossiers
 from validators.call_figures import envelope_status
@@ -131,7 +132,7 @@ def test_a_waived_exclusion_puts_the_essms_back(tmp_path, clean_dossier):
     funded = [e["finess"] for e in alone["essms"][: alone["essms_count"] - minimum + 1]]
     y = _run(tmp_path / "again", [_copy(clean_dossier, tmp_path / "again-call" / "Y")], _funded(config, funded))["Y"]
     assert y["verdict"] == "non_recevable"
-    again = finalize_report(y, lot=[], waivers=[], latest=None, submission_sha256="x").report
+    again = finalize_report(typed(y), lot=[], waivers=[], latest=None, submission_sha256="x").report.to_json()
     assert again["essms_count"] == y["essms_count"] and again["verdict"] == y["verdict"]
     assert [f["rule"] for f in again["findings"]] == [f["rule"] for f in y["findings"]]
     waiver = Waiver(
@@ -143,7 +144,7 @@ def test_a_waived_exclusion_puts_the_essms_back(tmp_path, clean_dossier):
         "instructeur",
         dt.datetime.now(dt.UTC),
     )
-    waived = finalize_report(y, lot=[], waivers=[waiver], latest=None, submission_sha256="x").report
+    waived = finalize_report(typed(y), lot=[], waivers=[waiver], latest=None, submission_sha256="x").report.to_json()
     assert waived["essms_count"] == alone["essms_count"]
     assert waived["amount_eligible"] == pytest.approx(alone["amount_eligible"])
     assert not any(f["rule"] == "GRP-03" for f in waived["findings"])
@@ -164,10 +165,6 @@ def test_a_resubmission_is_flagged_not_blocked(tmp_path, clean_dossier):
 
 
 def test_envelope_status():
-    config = load_call("ars-ara-2022-regional")
-    assert envelope_status(config, 1000.0)["envelope"] is None
-    envelope = config.history.model_copy(
-        update={"envelope": config.history.envelope.model_copy(update={"value": 500.0})}
-    )
-    status = envelope_status(config.model_copy(update={"history": envelope}), 1000.0)
+    assert envelope_status(None, "non fixée", 1000.0)["envelope"] is None
+    status = envelope_status(500.0, "arrêté", 1000.0)
     assert status["exceeded"] is True and status["balance"] == -500.0

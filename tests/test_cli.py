@@ -132,7 +132,8 @@ def test_a_file_or_an_impossible_folder_as_output_is_refused_with_exit_2(tmp_pat
 def _output_with_one_report(tmp_path):
     from core.config import load_call
     from core.models import Finding, Location, Severity
-    from reports.dossier import build_report, write_dossier_reports
+    from judging.report import build_report
+    from reports.dossier import write_dossier_reports
     from validators.engine import decide
 
     config = load_call("ars-ara-2022-regional")

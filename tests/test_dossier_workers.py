@@ -107,8 +107,8 @@ def test_workers_check_the_essms_in_the_finess_extract(tmp_path):
     finally:
         workers.shutdown()
     isolated = workers.judge_isolated(fingerprint(dossier), config, tmp_path / "cache-i", finess=store)["report"]
-    threads = judge_dossier(dossier, config, finess=store)
-    unchecked = judge_dossier(dossier, config)
+    threads = judge_dossier(dossier, config, finess=store).to_json()
+    unchecked = judge_dossier(dossier, config).to_json()
     assert threads["finess_repository"]["checked"] and not unchecked["finess_repository"]["checked"]
     assert threads["verdict"] != unchecked["verdict"]  # the repository's category decides this case
     for report in (in_worker, isolated):

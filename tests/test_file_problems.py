@@ -22,6 +22,7 @@ from extractors.form import read_form_json
 from extractors.intake import open_dossier, sha256_file
 from judging.analysis import analyse_dossiers
 from judging.finalize import outcome_of
+from judging.report import snapshot
 from reports.summary import build_summary, write_summary
 
 CORPUS = SHARED / "corpus"
@@ -140,9 +141,10 @@ def call_run(tmp_path_factory):
     (clean / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     config = load_call(CALL)
     out = root / "out"
-    reports = analyse_dossiers(sorted(call_dir.iterdir()), config, out)
-    outcomes = [outcome_of(report, out / numero) for numero, report in reports.items()]
-    summary = build_summary(config, outcomes, out, 1.0)
+    typed_reports = analyse_dossiers(sorted(call_dir.iterdir()), config, out)
+    reports = {numero: report.to_json() for numero, report in typed_reports.items()}
+    outcomes = [outcome_of(report, out / numero) for numero, report in typed_reports.items()]
+    summary = build_summary(snapshot(config), outcomes, out, 1.0)
     write_summary(summary, out)
     return by_case, reports, summary, out
 

@@ -65,7 +65,7 @@ def reports(generated, store, tmp_path_factory) -> dict[str, dict]:
     call_dir, numbers = generated
     out = tmp_path_factory.mktemp("finess-out")
     paths = [entry(call_dir, numero) for numero in numbers.values()]
-    by_numero = analyse_dossiers(paths, load_call(CALL), out, finess=store)
+    by_numero = {n: r.to_json() for n, r in analyse_dossiers(paths, load_call(CALL), out, finess=store).items()}
     for numero, report in by_numero.items():
         report["_html"] = (out / numero / "report.html").read_text(encoding="utf-8")
     return {case: by_numero[numero] for case, numero in numbers.items()}
@@ -257,7 +257,7 @@ def test_a_valid_key_finess_missing_from_the_repository_gets_the_instructeur_fin
     assert "Corriger le FINESS géographique" in findings[0]["action"]
     known = sum(e["registered"] for e in report["essms"])
     assert known == len(report["essms"]) - 2
-    assert f"{known} ESSMS trouvé(s) sur {len(report['essms'])}" in report["_html"]
+    assert f"{known} ESSMS trouvés sur {len(report['essms'])}" in report["_html"]
 
 
 def test_a_hospital_listed_as_an_ehpad_is_excluded_by_its_repository_category(reports):
@@ -277,7 +277,7 @@ def test_a_hospital_listed_as_an_ehpad_is_excluded_by_its_repository_category(re
 def test_the_same_hospital_is_counted_as_typed_without_the_repository(generated, tmp_path):
     call_dir, numbers = generated
     numero = numbers["GRP-06-repertoire"]
-    [report] = analyse_dossiers([entry(call_dir, numero)], load_call(CALL), tmp_path).values()
+    [report] = [r.to_json() for r in analyse_dossiers([entry(call_dir, numero)], load_call(CALL), tmp_path).values()]
     assert report["verdict"] == "recevable" and not report["findings"]
     assert report["finess_repository"] == {"checked": False, "extract_date": None}
     html = (tmp_path / numero / "report.html").read_text(encoding="utf-8")
@@ -365,7 +365,9 @@ def test_the_legal_entity_number_typed_as_establishment_is_named(generated, stor
     book = openpyxl.load_workbook(dossier / where["file"])
     book[where["sheet"]][where["cell"]].value = first["finess_ej"]
     book.save(dossier / where["file"])
-    [report] = analyse_dossiers([dossier], load_call(CALL), tmp_path / "out", finess=store).values()
+    [report] = [
+        r.to_json() for r in analyse_dossiers([dossier], load_call(CALL), tmp_path / "out", finess=store).values()
+    ]
     [finding] = [f for f in _findings(report, "REF-01") if first["finess_ej"] in f["message"]]
     assert (
         "celui de l'entité juridique" in finding["message"] and "indiquer le FINESS géographique" in finding["message"]

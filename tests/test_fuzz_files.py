@@ -65,7 +65,7 @@ def _check(tmp: Path, name: str, data: bytes) -> None:
     shutil.rmtree(tmp / "call", ignore_errors=True)
     dossier.mkdir(parents=True)
     (dossier / name).write_bytes(data)
-    outcome = analyse_dossier(dossier, CONFIG, tmp / "out")
+    outcome = analyse_dossier(dossier, CONFIG, tmp / "out").to_json()
     report = json.loads((tmp / "out" / "FUZZ-0001" / "report.json").read_text(encoding="utf-8"))
     assert not outcome["internal_error"], report["findings"]
     assert report["verdict"] in ("recevable", "a_completer", "non_recevable")

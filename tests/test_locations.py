@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from core.config import load_call
-from core.labels import FORM_FIELD_LABELS
+from core.french import FORM_FIELD_LABELS
 from core.limits import Limits
 from core.models import (
     DOSSIER_FILE,
@@ -187,7 +187,7 @@ def test_the_pdf_export_of_the_form_locates_its_fields_on_their_page(call_dir, e
 
 def test_a_form_finding_names_the_field_by_its_label_in_the_report_and_the_letter(reports, expected):
     report = reports[expected["BUD-07"]]
-    [finding] = [f for f in report["findings"] if f["rule"] == "BUD-07"]
+    [finding] = [f for f in report.to_json()["findings"] if f["rule"] == "BUD-07"]
     assert finding["location"]["field"] == "montant_demande"
     assert finding["location"]["detail"] == "champ « Montant total demandé »"
     from reports.letter import letter_content

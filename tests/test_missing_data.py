@@ -99,4 +99,4 @@ def test_too_few_organismes_even_counting_the_blank_ones_is_non_recevable(genera
     data.structures.rows[:] = keep
     findings = run_rules(data, config)
     [grp07] = _by_rule(findings, "GRP-07")
-    assert grp07.severity is Severity.BLOQUANT and "1 organisme(s)" in grp07.message
+    assert grp07.severity is Severity.BLOQUANT and "1 organisme gestionnaire ;" in grp07.message

@@ -29,7 +29,7 @@ def test_corrupt_and_unsupported_files_give_pie_02(tmp_path, config):
     (dossier / "vide.pdf").write_bytes(b"")
     (dossier / "ancien.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     (dossier / "tronque.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
-    outcome = analyse_dossier(dossier, config, tmp_path / "out")
+    outcome = analyse_dossier(dossier, config, tmp_path / "out").to_json()
     report = _report(tmp_path / "out", "2022-ARA-9001")
     assert outcome["verdict"] == "a_completer" and not outcome["internal_error"]
     pie02 = {f["location"]["file"]: f["message"] for f in report["findings"] if f["rule"] == "PIE-02"}
@@ -56,7 +56,7 @@ def test_a_password_protected_pdf_is_named_as_such(tmp_path, config, hostile):
 def test_a_corrupt_zip_dossier_gets_a_report(tmp_path, config):
     bad = tmp_path / "2022-ARA-9003.zip"
     bad.write_bytes(b"PK\x03\x04 truncated")
-    outcome = analyse_dossier(bad, config, tmp_path / "out")
+    outcome = analyse_dossier(bad, config, tmp_path / "out").to_json()
     report = _report(tmp_path / "out", "2022-ARA-9003")
     assert outcome["verdict"] == "a_completer"
     assert any(f["rule"] == "PIE-02" and "zip" in f["message"] for f in report["findings"])
@@ -87,7 +87,7 @@ def test_an_internal_error_still_writes_a_report(tmp_path, config, monkeypatch):
     monkeypatch.setattr(analysis, "read_dossier", explode)
     dossier = tmp_path / "2022-ARA-9005"
     dossier.mkdir()
-    outcome = analyse_dossier(dossier, config, tmp_path / "out")
+    outcome = analyse_dossier(dossier, config, tmp_path / "out").to_json()
     report = _report(tmp_path / "out", "2022-ARA-9005")
     assert outcome["internal_error"] and report["verdict"] == "a_completer"
     assert "erreur interne" in report["findings"][0]["message"]

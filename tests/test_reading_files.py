@@ -308,7 +308,9 @@ def test_report_json_carries_the_readings(superseded_budget, tmp_path):
     dossier.mkdir()
     shutil.copy(superseded_budget, dossier / "budget.xlsx")
     _prose_docx(dossier / "candidature.docx")
-    report = judge_dossier(dossier, load_call("ars-ara-2022-regional"), extract=lambda a, limits: extract(a, limits))
+    report = judge_dossier(
+        dossier, load_call("ars-ara-2022-regional"), extract=lambda a, limits: extract(a, limits)
+    ).to_json()
     readings = report["readings"]
     used = {(t["file"], t["kind"]) for t in readings["tables"] if t["used"]}
     assert used == {("budget.xlsx", "budget_essms"), ("candidature.docx", "structures")}

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import a_report
 from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location
 from extractors.render import MAX_PNG_BYTES, MAX_WIDTH_PX, render_regions
@@ -73,9 +74,9 @@ def test_budget_cell_gets_the_rows_around_it_with_the_header():
         "message": "8 000 € au lieu de 7 000 €",
         "location": {"file": "Budget.xlsx", "sheet": "Budget", "cell": "C8", "page": None, "detail": None},
     }
-    report = {"dossier": "X", "findings": [finding]}
+    report = a_report(dossier="X", findings=[finding])
     attach_evidence(report, _data(doc), {}, Limits(isolate=False))
-    evidence = finding["evidence"]
+    evidence = report.findings[0].evidence
     assert evidence["kind"] == "rows" and evidence["sheet"] == "Budget"
     assert evidence["header"] == ["Budget par ESSMS", "", ""]  # no recognised table: the first row
     r, c = evidence["highlight"]
@@ -114,17 +115,18 @@ def test_rendering_a_broken_file_yields_no_image(tmp_path):
 
 def test_attach_evidence_never_raises():
     odd = [
-        {"rule": "GRP-01"},
-        {"rule": "X", "location": None},
-        {"rule": "Y", "location": {"file": "absent.xlsx", "cell": "A1"}},
+        {"rule": "GRP-01", "severity": "a_corriger", "message": "?"},
+        {"rule": "X", "severity": "alerte", "message": "?", "location": None},
+        {"rule": "Y", "severity": "alerte", "message": "?", "location": {"file": "absent.xlsx", "cell": "A1"}},
+        {"rule": "Z", "severity": "alerte", "message": "?", "location": {"file": "a.pdf", "page": 99}},
     ]
-    report = {"dossier": "X", "findings": odd}
+    report = a_report(dossier="X", findings=odd)
     attach_evidence(report, None, {}, None)
     attach_evidence(
         report, _data(ExtractedDocument("a.pdf", "0" * 64, "pdf", scanned=True)), {"a.pdf": "/nonexistent"}, None
     )
-    attach_evidence({"findings": "not a list"}, None, {}, None)
-    assert all("evidence" not in f for f in odd)
+    attach_evidence(None, None, {}, None)  # not even a report
+    assert all(f.evidence is None for f in report.findings)
 
 
 def test_a_scan_sent_as_a_picture_gets_a_thumbnail(tmp_path):
@@ -139,8 +141,9 @@ def test_a_scan_sent_as_a_picture_gets_a_thumbnail(tmp_path):
         "message": "scan",
         "location": {"file": "liste.png", "sheet": None, "cell": None, "page": None, "detail": None},
     }
-    attach_evidence({"dossier": "X", "findings": [finding]}, _data(doc), {"liste.png": scan}, Limits())
-    evidence = finding["evidence"]
+    report = a_report(dossier="X", findings=[finding])
+    attach_evidence(report, _data(doc), {"liste.png": scan}, Limits())
+    evidence = report.findings[0].evidence
     assert evidence["kind"] == "image" and "image scannée" in evidence["alt"]
     image = _png(evidence)
     assert image.width <= 600

@@ -12,11 +12,13 @@ import pytest
 import yaml
 from docx import Document
 
+from conftest import typed
 from core.config import CALLS_DIR, load_call
+from core.french import date_long
 from core.models import Finding, Location, Severity
-from reports.dates import date_long
-from reports.dossier import build_report, write_dossier_reports
-from reports.letter import letter_content, request_sentence
+from core.report import FindingEntry
+from judging.report import build_report
+from reports import dossier, letter
 from validators.engine import decide, sort_findings
 from validators.registry import action_for
 
@@ -68,11 +70,20 @@ def _findings() -> list[Finding]:
     )
 
 
+def write_dossier_reports(report, folder) -> None:
+    dossier.write_dossier_reports(typed(report), folder)
+
+
+def letter_content(report, **kwargs):
+    return letter.letter_content(typed(report), **kwargs)
+
+
 def _report(config, numero="2022-ARA-0700", findings=None):
+    """A report as report.json holds it, with the owner and deposit of a real form."""
     findings = findings or _findings()
     report = build_report(
         numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
-    )
+    ).to_json()
     report["porteur"] = {
         "raison_sociale": "Association Les Tilleuls",
         "finess_ej": "010000016",
@@ -80,6 +91,7 @@ def _report(config, numero="2022-ARA-0700", findings=None):
         "adresse": ["12 rue des Lilas", "01000 Bourg-en-Bresse"],
     }
     report["date_depot"] = "2022-09-11T13:12:27+02:00"
+    report["deposit"] = {"moment": report["date_depot"], "precision": "minute", "form": "iso"}
     report["generated_at"] = "2022-09-20T09:30:00+02:00"
     for finding in report["findings"]:
         finding["action"] = action_for(finding["rule"])
@@ -246,7 +258,7 @@ def test_an_internal_error_is_not_asked_of_the_owner(tmp_path, config):
     from judging.analysis import error_report
 
     report = error_report("2022-ARA-0701", tmp_path / "2022-ARA-0701", config)
-    assert report["verdict"] == "a_completer"
+    assert report.verdict == "a_completer"
     assert letter_content(report) is None
     write_dossier_reports(report, tmp_path / "out")
     assert not (tmp_path / "out" / "courrier.docx").exists()
@@ -259,7 +271,7 @@ def test_request_sentence_drops_the_rules_own_instruction():
         "au 31/12/2025. Ramener le planning dans cette fenêtre.",
         "location": {"file": "Planning.xlsx", "sheet": "Planning", "cell": "C12"},
     }
-    text = request_sentence(finding)
+    text = letter.request_sentence(FindingEntry.model_validate({"severity": "a_corriger", **finding}))
     assert text == (
         f"{action_for('PLA-03').rstrip('.')} : la phase « Bilan » se termine le 30/06/2026, après la fin "
         "du programme au 31/12/2025 (Planning.xlsx, feuille Planning, cellule C12)."

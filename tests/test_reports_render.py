@@ -12,7 +12,9 @@ from markupsafe import escape
 
 from core.config import load_call
 from core.models import Finding, Location, Severity
-from reports.dossier import build_report, write_dossier_reports
+from core.report import DossierReport
+from judging.report import build_report, snapshot
+from reports.dossier import write_dossier_reports
 from reports.summary import build_summary, write_summary
 from validators.engine import decide, sort_findings
 
@@ -25,10 +27,15 @@ def config():
 
 
 def _report(config, findings: list[Finding], numero: str = "2022-ARA-0500") -> dict:
+    """The report as report.json holds it (the tests change it as a reader of the file would)."""
     findings = sort_findings(findings)
     return build_report(
         numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
-    )
+    ).to_json()
+
+
+def _write(report: dict, folder) -> None:
+    write_dossier_reports(DossierReport.load(report), folder)
 
 
 def _findings() -> list[Finding]:
@@ -78,7 +85,7 @@ def _has(page: str, text: str) -> bool:
 
 
 def _html(tmp_path, report) -> str:
-    write_dossier_reports(report, tmp_path / report["dossier"])
+    _write(report, tmp_path / report["dossier"])
     return (tmp_path / report["dossier"] / "report.html").read_text(encoding="utf-8")
 
 
@@ -165,12 +172,15 @@ def test_a_report_redecided_by_the_call_rules_keeps_its_evidence_and_rewrites_it
 
     report = _report(config, _findings(), "2022-ARA-0505")
     report["findings"][0]["evidence"] = {"kind": "text", "file": "x.docx", "lines": ["un passage"], "highlight": 0}
-    write_dossier_reports(report, tmp_path / "2022-ARA-0505")
+    _write(report, tmp_path / "2022-ARA-0505")
     assert (tmp_path / "2022-ARA-0505" / "courrier.docx").is_file()
     # the call rules add a bloquant finding: the verdict gets worse, the evidence stays
     lot = Finding("LOT-01", Severity.BLOQUANT, "ESSMS déjà présent dans le dossier 2022-ARA-0001.", title="Doublon")
-    final = finalize_report(report, lot=[lot], waivers=[], latest=None, submission_sha256="x").report
-    write_dossier_reports(final, tmp_path / "2022-ARA-0505")
+    typed = finalize_report(
+        DossierReport.load(report), lot=[lot], waivers=[], latest=None, submission_sha256="x"
+    ).report
+    write_dossier_reports(typed, tmp_path / "2022-ARA-0505")
+    final = typed.to_json()
     assert final["verdict"] == "non_recevable"
     kept = next(f for f in final["findings"] if f.get("evidence"))
     assert kept["evidence"]["lines"] == ["un passage"]
@@ -189,7 +199,7 @@ def test_summary_renders_run_and_changes_when_present(tmp_path, config):
         report = _report(config, findings, numero)
         report["departments"], report["sectors"] = ["01", "69"], ["personnes_agees"]
         report["porteur"] = {"raison_sociale": XSS, "finess_ej": "010000016"}
-        write_dossier_reports(report, tmp_path / numero)
+        _write(report, tmp_path / numero)
         outcomes.append(
             {
                 "dossier": numero,
@@ -205,7 +215,7 @@ def test_summary_renders_run_and_changes_when_present(tmp_path, config):
                 "internal_error": False,
             }
         )
-    summary = build_summary(config, outcomes, tmp_path, 1.0)
+    summary = build_summary(snapshot(config), outcomes, tmp_path, 1.0)
     assert summary["dossiers"][0]["sectors"] == ["personnes_agees"]
     assert summary["totals"]["by_department"]["69"]["dossiers"] == 2
     assert summary["totals"]["by_sector"]["personnes_agees"]["a_completer"] == 1

@@ -12,11 +12,15 @@ import stat
 import openpyxl
 import pytest
 
+from conftest import typed
 from core.config import load_call
+from core.french import date_long
+from core.french import date_short as date_fr
+from core.french import datetime_short as datetime_fr
 from core.models import Finding, Location, Severity
 from judging.finalize import outcome_of
-from reports.dates import date_fr, date_long, datetime_fr
-from reports.dossier import build_report, write_dossier_reports
+from judging.report import build_report, snapshot
+from reports.dossier import write_dossier_reports
 from reports.files import atomic_path, atomic_write_bytes
 from reports.summary import build_summary, write_summary
 from validators.engine import decide
@@ -107,19 +111,20 @@ def _call_output(tmp_path, amounts=True):
             records=[],
             data=None,
             figures=None,
-        )
+        ).to_json()
         report["essms"] = [
             _essms(*e) if amounts else {**_essms(*e), "amount_requested": None, "amount_eligible": None} for e in essms
         ]
         report["departments"] = sorted({e[1] for e in essms})
         report["amount_requested"] = report["amount_eligible"] = total
         report["date_depot"] = "2022-09-20T18:09:14+02:00"
+        report["deposit"] = {"moment": report["date_depot"], "precision": "minute", "form": "iso"}
         report["porteur"] = {"raison_sociale": f"Porteur {numero}", "finess_ej": "010000016"}
-        write_dossier_reports(report, out / numero)
-        outcomes.append(outcome_of(report, out / numero))
-    summary = build_summary(config, outcomes, out, 1.0)
+        write_dossier_reports(typed(report), out / numero)
+        outcomes.append(outcome_of(typed(report), out / numero))
+    summary = build_summary(snapshot(config), outcomes, out, 1.0)
     summary["generated_at"] = "2026-11-29T07:01:41+00:00"
-    write_summary(summary, out, config)
+    write_summary(summary, out)
     return out, summary
 
 
@@ -154,7 +159,7 @@ def test_summary_puts_the_dossiers_first_and_the_internals_away(tmp_path):
     main = page[page.index("<main>") :]
     assert main.index('id="dossiers"') < main.index('id="totaux"') < main.index('id="departements"')
     tech = main[main.index('id="details-techniques"') :]
-    assert "<details>" in tech and "Rapports écrits" in tech and "réception des dossiers 0,0 s" in tech
+    assert "<details>" in tech and "Rapports écrits" in tech and "réception des dossiers 0,0\u00a0s" in tech
     assert "reports_written" not in page and "stage_seconds" not in page and "{&#39;intake" not in page
     assert "20/09/2022 à 18:09" in page and ">20/09/2022<" in page  # deposit date column (time in its title)
     assert "BUD-03 · à corriger" in page and "LOT-01 · alerte" in page  # severity shown per rule

@@ -139,7 +139,7 @@ def test_a_corrected_budget_is_the_only_thing_redone(source, tmp_path):
     assert {"dossier": numero, "before": "a_completer", "after": "recevable"} in fixed["changes"]
     timeline = esmsnum("history", numero, "--out", str(out))
     assert timeline.returncode == 0, timeline.stderr
-    assert "2 analyse(s)" in timeline.stdout and "résolu : BUD-03" in timeline.stdout
+    assert "2 analyses enregistrées" in timeline.stdout and "résolu : BUD-03" in timeline.stdout
 
     # A new export of the call: the same files, re-zipped, new timestamps: nothing is redone.
     export = tmp_path / "export2"
@@ -289,4 +289,4 @@ def test_a_run_killed_midway_then_rerun_loses_and_duplicates_nothing(source, tmp
     assert not list(out.rglob("*.tmp"))
     assert sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")) == numbers
     history = esmsnum("history", numbers[0], "--out", str(out))
-    assert "1 analyse(s)" in history.stdout
+    assert "1 analyse enregistrée" in history.stdout

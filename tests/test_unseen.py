@@ -242,7 +242,7 @@ def _judged_with(unseen: Path, tmp_path: Path, change) -> dict:
     book = openpyxl.load_workbook(dossier / "Annexes.xlsx", data_only=True)  # formulas kept as their values
     change(book["Demande par ESMS"])
     book.save(dossier / "Annexes.xlsx")
-    return judge_dossier(dossier, load_call(call_id), extract)
+    return judge_dossier(dossier, load_call(call_id), extract).to_json()
 
 
 def _budget_reading(report: dict) -> dict:

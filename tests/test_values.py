@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from extractors.values import format_euros, parse_amount, parse_bool, parse_date, parse_int, parse_project_type
+from core.french import euros as format_euros
+from extractors.values import parse_amount, parse_bool, parse_date, parse_int, parse_project_type
 
 
 @pytest.mark.parametrize(

@@ -177,7 +177,7 @@ def test_a_corrected_dossier_dropped_while_watching_gets_its_new_verdict(source,
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0
-        assert "Suivi arrêté (2 analyse(s))" in log.read_text(encoding="utf-8")
+        assert "Suivi arrêté (2 analyses)" in log.read_text(encoding="utf-8")
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from conftest import a_report
 from core.records import DossierState
 from web.committee import capacity_bin, committee, committee_xlsx
 
@@ -38,19 +39,21 @@ SUMMARY = {
     ],
 }
 REPORTS = {
-    "D1": {
-        "essms": [
-            {"department": "07", "sector": "personnes_agees", "capacity": 80, "eligible": True},
-            {"department": "07", "sector": "personnes_agees", "capacity": None, "eligible": True},
-            {"department": "07", "sector": "ahi", "capacity": 10, "eligible": False},
-        ]
-    },
-    "D2": {
-        "essms": [
-            {"department": "26", "sector": "personnes_handicapees", "capacity": 20, "eligible": True},
-            {"department": "38", "sector": "personnes_handicapees", "capacity": 120, "eligible": True},
-        ]
-    },
+    "D1": a_report(
+        dossier="D1",
+        essms=[
+            {"finess": "070000011", "department": "07", "sector": "personnes_agees", "capacity": 80},
+            {"finess": "070000029", "department": "07", "sector": "personnes_agees", "capacity": None},
+            {"finess": "070000037", "department": "07", "sector": "ahi", "capacity": 10, "eligible": False},
+        ],
+    ),
+    "D2": a_report(
+        dossier="D2",
+        essms=[
+            {"finess": "260000013", "department": "26", "sector": "personnes_handicapees", "capacity": 20},
+            {"finess": "380000014", "department": "38", "sector": "personnes_handicapees", "capacity": 120},
+        ],
+    ),
 }
 
 
@@ -60,13 +63,13 @@ def test_running_total_against_the_envelope_and_the_balance():
     assert [r["dossier"] for r in c["rows"]] == ["D2", "D1"], "recevable only, group A first"
     assert [r["running"] for r in c["rows"]] == [500_000.0, 1_100_000.0]
     assert [r["over"] for r in c["rows"]] == [False, True]
-    assert (c["amount_proposed"], c["balance"], c["ratio"]) == (500_000.0, 500_000.0, 50.0)
+    assert (c["amount_proposed"], c["balance"], c["ratio"]) == (500_000.0, 500_000.0, 0.5)
     assert c["by_group"]["A"] == 1 and c["undecided"] == 1
     departments = {d["label"]: d for d in c["departments"]}
     assert departments["26"]["amount_a"] == pytest.approx(250_000.0) and departments["07"]["dossiers_a"] == 0
     sectors = {s["code"]: s for s in c["sectors"]}
     assert sectors["personnes_agees"]["essms"] == 2 and "ahi" not in sectors, "ineligible ESSMS left out"
-    assert sectors["personnes_handicapees"]["share_a"] == 100.0
+    assert sectors["personnes_handicapees"]["share_a"] == 1.0
     capacities = {b["label"]: b["essms"] for b in c["capacities"]}
     assert capacities == {
         "moins de 30 places": 1,

@@ -114,7 +114,7 @@ def test_comments_are_appended_and_the_timeline_says_who_did_what(db):
     assert entries[2].text == "Liste complétée par courriel" and "GRP-06" in entries[2].title
     assert entries[3].title == "Décision proposée : A — Proposé au financement"
     text = format_timeline("D1", db, ["appel"])
-    assert "1 analyse(s)" in text and "par paul" in text and "« Appeler le porteur <b>lundi</b> »" in text
+    assert "1 analyse enregistrée" in text and "par paul" in text and "« Appeler le porteur <b>lundi</b> »" in text
     assert instruction_of(db.state("appel", "D1"))["decision_label"] == "A — Proposé au financement"
 
 

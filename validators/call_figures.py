@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import CallConfig
-
 
 @dataclass(frozen=True)
 class CallFigure:
@@ -41,12 +39,11 @@ ENVELOPE = CallFigure(
 CALL_FIGURES = (ENVELOPE,)
 
 
-def envelope_status(config: CallConfig, requested_recevable: float) -> dict[str, Any]:
+def envelope_status(envelope: float | None, source: str, requested_recevable: float) -> dict[str, Any]:
     """For the call summary: the envelope, what recevable dossiers request, the balance."""
-    envelope = config.history.envelope.value
     return {
         "envelope": envelope,
-        "envelope_source": config.history.envelope.source,
+        "envelope_source": source,
         "amount_requested_recevable": round(requested_recevable, 2),
         "balance": None if envelope is None else round(envelope - requested_recevable, 2),
         "exceeded": None if envelope is None else requested_recevable > envelope,

@@ -100,8 +100,11 @@ def run_call_rules(
 LOT_FIELDS = ("dossier", "date_depot", "porteur", "essms")
 
 
-def lot_view(report: dict[str, Any]) -> dict[str, Any]:
-    """The little the call rules read of a dossier's report (kept in memory for the whole call)."""
+def lot_view(report: Any) -> dict[str, Any]:
+    """The little the call rules read of a dossier's report (kept in memory for the whole
+    call), from the typed report or its JSON."""
+    if not isinstance(report, dict):
+        report = report.model_dump(mode="json", include=set(LOT_FIELDS))
     return {key: report.get(key) for key in LOT_FIELDS}
 
 

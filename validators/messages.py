@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from core.models import DOSSIER_FILE, Location
 from extractors.tables import Row, Table
-from extractors.values import format_euros
 from validators.context import DossierData
 from validators.finess import normalize_finess
 
@@ -28,10 +27,6 @@ FIELD_LABELS = {
 }
 
 PROJECT_TYPE_LABELS = {"acquisition": "acquisition", "mise_en_conformite": "mise en conformité"}
-
-
-def euros(value: float | None) -> str:
-    return format_euros(value)
 
 
 def where(location: Location | None) -> str:

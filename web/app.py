@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from core.french import count
 from web.render import dsfr_available
 from web.routes import auth, calls, committee, dossiers
 from web.routes.common import Forbidden, page
@@ -45,7 +46,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         https_only=settings.https,
     )
     dsfr_available()  # logs once when DSFR is missing
-    log.info("espace d'instruction : %d appel(s) (%s)", len(workspace.calls), ", ".join(workspace.calls))
+    log.info("espace d'instruction : %s (%s)", count(len(workspace.calls), "appel"), ", ".join(workspace.calls))
     return app
 
 

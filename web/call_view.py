@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from core.labels import VERDICT_LABELS
+from core.french import VERDICT_LABELS
 from core.records import DossierState
 from instruction.workflow import DECISIONS, STATUSES, decision_label
 

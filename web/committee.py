@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.records import DossierState
+from core.report import DossierReport
 from instruction.workflow import DECISIONS, STATUSES, decision_label
 
 GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
@@ -37,7 +38,7 @@ def capacity_bin(capacity: int | None) -> str:
 
 
 def committee(
-    summary: dict[str, Any], states: dict[str, DossierState], report_of: Callable[[str], dict[str, Any]]
+    summary: dict[str, Any], states: dict[str, DossierState], report_of: Callable[[str], DossierReport]
 ) -> dict[str, Any]:
     envelope = (summary.get("totals") or {}).get("envelope") or {}
     sector_names = summary.get("sector_labels") or {}
@@ -47,10 +48,9 @@ def committee(
             continue
         state = states.get(d["dossier"])
         try:
-            report = report_of(d["dossier"])
+            essms = [e.model_dump() for e in report_of(d["dossier"]).essms if e.eligible]
         except Exception:  # noqa: BLE001 - a report gone missing: the row stays, without ESSMS details
-            report = {}
-        essms = [e for e in report.get("essms") or [] if e.get("eligible", True)]
+            essms = []
         rows.append(
             {
                 "dossier": d["dossier"],
@@ -87,7 +87,7 @@ def committee(
         "amount_recevable": amount_all,
         "proposed_count": len(proposed),
         "balance": None if total_envelope is None else round(total_envelope - amount_proposed, 2),
-        "ratio": None if not total_envelope else round(100.0 * amount_proposed / total_envelope, 1),
+        "ratio": None if not total_envelope else amount_proposed / total_envelope,  # a fraction (« 50,7 % »)
         "by_group": {code: sum(1 for r in rows if r["decision"] == code) for code in DECISIONS},
         "undecided": sum(1 for r in rows if not r["decision"]),
         "departments": _departments(rows),
@@ -146,8 +146,8 @@ def _sectors(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str
                 "code": k,
                 "label": names.get(k, "secteur non renseigné" if k == "non_renseigne" else k),
                 **v,
-                "share": round(100.0 * v["essms"] / total, 1) if total else None,
-                "share_a": round(100.0 * v["essms_a"] / total_a, 1) if total_a else None,
+                "share": v["essms"] / total if total else None,
+                "share_a": v["essms_a"] / total_a if total_a else None,
             }
         )
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.records import DossierState, Event
+from core.report import DossierReport
 from instruction.accounts import Account
 from instruction.timeline import Entry
 from instruction.workflow import STATUSES, decision_label
@@ -13,22 +14,20 @@ from reports.view import SEVERITY_RANK, finding_view, report_view
 from web.letters import current_letter
 
 
-def findings(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def findings(report: DossierReport) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(open findings, most severe first; lifted findings), each with its fingerprint."""
     open_, lifted = [], []
-    ranked = sorted(
-        enumerate(report.get("findings") or []), key=lambda p: (SEVERITY_RANK.get(p[1].get("severity"), 9), p[0])
-    )
+    ranked = sorted(enumerate(report.findings), key=lambda p: (p[1].severity.rank, p[0]))
     for _, f in ranked:
-        view = finding_view(f) | {"fingerprint": f.get("fingerprint"), "location": f.get("location") or {}}
-        (lifted if isinstance(f.get("waiver"), dict) else open_).append(view)
+        view = finding_view(f) | {"fingerprint": f.fingerprint, "location": f.location}
+        (lifted if f.waiver is not None else open_).append(view)
     for number, view in enumerate(open_, start=1):
         view["number"] = number
     return open_, lifted
 
 
 def dossier_page(
-    report: dict[str, Any], state: DossierState, timeline: list[Entry], comments: list[Event], assignees: list[Account]
+    report: DossierReport, state: DossierState, timeline: list[Entry], comments: list[Event], assignees: list[Account]
 ) -> dict[str, Any]:
     open_, lifted = findings(report)
     letter = current_letter(report, state.letter)
@@ -47,6 +46,6 @@ def dossier_page(
         "assignees": assignees,
         "letter": letter,
         "letter_edited": bool(state.letter),
-        "letter_stale": bool(state.letter) and state.letter_digest != report.get("digest"),
-        "instruction": report.get("instruction"),
+        "letter_stale": bool(state.letter) and state.letter_digest != report.digest,
+        "instruction": report.instruction,
     }

@@ -7,6 +7,7 @@ import io
 import re
 from typing import Any
 
+from core.report import DossierReport
 from reports.letter import letter_content
 from reports.letter_docx import letter_docx
 
@@ -32,7 +33,7 @@ def letter_text(content: dict[str, Any]) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def current_letter(report: dict[str, Any], edited: str | None) -> str | None:
+def current_letter(report: DossierReport, edited: str | None) -> str | None:
     """The reviewer's version if any, else the generated one (None: no letter to send)."""
     if edited:
         return edited
@@ -40,7 +41,7 @@ def current_letter(report: dict[str, Any], edited: str | None) -> str | None:
     return letter_text(content) if content else None
 
 
-def docx_of(report: dict[str, Any], edited: str | None) -> bytes | None:
+def docx_of(report: DossierReport, edited: str | None) -> bytes | None:
     """The letter as a Word document: the generated one (same as ``courrier.docx``), or the
     reviewer's text, one paragraph per blank-line-separated block."""
     if not edited:
@@ -53,7 +54,7 @@ def docx_of(report: dict[str, Any], edited: str | None) -> bytes | None:
     style = document.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(11)
-    document.core_properties.title = f"Courrier — dossier {report.get('dossier', '')}"
+    document.core_properties.title = f"Courrier — dossier {report.dossier}"
     document.core_properties.language = "fr-FR"
     header = document.sections[0].header.paragraphs[0]
     header.text = "PROJET — à relire et compléter par l'instructeur avant envoi"

@@ -18,12 +18,20 @@ from jinja2 import (
     select_autoescape,
 )
 
-from core.labels import KIND_LABELS, SEVERITY_LABELS, VERDICT_LABELS
-from extractors.values import format_euros
+from core.french import (
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    VERDICT_LABELS,
+    count,
+    date_long,
+    datetime_long,
+    euros,
+    iso,
+    percent,
+)
 from instruction.workflow import DECISIONS, ROLES, STATUSES
 from reports.html import TEMPLATES as REPORT_TEMPLATES
 from reports.view import describe_location
-from web.dates import date_fr, datetime_fr, iso_paris
 from web.settings import STATIC
 
 log = logging.getLogger(__name__)
@@ -45,10 +53,6 @@ def dsfr_available() -> bool:
     return present
 
 
-def euros(value: Any) -> str:
-    return format_euros(value) if value is not None else "—"
-
-
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -58,7 +62,15 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(euros=euros, datetime_fr=datetime_fr, date_fr=date_fr, iso=iso_paris, location=describe_location)
+    env.filters.update(
+        euros=euros,
+        count=count,
+        percent=percent,
+        datetime_fr=datetime_long,
+        date_fr=date_long,
+        iso=iso,
+        location=describe_location,
+    )
     env.globals.update(
         severity_labels=SEVERITY_LABELS,
         verdict_labels=VERDICT_LABELS,

@@ -11,11 +11,13 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.report import DossierReport
 from instruction.accounts import AccountStore
 from instruction.store import History, default_url
 from judging.lock import OutputBusy, OutputLock
@@ -34,18 +36,19 @@ class Busy(Exception):
 class _Cached:
     mtime_ns: int
     size: int
-    data: dict[str, Any]
+    data: Any
 
 
 class JsonCache:
-    """JSON files read again only when they change on disk (size and mtime)."""
+    """JSON files read (and parsed: a report into its typed model) again only when they change
+    on disk (size and mtime)."""
 
     def __init__(self, capacity: int = 256) -> None:
         self.capacity = capacity
         self._items: OrderedDict[Path, _Cached] = OrderedDict()
         self._lock = threading.Lock()
 
-    def load(self, path: Path) -> dict[str, Any]:
+    def load(self, path: Path, parse: Callable[[dict[str, Any]], Any] | None = None) -> Any:
         st = path.stat()
         with self._lock:
             hit = self._items.get(path)
@@ -55,6 +58,8 @@ class JsonCache:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise TypeError(f"{path}: not an object")
+        if parse is not None:
+            data = parse(data)
         with self._lock:
             self._items[path] = _Cached(st.st_mtime_ns, st.st_size, data)
             while len(self._items) > self.capacity:
@@ -93,9 +98,9 @@ class CallSite:
             raise NotFound(dossier)
         return folder
 
-    def report(self, dossier: str) -> dict[str, Any]:
+    def report(self, dossier: str) -> DossierReport:
         try:
-            return self._cache.load(self.report_dir(dossier) / "report.json")
+            return self._cache.load(self.report_dir(dossier) / "report.json", DossierReport.load)
         except (OSError, ValueError, TypeError):
             raise NotFound(dossier) from None
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import euros
 from core.lazy import lazy_module
 from extractors.tables import Row, Table, is_subtotal
 from extractors.values import parse_amount
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.messages import FIELD_LABELS, essms_label_for_row, euros
+from validators.messages import FIELD_LABELS, essms_label_for_row
 from validators.registry import Hit, rule
 from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLUMNS
 from validators.table_checks import Failure

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import euros
 from core.lazy import lazy_module
 from validators.config_view import ConfigView
 from validators.context import DossierData
@@ -12,7 +13,6 @@ from validators.messages import (
     FIELD_LABELS,
     PROJECT_TYPE_LABELS,
     essms_label_for_row,
-    euros,
 )
 from validators.registry import Hit, rule
 from validators.table_checks import Failure

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import euros
 from core.lazy import lazy_module
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.messages import essms_label_for_row, euros
+from validators.messages import essms_label_for_row
 from validators.registry import Hit, rule
 from validators.table_checks import Failure
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import euros
 from extractors.values import parse_amount
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.figures import amoa_ceilings, amoa_kind
-from validators.messages import euros
 from validators.registry import Hit, rule
 
 

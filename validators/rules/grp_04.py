@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core import french
 from core.models import Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
@@ -53,12 +54,12 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     elif config.channel == "regional" and count + unknown >= threshold:
         yield Hit(
             message=(
-                f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : avec elles, il "
+                f"Le projet réunit {count} ESSMS identifiés et {french.count(unknown, 'ligne')} sans FINESS : avec elles, il "
                 f"atteindrait {threshold} ESSMS et relèverait de l'appel national. Le canal sera vérifié une fois "
                 "les FINESS fournis (voir GRP-01)."
             ),
             expected=f"moins de {threshold} ESSMS pour un appel régional",
-            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            found=f"{count} ESSMS identifiés, {french.count(unknown, 'ligne')} sans FINESS",
             location=location,
             severity=Severity.ALERTE,
         )
@@ -75,12 +76,12 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     elif config.channel == "national" and count < threshold:
         yield Hit(
             message=(
-                f"Le projet réunit {count} ESSMS identifiés et {unknown} ligne(s) sans FINESS : sans elles, il "
+                f"Le projet réunit {count} ESSMS identifiés et {french.count(unknown, 'ligne')} sans FINESS : sans elles, il "
                 f"serait sous le seuil de {threshold} ESSMS de l'appel national. Le canal sera vérifié une fois "
                 "les FINESS fournis (voir GRP-01)."
             ),
             expected=f"au moins {threshold} ESSMS pour l'appel national",
-            found=f"{count} ESSMS identifiés, {unknown} ligne(s) sans FINESS",
+            found=f"{count} ESSMS identifiés, {french.count(unknown, 'ligne')} sans FINESS",
             location=location,
             severity=Severity.ALERTE,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core import french
 from core.models import Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData, Essms
@@ -81,8 +82,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             cell = essms.row.get("finess_ej") or essms.row.get("organisme_gestionnaire")
             yield Hit(
                 message=(
-                    f"L'organisme gestionnaire de {essms.label} n'est pas indiqué : la grappe réunit {count} "
-                    f"organisme(s) gestionnaire(s) connu(s) pour {minimum} exigés, le compte dépend de cet "
+                    f"L'organisme gestionnaire de {essms.label} n'est pas indiqué : la grappe réunit "
+                    f"{_organismes(count)} {french.word(count, 'connu')} pour {minimum} exigés, le compte dépend de cet "
                     "ESSMS. Indiquer son organisme gestionnaire (nom et FINESS EJ)."
                 ),
                 expected="le nom et le FINESS EJ de l'organisme gestionnaire",
@@ -93,10 +94,15 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         return
     yield Hit(
         message=(
-            f"La grappe réunit {count} organisme(s) gestionnaire(s) ; l'appel exige au moins {minimum} "
+            f"La grappe réunit {_organismes(count)} ; l'appel exige au moins {minimum} "
             "organismes gestionnaires distincts."
         ),
         expected=f"au moins {minimum} organismes gestionnaires",
-        found=f"{count} organisme(s) gestionnaire(s)",
+        found=_organismes(count),
         location=table.header_location,
     )
+
+
+def _organismes(n: int) -> str:
+    """« 1 organisme gestionnaire », « 3 organismes gestionnaires »."""
+    return french.count(n, "organisme gestionnaire", "organismes gestionnaires")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import date_short
 from core.lazy import lazy_module
-from extractors.values import format_date
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import row_text
@@ -77,9 +77,9 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
             expected, found = "des dates de début et de fin", "aucune date"
         else:
             message = (
-                f"La phase « {phase} » se termine le {format_date(values['date_fin'])}, avant son début "
-                f"le {format_date(values['date_debut'])}."
+                f"La phase « {phase} » se termine le {date_short(values['date_fin'])}, avant son début "
+                f"le {date_short(values['date_debut'])}."
             )
             expected = "date de début antérieure ou égale à la date de fin"
-            found = f"début {format_date(values['date_debut'])}, fin {format_date(values['date_fin'])}"
+            found = f"début {date_short(values['date_debut'])}, fin {date_short(values['date_fin'])}"
         yield Hit(message=message, expected=expected, found=found, location=failure.location())

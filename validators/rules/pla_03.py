@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.french import date_short
 from core.lazy import lazy_module
-from extractors.values import format_date
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import FIELD_LABELS, row_text
@@ -47,10 +47,10 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
         verb = "se termine" if failure.column == "date_fin" else "commence"
         yield Hit(
             message=(
-                f"La phase « {phase} » {verb} le {format_date(failure.value)}, après la fin du programme "
-                f"ESMS numérique fixée par l'appel au {format_date(end)}. Ramener le planning dans cette fenêtre."
+                f"La phase « {phase} » {verb} le {date_short(failure.value)}, après la fin du programme "
+                f"ESMS numérique fixée par l'appel au {date_short(end)}. Ramener le planning dans cette fenêtre."
             ),
-            expected=f"{FIELD_LABELS[failure.column]} au plus tard le {format_date(end)}",
-            found=format_date(failure.value),
+            expected=f"{FIELD_LABELS[failure.column]} au plus tard le {date_short(end)}",
+            found=date_short(failure.value),
             location=failure.location(),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from extractors.values import format_date
+from core.french import date_short
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.phases import key_phases_of
@@ -46,10 +46,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             name = row.get("phase").text if row.get("phase") else "sans nom"
             yield Hit(
                 message=(
-                    f"La phase « {name} » commence le {format_date(start)}, avant la première phase de "
-                    f"déploiement (le {format_date(first_deployment)})."
+                    f"La phase « {name} » commence le {date_short(start)}, avant la première phase de "
+                    f"déploiement (le {date_short(first_deployment)})."
                 ),
-                expected=f"un début après le {format_date(first_deployment)}",
-                found=format_date(start),
+                expected=f"un début après le {date_short(first_deployment)}",
+                found=date_short(start),
                 location=cell.location if cell else row.location,
             )

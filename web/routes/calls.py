@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
+from core.french import count
 from core.records import Conflict
 from instruction.accounts import Account
 from instruction.rerender import apply_instruction_many
@@ -91,10 +92,10 @@ async def assign_many(request: Request, account: Instructeur, call: str):
         if done:  # the reports show the assignee: rewritten, the summary once
             apply_instruction_many(site.out_dir, [site.report(d) for d in done], site.history)
     who = f"à {target}" if target else "à personne (attribution retirée)"
-    message = f"{len(done)} dossier(s) attribué(s) {who}."
+    message = f"{count(len(done), 'dossier attribué', 'dossiers attribués')} {who}."
     if moved:
         message += (
-            f" Non attribué(s), car modifié(s) par quelqu'un d'autre depuis l'affichage de la liste : "
+            f" {'Non attribué, car modifié' if len(moved) == 1 else 'Non attribués, car modifiés'} par quelqu'un d'autre depuis l'affichage de la liste : "
             f"{', '.join(moved)}. Vérifiez-les puis recommencez."
         )
     flash(request, message, "warning" if moved else "success")

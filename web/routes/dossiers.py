@@ -8,13 +8,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from core.french import datetime_long as datetime_fr
 from core.records import Conflict, now
 from instruction.accounts import Account
 from instruction.rerender import apply_instruction
 from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
 from instruction.workflow import DECISIONS, STATUSES, decision_label, decision_refusal
-from web.dates import datetime_fr
 from web.dossier_view import dossier_page
 from web.letters import docx_of
 from web.routes.calls import assignable
@@ -281,7 +281,7 @@ def decide(
     if code and not motif:
         flash(request, "Indiquez le motif de la décision proposée : le comité le lira.", "error")
         return back_to(_url(site, dossier, "decision"))
-    if code and (why := decision_refusal(code, site.report(dossier).get("verdict", ""))):
+    if code and (why := decision_refusal(code, site.report(dossier).verdict.value)):
         flash(request, why, "error")
         return back_to(_url(site, dossier, "decision"))
     before = site.history.state(site.call_id, dossier).decision
@@ -329,7 +329,7 @@ def save_letter(
         {"reset": text is None},
         rewrite=False,
         letter=text,
-        letter_digest=report.get("digest") if text else None,
+        letter_digest=report.digest if text else None,
         letter_author=account.name,
         letter_at=now(),
     )
