@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
+from core.french import PARIS
 from core.models import DOSSIER_FILE, DocumentKind, Location, Severity, Verdict
 
 SCHEMA_VERSION = "2.0"
@@ -155,6 +156,9 @@ class WaiverEntry(_Model):
     id: int | None = None
 
 
+_OPTIONAL_MARKS = ("waiver", "status", "evidence", "recount")
+
+
 class FindingEntry(_Model):
     rule: str
     severity: Severity
@@ -169,6 +173,16 @@ class FindingEntry(_Model):
     status: str | None = None  # "nouveau" or "inchangé" since the previous submission
     evidence: dict[str, Any] | None = None  # rows, image or text around the location (reports.evidence)
     recount: bool | None = None  # GRP-03 recounted after the call's exclusions
+
+    @model_serializer(mode="wrap")
+    def _without_absent_marks(self, handler: Any) -> dict[str, Any]:
+        """The marks a finding may carry are absent from report.json when it does not carry
+        them (readers test ``"waiver" in finding``, as report.json has always been written)."""
+        data = handler(self)
+        for key in _OPTIONAL_MARKS:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     @property
     def waived(self) -> bool:
@@ -444,6 +458,8 @@ def upgrade_report(data: dict[str, Any]) -> dict[str, Any]:
             **evolution,
             "resolved": [_upgrade_finding(f) for f in evolution.get("resolved") or [] if isinstance(f, dict)],
         }
+    if not out.get("deposit"):
+        out["deposit"] = _deposit_of_iso(out.get("date_depot"))
     sending = out.get("letter_sending_date")
     if isinstance(sending, str) and "T" in sending:
         out["letter_sending_date"] = sending[:10]
@@ -457,3 +473,23 @@ def _upgrade_finding(finding: dict[str, Any]) -> dict[str, Any]:
     if isinstance(location, dict):
         out["location"] = {k: location.get(k) for k in LocationEntry.model_fields if k in location}
     return out
+
+
+def _deposit_of_iso(value: Any) -> dict[str, Any] | None:
+    """The deposit of a report written before it was stored parsed: its ``date_depot`` when it
+    is ISO 8601 (a form in another wording is read again by the next run, which re-judges every
+    dossier of an earlier version)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day, dt.time(0, 0), tzinfo=PARIS)
+            latest = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=PARIS)
+            return {"moment": moment, "latest": latest, "precision": "day", "form": "iso", "raw": text}
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    moment = moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment
+    return {"moment": moment, "latest": moment, "precision": "minute", "form": "iso", "raw": text}

@@ -104,6 +104,7 @@ def rules_view(snapshot: CallSnapshot | None = None) -> dict[str, Any]:
             "description": f.description,
             "source": f.source,
             "params": list(f.params),
+            "parameters": [p for path in f.params for p in _parameters(snapshot, path)] if snapshot else [],
         }
         for f in CALL_FIGURES
     ]
