@@ -126,6 +126,67 @@ HISTORY_HELP = (
 )
 
 
+def call_run_options(function):
+    """The argument and options ``run`` and ``suivre`` share: the call folder, the call, the
+    output folder, the cache, the history, the workers and the FINESS extract."""
+    for option in reversed(CALL_RUN_OPTIONS):
+        function = option(function)
+    return function
+
+
+CALL_RUN_OPTIONS = [
+    click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path)),
+    click.option(
+        "--call",
+        "call",
+        metavar="APPEL",
+        help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de "
+        "configuration YAML.",
+    ),
+    click.option(
+        "--out",
+        "out_dir",
+        metavar="DOSSIER_SORTIE",
+        type=click.Path(path_type=Path),
+        help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
+    ),
+    click.option(
+        "--cache",
+        "cache",
+        metavar="STOCKAGE",
+        default=None,
+        help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
+        "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
+    ),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+    click.option(
+        "--workers",
+        type=int,
+        callback=at_least_one,
+        default=None,
+        metavar="N",
+        help="Nombre de processus de travail (par défaut : un par cœur).",
+    ),
+    click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP),
+]
+
+
+def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess: str | None):
+    """The call's configuration and FINESS store, once ``run``'s or ``suivre``'s usage is
+    checked (French usage errors, exit 2)."""
+    if call is None:
+        raise click.UsageError("option obligatoire manquante : --call")
+    if out_dir is None:
+        raise click.UsageError("option obligatoire manquante : --out")
+    config = _load(call)
+    if call_dir.exists() and not call_dir.is_dir():
+        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
+    store = _finess_store(finess, config)
+    if not call_dir.is_dir():
+        raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    return config, store
+
+
 @main.command(
     "run",
     context_settings=HELP,
@@ -138,29 +199,7 @@ HISTORY_HELP = (
         "configuration, version des règles). Code de sortie 0 quand le lot a été traité, quels que soient les verdicts."
     ),
 )
-@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
-@click.option(
-    "--call",
-    "call",
-    metavar="APPEL",
-    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    metavar="DOSSIER_SORTIE",
-    type=click.Path(path_type=Path),
-    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
-)
-@click.option(
-    "--cache",
-    "cache",
-    metavar="STOCKAGE",
-    default=None,
-    help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-    "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
-)
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@call_run_options
 @click.option(
     "--progress/--no-progress", default=None, help="Barre de progression (par défaut : seulement dans un terminal)."
 )
@@ -173,20 +212,11 @@ HISTORY_HELP = (
     "locale, ou existante avec --dask-address).",
 )
 @click.option(
-    "--workers",
-    type=int,
-    callback=at_least_one,
-    default=None,
-    metavar="N",
-    help="Nombre de processus de travail (par défaut : un par cœur).",
-)
-@click.option(
     "--dask-address",
     default=None,
     metavar="ADRESSE",
     help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.",
 )
-@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
 def run(
     call_dir: Path,
     call: str | None,
@@ -199,22 +229,15 @@ def run(
     dask_address: str | None,
     finess: str | None,
 ) -> None:
-    if call is None:
-        raise click.UsageError("option obligatoire manquante : --call")
-    if out_dir is None:
-        raise click.UsageError("option obligatoire manquante : --out")
     if (
-        runner == "local"
+        call is not None
+        and out_dir is not None
+        and runner == "local"
         and not dask_address
         and _run_on_local_server(call_dir, call, out_dir, cache, history_url, progress, workers, finess)
     ):
         return
-    config = _load(call)
-    if call_dir.exists() and not call_dir.is_dir():
-        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
-    store = _finess_store(finess, config)
-    if not call_dir.is_dir():
-        raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    config, store = _call_inputs(call_dir, call, out_dir, finess)
     from extractors.intake import discover_dossiers
 
     if not discover_dossiers(call_dir):
@@ -321,7 +344,9 @@ def _decimal(value: float) -> str:
 
 
 def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
+    from core.french import number
+
+    return number(n)
 
 
 def _load(call: str):
@@ -1000,37 +1025,7 @@ def serveur_etat() -> None:
         "l'interface Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."
     ),
 )
-@click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path))
-@click.option(
-    "--call",
-    "call",
-    metavar="APPEL",
-    help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de configuration YAML.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    metavar="DOSSIER_SORTIE",
-    type=click.Path(path_type=Path),
-    help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
-)
-@click.option(
-    "--cache",
-    "cache",
-    metavar="STOCKAGE",
-    default=None,
-    help="Où garder les résultats réutilisables (comme pour esmsnum run). Par défaut OUT/.esmsnum/cache.",
-)
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
-@click.option(
-    "--workers",
-    type=int,
-    callback=at_least_one,
-    default=None,
-    metavar="N",
-    help="Nombre de processus de travail (par défaut : un par cœur).",
-)
-@click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP)
+@call_run_options
 @click.option(
     "--attente",
     "settle",
@@ -1053,16 +1048,7 @@ def suivre(
     import signal
     import threading
 
-    if call is None:
-        raise click.UsageError("option obligatoire manquante : --call")
-    if out_dir is None:
-        raise click.UsageError("option obligatoire manquante : --out")
-    config = _load(call)
-    if call_dir.exists() and not call_dir.is_dir():
-        raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
-    store = _finess_store(finess, config)
-    if not call_dir.is_dir():
-        raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    config, store = _call_inputs(call_dir, call, out_dir, finess)
     out_dir = output_folder(out_dir)
     if workers:
         from core.limits import WORKERS_ENV
@@ -1210,12 +1196,9 @@ def finess_info(folder: Path | None) -> None:
 
 
 def _imported(moment: str) -> str:
-    import datetime as dt
+    from core.french import datetime_short
 
-    try:
-        return dt.datetime.fromisoformat(moment).strftime("%d/%m/%Y à %H:%M")
-    except ValueError:
-        return moment or "date inconnue"
+    return datetime_short(moment) if moment else "date inconnue"
 
 
 def _french_help(command: click.Command) -> None:

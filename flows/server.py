@@ -457,10 +457,7 @@ def describe(report: Report) -> str:
 
 
 def _french_time(iso: str) -> str:
-    from zoneinfo import ZoneInfo
+    from core.french import moment
 
-    try:
-        moment = dt.datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Paris"))
-    except ValueError:
-        return iso
-    return moment.strftime("%d/%m/%Y à %H:%M:%S")
+    found = moment(iso)
+    return found.strftime("%d/%m/%Y à %H:%M:%S") if isinstance(found, dt.datetime) else iso

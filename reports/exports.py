@@ -29,6 +29,7 @@ from core.french import (
 )
 from core.report import DossierReport, LocationEntry, Owner
 from reports.files import atomic_path, atomic_write_bytes
+from reports.spreadsheet import new_workbook, write_cell
 from reports.summary import load_report
 from validators.registry import action_for
 
@@ -183,27 +184,14 @@ def finding_rows(dossier: dict[str, Any], report: DossierReport | None) -> Itera
 
 def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: list[list[Any]] | None = None) -> Path:
     """``dossier_rows``, when given, receives each dossier's row (for the csv, in the same pass)."""
-    import xlsxwriter
-
     sectors = summary.get("sector_labels") or {}
     path = out_dir / "summary.xlsx"
     with atomic_path(path) as tmp_path:
-        tmp = str(tmp_path)
-        workbook = xlsxwriter.Workbook(
-            tmp,
-            {
-                "constant_memory": True,  # rows are flushed as written: a large call stays small in memory
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
+        # rows are flushed as written: a large call stays small in memory
+        workbook, formats = new_workbook(
+            str(tmp_path), f"Synthèse — {summary.get('call_title', '')}", constant_memory=True
         )
-        workbook.set_properties({"title": f"Synthèse — {summary.get('call_title', '')}", "language": "fr-FR"})
-        bold = workbook.add_format(
-            {"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"}
-        )
-        euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
-        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        bold, euro, wrap, link = formats.header, formats.euro, formats.wrap, formats.link
         call_sheet = workbook.add_worksheet("Appel")
         dossiers_sheet = workbook.add_worksheet("Dossiers")
         findings_sheet = workbook.add_worksheet("Constats")
@@ -225,9 +213,8 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
         call_sheet.set_column(1, 1, 60)
         for r, (label, value) in enumerate(facts):
             call_sheet.write_string(r, 0, label, bold)
-            _write(call_sheet, r, 1, value, euro if "€" in label else None)
+            write_cell(call_sheet, r, 1, value, euro if "€" in label else None)
 
-        link = workbook.add_format({"font_color": "#0B4EA2", "underline": 1})
         for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, DOSSIER_WIDTHS, strict=True)):
             dossiers_sheet.write_string(0, c, title, bold)
             dossiers_sheet.set_column(c, c, width)
@@ -248,10 +235,10 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
                 if isinstance(value, Link):
                     _write_link(dossiers_sheet, d_row, c, value, link)
                 else:
-                    _write(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
+                    write_cell(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
             for values in finding_rows(dossier, report):
                 for c, value in enumerate(values):
-                    _write(findings_sheet, f_row, c, value, wrap if c == 7 else None)
+                    write_cell(findings_sheet, f_row, c, value, wrap if c == 7 else None)
                 f_row += 1
         dossiers_sheet.autofilter(0, 0, max(1, len(dossiers)), len(DOSSIER_COLUMNS) - 1)
         findings_sheet.autofilter(0, 0, max(1, f_row - 1), len(FINDING_COLUMNS) - 1)
@@ -267,18 +254,6 @@ def _write_link(sheet: Any, row: int, col: int, link: Link, fmt: Any) -> None:
         sheet.write_string(row, col, link.label, fmt)
         return
     sheet.write_url(row, col, f"external:{target}", fmt, string=link.label[:32_000])
-
-
-def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Numbers as numbers, everything else as a string (never a formula nor a link)."""
-    if value is None or value == "":
-        return
-    if isinstance(value, bool):
-        sheet.write_string(row, col, "oui" if value else "non", fmt)
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, col, value, fmt)
-    else:
-        sheet.write_string(row, col, str(value)[:32_000], fmt)  # a cell holds at most 32 767 characters
 
 
 def _csv_value(value: Any, kind: str) -> str:

@@ -33,6 +33,7 @@ from typing import Self
 
 from rapidfuzz import fuzz, process
 
+from core.french import date_short
 from extractors.finess_extract import (
     ENTITIES,
     ESTABLISHMENTS,
@@ -99,7 +100,7 @@ def default_dir() -> Path:
 
 
 def date_fr(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return date_short(day)
 
 
 # --------------------------------------------------------------------------- what a store is

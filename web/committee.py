@@ -16,6 +16,7 @@ from typing import Any
 from core.records import DossierState
 from core.report import DossierReport
 from instruction.workflow import DECISIONS, STATUSES, decision_label
+from reports.spreadsheet import new_workbook, write_cell
 
 GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
 CAPACITY_BINS = [
@@ -164,15 +165,9 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
     (never a formula nor a link)."""
     import io
 
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
-    workbook.set_properties({"title": f"Comité — {call_title}", "language": "fr-FR"})
-    bold = workbook.add_format({"bold": True, "bg_color": "#EFEFEF", "border": 1, "text_wrap": True, "valign": "top"})
-    euro = workbook.add_format({"num_format": '#,##0.00 "€"'})
+    workbook, formats = new_workbook(buffer, f"Comité — {call_title}", in_memory=True)
+    bold, euro = formats.header, formats.euro
     sheet = workbook.add_worksheet("Comité")
     columns = [
         ("Dossier", 16),
@@ -211,7 +206,7 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
             row["waived"],
         ]
         for c, value in enumerate(values):
-            _write(sheet, r, c, value, euro if columns[c][0].endswith("(€)") else None)
+            write_cell(sheet, r, c, value, euro if columns[c][0].endswith("(€)") else None)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, max(1, len(data["rows"])), len(columns) - 1)
 
@@ -228,7 +223,7 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
     ]
     for label, value in facts:
         balance.write_string(line, 0, label, bold)
-        _write(balance, line, 1, value, euro if "(€)" in label else None)
+        write_cell(balance, line, 1, value, euro if "(€)" in label else None)
         line += 1
     for title, table in (
         ("Département", data["departments"]),
@@ -259,7 +254,7 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
                 entry["amount_a"],
             ]
             for c, value in enumerate(values):
-                _write(balance, line, c, value, euro if heads[c].endswith("(€)") else None)
+                write_cell(balance, line, c, value, euro if heads[c].endswith("(€)") else None)
         line += 1
     balance.write_string(
         line + 1,
@@ -268,14 +263,3 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
     )
     workbook.close()
     return buffer.getvalue()
-
-
-def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    if value is None or value == "":
-        return
-    if isinstance(value, bool):
-        sheet.write_string(row, col, "oui" if value else "non", fmt)
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, col, value, fmt)
-    else:
-        sheet.write_string(row, col, str(value)[:32_000], fmt)

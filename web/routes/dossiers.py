@@ -5,10 +5,14 @@ dossier meanwhile, nothing is recorded and the page shows the dossier as it now 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from core.french import datetime_long as datetime_fr
+from core.french import verdict_label
 from core.records import Conflict, now
 from instruction.accounts import Account
 from instruction.rerender import apply_instruction
@@ -109,24 +113,8 @@ def lift(
     if not motif:
         flash(request, "Indiquez le motif de la levée : il sera lu par les autres instructeurs.", "error")
         return back_to(_url(site, dossier, "constats"))
-    with site.writing():
-        try:
-            before, after = waive_finding(
-                site.out_dir,
-                site.report(dossier),
-                empreinte,
-                motif,
-                account.name,
-                site.history,
-                expected_version=_version(version),
-            )
-        except Conflict as exc:
-            return _conflict(request, site, dossier, exc, "levée d'un constat")
-        except WaiverError as exc:
-            flash(request, str(exc), "error")
-            return back_to(_url(site, dossier, "constats"))
-    flash(request, f"Constat levé. Verdict : {_label(before)} → {_label(after)}.")
-    return back_to(_url(site, dossier, "leves"))
+    change = WaiverChange(waive_finding, "levée d'un constat", "constats", "Constat levé.", "leves")
+    return change.apply(request, site, dossier, account, empreinte, motif, version)
 
 
 @router.post(BASE + "/annuler-levee")
@@ -140,24 +128,49 @@ def unlift(
     version: str = Form(""),
 ):
     site, dossier = _site(request, call, dossier)
-    with site.writing():
-        try:
-            before, after = unwaive_finding(
-                site.out_dir,
-                site.report(dossier),
-                empreinte,
-                clip(motif, MAX_MOTIF),
-                account.name,
-                site.history,
-                expected_version=_version(version),
-            )
-        except Conflict as exc:
-            return _conflict(request, site, dossier, exc, "annulation d'une levée")
-        except WaiverError as exc:
-            flash(request, str(exc), "error")
-            return back_to(_url(site, dossier, "leves"))
-    flash(request, f"Levée annulée : le constat compte de nouveau. Verdict : {_label(before)} → {_label(after)}.")
-    return back_to(_url(site, dossier, "constats"))
+    done = "Levée annulée : le constat compte de nouveau."
+    change = WaiverChange(unwaive_finding, "annulation d'une levée", "leves", done, "constats")
+    return change.apply(request, site, dossier, account, empreinte, clip(motif, MAX_MOTIF), version)
+
+
+@dataclass(frozen=True)
+class WaiverChange:
+    """Lifting a finding or undoing its lift, as the dossier page asks for it."""
+
+    record: Callable[..., tuple[str, str]]  # ``instruction.waivers`` function: (verdict before, after)
+    what: str  # named in the conflict page
+    refused_anchor: str  # where the page goes back when refused
+    done: str  # the message when recorded
+    done_anchor: str
+
+    def apply(
+        self,
+        request: Request,
+        site: CallSite,
+        dossier: str,
+        account: Account,
+        fingerprint: str,
+        motif: str,
+        version: str,
+    ) -> Response:
+        with site.writing():
+            try:
+                before, after = self.record(
+                    site.out_dir,
+                    site.report(dossier),
+                    fingerprint,
+                    motif,
+                    account.name,
+                    site.history,
+                    expected_version=_version(version),
+                )
+            except Conflict as exc:
+                return _conflict(request, site, dossier, exc, self.what)
+            except WaiverError as exc:
+                flash(request, str(exc), "error")
+                return back_to(_url(site, dossier, self.refused_anchor))
+        flash(request, f"{self.done} Verdict : {verdict_label(before)} → {verdict_label(after)}.")
+        return back_to(_url(site, dossier, self.done_anchor))
 
 
 @router.post(BASE + "/commentaires")
@@ -368,10 +381,4 @@ def printable_report(request: Request, call: str, dossier: str):
                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
             )
         },
-    )
-
-
-def _label(verdict: str) -> str:
-    return {"recevable": "Recevable", "a_completer": "À compléter", "non_recevable": "Non recevable"}.get(
-        verdict, verdict
     )
