@@ -196,7 +196,7 @@ def test_dossier_reports_in_chromium(browser_context, run, case, name):
         assert page.get_by_text("Aucun constat : toutes les règles").is_visible()
         # a recevable dossier confirmed without opening its files: pieces, ESSMS, deposit window
         pieces = page.locator("#pieces-table tbody tr")
-        assert pieces.count() == len(report["required_documents"]) > 0
+        assert pieces.count() == len(report["call_snapshot"]["required_documents"]) > 0
         assert page.locator("#pieces-table .piece-status.presente").count() == pieces.count()
         assert page.locator("#essms-table tbody tr").count() == report["essms_listed"]
         assert page.locator(".deposit-status").inner_text() == "déposé dans les délais de l'appel"

@@ -279,7 +279,7 @@ def test_the_same_hospital_is_counted_as_typed_without_the_repository(generated,
     numero = numbers["GRP-06-repertoire"]
     [report] = [r.to_json() for r in analyse_dossiers([entry(call_dir, numero)], load_call(CALL), tmp_path).values()]
     assert report["verdict"] == "recevable" and not report["findings"]
-    assert report["finess_repository"] == {"checked": False, "extract_date": None}
+    assert report["finess_repository"]["checked"] is False and report["finess_repository"]["extract_date"] is None
     html = (tmp_path / numero / "report.html").read_text(encoding="utf-8")
     assert "existence non vérifiée" in html
 
