@@ -68,10 +68,11 @@ def _at_least_seconds(ctx: click.Context, param: click.Parameter, value: float, 
     return value
 
 
-def entry() -> None:
-    """Console script: French errors, exit code 2 on bad usage, never a traceback for it."""
+def entry(args: list[str] | None = None) -> None:
+    """Console script: French errors, exit code 2 on bad usage, never a traceback for it.
+    ``args`` defaults to the command line."""
     try:
-        main.main(standalone_mode=False)
+        main.main(args, prog_name="esmsnum", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "esmsnum"
         click.echo(f"Erreur : {exc.format_message()}", err=True)

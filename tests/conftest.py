@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,20 +53,87 @@ def hostile(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server() -> Iterator[str]:
+    """One Prefect server for the whole session (``prefect_test_harness``: its own SQLite
+    database, a free port): the flows the tests run in process report to it, and so do the
+    commands they run in a process of their own (``PREFECT_API_URL`` exported), instead of
+    each starting a temporary server. A server given by the environment (``make
+    test-server``) is used as it is."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield os.environ["PREFECT_API_URL"]
+        return
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=300):
+        url = PREFECT_API_URL.value()
+        previous = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = url
+        try:
+            yield url
+        finally:
+            if previous is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = previous
+
+
 #: The FINESS folder of the commands the tests run: empty unless a test imports an extract
 #: into it, so that an operator's own imports never change a test's outcome.
 NO_FINESS = TEST_OUTPUT / "finess-aucune"
 
 
-def esmsnum(*args: str, timeout: float = 900, finess_dir: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the installed ``esmsnum`` command (as an operator would)."""
-    env = dict(os.environ)
-    env["ESMSNUM_FINESS_DIR"] = str(finess_dir or NO_FINESS)
-    env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
-    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    script = Path(sys.executable).with_name("esmsnum")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
-    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+class Completed:
+    """What a command gave back: exit code and outputs, as :class:`subprocess.CompletedProcess`."""
+
+    def __init__(self, args: list[str], returncode: int, stdout: str, stderr: str) -> None:
+        self.args, self.returncode, self.stdout, self.stderr = args, returncode, stdout, stderr
+
+
+def esmsnum(
+    *args: str,
+    timeout: float = 900,
+    finess_dir: Path | None = None,
+    process: bool = False,
+    env: dict[str, str | None] | None = None,
+) -> Completed | subprocess.CompletedProcess:
+    """Run the ``esmsnum`` command as an operator would: its console entry point with
+    ``args``, its outputs and exit code, the session's Prefect server.
+
+    By default in this process (the flows run in process, against the session's server: no
+    interpreter or server started per command); ``process=True`` runs the installed command
+    in a process of its own (the end-to-end tests, and those whose command must not see the
+    session's server). ``env`` sets variables (``None`` removes one). The environment is
+    restored afterwards: a command that sets a variable (``--workers``) does not change the
+    next test."""
+    variables = {"ESMSNUM_FINESS_DIR": str(finess_dir or NO_FINESS), **(env or {})}
+    if process:
+        environment = {k: v for k, v in {**os.environ, **variables}.items() if v is not None}
+        environment.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+        environment.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        script = Path(sys.executable).with_name("esmsnum")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
+        return subprocess.run(
+            command + list(args), capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
+        )
+    from click.testing import CliRunner
+
+    from esmsnum.cli import entry
+
+    saved = dict(os.environ)
+    try:
+        with CliRunner().isolation(env=variables) as (stdout, stderr, _):
+            try:
+                entry(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Completed(list(args), code, out, err)
 
 
 def load_json(path: Path):

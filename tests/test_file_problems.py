@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
+from conftest import require_corpus
 from core import file_problems as problems
 from core.config import load_call
 from core.limits import Limits
@@ -20,12 +20,12 @@ from core.models import Attachment
 from extractors.extract import extract
 from extractors.form import read_form_json
 from extractors.intake import open_dossier, sha256_file
+from fixtures.hostile import password_pdf
 from judging.analysis import analyse_dossiers
 from judging.finalize import outcome_of
 from judging.report import snapshot
 from reports.summary import build_summary, write_summary
 
-CORPUS = SHARED / "corpus"
 CALL = "ars-ara-2022-regional"
 
 
@@ -71,7 +71,7 @@ def test_a_reason_carries_its_code_and_its_rendered_message():
     ],
 )
 def test_corpus_files_are_refused_with_a_problem_of_the_catalogue(name, code):
-    found, error = _read(CORPUS / name)
+    found, error = _read(require_corpus() / name)
     assert found == code, (name, found, error)
     assert error and problems.problem(code).title
 
@@ -97,8 +97,10 @@ def test_a_password_is_worded_once_whichever_way_it_is_detected(tmp_path):
     encrypted_ooxml.write_bytes(
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 600
     )
+    locked_pdf = tmp_path / "annexe.pdf"  # a PDF encrypted with a user password
+    locked_pdf.write_bytes(password_pdf())
     from_sniffing = _read(encrypted_ooxml)
-    from_reader = _read(CORPUS / "pdf" / "password-example.pdf")
+    from_reader = _read(locked_pdf)
     assert from_sniffing == from_reader == ("password-protected", problems.PASSWORD.message())
 
 
@@ -127,8 +129,8 @@ def test_an_unreadable_form_is_a_problem_of_the_catalogue(tmp_path):
 
 @pytest.fixture(scope="module")
 def call_run(tmp_path_factory):
-    """A generated dossier with a damaged attachment, one with a password-protected PDF of
-    the corpus added, and a clean one: reports and call summary."""
+    """A generated dossier with a damaged attachment, one with a password-protected PDF
+    added, and a clean one: reports and call summary."""
     from fixtures.generate import generate
 
     root = tmp_path_factory.mktemp("file-problems")
@@ -137,7 +139,7 @@ def call_run(tmp_path_factory):
     expected = json.loads((call_dir.parent / "expected.json").read_text(encoding="utf-8"))["dossiers"]
     by_case = {d["case"]: numero for numero, d in expected.items()}
     clean = call_dir / by_case["clean-workbook"]
-    (clean / "annexe signée.pdf").write_bytes((CORPUS / "pdf" / "password-example.pdf").read_bytes())
+    (clean / "annexe signée.pdf").write_bytes(password_pdf())
     (clean / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     config = load_call(CALL)
     out = root / "out"

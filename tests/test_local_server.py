@@ -39,17 +39,17 @@ def _flow_runs(api_url: str) -> list[dict]:
 def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     from fixtures.generate import generate
 
-    proc = esmsnum("serveur", "etat")
+    proc = esmsnum("serveur", "etat", process=True)
     assert proc.returncode == 1 and "Aucun serveur Prefect local" in proc.stdout
 
-    proc = esmsnum("serveur", "demarrer", timeout=600)
+    proc = esmsnum("serveur", "demarrer", timeout=600, process=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Serveur Prefect local en marche" in proc.stdout
     state = server.read_state(home)
     assert state is not None and server.is_our_process(state) and server.healthy(state.api_url)
-    again = esmsnum("serveur", "demarrer")  # idempotent: the same server
+    again = esmsnum("serveur", "demarrer", process=True)  # idempotent: the same server
     assert again.returncode == 0 and server.read_state(home).pid == state.pid
-    status = esmsnum("serveur", "etat")
+    status = esmsnum("serveur", "etat", process=True)
     assert status.returncode == 0 and state.ui_url in status.stdout
 
     generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01"])
@@ -57,7 +57,16 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     # the ESSMS in its latest extract as the command would
     finess = import_finess(tmp_path / "in" / CALL, tmp_path / "finess")
     out = tmp_path / "out"
-    run = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out), finess_dir=finess)
+    run = esmsnum(
+        "run",
+        str(tmp_path / "in" / CALL / "dossiers"),
+        "--call",
+        CALL,
+        "--out",
+        str(out),
+        finess_dir=finess,
+        process=True,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "temporaire" not in run.stderr
     assert "processus préchargé du serveur local" in run.stderr  # the run was handed to the warm process
@@ -67,20 +76,30 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     assert summary["totals"]["dossiers"] == 2 and summary["finess_repository"]["checked"]
     assert all(load_json(out / d["report"])["finess_repository"]["checked"] for d in summary["dossiers"])
     unknown = esmsnum(
-        "run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out), "--finess", "2020-01-01"
+        "run",
+        str(tmp_path / "in" / CALL / "dossiers"),
+        "--call",
+        CALL,
+        "--out",
+        str(out),
+        "--finess",
+        "2020-01-01",
+        process=True,
     )
     assert unknown.returncode == 2 and "n'est pas importée" in unknown.stderr
     runs = [r for r in _flow_runs(state.api_url) if r["name"] == CALL]
     assert runs and runs[0]["state_type"] == "COMPLETED"
-    refused = esmsnum("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", "aap-imaginaire", "--out", str(out))
+    refused = esmsnum(
+        "run", str(tmp_path / "in" / CALL / "dossiers"), "--call", "aap-imaginaire", "--out", str(out), process=True
+    )
     assert refused.returncode == 2 and "Appel inconnu" in refused.stderr
 
-    stopped = esmsnum("serveur", "arreter")
+    stopped = esmsnum("serveur", "arreter", process=True)
     assert stopped.returncode == 0 and f"processus {state.pid}" in stopped.stdout
     assert not server.is_our_process(state) and not server.state_path(home).exists()
     assert not server._alive(state.runner_pid) and not Path(state.runner_socket).exists()
     assert not server.healthy(state.api_url, timeout=1)
-    assert esmsnum("serveur", "etat").returncode == 1
+    assert esmsnum("serveur", "etat", process=True).returncode == 1
 
 
 def test_a_state_file_left_by_a_vanished_server_is_detected(home):
@@ -98,7 +117,7 @@ def test_a_state_file_left_by_a_vanished_server_is_detected(home):
     )
     server._write_state(stale, home)
     assert server.connect(home) is None  # no server: the run falls back to a temporary one
-    proc = esmsnum("serveur", "etat")
+    proc = esmsnum("serveur", "etat", process=True)
     assert proc.returncode == 1 and "Fichier d'état périmé supprimé" in proc.stdout
     assert not server.state_path(home).exists()
 
