@@ -87,6 +87,20 @@ def open_dossier(path: Path, zip_limits: ZipLimits | None = None) -> Iterator[Do
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _member_label(archive: str, problem_file: str) -> str:
+    """Where a problem met inside an attached archive is: ``archive/member``, or the archive
+    itself when the problem is about the whole of it (no member named)."""
+    if ":" not in problem_file:
+        return archive
+    return f"{archive}/{problem_file.split(':', 1)[1]}"
+
+
+def _over(size: int, limit: int) -> str:
+    """A size in Mo beyond ``limit``, never shown equal to it once rounded."""
+    shown, cap = f"{size / 1e6:.0f}", f"{limit / 1e6:.0f}"
+    return f"plus de {cap}" if shown == cap else shown
+
+
 def _is_plain_zip(path: Path) -> bool:
     """A zip archive that is not an Office or OpenDocument file."""
     try:
@@ -114,9 +128,7 @@ def _expand_nested(dossier: DossierInput, dest: Path, limits: ZipLimits) -> None
         if target.is_dir():
             _collect(target, inner)
         for problem in inner.problems:
-            dossier.problems.append(
-                IntakeProblem(f"{attachment.path}/{problem.file.split(':', 1)[-1]}", problem.reason)
-            )
+            dossier.problems.append(IntakeProblem(_member_label(attachment.path, problem.file), problem.reason))
         for member in inner.attachments:
             nested_path = f"{attachment.path}/{member.path}"
             if _is_plain_zip(Path(member.data_path)):
@@ -170,7 +182,7 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
                 IntakeProblem(
                     label,
                     problems.ARCHIVE_TOO_LARGE.reason(
-                        size_mb=f"{total / 1e6:.0f}", limit_mb=f"{limits.max_total_bytes / 1e6:.0f}"
+                        size_mb=_over(total, limits.max_total_bytes), limit_mb=f"{limits.max_total_bytes / 1e6:.0f}"
                     ),
                 )
             )

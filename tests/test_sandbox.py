@@ -37,14 +37,12 @@ def test_file_size_is_bounded_before_parsing(hostile):
     assert doc.problem == "file-too-large"
 
 
-def test_the_worker_finds_the_tables_the_rules_read(tmp_path):
+def test_the_worker_finds_the_tables_the_rules_read(generated):
     """Table detection runs in the parsing worker (on every core, under the file's limits)
     and gives the tables an in-process search of the same grids gives."""
     from extractors.tables import find_document_tables
-    from fixtures.generate import generate
 
-    generate(tmp_path)
-    budgets = sorted(p for p in tmp_path.rglob("*.xlsx") if "budget" in p.name.lower())[:3]
+    budgets = sorted(p for p in generated.rglob("*.xlsx") if "budget" in p.name.lower())[:3]
     assert budgets
     for path in budgets:
         doc = extract_isolated(attachment(path))
