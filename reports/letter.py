@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.file_problems import PROCESS_SIDE_CODES
 from core.french import date_long, now_paris, paris_day
 from core.models import DOSSIER_FILE
 from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
@@ -148,6 +149,13 @@ def refusal_sentence(finding: FindingEntry) -> str:
     return f"{sentence(fact)} Fondement : {rule_basis(finding.rule)}."
 
 
+def held_back(report: DossierReport) -> bool:
+    """True when something of the dossier is there but this process could not read it
+    (permissions, a link not followed): the letter would ask the owner for pieces they sent,
+    so none is written until the operator has made the dossier readable."""
+    return any(p.problem in PROCESS_SIDE_CODES for p in report.file_problems)
+
+
 def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
     return report.letter_sending_date or today or now_paris().date()
@@ -157,7 +165,7 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
     """The letter as plain data (rendered to docx, PDF and HTML), or None when the dossier
     needs none (recevable, or nothing to write to the owner)."""
     verdict = report.verdict.value
-    if verdict not in KINDS:
+    if verdict not in KINDS or held_back(report):
         return None
     kind, title_case, title_lower = KINDS[verdict]
     findings = requested_findings(report) if kind == "complement" else refusal_findings(report)

@@ -1,0 +1,218 @@
+"""Issue 24, batch side: a hostile or unlucky call folder never loses a dossier.
+
+One call folder holds every hostile dossier of the issue beside clean ones; it is run once,
+in a real process, by ``esmsnum run``. Each row of the issue is a test reading the report of
+its dossier; the last test checks the whole call (exit 0, one report per dossier, clean
+dossiers recevables).
+
+Permissions: CI runs as root, and root reads a file of mode 000 (capabilities
+``CAP_DAC_OVERRIDE`` and ``CAP_DAC_READ_SEARCH``). When this test runs as root, the command
+runs under ``setpriv`` with those two capabilities dropped from its bounding and inheritable
+sets: still root (it writes the output as before), but file permissions hold for it as for
+any operator. Without ``setpriv`` as root, the permission rows are skipped (said so).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, import_finess, load_json
+
+CALL = "ars-ara-2022-regional"
+DROP = "-dac_override,-dac_read_search"
+CLEAN = ("clean-workbook", "clean-zip")
+
+
+def _privileges_dropped() -> list[str] | None:
+    """The prefix that makes file permissions hold for the command, or None when they cannot."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}"] if setpriv else None
+
+
+def _run(args: list[str], prefix: list[str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    environment.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+    script = Path(sys.executable).with_name("esmsnum")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
+    return subprocess.run(
+        (prefix or []) + command + args, capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
+    )
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+#: dossier number → what it holds (the clean ones are the generator's numbers)
+HOSTILE = {
+    "2022-ARA-0901": "dossier.json is []",
+    "2022-ARA-0902": "dossier.json is invalid JSON",
+    "2022-ARA-0903": "dossier.json is not UTF-8",
+    "2022-ARA-0904": "dossier.json of 50 MB",
+    "2022-ARA-0905": "one file of mode 000",
+    "2022-ARA-0906": "dossier folder of mode 000",
+    "2022-ARA-0907": "zip with a file and a folder of the same name, a name part of 300 bytes",
+    "2022-ARA-0908": "a link to a folder outside the call, as a dossier",
+    "2022-ARA-0909": "a link to a file outside the dossier",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_call(tmp_path_factory):
+    """(call folder, output folder, the command's outcome, clean numbers)."""
+    from fixtures.generate import generate
+
+    prefix = _privileges_dropped()
+    root = tmp_path_factory.mktemp("hostile-call")
+    expected = generate(root / "gen", calls=[CALL], only=list(CLEAN))[CALL]["dossiers"]
+    call_dir = root / "gen" / CALL / "dossiers"
+    model = next(p for p in call_dir.iterdir() if p.is_dir())
+
+    def copy(numero: str) -> Path:
+        target = call_dir / numero
+        shutil.copytree(model, target)
+        return target
+
+    copy("2022-ARA-0901").joinpath("dossier.json").write_text("[]", encoding="utf-8")
+    copy("2022-ARA-0902").joinpath("dossier.json").write_text('{"numero": "2022-ARA-0902", ', encoding="utf-8")
+    copy("2022-ARA-0903").joinpath("dossier.json").write_bytes(b'\xff\xfe{"numero": "x"}')
+    copy("2022-ARA-0904").joinpath("dossier.json").write_bytes(b"{" + b" " * (50 * 1024 * 1024) + b"}")
+    locked = copy("2022-ARA-0905")
+    (locked / "Dossier_complet.xlsx").chmod(0)
+    closed = copy("2022-ARA-0906")
+    closed.chmod(0)
+    (call_dir / "2022-ARA-0907.zip").write_bytes(
+        _zip({"a": b"x", "a/b.txt": b"y", "x" * 296 + ".pdf": b"z", "notes.txt": b"bonjour"})
+    )
+    outside = root / "ailleurs"
+    shutil.copytree(model, outside)
+    (outside / "secret.txt").write_text("contenu hors du dossier d'appel", encoding="utf-8")
+    (call_dir / "2022-ARA-0908").symlink_to(outside, target_is_directory=True)
+    copy("2022-ARA-0909").joinpath("budget-lien.pdf").symlink_to(outside / "secret.txt")
+
+    finess = import_finess(root / "gen" / CALL, root / "finess")
+    out = root / "out"
+    proc = _run(["run", str(call_dir), "--call", CALL, "--out", str(out), "--finess", str(finess)], prefix)
+    closed.chmod(0o755)
+    yield call_dir, out, proc, set(expected), prefix is not None
+
+
+def _report(out: Path, numero: str) -> dict:
+    return load_json(out / numero / "report.json")
+
+
+def _pie02(report: dict) -> dict[str, str]:
+    return {f["location"]["file"]: f["message"] for f in report["findings"] if f["rule"] == "PIE-02"}
+
+
+def _codes(report: dict) -> set[str]:
+    return {p["problem"] for p in report["file_problems"]}
+
+
+@pytest.mark.parametrize(
+    ("numero", "code", "words"),
+    [
+        ("2022-ARA-0901", "form-not-object", "un objet JSON est attendu, le fichier contient une liste"),
+        ("2022-ARA-0902", "form-invalid-json", "JSON invalide : ligne 1, colonne 29"),
+        ("2022-ARA-0903", "form-not-utf8", "pas en UTF-8 : octet 0xff en position 0"),
+        ("2022-ARA-0904", "form-too-large", "trop volumineux (52 Mo, limite 2 Mo)"),
+    ],
+)
+def test_an_unreadable_form_is_a_finding_of_its_dossier(hostile_call, numero, code, words):
+    """Row 1: the form is unreadable, why, what to send again; the rest of the dossier is read."""
+    _, out, _, _, _ = hostile_call
+    report = _report(out, numero)
+    assert not report["internal_error"] and report["verdict"] == "a_completer"
+    assert code in _codes(report)
+    message = _pie02(report)["dossier.json"]
+    assert words in message and "fournir à nouveau le formulaire en ligne" in message
+    assert any(d["file"] == "Dossier_complet.xlsx" for d in report["documents"])  # the rest is read
+    [deposit] = [f for f in report["findings"] if f["rule"] == "DEP-01"]
+    assert deposit["severity"] == "alerte" and isinstance(deposit["found"], str)
+
+
+def test_a_file_this_process_may_not_read_is_a_finding_and_no_letter(hostile_call):
+    """Row 2: a file of mode 000 (read as an operator: see the module docstring)."""
+    _, out, _, _, permissions = hostile_call
+    if not permissions:
+        pytest.skip("root sans setpriv : les droits des fichiers ne s'appliquent pas")
+    report = _report(out, "2022-ARA-0905")
+    assert "file-not-readable" in _codes(report)
+    assert "illisible par le traitement (droits d'accès refusés)" in _pie02(report)["Dossier_complet.xlsx"]
+    assert not (out / "2022-ARA-0905" / "courrier.pdf").exists()  # the owner sent it: nothing to ask
+
+
+def test_a_folder_this_process_may_not_read_is_told_to_the_operator_not_the_owner(hostile_call):
+    """Row 3: a dossier folder of mode 000: « dossier illisible par le traitement » in the
+    report and the summary, no letter asking for pieces."""
+    _, out, proc, _, permissions = hostile_call
+    if not permissions:
+        pytest.skip("root sans setpriv : les droits des dossiers ne s'appliquent pas")
+    report = _report(out, "2022-ARA-0906")
+    assert report["internal_error"] and report["verdict"] == "a_completer"
+    [finding] = report["findings"]
+    assert "dossier illisible par le traitement" in finding["message"] and "aucun courrier" in finding["message"]
+    assert not list((out / "2022-ARA-0906").glob("courrier.*"))
+    summary = load_json(out / "summary.json")
+    assert (
+        summary["totals"]["by_file_problem"]["dossier-not-readable"]["title"] == "Dossier illisible par le traitement"
+    )
+    assert "Dossier illisible par le traitement" in (out / "summary.html").read_text(encoding="utf-8")
+
+
+def test_a_zip_member_that_cannot_be_written_is_a_finding_the_rest_is_read(hostile_call):
+    """Row 4: a file and a folder of the same name, a name part beyond 255 bytes."""
+    _, out, _, _, _ = hostile_call
+    report = _report(out, "2022-ARA-0907")
+    assert not report["internal_error"]
+    assert {"archive-name-clash", "archive-name-too-long"} <= _codes(report)
+    messages = _pie02(report)
+    assert "nom porté à la fois par un fichier et par un dossier" in messages["2022-ARA-0907.zip:a/b.txt"]
+    assert "nom de 300 octets" in messages["2022-ARA-0907.zip:" + "x" * 296 + ".pdf"]
+    assert {d["file"] for d in report["documents"]} == {"a", "notes.txt"}
+
+
+def test_links_are_never_followed_and_named(hostile_call):
+    """Row 5: a linked dossier entry and a linked file: never followed, a finding names them,
+    no letter to the owner (the operator replaces the link)."""
+    _, out, _, _, _ = hostile_call
+    linked = _report(out, "2022-ARA-0908")
+    assert "linked-entry" in _codes(linked) and not linked["documents"]
+    assert "lien symbolique" in linked["findings"][0]["message"]
+    report = _report(out, "2022-ARA-0909")
+    assert "lien non suivi" in _pie02(report)["budget-lien.pdf"]
+    assert "budget-lien.pdf" not in {d["file"] for d in report["documents"]}
+    for folder in (out / "2022-ARA-0908", out / "2022-ARA-0909"):
+        assert not list(folder.glob("courrier.*"))
+        assert "contenu hors du dossier" not in (folder / "report.json").read_text(encoding="utf-8")
+
+
+def test_the_hostile_call_finishes_with_a_report_per_dossier(hostile_call):
+    """The whole call: exit 0, one report per dossier, the clean dossiers still recevables."""
+    call_dir, out, proc, clean, _ = hostile_call
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    numbers = {p.name.removesuffix(".zip") for p in call_dir.iterdir()}
+    assert numbers == clean | set(HOSTILE)
+    assert {p.parent.name for p in out.glob("*/report.json")} == numbers
+    summary = load_json(out / "summary.json")
+    assert {d["dossier"] for d in summary["dossiers"]} == numbers
+    for numero in clean:
+        assert _report(out, numero)["verdict"] == "recevable", numero
+    assert "Traceback" not in proc.stderr
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    json.dumps(summary)  # the summary is plain data
