@@ -337,7 +337,7 @@ FORM_INVALID_JSON = _declare(
     "Le fichier du formulaire en ligne n'est pas un JSON valide (fichier tronqué ou modifié à la main).",
 )
 FORM_NOT_UTF8 = _declare(
-    "form-not-utf8",
+    "form-not-unicode",
     "Formulaire mal encodé",
     "formulaire {file} illisible (texte qui n'est pas en UTF-8 : {error}) : " + FORM_RESEND,
     "Le fichier du formulaire en ligne n'est pas du texte UTF-8 (fichier réenregistré par un autre logiciel, "

@@ -60,6 +60,23 @@ def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) 
     return value
 
 
+def worker_count(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """A number of worker processes: at least 1, at most what this machine may run
+    (``core.limits.max_workers``: a few per core)."""
+    from core.limits import WORKERS_PER_CORE, max_workers
+
+    value = at_least_one(ctx, param, value)
+    if value is not None and value > max_workers():
+        cores = os.cpu_count() or 1
+        raise click.BadParameter(
+            f"{value} : au plus {max_workers()} processus sur cette machine ({WORKERS_PER_CORE} par cœur, "
+            f"{cores} cœur{'s' if cores > 1 else ''}).",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 def _at_least_seconds(ctx: click.Context, param: click.Parameter, value: float, minimum: float) -> float:
     """A duration of at least ``minimum`` seconds (the help shows no range in English)."""
     if value < minimum:
@@ -163,13 +180,24 @@ CALL_RUN_OPTIONS = [
     click.option(
         "--workers",
         type=int,
-        callback=at_least_one,
+        callback=worker_count,
         default=None,
         metavar="N",
         help="Nombre de processus de travail (par défaut : un par cœur).",
     ),
     click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP),
 ]
+
+
+def separate_folders(call_dir: Path, out_dir: Path) -> None:
+    """The output folder may not be the call folder nor lie inside it: its report folders
+    would be read as dossiers at the next run (French usage error, exit 2)."""
+    calls, out = call_dir.expanduser().resolve(), out_dir.expanduser().resolve()
+    if out == calls or out.is_relative_to(calls):
+        raise click.UsageError(
+            f"le dossier de sortie {out_dir} est dans le dossier d'appel {call_dir} : ses rapports y seraient lus "
+            "comme des dossiers ; choisir un dossier de sortie hors du dossier d'appel."
+        )
 
 
 def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess: str | None):
@@ -179,6 +207,7 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
+    separate_folders(call_dir, out_dir)
     config = _load(call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
@@ -230,6 +259,8 @@ def run(
     dask_address: str | None,
     finess: str | None,
 ) -> None:
+    if out_dir is not None:
+        separate_folders(call_dir, out_dir)
     if (
         call is not None
         and out_dir is not None

@@ -129,7 +129,7 @@ def _codes(report: dict) -> set[str]:
     [
         ("2022-ARA-0901", "form-not-object", "un objet JSON est attendu, le fichier contient une liste"),
         ("2022-ARA-0902", "form-invalid-json", "JSON invalide : ligne 1, colonne 29"),
-        ("2022-ARA-0903", "form-not-utf8", "pas en UTF-8 : octet 0xff en position 0"),
+        ("2022-ARA-0903", "form-not-unicode", "pas en UTF-8 : octet 0xff en position 0"),
         ("2022-ARA-0904", "form-too-large", "trop volumineux (52 Mo, limite 2 Mo)"),
     ],
 )
@@ -216,3 +216,28 @@ def test_the_hostile_call_finishes_with_a_report_per_dossier(hostile_call):
     assert "Traceback" not in proc.stderr
     assert not [p for p in out.rglob("*") if p.is_symlink()]
     json.dumps(summary)  # the summary is plain data
+
+
+def test_too_many_workers_is_a_usage_error(tmp_path):
+    """Row 6: ``--workers 1000`` is refused before anything starts, in French, exit 2."""
+    from conftest import esmsnum
+    from core.limits import max_workers
+
+    (tmp_path / "appel" / "2022-ARA-0001").mkdir(parents=True)
+    proc = esmsnum("run", str(tmp_path / "appel"), "--call", CALL, "--out", str(tmp_path / "out"), "--workers", "1000")
+    assert proc.returncode == 2
+    assert f"1000 : au plus {max_workers()} processus sur cette machine" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("inside", ["appel", "appel/rapports"])
+def test_an_output_folder_inside_the_call_folder_is_refused(tmp_path, inside):
+    """Row 7: ``--out`` the call folder or a folder inside it: refused, French message, exit 2."""
+    from conftest import esmsnum
+
+    (tmp_path / "appel" / "2022-ARA-0001").mkdir(parents=True)
+    proc = esmsnum("run", str(tmp_path / "appel"), "--call", CALL, "--out", str(tmp_path / inside))
+    assert proc.returncode == 2, proc.stderr
+    assert "est dans le dossier d'appel" in proc.stderr and "hors du dossier d'appel" in proc.stderr
+    assert not (tmp_path / "appel" / "rapports").exists()
+    assert sorted(p.name for p in (tmp_path / "appel").iterdir()) == ["2022-ARA-0001"]
