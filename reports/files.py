@@ -83,6 +83,8 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     """Temp files left by a run killed mid-write (the reports themselves are intact)."""
     removed = 0
     for tmp in out_dir.glob("*/.*.tmp"):
+        if tmp.parent.is_symlink() or tmp.is_symlink():  # never through a link planted in the folder
+            continue
         tmp.unlink(missing_ok=True)
         removed += 1
     for tmp in out_dir.glob(".*.tmp"):

@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.bidi import visible_controls
 from core.file_problems import PROCESS_SIDE_CODES
 from core.french import date_long, now_paris, paris_day
 from core.models import DOSSIER_FILE
@@ -263,9 +264,10 @@ _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _safe(value: Any) -> Any:
-    """Text a Word document can hold (control characters from a dossier are dropped)."""
+    """Text a Word document can hold (control characters from a dossier are dropped) and a
+    reader sees as it is (bidirectional controls shown as ``[U+202E]``: ``core.bidi``)."""
     if isinstance(value, str):
-        return _XML_UNSAFE.sub("", value)
+        return visible_controls(_XML_UNSAFE.sub("", value))
     if isinstance(value, list):
         return [_safe(v) for v in value]
     if isinstance(value, dict):

@@ -69,7 +69,9 @@ HOSTILE = {
     "2022-ARA-0907": "zip with a file and a folder of the same name, a name part of 300 bytes",
     "2022-ARA-0908": "a link to a folder outside the call, as a dossier",
     "2022-ARA-0909": "a link to a file outside the dossier",
+    "2022-ARA-0910": "bidi controls (U+202E) in a file name and in the owner's name",
 }
+RLO = "\u202e"
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +107,18 @@ def hostile_call(tmp_path_factory):
     (call_dir / "2022-ARA-0908").symlink_to(outside, target_is_directory=True)
     copy("2022-ARA-0909").joinpath("budget-lien.pdf").symlink_to(outside / "secret.txt")
 
+    bidi = copy("2022-ARA-0910")
+    (bidi / f"facture{RLO}fdp.exe").write_bytes(b"MZ\x90\x00 not a document")
+    form = load_json(bidi / "dossier.json")
+    form["porteur"]["raison_sociale"] = f"Association {RLO}esuoM"
+    (bidi / "dossier.json").write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
     finess = import_finess(root / "gen" / CALL, root / "finess")
     out = root / "out"
+    planted = root / "planted"  # a link planted in the shared output folder, as a dossier's report folder
+    planted.mkdir()
+    (planted / ".report.json.x.tmp").write_text("à garder", encoding="utf-8")
+    out.mkdir()
+    (out / "2022-ARA-0901").symlink_to(planted, target_is_directory=True)
     proc = _run(["run", str(call_dir), "--call", CALL, "--out", str(out), "--finess", str(finess)], prefix)
     closed.chmod(0o755)
     yield call_dir, out, proc, set(expected), prefix is not None
@@ -197,9 +209,27 @@ def test_links_are_never_followed_and_named(hostile_call):
     report = _report(out, "2022-ARA-0909")
     assert "lien non suivi" in _pie02(report)["budget-lien.pdf"]
     assert "budget-lien.pdf" not in {d["file"] for d in report["documents"]}
+    planted = out.parent / "planted"  # the link planted in the output folder was neither followed nor emptied
+    assert sorted(p.name for p in planted.iterdir()) == [".report.json.x.tmp"]
+    assert (out / "2022-ARA-0901").is_dir() and not (out / "2022-ARA-0901").is_symlink()
     for folder in (out / "2022-ARA-0908", out / "2022-ARA-0909"):
         assert not list(folder.glob("courrier.*"))
         assert "contenu hors du dossier" not in (folder / "report.json").read_text(encoding="utf-8")
+
+
+def test_bidi_controls_are_shown_never_obeyed(hostile_call):
+    """Row 8: U+202E in a file name and in the form's text: the HTML report and the letter
+    (docx, and its text in the report) show « [U+202E] », never the control itself."""
+    _, out, _, _, _ = hostile_call
+    folder = out / "2022-ARA-0910"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert RLO not in html
+    assert "facture[U+202E]fdp.exe" in html and "Association [U+202E]esuoM" in html
+    with zipfile.ZipFile(folder / "courrier.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert RLO not in body and "[U+202E]" in body
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert RLO not in summary and "Association [U+202E]esuoM" in summary
 
 
 def test_the_hostile_call_finishes_with_a_report_per_dossier(hostile_call):
@@ -214,7 +244,7 @@ def test_the_hostile_call_finishes_with_a_report_per_dossier(hostile_call):
     for numero in clean:
         assert _report(out, numero)["verdict"] == "recevable", numero
     assert "Traceback" not in proc.stderr
-    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    assert not [p for p in out.rglob("*") if p.is_symlink()]  # the planted link was replaced
     json.dumps(summary)  # the summary is plain data
 
 
