@@ -189,7 +189,7 @@ PAGES_TRUNCATED = _declare(
 ROWS_TRUNCATED = _declare(
     "rows-truncated",
     "Lecture limitée aux premières lignes",
-    "lecture arrêtée après {limit} lignes{where}",
+    "tableau tronqué à {limit} lignes{where} : les lignes suivantes ne sont pas lues",
     "La feuille ou le fichier csv compte plus de lignes que la limite par fichier : seules les premières sont "
     "lues (avertissement, le fichier n'est pas refusé).",
 )
@@ -316,6 +316,9 @@ def access_error(exc: OSError) -> str:
         errno.EISDIR: "un dossier porte ce nom",
         errno.ENOTDIR: "un fichier porte le nom d'un dossier",
         errno.EIO: "erreur d'entrée-sortie du disque",
+        errno.ENOSPC: "disque plein",
+        errno.EDQUOT: "quota de disque atteint",
+        errno.EROFS: "disque en lecture seule",
     }
     return words.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else type(exc).__name__)
 

@@ -189,17 +189,6 @@ CALL_RUN_OPTIONS = [
 ]
 
 
-def separate_folders(call_dir: Path, out_dir: Path) -> None:
-    """The output folder may not be the call folder nor lie inside it: its report folders
-    would be read as dossiers at the next run (French usage error, exit 2)."""
-    calls, out = call_dir.expanduser().resolve(), out_dir.expanduser().resolve()
-    if out == calls or out.is_relative_to(calls):
-        raise click.UsageError(
-            f"le dossier de sortie {out_dir} est dans le dossier d'appel {call_dir} : ses rapports y seraient lus "
-            "comme des dossiers ; choisir un dossier de sortie hors du dossier d'appel."
-        )
-
-
 def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess: str | None):
     """The call's configuration and FINESS store, once ``run``'s or ``suivre``'s usage is
     checked (French usage errors, exit 2)."""
@@ -207,13 +196,18 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
         raise click.UsageError("option obligatoire manquante : --call")
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --out")
-    separate_folders(call_dir, out_dir)
     config = _load(call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
     store = _finess_store(finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    from judging.lock import OutputUnusable, outside_call
+
+    try:
+        outside_call(call_dir, out_dir)
+    except OutputUnusable as exc:
+        raise click.UsageError(str(exc)) from None
     return config, store
 
 
@@ -259,8 +253,6 @@ def run(
     dask_address: str | None,
     finess: str | None,
 ) -> None:
-    if out_dir is not None:
-        separate_folders(call_dir, out_dir)
     if (
         call is not None
         and out_dir is not None
@@ -304,6 +296,15 @@ def run(
                 )
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        from prefect.exceptions import FailedRun
+
+        from reports.files import write_failure
+
+        message = str(exc) if isinstance(exc, FailedRun) else write_failure(exc)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
     click.echo(format_console(summary, out_dir))
 
 

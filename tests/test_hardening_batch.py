@@ -40,14 +40,19 @@ def _privileges_dropped() -> list[str] | None:
     return [setpriv, f"--inh-caps={DROP}", f"--bounding-set={DROP}"] if setpriv else None
 
 
-def _run(args: list[str], prefix: list[str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("esmsnum")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
+
+
+def _run(
+    args: list[str], prefix: list[str] | None = None, command: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """``esmsnum ARGS`` (or ``command``) in a process of its own, after ``prefix``."""
     environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     environment.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
-    script = Path(sys.executable).with_name("esmsnum")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "esmsnum"]
-    return subprocess.run(
-        (prefix or []) + command + args, capture_output=True, text=True, timeout=timeout, env=environment, cwd=ROOT
-    )
+    full = (prefix or []) + (command if command is not None else _command() + args)
+    return subprocess.run(full, capture_output=True, text=True, timeout=900, env=environment, cwd=ROOT)
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -271,3 +276,44 @@ def test_an_output_folder_inside_the_call_folder_is_refused(tmp_path, inside):
     assert "est dans le dossier d'appel" in proc.stderr and "hors du dossier d'appel" in proc.stderr
     assert not (tmp_path / "appel" / "rapports").exists()
     assert sorted(p.name for p in (tmp_path / "appel").iterdir()) == ["2022-ARA-0001"]
+
+
+def _can_mount_tmpfs(folder: Path) -> bool:
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=64k tmpfs '{folder}'"],
+        capture_output=True,
+        text=True,
+    )
+    return probe.returncode == 0
+
+
+def test_a_full_disk_stops_the_run_with_a_french_message_and_nothing_half_written(tmp_path):
+    """Row 10: the output folder on a small tmpfs (``unshare -rm``: a mount namespace of the
+    command alone, no privilege needed where user namespaces are allowed; skipped, said so,
+    where they are not): the run stops with exit 1 and a French message naming what could
+    not be written; every report on disk is whole (atomic writes), no temporary file is left."""
+    from fixtures.generate import generate
+
+    out = tmp_path / "out"
+    out.mkdir()
+    if shutil.which("unshare") is None or not _can_mount_tmpfs(out):
+        pytest.skip("unshare -rm indisponible (espaces de noms utilisateur refusés) : disque plein non simulable")
+    generate(tmp_path / "gen", calls=[CALL], only=list(CLEAN))
+    call_dir = tmp_path / "gen" / CALL / "dossiers"
+    model = next(p for p in call_dir.iterdir() if p.is_dir())
+    for n in range(3):
+        shutil.copytree(model, call_dir / f"2022-ARA-09{n:02d}")
+    command = [*_command(), "run", str(call_dir), "--call", CALL]
+    script = (
+        f"mount -t tmpfs -o size=900k tmpfs '{out}' && "
+        + " ".join(f"'{part}'" for part in [*command, "--out", str(out), "--finess", "aucune"])
+        + f"; code=$?; find '{out}' -name '*.tmp' -printf 'TMP %p\\n'; "
+        + f"for f in '{out}'/*/report.json; do python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \"$f\" "
+        + '|| echo "BROKEN $f"; done; exit $code'
+    )
+    proc = _run([], command=["unshare", "-rm", "sh", "-c", script])
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("Erreur : Analyse interrompue : impossible d'écrire"), last
+    assert "disque plein" in last and "Les rapports déjà écrits sont complets" in last
+    assert "TMP " not in proc.stdout and "BROKEN " not in proc.stdout, proc.stdout
