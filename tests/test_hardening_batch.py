@@ -317,3 +317,50 @@ def test_a_full_disk_stops_the_run_with_a_french_message_and_nothing_half_writte
     assert last.startswith("Erreur : Analyse interrompue : impossible d'écrire"), last
     assert "disque plein" in last and "Les rapports déjà écrits sont complets" in last
     assert "TMP " not in proc.stdout and "BROKEN " not in proc.stdout, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def million_rows(tmp_path_factory) -> Path:
+    from fixtures.hostile import long_workbook
+
+    path = tmp_path_factory.mktemp("long") / "Budget détaillé.xlsx"
+    path.write_bytes(long_workbook(1_000_000))
+    return path
+
+
+def test_a_million_row_workbook_is_read_within_the_bounds_and_the_truncation_told(million_rows, tmp_path):
+    """Row 9: a 1,000,000-row xlsx is read in a worker bounded to 60 s and 500 MB (the
+    sandbox's limits: past them the file would be refused as « timeout » or « memory »); the
+    truncation is an alerte; the faults on its rows are capped per rule with the rest counted."""
+    from core.config import load_call
+    from core.limits import Limits
+    from core.models import Attachment
+    from extractors.intake import sha256_file
+    from extractors.sandbox import extract_isolated
+    from judging.analysis import analyse_dossier
+    from validators.engine import MAX_FINDINGS_PER_RULE
+
+    attachment = Attachment(
+        million_rows.name, sha256_file(million_rows), million_rows.stat().st_size, str(million_rows)
+    )
+    doc = extract_isolated(attachment, Limits(seconds_per_file=60, memory_mb_per_file=500))
+    assert doc.readable and doc.problem is None, doc.error
+    assert doc.warnings == [
+        "tableau tronqué à 20\u202f000 lignes (feuille Budget) : les lignes suivantes ne sont pas lues"
+    ]
+
+    from fixtures.generate import generate
+
+    generate(tmp_path / "gen", calls=[CALL], only=["clean-workbook"])
+    dossier = next(p for p in (tmp_path / "gen" / CALL / "dossiers").iterdir() if p.is_dir())
+    shutil.copy(million_rows, dossier / million_rows.name)
+    report = analyse_dossier(dossier, load_call(CALL), tmp_path / "out")
+    [told] = [f for f in report.findings if f.rule == "PIE-02"]
+    assert told.severity.value == "alerte" and "tableau tronqué à 20\u202f000 lignes" in told.message
+    by_rule: dict[str, int] = {}
+    for finding in report.findings:
+        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+    assert max(by_rule.values()) <= MAX_FINDINGS_PER_RULE + 1
+    capped = [f for f in report.findings if f.message.startswith("Et ") and "non détaillés" in f.message]
+    assert capped and all(by_rule[f.rule] == MAX_FINDINGS_PER_RULE + 1 for f in capped)
+    assert (tmp_path / "out" / dossier.name / "report.json").stat().st_size < 5_000_000
