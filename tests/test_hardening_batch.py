@@ -364,3 +364,42 @@ def test_a_million_row_workbook_is_read_within_the_bounds_and_the_truncation_tol
     capped = [f for f in report.findings if f.message.startswith("Et ") and "non détaillés" in f.message]
     assert capped and all(by_rule[f.rule] == MAX_FINDINGS_PER_RULE + 1 for f in capped)
     assert (tmp_path / "out" / dossier.name / "report.json").stat().st_size < 5_000_000
+
+
+def test_the_web_never_serves_a_link_of_the_output_folder(hostile_call, tmp_path):
+    """Row 5, web side: a link planted in place of an export or of a report is a 404, never
+    the file it points to."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from instruction.accounts import AccountStore, create_account
+    from instruction.store import default_url
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    _, out, _, clean, _ = hostile_call
+    work = tmp_path / "out"
+    shutil.copytree(out, work, symlinks=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ne doit jamais être servi", encoding="utf-8")
+    (work / "summary.csv").unlink()
+    (work / "summary.csv").symlink_to(secret)
+    numero = sorted(clean)[0]
+    (work / numero / "report.html").unlink()
+    (work / numero / "report.html").symlink_to(secret)
+    accounts = AccountStore(default_url(work))
+    create_account(accounts, "marie", "instructeur", "motdepasse-marie")
+    accounts.close()
+    app = create_app(WebSettings(out_dirs=[work], secret_key="k" * 48, failed_login_delay=0.01))
+    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/connexion").text).group(1)
+    logged = client.post(
+        "/connexion", data={"csrf": token, "nom": "marie", "mot_de_passe": "motdepasse-marie", "suite": "/"}
+    )
+    assert logged.status_code == 303
+    assert client.get(f"/appels/{CALL}/exports/synthese.xlsx").status_code == 200  # real files are served
+    assert client.get(f"/appels/{CALL}/dossiers/{sorted(clean)[1]}/rapport").status_code == 200
+    for url in (f"/appels/{CALL}/exports/synthese.csv", f"/appels/{CALL}/dossiers/{numero}/rapport"):
+        response = client.get(url)
+        assert response.status_code == 404 and "ne doit jamais" not in response.text, url
