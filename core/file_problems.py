@@ -189,7 +189,7 @@ PAGES_TRUNCATED = _declare(
 ROWS_TRUNCATED = _declare(
     "rows-truncated",
     "Lecture limitée aux premières lignes",
-    "lecture arrêtée après {limit} lignes{where}",
+    "tableau tronqué à {limit} lignes{where} : les lignes suivantes ne sont pas lues",
     "La feuille ou le fichier csv compte plus de lignes que la limite par fichier : seules les premières sont "
     "lues (avertissement, le fichier n'est pas refusé).",
 )
@@ -242,6 +242,21 @@ UNSAFE_PATH = _declare(
     "Le nom d'un fichier de l'archive désigne un emplacement hors du dossier (chemin absolu ou remontant) : "
     "il n'est pas décompressé.",
 )
+ARCHIVE_NAME_CLASH = _declare(
+    "archive-name-clash",
+    "Nom en double dans l'archive",
+    "nom porté à la fois par un fichier et par un dossier de l'archive : fichier non décompressé ; le renommer",
+    "Deux membres de l'archive ne peuvent pas coexister sur le disque : l'un est un fichier, l'autre un dossier "
+    "du même nom. Le membre en conflit est écarté, le reste de l'archive est lu.",
+)
+ARCHIVE_NAME_TOO_LONG = _declare(
+    "archive-name-too-long",
+    "Nom trop long dans l'archive",
+    "nom de {length} octets dans l'archive, au-delà de {limit} octets par élément de chemin : fichier non "
+    "décompressé ; le renommer plus court",
+    "Un élément du chemin d'un membre de l'archive dépasse la longueur qu'un système de fichiers accepte : le "
+    "membre est écarté, le reste de l'archive est lu.",
+)
 SYMLINK = _declare(
     "symlink",
     "Lien symbolique",
@@ -249,24 +264,92 @@ SYMLINK = _declare(
     "Le dossier contient un lien vers un autre fichier plutôt qu'un fichier : le lien n'est pas suivi.",
 )
 
+# --------------------------------------------------------------------------- the processing's own access
+
+#: Words every process-side problem's message holds: a file or folder that is there but that
+#: this process cannot read (permissions, a link it does not follow). The owner has nothing to
+#: send again: the letter is not written until the operator has made the dossier readable.
+PROCESS_SIDE = "illisible par le traitement"
+
+FILE_NOT_READABLE = _declare(
+    "file-not-readable",
+    "Fichier illisible par le traitement",
+    "fichier " + PROCESS_SIDE + " ({error}) : l'exploitant rétablit les droits de lecture puis relance l'analyse",
+    "Le fichier est présent mais le traitement n'a pas le droit de le lire (droits d'accès du dossier partagé) : "
+    "rien n'est demandé au porteur, l'exploitant corrige les droits.",
+)
+DOSSIER_NOT_READABLE = _declare(
+    "dossier-not-readable",
+    "Dossier illisible par le traitement",
+    "dossier " + PROCESS_SIDE + " ({error}) : l'exploitant rétablit les droits de lecture puis relance l'analyse",
+    "Le dossier (ou l'un de ses sous-dossiers) est présent mais le traitement n'a pas le droit de le lire : "
+    "aucune pièce n'a été lue, aucun courrier n'est écrit au porteur avant que le dossier soit lu.",
+)
+LINKED_ENTRY = _declare(
+    "linked-entry",
+    "Dossier sous forme de lien",
+    "entrée du dossier d'appel qui est un lien symbolique, " + PROCESS_SIDE + " : lien non suivi ; l'exploitant "
+    "copie le dossier lui-même dans le dossier d'appel",
+    "Le dossier d'appel contient un lien vers un autre emplacement au lieu du dossier : le lien n'est jamais "
+    "suivi (son contenu pourrait être n'importe quel fichier de la machine).",
+)
+LINKED_FILE = _declare(
+    "linked-file",
+    "Fichier sous forme de lien",
+    "lien symbolique, " + PROCESS_SIDE + " : lien non suivi ; l'exploitant remplace le lien par le fichier lui-même",
+    "Le dossier contient un lien vers un autre emplacement au lieu d'un fichier : le lien n'est jamais suivi (il "
+    "pourrait désigner n'importe quel fichier de la machine) ; rien n'est demandé au porteur.",
+)
+PROCESS_SIDE_CODES = frozenset({"file-not-readable", "dossier-not-readable", "linked-entry", "linked-file"})
+
+
+def access_error(exc: OSError) -> str:
+    """A French description of an error met opening a file or folder (never Python's English)."""
+    import errno
+
+    words = {
+        errno.EACCES: "droits d'accès refusés",
+        errno.EPERM: "opération non permise",
+        errno.ENAMETOOLONG: "nom trop long",
+        errno.ELOOP: "boucle de liens symboliques",
+        errno.ENOENT: "disparu pendant la lecture",
+        errno.EISDIR: "un dossier porte ce nom",
+        errno.ENOTDIR: "un fichier porte le nom d'un dossier",
+        errno.EIO: "erreur d'entrée-sortie du disque",
+        errno.ENOSPC: "disque plein",
+        errno.EDQUOT: "quota de disque atteint",
+        errno.EROFS: "disque en lecture seule",
+    }
+    return words.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else type(exc).__name__)
+
+
 # --------------------------------------------------------------------------- online form
+
+FORM_RESEND = "fournir à nouveau le formulaire en ligne tel que le téléservice l'exporte (dossier.json)"
 
 FORM_TOO_LARGE = _declare(
     "form-too-large",
     "Formulaire trop volumineux",
-    "formulaire {file} trop volumineux",
+    "formulaire {file} trop volumineux ({size_mb} Mo, limite {limit_mb} Mo) : " + FORM_RESEND,
     "Le fichier du formulaire en ligne dépasse la taille d'un formulaire réel : il n'est pas lu.",
 )
 FORM_INVALID_JSON = _declare(
     "form-invalid-json",
     "Formulaire illisible",
-    "formulaire {file} illisible (JSON invalide : {error})",
+    "formulaire {file} illisible (JSON invalide : {error}) : " + FORM_RESEND,
     "Le fichier du formulaire en ligne n'est pas un JSON valide (fichier tronqué ou modifié à la main).",
+)
+FORM_NOT_UTF8 = _declare(
+    "form-not-unicode",
+    "Formulaire mal encodé",
+    "formulaire {file} illisible (texte qui n'est pas en UTF-8 : {error}) : " + FORM_RESEND,
+    "Le fichier du formulaire en ligne n'est pas du texte UTF-8 (fichier réenregistré par un autre logiciel, "
+    "ou qui n'est pas un formulaire).",
 )
 FORM_NOT_OBJECT = _declare(
     "form-not-object",
     "Formulaire mal formé",
-    "formulaire {file} illisible : un objet JSON est attendu",
+    "formulaire {file} illisible : un objet JSON est attendu, le fichier contient {found} ; " + FORM_RESEND,
     "Le fichier du formulaire en ligne est un JSON valide mais ne contient pas un objet de champs.",
 )
 FORM_NO_FIELD = _declare(

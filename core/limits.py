@@ -11,9 +11,23 @@ from dataclasses import dataclass
 WORKERS_ENV = "ESMSNUM_WORKERS"
 
 
+#: Worker processes per core beyond which more only cost memory and file handles: each worker
+#: may hold a file's memory limit, and a machine has as many cores to run them on.
+WORKERS_PER_CORE = 4
+
+
+def max_workers() -> int:
+    """The most worker processes this machine is given: ``WORKERS_PER_CORE`` per core."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
 def parsing_workers() -> int:
-    """``WORKERS_ENV`` when set, else one per core."""
-    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
+    """``WORKERS_ENV`` when set (within ``max_workers``), else one per core."""
+    try:
+        wanted = int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1)
+    except ValueError:
+        wanted = os.cpu_count() or 1
+    return max(1, min(wanted, max_workers()))
 
 
 @dataclass(frozen=True)

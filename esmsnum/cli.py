@@ -60,6 +60,23 @@ def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) 
     return value
 
 
+def worker_count(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """A number of worker processes: at least 1, at most what this machine may run
+    (``core.limits.max_workers``: a few per core)."""
+    from core.limits import WORKERS_PER_CORE, max_workers
+
+    value = at_least_one(ctx, param, value)
+    if value is not None and value > max_workers():
+        cores = os.cpu_count() or 1
+        raise click.BadParameter(
+            f"{value} : au plus {max_workers()} processus sur cette machine ({WORKERS_PER_CORE} par cœur, "
+            f"{cores} cœur{'s' if cores > 1 else ''}).",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 def _at_least_seconds(ctx: click.Context, param: click.Parameter, value: float, minimum: float) -> float:
     """A duration of at least ``minimum`` seconds (the help shows no range in English)."""
     if value < minimum:
@@ -163,7 +180,7 @@ CALL_RUN_OPTIONS = [
     click.option(
         "--workers",
         type=int,
-        callback=at_least_one,
+        callback=worker_count,
         default=None,
         metavar="N",
         help="Nombre de processus de travail (par défaut : un par cœur).",
@@ -185,6 +202,12 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
     store = _finess_store(finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
+    from judging.lock import OutputUnusable, outside_call
+
+    try:
+        outside_call(call_dir, out_dir)
+    except OutputUnusable as exc:
+        raise click.UsageError(str(exc)) from None
     return config, store
 
 
@@ -273,6 +296,15 @@ def run(
                 )
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        from prefect.exceptions import FailedRun
+
+        from reports.files import write_failure
+
+        message = str(exc) if isinstance(exc, FailedRun) else write_failure(exc)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
     click.echo(format_console(summary, out_dir))
 
 

@@ -72,20 +72,64 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_JSON_ERRORS = {
+    "Expecting value": "valeur attendue",
+    "Expecting property name enclosed in double quotes": "nom de champ entre guillemets attendu",
+    "Expecting ',' delimiter": "virgule attendue",
+    "Expecting ':' delimiter": "deux-points attendus",
+    "Extra data": "contenu en trop après la fin du JSON",
+    "Unterminated string starting at": "texte entre guillemets non terminé",
+    "Invalid control character at": "caractère de contrôle dans un texte",
+    "Invalid \\escape": "séquence d'échappement invalide",
+    "Invalid \\uXXXX escape": "séquence d'échappement invalide",
+}
+_JSON_KINDS = {list: "une liste", str: "un texte", int: "un nombre", float: "un nombre", bool: "un booléen"}
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """Where and why a JSON text is invalid, in French (Python's message is English)."""
+    what = _JSON_ERRORS.get(exc.msg, "syntaxe invalide")
+    return f"ligne {exc.lineno}, colonne {exc.colno} : {what}"
+
+
 def read_form_json(path: Path, rel: str) -> Form:
+    """The form of ``dossier.json``; a file that cannot be read as a JSON object of fields
+    (too large, not UTF-8, invalid JSON, a list, nested beyond reason) leaves the form
+    empty with the problem, in French, and what to send again."""
     form = Form(rel)
-    if path.stat().st_size > MAX_FORM_BYTES:
-        form.problem = problems.FORM_TOO_LARGE.reason(file=FORM_FILE)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FORM_BYTES:
+            form.problem = problems.FORM_TOO_LARGE.reason(
+                file=FORM_FILE, size_mb=f"{size / 1e6:.0f}", limit_mb=f"{MAX_FORM_BYTES / 1e6:.0f}"
+            )
+            return form
+        raw = path.read_bytes()
+    except OSError as exc:
+        form.problem = problems.FILE_NOT_READABLE.reason(error=problems.access_error(exc))
         return form
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error=exc)
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        error = f"octet 0x{raw[exc.start]:02x} en position {exc.start}"
+        form.problem = problems.FORM_NOT_UTF8.reason(file=FORM_FILE, error=error)
+        return form
+    except json.JSONDecodeError as exc:
+        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error=json_error(exc))
+        return form
+    except RecursionError:
+        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error="imbrication démesurée")
         return form
     if not isinstance(data, dict):
-        form.problem = problems.FORM_NOT_OBJECT.reason(file=FORM_FILE)
+        found = _JSON_KINDS.get(type(data), "la valeur null")
+        form.problem = problems.FORM_NOT_OBJECT.reason(file=FORM_FILE, found=found)
         return form
-    for key, value in _flatten(data).items():
+    try:
+        flat = _flatten(data)
+    except RecursionError:
+        form.problem = problems.FORM_INVALID_JSON.reason(file=FORM_FILE, error="imbrication démesurée")
+        return form
+    for key, value in flat.items():
         form.values[key] = CellValue(value, Location(rel, field=key))
     return form
 

@@ -8,8 +8,11 @@ single byte is written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -40,16 +43,31 @@ class DossierInput:
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[IntakeProblem] = field(default_factory=list)
 
+    @property
+    def unread(self) -> IntakeProblem | None:
+        """The problem that kept the whole dossier from being read (a folder or zip this
+        process may not read, a link it does not follow), or None."""
+        return next((p for p in self.problems if p.file == self.source.name and p.reason.code in _WHOLE), None)
+
+
+_WHOLE = {problems.DOSSIER_NOT_READABLE.code, problems.LINKED_ENTRY.code}
+
 
 def discover_dossiers(call_dir: Path) -> list[Path]:
     """Dossier folders and ``.zip`` files directly under the call folder, sorted by name.
 
     When a folder and a zip share a dossier number, the folder (an unpacked, possibly newer
     drop) and the zip are both returned; the caller reports the duplicate.
+    A symbolic link in the call folder is returned as it is, never followed: its dossier's
+    report says the link was not followed (``open_dossier``).
     """
     entries = []
     for entry in sorted(call_dir.iterdir()):
         if entry.name.startswith(".") or entry.name in IGNORED_NAMES or entry.name in IGNORED_DIRS:
+            continue
+        if entry.is_symlink():
+            if entry.is_dir() or entry.suffix.lower() == ".zip":
+                entries.append(entry)
             continue
         if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
             entries.append(entry)
@@ -61,8 +79,11 @@ def dossier_number(path: Path) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """The content hash of a regular file (a link is not followed: ``O_NOFOLLOW``; a FIFO
+    does not block: ``O_NONBLOCK``)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -76,8 +97,12 @@ def open_dossier(path: Path, zip_limits: ZipLimits | None = None) -> Iterator[Do
     dossier = DossierInput(dossier_number(path), path)
     tmp = Path(tempfile.mkdtemp(prefix="esmsnum-"))
     try:
-        if path.is_dir():
-            _collect(path, dossier)
+        if path.is_symlink():
+            dossier.problems.append(IntakeProblem(path.name, problems.LINKED_ENTRY.reason()))
+        elif path.is_dir():
+            _collect(path, dossier, whole=path.name)
+        elif (error := _unreadable(path)) is not None:
+            dossier.problems.append(IntakeProblem(path.name, problems.DOSSIER_NOT_READABLE.reason(error=error)))
         else:
             _safe_unzip(path, tmp / "dossier", dossier, limits)
             _collect(tmp / "dossier", dossier)
@@ -138,17 +163,61 @@ def _expand_nested(dossier: DossierInput, dest: Path, limits: ZipLimits) -> None
             dossier.attachments.append(member)
 
 
-def _collect(root: Path, dossier: DossierInput) -> None:
-    for file in sorted(root.rglob("*")):
-        rel = file.relative_to(root)
-        if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
-            continue
+def _unreadable(path: Path) -> str | None:
+    """Why this process may not open ``path`` for reading (in French), or None."""
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as exc:
+        return problems.access_error(exc)
+
+
+def _collect(root: Path, dossier: DossierInput, whole: str | None = None) -> None:
+    """The regular files under ``root``, hashed; links are reported and never followed; a
+    folder or file this process may not read is reported (``whole``: the name the dossier
+    goes by, when ``root`` itself is the dossier: it then names the whole dossier)."""
+    errors: list[OSError] = []
+    found: list[tuple[str, Path]] = []
+    for folder, dirs, files in os.walk(root, onerror=errors.append):
+        base = Path(folder)
+        rel_folder = base.relative_to(root)
+        for name in list(dirs):
+            if name in IGNORED_DIRS or name.startswith("."):
+                dirs.remove(name)
+            elif (base / name).is_symlink():
+                dirs.remove(name)
+                files.append(name)  # reported below, as a link
+        found += [((rel_folder / name).as_posix(), base / name) for name in files]
+    for error in errors:
+        target = Path(error.filename or root)
+        rel = target.relative_to(root).as_posix() if target != root else ""
+        reason = problems.DOSSIER_NOT_READABLE.reason(error=problems.access_error(error))
+        dossier.problems.append(IntakeProblem(rel or whole or root.name, reason))
+    for rel, file in sorted(found):
         if file.is_symlink():
-            dossier.problems.append(IntakeProblem(rel.as_posix(), problems.SYMLINK.reason(outcome="ignoré")))
+            dossier.problems.append(IntakeProblem(rel, problems.LINKED_FILE.reason()))
             continue
-        if not file.is_file() or file.name in IGNORED_NAMES or file.name.startswith("~$"):
+        if file.name in IGNORED_NAMES or file.name.startswith("~$"):
             continue
-        dossier.attachments.append(Attachment(rel.as_posix(), sha256_file(file), file.stat().st_size, str(file)))
+        try:
+            info = file.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "not a regular file", str(file))
+            digest = sha256_file(file)
+        except IsADirectoryError:
+            reason = problems.FILE_NOT_READABLE.reason(error="fichier spécial (tube, périphérique), non lu")
+            dossier.problems.append(IntakeProblem(rel, reason))
+            continue
+        except OSError as exc:
+            dossier.problems.append(
+                IntakeProblem(rel, problems.FILE_NOT_READABLE.reason(error=problems.access_error(exc)))
+            )
+            continue
+        dossier.attachments.append(Attachment(rel, digest, info.st_size, str(file)))
+
+
+#: The longest name of one path part most file systems accept (ext4, NTFS: 255 bytes).
+MAX_NAME_BYTES = 255
 
 
 def _unsafe_member(name: str) -> Reason | None:
@@ -157,6 +226,9 @@ def _unsafe_member(name: str) -> Reason | None:
         return problems.UNSAFE_PATH.reason(kind="absolu")
     if ".." in pure.parts:
         return problems.UNSAFE_PATH.reason(kind="remontant (« .. »)")
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in pure.parts), default=0)
+    if longest > MAX_NAME_BYTES:
+        return problems.ARCHIVE_NAME_TOO_LONG.reason(length=longest, limit=MAX_NAME_BYTES)
     return None
 
 
@@ -198,8 +270,8 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
                 dossier.problems.append(IntakeProblem(f"{label}:{member.filename}", reason))
                 continue
             target = dest / PurePosixPath(member.filename.replace("\\", "/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(member) as src, open(target, "wb") as out:
                     # Copy in bounded chunks: the header's declared size may lie.
                     remaining = limits.max_total_bytes - written
@@ -221,7 +293,18 @@ def _safe_unzip(path: Path, dest: Path, dossier: DossierInput, limits: ZipLimits
                     )
                 )
                 return
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                # a file and a folder of the same name: the member is left out, what was
+                # already written stays
+                dossier.problems.append(
+                    IntakeProblem(f"{label}:{member.filename}", problems.ARCHIVE_NAME_CLASH.reason())
+                )
+            except OSError as exc:
+                if target.is_file():
+                    target.unlink(missing_ok=True)
+                reason = problems.ARCHIVE_MEMBER_UNREADABLE.reason(error=problems.access_error(exc))
+                dossier.problems.append(IntakeProblem(f"{label}:{member.filename}", reason))
+            except (zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
                 target.unlink(missing_ok=True)
                 dossier.problems.append(
                     IntakeProblem(

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from core import file_problems as problems
+from core.french import number
 from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, HiddenContent, Location
 
@@ -32,7 +33,7 @@ def read_calamine(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
             for r_index, values in enumerate(sheet_rows(sheet, limits.max_rows + 1), start=1):
                 if r_index > limits.max_rows:
                     doc.warnings.append(
-                        problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {name})")
+                        problems.ROWS_TRUNCATED.message(limit=number(limits.max_rows), where=f" (feuille {name})")
                     )
                     break
                 row = []

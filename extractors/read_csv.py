@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from core import file_problems as problems
+from core.french import number
 from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location
 
@@ -37,7 +38,7 @@ def read_csv(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     rows: list[list[CellValue]] = []
     for r_index, values in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         if r_index > limits.max_rows:
-            doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=""))
+            doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=number(limits.max_rows), where=""))
             break
         rows.append(
             [

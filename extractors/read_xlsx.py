@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from core import file_problems as problems
+from core.french import number
 from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, HiddenContent, Location
 from extractors.fast_xlsx import read_values
@@ -126,7 +127,9 @@ def _grid(
     rows: list[list[CellValue]] = []
     for r_index, values in enumerate(values_rows, start=1):
         if r_index > limits.max_rows:
-            doc.warnings.append(problems.ROWS_TRUNCATED.message(limit=limits.max_rows, where=f" (feuille {title})"))
+            doc.warnings.append(
+                problems.ROWS_TRUNCATED.message(limit=number(limits.max_rows), where=f" (feuille {title})")
+            )
             break
         row = [
             CellValue(v, Location(doc.file, sheet=title, cell=f"{get_column_letter(c)}{r_index}"))

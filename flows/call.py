@@ -22,6 +22,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.context import FlowRunContext
 from prefect.futures import as_completed
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows.settings  # noqa: F401  (must run before prefect is imported)
@@ -49,7 +50,7 @@ from judging.finalize import (
 from judging.report import snapshot
 from judging.submission import Submission, choose_submissions
 from reports.dossier import write_dossier_reports
-from reports.files import remove_stale_temporaries
+from reports.files import remove_stale_temporaries, write_failure
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
 from validators.finess_repository import read_info
@@ -99,7 +100,28 @@ def run_call(
     """Analyse every dossier of the call folder; write the reports, the summary and the history.
     ``finess``: the imported FINESS extract (store file) to check the ESSMS against (see
     ``validators.finess_repository.resolve_store``), or ``None``: existence not checked;
-    ``ignore``: entries of the call folder left out of this run (still being copied)."""
+    ``ignore``: entries of the call folder left out of this run (still being copied).
+    A disk that takes no more (full, quota, read-only) ends the run in a Failed state with
+    the French message of what could not be written (``reports.files.write_failure``), not
+    a traceback; reports already written are complete (atomic writes)."""
+    try:
+        return _run_call(call_dir, config, out_dir, cache, history_url, finess, ignore)
+    except Exception as exc:
+        message = write_failure(exc)
+        if message is None:
+            raise
+        return Failed(message=message)
+
+
+def _run_call(
+    call_dir: Path,
+    config: CallConfig,
+    out_dir: Path,
+    cache: str | None,
+    history_url: str | None,
+    finess: str | None,
+    ignore: tuple[str, ...],
+) -> dict[str, Any]:
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)

@@ -280,7 +280,7 @@ class WarmServer:
         from flows import progress
         from flows.call import run_call
         from flows.runners import WORKERS_ENV, task_runner
-        from judging.lock import OutputBusy, OutputLock, OutputUnusable, usable_output
+        from judging.lock import OutputBusy, OutputLock, OutputUnusable, outside_call, usable_output
         from reports.summary import format_console
         from validators.engine import load_call
         from validators.finess_repository import RepositoryError, resolve_store, run_line
@@ -306,6 +306,10 @@ class WarmServer:
                 return {"code": 2, "usage_error": str(exc)}
             if not call_dir.is_dir():
                 return {"code": 2, "usage_error": f"Dossier d'appel introuvable : {call_dir}"}
+            try:
+                outside_call(call_dir, out_dir)
+            except OutputUnusable as exc:
+                return {"code": 2, "usage_error": str(exc)}
             if not discover_dossiers(call_dir):
                 return {"code": 2, "usage_error": f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}"}
             try:

@@ -13,7 +13,7 @@ from pathlib import Path
 from core.config import CallConfig
 from core.limits import Limits
 from core.models import Attachment, ExtractedDocument, Finding, Location, Severity
-from core.report import DossierReport
+from core.report import DossierReport, FileProblemEntry
 from extractors.classify import classify
 from extractors.form import (
     Form,
@@ -22,7 +22,7 @@ from extractors.form import (
     read_form_json,
     read_form_pdf,
 )
-from extractors.intake import DossierInput, dossier_number, open_dossier
+from extractors.intake import DossierInput, IntakeProblem, dossier_number, open_dossier
 from extractors.sandbox import extract_isolated
 from judging.finalize import finalize_report
 from judging.report import build_report
@@ -84,6 +84,10 @@ def judge_dossier(
     numero = dossier_number(path)
     try:
         with open_dossier(path, config.limits.zip_limits()) as dossier, _repository(finess) as repository:
+            if dossier.unread is not None:  # nothing read: no rule runs, nothing to ask the owner
+                report = unread_report(numero, dossier.unread, config)
+                report.analysis_seconds = round(time.perf_counter() - started, 3)
+                return report
             data = read_dossier(dossier, config, extract, repository)
             findings = run_rules(data, config)
             report = build_report(
@@ -134,6 +138,39 @@ def analyse_dossiers(
         write_dossier_reports(final.report, out_dir / numero)
         reports[numero] = final.report
     return reports
+
+
+def unread_report(numero: str, problem: IntakeProblem, config: CallConfig) -> DossierReport:
+    """The report of a dossier this process could not read at all (a folder or zip it may not
+    open, a link it does not follow): for the operator, à compléter until it is read, with no
+    letter to the owner (``reports.letter``: process-side problems are never written to them)."""
+    findings = [
+        Finding(
+            rule="PIE-02",
+            severity=Severity.A_CORRIGER,
+            title="Dossier illisible par le traitement",
+            message=(
+                f"Le dossier {problem.file} n'a pas pu être lu par le traitement : {problem.reason.message}. "
+                "Aucune pièce n'a été lue : aucun courrier n'est adressé au porteur."
+            ),
+            expected="un dossier lisible par le traitement",
+            found=problem.reason.message,
+            location=Location(problem.file),
+        )
+    ]
+    report = build_report(
+        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
+    )
+    report.file_problems = [
+        FileProblemEntry(
+            file=problem.file,
+            problem=problem.reason.code,
+            title=problem.reason.problem.title,
+            message=problem.reason.message,
+        )
+    ]
+    report.internal_error = True
+    return report
 
 
 def error_report(numero: str, path: Path, config: CallConfig) -> DossierReport:

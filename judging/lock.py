@@ -86,6 +86,17 @@ def os_reason(exc: OSError) -> str:
     return OS_REASONS.get(exc.errno or 0, f"erreur système {exc.errno}" if exc.errno else "erreur système")
 
 
+def outside_call(call_dir: Path, out_dir: Path) -> None:
+    """The output folder may be neither the call folder nor inside it: its report folders
+    would be read as dossiers at the next run (``OutputUnusable``, a usage error)."""
+    calls, out = call_dir.expanduser().resolve(), out_dir.expanduser().resolve()
+    if out == calls or out.is_relative_to(calls):
+        raise OutputUnusable(
+            f"le dossier de sortie {out_dir} est dans le dossier d'appel {call_dir} : ses rapports y seraient lus "
+            "comme des dossiers ; choisir un dossier de sortie hors du dossier d'appel."
+        )
+
+
 def usable_output(out_dir: Path, *, create: bool = True) -> Path:
     """The output folder, checked before anything runs (created when ``create``), resolved:
     a file in its place, a folder that cannot be created or written to raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -32,13 +33,29 @@ class Submission:
         return hashlib.sha256(json.dumps(self.documents).encode()).hexdigest()
 
 
+#: What stands for the hash of an entry this process may not read, or a link it does not
+#: follow: the fingerprint changes once the entry can be read, so the dossier is analysed again.
+UNREAD = "illisible"
+LINK = "lien"
+
+
 def fingerprint(path: Path, limits: ZipLimits | None = None) -> Submission:
+    """Never raises for an entry of the call folder: what cannot be read is fingerprinted as such."""
     limits = limits or ZipLimits()
-    if path.is_dir():
+    if path.is_symlink():
+        documents = [("", LINK)]
+    elif path.is_dir():
         documents = _folder_documents(path)
     else:
-        documents = _zip_documents(path, limits) or (("", sha256_file(path)),)
+        documents = _zip_documents(path, limits) or [("", _hash_or_unread(path))]
     return Submission(dossier_number(path), path, tuple(sorted(documents)))
+
+
+def _hash_or_unread(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return UNREAD
 
 
 def _ignored(rel: PurePosixPath) -> bool:
@@ -51,11 +68,17 @@ def _ignored(rel: PurePosixPath) -> bool:
 
 def _folder_documents(root: Path) -> list[tuple[str, str]]:
     out = []
-    for file in root.rglob("*"):
-        rel = PurePosixPath(file.relative_to(root).as_posix())
-        if file.is_symlink() or not file.is_file() or _ignored(rel):
-            continue
-        out.append((rel.as_posix(), sha256_file(file)))
+    errors: list[OSError] = []
+    for folder, _dirs, files in os.walk(root, onerror=errors.append):
+        for name in files:
+            file = Path(folder) / name
+            rel = PurePosixPath(file.relative_to(root).as_posix())
+            if file.is_symlink() or not file.is_file() or _ignored(rel):
+                continue
+            out.append((rel.as_posix(), _hash_or_unread(file)))
+    for error in errors:
+        target = Path(error.filename or root)
+        out.append((target.relative_to(root).as_posix() if target != root else "", UNREAD))
     return out
 
 
@@ -116,6 +139,11 @@ def choose_submissions(
 
 
 def _deposit_time(path: Path) -> float:
-    if path.is_dir():
-        return max((f.stat().st_mtime for f in path.rglob("*") if f.is_file()), default=path.stat().st_mtime)
-    return path.stat().st_mtime
+    try:
+        if path.is_symlink():
+            return path.lstat().st_mtime
+        if path.is_dir():
+            return max((f.stat().st_mtime for f in path.rglob("*") if f.is_file()), default=path.stat().st_mtime)
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -19,6 +19,8 @@ def write_dossier_reports(report: DossierReport, report_dir: Path) -> None:
     """``report.json``, ``report.html`` and the letter (``courrier.docx``, ``courrier.pdf``).
     The rule documentation the report links to (``../regles.html``) is written beside the
     dossiers, with the call's values of the report's snapshot, if it is not there yet."""
+    if report_dir.is_symlink():  # a link planted in the shared folder is replaced, never written through
+        report_dir.unlink()
     for finding in report.findings:  # every finding says what the owner must do (call findings come late)
         if finding.action is None:
             finding.action = action_for(finding.rule, finding.severity.value)

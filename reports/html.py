@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from core.bidi import neutralise
 from core.french import count, euros, number, percent, sentence_case
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -21,6 +22,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
+        finalize=neutralise,  # bidirectional controls shown, never obeyed (core.bidi)
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,

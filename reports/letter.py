@@ -27,6 +27,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from core.bidi import visible_controls
+from core.file_problems import PROCESS_SIDE_CODES
 from core.french import date_long, now_paris, paris_day
 from core.models import DOSSIER_FILE
 from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
@@ -148,6 +150,13 @@ def refusal_sentence(finding: FindingEntry) -> str:
     return f"{sentence(fact)} Fondement : {rule_basis(finding.rule)}."
 
 
+def held_back(report: DossierReport) -> bool:
+    """True when something of the dossier is there but this process could not read it
+    (permissions, a link not followed): the letter would ask the owner for pieces they sent,
+    so none is written until the operator has made the dossier readable."""
+    return any(p.problem in PROCESS_SIDE_CODES for p in report.file_problems)
+
+
 def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
     return report.letter_sending_date or today or now_paris().date()
@@ -157,7 +166,7 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
     """The letter as plain data (rendered to docx, PDF and HTML), or None when the dossier
     needs none (recevable, or nothing to write to the owner)."""
     verdict = report.verdict.value
-    if verdict not in KINDS:
+    if verdict not in KINDS or held_back(report):
         return None
     kind, title_case, title_lower = KINDS[verdict]
     findings = requested_findings(report) if kind == "complement" else refusal_findings(report)
@@ -255,9 +264,10 @@ _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _safe(value: Any) -> Any:
-    """Text a Word document can hold (control characters from a dossier are dropped)."""
+    """Text a Word document can hold (control characters from a dossier are dropped) and a
+    reader sees as it is (bidirectional controls shown as ``[U+202E]``: ``core.bidi``)."""
     if isinstance(value, str):
-        return _XML_UNSAFE.sub("", value)
+        return visible_controls(_XML_UNSAFE.sub("", value))
     if isinstance(value, list):
         return [_safe(v) for v in value]
     if isinstance(value, dict):

@@ -11,6 +11,7 @@ import core.config
 from core.config import CallConfig, ConfigError
 from core.models import Finding, Severity, Verdict
 from validators.config_view import ConfigView, ReadLog
+from validators.messages import DOSSIER_LEVEL
 from validators.registry import Rule, all_rules, rule_ids
 from validators.table_checks import run_table_checks
 
@@ -54,7 +55,7 @@ def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = Non
             log_error(rule, data.numero)
             findings.append(internal_error(rule))
             continue
-        for hit in hits:
+        for hit in hits[:MAX_FINDINGS_PER_RULE]:
             findings.append(
                 Finding(
                     rule=rule.id,
@@ -66,7 +67,35 @@ def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = Non
                     location=hit.location,
                 )
             )
+        if len(hits) > MAX_FINDINGS_PER_RULE:
+            findings.append(the_rest(rule, [hit.severity or severity for hit in hits[MAX_FINDINGS_PER_RULE:]]))
     return sort_findings(findings)
+
+
+#: Findings of one rule in one dossier beyond which the rest are counted, not listed: a
+#: million-row table with a fault on every row gives a readable report, not a 100 MB one.
+MAX_FINDINGS_PER_RULE = 100
+
+
+def the_rest(rule: Rule, severities: list[Severity]) -> Finding:
+    """The one finding that counts the findings of ``rule`` beyond the cap, with the gravest
+    severity among them (the verdict is the one the full list would give)."""
+    from core.french import count
+
+    gravest = min(severities, key=lambda s: s.rank)
+    rest = count(len(severities), "autre constat", "autres constats")
+    return Finding(
+        rule=rule.id,
+        severity=gravest,
+        title=rule.title,
+        message=(
+            f"Et {rest} de la même règle, non détaillés : le rapport en montre au plus {MAX_FINDINGS_PER_RULE} par "
+            "règle et par dossier ; corriger d'abord ceux qui sont listés, la nouvelle analyse montrera le reste."
+        ),
+        expected=None,
+        found=f"{len(severities)} constats non détaillés",
+        location=DOSSIER_LEVEL,
+    )
 
 
 def log_error(rule: Rule, numero: str) -> None:

@@ -18,6 +18,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from core.bidi import neutralise
 from core.french import (
     KIND_LABELS,
     SEVERITY_LABELS,
@@ -56,6 +57,7 @@ def dsfr_available() -> bool:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
+        finalize=neutralise,  # bidirectional controls shown, never obeyed (core.bidi)
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(REPORT_TEMPLATES)]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,

@@ -21,7 +21,8 @@ def deposit_of(data: DossierData) -> tuple[Deposit | None, str | None, Location]
             DOSSIER_LEVEL,
         )
     if data.form.problem:
-        return None, data.form.problem, Location(data.form.source)
+        problem = data.form.problem.problem.title
+        return None, problem[:1].lower() + problem[1:], Location(data.form.source)
     cell = data.form.get("date_depot")
     if cell is None:
         return None, "le formulaire ne porte pas de date de dépôt", Location(data.form.source, field="date_depot")

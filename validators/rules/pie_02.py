@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.models import Location
+from core.models import Location, Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.registry import Hit, rule
@@ -20,6 +20,9 @@ from validators.registry import Hit, rule
         "Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de"
         " passe ni protection."
     ),
+    severity_actions={
+        "alerte": "Aucune action du porteur : l'instructeur consulte lui-même la partie du fichier qui n'a pas été lue."
+    },
     example="Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau.",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
@@ -43,6 +46,14 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         )
     for doc in data.documents:
         if doc.readable:
+            for warning in doc.warnings:  # read in part only (rows or pages beyond the limits): said, never hidden
+                yield Hit(
+                    message=f"Le fichier {doc.file} n'a été lu qu'en partie : {warning}.",
+                    expected="un fichier lu en entier",
+                    found=warning,
+                    location=Location(doc.file),
+                    severity=Severity.ALERTE,
+                )
             continue
         yield Hit(
             message=f"Le fichier {doc.file} n'a pas pu être lu : {doc.error}.",

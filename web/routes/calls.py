@@ -109,6 +109,6 @@ def export(request: Request, call: str, name: str):
         raise NotFound(name)
     file, media = EXPORTS[name]
     path = site.out_dir / file
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():  # a link in the shared folder is never served
         raise NotFound(name)
     return FileResponse(path, media_type=media, filename=f"{site.call_id}-{name}")

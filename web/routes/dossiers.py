@@ -371,7 +371,7 @@ def printable_report(request: Request, call: str, dossier: str):
     style is inline, nothing else is allowed."""
     site, dossier = _site(request, call, dossier)
     path = site.report_dir(dossier) / "report.html"
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():  # a link in the shared folder is never served
         raise NotFound("rapport")
     return HTMLResponse(
         path.read_text(encoding="utf-8"),
