@@ -157,7 +157,7 @@ CALL_RUN_OPTIONS = [
         metavar="STOCKAGE",
         default=None,
         help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-        "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
+        "(ex. s3-bucket/esmsnum-cache). Par défaut le dossier d'état privé (~/.local/state/esmsnum/cache, voir ESMSNUM_STATE_DIR), ou la variable ESMSNUM_CACHE.",
     ),
     click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
     click.option(
@@ -633,12 +633,14 @@ def comptes() -> None:
 
 
 def _accounts_db(out_dir: Path | None, history_url: str | None):
-    from instruction.accounts import AccountStore
-    from instruction.store import default_url
+    from instruction.accounts import open_accounts
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
-    return AccountStore(history_url or default_url((out_dir or Path(".")).resolve()))
+    store = open_accounts(out_dir, history_url)
+    if store.migrated:
+        click.echo(store.migrated, err=True)
+    return store
 
 
 def _read_password(confirm: bool = True) -> str:

@@ -57,6 +57,7 @@ from core.records import (
     aware,
     now,
 )
+from core.state import create_private_file
 
 HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 
@@ -175,7 +176,9 @@ def open_database(url: str, tables: MetaData) -> Engine:
     """An engine on ``url`` with ``tables`` created where the database lacks them (the others
     are left as they are: an older database is migrated by opening it)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # 0600: the history names reviewers and holds their comments; SQLite gives its
+        # journal files the database's mode.
+        create_private_file(Path(url.removeprefix("sqlite:///")))
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", sqlite_pragmas)

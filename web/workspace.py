@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.report import DossierReport
-from instruction.accounts import AccountStore
+from instruction.accounts import open_accounts
 from instruction.store import History, default_url
 from judging.lock import OutputBusy, OutputLock
 from web.settings import WebSettings
@@ -141,7 +141,7 @@ class Workspace:
             if site.call_id in self.calls:
                 raise ValueError(f"l'appel {site.call_id} est donné deux fois")
             self.calls[site.call_id] = site
-        self.accounts = AccountStore(settings.history_url or default_url(settings.out_dirs[0]))
+        self.accounts = open_accounts(settings.out_dirs[0], settings.history_url)
 
     def _history(self, url: str) -> History:
         if url not in self._histories:
