@@ -182,3 +182,64 @@ def test_fifty_parallel_wrong_passwords_do_not_get_past_the_lockout(tmp_path):
     assert sum(1 for a in answers if "réessayez dans" not in a.message) == FREE_ATTEMPTS - 1
     right = authenticate(store, "cible", "le bon mot de passe")
     assert right.account is None and "réessayez dans" in right.message, "the right password waits too"
+
+
+HOLD = """
+import fcntl, json, os, sys, time
+from pathlib import Path
+path = Path(sys.argv[1]); path.parent.mkdir(parents=True, exist_ok=True)
+fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)
+os.write(fd, sys.argv[2].encode())
+print("tenu", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def _hold(lock: Path, content: str, seconds: float):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lock), content, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "tenu"
+    return proc
+
+
+def test_a_run_waits_for_a_web_write_then_says_what_holds_the_folder(source, tmp_path):
+    import json
+    import socket
+
+    out = tmp_path / "sortie"
+    lock = out / ".esmsnum" / "lock"
+    web = json.dumps(
+        {"holder": "web", "pid": 1, "host": socket.gethostname(), "started_at": "2026-12-07T09:00:00+00:00"}
+    )
+    holder = _hold(lock, web, 1)  # a web write: released within the run's wait
+    try:
+        assert _run(source, out)["totals"]["dossiers"] == 2, "the run waited for the web's write"
+    finally:
+        holder.wait()
+
+    holder = _hold(lock, web, 120)  # a write that does not end
+    try:
+        proc = esmsnum("run", str(source), "--call", CALL, "--out", str(out))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 1
+    assert "l'espace d'instruction (esmsnum web) enregistre une modification" in proc.stderr
+    assert "7 décembre 2026 à 10:00" in proc.stderr, "since when, in Paris time"
+
+    stranger = json.dumps({"holder": "analyse", "pid": 999_999_999, "host": "autre-machine"})
+    holder = _hold(lock, stranger, 120)  # a run of another machine on a shared folder
+    try:
+        proc = esmsnum("run", str(source), "--call", CALL, "--out", str(out))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 1
+    assert "Une analyse est déjà en cours" in proc.stderr and "sur la machine autre-machine" in proc.stderr
+    assert "999999999" not in proc.stderr and "processus" not in proc.stderr, "no pid it cannot name"

@@ -20,7 +20,7 @@ from typing import Any
 from core.report import DossierReport
 from instruction.accounts import open_accounts
 from instruction.store import History, default_url
-from judging.lock import OutputBusy, OutputLock
+from judging.lock import WEB, OutputBusy, OutputLock
 from web.settings import WebSettings
 
 
@@ -112,7 +112,7 @@ class CallSite:
         with self._write:
             while True:
                 try:
-                    lock = OutputLock(self.out_dir)
+                    lock = OutputLock(self.out_dir, holder=WEB, wait=0)
                     lock.__enter__()
                     break
                 except OutputBusy:
