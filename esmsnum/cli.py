@@ -123,8 +123,24 @@ FINESS_DIR_HELP = (
 
 HISTORY_HELP = (
     "Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
-    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL."
+    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL. Le mot de passe d'une base serveur se "
+    "donne par PGPASSWORD ou ~/.pgpass : un mot de passe écrit dans l'URL en est retiré (il n'est transmis à "
+    "Prefect, aux journaux ni aux rapports) et passé par PGPASSWORD à ce processus."
 )
+
+
+def _history_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The history URL without its password: what is passed to a flow is stored by Prefect
+    (its database, its interface). The password goes to libpq through ``PGPASSWORD`` of this
+    process (and the processes it starts)."""
+    if not value:
+        return value
+    from instruction.store import split_password
+
+    url, password = split_password(value)
+    if password:
+        os.environ["PGPASSWORD"] = password
+    return url
 
 
 def call_run_options(function):
@@ -159,7 +175,7 @@ CALL_RUN_OPTIONS = [
         help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
         "(ex. s3-bucket/esmsnum-cache). Par défaut le dossier d'état privé (~/.local/state/esmsnum/cache, voir ESMSNUM_STATE_DIR), ou la variable ESMSNUM_CACHE.",
     ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
     click.option(
         "--workers",
         type=int,
@@ -397,7 +413,7 @@ def _read_report(out_dir: Path, dossier: str):
     help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.",
 )
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
     from instruction.store import History
     from instruction.timeline import format_timeline
@@ -447,7 +463,7 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 @click.option(
     "--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant)."
 )
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
 def lever(
     dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
 ) -> None:
@@ -664,7 +680,7 @@ ACCOUNT_OPTIONS = [
         help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
         "donné à « esmsnum web »).",
     ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
 ]
 
 

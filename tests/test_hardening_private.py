@@ -243,3 +243,63 @@ def test_a_run_waits_for_a_web_write_then_says_what_holds_the_folder(source, tmp
     assert proc.returncode == 1
     assert "Une analyse est déjà en cours" in proc.stderr and "sur la machine autre-machine" in proc.stderr
     assert "999999999" not in proc.stderr and "processus" not in proc.stderr, "no pid it cannot name"
+
+
+def test_a_run_killed_with_sigkill_is_marked_interrupted_by_the_next(source, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from instruction.store import History
+
+    out = tmp_path / "sortie"
+    script = Path(sys.executable).with_name("esmsnum")
+    proc = subprocess.Popen(
+        [str(script), "run", str(source), "--call", CALL, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    history = out / ".esmsnum" / "history.sqlite"
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            if history.exists():
+                db = History.for_output(out)
+                started = db.run_statuses(CALL)
+                db.close()
+                if started == ["en_cours"]:
+                    break
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and everything it started
+        proc.wait()
+    _run(source, out)
+    db = History.for_output(out)
+    assert db.run_statuses(CALL) == ["interrompue", "terminee"]
+    db.close()
+
+
+def test_a_history_password_never_reaches_prefect_logs_or_reports(source, tmp_path):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    out = tmp_path / "sortie"
+    secret = "motdepasse-tres-secret"
+    url = f"postgresql+psycopg://esms:{secret}@127.0.0.1:1/esmsnum"
+    proc = esmsnum("run", str(source), "--call", CALL, "--out", str(out), "--history", url, process=True)
+    assert secret not in proc.stdout + proc.stderr
+
+    async def stored() -> list[dict]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(limit=200)
+            return [r.parameters for r in runs if str(out) in str(r.parameters.get("out_dir"))]
+
+    parameters = asyncio.run(stored())
+    assert parameters, "the run was created on the session's Prefect server"
+    for values in parameters:
+        assert secret not in str(values)
+        assert values["history_url"] == "postgresql+psycopg://esms@127.0.0.1:1/esmsnum"
+    assert not [p for p in out.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
