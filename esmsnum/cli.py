@@ -582,6 +582,7 @@ WEB_HELP = (
     "history_url",
     metavar="URL",
     default=None,
+    callback=_history_url,
     help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
     "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.",
 )

@@ -303,3 +303,76 @@ def test_a_history_password_never_reaches_prefect_logs_or_reports(source, tmp_pa
         assert secret not in str(values)
         assert values["history_url"] == "postgresql+psycopg://esms@127.0.0.1:1/esmsnum"
     assert not [p for p in out.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("VmHWM absent")
+
+
+def test_forty_parallel_logins_stay_under_600_mb_in_a_real_server(source, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from instruction.accounts import create_account, open_accounts
+
+    out = tmp_path / "sortie"
+    _run(source, out)
+    store = open_accounts(out)
+    for i in range(20):
+        create_account(store, f"foule{i}", "lecture", "le mot de passe de la foule")
+    store.close()
+    port = _free_port()
+    env = dict(os.environ, ESMSNUM_WEB_SECRET="s" * 48)
+    script = Path(sys.executable).with_name("esmsnum")
+    server = subprocess.Popen(
+        [str(script), "web", str(out), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/sante", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        start = threading.Barrier(40)
+        codes: list[int] = []
+
+        def login(i: int) -> None:
+            with httpx.Client(base_url=base, timeout=300, headers={"accept": "text/html"}) as client:
+                token = re.search(r'name="csrf" value="([^"]+)"', client.get("/connexion").text).group(1)
+                start.wait()
+                name, password = (f"foule{i // 2}", "le mot de passe de la foule") if i % 2 else (f"inconnu{i}", "faux")
+                response = client.post("/connexion", data={"csrf": token, "nom": name, "mot_de_passe": password})
+                codes.append(response.status_code)
+
+        threads = [threading.Thread(target=login, args=(i,)) for i in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(codes) == 40, "every login got an answer (the others queued)"
+        assert codes.count(303) == 20 and codes.count(401) == 20
+        assert _peak_rss_mb(server.pid) <= 600, f"peak RSS {_peak_rss_mb(server.pid):.0f} MB"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
