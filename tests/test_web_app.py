@@ -626,10 +626,11 @@ def test_accounts_on_the_command_line(tmp_path):
         [
             list(r)
             for r in __import__("sqlite3")
-            .connect(out / ".esmsnum" / "history.sqlite")
+            .connect(__import__("instruction.accounts").accounts.accounts_url().removeprefix("sqlite:///"))
             .execute("select name, password_hash from accounts")
         ]
     )
     assert "un-mot-de-passe-sur" not in stored and "$argon2" in stored
+    assert not (out / ".esmsnum" / "history.sqlite").exists(), "no account in the shared output folder"
     refused = run("web", str(tmp_path / "nothing"))
     assert refused.returncode == 2 and "summary.json" in refused.stderr
