@@ -140,8 +140,24 @@ FINESS_DIR_HELP = (
 
 HISTORY_HELP = (
     "Base d'historique (URL SQLAlchemy, ex. postgresql+psycopg://…). Par défaut "
-    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL."
+    "OUT/.esmsnum/history.sqlite, ou la variable ESMSNUM_HISTORY_URL. Le mot de passe d'une base serveur se "
+    "donne par PGPASSWORD ou ~/.pgpass : un mot de passe écrit dans l'URL en est retiré (il n'est transmis à "
+    "Prefect, aux journaux ni aux rapports) et passé par PGPASSWORD à ce processus."
 )
+
+
+def _history_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The history URL without its password: what is passed to a flow is stored by Prefect
+    (its database, its interface). The password goes to libpq through ``PGPASSWORD`` of this
+    process (and the processes it starts)."""
+    if not value:
+        return value
+    from instruction.store import split_password
+
+    url, password = split_password(value)
+    if password:
+        os.environ["PGPASSWORD"] = password
+    return url
 
 
 def call_run_options(function):
@@ -174,9 +190,9 @@ CALL_RUN_OPTIONS = [
         metavar="STOCKAGE",
         default=None,
         help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-        "(ex. s3-bucket/esmsnum-cache). Par défaut OUT/.esmsnum/cache, ou la variable ESMSNUM_CACHE.",
+        "(ex. s3-bucket/esmsnum-cache). Par défaut le dossier d'état privé (~/.local/state/esmsnum/cache, voir ESMSNUM_STATE_DIR), ou la variable ESMSNUM_CACHE.",
     ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
     click.option(
         "--workers",
         type=int,
@@ -429,7 +445,7 @@ def _read_report(out_dir: Path, dossier: str):
     help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.",
 )
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
     from instruction.store import History
     from instruction.timeline import format_timeline
@@ -479,7 +495,7 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
 @click.option(
     "--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant)."
 )
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
 def lever(
     dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
 ) -> None:
@@ -598,6 +614,7 @@ WEB_HELP = (
     "history_url",
     metavar="URL",
     default=None,
+    callback=_history_url,
     help="Base d'historique partagée par les appels (URL SQLAlchemy) ; par défaut celle de chaque "
     "DOSSIER_SORTIE, les comptes étant lus dans celle du premier.",
 )
@@ -665,12 +682,14 @@ def comptes() -> None:
 
 
 def _accounts_db(out_dir: Path | None, history_url: str | None):
-    from instruction.accounts import AccountStore
-    from instruction.store import default_url
+    from instruction.accounts import open_accounts
 
     if out_dir is None and history_url is None:
         raise click.UsageError("option obligatoire manquante : --out (ou --history)")
-    return AccountStore(history_url or default_url((out_dir or Path(".")).resolve()))
+    store = open_accounts(out_dir, history_url)
+    if store.migrated:
+        click.echo(store.migrated, err=True)
+    return store
 
 
 def _read_password(confirm: bool = True) -> str:
@@ -694,7 +713,7 @@ ACCOUNT_OPTIONS = [
         help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
         "donné à « esmsnum web »).",
     ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP),
+    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
 ]
 
 

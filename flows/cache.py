@@ -1,8 +1,12 @@
 """Where Prefect keeps results, and the cache keys of what is kept there.
 
-Results persist through Prefect's result storage: a local folder by default
-(``OUT/.esmsnum/cache``), or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…)
-given with ``--cache`` or ``ESMSNUM_CACHE``. Keys are content hashes:
+Results persist through Prefect's result storage: by default a folder of the private state
+folder (``core.state``: ``~/.local/state/esmsnum/cache/<output folder's key>``, 0700), never
+the shared output folder, since a result record is read back with the serializer it names
+(cloudpickle): whoever could write the records could run code in the next run. An operator
+may give another folder, or any saved Prefect storage block (``s3-bucket/esmsnum-cache``…),
+with ``--cache`` or ``ESMSNUM_CACHE``: it must be writable by the operators' accounts only.
+Keys are content hashes:
 
 * a dossier: its number, its documents' hashes, the call configuration's hash, the
   version (source hash) of the code that judges it and the FINESS repository extract it is
@@ -37,6 +41,7 @@ from prefect.serializers import PickleSerializer
 from core.config import CallConfig
 from core.limits import Limits
 from core.models import Attachment, ExtractedDocument
+from core.state import out_key, state_dir
 from core.versions import extraction_version, judgement_version
 from judging.submission import Submission
 
@@ -49,7 +54,7 @@ def storage_setting(out_dir: Path, cache: str | None = None) -> str | Path:
     """A folder path, or a Prefect block slug (``type/name``) for remote storage."""
     value = cache or os.environ.get(CACHE_ENV)
     if not value:
-        return (out_dir / ".esmsnum" / "cache").resolve()
+        return state_dir() / "cache" / out_key(out_dir)
     if "/" in value and not value.startswith((".", "/", "~")) and not Path(value).exists():
         return value  # a saved block, e.g. s3-bucket/esmsnum-cache
     return Path(value).expanduser().resolve()
@@ -57,7 +62,7 @@ def storage_setting(out_dir: Path, cache: str | None = None) -> str | Path:
 
 def filesystem(setting: str | Path) -> WritableFileSystem:
     if isinstance(setting, Path):
-        setting.mkdir(parents=True, exist_ok=True)
+        setting.mkdir(mode=0o700, parents=True, exist_ok=True)
         return LocalFileSystem(basepath=str(setting))
     from prefect.blocks.core import Block
 

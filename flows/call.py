@@ -128,7 +128,7 @@ def _run_call(
     storage = storage_setting(out_dir, cache)
     lookup = Lookup(storage)
     history = History.for_output(out_dir, history_url)
-    run_id = history.start_run(config.id, config.config_hash, __version__)
+    run_id = history.start_run(config.id, config.config_hash, __version__, out_dir)
     stats: Counter[str] = Counter()
 
     stages: dict[str, float] = {}

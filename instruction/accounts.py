@@ -2,24 +2,47 @@
 after failed attempts, deactivation (never a deletion: the timeline keeps the names), and the
 session epoch that voids every cookie issued before a logout.
 
-Kept in their own table set (``AccountStore``), apart from the records of the calls: the
-history of a call can be shared with its reports, the accounts never."""
+Kept in their own database (``AccountStore``), apart from the records of the calls: the
+history of a call can be shared with its reports, the accounts never. By default a SQLite file
+of the private state folder (``core.state``: ``accounts.sqlite``, 0600 in a 0700 folder); in
+server mode (a PostgreSQL history) the tables of that server database. Accounts found in the
+history of an output folder by an earlier release are moved once (``open_accounts``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import re
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from core.records import aware, now
-from instruction.store import open_database
+from core.state import state_dir
+from instruction.store import HISTORY_ENV, default_url, open_database
 from instruction.workflow import ROLES
 
 NAME = re.compile(r"^[\w.@-]{2,60}$")
@@ -27,8 +50,20 @@ MIN_PASSWORD = 10
 FREE_ATTEMPTS = 3  # failures before the account waits
 MAX_WAIT = dt.timedelta(minutes=15)
 
+ACCOUNTS_FILE = "accounts.sqlite"
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("mot de passe factice pour un compte inconnu")
+# argon2 takes 64 MiB for each hash: at most one per core at a time, the other logins queue
+# (40 parallel logins would otherwise take 2.5 GB).
+HASHING = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+
+
+def _hash(password: str) -> str:
+    with HASHING:
+        return _hasher.hash(password)
+
+
+_DUMMY_HASH = _hash("mot de passe factice pour un compte inconnu")
 
 
 class AccountError(Exception):
@@ -53,6 +88,16 @@ accounts = Table(
 )
 
 
+# Failed attempts by name tried (an account or not), counted atomically.
+login_attempts = Table(
+    "login_attempts",
+    account_tables,
+    Column("name", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", DateTime(timezone=True)),
+)
+
+
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -73,6 +118,7 @@ class AccountStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = open_database(url, account_tables)
+        self.migrated: str | None = None  # what ``open_accounts`` moved from an older history
 
     def close(self) -> None:
         self.engine.dispose()
@@ -116,11 +162,110 @@ class AccountStore:
             result = conn.execute(update(accounts).where(accounts.c.name == name).values(**fields))
         return result.rowcount == 1
 
+    def reserve_attempt(self, name: str, moment: dt.datetime) -> int | dt.datetime:
+        """Count an attempt on ``name`` before its password is checked: the attempt's number
+        since the last success, or the moment until which ``name`` waits (not counted). From
+        the ``FREE_ATTEMPTS``-th on, the wait a failure earns is set in the same transaction,
+        so a parallel attempt finds it (SQLite serialises writers; PostgreSQL's row lock
+        makes the second update re-read the row)."""
+        name = name[:200]
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                update(login_attempts)
+                .where(login_attempts.c.name == name)
+                .where((login_attempts.c.blocked_until.is_(None)) | (login_attempts.c.blocked_until <= moment))
+                .values(failures=login_attempts.c.failures + 1)
+                .returning(login_attempts.c.failures)
+            ).first()
+            if found is None:
+                row = conn.execute(select(login_attempts).where(login_attempts.c.name == name)).mappings().first()
+                if row is not None:
+                    return aware(row["blocked_until"]) or moment
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(login_attempts).values(name=name, failures=1))
+                except IntegrityError:  # a parallel first attempt inserted it: count this one
+                    return self.reserve_attempt(name, moment)
+                failures = 1
+            else:
+                failures = found[0]
+            if failures >= FREE_ATTEMPTS:
+                conn.execute(
+                    update(login_attempts)
+                    .where(login_attempts.c.name == name)
+                    .values(blocked_until=moment + _wait_after(failures))
+                )
+        return failures
+
+    def clear_attempts(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(login_attempts).where(login_attempts.c.name == name[:200]).values(failures=0, blocked_until=None)
+            )
+
+    def attempts(self, name: str) -> int:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(login_attempts.c.failures).where(login_attempts.c.name == name)).first()
+        return row[0] if row else 0
+
     def end_sessions(self, account_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(accounts).where(accounts.c.id == account_id).values(session_epoch=accounts.c.session_epoch + 1)
             )
+
+
+def accounts_url(history_url: str | None = None) -> str:
+    """A server database given for the history (PostgreSQL, ``--history`` or
+    ``ESMSNUM_HISTORY_URL``) also holds the accounts; otherwise the private state folder."""
+    url = history_url or os.environ.get(HISTORY_ENV)
+    if url and not url.startswith("sqlite"):
+        return url
+    return f"sqlite:///{state_dir() / ACCOUNTS_FILE}"
+
+
+def open_accounts(out_dir: Path | None, history_url: str | None = None) -> AccountStore:
+    """The accounts' store; accounts an earlier release kept in the history of ``out_dir``
+    (``OUT/.esmsnum/history.sqlite``, shared with the reports) are moved into it once:
+    copied (a name already there is kept as it is), then removed from the shared file.
+    ``AccountStore.migrated`` says so in French (None when nothing was moved)."""
+    store = AccountStore(accounts_url(history_url))
+    old = default_url(out_dir.resolve()) if out_dir is not None else history_url
+    if old and old.startswith("sqlite:///") and old != store.url:
+        store.migrated = _move_accounts(Path(old.removeprefix("sqlite:///")), store)
+        if store.migrated:
+            log.warning(store.migrated)
+    return store
+
+
+def _move_accounts(path: Path, store: AccountStore) -> str | None:
+    if not path.is_file():
+        return None
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    try:
+        if "accounts" not in inspect(engine).get_table_names():
+            return None
+        with engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(select(accounts)).mappings()]
+        moved = 0
+        for row in rows:
+            row.pop("id", None)
+            with store.engine.begin() as conn:
+                if conn.execute(select(accounts.c.id).where(accounts.c.name == row["name"])).first() is None:
+                    conn.execute(insert(accounts).values(**row))
+                    moved += 1
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE accounts"))
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM"))
+    finally:
+        engine.dispose()
+    plural = "s" if moved > 1 else ""
+    return (
+        f"{moved} compte{plural} repris de l'historique du dossier de sortie ({path}) dans le dossier "
+        f"d'état privé ; ils ont été retirés de l'historique partagé ({len(rows) - moved} déjà présent"
+        f"{'s' if len(rows) - moved > 1 else ''})."
+    )
 
 
 def _account(row: Any) -> Account:
@@ -151,7 +296,7 @@ def create_account(accounts: AccountStore, name: str, role: str, password: str) 
         raise AccountError(f"Rôle inconnu : {role} (instructeur, decideur ou lecture).")
     name = check_name(name)
     check_password(password)
-    return accounts.add(name, role, _hasher.hash(password))
+    return accounts.add(name, role, _hash(password))
 
 
 def set_active(accounts: AccountStore, name: str, active: bool) -> None:
@@ -167,7 +312,7 @@ def set_password(accounts: AccountStore, name: str, password: str) -> None:
     account = accounts.get(name)
     if account is None:
         raise AccountError(f"Aucun compte {name}.")
-    accounts.update(name, password_hash=_hasher.hash(check_password(password)), failed_logins=0, blocked_until=None)
+    accounts.update(name, password_hash=_hash(check_password(password)), failed_logins=0, blocked_until=None)
     accounts.end_sessions(account.id)
 
 
@@ -178,40 +323,45 @@ class Login:
     wait_seconds: int = 0
 
 
+LOCKED = "Nom de compte ou mot de passe incorrect, ou trop de tentatives échouées : réessayez dans {wait} secondes."
+WRONG = "Nom de compte ou mot de passe incorrect."
+
+
 def authenticate(accounts: AccountStore, name: str, password: str) -> Login:
-    """Check a name and password. After ``FREE_ATTEMPTS`` failures in a row, the account
-    waits 5 s, then 10 s, 20 s… (at most 15 min) before the next attempt is even checked."""
-    account = accounts.get(name.strip())
+    """Check a name and password. After ``FREE_ATTEMPTS`` failures in a row, the name
+    waits 5 s, then 10 s, 20 s… (at most 15 min) before the next attempt is even checked.
+
+    The counter is kept per name tried, whether an account has it or not (``login_attempts``),
+    so the answers never tell whether the account exists. Each attempt is counted *before*
+    its password is checked, in one atomic update that also sets the wait the attempt would
+    earn by failing: parallel attempts cannot share one free attempt (a success clears both)."""
+    name = name.strip()
     moment = now()
-    if account is None:
-        _verify(_DUMMY_HASH, password)  # same work as for a real account
-        return Login(None, "Nom de compte ou mot de passe incorrect.")
-    if account.blocked_until and account.blocked_until > moment:
-        wait = int((account.blocked_until - moment).total_seconds()) + 1
-        return Login(None, f"Trop de tentatives échouées : réessayez dans {wait} secondes.", wait)
-    if not _verify(account.password_hash, password) or not account.active:
-        failures = account.failed_logins + 1
-        blocked = None
-        if failures >= FREE_ATTEMPTS:
-            blocked = moment + min(MAX_WAIT, dt.timedelta(seconds=5 * 2 ** (failures - FREE_ATTEMPTS)))
-        accounts.update(account.name, failed_logins=failures, blocked_until=blocked)
-        if account.active and blocked is not None:
-            wait = int((blocked - moment).total_seconds())
-            return Login(
-                None,
-                f"Nom de compte ou mot de passe incorrect. Trop de tentatives échouées : "
-                f"réessayez dans {wait} secondes.",
-                wait,
-            )
-        return Login(None, "Nom de compte ou mot de passe incorrect.")
+    reserved = accounts.reserve_attempt(name, moment)
+    if isinstance(reserved, dt.datetime):  # still waiting: not even checked
+        wait = int((reserved - moment).total_seconds()) + 1
+        return Login(None, LOCKED.format(wait=wait), wait)
+    account = accounts.get(name)
+    valid = _verify(account.password_hash if account else _DUMMY_HASH, password)
+    if account is None or not valid or not account.active:
+        if reserved >= FREE_ATTEMPTS:
+            wait = int(_wait_after(reserved).total_seconds())
+            return Login(None, LOCKED.format(wait=wait), wait)
+        return Login(None, WRONG)
+    accounts.clear_attempts(name)
     accounts.update(account.name, failed_logins=0, blocked_until=None, last_login_at=moment)
     if _hasher.check_needs_rehash(account.password_hash):
-        accounts.update(account.name, password_hash=_hasher.hash(password))
+        accounts.update(account.name, password_hash=_hash(password))
     return Login(accounts.get(account.name))
+
+
+def _wait_after(failures: int) -> dt.timedelta:
+    return min(MAX_WAIT, dt.timedelta(seconds=5 * 2 ** min(failures - FREE_ATTEMPTS, 20)))
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with HASHING:
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -57,6 +57,7 @@ from core.records import (
     aware,
     now,
 )
+from core.state import create_private_file
 
 HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 
@@ -69,7 +70,7 @@ runs = Table(
     Column("call_id", String(200), nullable=False, index=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(20), nullable=False),  # en_cours, terminee
+    Column("status", String(20), nullable=False),  # en_cours, terminee, interrompue
     Column("config_sha256", String(64)),
     Column("esmsnum_version", String(40)),
     Column("stats", JSON),
@@ -164,6 +165,22 @@ def default_url(out_dir: Path) -> str:
     return os.environ.get(HISTORY_ENV) or f"sqlite:///{(out_dir / '.esmsnum' / 'history.sqlite').resolve()}"
 
 
+def split_password(url: str) -> tuple[str, str | None]:
+    """``url`` without its password, and the password (None when it holds none). Passwords
+    are read by libpq from ``PGPASSWORD`` or ``~/.pgpass``, never carried in a URL that a
+    flow run's parameters, a log or a report would keep."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url, None
+    if parsed.password is None:
+        return url, None
+    return parsed._replace(password=None).render_as_string(hide_password=False), str(parsed.password)
+
+
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Wait for a writer instead of failing at once (the web workspace writes from threads)."""
     cursor = dbapi_connection.cursor()
@@ -175,7 +192,9 @@ def open_database(url: str, tables: MetaData) -> Engine:
     """An engine on ``url`` with ``tables`` created where the database lacks them (the others
     are left as they are: an older database is migrated by opening it)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # 0600: the history names reviewers and holds their comments; SQLite gives its
+        # journal files the database's mode.
+        create_private_file(Path(url.removeprefix("sqlite:///")))
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", sqlite_pragmas)
@@ -198,8 +217,13 @@ class History:
         self.engine.dispose()
 
     # ------------------------------------------------------------------ runs
-    def start_run(self, call_id: str, config_sha256: str, version: str) -> int:
+    def start_run(self, call_id: str, config_sha256: str, version: str, out_dir: Path | None = None) -> int:
+        """A new run, ``en_cours``. ``out_dir``: the output folder whose lock the caller holds;
+        the runs of the call still ``en_cours`` there were stopped midway (a ``kill -9``, a
+        power cut: the lock would still be held otherwise) and are marked ``interrompue``."""
         with self.engine.begin() as conn:
+            if out_dir is not None:
+                self._mark_interrupted(conn, call_id, str(out_dir.resolve()))
             result = conn.execute(
                 insert(runs).values(
                     call_id=call_id,
@@ -207,17 +231,40 @@ class History:
                     status="en_cours",
                     config_sha256=config_sha256,
                     esmsnum_version=version,
+                    stats={"out_dir": str(out_dir.resolve())} if out_dir is not None else None,
                 )
             )
             return int(result.inserted_primary_key[0])
 
+    @staticmethod
+    def _mark_interrupted(conn: Any, call_id: str, out_dir: str) -> None:
+        stale = conn.execute(
+            select(runs.c.id, runs.c.stats).where(runs.c.call_id == call_id, runs.c.status == "en_cours")
+        ).all()
+        ids = [row.id for row in stale if isinstance(row.stats, dict) and row.stats.get("out_dir") == out_dir]
+        if ids:
+            conn.execute(update(runs).where(runs.c.id.in_(ids)).values(status="interrompue"))
+
+    def run_statuses(self, call_id: str) -> list[str]:
+        """The status of each run of the call, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(runs.c.status).where(runs.c.call_id == call_id).order_by(runs.c.id)).all()
+        return [row.status for row in rows]
+
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(runs).where(runs.c.id == run_id).values(finished_at=now(), status="terminee", stats=stats)
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=now(), status="terminee", stats={**stats, **self._run_stats(conn, run_id)})
             )
 
     # ------------------------------------------------------------------ analyses
+    @staticmethod
+    def _run_stats(conn: Any, run_id: int) -> dict[str, Any]:
+        stats = conn.execute(select(runs.c.stats).where(runs.c.id == run_id)).scalar()
+        return {"out_dir": stats["out_dir"]} if isinstance(stats, dict) and "out_dir" in stats else {}
+
     def record(
         self,
         run_id: int,

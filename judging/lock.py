@@ -16,6 +16,8 @@ import errno
 import fcntl
 import json
 import os
+import socket
+import time
 from pathlib import Path
 
 
@@ -23,28 +25,47 @@ class OutputBusy(Exception):
     """Another run holds the output folder (the message is French, for the operator)."""
 
 
+#: Seconds a command waits for the lock before saying who holds it: a change saved from the
+#: web workspace holds it for a moment only.
+WAIT_SECONDS = 5.0
+WEB = "web"  # the holder written by the web workspace while it saves a change
+
+
 class OutputLock:
-    def __init__(self, out_dir: Path) -> None:
+    """``holder``: what takes the lock (``analyse``, or ``web``), written for the message of
+    whoever finds it taken; ``wait``: seconds to wait for it before ``OutputBusy``."""
+
+    def __init__(self, out_dir: Path, holder: str = "analyse", wait: float = WAIT_SECONDS) -> None:
         self.path = out_dir / ".esmsnum" / "lock"
+        self.holder = holder
+        self.wait = wait
         self._fd: int | None = None
 
     def __enter__(self) -> OutputLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            raise OutputBusy(
-                f"Une analyse est déjà en cours sur le dossier de sortie {self.path.parent.parent} "
-                f"({holder}). Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
-            ) from None
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                message = busy_message(self.path.parent.parent, _read_holder(fd), self.wait)
+                os.close(fd)
+                raise OutputBusy(message) from None
         os.ftruncate(fd, 0)
         os.write(
             fd,
             json.dumps(
-                {"pid": os.getpid(), "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+                {
+                    "holder": self.holder,
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                }
             ).encode(),
         )
         self._fd = fd
@@ -57,12 +78,55 @@ class OutputLock:
             self._fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _read_holder(fd: int) -> dict:
     try:
         data = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return f"processus {data.get('pid', '?')}, démarrée le {data.get('started_at', '?')}"
     except (OSError, ValueError):
-        return "processus inconnu"
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _named_process(data: dict) -> str:
+    """« processus 1234 » only when that process can be seen running on this machine: a pid
+    written on another machine (a shared folder) or by a process gone is not named."""
+    pid = data.get("pid")
+    if not isinstance(pid, int) or data.get("host") != socket.gethostname():
+        return ""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return ""
+    except PermissionError:
+        pass  # running, under another account
+    return f", processus {pid}"
+
+
+def busy_message(out_dir: Path, data: dict, wait: float) -> str:
+    """What holds the output folder, in French, as far as it can be told."""
+    from core.french import datetime_long
+
+    since = ""
+    if data.get("started_at"):
+        try:
+            since = f" depuis le {datetime_long(dt.datetime.fromisoformat(data['started_at']))}"
+        except (TypeError, ValueError):
+            since = ""
+    host = f" sur la machine {data['host']}" if data.get("host") and data.get("host") != socket.gethostname() else ""
+    waited = f"Attendu {wait:.0f} s : " if wait >= 1 else ""
+    if data.get("holder") == WEB:
+        return (
+            f"{waited}l'espace d'instruction (esmsnum web) enregistre une modification dans le dossier de sortie "
+            f"{out_dir}{since}{_named_process(data)}. Relancer dans un instant."
+        )
+    if data.get("pid") or data.get("holder"):
+        return (
+            f"{waited}Une analyse est déjà en cours sur le dossier de sortie {out_dir}{since}{host}"
+            f"{_named_process(data)}. Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
+        )
+    return (
+        f"{waited}Le dossier de sortie {out_dir} est verrouillé par un autre programme, qui ne s'est pas nommé. "
+        "Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
+    )
 
 
 class OutputUnusable(Exception):

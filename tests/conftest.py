@@ -54,6 +54,22 @@ def hostile(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def private_state(tmp_path_factory) -> Iterator[Path]:
+    """The private state folder (``core.state``) of the session, exported to subprocesses:
+    the tests never write the operator's ``~/.local/state/esmsnum``."""
+    from core.state import STATE_ENV
+
+    folder = tmp_path_factory.mktemp("state")
+    previous = os.environ.get(STATE_ENV)
+    os.environ[STATE_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(STATE_ENV, None)
+    else:
+        os.environ[STATE_ENV] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
 def prefect_server() -> Iterator[str]:
     """One Prefect server for the whole session (``prefect_test_harness``: its own SQLite
     database, a free port): the flows the tests run in process report to it, and so do the

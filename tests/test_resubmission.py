@@ -267,7 +267,9 @@ def test_a_run_killed_midway_then_rerun_loses_and_duplicates_nothing(source, tmp
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    cache = out / ".esmsnum" / "cache"
+    from flows.cache import storage_setting
+
+    cache = storage_setting(out)  # the private state folder of the session (conftest)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         if cache.is_dir() and sum(1 for p in cache.iterdir() if p.name.startswith("document-")) >= 3:

@@ -257,12 +257,15 @@ def test_cookies_are_secure_when_served_over_https(served, monkeypatch):
 
 
 def test_the_session_secret_is_kept_0600_outside_the_repository(tmp_path, monkeypatch):
+    from core.state import STATE_ENV
     from web.settings import SECRET_ENV, secret_key
 
     monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.setenv(STATE_ENV, str(tmp_path / "etat"))
     first = secret_key(tmp_path)
-    path = tmp_path / ".esmsnum" / "web-secret"
+    path = tmp_path / "etat" / "web-secret"
     assert path.stat().st_mode & 0o777 == 0o600 and len(first) >= 32
+    assert not (tmp_path / ".esmsnum" / "web-secret").exists(), "never in the output folder"
     assert secret_key(tmp_path) == first
 
 
@@ -623,10 +626,11 @@ def test_accounts_on_the_command_line(tmp_path):
         [
             list(r)
             for r in __import__("sqlite3")
-            .connect(out / ".esmsnum" / "history.sqlite")
+            .connect(__import__("instruction.accounts").accounts.accounts_url().removeprefix("sqlite:///"))
             .execute("select name, password_hash from accounts")
         ]
     )
     assert "un-mot-de-passe-sur" not in stored and "$argon2" in stored
+    assert not (out / ".esmsnum" / "history.sqlite").exists(), "no account in the shared output folder"
     refused = run("web", str(tmp_path / "nothing"))
     assert refused.returncode == 2 and "summary.json" in refused.stderr

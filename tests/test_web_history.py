@@ -179,7 +179,7 @@ def test_passwords_are_argon2_hashes_and_failed_logins_make_the_account_wait(tmp
     blocked = acc.authenticate(accounts, "marie", "un mot de passe long")
     assert blocked.account is None and "réessayez dans" in blocked.message, "even the right password waits"
 
-    accounts.update("marie", blocked_until=None)
+    accounts.clear_attempts("marie")  # the wait is over
     assert acc.authenticate(accounts, "marie", "un mot de passe long").account is not None
     assert accounts.get("marie").failed_logins == 0
 

@@ -11,6 +11,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.state import state_dir
+
 log = logging.getLogger(__name__)
 
 SECRET_ENV = "ESMSNUM_WEB_SECRET"
@@ -49,14 +51,16 @@ class WebSettings:
 
 def secret_key(out_dir: Path) -> str:
     """The key that signs session cookies: ``ESMSNUM_WEB_SECRET``, else a random key kept in
-    ``OUT/.esmsnum/web-secret`` (created 0600; never logged, never in the repository)."""
+    the private state folder (``core.state``, 0700; the file 0600; never logged, never in the
+    repository, never in the shared output folder: a key found there by an earlier release is
+    deleted, the sessions it signed end)."""
+    _forget_shared_key(out_dir)
     from_env = os.environ.get(SECRET_ENV)
     if from_env:
         if len(from_env) < 32:
             raise SettingsError(f"{SECRET_ENV} est trop courte : 32 caractères au moins.")
         return from_env
-    path = out_dir / ".esmsnum" / SECRET_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = state_dir() / SECRET_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -74,6 +78,17 @@ def secret_key(out_dir: Path) -> str:
         fh.write(secrets.token_urlsafe(48))
     log.info("clé de session créée dans %s", path)
     return path.read_text(encoding="utf-8").strip()
+
+
+def _forget_shared_key(out_dir: Path) -> None:
+    old = out_dir / ".esmsnum" / SECRET_FILE
+    if old.exists() or old.is_symlink():
+        old.unlink(missing_ok=True)
+        log.warning(
+            "ancienne clé de session supprimée du dossier de sortie partagé (%s) : "
+            "elle est désormais dans le dossier d'état privé ; les sessions ouvertes sont closes",
+            old,
+        )
 
 
 def call_id_of(out_dir: Path) -> str:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from core.report import DossierReport
-from instruction.accounts import AccountStore
+from instruction.accounts import open_accounts
 from instruction.store import History, default_url
-from judging.lock import OutputBusy, OutputLock
+from judging.lock import WEB, OutputBusy, OutputLock
 from web.settings import WebSettings
 
 
@@ -112,7 +112,7 @@ class CallSite:
         with self._write:
             while True:
                 try:
-                    lock = OutputLock(self.out_dir)
+                    lock = OutputLock(self.out_dir, holder=WEB, wait=0)
                     lock.__enter__()
                     break
                 except OutputBusy:
@@ -141,7 +141,7 @@ class Workspace:
             if site.call_id in self.calls:
                 raise ValueError(f"l'appel {site.call_id} est donné deux fois")
             self.calls[site.call_id] = site
-        self.accounts = AccountStore(settings.history_url or default_url(settings.out_dirs[0]))
+        self.accounts = open_accounts(settings.out_dirs[0], settings.history_url)
 
     def _history(self, url: str) -> History:
         if url not in self._histories:
