@@ -29,35 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.config import PARIS
+from core.french import MONTHS as MONTHS_FR
 
-MONTHS = (
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-)
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 Precision = Literal["day", "hour", "minute"]
@@ -164,6 +137,9 @@ def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return re.sub(r"\s+", " ", bare).strip()
+
+
+MONTHS = tuple(_plain(month) for month in MONTHS_FR)  # as a folded date text writes them
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
