@@ -102,20 +102,25 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     assert esmsnum("serveur", "etat", process=True).returncode == 1
 
 
-def test_a_state_file_left_by_a_vanished_server_is_detected(home):
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
+def _state_file(home: Path, pid: int, port: int) -> None:
+    """The state file a server would leave in ``home``, naming process ``pid``."""
     home.mkdir(parents=True)
-    stale = server.ServerState(
-        pid=gone.pid,
-        port=1,
-        api_url="http://127.0.0.1:1/api",
-        ui_url="http://127.0.0.1:1",
+    state = server.ServerState(
+        pid=pid,
+        port=port,
+        api_url=f"http://127.0.0.1:{port}/api",
+        ui_url=f"http://127.0.0.1:{port}",
         started_at="2026-11-24T10:00:00+01:00",
         prefect_home=str(home),
         log=str(home / "x.log"),
     )
-    server._write_state(stale, home)
+    server._write_state(state, home)
+
+
+def test_a_state_file_left_by_a_vanished_server_is_detected(home):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _state_file(home, gone.pid, port=1)
     assert server.connect(home) is None  # no server: the run falls back to a temporary one
     proc = esmsnum("serveur", "etat", process=True)
     assert proc.returncode == 1 and "Fichier d'état périmé supprimé" in proc.stdout
@@ -125,17 +130,7 @@ def test_a_state_file_left_by_a_vanished_server_is_detected(home):
 def test_a_live_process_that_is_not_the_server_is_not_taken_for_it(home):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        home.mkdir(parents=True)
-        state = server.ServerState(
-            pid=other.pid,
-            port=4999,
-            api_url="http://127.0.0.1:4999/api",
-            ui_url="http://127.0.0.1:4999",
-            started_at="2026-11-24T10:00:00+01:00",
-            prefect_home=str(home),
-            log=str(home / "x.log"),
-        )
-        server._write_state(state, home)
+        _state_file(home, other.pid, port=4999)
         report = server.stop(home)  # must not kill a process that is not the server
         assert report.stale_removed and other.poll() is None
         assert not server.state_path(home).exists()

@@ -6,18 +6,7 @@ import re
 
 import pytest
 
-from conftest import load_json
-
-CONTRACT_KINDS = {
-    "budget",
-    "structures",
-    "planning",
-    "gouvernance",
-    "strategie_deploiement",
-    "conduite_changement",
-    "autre",
-    "illisible",
-}
+from conftest import CONTRACT_KINDS, load_json
 
 
 def _cases(generated):

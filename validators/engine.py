@@ -54,18 +54,7 @@ def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = Non
             log_error(rule, data.numero)
             findings.append(internal_error(rule))
             continue
-        for hit in hits:
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    severity=hit.severity or severity,
-                    title=rule.title,
-                    message=hit.message,
-                    expected=hit.expected,
-                    found=hit.found,
-                    location=hit.location,
-                )
-            )
+        findings.extend(hit.finding(rule, severity) for hit in hits)
     return sort_findings(findings)
 
 
