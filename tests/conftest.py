@@ -31,6 +31,17 @@ CONTRACT_KINDS = {
     "illisible",
 }
 
+
+def verdict_mismatch(label: str, case: dict, report: dict) -> str | None:
+    """How a report differs from its case of ``expected.json`` (verdict, rules), with its
+    findings; None when it gives what the case expects."""
+    found = sorted({f["rule"] for f in report["findings"]})
+    if report["verdict"] == case["verdict"] and found == sorted(case["rules"]):
+        return None
+    details = "".join(f"\n    {f['rule']}: {f['message']}" for f in report["findings"])
+    return f"{label}: expected {case['verdict']} {sorted(case['rules'])}, got {report['verdict']} {found}{details}"
+
+
 # Debian's chromium, driven by Playwright (tests/test_browser.py, tests/test_web_browser.py)
 CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
