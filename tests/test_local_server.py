@@ -57,16 +57,8 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     # the ESSMS in its latest extract as the command would
     finess = import_finess(tmp_path / "in" / CALL, tmp_path / "finess")
     out = tmp_path / "out"
-    run = esmsnum(
-        "run",
-        str(tmp_path / "in" / CALL / "dossiers"),
-        "--call",
-        CALL,
-        "--out",
-        str(out),
-        finess_dir=finess,
-        process=True,
-    )
+    run_call = ("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out))
+    run = esmsnum(*run_call, finess_dir=finess, process=True)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "temporaire" not in run.stderr
     assert "processus préchargé du serveur local" in run.stderr  # the run was handed to the warm process
@@ -75,17 +67,7 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     summary = load_json(out / "summary.json")
     assert summary["totals"]["dossiers"] == 2 and summary["finess_repository"]["checked"]
     assert all(load_json(out / d["report"])["finess_repository"]["checked"] for d in summary["dossiers"])
-    unknown = esmsnum(
-        "run",
-        str(tmp_path / "in" / CALL / "dossiers"),
-        "--call",
-        CALL,
-        "--out",
-        str(out),
-        "--finess",
-        "2020-01-01",
-        process=True,
-    )
+    unknown = esmsnum(*run_call, "--finess", "2020-01-01", process=True)
     assert unknown.returncode == 2 and "n'est pas importée" in unknown.stderr
     runs = [r for r in _flow_runs(state.api_url) if r["name"] == CALL]
     assert runs and runs[0]["state_type"] == "COMPLETED"
