@@ -142,6 +142,30 @@ def _first_of_month(text: str) -> str:
     return "1er" + text[1:] if text.startswith("1 ") else text
 
 
+# --------------------------------------------------------------------------- months
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def month_year(day: dt.date, *, short: bool = False) -> str:
+    """``mars 2023``; ``sept. 2022`` when ``short``."""
+    return f"{(MONTHS_SHORT if short else MONTHS)[day.month - 1]} {day.year}"
+
+
 # --------------------------------------------------------------------------- numbers
 
 

@@ -80,8 +80,19 @@ class ExtractError(Exception):
     """A file that is not a usable FINESS extract; the message is French and names the line."""
 
 
+class _Named:
+    """A repository record's name as a reviewer reads it: the long one, else the short one."""
+
+    name: str
+    long_name: str
+
+    @property
+    def display_name(self) -> str:
+        return self.long_name or self.name
+
+
 @dataclass(frozen=True)
-class Establishment:
+class Establishment(_Named):
     """One ``structureet`` line, as the checks read it."""
 
     finess: str
@@ -101,20 +112,12 @@ class Establishment:
     opened: str  # dateouv as written (AAAA-MM-JJ, JJ/MM/AAAA in old files)
     updated: str  # datemaj
 
-    @property
-    def display_name(self) -> str:
-        return self.long_name or self.name
-
 
 @dataclass(frozen=True)
-class LegalEntity:
+class LegalEntity(_Named):
     finess_ej: str
     name: str
     long_name: str
-
-    @property
-    def display_name(self) -> str:
-        return self.long_name or self.name
 
 
 @dataclass(frozen=True)

@@ -14,43 +14,12 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from extractors.values import fold
+from core.french import month_year
+from extractors.values import MONTH_NUMBERS, fold
 
 MIN_PERIODS = 3  # distinct periods that make a timeline
-_MONTHS = {
-    "janv": 1,
-    "janvier": 1,
-    "jan": 1,
-    "fevr": 2,
-    "fevrier": 2,
-    "fev": 2,
-    "feb": 2,
-    "mars": 3,
-    "mar": 3,
-    "avr": 4,
-    "avril": 4,
-    "apr": 4,
-    "mai": 5,
-    "may": 5,
-    "juin": 6,
-    "jun": 6,
-    "juil": 7,
-    "juillet": 7,
-    "jul": 7,
-    "aout": 8,
-    "aou": 8,
-    "aug": 8,
-    "sept": 9,
-    "septembre": 9,
-    "sep": 9,
-    "oct": 10,
-    "octobre": 10,
-    "nov": 11,
-    "novembre": 11,
-    "dec": 12,
-    "decembre": 12,
-}
-_MONTH_LABELS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+# a French date's month words (extractors.values), and the English ones of some plannings' headers
+_MONTHS = MONTH_NUMBERS | {"feb": 2, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aou": 8, "aug": 8}
 _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(\d{4}|\d{2})"
 _TEXT_PATTERNS = [
@@ -207,7 +176,7 @@ def _in_order(columns: dict[int, Period]) -> bool:
 def _period(grain: str, index: int, year: int, semesters: bool) -> Period:
     if grain == "month":
         p = _month_period(year, index)
-        return Period(p.start, p.end, f"{_MONTH_LABELS[index - 1]} {year}")
+        return Period(p.start, p.end, month_year(p.start, short=True))
     if grain == "quarter":
         p = _month_period(year, 3 * index - 2, 3)
         return Period(p.start, p.end, f"T{index} {year}")
@@ -230,7 +199,7 @@ def _day_periods(dates: dict[int, dt.date]) -> tuple[dict[int, Period], str] | N
         for c in columns:
             d = dates[c]
             p = _month_period(d.year, d.month)
-            out[c] = Period(p.start, p.end, f"{_MONTH_LABELS[d.month - 1]} {d.year}")
+            out[c] = Period(p.start, p.end, month_year(d, short=True))
         return out, "mois"
     if 89 <= step <= 92:
         for c in columns:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import os
-import sys
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -31,13 +29,11 @@ from core import file_problems as problems
 from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
 from extractors.extract import explain_failure, extract, memory_reason
+from extractors.pools import KeptPool
 from extractors.sniff import sniff
 from extractors.tables import find_document_tables
 
 log = logging.getLogger(__name__)
-_lock = threading.Lock()
-_pool: ProcessPool | None = None
-_pool_key: tuple[int, int] | None = None
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -153,36 +149,11 @@ def read_inline(status_path: str) -> None:
     _inline.status_path = status_path
 
 
+_pool = KeptPool(preload=["extractors.sandbox"], max_tasks=200, initializer=_limit_memory)
+
+
 def _get_pool(limits: Limits) -> ProcessPool:
-    global _pool, _pool_key
-    workers = parsing_workers()
-    key = (limits.memory_mb_per_file, workers)
-    with _lock:
-        if _pool is None or _pool_key != key or not _pool.active:
-            if _pool is not None:
-                _pool.stop()
-            _forget_unimportable_main()
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["extractors.sandbox"])
-            _pool = ProcessPool(
-                max_workers=workers,
-                max_tasks=200,
-                initializer=_limit_memory,
-                initargs=(limits.memory_mb_per_file,),
-                context=context,
-            )
-            _pool_key = key
-        return _pool
-
-
-def _forget_unimportable_main() -> None:
-    """Workers re-import ``__main__`` from its file; a script read from standard input
-    (``python - <<EOF``) has a ``__file__`` of ``<stdin>`` that cannot be re-imported and
-    would break every worker. The workers never need it: drop the attribute."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if path and not os.path.exists(path):
-        del main.__file__
+    return _pool.get(workers=parsing_workers(), memory_mb=limits.memory_mb_per_file)
 
 
 def warm_pool(limits: Limits | None = None) -> None:
@@ -194,12 +165,7 @@ def warm_pool(limits: Limits | None = None) -> None:
 
 
 def shutdown() -> None:
-    global _pool
-    with _lock:
-        if _pool is not None:
-            _pool.stop()
-            _pool.join(timeout=5)
-            _pool = None
+    _pool.shutdown()
 
 
 atexit.register(shutdown)

@@ -122,7 +122,7 @@ def parse_int(raw: Any) -> Parsed[int]:
 
 # ----------------------------------------------------------------------------- dates
 
-_MONTHS = {
+MONTH_NUMBERS = {  # a month word of a date, folded (extractors.values.fold), its number
     "janv": 1,
     "janvier": 1,
     "jan": 1,
@@ -186,7 +186,7 @@ def parse_date(raw: Any, *, end_of_period: bool = False) -> Parsed[dt.date]:
         if m := _YMD.match(str(raw).strip().lower()):
             return Parsed(dt.date(int(m[1]), int(m[2]), int(m[3])))
         if m := _MONTH_YEAR.match(text):
-            month = _MONTHS.get(m[1])
+            month = MONTH_NUMBERS.get(m[1])
             if month:
                 return Parsed(_period(int(m[2]), month, 1, end_of_period))
         if m := _NUM_MONTH_YEAR.match(str(raw).strip()):

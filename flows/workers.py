@@ -22,10 +22,8 @@ model already imported (``flows.worker_preload``), so starting one costs a fork.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import tempfile
-import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -39,14 +37,12 @@ from core.file_problems import Reason
 from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
 from core.report import DossierReport
+from extractors.pools import KeptPool
 from flows.cache import DocumentCache
 from judging.submission import Submission
 
 log = logging.getLogger(__name__)
 DOSSIER_WORKERS_ENV = "ESMSNUM_DOSSIER_WORKERS"  # "0": judge in the flow's threads, as before
-_lock = threading.Lock()
-_pool: ProcessPool | None = None
-_pool_key: tuple[int, int] | None = None
 
 
 def enabled() -> bool:
@@ -65,9 +61,7 @@ def worth_it(pending: int, limits: Limits) -> bool:
     process); one or two corrected dossiers are judged sooner in the flow's threads."""
     if limits.memory_mb_per_file < WORKER_MIN_MB:
         return False
-    with _lock:
-        running = _pool is not None and _pool.active
-    return running or pending >= 2 * _workers()
+    return _pool.running or pending >= 2 * _workers()
 
 
 def _workers() -> int:
@@ -89,6 +83,9 @@ def _init_worker(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+# The forkserver is shared with the sandbox's pool (one per process): whichever starts first,
+# both find their modules there.
+_pool = KeptPool(preload=["extractors.sandbox", "flows.worker_preload"], max_tasks=1000, initializer=_init_worker)
 _configs: dict[bytes, CallConfig] = {}
 
 
@@ -126,37 +123,11 @@ def _write(report: DossierReport, report_dir: Path) -> None:
 
 
 def _get_pool(limits: Limits) -> ProcessPool:
-    global _pool, _pool_key
-    key = (limits.memory_mb_per_file, _workers())
-    with _lock:
-        if _pool is None or _pool_key != key or not _pool.active:
-            if _pool is not None:
-                _pool.stop()
-            from extractors.sandbox import _forget_unimportable_main
-
-            _forget_unimportable_main()
-            context = multiprocessing.get_context("forkserver")
-            # Shared with the sandbox's pool (one forkserver per process): whichever starts
-            # first, both find their modules there.
-            context.set_forkserver_preload(["extractors.sandbox", "flows.worker_preload"])
-            _pool = ProcessPool(
-                max_workers=key[1],
-                max_tasks=1000,
-                initializer=_init_worker,
-                initargs=(limits.memory_mb_per_file,),
-                context=context,
-            )
-            _pool_key = key
-        return _pool
+    return _pool.get(workers=_workers(), memory_mb=limits.memory_mb_per_file)
 
 
 def shutdown() -> None:
-    global _pool
-    with _lock:
-        if _pool is not None:
-            _pool.stop()
-            _pool.join(timeout=5)
-            _pool = None
+    _pool.shutdown()
 
 
 def warm(limits: Limits) -> None:

@@ -19,6 +19,53 @@ CORPUS = SHARED / "corpus"
 REQUIRE_SHARED_ENV = "ESMSNUM_REQUIRE_SHARED"
 
 
+# The document kinds of report-contract.md, spelled out: a change of the contract shows here
+CONTRACT_KINDS = {
+    "budget",
+    "structures",
+    "planning",
+    "gouvernance",
+    "strategie_deploiement",
+    "conduite_changement",
+    "autre",
+    "illisible",
+}
+
+
+def verdict_mismatch(label: str, case: dict, report: dict) -> str | None:
+    """How a report differs from its case of ``expected.json`` (verdict, rules), with its
+    findings; None when it gives what the case expects."""
+    found = sorted({f["rule"] for f in report["findings"]})
+    if report["verdict"] == case["verdict"] and found == sorted(case["rules"]):
+        return None
+    details = "".join(f"\n    {f['rule']}: {f['message']}" for f in report["findings"])
+    return f"{label}: expected {case['verdict']} {sorted(case['rules'])}, got {report['verdict']} {found}{details}"
+
+
+# Debian's chromium, driven by Playwright (tests/test_browser.py, tests/test_web_browser.py)
+CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = TEST_OUTPUT / "screenshots"
+
+
+def require_chromium() -> None:
+    """Skip where chromium is absent (``make browser`` installs it); under CI, fail instead."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} absent : lancer `make browser` (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def require_corpus() -> Path:
     """The real-world corpus beside the checkout (``../shared/corpus``).
 

@@ -8,7 +8,6 @@ checks. A full-page screenshot of each page goes to ``test-output/screenshots/``
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -18,20 +17,7 @@ from urllib.request import url2pathname
 import pytest
 from test_reports_pipeline import FORMULA, HOSTILE_CASE, HOSTILE_FILE, IMG, SCRIPT, reports_run
 
-from conftest import TEST_OUTPUT, load_json
-
-CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = TEST_OUTPUT / "screenshots"
+from conftest import ARGS, CHROMIUM, SCREENSHOTS, load_json, require_chromium
 
 # Contrast of text against its (first opaque) background, WCAG formula; a few selectors only.
 CONTRAST_JS = """
@@ -64,11 +50,7 @@ CONTRAST_JS = """
 
 @pytest.fixture(scope="module")
 def browser_context():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} absent : lancer `make browser` (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="esmsnum-chromium-") as profile:

@@ -32,12 +32,17 @@ def _config(**limits):
     return config.model_copy(update={"limits": config.limits.model_copy(update=limits)})
 
 
-def _with_hostile_file(source: Path, hostile: Path, tmp_path: Path) -> Path:
+def _judged_with_hostile_file(source: Path, hostile: Path, tmp_path: Path, **limits) -> tuple[str, dict]:
+    """A clean dossier with a slow PDF added, judged in the worker processes under these
+    limits (the pool shut down after): the dossier's name and the worker's result."""
     clean = next(p for p in sorted(source.iterdir()) if p.is_dir())
     dossier = tmp_path / clean.name
     shutil.copytree(clean, dossier)
     shutil.copy(hostile / "slow.pdf", dossier / "annexe lente.pdf")
-    return dossier
+    try:
+        return dossier.name, workers.judge(fingerprint(dossier), _config(**limits), tmp_path / "cache")
+    finally:
+        workers.shutdown()
 
 
 def _unreadable(report: dict) -> dict[str, str]:
@@ -45,30 +50,20 @@ def _unreadable(report: dict) -> dict[str, str]:
 
 
 def test_a_file_over_its_time_ends_the_worker_not_the_dossier(source, hostile, tmp_path):
-    dossier = _with_hostile_file(source, hostile, tmp_path)
-    config = _config(seconds_per_file=2)
-    try:
-        result = workers.judge(fingerprint(dossier), config, tmp_path / "cache")
-    finally:
-        workers.shutdown()
+    name, result = _judged_with_hostile_file(source, hostile, tmp_path, seconds_per_file=2)
     report = result["report"]
-    assert not report["internal_error"] and report["dossier"] == dossier.name
+    assert not report["internal_error"] and report["dossier"] == name
     assert "lecture interrompue après 2 s" in _unreadable(report)["annexe lente.pdf"]
     assert len(_unreadable(report)) == 1  # the dossier's other files were read
     assert "annexe lente.pdf" in result["extracted"]
 
 
 def test_a_file_over_its_memory_costs_a_finding_not_the_dossier(source, hostile, tmp_path):
-    dossier = _with_hostile_file(source, hostile, tmp_path)
-    config = _config(memory_mb_per_file=200)
-    try:
-        result = workers.judge(fingerprint(dossier), config, tmp_path / "cache")
-    finally:
-        workers.shutdown()
+    name, result = _judged_with_hostile_file(source, hostile, tmp_path, memory_mb_per_file=200)
     report = result["report"]
     # A cap this low leaves no room for the rules' worker: each file is read in the
     # sandbox's processes, under the same cap; the dossier still gets its report.
-    assert not report["internal_error"] and report["dossier"] == dossier.name
+    assert not report["internal_error"] and report["dossier"] == name
     assert "mémoire" in _unreadable(report)["annexe lente.pdf"]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import esmsnum, load_json
+from conftest import esmsnum, load_json, verdict_mismatch
 from fixtures.scale import generate_call, main
 
 CALL = "ars-ara-2022-regional"
@@ -102,13 +102,8 @@ def test_every_dossier_gets_its_expected_verdict_and_rules(scale_run):
     mismatches = []
     for numero, case in sorted(expected.items()):
         report = load_json(out / numero / "report.json")
-        found_rules = sorted({f["rule"] for f in report["findings"]})
-        if report["verdict"] != case["verdict"] or found_rules != case["rules"]:
-            details = [f"{f['rule']}: {f['message']}" for f in report["findings"]]
-            mismatches.append(
-                f"{numero} ({case['case']}, {case['layout']}): expected {case['verdict']} "
-                f"{case['rules']}, got {report['verdict']} {found_rules}\n    " + "\n    ".join(details)
-            )
+        if problem := verdict_mismatch(f"{numero} ({case['case']}, {case['layout']})", case, report):
+            mismatches.append(problem)
     assert not mismatches, "\n".join(mismatches)
 
 

@@ -57,16 +57,8 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     # the ESSMS in its latest extract as the command would
     finess = import_finess(tmp_path / "in" / CALL, tmp_path / "finess")
     out = tmp_path / "out"
-    run = esmsnum(
-        "run",
-        str(tmp_path / "in" / CALL / "dossiers"),
-        "--call",
-        CALL,
-        "--out",
-        str(out),
-        finess_dir=finess,
-        process=True,
-    )
+    run_call = ("run", str(tmp_path / "in" / CALL / "dossiers"), "--call", CALL, "--out", str(out))
+    run = esmsnum(*run_call, finess_dir=finess, process=True)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "temporaire" not in run.stderr
     assert "processus préchargé du serveur local" in run.stderr  # the run was handed to the warm process
@@ -75,17 +67,7 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     summary = load_json(out / "summary.json")
     assert summary["totals"]["dossiers"] == 2 and summary["finess_repository"]["checked"]
     assert all(load_json(out / d["report"])["finess_repository"]["checked"] for d in summary["dossiers"])
-    unknown = esmsnum(
-        "run",
-        str(tmp_path / "in" / CALL / "dossiers"),
-        "--call",
-        CALL,
-        "--out",
-        str(out),
-        "--finess",
-        "2020-01-01",
-        process=True,
-    )
+    unknown = esmsnum(*run_call, "--finess", "2020-01-01", process=True)
     assert unknown.returncode == 2 and "n'est pas importée" in unknown.stderr
     runs = [r for r in _flow_runs(state.api_url) if r["name"] == CALL]
     assert runs and runs[0]["state_type"] == "COMPLETED"
@@ -102,20 +84,25 @@ def test_started_server_is_used_by_run_then_stopped(home, tmp_path):
     assert esmsnum("serveur", "etat", process=True).returncode == 1
 
 
-def test_a_state_file_left_by_a_vanished_server_is_detected(home):
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
+def _state_file(home: Path, pid: int, port: int) -> None:
+    """The state file a server would leave in ``home``, naming process ``pid``."""
     home.mkdir(parents=True)
-    stale = server.ServerState(
-        pid=gone.pid,
-        port=1,
-        api_url="http://127.0.0.1:1/api",
-        ui_url="http://127.0.0.1:1",
+    state = server.ServerState(
+        pid=pid,
+        port=port,
+        api_url=f"http://127.0.0.1:{port}/api",
+        ui_url=f"http://127.0.0.1:{port}",
         started_at="2026-11-24T10:00:00+01:00",
         prefect_home=str(home),
         log=str(home / "x.log"),
     )
-    server._write_state(stale, home)
+    server._write_state(state, home)
+
+
+def test_a_state_file_left_by_a_vanished_server_is_detected(home):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _state_file(home, gone.pid, port=1)
     assert server.connect(home) is None  # no server: the run falls back to a temporary one
     proc = esmsnum("serveur", "etat", process=True)
     assert proc.returncode == 1 and "Fichier d'état périmé supprimé" in proc.stdout
@@ -125,17 +112,7 @@ def test_a_state_file_left_by_a_vanished_server_is_detected(home):
 def test_a_live_process_that_is_not_the_server_is_not_taken_for_it(home):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        home.mkdir(parents=True)
-        state = server.ServerState(
-            pid=other.pid,
-            port=4999,
-            api_url="http://127.0.0.1:4999/api",
-            ui_url="http://127.0.0.1:4999",
-            started_at="2026-11-24T10:00:00+01:00",
-            prefect_home=str(home),
-            log=str(home / "x.log"),
-        )
-        server._write_state(state, home)
+        _state_file(home, other.pid, port=4999)
         report = server.stop(home)  # must not kill a process that is not the server
         assert report.stale_removed and other.poll() is None
         assert not server.state_path(home).exists()

@@ -6,18 +6,7 @@ import re
 
 import pytest
 
-from conftest import load_json
-
-CONTRACT_KINDS = {
-    "budget",
-    "structures",
-    "planning",
-    "gouvernance",
-    "strategie_deploiement",
-    "conduite_changement",
-    "autre",
-    "illisible",
-}
+from conftest import CONTRACT_KINDS, load_json, verdict_mismatch
 
 
 def _cases(generated):
@@ -48,13 +37,8 @@ def test_every_generated_dossier_gets_its_expected_verdict_and_rules(generated, 
     for call_id, numero, case in _cases(generated):
         out, _ = pipeline_runs[call_id]
         report = load_json(out / numero / "report.json")
-        found_rules = sorted({f["rule"] for f in report["findings"]})
-        if report["verdict"] != case["verdict"] or found_rules != sorted(case["rules"]):
-            details = [f"{f['rule']}: {f['message']}" for f in report["findings"]]
-            mismatches.append(
-                f"{call_id}/{numero} ({case['case']}): expected {case['verdict']} {sorted(case['rules'])}, "
-                f"got {report['verdict']} {found_rules}\n    " + "\n    ".join(details)
-            )
+        if problem := verdict_mismatch(f"{call_id}/{numero} ({case['case']})", case, report):
+            mismatches.append(problem)
     assert not mismatches, "\n".join(mismatches)
 
 

@@ -91,8 +91,7 @@ def test_hidden_sheet_rows_and_columns_are_not_read_but_listed(superseded_budget
 def test_hidden_ods_sheet_is_not_read(tmp_path):
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableProperties
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
+    from odf.table import Table
 
     ods = OpenDocumentSpreadsheet()
     hidden_style = Style(name="hidden", family="table")
@@ -103,13 +102,7 @@ def test_hidden_ods_sheet_is_not_read(tmp_path):
         ("Liste", None, [LIST_HEADERS, *LIST_ROWS]),
     ):
         table = Table(name=name, stylename=style) if style else Table(name=name)
-        for values in rows:
-            row = TableRow()
-            for value in values:
-                cell = TableCell(valuetype="string")
-                cell.addElement(P(text=value))
-                row.addElement(cell)
-            table.addElement(row)
+        _odf_rows(table, rows)
         ods.spreadsheet.addElement(table)
     path = tmp_path / "liste.ods"
     ods.save(str(path))
@@ -199,7 +192,7 @@ def _prose_docx(path: Path) -> None:
 
 def _prose_odt(path: Path) -> None:
     from odf.opendocument import OpenDocumentText
-    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.table import Table, TableColumn
     from odf.text import H, P
 
     odt = OpenDocumentText()
@@ -207,15 +200,23 @@ def _prose_odt(path: Path) -> None:
     odt.text.addElement(P(text="Le comité de pilotage se réunit chaque mois."))
     table = Table(name="Liste")
     table.addElement(TableColumn(numbercolumnsrepeated=len(LIST_HEADERS)))
-    for values in [LIST_HEADERS, *LIST_ROWS]:
+    _odf_rows(table, [LIST_HEADERS, *LIST_ROWS])
+    odt.text.addElement(table)
+    odt.save(str(path))
+
+
+def _odf_rows(table, rows: list[list[str]]) -> None:
+    """Text rows into an odfpy table (of a spreadsheet or of a text document)."""
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    for values in rows:
         row = TableRow()
         for value in values:
             cell = TableCell(valuetype="string")
             cell.addElement(P(text=value))
             row.addElement(cell)
         table.addElement(row)
-    odt.text.addElement(table)
-    odt.save(str(path))
 
 
 def _prose_pdf(path: Path) -> None:

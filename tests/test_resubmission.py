@@ -43,6 +43,13 @@ def _run(call_dir: Path, out: Path, call: str = CALL) -> dict:
     return load_json(out / "summary.json")
 
 
+def _copied(source: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the generated call folder to change, and the output folder of its runs."""
+    call_dir = tmp_path / "call"
+    shutil.copytree(source, call_dir)
+    return call_dir, tmp_path / "out"
+
+
 def _report(out: Path, numero: str) -> dict:
     return load_json(out / numero / "report.json")
 
@@ -97,9 +104,7 @@ def _set_cell(xlsx: Path, sheet: str, cell: str, value: float) -> None:
 
 
 def test_a_corrected_budget_is_the_only_thing_redone(source, tmp_path):
-    call_dir = tmp_path / "call"
-    shutil.copytree(source, call_dir)
-    out = tmp_path / "out"
+    call_dir, out = _copied(source, tmp_path)
 
     cold = _run(call_dir, out)
     n = cold["totals"]["dossiers"]
@@ -172,9 +177,7 @@ def test_a_changed_configuration_revalidates_every_dossier_without_rereading(sou
 
 
 def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
-    call_dir = tmp_path / "call"
-    shutil.copytree(source, call_dir)
-    out = tmp_path / "out"
+    call_dir, out = _copied(source, tmp_path)
     summary = _run(call_dir, out)
     numero = _dossier_with(summary, "BUD-03")
 
@@ -219,9 +222,7 @@ def test_a_waiver_survives_reruns_until_its_evidence_changes(source, tmp_path):
 
 
 def test_a_dossier_dropped_beside_its_previous_version_replaces_it(source, tmp_path):
-    call_dir = tmp_path / "call"
-    shutil.copytree(source, call_dir)
-    out = tmp_path / "out"
+    call_dir, out = _copied(source, tmp_path)
     summary = _run(call_dir, out)
     numero = _dossier_with(summary, "PIE-01")
     # The owner sends the missing planning: the operator drops a zip of the new version.

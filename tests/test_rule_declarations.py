@@ -50,35 +50,33 @@ def test_a_section_absent_from_the_call_reads_as_none():
     assert ConfigView(national, "GRP-05", ("region.name", "region.departments")).region is None
 
 
-def test_a_rule_cannot_declare_what_a_call_configuration_does_not_have():
-    def check(data, config):
-        return iter(())
+def _check(data, config):
+    return iter(())
 
-    with pytest.raises(ValueError, match="params not in a call configuration.*funding.no_such_key"):
-        rule("ZZZ-01", title="t", severity="alerte", params=("funding.no_such_key",), source="s", action="Faire ceci.")(
-            check
-        )
-    with pytest.raises(ValueError, match=r"\(data, config, failures\)"):
-        rule(
-            "ZZZ-02",
-            title="t",
-            severity="alerte",
-            source="s",
-            action="Faire ceci.",
-            checks={"planning": lambda view, columns: {}},
-        )(check)
-    with pytest.raises(ValueError, match="unknown tables"):
-        rule(
-            "ZZZ-03",
-            title="t",
-            severity="alerte",
-            source="s",
-            action="Faire ceci.",
-            checks={"budget_lignes": lambda view, columns: {}},
-        )(lambda data, config, failures: iter(()))
-    with pytest.raises(ValueError, match="French sentence"):
-        rule("ZZZ-04", title="t", severity="alerte", source="s", action="")(check)
-    assert not {"ZZZ-01", "ZZZ-02", "ZZZ-03", "ZZZ-04"} & set(all_rules())
+
+def _check_with_failures(data, config, failures):
+    return iter(())
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "declaration", "check", "problem"),
+    [
+        (
+            "ZZZ-01",
+            {"params": ("funding.no_such_key",)},
+            _check,
+            "params not in a call configuration.*funding.no_such_key",
+        ),
+        ("ZZZ-02", {"checks": {"planning": lambda view, columns: {}}}, _check, r"\(data, config, failures\)"),
+        ("ZZZ-03", {"checks": {"budget_lignes": lambda view, columns: {}}}, _check_with_failures, "unknown tables"),
+        ("ZZZ-04", {"action": ""}, _check, "French sentence"),
+    ],
+)
+def test_a_rule_cannot_declare_what_a_call_configuration_does_not_have(rule_id, declaration, check, problem):
+    declared = {"title": "t", "severity": "alerte", "source": "s", "action": "Faire ceci."} | declaration
+    with pytest.raises(ValueError, match=problem):
+        rule(rule_id, **declared)(check)
+    assert rule_id not in all_rules()
 
 
 # ----------------------------------------------------------------------------- one rule, one place

@@ -87,6 +87,15 @@ def page_state(client: TestClient, numero: str) -> tuple[str, str]:
     return csrf_of(html), re.search(r'name="version" value="(\d+)"', html).group(1)
 
 
+def lift(client: TestClient, numero: str, fingerprint: str, motif: str):
+    """Lift one finding from the dossier page as it stands (its csrf token and version)."""
+    token, version = page_state(client, numero)
+    return client.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": fingerprint, "motif": motif},
+    )
+
+
 def current_version(work: Path, numero: str) -> int:
     from instruction.store import History
 
@@ -312,16 +321,7 @@ def test_one_finding_is_lifted_with_its_reason_and_undone(served):
     assert len(findings) >= 2, "the case has several findings of one rule"
     target, other = findings[0], findings[1]
     marie = login(app, "marie")
-    token, version = page_state(marie, numero)
-    lifted = marie.post(
-        dossier_url(numero) + "/lever",
-        data={
-            "csrf": token,
-            "version": version,
-            "empreinte": target["fingerprint"],
-            "motif": "ESSMS vérifié au FINESS le jour même",
-        },
-    )
+    lifted = lift(marie, numero, target["fingerprint"], "ESSMS vérifié au FINESS le jour même")
     assert lifted.status_code == 303
     after = {f["fingerprint"]: f for f in report(work, numero)["findings"]}
     assert after[target["fingerprint"]]["waiver"]["motif"] == "ESSMS vérifié au FINESS le jour même"
@@ -350,16 +350,7 @@ def test_lifting_every_finding_makes_the_dossier_recevable_everywhere(served):
     assert report(work, numero)["verdict"] == "a_completer"
     marie = login(app, "marie")
     for finding in report(work, numero)["findings"]:
-        token, version = page_state(marie, numero)
-        response = marie.post(
-            dossier_url(numero) + "/lever",
-            data={
-                "csrf": token,
-                "version": version,
-                "empreinte": finding["fingerprint"],
-                "motif": f"Pièce reçue ({finding['rule']})",
-            },
-        )
+        response = lift(marie, numero, finding["fingerprint"], f"Pièce reçue ({finding['rule']})")
         assert response.status_code == 303
     final = report(work, numero)
     assert final["verdict"] == "recevable" and final["counts"]["leves"] == len(final["findings"])
@@ -543,12 +534,7 @@ def test_comments_motifs_dossier_data_and_file_names_are_text(served):
     marie = login(app, "marie")
     token = csrf_of(marie.get(dossier_url(numero)).text)
     marie.post(dossier_url(numero) + "/commentaires", data={"csrf": token, "texte": f"Voir {SCRIPT} et {IMG}"})
-    token, version = page_state(marie, numero)
-    fingerprint = report(work, numero)["findings"][0]["fingerprint"]
-    marie.post(
-        dossier_url(numero) + "/lever",
-        data={"csrf": token, "version": version, "empreinte": fingerprint, "motif": f"{IMG} {FORMULA}"},
-    )
+    lift(marie, numero, report(work, numero)["findings"][0]["fingerprint"], f"{IMG} {FORMULA}")
     for html in (
         marie.get(dossier_url(numero)).text,
         marie.get(f"/appels/{CALL}").text,
@@ -574,11 +560,7 @@ def test_a_rerun_after_a_corrected_submission_keeps_what_still_holds(served):
     numero, kept = cases["BUD-03"], cases["PIE-03"]
     marie = login(app, "marie")
     finding = next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
-    token, version = page_state(marie, numero)
-    marie.post(
-        dossier_url(numero) + "/lever",
-        data={"csrf": token, "version": version, "empreinte": finding["fingerprint"], "motif": "Vu"},
-    )
+    lift(marie, numero, finding["fingerprint"], "Vu")
     assert report(work, numero)["verdict"] == "recevable"
     loc = finding["location"]
     _set_cell(call_dir / numero / loc["file"], loc["sheet"], loc["cell"], 9000)  # the owner changes the figure

@@ -22,20 +22,8 @@ from pathlib import Path
 import pytest
 from test_reports_pipeline import CALL, reports_run
 
-from conftest import ROOT, TEST_OUTPUT
+from conftest import ARGS, CHROMIUM, ROOT, SCREENSHOTS, require_chromium
 
-CHROMIUM = Path(os.environ.get("ESMSNUM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = TEST_OUTPUT / "screenshots"
 PASSWORDS = {
     "marie": "motdepasse-marie",
     "ines": "motdepasse-ines",
@@ -54,11 +42,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} absent : lancer `make browser` (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     out, cases = reports_run()
     work = tmp_path_factory.mktemp("web-browser") / "out"
     shutil.copytree(out, work)

@@ -65,25 +65,13 @@ def test_undoing_one_finding_of_a_rule_level_waiver_keeps_the_others(db):
 
 
 def test_a_change_on_an_old_version_is_refused_and_tells_who_changed(db):
-    db.change(
-        "appel",
-        "D1",
-        expected_version=0,
-        author="marie",
-        kind="statut",
-        data={"before": "a_instruire", "after": "en_instruction"},
-        status="en_instruction",
-    )
+    def status_change(author: str, status: str):  # both from the version they read: 0
+        data = {"before": "a_instruire", "after": status}
+        return db.change("appel", "D1", expected_version=0, author=author, kind="statut", data=data, status=status)
+
+    status_change("marie", "en_instruction")
     with pytest.raises(Conflict) as refused:
-        db.change(
-            "appel",
-            "D1",
-            expected_version=0,
-            author="paul",
-            kind="statut",
-            data={"before": "a_instruire", "after": "instruit"},
-            status="instruit",
-        )
+        status_change("paul", "instruit")
     state = refused.value.state
     assert (state.version, state.status, state.updated_by) == (1, "en_instruction", "marie")
     assert db.state("appel", "D1").status == "en_instruction", "the second change did not overwrite the first"

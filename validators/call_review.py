@@ -83,17 +83,7 @@ def run_call_rules(
             log.error("call rule %s failed\n%s", rule.id, traceback.format_exc())
             continue
         for dossier, hit in hits:
-            out.setdefault(dossier, []).append(
-                Finding(
-                    rule=rule.id,
-                    severity=hit.severity or severity,
-                    title=rule.title,
-                    message=hit.message,
-                    expected=hit.expected,
-                    found=hit.found,
-                    location=hit.location,
-                )
-            )
+            out.setdefault(dossier, []).append(hit.finding(rule, severity))
     return out
 
 

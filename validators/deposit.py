@@ -29,35 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.config import PARIS
+from core.french import MONTHS as MONTHS_FR
 
-MONTHS = (
-    "janvier",
-    "fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "decembre",
-)
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 Precision = Literal["day", "hour", "minute"]
@@ -79,6 +52,10 @@ DS_FORMS: dict[str, str] = {
     "ds-2024": "export PDF de Démarches simplifiées depuis avril 2024 (« 28 septembre 22 17:42 »)",
     "worded": "date en toutes lettres (« 28 septembre 2022 à 17:42 »)",
 }
+
+#: The owner's action for a deposit-time finding that is only an alerte (the time is not
+#: fully known): the reviewer checks it in the téléservice.
+REVIEWER_CHECKS_DEPOSIT = "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
 
 #: What a reviewer is told when the minutes of a deposit are not known (the 2023–2024 form).
 HOUR_ONLY_NOTE = (
@@ -164,6 +141,9 @@ def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
     return re.sub(r"\s+", " ", bare).strip()
+
+
+MONTHS = tuple(_plain(month) for month in MONTHS_FR)  # as a folded date text writes them
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -55,18 +55,7 @@ def run_rules(data: DossierData, config: CallConfig, reads: ReadLog | None = Non
             log_error(rule, data.numero)
             findings.append(internal_error(rule))
             continue
-        for hit in hits[:MAX_FINDINGS_PER_RULE]:
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    severity=hit.severity or severity,
-                    title=rule.title,
-                    message=hit.message,
-                    expected=hit.expected,
-                    found=hit.found,
-                    location=hit.location,
-                )
-            )
+        findings.extend(hit.finding(rule, severity) for hit in hits[:MAX_FINDINGS_PER_RULE])
         if len(hits) > MAX_FINDINGS_PER_RULE:
             findings.append(the_rest(rule, [hit.severity or severity for hit in hits[MAX_FINDINGS_PER_RULE:]]))
     return sort_findings(findings)

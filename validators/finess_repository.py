@@ -252,6 +252,13 @@ class ImportOutcome:
     seconds: float
     size_bytes: int
 
+    @classmethod
+    def already_there(cls, info: StoreInfo, store: Path, started: float) -> ImportOutcome:
+        """The same files were imported already into ``store``: nothing done since ``started``."""
+        return cls(
+            info, replaced=False, unchanged=True, seconds=time.perf_counter() - started, size_bytes=store.stat().st_size
+        )
+
 
 def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> ImportOutcome:
     """Load extract files into the store of their date. One establishments' extract, and
@@ -275,13 +282,7 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
     fingerprint = _fingerprint(sources)
     previous = _existing(target)
     if previous is not None and previous.fingerprint == fingerprint:
-        return ImportOutcome(
-            previous,
-            replaced=False,
-            unchanged=True,
-            seconds=time.perf_counter() - started,
-            size_bytes=target.stat().st_size,
-        )
+        return ImportOutcome.already_there(previous, target, started)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".import-", suffix=".sqlite", dir=folder)
     os.close(handle)
@@ -442,13 +443,7 @@ def _add_entities(reader: ExtractReader, folder: Path, started: float) -> Import
     ] + [reader.info]
     fingerprint = _fingerprint(sources_digest)
     if previous.fingerprint == fingerprint:
-        return ImportOutcome(
-            previous,
-            replaced=False,
-            unchanged=True,
-            seconds=time.perf_counter() - started,
-            size_bytes=target.stat().st_size,
-        )
+        return ImportOutcome.already_there(previous, target, started)
     try:
         with closing(sqlite3.connect(target)) as db:
             db.execute("DELETE FROM entity")

@@ -5,18 +5,39 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from core.models import DocumentKind, TextBlock
+from core.models import DocumentKind, Location, TextBlock
 from extractors.values import fold
+
+if TYPE_CHECKING:
+    from extractors.classify import Section
 
 PROSE_KINDS = (DocumentKind.GOUVERNANCE, DocumentKind.STRATEGIE, DocumentKind.CONDUITE)
 _lock = threading.Lock()
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ'’-]+")
 _CIVILITY = re.compile(r"\b(M\.|Mme|Mlle|Monsieur|Madame|Dr)\s+[A-ZÉÈ][\w'’-]+(\s+[A-ZÉÈ][\w'’-]+)?")
+
+
+class Prose(NamedTuple):
+    """The text of a document kind: its blocks, and where a finding about it as a whole
+    points (the first section's heading, else its first block)."""
+
+    blocks: list[TextBlock]
+    location: Location | None
+
+
+def prose_of(sections: Sequence[Section]) -> Prose | None:
+    """The prose of a kind's sections (``DossierData.sections``); None when there is none."""
+    if not sections:
+        return None
+    blocks = [b for s in sections for b in s.blocks]
+    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    return Prose(blocks, anchor.location if anchor else None)
 
 
 @lru_cache(maxsize=1)

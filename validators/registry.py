@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.models import Location, Severity
+from core.models import Finding, Location, Severity
 from validators.config_view import unknown_params
 from validators.schemas import TABLE_KINDS
 
@@ -34,6 +34,18 @@ class Hit:
     found: str | None = None
     location: Location | None = None
     severity: Severity | None = None  # only for rules whose severity depends on the case
+
+    def finding(self, rule: Rule, severity: Severity) -> Finding:
+        """The finding of ``rule`` at the call's ``severity`` for it (unless the hit has its own)."""
+        return Finding(
+            rule=rule.id,
+            severity=self.severity or severity,
+            title=rule.title,
+            message=self.message,
+            expected=self.expected,
+            found=self.found,
+            location=self.location,
+        )
 
 
 CheckFn = Callable[..., Iterable[Any]]

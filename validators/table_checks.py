@@ -28,6 +28,12 @@ pa = lazy_module("pandera.pandas")
 log = logging.getLogger(__name__)
 
 
+def blank_or(column: str, passes: Callable[[Any], Any]) -> pa.Check:
+    """A check of ``column`` that a row passes where its cell is blank (missing data is never
+    a rejection: the rules on required data ask for it) or where ``passes(frame)`` holds."""
+    return pa.Check(lambda d: d[column].isna() | passes(d))
+
+
 @dataclass(frozen=True)
 class Failure:
     """A row of a typed table that failed one of a rule's checks, at one column."""

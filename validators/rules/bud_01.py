@@ -11,7 +11,7 @@ from validators.context import DossierData
 from validators.messages import FIELD_LABELS, essms_label_for_row
 from validators.registry import Hit, rule
 from validators.schemas import AMOUNT_COLUMNS, LINE_AMOUNT_COLUMNS
-from validators.table_checks import Failure
+from validators.table_checks import Failure, blank_or
 
 # Imported when a dossier's tables are checked, not when the rules are listed.
 pa = lazy_module("pandera.pandas")
@@ -24,7 +24,7 @@ def readable_amounts(config: ConfigView, columns: frozenset[str]) -> dict[str, l
     return {
         column: [
             pa.Check(lambda d, c=column: d[f"{c}__problem"].isna()),
-            pa.Check(lambda d, c=column: d[c].isna() | (d[c] >= 0)),
+            blank_or(column, lambda d, c=column: d[c] >= 0),
         ]
         for column in AMOUNT_COLUMNS
         if column in columns

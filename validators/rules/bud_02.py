@@ -13,7 +13,7 @@ from validators.context import DossierData
 from validators.messages import FIELD_LABELS, essms_label_for_row
 from validators.registry import Hit, rule
 from validators.schemas import AMOUNT_COLUMNS, FORFAIT_COLUMNS, LINE_AMOUNT_COLUMNS
-from validators.table_checks import Failure
+from validators.table_checks import Failure, blank_or
 
 # Imported when a dossier's tables are checked, not when the rules are listed.
 pa = lazy_module("pandera.pandas")
@@ -28,10 +28,10 @@ def essms_totals(config: ConfigView, columns: frozenset[str]) -> dict[str, list[
     tolerance = config.funding.amount_tolerance.value
     return {
         "total_essms": [
-            pa.Check(
+            blank_or(
+                "total_essms",
                 lambda d: (
-                    d["total_essms"].isna()
-                    | d[[f"{c}__problem" for c in parts]].notna().any(axis=1)
+                    d[[f"{c}__problem" for c in parts]].notna().any(axis=1)
                     | ((d[parts].fillna(0).sum(axis=1) - d["total_essms"]).abs() <= tolerance)
                 ),
             )

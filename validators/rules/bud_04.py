@@ -10,7 +10,7 @@ from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row
 from validators.registry import Hit, rule
-from validators.table_checks import Failure
+from validators.table_checks import Failure, blank_or
 
 # Imported when a dossier's tables are checked, not when the rules are listed.
 pa = lazy_module("pandera.pandas")
@@ -24,8 +24,9 @@ def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dic
     tolerance = config.funding.amount_tolerance.value
     return {
         "bonus_segur": [
-            pa.Check(
-                lambda d: d["bonus_segur"].isna() | (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),  # noqa: E712 - elementwise on a pandas column (None is not False)
+            blank_or(
+                "bonus_segur",
+                lambda d: (d["bonus_segur"] <= tolerance) | (d["referenced"] != False),  # noqa: E712 - elementwise on a pandas column (None is not False)
             )
         ]
     }

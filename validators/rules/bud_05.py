@@ -10,7 +10,7 @@ from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row
 from validators.registry import Hit, rule
-from validators.table_checks import Failure
+from validators.table_checks import Failure, blank_or
 
 # Imported when a dossier's tables are checked, not when the rules are listed.
 pa = lazy_module("pandera.pandas")
@@ -25,12 +25,9 @@ def equipment_conditions(config: ConfigView, columns: frozenset[str]) -> dict[st
     ceiling = config.funding.equipment_ceiling.value
     return {
         "equipement": [
-            pa.Check(
-                lambda d: (
-                    d["equipement"].isna()
-                    | (d["equipement"] <= tolerance)
-                    | (d["small_og"] & (d["equipement"] <= ceiling + tolerance))
-                ),
+            blank_or(
+                "equipement",
+                lambda d: (d["equipement"] <= tolerance) | (d["small_og"] & (d["equipement"] <= ceiling + tolerance)),
             )
         ]
     }

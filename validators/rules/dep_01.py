@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.models import Location, Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import HOUR_ONLY_NOTE, Deposit, describe_moment, parse_deposit
+from validators.deposit import HOUR_ONLY_NOTE, REVIEWER_CHECKS_DEPOSIT, Deposit, describe_moment, parse_deposit
 from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
 
@@ -47,9 +47,7 @@ def window_text(config: ConfigView) -> str:
     action=(
         "Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel ultérieur."
     ),
-    severity_actions={
-        "alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
-    },
+    severity_actions={"alerte": REVIEWER_CHECKS_DEPOSIT},
     example=(
         "Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à "
         "23:59 : un dossier reçu après la date limite n'est pas recevable."

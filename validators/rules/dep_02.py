@@ -8,7 +8,7 @@ from core.models import Severity
 from extractors.values import parse_bool
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import describe_moment
+from validators.deposit import REVIEWER_CHECKS_DEPOSIT, describe_moment
 from validators.registry import Hit, rule
 from validators.rules.dep_01 import deposit_of
 
@@ -27,9 +27,7 @@ FIELD = "depot_anterieur_non_retenu"
     action=(
         "Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel ultérieur."
     ),
-    severity_actions={
-        "alerte": "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
-    },
+    severity_actions={"alerte": REVIEWER_CHECKS_DEPOSIT},
     example=(
         "Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui fixait "
         "un dépôt au plus tard le 6 juin 2022 à 23:59 ; il a été déposé le 20 juin 2022 à 14:02."

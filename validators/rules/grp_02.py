@@ -9,7 +9,7 @@ from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.messages import essms_label_for_row, where
 from validators.registry import Hit, rule
-from validators.table_checks import Failure
+from validators.table_checks import Failure, blank_or
 
 # Imported when a dossier's tables are checked, not when the rules are listed.
 pa = lazy_module("pandera.pandas")
@@ -17,7 +17,7 @@ pa = lazy_module("pandera.pandas")
 
 def listed_once(config: ConfigView, columns: frozenset[str]) -> dict[str, list[pa.Check]]:
     """Structures list: every FINESS ET after its first occurrence is a duplicate."""
-    return {"finess_et": [pa.Check(lambda d: d["finess_et"].isna() | ~d["finess_et"].duplicated(keep="first"))]}
+    return {"finess_et": [blank_or("finess_et", lambda d: ~d["finess_et"].duplicated(keep="first"))]}
 
 
 @rule(

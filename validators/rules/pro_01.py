@@ -12,6 +12,7 @@ from validators.prose import (
     contains_any,
     find_passage,
     french_ratio,
+    prose_of,
     words,
 )
 from validators.registry import Hit, rule
@@ -39,13 +40,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     minimum = config.prose.min_words.value
     required = set(config.documents.required.value)
     for kind in PROSE_KINDS:
-        sections = data.sections(kind)
-        if kind not in required or not sections:
+        prose = prose_of(data.sections(kind))
+        if kind not in required or prose is None:
             continue
-        blocks = [b for s in sections for b in s.blocks]
+        blocks, location = prose
         text = "\n".join(b.text for b in blocks)
-        anchor = sections[0].heading or (blocks[0] if blocks else None)
-        location = anchor.location if anchor else None
         count = len(words(text))
         template = find_passage(blocks, config.prose.placeholders.value)
         if template is not None:

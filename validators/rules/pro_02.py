@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.models import DocumentKind
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.prose import Passage, find_passage, iter_passages, people
+from validators.prose import Passage, find_passage, iter_passages, people, prose_of
 from validators.registry import Hit, rule
 
 
@@ -27,11 +27,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
     du français, dans l'un des passages qui mentionnent le chef de projet ou juste à côté) et décrit un comité de
     pilotage. Chaque constat cite le passage examiné."""
-    sections = data.sections(DocumentKind.GOUVERNANCE)
-    if not sections:
+    prose = prose_of(data.sections(DocumentKind.GOUVERNANCE))
+    if prose is None:
         return
-    blocks = [b for s in sections for b in s.blocks]
-    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    blocks, location = prose
     mentions = list(iter_passages(blocks, config.prose.lead_words.value))
     lead = mentions[0] if mentions else None
     if lead is None:
@@ -39,7 +38,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             message="La gouvernance ne désigne pas de chef de projet : indiquer qui pilote le projet (nom et fonction).",
             expected="un chef de projet nommé",
             found="aucune mention d'un chef de projet",
-            location=anchor.location if anchor else None,
+            location=location,
         )
     else:
         if not any(people(_around(blocks, mention)) for mention in mentions):
@@ -60,7 +59,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             ),
             expected="un comité de pilotage",
             found="aucune mention d'un comité de pilotage",
-            location=anchor.location if anchor else None,
+            location=location,
         )
 
 

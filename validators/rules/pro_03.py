@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.models import DocumentKind
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.prose import find_passage
+from validators.prose import find_passage, prose_of
 from validators.registry import Hit, rule
 
 
@@ -29,11 +29,10 @@ from validators.registry import Hit, rule
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le plan de conduite du changement traite de la formation des professionnels et des
     cibles d'usage (comment elles seront atteintes et mesurées)."""
-    sections = data.sections(DocumentKind.CONDUITE)
-    if not sections:
+    prose = prose_of(data.sections(DocumentKind.CONDUITE))
+    if prose is None:
         return
-    blocks = [b for s in sections for b in s.blocks]
-    anchor = sections[0].heading or (blocks[0] if blocks else None)
+    blocks, location = prose
     # each topic with its article contracted after « de » (de + les → des)
     for of_topic, phrases, ask in (
         ("de la formation des professionnels", config.prose.training_words.value, "décrire les formations prévues"),
@@ -44,5 +43,5 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
                 message=f"Le plan de conduite du changement ne traite pas {of_topic} : {ask}.",
                 expected=f"une mention {of_topic}",
                 found="aucune mention",
-                location=anchor.location if anchor else None,
+                location=location,
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from core.models import DocumentKind
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.prose import find_passage
+from validators.prose import find_passage, prose_of
 from validators.registry import Hit, rule
 
 
@@ -28,13 +28,12 @@ from validators.registry import Hit, rule
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """La stratégie de déploiement mentionne l'interopérabilité du DUI avec au moins un des
     services socles (MSSanté, DMP / Mon espace santé, INS, Pro Santé Connect, e-prescription)."""
-    sections = data.sections(DocumentKind.STRATEGIE)
-    if not sections:
+    prose = prose_of(data.sections(DocumentKind.STRATEGIE))
+    if prose is None:
         return
-    blocks = [b for s in sections for b in s.blocks]
+    blocks, location = prose
     if find_passage(blocks, config.prose.services_socles.value) is not None:
         return
-    anchor = sections[0].heading or (blocks[0] if blocks else None)
     yield Hit(
         message=(
             "La stratégie de déploiement ne mentionne aucun service socle (MSSanté, DMP, INS, Pro Santé Connect, "
@@ -42,5 +41,5 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         ),
         expected="au moins un service socle",
         found="aucun service socle cité",
-        location=anchor.location if anchor else None,
+        location=location,
     )

@@ -194,11 +194,15 @@ def _change(
     what: str,
     kind: str,
     data: dict,
+    *,
+    done: str,
+    anchor: str = "",
     rewrite: bool = True,
     **fields,
-) -> HTMLResponse | None:
+) -> Response:
     """Record a change of the instruction and (``rewrite``) the report and summary that show
-    it; the conflict page if the dossier moved."""
+    it, then go back to the dossier (at ``anchor``) saying ``done``; the conflict page if the
+    dossier moved."""
     with site.writing():
         try:
             site.history.change(
@@ -214,7 +218,8 @@ def _change(
             return _conflict(request, site, dossier, exc, what)
         if rewrite:
             apply_instruction(site.out_dir, site.report(dossier), site.history)
-    return None
+    flash(request, done)
+    return back_to(_url(site, dossier, anchor))
 
 
 @router.post(BASE + "/statut")
@@ -226,7 +231,7 @@ def set_status(
         flash(request, "Statut inconnu : rien n'a été enregistré.", "error")
         return back_to(_url(site, dossier))
     before = site.history.state(site.call_id, dossier).status
-    refused = _change(
+    return _change(
         request,
         site,
         dossier,
@@ -236,11 +241,8 @@ def set_status(
         "statut",
         {"before": before, "after": statut},
         status=statut,
+        done=f"Statut : {STATUSES[statut]}.",
     )
-    if refused:
-        return refused
-    flash(request, f"Statut : {STATUSES[statut]}.")
-    return back_to(_url(site, dossier))
 
 
 @router.post(BASE + "/attribution")
@@ -258,7 +260,7 @@ def assign(
         flash(request, "Instructeur inconnu ou désactivé : rien n'a été enregistré.", "error")
         return back_to(_url(site, dossier))
     before = site.history.state(site.call_id, dossier).assignee
-    refused = _change(
+    return _change(
         request,
         site,
         dossier,
@@ -268,11 +270,8 @@ def assign(
         "attribution",
         {"before": before, "after": target},
         assignee=target,
+        done=f"Dossier attribué à {target}." if target else "Attribution retirée.",
     )
-    if refused:
-        return refused
-    flash(request, f"Dossier attribué à {target}." if target else "Attribution retirée.")
-    return back_to(_url(site, dossier))
 
 
 @router.post(BASE + "/decision")
@@ -298,7 +297,7 @@ def decide(
         flash(request, why, "error")
         return back_to(_url(site, dossier, "decision"))
     before = site.history.state(site.call_id, dossier).decision
-    refused = _change(
+    return _change(
         request,
         site,
         dossier,
@@ -311,11 +310,9 @@ def decide(
         decision_motif=motif or None,
         decision_author=account.name if code else None,
         decision_at=now() if code else None,
+        done=f"Décision proposée : {decision_label(code)}." if code else "Décision proposée retirée.",
+        anchor="decision",
     )
-    if refused:
-        return refused
-    flash(request, f"Décision proposée : {decision_label(code)}." if code else "Décision proposée retirée.")
-    return back_to(_url(site, dossier, "decision"))
 
 
 @router.post(BASE + "/courrier")
@@ -331,7 +328,7 @@ def save_letter(
     site, dossier = _site(request, call, dossier)
     report = site.report(dossier)
     text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
-    refused = _change(
+    return _change(
         request,
         site,
         dossier,
@@ -345,11 +342,9 @@ def save_letter(
         letter_digest=report.digest if text else None,
         letter_author=account.name,
         letter_at=now(),
+        done="Courrier enregistré." if text else "Courrier remis à sa version générée.",
+        anchor="courrier",
     )
-    if refused:
-        return refused
-    flash(request, "Courrier enregistré." if text else "Courrier remis à sa version générée.")
-    return back_to(_url(site, dossier, "courrier"))
 
 
 @router.get(BASE + "/courrier.docx")
