@@ -301,11 +301,11 @@ def test_a_full_disk_stops_the_run_with_a_french_message_and_nothing_half_writte
     generate(tmp_path / "gen", calls=[CALL], only=list(CLEAN))
     call_dir = tmp_path / "gen" / CALL / "dossiers"
     model = next(p for p in call_dir.iterdir() if p.is_dir())
-    for n in range(3):
+    for n in range(10):  # more reports than the tmpfs holds (the result cache is not there: private state)
         shutil.copytree(model, call_dir / f"2022-ARA-09{n:02d}")
     command = [*_command(), "run", str(call_dir), "--call", CALL]
     script = (
-        f"mount -t tmpfs -o size=900k tmpfs '{out}' && "
+        f"mount -t tmpfs -o size=300k tmpfs '{out}' && "
         + " ".join(f"'{part}'" for part in [*command, "--out", str(out), "--finess", "aucune"])
         + f"; code=$?; find '{out}' -name '*.tmp' -printf 'TMP %p\\n'; "
         + f"for f in '{out}'/*/report.json; do python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \"$f\" "
