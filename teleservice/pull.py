@@ -293,25 +293,27 @@ def _download(
         )
     refreshed = False
     for _attempt in range(3):
+        response = client.stream(meta["url"])
         try:
-            with client.stream(meta["url"]) as response:
-                if response.status_code in EXPIRED and not refreshed:
-                    meta = _fresh_file(client, numero, champ_index, file_index, name)
-                    refreshed = True
-                    continue
-                if response.status_code != 200:
-                    raise DsError(f"pièce « {name} » : téléchargement refusé (HTTP {response.status_code})")
-                digest = hashlib.md5(usedforsecurity=False)
-                written = 0
-                with open(target, "wb") as handle:
-                    for chunk in response.iter_bytes(1 << 16):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise DsError(f"pièce « {name} » plus grande que la limite de {max_bytes} octets")
-                        digest.update(chunk)
-                        handle.write(chunk)
+            if response.status_code in EXPIRED and not refreshed:
+                meta = _fresh_file(client, numero, champ_index, file_index, name)
+                refreshed = True
+                continue
+            if response.status_code != 200:
+                raise DsError(f"pièce « {name} » : téléchargement refusé (HTTP {response.status_code})")
+            digest = hashlib.md5(usedforsecurity=False)
+            written = 0
+            with open(target, "wb") as handle:
+                for chunk in response.iter_bytes(1 << 16):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise DsError(f"pièce « {name} » plus grande que la limite de {max_bytes} octets")
+                    digest.update(chunk)
+                    handle.write(chunk)
         except httpx.TransportError:
             continue  # cut mid-file: downloaded again from the start
+        finally:
+            response.close()
         if size is not None and written != size:
             raise DsError(f"pièce « {name} » : {written} octets reçus, {size} annoncés")
         expected = meta.get("checksum")
