@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import esmsnum
 from ds_server import FakeDs
 
+from conftest import esmsnum
 from core.config import load_call
 from fixtures.generate import generate
 
