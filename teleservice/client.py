@@ -60,6 +60,17 @@ def token_from_env() -> str:
     return token
 
 
+def check_endpoint(url: str) -> None:
+    """The token travels only over TLS, or to this machine (a test server)."""
+    parsed = httpx.URL(url)
+    local = parsed.host in ("127.0.0.1", "localhost", "::1")
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+        raise TokenError(
+            f"Point d'accès refusé ({URL_ENV}) : « {url} » n'est pas une adresse https ; "
+            "le jeton ne part jamais en clair."
+        )
+
+
 def retry_after(value: str | None) -> float:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), bounded."""
     if not value:
@@ -81,6 +92,7 @@ class DsClient:
 
     def __init__(self, url: str | None = None, token: str | None = None) -> None:
         self.url = url or endpoint()
+        check_endpoint(self.url)
         secret = token if token is not None else token_from_env()
         self.http = httpx.Client(
             timeout=TIMEOUT,
@@ -112,8 +124,13 @@ class DsClient:
                 f"Jeton d'API refusé par {self.url} (HTTP {response.status_code}) : jeton invalide, expiré "
                 f"ou sans accès à cette démarche. Vérifiez {TOKEN_ENV} (docs/teleservice.md)."
             )
+        if response.status_code == 429:
+            raise DsError(
+                f"Démarches simplifiées limite le nombre de requêtes (HTTP 429) et demande encore d'attendre après "
+                f"{MAX_ATTEMPTS} essais : relancez la commande plus tard, elle reprend là où elle s'est arrêtée."
+            )
         if response.status_code >= 400:
-            raise DsError(f"Démarches simplifiées a répondu HTTP {response.status_code} à la {operation}.")
+            raise DsError(f"Démarches simplifiées a répondu HTTP {response.status_code} à la requête {operation}.")
         try:
             payload = response.json()
         except ValueError as exc:
@@ -121,7 +138,7 @@ class DsClient:
         errors = payload.get("errors") or []
         if errors:
             messages = "; ".join(str(e.get("message", e)) for e in errors[:5])
-            if any(_permission_error(str(e.get("message", ""))) for e in errors):
+            if any(_permission_error(e) for e in errors if isinstance(e, dict)):
                 raise TokenError(f"Accès refusé par Démarches simplifiées : {messages}. Vérifiez {TOKEN_ENV}.")
             raise DsError(f"Démarches simplifiées a refusé la requête {operation} : {messages}")
         data = payload.get("data")
@@ -164,6 +181,9 @@ class DsClient:
         raise AssertionError("unreachable")
 
 
-def _permission_error(message: str) -> bool:
-    lowered = message.lower()
+def _permission_error(error: dict[str, Any]) -> bool:
+    """An error of the API's « unauthorized » code (``extensions.code``), or its wording."""
+    if (error.get("extensions") or {}).get("code") == "unauthorized":
+        return True
+    lowered = str(error.get("message", "")).lower()
     return "permission" in lowered or "hidden due to" in lowered or "token" in lowered or "jeton" in lowered
