@@ -6,7 +6,7 @@ Every document the connector sends is validated against the schema (``documents`
 each one with its errors); the tests assert none was refused. Faults are simulated on demand:
 ``faults`` (per GraphQL request: ``"429"`` with a ``Retry-After``, ``"drop"`` a connection
 closed without an answer, ``None`` served normally), expired attachment URLs
-(``expire_first_download``), a wrong token (HTTP 401, as the API answers).
+(``expire_first_download``), downloads cut mid-file (``cut_downloads``), a wrong token (HTTP 401, as the API answers).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class FakeDs:
         self.signed: dict[str, tuple[str, int]] = {}  # url token → (blob, epoch)
         self.epoch = 0
         self.expire_first_download = False
+        self.cut_downloads = 0  # downloads cut in the middle of the file (connection closed)
         self.faults: deque[str | None] = deque()
         self.fault_filter = lambda body: True  # which GraphQL requests the faults apply to
         self.documents: list[dict[str, Any]] = []  # every GraphQL request: operation, variables, errors
@@ -380,6 +381,17 @@ class FakeDs:
                         return
                     data = server.blobs[blob]
                     server.downloads.append(blob)
+                    cut = server.cut_downloads > 0
+                    server.cut_downloads -= 1 if cut else 0
+                if cut:  # half the announced bytes, then the connection closes
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(data)))

@@ -83,10 +83,12 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     outputs = []
 
     # A first pull, two dossiers a page: the second page meets a 429 then a dropped
-    # connection, and the first attachment's URL has expired when it is downloaded.
+    # connection, the first attachment's URL has expired when it is downloaded, and the next
+    # download is cut in the middle of the file.
     server.faults.extend(["429", "drop"])
     server.fault_filter = lambda body: bool((body.get("variables") or {}).get("after"))
     server.expire_first_download = True
+    server.cut_downloads = 1
     pulled = esmsnum(
         "ds",
         "importer",
@@ -107,6 +109,7 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     second = [d["variables"]["after"] for d in pages if d["variables"]["after"]]
     assert len(second) == 3 and len(set(second)) == 1  # the same page asked again, from its cursor
     assert any(d["operation"] == "esmsnumDossier" for d in server.documents)  # expired URL asked again
+    assert len(server.downloads) == len(set(server.downloads)) + 1  # the cut file, downloaded again
     assert sorted(p.name for p in imported.iterdir() if not p.name.startswith(".")) == sorted(
         map(str, numbers.values())
     )
