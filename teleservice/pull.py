@@ -13,7 +13,8 @@ finds it in its cache and judges only the dossiers that changed.
 
 Incremental: the moment each pull of a démarche started is kept in ``.esmsnum-ds.json`` of
 the call folder (no secret in it); the next pull asks only for the dossiers updated since
-(``updatedSince``). A pull with a dossier that could not be written keeps the previous
+(``updatedSince``, two minutes before, for the clocks' difference). An attachment already
+imported with the same size and checksum is copied, not downloaded again. A pull with a dossier that could not be written keeps the previous
 moment, so the next pull asks for it again.
 """
 
@@ -41,6 +42,7 @@ from teleservice.mapping import ChampMap, form_of
 
 STATE_FILE = ".esmsnum-ds.json"
 PAGE_SIZE = 20
+CLOCK_MARGIN = dt.timedelta(minutes=2)
 MAX_NAME = 150  # characters of an attachment's file name
 
 CHAMP_FIELDS = """
@@ -172,7 +174,10 @@ def pull(
     max_bytes = config.limits.file_limits().max_file_bytes
     since = None if full else last_pull(call_dir, demarche)
     result = PullResult(demarche=demarche, since=since)
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    # The next pull asks from a little before this one started: a clock of this machine ahead
+    # of the téléservice's would otherwise miss the dossiers changed meanwhile (those asked
+    # twice are left as they are).
+    started = (dt.datetime.now(dt.UTC) - CLOCK_MARGIN).replace(microsecond=0).isoformat()
     after: str | None = None
     while True:
         variables = {"demarche": demarche, "since": since, "after": after, "first": page_size}
@@ -225,10 +230,11 @@ def write_dossier(
     try:
         (staging / "dossier.json").write_bytes((json.dumps(form, ensure_ascii=False, indent=2) + "\n").encode())
         names: set[str] = {"dossier.json"}
+        final = call_dir / numero
         for champ_index, file_index, meta in _files_of(node):
             name = _unique(_safe_name(meta.get("filename") or "piece"), names)
-            _download(client, numero, node, champ_index, file_index, meta, staging / name, max_bytes)
-        final = call_dir / numero
+            if not _reuse(final / name, meta, staging / name):
+                _download(client, numero, node, champ_index, file_index, meta, staging / name, max_bytes)
         if final.is_dir() and not final.is_symlink() and _same_content(final, staging):
             return False
         _swap(staging, final)
@@ -236,6 +242,25 @@ def write_dossier(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _reuse(existing: Path, meta: dict[str, Any], target: Path) -> bool:
+    """Copy the file already imported when it is the one announced (same size and checksum):
+    a dossier fetched again for a change elsewhere is not downloaded again."""
+    size, checksum = _int(meta.get("byteSizeBigInt")), meta.get("checksum")
+    try:
+        if not checksum or existing.is_symlink() or not existing.is_file() or existing.stat().st_size != size:
+            return False
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(existing, "rb") as handle:
+            while chunk := handle.read(1 << 16):
+                digest.update(chunk)
+        if base64.b64encode(digest.digest()).decode() != checksum:
+            return False
+        shutil.copyfile(existing, target)
+    except OSError:
+        return False
+    return True
 
 
 def _files_of(node: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:

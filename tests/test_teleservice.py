@@ -145,6 +145,15 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     assert pages[-1]["variables"]["since"] is None
     assert server.documents[-1]["variables"]["since"] == state["demarches"][str(server.number)]["derniere_importation"]
     assert {n: _snapshot(imported / str(n)) for n in others} == others
+    # Everything asked again: nothing is downloaded again, nothing rewritten.
+    downloads = len(server.downloads)
+    full = esmsnum(
+        "ds", "importer", str(server.number), "--appel", CALL, "--dans", str(imported), "--tout", env=_env(server)
+    )
+    outputs.append(full)
+    assert "3 dossier(s) reçu(s)" in full.stdout and "0 écrit(s)" in full.stdout, full.stdout + full.stderr
+    assert len(server.downloads) == downloads
+    assert {n: _snapshot(imported / str(n)) for n in others} == others
     rerun = esmsnum("run", str(imported), "--call", CALL, "--out", str(out_ds))
     outputs.append(rerun)
     summary = json.loads((out_ds / "summary.json").read_text(encoding="utf-8"))
