@@ -187,6 +187,8 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     outputs.append(sent)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert len(server.mutations) == planned
+    printed = [json.loads(block[block.index("\n{") :]) for block in dry.stdout.split("\n\n") if "\nmutation " in block]
+    assert [p["input"] for p in printed] == [m["input"] for m in server.mutations]  # printed = sent
     kinds = [m["mutation"] for m in server.mutations]
     assert set(kinds) <= ALLOWED_MUTATIONS and kinds.count("dossierModifierAnnotationText") == 3
     correction = next(m["input"] for m in server.mutations if m["mutation"] == "dossierEnvoyerMessage")
@@ -245,6 +247,19 @@ def test_altered_attachment_is_not_written(tmp_path, server, waits):
     assert [p.name for p in target.iterdir()] == ["2"]  # the other dossier, whole; no hidden leftover
     assert not (target / ".esmsnum-ds.json").exists()  # the next pull asks for both again
     shutil.rmtree(target)
+
+
+def test_attachment_above_the_size_limit_is_not_downloaded(tmp_path, server):
+    generate(tmp_path / "gen", calls=[CALL], only=["clean-workbook"])
+    folder = next((tmp_path / "gen" / CALL / "dossiers").iterdir())
+    server.add_from_folder(5, folder, load_call(CALL), PAST)
+    text = Path(load_call(CALL).config_path).read_text(encoding="utf-8")
+    small = tmp_path / "appel.yaml"
+    small.write_text(text + "\nlimits:\n  max_file_mb: 0.001\n", encoding="utf-8")
+    target = tmp_path / "appel"
+    pulled = esmsnum("ds", "importer", str(server.number), "--appel", str(small), "--dans", str(target), env=_env(server))
+    assert pulled.returncode == 1 and "trop volumineuse" in pulled.stderr
+    assert server.downloads == [] and list(target.iterdir()) == []
 
 
 def test_ds_section_checked_and_listed(tmp_path):
