@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 
 from core.config import CallConfig
+from core.file_problems import access_error
 from judging.submission import fingerprint
 from teleservice.client import DsClient, DsError
 from teleservice.mapping import ChampMap, form_of
@@ -169,7 +170,10 @@ def pull(
 ) -> PullResult:
     """Fetch the dossiers updated since the last pull (every dossier with ``full``) and write
     them; never raises for one dossier (its reason is in ``failed``)."""
-    call_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        call_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DsError(f"Dossier de l'appel impossible à créer : {call_dir} ({access_error(exc)})") from exc
     mapping = ChampMap(config)
     max_bytes = config.limits.file_limits().max_file_bytes
     since = None if full else last_pull(call_dir, demarche)
@@ -214,6 +218,12 @@ def _import_one(
         changed = write_dossier(client, node, mapping, call_dir, max_bytes, result.unmapped)
     except DsError as exc:
         result.failed.append((numero, str(exc)))
+        return
+    except OSError as exc:  # disk full, rights: the folder is left as it was
+        where = f" {exc.filename}" if exc.filename else ""
+        result.failed.append(
+            (numero, f"écriture impossible{where} ({access_error(exc)}) ; le dossier est resté tel quel")
+        )
         return
     (result.written if changed else result.unchanged).append(numero)
 
