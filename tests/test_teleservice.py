@@ -257,7 +257,9 @@ def test_attachment_above_the_size_limit_is_not_downloaded(tmp_path, server):
     small = tmp_path / "appel.yaml"
     small.write_text(text + "\nlimits:\n  max_file_mb: 0.001\n", encoding="utf-8")
     target = tmp_path / "appel"
-    pulled = esmsnum("ds", "importer", str(server.number), "--appel", str(small), "--dans", str(target), env=_env(server))
+    pulled = esmsnum(
+        "ds", "importer", str(server.number), "--appel", str(small), "--dans", str(target), env=_env(server)
+    )
     assert pulled.returncode == 1 and "trop volumineuse" in pulled.stderr
     assert server.downloads == [] and list(target.iterdir()) == []
 
