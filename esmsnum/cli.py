@@ -1353,10 +1353,15 @@ def ds_importer(demarche: int, call: str, call_dir: Path, full: bool, page_size:
     except DsError as exc:
         _ds_fail(exc)
         return
+    from core.french import count
+
     since = f"depuis le {_imported(result.since)}" if result.since else "première importation"
     title = f" — {result.title}" if result.title else ""
-    click.echo(f"Démarche n° {demarche}{title} ({since}) : {len(result.fetched)} dossier(s) reçu(s).")
-    click.echo(f"  {len(result.written)} écrit(s) (nouveaux ou modifiés), {len(result.unchanged)} inchangé(s).")
+    click.echo(
+        f"Démarche n° {demarche}{title} ({since}) : {count(len(result.fetched), 'dossier reçu', 'dossiers reçus')}."
+    )
+    written = count(len(result.written), "dossier écrit", "dossiers écrits")
+    click.echo(f"  {written} (nouveaux ou modifiés), {count(len(result.unchanged), 'inchangé')}.")
     for numero, reason in result.failed:
         click.echo(f"  Dossier {numero} non importé : {reason}", err=True)
     if result.unmapped:
@@ -1408,6 +1413,7 @@ def ds_publier(
     history_url: str | None,
     really: bool,
 ) -> None:
+    from core.french import count
     from instruction.store import History
     from teleservice.client import DsClient, DsError
     from teleservice.push import corrections_from_workspace, load_reports, plan, send
@@ -1449,7 +1455,7 @@ def ds_publier(
         _ds_fail(exc)
         return
     failures = [(m, e) for m, e in results if e]
-    click.echo(f"# {len(results) - len(failures)} mutation(s) envoyée(s).")
+    click.echo(f"# {count(len(results) - len(failures), 'mutation envoyée', 'mutations envoyées')}.")
     for mutation, error in failures:
         click.echo(f"Dossier {mutation.dossier} : {mutation.description} : échec : {error}", err=True)
     if failures:

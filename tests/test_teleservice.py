@@ -103,7 +103,7 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     )
     outputs.append(pulled)
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
-    assert "3 dossier(s) reçu(s)" in pulled.stdout and "3 écrit(s)" in pulled.stdout
+    assert "3 dossiers reçus" in pulled.stdout and "3 dossiers écrits" in pulled.stdout
     assert 7.0 in waits  # the Retry-After of the 429
     pages = [d for d in server.documents if d["operation"] == "esmsnumDossiers"]
     second = [d["variables"]["after"] for d in pages if d["variables"]["after"]]
@@ -141,7 +141,7 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
     again = esmsnum("ds", "importer", str(server.number), "--appel", CALL, "--dans", str(imported), env=_env(server))
     outputs.append(again)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "1 dossier(s) reçu(s)" in again.stdout and "1 écrit(s)" in again.stdout
+    assert "1 dossier reçu" in again.stdout and "1 dossier écrit" in again.stdout
     assert pages[-1]["variables"]["since"] is None
     assert server.documents[-1]["variables"]["since"] == state["demarches"][str(server.number)]["derniere_importation"]
     assert {n: _snapshot(imported / str(n)) for n in others} == others
@@ -151,7 +151,7 @@ def test_pull_run_publish_against_the_schema(tmp_path, server, waits, caplog):
         "ds", "importer", str(server.number), "--appel", CALL, "--dans", str(imported), "--tout", env=_env(server)
     )
     outputs.append(full)
-    assert "3 dossier(s) reçu(s)" in full.stdout and "0 écrit(s)" in full.stdout, full.stdout + full.stderr
+    assert "3 dossiers reçus" in full.stdout and "0 dossier écrit" in full.stdout, full.stdout + full.stderr
     assert len(server.downloads) == downloads
     assert {n: _snapshot(imported / str(n)) for n in others} == others
     rerun = esmsnum("run", str(imported), "--call", CALL, "--out", str(out_ds))
