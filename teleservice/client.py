@@ -140,6 +140,11 @@ class DsClient:
             messages = "; ".join(str(e.get("message", e)) for e in errors[:5])
             if any(_permission_error(e) for e in errors if isinstance(e, dict)):
                 raise TokenError(f"Accès refusé par Démarches simplifiées : {messages}. Vérifiez {TOKEN_ENV}.")
+            if any(isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "timeout" for e in errors):
+                raise DsError(
+                    f"Démarches simplifiées a dépassé son temps de réponse ({operation}) : relancez avec moins "
+                    "de dossiers par page (--par-page)."
+                )
             raise DsError(f"Démarches simplifiées a refusé la requête {operation} : {messages}")
         data = payload.get("data")
         if not isinstance(data, dict):

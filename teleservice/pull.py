@@ -43,6 +43,7 @@ from teleservice.mapping import ChampMap, form_of
 
 STATE_FILE = ".esmsnum-ds.json"
 PAGE_SIZE = 20
+MAX_PAGES = 10_000  # a bound on a pagination that never ends (a million dossiers at 100 a page)
 CLOCK_MARGIN = dt.timedelta(minutes=2)
 MAX_NAME = 150  # characters of an attachment's file name
 
@@ -197,8 +198,8 @@ def pull(
         if not info.get("hasNextPage"):
             break
         cursor = info.get("endCursor")
-        if not cursor or cursor == after:
-            raise DsError("Pagination de Démarches simplifiées incohérente (curseur absent ou répété).")
+        if not cursor or cursor == after or result.pages >= MAX_PAGES:
+            raise DsError("Pagination de Démarches simplifiées incohérente (curseur absent ou répété, pages sans fin).")
         after = cursor
     if not result.failed:
         save_state(call_dir, demarche, started, len(result.fetched))
