@@ -248,6 +248,32 @@ class FileLimits(_Strict):
         )
 
 
+class DsSettings(_Strict):
+    """The call's démarche on Démarches simplifiées (``esmsnum ds``, docs/teleservice.md):
+    its number, which champ fills which field of ``dossier.json`` (a champ's label, or its
+    id, → the dossier.json key), the private annotation the verdict is written to, and the
+    label put on each verdict. ``teleservice.mapping.check_section`` checks the fields."""
+
+    demarche: Sourced[int | None]
+    champs: Sourced[dict[str, str]]
+    annotation: Sourced[str] = Field(
+        default_factory=lambda: Sourced[str](
+            value="Recevabilité (esmsnum)",
+            source="Valeur par défaut d'esmsnum : annotation privée à créer sur la démarche",
+        )
+    )
+    labels: Sourced[dict[str, str]] = Field(
+        default_factory=lambda: Sourced[dict[str, str]](value={}, source="Aucun label par défaut")
+    )
+
+    @field_validator("demarche")
+    @classmethod
+    def _positive_number(cls, v: Sourced[int | None]) -> Sourced[int | None]:
+        if v.value is not None and v.value < 1:
+            raise ValueError("le numéro de démarche est un nombre entier positif")
+        return v
+
+
 class RuleSetting(_Strict):
     enabled: bool = True
     severity: Severity | None = None
@@ -276,6 +302,8 @@ class CallConfig(_Strict):
     # The FINESS repository extract (its date) the call's runs check the ESSMS against;
     # None: the latest imported (``esmsnum finess importer``), or ``--finess``.
     finess_extract: Sourced[dt.date] | None = None
+    # The démarche on Démarches simplifiées (``esmsnum ds``); None: no connector for this call.
+    ds: DsSettings | None = None
 
     # Filled by the loader, not by the file.
     config_hash: str = ""
