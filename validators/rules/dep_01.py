@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from core.models import Location, Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import HOUR_ONLY_NOTE, REVIEWER_CHECKS_DEPOSIT, Deposit, describe_moment, parse_deposit
+from validators.deposit import (
+    HOUR_ONLY_NOTE,
+    REVIEWER_CHECKS_DEPOSIT,
+    Deposit,
+    describe_moment,
+    instant,
+    parse_deposit,
+)
 from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
 
@@ -62,7 +69,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     entière est hors délai ; une heure sans minutes (export de Démarches simplifiées de juin 2023
     à avril 2024, qui imprimait le mois à la place des minutes) n'est décidée que si l'heure
     entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture."""
-    opens, closes = config.submission.opens.value, config.submission.closes.value
+    opens, closes = instant(config.submission.opens.value), instant(config.submission.closes.value)
     expected = f"un dépôt {window_text(config)}"
     deposit, problem, location = deposit_of(data)
     if deposit is None:
@@ -78,7 +85,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         )
         return
     when = deposit.describe()
-    if deposit.moment > closes:
+    earliest, latest = instant(deposit.moment), instant(deposit.latest)
+    if earliest > closes:
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, après la clôture de l'appel le {describe_moment(closes)} : "
@@ -88,7 +96,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.latest < opens:
+    elif latest < opens:
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
@@ -98,8 +106,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.moment < opens or deposit.latest > closes:
-        limit = "la clôture" if deposit.latest > closes else "l'ouverture"
+    elif earliest < opens or latest > closes:
+        limit = "la clôture" if latest > closes else "l'ouverture"
         if deposit.precision == "hour":
             yield Hit(
                 message=(
