@@ -10,11 +10,11 @@ from functools import cached_property
 from core.config import CallConfig
 from core.models import CellValue, DocumentKind, ExtractedDocument, Severity
 from extractors.classify import Classified, Section
+from extractors.ds_export import display_name, piece_name
 from extractors.finess_extract import Establishment
 from extractors.form import Form
 from extractors.intake import IntakeProblem
 from extractors.tables import Row, Table
-from extractors.ds_export import display_name, piece_name
 from extractors.values import fold, parse_bool, parse_project_type
 from validators.eligibility import Eligibility, assess
 from validators.finess import department_of, is_valid_finess, normalize_finess

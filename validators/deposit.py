@@ -157,7 +157,7 @@ class Deposit:
 def instant(moment: dt.datetime) -> dt.datetime:
     """The moment in UTC: what comparisons use (two Paris wall times compare by their
     clock, which confuses the hour repeated when summer time ends)."""
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def describe_moment(moment: dt.datetime, *, with_time: bool = True) -> str:
