@@ -68,7 +68,10 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     signalée en alerte, sans rien supposer ; une date sans heure n'est décidée que si la journée
     entière est hors délai ; une heure sans minutes (export de Démarches simplifiées de juin 2023
     à avril 2024, qui imprimait le mois à la place des minutes) n'est décidée que si l'heure
-    entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture."""
+    entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture :
+    un dépôt dont la minute n'est pas connue n'est pas établi comme tardif, il n'est pas déclaré
+    non recevable et l'instructeur vérifie l'heure exacte dans le téléservice. La date peut aussi
+    venir de la colonne « Déposé le » de l'export tableur de la démarche (xlsx, ods, csv)."""
     opens, closes = instant(config.submission.opens.value), instant(config.submission.closes.value)
     expected = f"un dépôt {window_text(config)}"
     deposit, problem, location = deposit_of(data)
