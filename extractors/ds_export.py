@@ -23,7 +23,8 @@
 
 A spreadsheet in the call folder is a démarche export by its content (a sheet whose header
 row holds « ID » and « Déposé le » or « État du dossier »), never by its name; it is read
-once per process (bounded like any piece: ``extractors.extract``, the file limits).
+once per process and file version, in the extraction sandbox like any piece (bounded time,
+memory and size).
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ _CACHE: dict[tuple[str, int, int], DemarcheExport | None] = {}
 
 def read_export(path: Path, limits: Limits | None = None) -> DemarcheExport | None:
     """The démarche export of ``path`` (read once per process and file version), or None."""
-    from extractors.extract import extract
     from extractors.intake import sha256_file
+    from extractors.sandbox import extract_isolated
 
     try:
         stat = path.stat()
@@ -185,7 +186,7 @@ def read_export(path: Path, limits: Limits | None = None) -> DemarcheExport | No
         limits = limits or Limits(max_file_bytes=MAX_EXPORT_BYTES, max_columns=2_000)
         try:
             attachment = Attachment(path.name, sha256_file(path), stat.st_size, str(path))
-            doc = extract(attachment, limits)
+            doc = extract_isolated(attachment, limits)  # bounded in time and memory, like a piece
         except OSError:
             doc = None
         if doc is not None and doc.readable:
