@@ -5,13 +5,16 @@ Samples from the generator (fixtures/ds_samples.py), with their expected DEP-01 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import esmsnum, load_json
 from core.config import load_call
 from core.models import Severity
 from extractors.ds_export import display_name, exports_in, piece_name, read_export
@@ -203,3 +206,37 @@ def test_the_hour_repeated_when_summer_time_ends():
     assert deposit.moment.isoformat() == "2022-10-30T02:00:00+02:00"
     assert deposit.latest.isoformat() == "2022-10-30T02:59:59+01:00"
     assert (deposit.latest.astimezone(dt.UTC) - deposit.moment.astimezone(dt.UTC)).total_seconds() == 2 * 3600 - 1
+
+
+def test_run_on_a_call_folder_with_the_csv_export_and_a_changed_row(samples, tmp_path):
+    """``esmsnum run`` on dossiers whose form is the démarche's csv export: DEP-01 on the late
+    one only; the export downloaded again with one deposit changed re-judges that dossier."""
+    root, expected = samples
+    folder = tmp_path / "appel"
+    shutil.copytree(root / "exports" / "csv", folder)
+    entries = expected["exports"]["csv"]
+    out = tmp_path / "out"
+
+    def dep01() -> dict[str, list[str]]:
+        proc = esmsnum("run", str(folder), "--call", CALL, "--out", str(out))
+        assert proc.returncode == 0, proc.stderr
+        return {
+            name: [f["severity"] for f in load_json(out / name / "report.json")["findings"] if f["rule"] == "DEP-01"]
+            for name in entries
+        }
+
+    assert dep01() == {n: [e["DEP-01"]] if e["DEP-01"] else [] for n, e in entries.items()}
+    [export_file] = folder.glob("dossiers_*.csv")
+    in_time = next(n for n, e in entries.items() if e["DEP-01"] is None)
+    rows = list(csv.reader(io.StringIO(export_file.read_text("utf-8"))))
+    column = rows[0].index("Déposé le")
+    [row] = [r for r in rows[1:] if r[0] == in_time.removeprefix("dossier-")]
+    assert row[column] == "2022-09-28 17:42:10 +0200"
+    row[column] = "2022-10-01 09:05:00 +0200"  # the row of a new download, the deposit corrected
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    export_file.write_text(buffer.getvalue(), "utf-8")
+    assert dep01() == {n: ["bloquant"] for n in entries}
+    report = load_json(out / in_time / "report.json")
+    [finding] = [f for f in report["findings"] if f["rule"] == "DEP-01"]
+    assert finding["location"]["file"] == export_file.name and finding["location"]["cell"].startswith("K")
