@@ -150,13 +150,21 @@ def rows_of(doc: ExtractedDocument, file: str) -> DemarcheExport | None:
     return None
 
 
+_LISTINGS: dict[tuple[str, int], list[Path]] = {}
+
+
 def find_exports(call_dir: Path) -> list[Path]:
-    """Spreadsheets directly in the call folder (candidates; the content decides)."""
+    """Spreadsheets directly in the call folder (candidates; the content decides). The listing
+    is kept while the folder's entries do not change (its modification time): every dossier
+    of a call asks for it."""
     try:
+        key = (str(call_dir), call_dir.stat().st_mtime_ns)
+        if key in _LISTINGS:
+            return _LISTINGS[key]
         entries = sorted(call_dir.iterdir())
     except OSError:
         return []
-    return [
+    found = [
         e
         for e in entries
         if e.suffix.lower() in EXPORT_SUFFIXES
@@ -164,6 +172,10 @@ def find_exports(call_dir: Path) -> list[Path]:
         and not e.is_symlink()
         and e.is_file()
     ]
+    if len(_LISTINGS) > 64:
+        _LISTINGS.clear()
+    _LISTINGS[key] = found
+    return found
 
 
 _CACHE: dict[tuple[str, int, int], DemarcheExport | None] = {}
