@@ -156,6 +156,7 @@ def test_the_dossier_fingerprint_follows_its_row_of_the_export(samples, tmp_path
     (folder / "notes.ods").unlink()
     [piece] = (folder / name / "pieces_justificatives").glob("*.xlsx")
     shutil.copy(piece, folder / "notes.xlsx")  # the owner's workbook, not an export
+    (folder / "abime.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # damaged: ignored, never a crash
     assert exports_in(folder) == []  # a workbook that is not a démarche export is no form
     without = fingerprint(folder / name)
     assert without.sha256 != with_row.sha256
