@@ -10,6 +10,7 @@ from functools import cached_property
 from core.config import CallConfig
 from core.models import CellValue, DocumentKind, ExtractedDocument, Severity
 from extractors.classify import Classified, Section
+from extractors.ds_export import display_name, piece_name
 from extractors.finess_extract import Establishment
 from extractors.form import Form
 from extractors.intake import IntakeProblem
@@ -316,12 +317,16 @@ class DossierData:
 _VERSION = re.compile(r"\bv\s?(\d{1,3})\b")
 
 
-def name_hint(path: str) -> tuple[int, int]:
-    """Weak hint from a file name: ``final``/``définitif`` first, then the highest version."""
-    folded = fold(path.rsplit("/", 1)[-1])
+def name_hint(path: str) -> tuple[int, int, int]:
+    """Weak hint from a file name: ``final``/``définitif`` first, then the highest version,
+    then the latest upload of a Démarches simplifiées piece (``<label>-<dd-mm-YYYY-HH-MM>-<n>``:
+    its label is read without the suffix, its upload time orders two versions)."""
+    piece = piece_name(path)
+    folded = fold(display_name(path))
     final = int(any(w in folded for w in ("final", "definitif", "definitive")))
     versions = [int(v) for v in _VERSION.findall(folded)]
-    return final, max(versions, default=0)
+    uploaded = int(piece.uploaded.strftime("%Y%m%d%H%M")) if piece else 0
+    return final, max(versions, default=0), uploaded
 
 
 def choose_table(candidates: list[Table]) -> tuple[Table | None, str]:
