@@ -413,7 +413,10 @@ def _search_text(e: Establishment) -> str:
 
 
 def _load_establishments(db: sqlite3.Connection, reader: ExtractReader) -> int:
-    rows = ((*(getattr(e, c) for c in _ET_COLUMNS), _search_text(e)) for e in reader.establishments())
+    rows = (
+        (*(getattr(e, c) for c in _ET_COLUMNS), _search_text(e))
+        for e in (_labelled(x) if not (x.department_label and x.category_label) else x for x in reader.establishments())
+    )
     placeholders = ", ".join("?" * (len(_ET_COLUMNS) + 1))
     try:
         db.executemany(f"INSERT INTO establishment VALUES ({placeholders})", rows)
