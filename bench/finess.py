@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fixtures.finess_extract import (  # noqa: E402
-    FLUX_FILE,
     EJ_FILE,
     ET_FILE,
+    FLUX_FILE,
     OFFICIAL,
     Entity,
     RepositoryBook,
