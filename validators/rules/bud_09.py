@@ -53,9 +53,9 @@ def funds_named(text: str, funds: list[str]) -> list[str]:
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le financement ESMS numérique, payé par l'Union européenne au titre de la Facilité pour la
     reprise et la résilience, ne se cumule pas avec d'autres fonds européens (FEDER, FSE, FSE+ :
-    liste de l'appel, paramètre conditions.eu_funds_no_cumulation) pour les mêmes dépenses. Le
-    formulaire en ligne le déclare (champ cofinancement_fonds_europeens, « Cofinancement par
-    d'autres fonds européens (FEDER, FSE) ») : « Oui » ou le nom d'un de ces fonds est un
+    liste de l'appel) pour les mêmes dépenses. Le
+    formulaire en ligne le déclare (question « Cofinancement par d'autres fonds européens
+    (FEDER, FSE) ») : « Oui » ou le nom d'un de ces fonds est un
     cumul déclaré, à corriger (le porteur renonce à l'un des financements ou montre qu'il porte
     sur d'autres dépenses) — le dossier n'est pas rejeté sur cette seule déclaration, qui peut
     viser d'autres dépenses. « Non », vide ou absent : rien à vérifier. Une réponse qu'on ne sait

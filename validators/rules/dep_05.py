@@ -45,13 +45,12 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     """Le contrat (ou le bon de commande) avec l'éditeur du DUI n'est pas signé avant le dépôt
     du dossier : signer, c'est commencer l'exécution du projet, et une aide à l'investissement
     ne finance pas un projet commencé avant d'être demandé. Le formulaire en ligne donne la date
-    de signature (champ date_signature_contrat_editeur, « Date de signature du contrat avec
-    l'éditeur ») ; vide, « Non » ou absent : le contrat n'est pas signé, rien à vérifier. Une date
+    de signature (question « Date de signature du contrat avec l'éditeur ») ; vide, « Non » ou absent : le contrat n'est pas signé, rien à vérifier. Une date
     donnée au mois près compte pour le dernier jour du mois, et un contrat signé le jour du dépôt
     n'est pas réputé antérieur (l'heure n'est pas connue) : seul ce que le dossier montre
     positivement fait un constat. La dépense engagée avant le dépôt est à retirer ou à expliquer
     (à corriger) ; une date illisible est une alerte. Lecture à confirmer pour les crédits du FMIS
-    (docs/calls.md)."""
+    (documentation des appels, « Conditions d'accès »)."""
     if not config.conditions.vendor_contract_before_deposit.value or data.form is None:
         return
     answer = data.form.get(FIELD)

@@ -59,7 +59,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     non plus. Quand la liste cite plusieurs logiciels, le constat les nomme avec leurs ESSMS :
     le porteur précise le DUI du projet (une faute de saisie se corrige) ou présente les
     autres ESSMS dans un projet distinct — à corriger, jamais un rejet sur cette seule
-    lecture. L'appel peut lever la condition (paramètre conditions.single_dui)."""
+    lecture. L'appel peut lever la condition dans sa configuration."""
     if not config.conditions.single_dui.value or data.structures is None:
         return
     groups = softwares(data)
