@@ -159,6 +159,7 @@ class StoreInfo:
             "extract_date": self.extract_date.isoformat(),
             "entities": self.entities > 0,
             "fingerprint": self.fingerprint,
+            "sample": self.sample,
         }
 
 
