@@ -21,7 +21,7 @@ from validators.finess import complete_with_key
 from validators.finess_repository import import_extracts
 
 CALL = "ars-ara-2022-regional"
-CASES = ["GRP-15", "GRP-16", "DEP-05", "BUD-09", "clean-conditions", "clean-workbook", "clean-limites-budget"]
+CASES = ["GRP-15", "GRP-16", "DEP-05", "BUD-09", "clean-conditions", "clean-limites-budget"]
 
 
 def entry(call_dir: Path, numero: str) -> Path:
