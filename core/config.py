@@ -280,6 +280,49 @@ class RuleSetting(_Strict):
     source: str | None = None
 
 
+# --- Conditions of access common to the programme's instructions (rules DEP-05,
+# GRP-15, GRP-16, BUD-09). Each has a default with its source, so a call file need not name
+# them; a call overrides one like any sourced value (``conditions: {single_dui: {value: false,
+# source: …}}``). Values not read in a public text's own words are marked « à confirmer ».
+INSTRUCTION_2022 = "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 (phase de généralisation)"
+
+
+class Conditions(_Strict):
+    """Conditions of access to the funding the instructions set for every call."""
+
+    single_dui: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            f"{INSTRUCTION_2022} : un projet réunit des ESSMS autour d'un même dossier usager informatisé (un seul "
+            "DUI par projet) — à confirmer dans l'annexe de l'instruction de l'année"
+        ),
+    )
+    vendor_contract_before_deposit: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            "Décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets "
+            "d'investissement, article 3 : aucun commencement d'exécution avant la demande, le premier acte "
+            "juridique (la signature du contrat) valant commencement — application au FMIS à confirmer"
+        ),
+    )
+    sons_other_dui_excluded: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique, conditions d'éligibilité : pas de "
+            "double financement ; un ESSMS qui a commandé la « prestation Ségur » du SONS pour un DUI ne peut "
+            "être financé pour un autre DUI (arrêté du 2 février 2022, SONS DUI ESSMS)"
+        ),
+    )
+    eu_funds_no_cumulation: Sourced[list[str]] = Sourced[list[str]](
+        value=["FEDER", "FSE", "FSE+"],
+        source=(
+            "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique : financement par la Facilité pour la "
+            "reprise et la résilience, non cumulable avec d'autres fonds européens (FEDER, FSE) pour les mêmes "
+            "dépenses"
+        ),
+    )
+
+
 class CallConfig(_Strict):
     id: str
     title: str
@@ -304,6 +347,7 @@ class CallConfig(_Strict):
     finess_extract: Sourced[dt.date] | None = None
     # The démarche on Démarches simplifiées (``esmsnum ds``); None: no connector for this call.
     ds: DsSettings | None = None
+    conditions: Conditions = Field(default_factory=Conditions)  # the conditions rules' defaults, with their sources
 
     # Filled by the loader, not by the file.
     config_hash: str = ""

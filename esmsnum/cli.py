@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -1174,10 +1175,12 @@ def finess() -> None:
     options_metavar="[OPTIONS]",
     short_help="Importe une extraction FINESS (établissements, entités juridiques).",
     help=(
-        "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
-        "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
-        "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
-        "Un fichier mal formé est refusé avec le numéro de la ligne en cause."
+        "Importe une extraction FINESS : le flux JSON quotidien de l'ANS (finess-structures-journalier-AAAAMMJJ.json, "
+        "établissements et entités juridiques, lu au fil de l'eau, .json.gz accepté), ou l'extraction etalab : le "
+        "fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou cs1100502) et, au besoin, celui "
+        "des entités juridiques de la même date (etalab-cs1100501-stock-….csv), UTF-8 ou Latin-1. Le format est "
+        "reconnu au contenu. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
+        "Un fichier mal formé est refusé avec le numéro de la ligne (ou de l'entité juridique) en cause."
     ),
 )
 @click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
@@ -1200,7 +1203,8 @@ def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
             raise click.UsageError(f"Fichier introuvable : {path}")
     folder = folder or default_dir()
     try:
-        outcome = import_extracts(files, folder)
+        with _import_progress() as progress:
+            outcome = import_extracts(files, folder, progress=progress)
     except (ExtractError, RepositoryError) as exc:
         raise click.ClickException(f"Extraction refusée : {exc}") from exc
     info = outcome.info
@@ -1221,6 +1225,28 @@ def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
         f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
         f"({_decimal(outcome.size_bytes / 1_000_000)} Mo)."
     )
+    click.echo(f"Source : {info.source_label}.")
+
+
+@contextlib.contextmanager
+def _import_progress():
+    """A progress bar on stderr while a FINESS flux is read (a terminal only): ``(read, size)``."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("Lecture du flux FINESS"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("flux", total=None)
+        yield lambda done, size: bar.update(task, completed=done, total=size)
 
 
 @finess.command(
@@ -1251,11 +1277,12 @@ def finess_info(folder: Path | None) -> None:
         f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
         f"établissements, {_thousands(latest.entities)} entités juridiques."
     )
+    click.echo(f"Date de l'extraction : {date_fr(latest.extract_date)} ; source : {latest.source_label}.")
     for store in reversed(stores):
         files = ", ".join(s["name"] for s in store.sources)
         click.echo(
             f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
-            f"{_imported(store.imported_at)} depuis {files}"
+            f"{_imported(store.imported_at)} depuis {files} ({store.source_label})"
         )
 
 

@@ -39,6 +39,17 @@ EXTRA_FORM_LABELS: dict[str, tuple[str, ...]] = {
     # the fixed columns of the démarche's spreadsheet export (extractors/ds_export.py)
     "porteur.raison_sociale": ("Entreprise raison sociale",),
     "porteur.siret": ("Établissement SIRET",),
+    # the vendor contract's signature date (DEP-05) and a European co-funding (BUD-09)
+    "date_signature_contrat_editeur": (
+        "Date de signature du contrat avec l'éditeur",
+        "Contrat éditeur signé le",
+        "Date du bon de commande éditeur",
+    ),
+    "cofinancement_fonds_europeens": (
+        "Cofinancement par d'autres fonds européens (FEDER, FSE)",
+        "Autres financements européens",
+        "Cofinancement FEDER / FSE",
+    ),
 }
 
 
