@@ -21,7 +21,9 @@ CHROMIUM ?= /usr/bin/chromium
 DSFR_VERSION := 1.15.3
 DSFR_SHA512 := R9AALZc1LfZjtytWZMOaUIOHWTkllBZ/sZlsL8TpKZVgF3qUKXt/uNYh+L1D1Fh4p92ZqWxbtNcebsigBZe5pQ==
 DSFR_DIR := web/static/dsfr
-DSFR_STAMP := $(DSFR_DIR)/.version-$(DSFR_VERSION)
+# The stamp names what is extracted: a new list of files (here the JavaScript of the header's
+# menu on a phone) extracts again over an older install.
+DSFR_STAMP := $(DSFR_DIR)/.version-$(DSFR_VERSION)-js
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +42,7 @@ $(DSFR_STAMP):
 	test "$$($(PYTHON) -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz)" = "$(DSFR_SHA512)" \
 	  || { echo "DSFR : somme de contrôle inattendue, fichiers refusés."; exit 1; }; \
 	tar -xzf build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz -C build/dsfr package/LICENSE.md package/dist/dsfr.min.css \
-	  package/dist/fonts package/dist/icons package/dist/favicon package/dist/utility/icons/icons.min.css; \
+	  package/dist/dsfr.module.min.js package/dist/dsfr.nomodule.min.js package/dist/fonts package/dist/icons package/dist/favicon package/dist/utility/icons/icons.min.css; \
 	rm -rf $(DSFR_DIR) && mkdir -p $(DSFR_DIR) && cp -r build/dsfr/package/dist/. $(DSFR_DIR)/ \
 	  && cp build/dsfr/package/LICENSE.md $(DSFR_DIR)/ && touch $@ && echo "DSFR $(DSFR_VERSION) installé dans $(DSFR_DIR)."
 
