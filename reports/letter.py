@@ -32,13 +32,14 @@ from core.file_problems import PROCESS_SIDE_CODES
 from core.french import date_long, now_paris, paris_day
 from core.models import DOSSIER_FILE
 from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
-from reports.wording import lower_first, owner_fact, sentence
+from reports.wording import lower_first, owner_fact, owner_words, sentence
 from validators.registry import action_for
 
 DEFAULT_REPLY_DAYS = 15
 INTERNAL_ERROR = "erreur interne"  # how ``found`` starts for a failed analysis or rule
 LETTER_FILES = ("courrier.docx", "courrier.pdf")
 DEFAULT_FOLLOWED_BY = "le service instructeur de l'appel à projets"
+BASIS_LABEL = "Base réglementaire"  # what a refusal rests on, as an administrative letter says it
 
 KINDS = {
     "a_completer": ("complement", "Demande de pièces complémentaires", "demande de pièces complémentaires"),
@@ -100,7 +101,7 @@ def request_sentence(finding: FindingEntry) -> str:
     """One sentence per point: what to do, what was found, where. « Ramener la demande pour cet
     ESSMS dans la limite du forfait de l'appel : le budget demande 8 000 € … — Budget.xlsx,
     feuille Budget, cellule D46. »"""
-    action = (finding.action or action_for(finding.rule, finding.severity.value)).strip().rstrip(".")
+    action = owner_words((finding.action or action_for(finding.rule, finding.severity.value)).strip()).rstrip(".")
     fact = lower_first(owner_fact(finding.message or ""))
     joint = " — " if " : " in fact or " : " in action else " : "
     text = f"{action}{joint}{fact}" if fact else action
@@ -131,7 +132,7 @@ def rule_basis(rule_id: str | None) -> str:
     source = rule.source if rule else ""
     for pattern in _INTERNAL_SOURCES:
         source = pattern.sub("", source)
-    source = " ".join(source.split()).strip(" ;:,")
+    source = owner_words(" ".join(source.split()).strip(" ;:,"))
     while source.count(")") > source.count("(") and source.endswith(")"):
         source = source[:-1].rstrip()
     while source.count("(") > source.count(")") and source.startswith("("):
@@ -142,12 +143,13 @@ def rule_basis(rule_id: str | None) -> str:
 
 def refusal_sentence(finding: FindingEntry) -> str:
     """« La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS
-    (Dossier_complet.xlsx, feuille Structures, cellule A3). Fondement : cahier des charges … »"""
+    (Dossier_complet.xlsx, feuille Structures, cellule A3). Base réglementaire : cahier des
+    charges … »"""
     fact = owner_fact(finding.message or "")
     place = where(finding.location)
     if place and place not in fact:
         fact += f" ({place})"
-    return f"{sentence(fact)} Fondement : {rule_basis(finding.rule)}."
+    return f"{sentence(fact)} {BASIS_LABEL} : {rule_basis(finding.rule)}."
 
 
 def held_back(report: DossierReport) -> bool:
