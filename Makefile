@@ -52,7 +52,7 @@ demo: $(STAMP) web-assets
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
 	  echo; echo "== $$call"; \
 	  $(VENV)/bin/esmsnum finess importer $(DEMO)/input/$$call/finess/etalab-*.csv --finess $(DEMO)/finess/$$call || exit $$?; \
-	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call --finess $(DEMO)/finess/$$call || exit $$?; \
+	  $(VENV)/bin/esmsnum analyser $(DEMO)/input/$$call/dossiers --appel $$call --sortie $(DEMO)/reports/$$call --finess $(DEMO)/finess/$$call || exit $$?; \
 	done
 	@echo; echo "Rapports écrits sous $(DEMO)/reports/<appel>/ : ouvrir summary.html, puis le report.html de chaque dossier."
 	@echo "Espace d'instruction : créer un compte (README, « Espace d'instruction »), puis « make web »."
@@ -81,7 +81,7 @@ test: $(STAMP) browser web-assets lint
 	$(PY) -m pytest -q
 
 # Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,
-# a call run through the deployment served by `esmsnum serve`. Not part of `make test`.
+# a call run through the deployment served by `esmsnum servir`. Not part of `make test`.
 test-server: $(STAMP)
 	PY=$(CURDIR)/$(PY) .ci/server-test
 

@@ -1,6 +1,6 @@
 """A dossier's timeline: every analysis, lift and its undoing, comment, status, assignment,
 decision and letter, oldest first, with who and when. Read from the history (nothing in it is
-ever deleted); ``esmsnum history`` prints it, the web workspace shows it."""
+ever deleted); ``esmsnum historique`` prints it, the web workspace shows it."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry
 
 
 def format_timeline(dossier: str, history: History, call_ids: list[str]) -> str:
-    """``esmsnum history DOSSIER``: the timeline as text."""
+    """``esmsnum historique DOSSIER``: the timeline as text."""
     analyses = [a for c in call_ids for a in history.timeline(c, dossier) if a.origin == "analyse"]
     lines = [f"Dossier {dossier} : {count(len(analyses), 'analyse enregistrée', 'analyses enregistrées')}"]
     for call_id in call_ids:

@@ -362,7 +362,7 @@ def letter_docx(request: Request, call: str, dossier: str):
 
 @router.get(BASE + "/rapport")
 def printable_report(request: Request, call: str, dossier: str):
-    """The static report as ``esmsnum run`` wrote it (for printing), with its own policy: its
+    """The static report as ``esmsnum analyser`` wrote it (for printing), with its own policy: its
     style is inline, nothing else is allowed."""
     site, dossier = _site(request, call, dossier)
     path = site.report_dir(dossier) / "report.html"
