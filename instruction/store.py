@@ -161,6 +161,9 @@ Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
 Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
 
 
+CALL_LEVEL = ""  # the « dossier » of an event about the call as a whole (its envelope): no dossier is named so
+
+
 def default_url(out_dir: Path) -> str:
     return os.environ.get(HISTORY_ENV) or f"sqlite:///{(out_dir / '.esmsnum' / 'history.sqlite').resolve()}"
 
@@ -531,6 +534,37 @@ class History:
             )
         return Event(
             int(result.inserted_primary_key[0]), call_id, dossier, "commentaire", author, created, {"text": text}
+        )
+
+    def set_envelope(self, call_id: str, amount: float | None, author: str) -> Event:
+        """The call's envelope as the décideur enters it for the committee (None: removed),
+        logged with the call's events (its audit: who, when, from what to what)."""
+        before = self.envelope(call_id)
+        data = {"before": before.data.get("after") if before else None, "after": amount}
+        created = now()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=CALL_LEVEL, kind="enveloppe", author=author, created_at=created, data=data
+                )
+            )
+        return Event(int(result.inserted_primary_key[0]), call_id, CALL_LEVEL, "enveloppe", author, created, data)
+
+    def envelope(self, call_id: str) -> Event | None:
+        """The latest envelope entered for the call (``data["after"]``: the amount, None when
+        it was removed), or None when none ever was."""
+        query = (
+            select(events)
+            .where(events.c.call_id == call_id, events.c.dossier == CALL_LEVEL, events.c.kind == "enveloppe")
+            .order_by(events.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            r = conn.execute(query).mappings().first()
+        if r is None:
+            return None
+        return Event(
+            r["id"], r["call_id"], r["dossier"], r["kind"], r["author"], aware(r["created_at"]), dict(r["data"])
         )
 
     def events(self, call_id: str, dossier: str | None = None) -> list[Event]:

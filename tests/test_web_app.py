@@ -486,9 +486,9 @@ def test_the_committee_table_and_its_export(served):
     eligible = report(work, numero)["amount_eligible"]
     assert first[header.index("Montant éligible (€)")] == pytest.approx(eligible)
     assert first[header.index("Cumul éligible (€)")] == pytest.approx(eligible)
-    assert {r[0] for r in rows} == {
-        d["dossier"] for d in load_json(work / "summary.json")["dossiers"] if d["verdict"] == "recevable"
-    }
+    assert {r[0] for r in rows} == {d["dossier"] for d in load_json(work / "summary.json")["dossiers"]}, (
+        "every dossier of the call"
+    )
     balance = [r[0] for r in workbook["Équilibre"].iter_rows(values_only=True) if r[0]]
     assert "Département" in balance and "Secteur" in balance and "Capacité des ESSMS" in balance
     for ws in workbook.worksheets:
@@ -700,3 +700,42 @@ def test_the_exports_type_dates_and_amounts_and_keep_finess_as_text(served):
     csv_text = lea.get(f"/appels/{CALL}/exports/synthese.csv").content.decode("utf-8-sig")
     line = next(x for x in csv_text.splitlines() if x.startswith(numero + ";"))
     assert f";{finess};" in line and re.search(r";\d\d/\d\d/\d{4} à \d\d:\d\d;", line)
+
+
+def test_the_decideur_enters_the_envelope_and_the_committee_compares_to_it(served):
+    from instruction.store import History
+
+    app, work, cases, _ = served
+    paul, marie = login(app, "paul"), login(app, "marie")
+    url = f"/appels/{CALL}/comite"
+    before = paul.get(url).text
+    assert "Au-delà de l'enveloppe : non" not in before
+    refused = marie.post(url + "/enveloppe", data={"csrf": csrf_of(marie.get(url).text), "montant": "1000"})
+    assert refused.status_code == 403
+    proposed = sum(
+        d["amount_eligible"] or 0
+        for d in load_json(work / "summary.json")["dossiers"]
+        if d["verdict"] == "recevable" and (report(work, d["dossier"]).get("instruction") or {}).get("decision") == "A"
+    )
+    assert proposed > 0, "a dossier of group A (test_the_committee_table_and_its_export)"
+    envelope = round(proposed / 0.507, 2)
+    typed = f"{envelope:,.2f}".replace(",", " ").replace(".", ",") + " €"
+    assert paul.post(url + "/enveloppe", data={"csrf": csrf_of(before), "montant": typed}).status_code == 303
+    page = paul.get(url).text
+    assert "50,7\u00a0%" in page and "saisie par paul" in page and "Solde après le groupe A" in page
+    assert 'data-verdict="non_recevable"' in page and 'data-verdict="a_completer"' in page
+    departments = re.findall(
+        r'<tr><th scope="row">(\d[\dAB])</th>', page.split('id="equilibre-departements"')[1].split("</table>")[0]
+    )
+    snapshot = load_json(work / "summary.json")["call_snapshot"]["departments"]
+    assert set(snapshot) <= set(departments), "every département of the call, zero included"
+    history = History.for_output(work)
+    try:
+        assert history.envelope(CALL).author == "paul" and history.envelope(CALL).data["after"] == envelope
+    finally:
+        history.close()
+    wrong = paul.post(url + "/enveloppe", data={"csrf": csrf_of(page), "montant": "beaucoup"}, follow_redirects=True)
+    assert "illisible" in wrong.text
+    assert paul.post(url + "/enveloppe", data={"csrf": csrf_of(page), "montant": ""}).status_code == 303
+    emptied = paul.get(url).text
+    assert "non renseignée" in emptied and "Solde après" not in emptied
