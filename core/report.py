@@ -326,6 +326,7 @@ class Instruction(_Model):
     decision_motif: str | None = None
     decision_author: str | None = None
     decision_date: str | None = None
+    letter_sent: dt.date | None = None  # the letter's sending date as the reviewer recorded it
 
 
 class Evolution(_Model):

@@ -531,6 +531,21 @@ def _known_rule(rule_id: str) -> None:
         raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum regles »).")
 
 
+def _record_sending(out_dir: Path, report, sending: str):
+    import getpass
+
+    from instruction.letters import SendingError, parse_day, record_sending
+    from instruction.store import History
+
+    history = History.for_output(out_dir)
+    try:
+        return record_sending(out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande")
+    except SendingError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        history.close()
+
+
 @main.command(
     "courrier",
     context_settings=HELP,
@@ -558,8 +573,6 @@ def _known_rule(rule_id: str) -> None:
     help="Date d'envoi du courrier (par défaut : aujourd'hui).",
 )
 def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
-    import datetime as dt
-
     from judging.lock import OutputBusy, OutputLock
     from reports.dossier import write_dossier_reports
 
@@ -569,16 +582,12 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
     report = _read_report(out_dir, dossier)
     if report.verdict.value not in ("a_completer", "non_recevable"):
         raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
-    day = None
-    if sending:
-        try:
-            day = dt.datetime.strptime(sending.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            raise click.UsageError(f"date d'envoi invalide : « {sending} » (attendu JJ/MM/AAAA)") from None
-    report.letter_sending_date = day
     try:
         with OutputLock(out_dir):
-            write_dossier_reports(report, out_dir / dossier)
+            if sending:  # checked, recorded in the history (chronology, re-runs), then written
+                report = _record_sending(out_dir, report, sending)
+            else:
+                write_dossier_reports(report, out_dir / dossier)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     from core.french import date_long

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,7 @@ Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
 Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
 
 
+SENDING = "envoi_courrier"  # the event of a letter's sending date
 CALL_LEVEL = ""  # the « dossier » of an event about the call as a whole (its envelope): no dossier is named so
 
 
@@ -483,12 +485,44 @@ class History:
                 .mappings()
                 .first()
             )
-        return _state(row) if row else DossierState(call_id, dossier)
+        state = _state(row) if row else DossierState(call_id, dossier)
+        return replace(state, letter_sent=self.sendings(call_id, dossier).get(dossier))
 
     def states(self, call_id: str) -> dict[str, DossierState]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(dossier_state).where(dossier_state.c.call_id == call_id)).mappings()
-            return {r["dossier"]: _state(r) for r in rows}
+            out = {r["dossier"]: _state(r) for r in rows}
+        for dossier, day in self.sendings(call_id).items():
+            out[dossier] = replace(out.get(dossier) or DossierState(call_id, dossier), letter_sent=day)
+        return out
+
+    def record_sending(self, call_id: str, dossier: str, day: dt.date, author: str, kind: str | None) -> Event:
+        """The letter of the dossier was sent on ``day`` (appended: the chronology keeps every
+        date given, the latest is the letter's). Checked by the caller
+        (``instruction.letters.sending_refusal``)."""
+        created = now()
+        data = {"date": day.isoformat(), "letter_kind": kind}
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=dossier, kind=SENDING, author=author, created_at=created, data=data
+                )
+            )
+        return Event(int(result.inserted_primary_key[0]), call_id, dossier, SENDING, author, created, data)
+
+    def sendings(self, call_id: str, dossier: str | None = None) -> dict[str, dt.date]:
+        """The latest sending date recorded for each dossier of the call."""
+        query = select(events.c.dossier, events.c.data).where(events.c.call_id == call_id, events.c.kind == SENDING)
+        if dossier is not None:
+            query = query.where(events.c.dossier == dossier)
+        out: dict[str, dt.date] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query.order_by(events.c.id)).mappings():
+                try:
+                    out[r["dossier"]] = dt.date.fromisoformat(str((r["data"] or {}).get("date")))
+                except ValueError:
+                    continue
+        return out
 
     def change(
         self,

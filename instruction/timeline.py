@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core.french import count, datetime_short, iso
+from core.french import count, date_long, datetime_short, iso
 from core.models import Verdict
 from core.records import Analysis, Event, Revocation, Waiver
 from instruction.store import History
@@ -129,6 +129,8 @@ def event_entries(events: list[Event]) -> list[Entry]:
             out.append(Entry(e.created_at, e.author, e.kind, title, str(data.get("motif") or "") or None))
         elif e.kind == "courrier":
             out.append(Entry(e.created_at, e.author, e.kind, "Projet de courrier modifié"))
+        elif e.kind == "envoi_courrier":
+            out.append(Entry(e.created_at, e.author, e.kind, f"Courrier envoyé le {date_long(data.get('date'))}"))
         else:
             out.append(Entry(e.created_at, e.author, e.kind, e.kind))
     return out

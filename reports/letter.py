@@ -161,7 +161,8 @@ def held_back(report: DossierReport) -> bool:
 
 def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
-    return report.letter_sending_date or today or now_paris().date()
+    recorded = report.instruction.letter_sent if report.instruction else None
+    return report.letter_sending_date or recorded or today or now_paris().date()
 
 
 def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[str, Any] | None:
@@ -240,7 +241,8 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "recipient_lines": recipient,
         "place_date": f"{place}, le {date_long(day)}" if place else f"Le {date_long(day)}",
         "date": day.isoformat(),
-        "sending_date_set": report.letter_sending_date is not None,
+        "sending_date_set": report.letter_sending_date is not None
+        or bool(report.instruction and report.instruction.letter_sent),
         "reference": reference,
         "dossier": dossier,
         "subject": f"Appel à projets « {call_title} » — {title_lower}",

@@ -739,3 +739,40 @@ def test_the_decideur_enters_the_envelope_and_the_committee_compares_to_it(serve
     assert paul.post(url + "/enveloppe", data={"csrf": csrf_of(page), "montant": ""}).status_code == 303
     emptied = paul.get(url).text
     assert "non renseignée" in emptied and "Solde après" not in emptied
+
+
+def test_the_letters_sending_date_is_checked_recorded_and_shown(served):
+    import datetime as dt
+
+    from core.french import now_paris
+
+    app, work, cases, _ = served
+    numero = next(
+        n
+        for n in sorted(cases.values())
+        if report(work, n)["verdict"] == "a_completer" and report(work, n).get("deposit")
+    )
+    deposited = dt.date.fromisoformat(report(work, numero)["deposit"]["moment"][:10])
+    marie = login(app, "marie")
+    url = dossier_url(numero) + "/courrier/envoi"
+    for day, said in (
+        (deposited - dt.timedelta(days=1), "précède le dépôt"),
+        (now_paris().date() + dt.timedelta(days=2), "dans le futur"),
+    ):
+        token = csrf_of(marie.get(dossier_url(numero)).text)
+        refused = marie.post(url, data={"csrf": token, "date": day.isoformat()}, follow_redirects=True)
+        assert said in refused.text and "Courrier envoyé" not in refused.text
+    sent = deposited + dt.timedelta(days=5)
+    token = csrf_of(marie.get(dossier_url(numero)).text)
+    assert marie.post(url, data={"csrf": token, "date": sent.isoformat()}).status_code == 303
+    page = marie.get(dossier_url(numero)).text
+    assert page.count("Courrier envoyé le") >= 2, "on the letter and in the chronology"
+    assert report(work, numero)["instruction"]["letter_sent"] == sent.isoformat()
+    assert report(work, numero)["letter_sending_date"] == sent.isoformat()
+    lecture = login(app, "lea")
+    assert (
+        lecture.post(
+            url, data={"csrf": csrf_of(lecture.get(dossier_url(numero)).text), "date": sent.isoformat()}
+        ).status_code
+        == 403
+    )

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from core.french import date_long, verdict_label
 from core.french import datetime_long as datetime_fr
-from core.french import verdict_label
 from core.records import Conflict, now
 from instruction.accounts import Account
+from instruction.letters import SendingError, parse_day, record_sending
 from instruction.rerender import apply_instruction
 from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
@@ -345,6 +346,22 @@ def save_letter(
         done="Courrier enregistré." if text else "Courrier remis à sa version générée.",
         anchor="courrier",
     )
+
+
+@router.post(BASE + "/courrier/envoi")
+def letter_sent(request: Request, account: Instructeur, call: str, dossier: str, date: str = Form("")):
+    """The day the letter was sent: checked, recorded (chronology, re-runs), the letter, the
+    report and the summary written again with it."""
+    site, dossier = _site(request, call, dossier)
+    try:
+        day = parse_day(date, iso_ok=True)
+        with site.writing():
+            record_sending(site.out_dir, site.report(dossier), site.history, day, account.name)
+    except SendingError as exc:
+        flash(request, str(exc), "error")
+        return back_to(_url(site, dossier, "courrier"))
+    flash(request, f"Date d'envoi du courrier enregistrée : {date_long(day)}.")
+    return back_to(_url(site, dossier, "courrier"))
 
 
 @router.get(BASE + "/courrier.docx")
