@@ -776,3 +776,34 @@ def test_the_letters_sending_date_is_checked_recorded_and_shown(served):
         ).status_code
         == 403
     )
+
+
+def test_the_dossier_page_lists_its_essms_and_the_printable_reports_links_lead_somewhere(served):
+    from urllib.parse import urljoin
+
+    app, work, cases, _ = served
+    lea = login(app, "lea")
+    numero = next(n for n in sorted(cases.values()) if (work / n / "courrier.pdf").is_file())
+    page = lea.get(dossier_url(numero)).text
+    essms = report(work, numero)["essms"]
+    assert essms and all(f'data-finess="{e["finess"]}"' in page for e in essms), "the ESSMS table"
+    url = dossier_url(numero) + "/rapport"
+    printable = lea.get(url)
+    assert printable.status_code == 200
+    links = {h for h in re.findall(r'href="([^"#]+)', printable.text) if not h.startswith(("http", "mailto"))}
+    assert {"courrier.pdf", "../regles.html"} <= links
+    for href in links:
+        response = lea.get(urljoin("http://testserver" + url, href))
+        assert response.status_code == 200, href
+        assert response.headers["x-content-type-options"] == "nosniff"
+    pdf = lea.get(dossier_url(numero) + "/courrier.pdf")
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-disposition"].startswith("attachment;")
+    original = work / numero / "courrier.pdf"
+    kept = original.with_name("courrier.kept")
+    original.rename(kept)
+    original.symlink_to(work / "summary.json")
+    try:
+        assert lea.get(dossier_url(numero) + "/courrier.pdf").status_code == 404, "a link is never followed"
+    finally:
+        original.unlink()
+        kept.rename(original)

@@ -18,6 +18,7 @@ from web.routes.common import (
     current_account,
     flash,
     page,
+    serve_call_page,
     workspace,
 )
 from web.workspace import NotFound
@@ -117,6 +118,18 @@ async def assign_many(request: Request, account: Instructeur, call: str):
         )
     flash(request, message, "warning" if moved or kept else "success")
     return back_to(f"/appels/{site.call_id}")
+
+
+@router.get("/appels/{call}/dossiers/regles.html")
+def rules_page(request: Request, call: str):
+    """Where a printable report's « ../regles.html » leads."""
+    return serve_call_page(call_site(request, call), "regles.html")
+
+
+@router.get("/appels/{call}/dossiers/summary.html")
+def summary_page(request: Request, call: str):
+    """Where a printable report's « ../summary.html » leads."""
+    return serve_call_page(call_site(request, call), "summary.html")
 
 
 @router.get("/appels/{call}/exports/{name}")

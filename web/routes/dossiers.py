@@ -34,7 +34,9 @@ from web.routes.common import (
     clip,
     flash,
     known_dossier,
+    output_file,
     page,
+    report_headers,
 )
 from web.workspace import CallSite, NotFound
 
@@ -379,18 +381,18 @@ def letter_docx(request: Request, call: str, dossier: str):
 
 @router.get(BASE + "/rapport")
 def printable_report(request: Request, call: str, dossier: str):
-    """The static report as ``esmsnum analyser`` wrote it (for printing), with its own policy: its
-    style is inline, nothing else is allowed."""
+    """The static report as ``esmsnum analyser`` wrote it (for printing), with its own policy:
+    its style is inline, nothing else is allowed. Its relative links reach the routes beside
+    it: « courrier.pdf », « courrier.docx » (the letter as it stands), « ../regles.html »."""
     site, dossier = _site(request, call, dossier)
-    path = site.report_dir(dossier) / "report.html"
-    if path.is_symlink() or not path.is_file():  # a link in the shared folder is never served
-        raise NotFound("rapport")
-    return HTMLResponse(
-        path.read_text(encoding="utf-8"),
-        headers={
-            "Content-Security-Policy": (
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-            )
-        },
-    )
+    path = output_file(site.report_dir(dossier), "report.html", site.out_dir)
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=report_headers())
+
+
+@router.get(BASE + "/courrier.pdf")
+def letter_pdf_file(request: Request, call: str, dossier: str):
+    """The letter's PDF as the analysis wrote it, as a download."""
+    site, dossier = _site(request, call, dossier)
+    path = output_file(site.report_dir(dossier), "courrier.pdf", site.out_dir)
+    headers = report_headers() | {"Content-Disposition": f'attachment; filename="courrier-{dossier}.pdf"'}
+    return Response(path.read_bytes(), media_type="application/pdf", headers=headers)
