@@ -74,4 +74,5 @@ def instruction_of(state: DossierState | None) -> dict[str, Any] | None:
         "decision_author": state.decision_author,
         "decision_date": iso(state.decision_at) if state.decision_at else None,
         "letter_sent": state.letter_sent,
+        "letter_body": state.letter,
     }

@@ -228,7 +228,7 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
             ),
         ]
         body_after = [APPEAL]
-    return {
+    content = {
         "kind": kind,
         "title": title_case,
         "sender": sender,
@@ -262,9 +262,50 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
         "signature_lines": [line for line in [settings.signatory, sender] if line],
     }
+    edited = report.instruction.letter_body if report.instruction else None
+    return with_body(content, edited) if edited else content
 
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+BULLET = "• "
+
+
+def body_text(content: dict[str, Any]) -> str:
+    """The letter's body as the reviewer edits it, paragraph by paragraph (a blank line between
+    them, « • » before each point): from « Madame, Monsieur, » to the closing formula. The
+    letterhead, recipient, references and signature stay the call's."""
+    parts = [
+        content["opening"],
+        *content["body_before"],
+        "\n".join(BULLET + item for item in content["items"]),
+        *content["body_after"],
+        content["closing"],
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def with_body(content: dict[str, Any], body: str) -> dict[str, Any]:
+    """The letter with the reviewer's body (``body_text``'s layout) in place of the drafted one."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", body.replace("\r\n", "\n")) if b.strip()]
+    opening = blocks.pop(0) if blocks else ""
+    closing = blocks.pop() if len(blocks) > 0 else ""
+    before: list[str] = []
+    items: list[str] = []
+    after: list[str] = []
+    for block in blocks:
+        lines = block.split("\n")
+        if all(line.startswith(BULLET.strip()) for line in lines) and not after:
+            items += [line.lstrip("•").strip() for line in lines]
+        else:
+            (after if items else before).append(" ".join(line.strip() for line in lines))
+    return content | {
+        "opening": opening,
+        "body_before": before,
+        "items": items,
+        "body_after": after,
+        "closing": closing,
+        "edited": True,
+    }
 
 
 def _safe(value: Any) -> Any:

@@ -807,3 +807,32 @@ def test_the_dossier_page_lists_its_essms_and_the_printable_reports_links_lead_s
     finally:
         original.unlink()
         kept.rename(original)
+
+
+def test_the_letter_edited_in_the_web_is_the_letter_of_record(served):
+    import pdfplumber
+    from docx import Document
+
+    app, work, cases, _ = served
+    numero = next(n for n in sorted(cases.values()) if (work / n / "courrier.pdf").is_file())
+    marie = login(app, "marie")
+    page = marie.get(dossier_url(numero)).text
+    body = unescape(re.search(r'<textarea[^>]*id="texte-courrier"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    assert body.startswith("Madame, Monsieur,") and "Affaire suivie par" not in body, "the body, not the letterhead"
+    edited = body.replace("Madame, Monsieur,", "Madame, Monsieur,\n\nNous avons bien reçu votre appel du 3 octobre.", 1)
+    token, version = page_state(marie, numero)
+    saved = marie.post(dossier_url(numero) + "/courrier", data={"csrf": token, "version": version, "texte": edited})
+    assert saved.status_code == 303
+    said = "Nous avons bien reçu votre appel du 3 octobre."
+    on_disk = Document(str(work / numero / "courrier.docx"))
+    web = Document(io.BytesIO(marie.get(dossier_url(numero) + "/courrier.docx").content))
+    for document in (on_disk, web):
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert said in text and "Affaire suivie par" in text, "the call's letterhead around the edited body"
+        section = document.sections[0]
+        assert (section.page_width, section.page_height) == (7560310, 10692130), "A4"
+    with pdfplumber.open(io.BytesIO(marie.get(dossier_url(numero) + "/courrier.pdf").content)) as pdf:
+        assert said in " ".join((p.extract_text() or "").replace("\n", " ") for p in pdf.pages)
+        assert round(pdf.pages[0].width) == 595 and round(pdf.pages[0].height) == 842, "A4"
+    assert said in (work / numero / "report.html").read_text(encoding="utf-8"), "the report shows the same letter"
+    assert said in marie.get(dossier_url(numero)).text

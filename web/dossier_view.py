@@ -11,7 +11,7 @@ from instruction.accounts import Account
 from instruction.timeline import Entry
 from instruction.workflow import STATUSES, decision_label
 from reports.view import SEVERITY_RANK, finding_view, report_view
-from web.letters import current_letter
+from web.letters import current_letter, letterhead
 
 
 def findings(report: DossierReport) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -45,6 +45,7 @@ def dossier_page(
         "comments": list(reversed(comments)),
         "assignees": assignees,
         "letter": letter,
+        "letterhead": letterhead(report) if letter else None,
         "letter_edited": bool(state.letter),
         "letter_stale": bool(state.letter) and state.letter_digest != report.digest,
         "instruction": report.instruction,

@@ -340,7 +340,6 @@ def save_letter(
         "modification du courrier",
         "courrier",
         {"reset": text is None},
-        rewrite=False,
         letter=text,
         letter_digest=report.digest if text else None,
         letter_author=account.name,
