@@ -787,6 +787,8 @@ def test_the_dossier_page_lists_its_essms_and_the_printable_reports_links_lead_s
     page = lea.get(dossier_url(numero)).text
     essms = report(work, numero)["essms"]
     assert essms and all(f'data-finess="{e["finess"]}"' in page for e in essms), "the ESSMS table"
+    required = load_json(work / numero / "report.json")["call_snapshot"]["required_documents"]
+    assert required and all(f'data-piece="{kind}"' in page for kind in required), "the pièces exigées checklist"
     url = dossier_url(numero) + "/rapport"
     printable = lea.get(url)
     assert printable.status_code == 200

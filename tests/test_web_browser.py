@@ -47,6 +47,7 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("web-browser") / "out"
     shutil.copytree(out, work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
     for name, role in ROLES.items():
         created = subprocess.run(
             ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
