@@ -197,7 +197,7 @@ def test_courrier_sets_the_sending_date_and_the_deadline(tmp_path):
 
 def test_the_sending_date_is_checked_recorded_in_the_chronology_and_survives_a_rerun(tmp_path):
     from core.french import PARIS
-    from core.report import Deposit
+    from core.report import Deposit, Instruction
     from instruction.store import History
     from instruction.timeline import dossier_timeline
     from instruction.workflow import instruction_of
@@ -222,7 +222,7 @@ def test_the_sending_date_is_checked_recorded_in_the_chronology_and_survives_a_r
     finally:
         history.close()
     rerun = load_report(out / "2022-ARA-0900" / "report.json").model_copy(
-        update={"letter_sending_date": None, "instruction": instruction_of(state)}
+        update={"letter_sending_date": None, "instruction": Instruction.model_validate(instruction_of(state))}
     )  # what a new analysis writes: the report rebuilt, the instruction from the history
     assert letter_content(rerun)["date"] == "2022-12-01"
 
