@@ -21,7 +21,9 @@ CHROMIUM ?= /usr/bin/chromium
 DSFR_VERSION := 1.15.3
 DSFR_SHA512 := R9AALZc1LfZjtytWZMOaUIOHWTkllBZ/sZlsL8TpKZVgF3qUKXt/uNYh+L1D1Fh4p92ZqWxbtNcebsigBZe5pQ==
 DSFR_DIR := web/static/dsfr
-DSFR_STAMP := $(DSFR_DIR)/.version-$(DSFR_VERSION)
+# The stamp names what is extracted: a new list of files (here the JavaScript of the header's
+# menu on a phone) extracts again over an older install.
+DSFR_STAMP := $(DSFR_DIR)/.version-$(DSFR_VERSION)-js
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +42,7 @@ $(DSFR_STAMP):
 	test "$$($(PYTHON) -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz)" = "$(DSFR_SHA512)" \
 	  || { echo "DSFR : somme de contrôle inattendue, fichiers refusés."; exit 1; }; \
 	tar -xzf build/dsfr/gouvfr-dsfr-$(DSFR_VERSION).tgz -C build/dsfr package/LICENSE.md package/dist/dsfr.min.css \
-	  package/dist/fonts package/dist/icons package/dist/favicon package/dist/utility/icons/icons.min.css; \
+	  package/dist/dsfr.module.min.js package/dist/dsfr.nomodule.min.js package/dist/fonts package/dist/icons package/dist/favicon package/dist/utility/icons/icons.min.css; \
 	rm -rf $(DSFR_DIR) && mkdir -p $(DSFR_DIR) && cp -r build/dsfr/package/dist/. $(DSFR_DIR)/ \
 	  && cp build/dsfr/package/LICENSE.md $(DSFR_DIR)/ && touch $@ && echo "DSFR $(DSFR_VERSION) installé dans $(DSFR_DIR)."
 
@@ -50,7 +52,7 @@ demo: $(STAMP) web-assets
 	@for call in ars-ara-2022-regional cnsa-2022-national; do \
 	  echo; echo "== $$call"; \
 	  $(VENV)/bin/esmsnum finess importer $(DEMO)/input/$$call/finess/etalab-*.csv --finess $(DEMO)/finess/$$call || exit $$?; \
-	  $(VENV)/bin/esmsnum run $(DEMO)/input/$$call/dossiers --call $$call --out $(DEMO)/reports/$$call --finess $(DEMO)/finess/$$call || exit $$?; \
+	  $(VENV)/bin/esmsnum analyser $(DEMO)/input/$$call/dossiers --appel $$call --sortie $(DEMO)/reports/$$call --finess $(DEMO)/finess/$$call || exit $$?; \
 	done
 	@echo; echo "Rapports écrits sous $(DEMO)/reports/<appel>/ : ouvrir summary.html, puis le report.html de chaque dossier."
 	@echo "Espace d'instruction : créer un compte (README, « Espace d'instruction »), puis « make web »."
@@ -79,7 +81,7 @@ test: $(STAMP) browser web-assets lint
 	$(PY) -m pytest -q
 
 # Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,
-# a call run through the deployment served by `esmsnum serve`. Not part of `make test`.
+# a call run through the deployment served by `esmsnum servir`. Not part of `make test`.
 test-server: $(STAMP)
 	PY=$(CURDIR)/$(PY) .ci/server-test
 

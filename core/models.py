@@ -6,7 +6,7 @@ Everything a reviewer reads is traceable: a value extracted from a file keeps it
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from typing import Any
 
@@ -253,6 +253,14 @@ class Grid:
 
     name: str | None  # sheet name, or e.g. "page 2, tableau 1"
     rows: list[list[CellValue]]
+
+    def __post_init__(self) -> None:
+        # A table of one cell (a framed box of a PDF or document) is found by its page or
+        # file alone: « page 1 », never « page 1, tableau 1, ligne 1, colonne 1 ».
+        if len(self.rows) == 1 and len(self.rows[0]) == 1:
+            cell = self.rows[0][0]
+            if cell.location.table is not None:
+                self.rows[0][0] = replace(cell, location=replace(cell.location, table=None, row=None, column=None))
 
 
 @dataclass

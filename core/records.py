@@ -109,6 +109,7 @@ class DossierState:
     letter_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     updated_by: str | None = None
+    letter_sent: dt.date | None = None  # the day the letter was sent (the latest « envoi_courrier » event)
 
 
 class Conflict(Exception):

@@ -327,6 +327,8 @@ class Instruction(_Model):
     decision_motif: str | None = None
     decision_author: str | None = None
     decision_date: str | None = None
+    letter_sent: dt.date | None = None  # the letter's sending date as the reviewer recorded it
+    letter_body: str | None = None  # the letter's body as the reviewer edited it (the letterhead stays the call's)
 
 
 class Evolution(_Model):

@@ -1,4 +1,4 @@
-"""Command line: ``esmsnum run CALL_DIR --call CALL --out OUT_DIR`` and friends (in French)."""
+"""Command line: ``esmsnum analyser CALL_DIR --appel CALL --sortie OUT_DIR`` and friends (in French)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,10 @@ class Command(click.Command):
 class Group(FrenchHelp, click.Group):
     command_class = Command
     context_class = FrenchContext
+    aliases: dict[str, str] = {}  # an earlier (English) name → the command's French name (french_names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
 
 
 def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -175,7 +179,7 @@ CALL_RUN_OPTIONS = [
         "--call",
         "call",
         metavar="APPEL",
-        help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum calls ») ou chemin d'un fichier de "
+        help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum appels ») ou chemin d'un fichier de "
         "configuration YAML.",
     ),
     click.option(
@@ -210,9 +214,9 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
     """The call's configuration and FINESS store, once ``run``'s or ``suivre``'s usage is
     checked (French usage errors, exit 2)."""
     if call is None:
-        raise click.UsageError("option obligatoire manquante : --call")
+        raise click.UsageError("option obligatoire manquante : --appel")
     if out_dir is None:
-        raise click.UsageError("option obligatoire manquante : --out")
+        raise click.UsageError("option obligatoire manquante : --sortie")
     config = _load(call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
@@ -250,13 +254,13 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
     default="local",
     show_default=True,
     help="Exécution des tâches : local (threads + processus de lecture, un par cœur), dask (grappe Dask "
-    "locale, ou existante avec --dask-address).",
+    "locale, ou existante avec --adresse-dask).",
 )
 @click.option(
     "--dask-address",
     default=None,
     metavar="ADRESSE",
-    help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --runner dask.",
+    help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --executeur dask.",
 )
 def run(
     call_dir: Path,
@@ -420,7 +424,7 @@ def _read_report(out_dir: Path, dossier: str):
     except OSError:
         raise click.UsageError(
             f"Dossier inconnu : aucun rapport pour le dossier {dossier} dans {out_dir} "
-            "(lancer d'abord « esmsnum run »)."
+            "(lancer d'abord « esmsnum analyser »)."
         ) from None
     except ValueError:
         raise click.ClickException(f"Rapport illisible : {path}") from None
@@ -443,7 +447,7 @@ def _read_report(out_dir: Path, dossier: str):
     "out_dir",
     metavar="DOSSIER_SORTIE",
     type=click.Path(path_type=Path),
-    help="(obligatoire sans --history) Dossier de sortie des analyses de l'appel.",
+    help="(obligatoire sans --historique) Dossier de sortie des analyses de l'appel.",
 )
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
 @click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
@@ -452,7 +456,7 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
     from instruction.timeline import format_timeline
 
     if out_dir is None and history_url is None:
-        raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+        raise click.UsageError("option obligatoire manquante : --sortie (ou --historique)")
     if out_dir is not None:
         out_dir = output_folder(out_dir, create=False)
     db = History.for_output((out_dir or Path(".")).resolve(), history_url)
@@ -504,7 +508,7 @@ def lever(
     from judging.lock import OutputBusy, OutputLock
 
     if out_dir is None:
-        raise click.UsageError("option obligatoire manquante : --out")
+        raise click.UsageError("option obligatoire manquante : --sortie")
     if not motif or not motif.strip():
         raise click.UsageError("option obligatoire manquante : --motif (le motif de la levée)")
     out_dir = output_folder(out_dir, create=False)
@@ -525,7 +529,22 @@ def _known_rule(rule_id: str) -> None:
     from validators.registry import all_rules
 
     if rule_id not in all_rules():
-        raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum rules »).")
+        raise click.UsageError(f"Règle inconnue : {rule_id} (voir « esmsnum regles »).")
+
+
+def _record_sending(out_dir: Path, report, sending: str):
+    import getpass
+
+    from instruction.letters import SendingError, parse_day, record_sending
+    from instruction.store import History
+
+    history = History.for_output(out_dir)
+    try:
+        return record_sending(out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande")
+    except SendingError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        history.close()
 
 
 @main.command(
@@ -555,27 +574,21 @@ def _known_rule(rule_id: str) -> None:
     help="Date d'envoi du courrier (par défaut : aujourd'hui).",
 )
 def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
-    import datetime as dt
-
     from judging.lock import OutputBusy, OutputLock
     from reports.dossier import write_dossier_reports
 
     if out_dir is None:
-        raise click.UsageError("option obligatoire manquante : --out")
+        raise click.UsageError("option obligatoire manquante : --sortie")
     out_dir = output_folder(out_dir, create=False)
     report = _read_report(out_dir, dossier)
     if report.verdict.value not in ("a_completer", "non_recevable"):
         raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
-    day = None
-    if sending:
-        try:
-            day = dt.datetime.strptime(sending.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            raise click.UsageError(f"date d'envoi invalide : « {sending} » (attendu JJ/MM/AAAA)") from None
-    report.letter_sending_date = day
     try:
         with OutputLock(out_dir):
-            write_dossier_reports(report, out_dir / dossier)
+            if sending:  # checked, recorded in the history (chronology, re-runs), then written
+                report = _record_sending(out_dir, report, sending)
+            else:
+                write_dossier_reports(report, out_dir / dossier)
     except OutputBusy as exc:
         raise click.ClickException(str(exc)) from exc
     from core.french import date_long
@@ -594,7 +607,7 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
 
 WEB_HELP = (
     "Espace d'instruction dans le navigateur : parcourir les dossiers d'un ou plusieurs appels (DOSSIER_SORTIE… "
-    "écrits par « esmsnum run »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
+    "écrits par « esmsnum analyser »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
     "une décision (groupes A à D) et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
     "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md."
 )
@@ -642,7 +655,9 @@ def web(
     proxies: tuple[str, ...],
 ) -> None:
     if not out_dirs:
-        raise click.UsageError("argument obligatoire manquant : DOSSIER_SORTIE (dossier de sortie d'« esmsnum run »)")
+        raise click.UsageError(
+            "argument obligatoire manquant : DOSSIER_SORTIE (dossier de sortie d'« esmsnum analyser »)"
+        )
     from web.settings import SettingsError, WebSettings
 
     try:
@@ -686,7 +701,7 @@ def _accounts_db(out_dir: Path | None, history_url: str | None):
     from instruction.accounts import open_accounts
 
     if out_dir is None and history_url is None:
-        raise click.UsageError("option obligatoire manquante : --out (ou --history)")
+        raise click.UsageError("option obligatoire manquante : --sortie (ou --historique)")
     store = open_accounts(out_dir, history_url)
     if store.migrated:
         click.echo(store.migrated, err=True)
@@ -711,7 +726,7 @@ ACCOUNT_OPTIONS = [
         "out_dir",
         metavar="DOSSIER_SORTIE",
         type=click.Path(path_type=Path),
-        help="(obligatoire sans --history) Dossier de sortie dont la base garde les comptes (le premier "
+        help="(obligatoire sans --historique) Dossier de sortie dont la base garde les comptes (le premier "
         "donné à « esmsnum web »).",
     ),
     click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
@@ -777,7 +792,7 @@ def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
         db.close()
     if not rows:
         click.echo(
-            "Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --out DOSSIER_SORTIE"
+            "Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --sortie DOSSIER_SORTIE"
         )
         return
     for a in rows:
@@ -1002,7 +1017,7 @@ def _use_local_server() -> None:
     subcommand_metavar="COMMANDE [ARGUMENTS]...",
     short_help="Serveur Prefect local gardé ouvert entre les commandes (démarrer, arrêter, état).",
     help=(
-        "Serveur Prefect local gardé ouvert entre les commandes : esmsnum run et esmsnum suivre l'utilisent dès "
+        "Serveur Prefect local gardé ouvert entre les commandes : esmsnum analyser et esmsnum suivre l'utilisent dès "
         "qu'il tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque "
         "analyse. Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."
     ),
@@ -1084,7 +1099,7 @@ def serveur_etat() -> None:
     options_metavar="[OPTIONS]",
     short_help="Mode suivi : analyse l'appel, puis chaque dossier corrigé dès son dépôt.",
     help=(
-        "Mode suivi : analyse les dossiers de l'appel comme « esmsnum run », puis reste ouvert et réanalyse un "
+        "Mode suivi : analyse les dossiers de l'appel comme « esmsnum analyser », puis reste ouvert et réanalyse un "
         "dossier dès qu'une version corrigée (sous-dossier ou .zip) est déposée dans DOSSIER_APPEL et que sa copie "
         "est terminée : son rapport et la synthèse sont réécrits en quelques secondes, chaque analyse apparaît dans "
         "l'interface Prefect. Ctrl+C pour arrêter (l'analyse en cours se termine d'abord)."
@@ -1517,3 +1532,72 @@ for _command in main.commands.values():
 
 if __name__ == "__main__":
     entry()
+
+
+# --------------------------------------------------------------------------- French names
+
+#: Every command and option has a French name; the English names of earlier releases still
+#: work (scripts, deployments), hidden from the help.
+COMMAND_NAMES = {
+    "run": "analyser",
+    "serve": "servir",
+    "history": "historique",
+    "calls": "appels",
+    "check-call": "verifier-appel",
+    "rules": "regles",
+}
+OPTION_NAMES = {
+    "--call": "--appel",
+    "--out": "--sortie",
+    "--history": "--historique",
+    "--limit": "--limite",
+    "--name": "--nom",
+    "--runner": "--executeur",
+    "--workers": "--processus",
+    "--host": "--hote",
+    "--dask-address": "--adresse-dask",
+}
+
+
+class AliasedOption(click.Option):
+    """An option whose earlier (English) names are accepted but neither shown in the help
+    nor in its error messages."""
+
+    hidden_names: tuple[str, ...] = ()
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        shown = self.opts
+        self.opts = [o for o in shown if o not in self.hidden_names]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+    def get_error_hint(self, ctx: click.Context) -> str:
+        return " / ".join(f"'{o}'" for o in self.opts if o not in self.hidden_names)
+
+
+def french_names(group: click.Group) -> None:
+    """Rename the commands of ``group`` (and of its sub-groups) and their options to their
+    French names, the English ones kept as hidden aliases."""
+    if isinstance(group, Group):
+        group.aliases = {}
+        for old, new in COMMAND_NAMES.items():
+            command = group.commands.pop(old, None)
+            if command is not None:
+                command.name = new
+                group.commands[new] = command
+                group.aliases[old] = new
+    for command in group.commands.values():
+        for param in command.params:
+            english = [o for o in getattr(param, "opts", []) if o in OPTION_NAMES]
+            if not isinstance(param, click.Option) or not english:
+                continue
+            param.__class__ = AliasedOption
+            param.opts = [OPTION_NAMES.get(o, o) for o in param.opts] + english
+            param.hidden_names = tuple(english)
+        if isinstance(command, click.Group):
+            french_names(command)
+
+
+french_names(main)

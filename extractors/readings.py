@@ -5,8 +5,10 @@ columns, grids without a recognised table)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from core.french import count
 from core.models import ExtractedDocument, Location
 from extractors.table_types import Table, span
 from extractors.values import is_blank
@@ -53,14 +55,25 @@ def table_reading(table: Table, used: bool) -> dict[str, Any]:
     }
 
 
+def _header_words(header: Location) -> str:
+    """« en-têtes ligne 17, à partir de la colonne A » (a spreadsheet), « en-têtes : page 2,
+    tableau 1 » (a document's table); never a bare cell name (« en-tête A1 »)."""
+    found = re.fullmatch(r"([A-Z]+)(\d+)", header.cell or "")
+    if found:
+        letters, digits = found.groups()
+        return f"en-têtes ligne {digits}" + (f", à partir de la colonne {letters}" if letters != "A" else "")
+    parts = [f"page {header.page}" if header.page else "", header.detail or ""]
+    at = ", ".join(x for x in parts if x and x != "en-tête").replace(", en-tête", "")
+    return f"en-têtes : {at}" if at else "en-têtes ligne 1"
+
+
 def summary(table: Table, used: bool) -> str:
     """French, one sentence: « budget.xlsx, feuille Budget : lu comme budget par ESSMS (12
     lignes, en-tête ligne 3) ; montants en k€ ; 1 colonne de montants non reconnue »."""
     kind = catalogue().kinds[table.kind].label
     where = table.file + (f", {_where(table.grid_name)}" if table.grid_name else "")
     header = table.header_location
-    at = header.cell or ", ".join(x for x in (f"page {header.page}" if header.page else "", header.detail or "") if x)
-    head = f"{where} : lu comme {kind} ({len(table.rows)} ligne{'s' if len(table.rows) > 1 else ''}, en-tête {at or 'ligne 1'})"
+    head = f"{where} : lu comme {kind} ({count(len(table.rows), 'ligne')}, {_header_words(header)})"
     parts = [head]
     if table.continued_in:
         parts.append("poursuivi : " + ", ".join(table.continued_in))

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from core.french import count
 from core.records import aware, now
 from core.state import state_dir
 from instruction.store import HISTORY_ENV, default_url, open_database
@@ -260,11 +261,10 @@ def _move_accounts(path: Path, store: AccountStore) -> str | None:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM"))
     finally:
         engine.dispose()
-    plural = "s" if moved > 1 else ""
     return (
-        f"{moved} compte{plural} repris de l'historique du dossier de sortie ({path}) dans le dossier "
-        f"d'état privé ; ils ont été retirés de l'historique partagé ({len(rows) - moved} déjà présent"
-        f"{'s' if len(rows) - moved > 1 else ''})."
+        f"{count(moved, 'compte repris', 'comptes repris')} de l'historique du dossier de sortie ({path}) dans le "
+        f"dossier d'état privé ; {'il a été retiré' if moved <= 1 else 'ils ont été retirés'} de l'historique "
+        f"partagé ({count(len(rows) - moved, 'déjà présent', 'déjà présents')})."
     )
 
 

@@ -102,7 +102,7 @@ def refresh_summary(
     if snapshot is None:
         return
     summary = build_summary(snapshot, outcomes, out_dir, old["totals"].get("seconds", 0.0))
-    for key in ("run", "changes", "superseded", "finess_repository"):
+    for key in ("generated_at", "run", "changes", "superseded", "finess_repository"):  # the analysis' own moment
         if key in old:
             summary[key] = old[key]
     if changes:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,10 @@ dossier_state = Table(
 
 Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
 Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
+
+
+SENDING = "envoi_courrier"  # the event of a letter's sending date
+CALL_LEVEL = ""  # the « dossier » of an event about the call as a whole (its envelope): no dossier is named so
 
 
 def default_url(out_dir: Path) -> str:
@@ -480,12 +485,44 @@ class History:
                 .mappings()
                 .first()
             )
-        return _state(row) if row else DossierState(call_id, dossier)
+        state = _state(row) if row else DossierState(call_id, dossier)
+        return replace(state, letter_sent=self.sendings(call_id, dossier).get(dossier))
 
     def states(self, call_id: str) -> dict[str, DossierState]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(dossier_state).where(dossier_state.c.call_id == call_id)).mappings()
-            return {r["dossier"]: _state(r) for r in rows}
+            out = {r["dossier"]: _state(r) for r in rows}
+        for dossier, day in self.sendings(call_id).items():
+            out[dossier] = replace(out.get(dossier) or DossierState(call_id, dossier), letter_sent=day)
+        return out
+
+    def record_sending(self, call_id: str, dossier: str, day: dt.date, author: str, kind: str | None) -> Event:
+        """The letter of the dossier was sent on ``day`` (appended: the chronology keeps every
+        date given, the latest is the letter's). Checked by the caller
+        (``instruction.letters.sending_refusal``)."""
+        created = now()
+        data = {"date": day.isoformat(), "letter_kind": kind}
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=dossier, kind=SENDING, author=author, created_at=created, data=data
+                )
+            )
+        return Event(int(result.inserted_primary_key[0]), call_id, dossier, SENDING, author, created, data)
+
+    def sendings(self, call_id: str, dossier: str | None = None) -> dict[str, dt.date]:
+        """The latest sending date recorded for each dossier of the call."""
+        query = select(events.c.dossier, events.c.data).where(events.c.call_id == call_id, events.c.kind == SENDING)
+        if dossier is not None:
+            query = query.where(events.c.dossier == dossier)
+        out: dict[str, dt.date] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query.order_by(events.c.id)).mappings():
+                try:
+                    out[r["dossier"]] = dt.date.fromisoformat(str((r["data"] or {}).get("date")))
+                except ValueError:
+                    continue
+        return out
 
     def change(
         self,
@@ -531,6 +568,37 @@ class History:
             )
         return Event(
             int(result.inserted_primary_key[0]), call_id, dossier, "commentaire", author, created, {"text": text}
+        )
+
+    def set_envelope(self, call_id: str, amount: float | None, author: str) -> Event:
+        """The call's envelope as the décideur enters it for the committee (None: removed),
+        logged with the call's events (its audit: who, when, from what to what)."""
+        before = self.envelope(call_id)
+        data = {"before": before.data.get("after") if before else None, "after": amount}
+        created = now()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(events).values(
+                    call_id=call_id, dossier=CALL_LEVEL, kind="enveloppe", author=author, created_at=created, data=data
+                )
+            )
+        return Event(int(result.inserted_primary_key[0]), call_id, CALL_LEVEL, "enveloppe", author, created, data)
+
+    def envelope(self, call_id: str) -> Event | None:
+        """The latest envelope entered for the call (``data["after"]``: the amount, None when
+        it was removed), or None when none ever was."""
+        query = (
+            select(events)
+            .where(events.c.call_id == call_id, events.c.dossier == CALL_LEVEL, events.c.kind == "enveloppe")
+            .order_by(events.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            r = conn.execute(query).mappings().first()
+        if r is None:
+            return None
+        return Event(
+            r["id"], r["call_id"], r["dossier"], r["kind"], r["author"], aware(r["created_at"]), dict(r["data"])
         )
 
     def events(self, call_id: str, dossier: str | None = None) -> list[Event]:

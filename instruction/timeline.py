@@ -1,13 +1,13 @@
 """A dossier's timeline: every analysis, lift and its undoing, comment, status, assignment,
 decision and letter, oldest first, with who and when. Read from the history (nothing in it is
-ever deleted); ``esmsnum history`` prints it, the web workspace shows it."""
+ever deleted); ``esmsnum historique`` prints it, the web workspace shows it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core.french import count, datetime_short, iso
+from core.french import count, date_long, datetime_short, iso
 from core.models import Verdict
 from core.records import Analysis, Event, Revocation, Waiver
 from instruction.store import History
@@ -129,6 +129,8 @@ def event_entries(events: list[Event]) -> list[Entry]:
             out.append(Entry(e.created_at, e.author, e.kind, title, str(data.get("motif") or "") or None))
         elif e.kind == "courrier":
             out.append(Entry(e.created_at, e.author, e.kind, "Projet de courrier modifié"))
+        elif e.kind == "envoi_courrier":
+            out.append(Entry(e.created_at, e.author, e.kind, f"Courrier envoyé le {date_long(data.get('date'))}"))
         else:
             out.append(Entry(e.created_at, e.author, e.kind, e.kind))
     return out
@@ -150,7 +152,7 @@ def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry
 
 
 def format_timeline(dossier: str, history: History, call_ids: list[str]) -> str:
-    """``esmsnum history DOSSIER``: the timeline as text."""
+    """``esmsnum historique DOSSIER``: the timeline as text."""
     analyses = [a for c in call_ids for a in history.timeline(c, dossier) if a.origin == "analyse"]
     lines = [f"Dossier {dossier} : {count(len(analyses), 'analyse enregistrée', 'analyses enregistrées')}"]
     for call_id in call_ids:

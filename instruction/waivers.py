@@ -111,7 +111,7 @@ def unwaive_finding(
 def _check_fingerprints(report: DossierReport, findings: list[FindingEntry]) -> None:
     if any(not f.fingerprint for f in findings):
         raise WaiverError(
-            f"Le rapport du dossier {report.dossier} date d'une version antérieure : relancer « esmsnum run »."
+            f"Le rapport du dossier {report.dossier} date d'une version antérieure : relancer « esmsnum analyser »."
         )
 
 

@@ -62,7 +62,7 @@ def _verdict_label(verdict: str) -> str:
 
 def instruction_of(state: DossierState | None) -> dict[str, Any] | None:
     """What the report, the summary and the exports show of the instruction (None before any)."""
-    if state is None or state.version == 0:
+    if state is None or (state.version == 0 and state.letter_sent is None):
         return None
     return {
         "status": state.status,
@@ -73,4 +73,6 @@ def instruction_of(state: DossierState | None) -> dict[str, Any] | None:
         "decision_motif": state.decision_motif,
         "decision_author": state.decision_author,
         "decision_date": iso(state.decision_at) if state.decision_at else None,
+        "letter_sent": state.letter_sent,
+        "letter_body": state.letter,
     }

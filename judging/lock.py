@@ -121,11 +121,11 @@ def busy_message(out_dir: Path, data: dict, wait: float) -> str:
     if data.get("pid") or data.get("holder"):
         return (
             f"{waited}Une analyse est déjà en cours sur le dossier de sortie {out_dir}{since}{host}"
-            f"{_named_process(data)}. Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
+            f"{_named_process(data)}. Attendre sa fin, ou choisir un autre dossier de sortie (--sortie)."
         )
     return (
         f"{waited}Le dossier de sortie {out_dir} est verrouillé par un autre programme, qui ne s'est pas nommé. "
-        "Attendre sa fin, ou choisir un autre dossier de sortie (--out)."
+        "Attendre sa fin, ou choisir un autre dossier de sortie (--sortie)."
     )
 
 
@@ -168,7 +168,7 @@ def usable_output(out_dir: Path, *, create: bool = True) -> Path:
     as a usage error)."""
     out_dir = out_dir.expanduser()
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputUnusable(f"--out désigne un fichier, pas un dossier : {out_dir}")
+        raise OutputUnusable(f"--sortie désigne un fichier, pas un dossier : {out_dir}")
     if not out_dir.exists():
         if not create:
             raise OutputUnusable(f"Dossier de sortie introuvable : {out_dir}")

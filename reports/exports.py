@@ -11,6 +11,7 @@ injection). Findings are read from each dossier's report.json one at a time.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from core.french import (
     VERDICT_LABELS,
     date_short,
     datetime_short,
+    moment,
     sentence_case,
     severity_label,
     verdict_label,
@@ -40,7 +42,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DOSSIER_COLUMNS = [
     ("Dossier", "link"),
     ("Porteur", "text"),
-    ("Déposé le", "text"),
+    ("Déposé le", "moment"),
     ("Verdict", "text"),
     ("ESSMS éligibles", "int"),
     ("Montant demandé (€)", "euro"),
@@ -132,7 +134,7 @@ def dossier_row(dossier: dict[str, Any], report: DossierReport | None, sectors: 
         if dossier.get("report_html")
         else dossier.get("dossier"),
         dossier.get("porteur") or porteur.raison_sociale,
-        datetime_short(deposited) if deposited else None,
+        moment(deposited) if deposited else None,  # a date-time in the xlsx, « 23/05/2022 à 15:53 » in the csv
         verdict_label(dossier.get("verdict")),
         dossier.get("essms_count"),
         dossier.get("amount_requested"),
@@ -203,7 +205,7 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
             ("Appel", summary.get("call_title")),
             ("Référence", summary.get("call")),
             ("Configuration", summary.get("call_id")),
-            ("Analyse du", datetime_short(summary.get("generated_at"))),
+            ("Analyse du", moment(summary.get("generated_at"))),
             ("Dossiers", totals.get("dossiers")),
             *[(VERDICT_LABELS[v], by_verdict.get(v, 0)) for v in VERDICT_LABELS],
             ("Montant demandé par les dossiers recevables (€)", totals.get("amount_requested_recevable")),
@@ -213,7 +215,9 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
         call_sheet.set_column(1, 1, 60)
         for r, (label, value) in enumerate(facts):
             call_sheet.write_string(r, 0, label, bold)
-            write_cell(call_sheet, r, 1, value, euro if "€" in label else None)
+            write_cell(
+                call_sheet, r, 1, value, formats.date if isinstance(value, dt.date) else euro if "€" in label else None
+            )
 
         for c, ((title, _), width) in enumerate(zip(DOSSIER_COLUMNS, DOSSIER_WIDTHS, strict=True)):
             dossiers_sheet.write_string(0, c, title, bold)
@@ -235,7 +239,9 @@ def write_summary_xlsx(summary: dict[str, Any], out_dir: Path, dossier_rows: lis
                 if isinstance(value, Link):
                     _write_link(dossiers_sheet, d_row, c, value, link)
                 else:
-                    write_cell(dossiers_sheet, d_row, c, value, euro if DOSSIER_COLUMNS[c][1] == "euro" else None)
+                    kind = DOSSIER_COLUMNS[c][1]
+                    fmt = euro if kind == "euro" else formats.date if kind == "moment" else None
+                    write_cell(dossiers_sheet, d_row, c, value, fmt)
             for values in finding_rows(dossier, report):
                 for c, value in enumerate(values):
                     write_cell(findings_sheet, f_row, c, value, wrap if c == 7 else None)
@@ -263,6 +269,8 @@ def _csv_value(value: Any, kind: str) -> str:
         return str(neutralise(value.plain))
     if kind == "euro" and isinstance(value, (int, float)):
         return f"{value:.2f}".replace(".", ",")
+    if kind == "moment" and isinstance(value, dt.date):
+        return datetime_short(value)
     if kind == "int" and isinstance(value, (int, float)):
         return str(int(value))
     return str(neutralise(str(value)))

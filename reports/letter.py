@@ -32,13 +32,14 @@ from core.file_problems import PROCESS_SIDE_CODES
 from core.french import date_long, now_paris, paris_day
 from core.models import DOSSIER_FILE
 from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
-from reports.wording import lower_first, owner_fact, sentence
+from reports.wording import lower_first, owner_fact, owner_words, sentence
 from validators.registry import action_for
 
 DEFAULT_REPLY_DAYS = 15
 INTERNAL_ERROR = "erreur interne"  # how ``found`` starts for a failed analysis or rule
 LETTER_FILES = ("courrier.docx", "courrier.pdf")
 DEFAULT_FOLLOWED_BY = "le service instructeur de l'appel à projets"
+BASIS_LABEL = "Base réglementaire"  # what a refusal rests on, as an administrative letter says it
 
 KINDS = {
     "a_completer": ("complement", "Demande de pièces complémentaires", "demande de pièces complémentaires"),
@@ -100,7 +101,7 @@ def request_sentence(finding: FindingEntry) -> str:
     """One sentence per point: what to do, what was found, where. « Ramener la demande pour cet
     ESSMS dans la limite du forfait de l'appel : le budget demande 8 000 € … — Budget.xlsx,
     feuille Budget, cellule D46. »"""
-    action = (finding.action or action_for(finding.rule, finding.severity.value)).strip().rstrip(".")
+    action = owner_words((finding.action or action_for(finding.rule, finding.severity.value)).strip()).rstrip(".")
     fact = lower_first(owner_fact(finding.message or ""))
     joint = " — " if " : " in fact or " : " in action else " : "
     text = f"{action}{joint}{fact}" if fact else action
@@ -131,7 +132,7 @@ def rule_basis(rule_id: str | None) -> str:
     source = rule.source if rule else ""
     for pattern in _INTERNAL_SOURCES:
         source = pattern.sub("", source)
-    source = " ".join(source.split()).strip(" ;:,")
+    source = owner_words(" ".join(source.split()).strip(" ;:,"))
     while source.count(")") > source.count("(") and source.endswith(")"):
         source = source[:-1].rstrip()
     while source.count("(") > source.count(")") and source.startswith("("):
@@ -142,12 +143,13 @@ def rule_basis(rule_id: str | None) -> str:
 
 def refusal_sentence(finding: FindingEntry) -> str:
     """« La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins 15 ESSMS
-    (Dossier_complet.xlsx, feuille Structures, cellule A3). Fondement : cahier des charges … »"""
+    (Dossier_complet.xlsx, feuille Structures, cellule A3). Base réglementaire : cahier des
+    charges … »"""
     fact = owner_fact(finding.message or "")
     place = where(finding.location)
     if place and place not in fact:
         fact += f" ({place})"
-    return f"{sentence(fact)} Fondement : {rule_basis(finding.rule)}."
+    return f"{sentence(fact)} {BASIS_LABEL} : {rule_basis(finding.rule)}."
 
 
 def held_back(report: DossierReport) -> bool:
@@ -159,7 +161,8 @@ def held_back(report: DossierReport) -> bool:
 
 def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
-    return report.letter_sending_date or today or now_paris().date()
+    recorded = report.instruction.letter_sent if report.instruction else None
+    return report.letter_sending_date or recorded or today or now_paris().date()
 
 
 def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[str, Any] | None:
@@ -225,7 +228,7 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
             ),
         ]
         body_after = [APPEAL]
-    return {
+    content = {
         "kind": kind,
         "title": title_case,
         "sender": sender,
@@ -238,7 +241,8 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "recipient_lines": recipient,
         "place_date": f"{place}, le {date_long(day)}" if place else f"Le {date_long(day)}",
         "date": day.isoformat(),
-        "sending_date_set": report.letter_sending_date is not None,
+        "sending_date_set": report.letter_sending_date is not None
+        or bool(report.instruction and report.instruction.letter_sent),
         "reference": reference,
         "dossier": dossier,
         "subject": f"Appel à projets « {call_title} » — {title_lower}",
@@ -258,9 +262,50 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
         "signature_lines": [line for line in [settings.signatory, sender] if line],
     }
+    edited = report.instruction.letter_body if report.instruction else None
+    return with_body(content, edited) if edited else content
 
 
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+BULLET = "• "
+
+
+def body_text(content: dict[str, Any]) -> str:
+    """The letter's body as the reviewer edits it, paragraph by paragraph (a blank line between
+    them, « • » before each point): from « Madame, Monsieur, » to the closing formula. The
+    letterhead, recipient, references and signature stay the call's."""
+    parts = [
+        content["opening"],
+        *content["body_before"],
+        "\n".join(BULLET + item for item in content["items"]),
+        *content["body_after"],
+        content["closing"],
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def with_body(content: dict[str, Any], body: str) -> dict[str, Any]:
+    """The letter with the reviewer's body (``body_text``'s layout) in place of the drafted one."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", body.replace("\r\n", "\n")) if b.strip()]
+    opening = blocks.pop(0) if blocks else ""
+    closing = blocks.pop() if len(blocks) > 0 else ""
+    before: list[str] = []
+    items: list[str] = []
+    after: list[str] = []
+    for block in blocks:
+        lines = block.split("\n")
+        if all(line.startswith(BULLET.strip()) for line in lines) and not after:
+            items += [line.lstrip("•").strip() for line in lines]
+        else:
+            (after if items else before).append(" ".join(line.strip() for line in lines))
+    return content | {
+        "opening": opening,
+        "body_before": before,
+        "items": items,
+        "body_after": after,
+        "closing": closing,
+        "edited": True,
+    }
 
 
 def _safe(value: Any) -> Any:

@@ -5,10 +5,13 @@ every workbook."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
+
+from core.french import PARIS
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 MAX_CELL_CHARS = 32_000  # a cell holds at most 32 767 characters
@@ -41,10 +44,17 @@ def new_workbook(target: Any, title: str, **options: Any) -> tuple[Any, Formats]
 
 
 def write_cell(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Numbers as numbers, everything else as a string (never a formula nor a link)."""
+    """Numbers as numbers, dates as dates (the day and time in Paris: a spreadsheet has no
+    time zone), everything else as a string (never a formula nor a link): an identifier such
+    as a FINESS number is a string, its leading zero kept."""
     if value is None or value == "":
         return
-    if isinstance(value, bool):
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(PARIS) if value.tzinfo else value
+        sheet.write_datetime(row, col, local.replace(tzinfo=None), fmt)
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
+    elif isinstance(value, bool):
         sheet.write_string(row, col, "oui" if value else "non", fmt)
     elif isinstance(value, (int, float)):
         sheet.write_number(row, col, value, fmt)

@@ -92,7 +92,25 @@ def owner_fact(message: str) -> str:
     head, sep, tail = text.rpartition(" : ")
     if sep and _is_instruction(tail):
         text = head
-    return text.rstrip(" .")
+    return owner_words(text).rstrip(" .")
+
+
+_RULES = r"[A-Z]{3}-\d{2}\w*(?:(?:\s*,\s*|\s+et\s+)[A-Z]{3}-\d{2}\w*)*"
+_RULE_REFERENCES = [  # « (voir GRP-01) », « … exclus du décompte : voir GRP-06) », « ; voir LOT-01 »
+    re.compile(rf"\s*\(\s*voir\s+(?:les\s+règles\s+|la\s+règle\s+)?{_RULES}\s*\)"),
+    re.compile(rf"\s*[:;,]?\s*\bvoir\s+(?:les\s+règles\s+|la\s+règle\s+)?{_RULES}"),
+]
+_ESMS = re.compile(r"\bESMS\b(?!\s+numérique)")
+
+
+def owner_words(text: str) -> str:
+    """A text for the project owner: without the references to the rules of this product
+    (« voir GRP-06 », which mean nothing to them), and « ESSMS » (établissements et services
+    sociaux et médico-sociaux) where a source says « ESMS » (the programme keeps its name,
+    « ESMS numérique »)."""
+    for pattern in _RULE_REFERENCES:
+        text = pattern.sub("", text)
+    return _ESMS.sub("ESSMS", text)
 
 
 def lower_first(text: str) -> str:

@@ -1,5 +1,7 @@
 """The operator's command line: French help, French errors, exit codes."""
 
+import datetime as dt
+
 from conftest import esmsnum
 
 
@@ -7,7 +9,7 @@ def test_help_is_in_french_and_lists_the_commands():
     proc = esmsnum("--help")
     assert proc.returncode == 0
     assert "Utilisation" in proc.stdout and "Commandes" in proc.stdout
-    assert "run" in proc.stdout and "Analyse tous les dossiers" in proc.stdout
+    assert "analyser" in proc.stdout and "Analyse tous les dossiers" in proc.stdout
     proc = esmsnum("run", "--help")
     assert proc.returncode == 0 and "DOSSIER_APPEL" in proc.stdout and "obligatoire" in proc.stdout
 
@@ -23,7 +25,7 @@ def test_missing_folder_and_missing_option_are_refused_in_french(tmp_path):
     proc = esmsnum("run", str(tmp_path / "absent"), "--call", "ars-ara-2022-regional", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "Dossier d'appel introuvable" in proc.stderr
     proc = esmsnum("run", str(tmp_path))
-    assert proc.returncode == 2 and "option obligatoire manquante : --call" in proc.stderr
+    assert proc.returncode == 2 and "option obligatoire manquante : --appel" in proc.stderr
     proc = esmsnum("lancer")
     assert proc.returncode == 2 and "commande inconnue" in proc.stderr
 
@@ -191,3 +193,53 @@ def test_courrier_sets_the_sending_date_and_the_deadline(tmp_path):
     assert report["letter_sending_date"] == "2022-12-01"
     page = (out / "2022-ARA-0900" / "report.html").read_text(encoding="utf-8")
     assert "16 décembre 2022" in page and "fixée par l'instructeur" in page
+
+
+def test_the_sending_date_is_checked_recorded_in_the_chronology_and_survives_a_rerun(tmp_path):
+    from core.french import PARIS
+    from core.report import Deposit, Instruction
+    from instruction.store import History
+    from instruction.timeline import dossier_timeline
+    from instruction.workflow import instruction_of
+    from reports.dossier import write_dossier_reports
+    from reports.letter import letter_content
+    from reports.summary import load_report
+
+    out = _output_with_one_report(tmp_path)
+    report = load_report(out / "2022-ARA-0900" / "report.json")
+    report.deposit = Deposit(moment=dt.datetime(2022, 9, 28, 17, 42, tzinfo=PARIS))
+    write_dossier_reports(report, out / "2022-ARA-0900")
+    before = "25/09/2022"
+    for day, said in ((before, "précède le dépôt"), ("01/01/2999", "dans le futur")):
+        proc = esmsnum("courrier", "2022-ARA-0900", "--sortie", str(out), "--date-envoi", day)
+        assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+    assert esmsnum("courrier", "2022-ARA-0900", "--sortie", str(out), "--date-envoi", "01/12/2022").returncode == 0
+    history = History.for_output(out)
+    try:
+        state = history.state("ars-ara-2022-regional", "2022-ARA-0900")
+        entries = dossier_timeline(history, "ars-ara-2022-regional", "2022-ARA-0900")
+        assert "Courrier envoyé le 1er décembre 2022" in [e.title for e in entries], "in the chronology"
+    finally:
+        history.close()
+    rerun = load_report(out / "2022-ARA-0900" / "report.json").model_copy(
+        update={"letter_sending_date": None, "instruction": Instruction.model_validate(instruction_of(state))}
+    )  # what a new analysis writes: the report rebuilt, the instruction from the history
+    assert letter_content(rerun)["date"] == "2022-12-01"
+
+
+def test_commands_and_options_are_french_and_the_english_names_still_work(tmp_path):
+    listed = esmsnum("--help").stdout
+    for french in ("analyser", "servir", "historique", "appels", "verifier-appel", "regles"):
+        assert f"  {french} " in listed
+    for english in ("run", "serve", "history", "calls", "check-call", "rules"):
+        assert f"  {english} " not in listed, f"« {english} » is a hidden alias"
+    helped = esmsnum("analyser", "--help").stdout
+    assert "--appel APPEL" in helped and "--sortie" in helped and "--historique" in helped
+    assert "--call" not in helped and "--out " not in helped and "--history" not in helped
+    assert esmsnum("appels").stdout == esmsnum("calls").stdout != ""
+    assert (
+        esmsnum("regles", "--appel", "ars-ara-2022-regional").stdout
+        == esmsnum("rules", "--call", "ars-ara-2022-regional").stdout
+    )
+    proc = esmsnum("analyser", str(tmp_path))
+    assert proc.returncode == 2 and "option obligatoire manquante : --appel" in proc.stderr

@@ -51,3 +51,23 @@ def test_every_parameter_a_rule_reads_exists_in_every_call():
                         break  # e.g. region is null for a national call: the rule does not apply
                     assert hasattr(node, part), f"{rule.id} reads {param}, absent from {call_id}"
                     node = getattr(node, part)
+
+
+def test_the_readme_counts_the_demo_dossiers_make_demo_writes():
+    """« make demo » generates the ``DEMO_CASES`` of each 2022 call's catalogue (what
+    ``fixtures.generate`` walks): the README says how many."""
+    import re
+
+    from fixtures.generate import catalogue
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    cases = set(re.search(r"^DEMO_CASES := (.+)$", makefile, re.MULTILINE).group(1).split(","))
+    counts = [
+        sum(1 for case in catalogue(load_call(c)) if case.id in cases)
+        for c in ("ars-ara-2022-regional", "cnsa-2022-national")
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(
+        r"génère (\d+) dossiers d'exemple des deux appels 2022 \((\d+) régionaux, (\d+) nationaux\)", readme
+    )
+    assert said and [int(x) for x in said.groups()] == [sum(counts), *counts]

@@ -132,7 +132,9 @@ def test_secret_key_and_accounts_live_in_the_private_state_folder(source, tmp_pa
 
     store = open_accounts(out)
     assert (
-        store.migrated and "1 compte repris" in store.migrated and "retirés de l'historique partagé" in store.migrated
+        store.migrated
+        and "1 compte repris" in store.migrated
+        and "il a été retiré de l'historique partagé" in store.migrated
     )
     assert Path(store.url.removeprefix("sqlite:///")).parent == private_state
     assert authenticate(store, "ancienne", "un mot de passe ancien").account is not None

@@ -290,7 +290,9 @@ def test_readings_say_what_was_read_as_what_and_what_was_left(superseded_budget)
     readings = document_readings([doc], {id(doc.tables[0])})
     [table] = readings["tables"]
     assert table["kind"] == "budget_essms" and table["used"] and table["where"] == "Budget"
-    assert table["summary"].startswith("budget.xlsx, feuille Budget : lu comme budget par ESSMS (2 lignes, en-tête A1)")
+    assert table["summary"].startswith(
+        "budget.xlsx, feuille Budget : lu comme budget par ESSMS (2 lignes, en-têtes ligne 1)"
+    )
     by_field = {c["field"]: c for c in table["columns"]}
     assert by_field["forfait_moa"]["header"] == "Forfait MOA" and by_field["forfait_moa"]["score"] == 1.0
     assert by_field["forfait_moa"]["label"] == "forfait maîtrise d'ouvrage"

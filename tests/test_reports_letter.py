@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import yaml
@@ -219,8 +220,8 @@ def test_a_non_recevable_dossier_gets_a_notice_with_each_reason_and_its_basis(tm
             Finding(
                 "GRP-03",
                 Severity.BLOQUANT,
-                "La grappe compte 12 ESSMS éligibles distincts ; l'appel exige au moins "
-                "15 ESSMS. Le dossier ne peut pas être financé en l'état.",
+                "La grappe compte 12 ESSMS éligibles distincts (16 listés, dont 4 exclus du décompte : voir "
+                "GRP-06) ; l'appel exige au moins 15 ESSMS. Le dossier ne peut pas être financé en l'état.",
                 "au moins 15 ESSMS",
                 "12 ESSMS",
                 Location("Structures.xlsx", sheet="Liste", cell="A1"),
@@ -236,7 +237,9 @@ def test_a_non_recevable_dossier_gets_a_notice_with_each_reason_and_its_basis(tm
     assert "notification d'irrecevabilité" in text and "irrecevable" in text
     items = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     assert len(items) == 1  # the blocking finding only
-    assert "12 ESSMS" in items[0] and "Fondement : cahier des charges de l'appel à projets" in items[0]
+    assert "12 ESSMS" in items[0] and "Base réglementaire : cahier des charges de l'appel à projets" in items[0]
+    assert "dont 4 exclus du décompte)" in items[0] and "GRP-06" not in text and "Fondement" not in text
+    assert "au moins 15 ESSMS" in items[0] and not re.search(r"\bESMS\b(?! numérique)", text), "ESSMS, never ESMS"
     assert "seed" not in text.lower() and "sources.md" not in text
     assert "tribunal administratif" in text and "deux mois" in text
     assert (tmp_path / "d" / "courrier.pdf").is_file()
@@ -276,3 +279,15 @@ def test_request_sentence_drops_the_rules_own_instruction():
         f"{action_for('PLA-03').rstrip('.')} : la phase « Bilan » se termine le 30/06/2026, après la fin "
         "du programme au 31/12/2025 (Planning.xlsx, feuille Planning, cellule C12)."
     )
+
+
+def test_a_table_of_one_cell_is_found_by_its_page_alone():
+    from core.models import CellValue, Grid
+
+    box = Grid("page 1, tableau 1", [[CellValue("12 ESSMS", Location("projet.pdf", page=1, table=1, row=1, column=1))]])
+    assert box.rows[0][0].location.describe() == "projet.pdf, page 1"
+    table = Grid(
+        "page 1, tableau 2",
+        [[CellValue(x, Location("projet.pdf", page=1, table=2, row=1, column=c)) for c, x in ((1, "a"), (2, "b"))]],
+    )
+    assert table.rows[0][1].location.describe() == "projet.pdf, page 1, tableau 2, ligne 1, colonne 2"

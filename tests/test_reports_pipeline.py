@@ -219,7 +219,7 @@ def test_each_dossier_gets_the_letter_its_verdict_calls_for(run):
     refused = _report(run, "GRP-06")  # too few eligible ESSMS once the USLD is excluded
     assert refused["verdict"] == "non_recevable"
     text = "\n".join(p.text for p in Document(str(out / cases["GRP-06"] / "courrier.docx")).paragraphs)
-    assert "notification d'irrecevabilité" in text and "Fondement : " in text
+    assert "notification d'irrecevabilité" in text and "Base réglementaire : " in text
     summary = load_json(out / "summary.json")
     letters = {d["dossier"]: (d["letter"], d["letter_pdf"]) for d in summary["dossiers"]}
     assert letters[cases["BUD-03"]] == (f"{cases['BUD-03']}/courrier.docx", f"{cases['BUD-03']}/courrier.pdf")

@@ -58,7 +58,7 @@ def test_the_finess_extract_and_the_output_folder_are_checked_as_the_command_doe
     assert str(tmp_path / "finess") in outcome.usage_error
     (tmp_path / "sortie").write_text("un fichier", encoding="utf-8")
     outcome = delegate(warm.socket_path, dict(_request(tmp_path), finess="aucune"), said.append)
-    assert outcome is not None and outcome.code == 2 and "--out désigne un fichier" in outcome.usage_error
+    assert outcome is not None and outcome.code == 2 and "--sortie désigne un fichier" in outcome.usage_error
 
 
 def test_a_relative_finess_file_is_sent_absolute(tmp_path, monkeypatch):

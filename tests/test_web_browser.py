@@ -47,6 +47,7 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("web-browser") / "out"
     shutil.copytree(out, work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
     for name, role in ROLES.items():
         created = subprocess.run(
             ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
@@ -270,3 +271,37 @@ def test_two_sessions_change_one_dossier(server, browser):
     ines.errors.remove("error: Failed to load resource: the server responded with a status of 409 (Conflict)")
     marie.close()
     ines.close()
+
+
+def test_on_a_phone_the_menu_opens_and_logs_out(server, browser):
+    """At 375 px DSFR hides the header's links and menu: its JavaScript (vendored with its
+    stylesheet) opens them from the « Menu » button, logout included."""
+    base, _, _ = server
+    if not (ROOT / "web" / "static" / "dsfr" / "dsfr.module.min.js").is_file():
+        pytest.skip("DSFR absent (make web-assets): the pages keep their plain style, with no menu to open")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR", is_mobile=True)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(base + "/connexion")
+        page.fill("#nom", "lea")
+        page.fill("#mot_de_passe", PASSWORDS["lea"])
+        page.click("#connexion button[type=submit]")
+        page.wait_for_load_state()
+        menu = page.locator("#menu-principal")
+        logout = menu.locator("button:text-is('Se déconnecter')")
+        assert not page.locator(".fr-header__tools-links").is_visible(), "below 992 px the links are in the menu"
+        assert not menu.locator(".fr-nav__link").first.is_visible()
+        page.click("#bouton-menu")
+        logout.wait_for(state="visible", timeout=5000)
+        assert menu.locator(".fr-nav__link").first.is_visible(), "the call's pages are in the menu"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "web-menu-375.png"))
+        logout.click()
+        page.wait_for_load_state()
+        assert "/connexion" in page.url
+        assert not errors, errors
+    finally:
+        context.close()

@@ -60,11 +60,11 @@ REPORTS = {
 def test_running_total_against_the_envelope_and_the_balance():
     states = {"D2": DossierState("appel", "D2", version=3, decision="A", decision_motif="Solide")}
     c = committee(SUMMARY, states, REPORTS.__getitem__)
-    assert [r["dossier"] for r in c["rows"]] == ["D2", "D1"], "recevable only, group A first"
-    assert [r["running"] for r in c["rows"]] == [500_000.0, 1_100_000.0]
-    assert [r["over"] for r in c["rows"]] == [False, True]
+    assert [r["dossier"] for r in c["rows"]] == ["D2", "D1", "D3"], "every dossier, recevables and group A first"
+    assert [r["running"] for r in c["rows"]] == [500_000.0, 1_100_000.0, None], "the running total of recevables"
+    assert [r["over"] for r in c["rows"]] == [False, True, None]
     assert (c["amount_proposed"], c["balance"], c["ratio"]) == (500_000.0, 500_000.0, 0.5)
-    assert c["by_group"]["A"] == 1 and c["undecided"] == 1
+    assert c["by_group"]["A"] == 1 and c["undecided"] == 2
     departments = {d["label"]: d for d in c["departments"]}
     assert departments["26"]["amount_a"] == pytest.approx(250_000.0) and departments["07"]["dossiers_a"] == 0
     sectors = {s["code"]: s for s in c["sectors"]}
@@ -90,3 +90,34 @@ def test_the_export_writes_text_as_text():
     porteurs = [row[header.index("Porteur")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert '=HYPERLINK("x")' in porteurs
     assert all(cell.data_type != "f" for ws in workbook.worksheets for row in ws.iter_rows() for cell in row)
+
+
+def test_every_dossier_by_verdict_and_group_and_every_department_of_the_call():
+    states = {
+        "D2": DossierState("appel", "D2", version=1, decision="A"),
+        "D3": DossierState("appel", "D3", version=1, decision="C"),
+    }
+    summary = {**SUMMARY, "call_snapshot": {"departments": ["01", "07", "26", "38", "73"]}}
+    c = committee(summary, states, REPORTS.__getitem__)
+    by_verdict = {v["verdict"]: v for v in c["by_verdict"]}
+    assert by_verdict["recevable"]["groups"] == {"A": 1, "B": 0, "C": 0, "D": 0, None: 1}
+    assert by_verdict["a_completer"]["groups"]["C"] == 1 and c["by_group"]["C"] == 1, "C and D counted too"
+    departments = {d["label"]: d for d in c["departments"]}
+    assert set(departments) >= {"01", "07", "26", "38", "73"} and departments["73"]["dossiers"] == 0
+
+
+def test_without_an_envelope_nothing_is_compared_and_the_decideurs_envelope_wins():
+    import openpyxl
+
+    from core.french import now_paris
+    from core.records import Event
+
+    bare = {**SUMMARY, "totals": {}}
+    c = committee(bare, {}, REPORTS.__getitem__)
+    assert c["envelope"] is None and c["balance"] is None and all(r["over"] is None for r in c["rows"])
+    sheet = openpyxl.load_workbook(io.BytesIO(committee_xlsx("Appel", "REF", c)))["Comité"]
+    assert "Au-delà de l'enveloppe" not in [cell.value for cell in sheet[1]]
+    entered = Event(1, "appel", "", "enveloppe", "paul", now_paris(), {"before": None, "after": 1_500_000.0})
+    c = committee(SUMMARY, {}, REPORTS.__getitem__, entered)
+    assert c["envelope"] == 1_500_000.0 and "saisie par paul" in c["envelope_source"]
+    assert [r["over"] for r in c["rows"]] == [False, False, None]

@@ -4,11 +4,13 @@ instruction (status, assignee, proposed decision), filtered, searched and sorted
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from core.french import VERDICT_LABELS
 from core.records import DossierState
+from core.report import DossierReport
 from instruction.workflow import DECISIONS, STATUSES, decision_label
 
 VERDICT_ORDER = {"non_recevable": 0, "a_completer": 1, "recevable": 2}
@@ -49,15 +51,46 @@ class Filters:
 
 
 def fold(text: Any) -> str:
-    """Lower case without accents, for the search box."""
+    """Lower case without accents, apostrophes and hyphens as spaces, for the search box
+    (« Saint-Étienne » is found by « saint etienne »)."""
     decomposed = unicodedata.normalize("NFKD", str(text or ""))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(plain.translate(_SEPARATORS).split())
 
 
-def dossier_rows(summary: dict[str, Any], states: dict[str, DossierState]) -> list[dict[str, Any]]:
+_SEPARATORS = str.maketrans(dict.fromkeys("-'’‐–—_/,;()", " "))
+
+
+def search_text(report: DossierReport | None) -> str:
+    """What the search box finds a dossier by, beyond its summary row: the porteur (name,
+    FINESS EJ, SIRET, address and so its commune), and each ESSMS (name, FINESS ET and EJ,
+    organisme gestionnaire)."""
+    if report is None:
+        return ""
+    parts: list[str] = []
+    if report.porteur:
+        owner = report.porteur
+        parts += [owner.raison_sociale or "", owner.finess_ej or "", owner.siret or "", *(owner.adresse or [])]
+    for e in report.essms:
+        parts += [e.name or "", e.finess, e.finess_ej or "", e.og or ""]
+    return " ".join(p for p in parts if p)
+
+
+def dossier_rows(
+    summary: dict[str, Any],
+    states: dict[str, DossierState],
+    report_of: Callable[[str], DossierReport] | None = None,
+) -> list[dict[str, Any]]:
+    """The call page's rows; ``report_of`` (a dossier's report) adds what the search finds."""
     rows = []
     for d in summary.get("dossiers") or []:
         state = states.get(d.get("dossier"))
+        report = None
+        if report_of is not None:
+            try:
+                report = report_of(str(d.get("dossier")))
+            except Exception:  # noqa: BLE001 - a report gone missing: the row stays, found by its summary only
+                report = None
         counts = d.get("counts") or {}
         rows.append(
             {
@@ -77,6 +110,14 @@ def dossier_rows(summary: dict[str, Any], states: dict[str, DossierState]) -> li
                 "decision": state.decision if state else None,
                 "decision_label": decision_label(state.decision) if state else None,
                 "version": state.version if state else 0,
+                "search": fold(
+                    " ".join(
+                        [str(d.get("dossier")), str(d.get("porteur") or ""), str(d.get("finess_ej") or "")]
+                        + list(d.get("departments") or [])
+                        + list(d.get("rules") or [])
+                        + [str(state.assignee or "") if state else "", search_text(report)]
+                    )
+                ),
             }
         )
     return rows
@@ -86,22 +127,7 @@ def apply(rows: list[dict[str, Any]], f: Filters, me: str) -> list[dict[str, Any
     out = rows
     if f.q:
         needle = fold(f.q)
-        out = [
-            r
-            for r in out
-            if needle
-            in fold(
-                " ".join(
-                    [
-                        str(r["dossier"]),
-                        str(r["porteur"] or ""),
-                        " ".join(r["departments"]),
-                        " ".join(r["rules"]),
-                        str(r["assignee"] or ""),
-                    ]
-                )
-            )
-        ]
+        out = [r for r in out if needle in r["search"]]
     if f.verdict:
         out = [r for r in out if r["verdict"] == f.verdict]
     if f.statut:

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.records import DossierState
+from core.french import VERDICT_LABELS, datetime_long, verdict_label
+from core.records import DossierState, Event
 from core.report import DossierReport
 from instruction.workflow import DECISIONS, STATUSES, decision_label
 from reports.spreadsheet import new_workbook, write_cell
 
 GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
+VERDICT_ORDER = {"recevable": 0, "a_completer": 1, "non_recevable": 2}
 CAPACITY_BINS = [
     (0, 29, "moins de 30 places"),
     (30, 59, "30 à 59 places"),
@@ -39,23 +41,34 @@ def capacity_bin(capacity: int | None) -> str:
 
 
 def committee(
-    summary: dict[str, Any], states: dict[str, DossierState], report_of: Callable[[str], DossierReport]
+    summary: dict[str, Any],
+    states: dict[str, DossierState],
+    report_of: Callable[[str], DossierReport],
+    envelope: Event | None = None,
 ) -> dict[str, Any]:
-    envelope = (summary.get("totals") or {}).get("envelope") or {}
+    """Every dossier of the call by verdict and proposed group, the recevable ones with their
+    running total against the envelope, and the balance. The envelope is the one the décideur
+    entered (``envelope``, the history's event), else the call configuration's; without one,
+    nothing is compared to it."""
+    configured = (summary.get("totals") or {}).get("envelope") or {}
     sector_names = summary.get("sector_labels") or {}
     rows = []
     for d in summary.get("dossiers") or []:
-        if d.get("verdict") != "recevable":
-            continue
         state = states.get(d["dossier"])
-        try:
-            essms = [e.model_dump() for e in report_of(d["dossier"]).essms if e.eligible]
-        except Exception:  # noqa: BLE001 - a report gone missing: the row stays, without ESSMS details
-            essms = []
+        recevable = d.get("verdict") == "recevable"
+        essms: list[dict[str, Any]] = []
+        if recevable:
+            try:
+                essms = [e.model_dump() for e in report_of(d["dossier"]).essms if e.eligible]
+            except Exception:  # noqa: BLE001 - a report gone missing: the row stays, without ESSMS details
+                essms = []
         rows.append(
             {
                 "dossier": d["dossier"],
                 "porteur": d.get("porteur"),
+                "verdict": d.get("verdict"),
+                "verdict_label": verdict_label(d.get("verdict")),
+                "recevable": recevable,
                 "departments": list(d.get("departments") or []),
                 "sectors": [sector_names.get(s, s) for s in d.get("sectors") or []],
                 "essms_count": d.get("essms_count"),
@@ -70,20 +83,42 @@ def committee(
                 "essms": essms,
             }
         )
-    rows.sort(key=lambda r: (GROUP_ORDER.get(r["decision"], 5), r["dossier"]))
-    total_envelope = envelope.get("envelope")
+    rows.sort(
+        key=lambda r: (
+            not r["recevable"],
+            GROUP_ORDER.get(r["decision"], 5),
+            VERDICT_ORDER.get(r["verdict"], 9),
+            r["dossier"],
+        )
+    )
+    if envelope is not None:
+        total_envelope = envelope.data.get("after")
+        source = (
+            f"saisie par {envelope.author} le {datetime_long(envelope.created_at)}"
+            if total_envelope is not None
+            else None
+        )
+    else:
+        total_envelope, source = configured.get("envelope"), configured.get("envelope_source")
+    recevables = [r for r in rows if r["recevable"]]
     running = 0.0
     for r in rows:
-        running += r["amount_eligible"] or 0.0
-        r["running"] = round(running, 2)
-        r["over"] = total_envelope is not None and running > total_envelope
-    proposed = [r for r in rows if r["decision"] == "A"]
+        r["running"] = None
+        r["over"] = None  # compared only when there is an envelope
+        if r["recevable"]:
+            running += r["amount_eligible"] or 0.0
+            r["running"] = round(running, 2)
+            r["over"] = running > total_envelope if total_envelope is not None else None
+    proposed = [r for r in recevables if r["decision"] == "A"]
     amount_proposed = round(sum(r["amount_eligible"] or 0.0 for r in proposed), 2)
-    amount_all = round(sum(r["amount_eligible"] or 0.0 for r in rows), 2)
+    amount_all = round(sum(r["amount_eligible"] or 0.0 for r in recevables), 2)
+    groups = [*DECISIONS, None]
     return {
         "rows": rows,
+        "recevable_count": len(recevables),
         "envelope": total_envelope,
-        "envelope_source": envelope.get("envelope_source"),
+        "envelope_source": source,
+        "envelope_entered": envelope is not None and total_envelope is not None,
         "amount_proposed": amount_proposed,
         "amount_recevable": amount_all,
         "proposed_count": len(proposed),
@@ -91,9 +126,18 @@ def committee(
         "ratio": None if not total_envelope else amount_proposed / total_envelope,  # a fraction (« 50,7 % »)
         "by_group": {code: sum(1 for r in rows if r["decision"] == code) for code in DECISIONS},
         "undecided": sum(1 for r in rows if not r["decision"]),
-        "departments": _departments(rows),
-        "sectors": _sectors(rows, sector_names),
-        "capacities": _capacities(rows),
+        "by_verdict": [
+            {
+                "verdict": v,
+                "label": label,
+                "groups": {g: sum(1 for r in rows if r["verdict"] == v and r["decision"] == g) for g in groups},
+                "total": sum(1 for r in rows if r["verdict"] == v),
+            }
+            for v, label in VERDICT_LABELS.items()
+        ],
+        "departments": _departments(recevables, (summary.get("call_snapshot") or {}).get("departments") or []),
+        "sectors": _sectors(recevables, sector_names),
+        "capacities": _capacities(recevables),
     }
 
 
@@ -130,8 +174,13 @@ def _balance(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -
     return table
 
 
-def _departments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _departments(rows: list[dict[str, Any]], of_call: list[str]) -> list[dict[str, Any]]:
+    """Every département of the call (none of its dossiers in one: a line of zeros, what the
+    « équité territoriale » looks at), then any other an ESSMS lies in."""
     table = _balance(rows, lambda e: e.get("department") or "non renseigné")
+    zero = {"dossiers": 0, "essms": 0, "amount": 0.0, "dossiers_a": 0, "essms_a": 0, "amount_a": 0.0}
+    for code in of_call:
+        table.setdefault(str(code), dict(zero))
     return [{"label": k, **v} for k, v in sorted(table.items())]
 
 
@@ -169,16 +218,18 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
     workbook, formats = new_workbook(buffer, f"Comité — {call_title}", in_memory=True)
     bold, euro = formats.header, formats.euro
     sheet = workbook.add_worksheet("Comité")
+    compared = data["envelope"] is not None  # no envelope: nothing is « au-delà »
     columns = [
         ("Dossier", 16),
         ("Porteur", 36),
+        ("Verdict", 14),
         ("Départements", 14),
         ("Secteurs", 30),
         ("ESSMS éligibles", 10),
         ("Montant demandé (€)", 16),
         ("Montant éligible (€)", 16),
         ("Cumul éligible (€)", 16),
-        ("Au-delà de l'enveloppe", 12),
+        *([("Au-delà de l'enveloppe", 12)] if compared else []),
         ("Décision proposée", 28),
         ("Motif de la décision", 50),
         ("Statut", 18),
@@ -192,13 +243,14 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
         values = [
             row["dossier"],
             row["porteur"],
+            row["verdict_label"],
             ", ".join(row["departments"]),
             ", ".join(row["sectors"]),
             row["essms_count"],
             row["amount_requested"],
             row["amount_eligible"],
             row["running"],
-            "oui" if row["over"] else "non",
+            *([None if row["over"] is None else "oui" if row["over"] else "non"] if compared else []),
             row["decision_label"] or "non proposée",
             row["decision_motif"],
             row["status_label"],
@@ -216,14 +268,15 @@ def committee_xlsx(call_title: str, reference: str, data: dict[str, Any]) -> byt
     line = 0
     facts = [
         ("Appel", f"{call_title} ({reference})"),
-        ("Enveloppe de l'appel (€)", data["envelope"]),
+        ("Enveloppe de l'appel (€)", data["envelope"] if compared else "non renseignée"),
+        ("Origine de l'enveloppe", data["envelope_source"]),
         ("Proposé au financement, groupe A (€)", data["amount_proposed"]),
         ("Solde de l'enveloppe après le groupe A (€)", data["balance"]),
         ("Ensemble des dossiers recevables (€)", data["amount_recevable"]),
     ]
     for label, value in facts:
         balance.write_string(line, 0, label, bold)
-        write_cell(balance, line, 1, value, euro if "(€)" in label else None)
+        write_cell(balance, line, 1, value, euro if "(€)" in label and not isinstance(value, str) else None)
         line += 1
     for title, table in (
         ("Département", data["departments"]),

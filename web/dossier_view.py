@@ -10,8 +10,9 @@ from core.report import DossierReport
 from instruction.accounts import Account
 from instruction.timeline import Entry
 from instruction.workflow import STATUSES, decision_label
+from reports.pieces import pieces_checklist, pieces_summary
 from reports.view import SEVERITY_RANK, finding_view, report_view
-from web.letters import current_letter
+from web.letters import current_letter, letterhead
 
 
 def findings(report: DossierReport) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -44,7 +45,10 @@ def dossier_page(
         "timeline": list(reversed(timeline)),  # newest first
         "comments": list(reversed(comments)),
         "assignees": assignees,
+        "pieces": (pieces := pieces_checklist(report)),
+        "pieces_summary": pieces_summary(pieces) if pieces else None,
         "letter": letter,
+        "letterhead": letterhead(report) if letter else None,
         "letter_edited": bool(state.letter),
         "letter_stale": bool(state.letter) and state.letter_digest != report.digest,
         "instruction": report.instruction,

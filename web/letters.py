@@ -1,72 +1,56 @@
-"""The draft letter in the workspace: the generated letter as editable text, the reviewer's
-version kept in the history, and a Word document of whichever is current."""
+"""The letter in the workspace: its body as editable text (the letterhead, recipient,
+references and signature stay the call's), the reviewer's version kept in the history and
+carried by the report's instruction, so that the web page, ``courrier.docx``,
+``courrier.pdf`` and ``report.html`` are one letter (``reports.letter.letter_content``)."""
 
 from __future__ import annotations
 
-import io
-import re
 from typing import Any
 
 from core.report import DossierReport
-from reports.letter import letter_content
+from reports.letter import _safe, body_text, letter_content
 from reports.letter_docx import letter_docx
+from reports.letter_pdf import letter_pdf
 
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+def _with(report: DossierReport, edited: str | None) -> DossierReport:
+    """The report with ``edited`` as its letter's body (None: the drafted one)."""
+    if report.instruction is None:
+        if not edited:
+            return report
+        from core.report import Instruction
+
+        return report.model_copy(update={"instruction": Instruction(status="a_instruire", letter_body=edited)})
+    return report.model_copy(update={"instruction": report.instruction.model_copy(update={"letter_body": edited})})
 
 
-def letter_text(content: dict[str, Any]) -> str:
-    """The generated letter as plain text, paragraph by paragraph (what the reviewer edits):
-    the same blocks as ``courrier.docx``."""
-    parts = [
-        "\n".join(content["sender_lines"]),
-        f"Affaire suivie par : {content['followed_by']}\nNos réf. : {content['our_reference']}",
-        "\n".join(content["recipient_lines"]),
-        content["place_date"],
-        f"Objet : {content['subject']}\nRéf. : {content['references']}",
-        content["opening"],
-        *content["body_before"],
-        "\n".join(f"• {item}" for item in content["items"]),
-        *content["body_after"],
-        content["closing"],
-        "\n".join(content["signature_lines"]),
-    ]
-    return "\n\n".join(part for part in parts if part)
+def content_of(report: DossierReport, edited: str | None) -> dict[str, Any] | None:
+    """The letter as it stands: the reviewer's body if any, in the call's letterhead."""
+    content = letter_content(_with(report, edited))
+    return _safe(content) if content else None
+
+
+def letterhead(report: DossierReport) -> dict[str, Any] | None:
+    """What the page shows around the editable body (sender, recipient, subject, signature)."""
+    return content_of(report, None)
 
 
 def current_letter(report: DossierReport, edited: str | None) -> str | None:
-    """The reviewer's version if any, else the generated one (None: no letter to send)."""
+    """The body the reviewer edits: their version if any, else the drafted one (None: no
+    letter to send)."""
     if edited:
         return edited
-    content = letter_content(report)
-    return letter_text(content) if content else None
+    content = content_of(report, None)
+    return body_text(content) if content else None
 
 
 def docx_of(report: DossierReport, edited: str | None) -> bytes | None:
-    """The letter as a Word document: the generated one (same as ``courrier.docx``), or the
-    reviewer's text, one paragraph per blank-line-separated block."""
-    if not edited:
-        content = letter_content(report)
-        return letter_docx(content) if content else None
-    from docx import Document
-    from docx.shared import Pt, RGBColor
+    """The letter as it stands as an A4 Word document (the same as ``courrier.docx``)."""
+    content = content_of(report, edited)
+    return letter_docx(content) if content else None
 
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(11)
-    document.core_properties.title = f"Courrier — dossier {report.dossier}"
-    document.core_properties.language = "fr-FR"
-    header = document.sections[0].header.paragraphs[0]
-    header.text = "PROJET — à relire et compléter par l'instructeur avant envoi"
-    header.runs[0].font.color.rgb = RGBColor(0x8A, 0x4B, 0x00)
-    header.runs[0].font.size = Pt(9)
-    for block in re.split(r"\n\s*\n", _XML_UNSAFE.sub("", edited.replace("\r\n", "\n"))):
-        paragraph = document.add_paragraph()
-        lines = block.split("\n")
-        for i, line in enumerate(lines):
-            run = paragraph.add_run(line)
-            if i < len(lines) - 1:
-                run.add_break()
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+
+def pdf_of(report: DossierReport, edited: str | None) -> bytes | None:
+    """The letter as it stands as an A4 PDF (the same as ``courrier.pdf``)."""
+    content = content_of(report, edited)
+    return letter_pdf(content) if content else None

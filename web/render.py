@@ -38,6 +38,7 @@ from web.settings import STATIC
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
 DSFR_CSS = STATIC / "dsfr" / "dsfr.min.css"
+DSFR_JS = STATIC / "dsfr" / "dsfr.module.min.js"
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +53,12 @@ def dsfr_available() -> bool:
             DSFR_CSS.parent,
         )
     return present
+
+
+@lru_cache(maxsize=1)
+def dsfr_script() -> bool:
+    """DSFR's JavaScript (its header menu on a phone, below 992 px) was vendored with it."""
+    return dsfr_available() and DSFR_JS.is_file()
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +88,7 @@ def environment() -> Environment:
         role_labels=ROLES,
         kind_labels=KIND_LABELS,
         dsfr=dsfr_available(),
+        dsfr_js=dsfr_script(),
         query=query,
     )
     return env

@@ -43,7 +43,9 @@ class WebSettings:
     ) -> WebSettings:
         for out in out_dirs:
             if not (out / "summary.json").is_file():
-                raise SettingsError(f"{out} n'est pas un dossier de sortie d'« esmsnum run » (summary.json absent).")
+                raise SettingsError(
+                    f"{out} n'est pas un dossier de sortie d'« esmsnum analyser » (summary.json absent)."
+                )
         if https is None:
             https = os.environ.get(HTTPS_ENV, "").lower() in {"1", "oui", "true", "yes"} or host not in LOOPBACK
         return cls(out_dirs=out_dirs, secret_key=secret_key(out_dirs[0]), history_url=history_url, https=https)

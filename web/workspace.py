@@ -107,7 +107,7 @@ class CallSite:
     @contextmanager
     def writing(self, wait: float = 10.0):
         """The call's output folder for a change: one writer in this process, and no run
-        (``esmsnum run`` holds the same lock while it analyses)."""
+        (``esmsnum analyser`` holds the same lock while it analyses)."""
         deadline = time.monotonic() + wait
         with self._write:
             while True:

@@ -18,11 +18,13 @@ from web.routes.common import (
     current_account,
     flash,
     page,
+    serve_call_page,
     workspace,
 )
 from web.workspace import NotFound
 
 router = APIRouter()
+NOBODY = "-"  # the bulk form's « Personne (retirer l'attribution) » (no account is named « - »)
 
 EXPORTS = {  # file name in the URL → (file in the output folder, media type)
     "synthese.xlsx": ("summary.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -39,7 +41,7 @@ def assignable(request: Request) -> list[Account]:
 def call_page(request: Request, call: str):
     site = call_site(request, call)
     account = current_account(request)
-    rows = call_view.dossier_rows(site.summary(), site.history.states(site.call_id))
+    rows = call_view.dossier_rows(site.summary(), site.history.states(site.call_id), site.report)
     filters = call_view.Filters.of(dict(request.query_params))
     shown = call_view.apply(rows, filters, account.name)
     return page(
@@ -53,6 +55,7 @@ def call_page(request: Request, call: str):
         options=call_view.options(rows),
         counters=call_view.counters(rows),
         assignees=assignable(request),
+        nobody=NOBODY,
     )
 
 
@@ -60,7 +63,12 @@ def call_page(request: Request, call: str):
 async def assign_many(request: Request, account: Instructeur, call: str):
     site = call_site(request, call)
     form = await request.form()
-    target = str(form.get("instructeur") or "").strip()
+    choice = str(form.get("instructeur") or "").strip()
+    if not choice:
+        flash(request, "Choisissez l'instructeur à qui attribuer les dossiers cochés : rien n'a été attribué.", "error")
+        return back_to(f"/appels/{site.call_id}")
+    target = "" if choice == NOBODY else choice
+    replace = target == "" or form.get("remplacer") == "oui"  # by default, an assignment adds
     names = {a.name for a in assignable(request)}
     if target and target not in names:
         flash(request, "Instructeur inconnu ou désactivé : rien n'a été attribué.", "error")
@@ -69,13 +77,18 @@ async def assign_many(request: Request, account: Instructeur, call: str):
     if not form.getlist("dossiers"):
         flash(request, "Aucun dossier coché : cochez les dossiers à attribuer, puis choisissez l'instructeur.", "error")
         return back_to(f"/appels/{site.call_id}")
-    done, moved = [], []
+    done, moved, kept = [], [], []
     with site.writing():
         for value in form.getlist("dossiers"):
             dossier, _, version = str(value).rpartition(":")
             if dossier not in known or not version.isdigit():
                 continue
             before = site.history.state(site.call_id, dossier)
+            if before.assignee == (target or None):
+                continue
+            if before.assignee and not replace:
+                kept.append(f"{dossier} ({before.assignee})")
+                continue
             try:
                 site.history.change(
                     site.call_id,
@@ -98,8 +111,25 @@ async def assign_many(request: Request, account: Instructeur, call: str):
             f" {'Non attribué, car modifié' if len(moved) == 1 else 'Non attribués, car modifiés'} par quelqu'un d'autre depuis l'affichage de la liste : "
             f"{', '.join(moved)}. Vérifiez-les puis recommencez."
         )
-    flash(request, message, "warning" if moved else "success")
+    if kept:
+        message += (
+            f" {'Laissé à son instructeur' if len(kept) == 1 else 'Laissés à leur instructeur'} "
+            f"(cochez « Remplacer » pour changer) : {', '.join(kept)}."
+        )
+    flash(request, message, "warning" if moved or kept else "success")
     return back_to(f"/appels/{site.call_id}")
+
+
+@router.get("/appels/{call}/dossiers/regles.html")
+def rules_page(request: Request, call: str):
+    """Where a printable report's « ../regles.html » leads."""
+    return serve_call_page(call_site(request, call), "regles.html")
+
+
+@router.get("/appels/{call}/dossiers/summary.html")
+def summary_page(request: Request, call: str):
+    """Where a printable report's « ../summary.html » leads."""
+    return serve_call_page(call_site(request, call), "summary.html")
 
 
 @router.get("/appels/{call}/exports/{name}")

@@ -3,6 +3,7 @@ check, the call and dossier lookups (404 for anything unknown)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -97,3 +98,30 @@ def back_to(url: str) -> RedirectResponse:
 
 def clip(text: str | None, limit: int) -> str:
     return (text or "").strip()[:limit]
+
+
+REPORT_POLICY = (  # the static pages as ``esmsnum analyser`` wrote them: their style is inline, nothing else
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def output_file(folder: Path, name: str, root: Path) -> Path:
+    """``folder/name`` inside the output folder ``root``, a regular file reached without any
+    link (a link in the shared folder is never followed); else NotFound."""
+    path = folder / name
+    if path.is_symlink() or folder.is_symlink() or not path.is_file():
+        raise NotFound(name)
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise NotFound(name)
+    return path
+
+
+def report_headers() -> dict[str, str]:
+    return {"Content-Security-Policy": REPORT_POLICY, "X-Content-Type-Options": "nosniff"}
+
+
+def serve_call_page(site: CallSite, name: str) -> HTMLResponse:
+    """The call's summary or rules page as the analysis wrote it (the reports link to them)."""
+    path = output_file(site.out_dir, name, site.out_dir)
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=report_headers())

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from core.french import date_long, verdict_label
 from core.french import datetime_long as datetime_fr
-from core.french import verdict_label
 from core.records import Conflict, now
 from instruction.accounts import Account
+from instruction.letters import SendingError, parse_day, record_sending
 from instruction.rerender import apply_instruction
 from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
@@ -33,7 +34,9 @@ from web.routes.common import (
     clip,
     flash,
     known_dossier,
+    output_file,
     page,
+    report_headers,
 )
 from web.workspace import CallSite, NotFound
 
@@ -337,7 +340,6 @@ def save_letter(
         "modification du courrier",
         "courrier",
         {"reset": text is None},
-        rewrite=False,
         letter=text,
         letter_digest=report.digest if text else None,
         letter_author=account.name,
@@ -345,6 +347,22 @@ def save_letter(
         done="Courrier enregistré." if text else "Courrier remis à sa version générée.",
         anchor="courrier",
     )
+
+
+@router.post(BASE + "/courrier/envoi")
+def letter_sent(request: Request, account: Instructeur, call: str, dossier: str, date: str = Form("")):
+    """The day the letter was sent: checked, recorded (chronology, re-runs), the letter, the
+    report and the summary written again with it."""
+    site, dossier = _site(request, call, dossier)
+    try:
+        day = parse_day(date, iso_ok=True)
+        with site.writing():
+            record_sending(site.out_dir, site.report(dossier), site.history, day, account.name)
+    except SendingError as exc:
+        flash(request, str(exc), "error")
+        return back_to(_url(site, dossier, "courrier"))
+    flash(request, f"Date d'envoi du courrier enregistrée : {date_long(day)}.")
+    return back_to(_url(site, dossier, "courrier"))
 
 
 @router.get(BASE + "/courrier.docx")
@@ -362,18 +380,18 @@ def letter_docx(request: Request, call: str, dossier: str):
 
 @router.get(BASE + "/rapport")
 def printable_report(request: Request, call: str, dossier: str):
-    """The static report as ``esmsnum run`` wrote it (for printing), with its own policy: its
-    style is inline, nothing else is allowed."""
+    """The static report as ``esmsnum analyser`` wrote it (for printing), with its own policy:
+    its style is inline, nothing else is allowed. Its relative links reach the routes beside
+    it: « courrier.pdf », « courrier.docx » (the letter as it stands), « ../regles.html »."""
     site, dossier = _site(request, call, dossier)
-    path = site.report_dir(dossier) / "report.html"
-    if path.is_symlink() or not path.is_file():  # a link in the shared folder is never served
-        raise NotFound("rapport")
-    return HTMLResponse(
-        path.read_text(encoding="utf-8"),
-        headers={
-            "Content-Security-Policy": (
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-            )
-        },
-    )
+    path = output_file(site.report_dir(dossier), "report.html", site.out_dir)
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=report_headers())
+
+
+@router.get(BASE + "/courrier.pdf")
+def letter_pdf_file(request: Request, call: str, dossier: str):
+    """The letter's PDF as the analysis wrote it, as a download."""
+    site, dossier = _site(request, call, dossier)
+    path = output_file(site.report_dir(dossier), "courrier.pdf", site.out_dir)
+    headers = report_headers() | {"Content-Disposition": f'attachment; filename="courrier-{dossier}.pdf"'}
+    return Response(path.read_bytes(), media_type="application/pdf", headers=headers)
