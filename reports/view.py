@@ -39,8 +39,9 @@ from validators.registry import action_for
 
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
 CHANNEL_LABELS = {
-    "national": "national (CNSA, 50 ESSMS ou plus)",
-    "regional": "régional (ARS, moins de 50 ESSMS)",
+    "national": "national (CNSA)",
+    "regional": "régional (ARS)",
+    "multiregional": "multirégional (ARS, projet sur plusieurs régions)",
 }
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 

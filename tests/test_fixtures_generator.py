@@ -471,7 +471,10 @@ def call_yaml(call_id: str) -> dict[str, Any]:
             return node["value"] if "value" in node and "source" in node else {k: value(v) for k, v in node.items()}
         return node
 
-    return value(yaml.safe_load((ROOT / "calls" / f"{call_id}.yaml").read_text(encoding="utf-8")))
+    from core.config import inherit_programme
+
+    path = ROOT / "calls" / f"{call_id}.yaml"
+    return value(inherit_programme(yaml.safe_load(path.read_text(encoding="utf-8")), path)[0])
 
 
 def category_code(text: Any) -> str | None:

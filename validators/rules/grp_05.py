@@ -13,7 +13,7 @@ def excludes(essms: Essms, config) -> str | None:
     """Why the ESSMS is left out of the count and the funding: it is outside the region of
     this regional call."""
     region = config.region
-    if region is None or essms.department is None or essms.department in region.departments.value:
+    if config.channel != "regional" or region is None or essms.department is None or essms.department in region.departments.value:
         return None
     return f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"
 
@@ -22,9 +22,13 @@ def excludes(essms: Essms, config) -> str | None:
     "GRP-05",
     title="ESSMS hors de la région de l'appel",
     severity="a_corriger",
-    params=("region.name", "region.departments"),
+    params=("channel", "region.name", "region.departments"),
     excludes=excludes,
-    source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : les appels régionaux "
+        "sont portés par l'ARS de la région ; les projets sur plusieurs régions relèvent de l'appel multirégional "
+        "ou national (instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024)"
+    ),
     action=(
         "Retirer de la liste et du budget l'ESSMS situé hors de la région de l'appel (il est exclu du "
         "financement de ce projet), ou justifier son rattachement à la région."
@@ -41,8 +45,9 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     connaît le numéro, sinon il est lu dans le FINESS ET (à défaut, dans la colonne
     Département). Un ESSMS hors de la région est retiré du décompte et du financement, et le
     dossier est jugé sur ce qui reste : il ne devient non recevable que si la grappe restante
-    est trop petite (GRP-03). Ne s'applique pas aux appels sans région (appel national)."""
-    if config.region is None or data.structures is None:
+    est trop petite (GRP-03). Ne s'applique ni à l'appel national ni à un appel multirégional,
+    qui prend par définition des ESSMS de plusieurs régions (voir GRP-13)."""
+    if config.channel != "regional" or config.region is None or data.structures is None:
         return
     departments = set(config.region.departments.value)
     region = config.region.name.value
