@@ -14,7 +14,11 @@ from validators.rules.lot_02 import resubmission_pairs
     title="ESSMS déjà présent dans un autre dossier ou déjà financé",
     severity="a_corriger",
     params=("history.previously_funded",),
-    source="sources.md § Eligibility : pas de double financement d'un ESSMS pour le même logiciel",
+    source=(
+        "Pas de double financement : un ESSMS ne peut être financé deux fois pour installer ou faire évoluer "
+        "le même logiciel, ni pour deux DUI (ARS Provence-Alpes-Côte d'Azur, page de l'appel ESMS numérique ; "
+        "arrêté du 2 février 2022)"
+    ),
     severity_actions={
         "alerte": (
             "Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
