@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from core.french import date_short, datetime_short, euros, number
 from core.config import CONFIDENCE_LABELS
+from core.french import date_short, datetime_short, euros, number
 from core.report import CallSnapshot
 from reports.files import atomic_write_text
 from validators.registry import FAMILIES, action_for, rule_anchor

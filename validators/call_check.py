@@ -86,17 +86,21 @@ def review_config(config: CallConfig) -> list[Point]:
             continue  # the year's deadlines are checked against the call's below
         if node.sample:
             points.append(
-                Point(key, "données d'exemple livrées pour montrer le format, jamais réelles : "
-                      "les remplacer par celles de l'appel", True, node.value, node.source)
+                Point(
+                    key,
+                    "données d'exemple livrées pour montrer le format, jamais réelles : "
+                    "les remplacer par celles de l'appel",
+                    True,
+                    node.value,
+                    node.source,
+                )
             )
         if _PLACEHOLDER_SOURCE.match(node.source):
             points.append(Point(key, "valeur sans source publique citée", True, node.value, node.source))
         if node.confidence == "a_confirmer":
             inherited = key not in own
             where = "valeur de l'année de programme" if inherited else "valeur du fichier de l'appel"
-            points.append(
-                Point(key, f"à confirmer ({where})", not inherited, node.value, node.source)
-            )
+            points.append(Point(key, f"à confirmer ({where})", not inherited, node.value, node.source))
     points += list(_deadline_points(config))
     letters = config.letter_settings()
     for field, label in LETTERHEAD.items():
@@ -115,14 +119,19 @@ def _deadline_points(config: CallConfig) -> Iterator[Point]:
     channel = CHANNEL_LABELS.get(config.channel, config.channel)
     year = config.programme_year
     if year is None:
-        yield Point("programme", "l'appel ne nomme pas son année de programme (clé programme) : ses règles ne "
-                    "sont pas vérifiées contre l'instruction de l'année", True)
+        yield Point(
+            "programme",
+            "l'appel ne nomme pas son année de programme (clé programme) : ses règles ne "
+            "sont pas vérifiées contre l'instruction de l'année",
+            True,
+        )
     else:
         deadline = year.deadlines.get(config.channel)
         if deadline is None:
             yield Point(
                 f"programme_year.deadlines.{config.channel}",
-                f"l'année {year.label} ne décrit pas de date limite pour le canal {channel}", False,
+                f"l'année {year.label} ne décrit pas de date limite pour le canal {channel}",
+                False,
             )
         elif deadline.value is None:
             yield Point(
@@ -130,20 +139,25 @@ def _deadline_points(config: CallConfig) -> Iterator[Point]:
                 f"date limite du canal {channel} non fixée par le texte de l'année : celle de l'appel "
                 f"({date_long(day)}) ne peut pas être comparée",
                 deadline.confidence == "a_confirmer" and "submission.closes" not in own_keys(config),
-                None, deadline.source,
+                None,
+                deadline.source,
             )
         elif day > deadline.value:
             yield Point(
                 "submission.closes",
                 f"la clôture de l'appel ({date_long(day)}) suit la date limite que fixe le texte de l'année pour "
                 f"le canal {channel} ({date_long(deadline.value)}, {deadline.source})",
-                True, day.isoformat(), submission.closes.source,
+                True,
+                day.isoformat(),
+                submission.closes.source,
             )
         if year.year >= 2022 and not (year.year - 1 <= day.year <= year.year):
             yield Point(
                 "submission.closes",
                 f"la clôture de l'appel ({date_long(day)}) n'est pas dans l'année du programme ({year.year})",
-                True, day.isoformat(), submission.closes.source,
+                True,
+                day.isoformat(),
+                submission.closes.source,
             )
     reason = non_working_reason(day)
     if reason:

@@ -13,7 +13,12 @@ def excludes(essms: Essms, config) -> str | None:
     """Why the ESSMS is left out of the count and the funding: it is outside the region of
     this regional call."""
     region = config.region
-    if config.channel != "regional" or region is None or essms.department is None or essms.department in region.departments.value:
+    if (
+        config.channel != "regional"
+        or region is None
+        or essms.department is None
+        or essms.department in region.departments.value
+    ):
         return None
     return f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"
 
