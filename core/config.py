@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.french import CONFIDENCE_LABELS as CONFIDENCE_LABELS
 from core.limits import Limits, ZipLimits
 from core.models import DocumentKind, Severity
 
@@ -41,8 +42,7 @@ Confidence = Literal["confirme", "partiel", "a_confirmer"]
 
 #: How sure a value is (docs/calls.md): read in the cited public text; read in a secondary
 #: public source or only partly (the article or page is not pinned); not found in a public
-#: text (the value is a placeholder that the call must confirm).
-CONFIDENCE_LABELS = {"confirme": "confirmé", "partiel": "partiel", "a_confirmer": "à confirmer"}
+#: text (the value is a placeholder that the call must confirm). French labels: core.french.
 
 _CONFIDENCE_MARKS = (("[NC]", "a_confirmer"), ("à confirmer", "a_confirmer"), ("[P]", "partiel"))
 
@@ -600,7 +600,7 @@ def _check_consistency(config: CallConfig, path: Path) -> None:
             "clé « submission.resubmission_closes » : la date limite des projets redéposés doit "
             "tomber entre l'ouverture et la clôture de l'appel"
         )
-    if config.channel in ("regional", "multiregional") and config.region is None:
+    if config.channel == "regional" and config.region is None:
         problems.append("clé « region » : un appel régional doit lister ses départements")
     if problems:
         raise ConfigError(f"Configuration d'appel invalide : {path}\n" + "\n".join(f"  - {p}" for p in problems))

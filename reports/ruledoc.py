@@ -9,12 +9,11 @@ copied or served.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 from typing import Any
 
-from core.config import CONFIDENCE_LABELS
-from core.french import date_short, datetime_short, euros, number
+from core.french import CONFIDENCE_LABELS
+from core.french import config_value as value_text
 from core.report import CallSnapshot
 from reports.files import atomic_write_text
 from validators.registry import FAMILIES, action_for, rule_anchor
@@ -28,31 +27,6 @@ def rules_href(rule_id: str | None, depth: int) -> str | None:
     if not rule_id:
         return None
     return f"{'../' * depth}{RULES_PAGE}#{rule_anchor(rule_id)}"
-
-
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
-
-
-def value_text(key: str, value: Any) -> str:
-    """A configuration value (as the snapshot holds it: JSON) as a reviewer reads it."""
-    if value is None:
-        return "non fixé pour cet appel"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    money = any(word in key for word in ("forfait", "ceiling", "envelope", "moa", "editeur", "bonus", "amount"))
-    if isinstance(value, (int, float)):
-        if money:
-            return euros(float(value))
-        return number(value, 0 if float(value).is_integer() else 2)
-    if isinstance(value, (list, tuple)):
-        if money and all(isinstance(v, (int, float)) for v in value) and len(value) == 2:
-            return f"{euros(float(value[0]))} (à partir du palier réduit : {euros(float(value[1]))})"
-        return ", ".join(value_text(key, v) for v in value) or "aucun"
-    if isinstance(value, dict):
-        return " ; ".join(f"{k} : {value_text(key, v)}" for k, v in value.items()) or "aucun"
-    if isinstance(value, str) and _ISO_MOMENT.match(value):
-        return datetime_short(value) if len(value) > 10 else date_short(value)
-    return str(value)
 
 
 def _parameters(snapshot: CallSnapshot, path: str) -> list[dict[str, str]]:

@@ -48,7 +48,8 @@ def _deposited(src: Path, dest: Path, when: str) -> Path:
 
 
 def _judge(tmp_path: Path, call, paths: dict[str, Path]) -> dict[str, dict[str, set[str]]]:
-    """{case: {rule: severities}} of the dossiers judged under ``call``."""
+    """{case: {rule: severities}} of the dossiers judged under ``call`` (the messages of each
+    rule under ``"<rule> messages"``)."""
     config = load_call(call) if isinstance(call, (str, Path)) else call
     reports = analyse_dossiers(list(paths.values()), config, tmp_path / f"out-{config.id}")
     out = {}
@@ -57,6 +58,7 @@ def _judge(tmp_path: Path, call, paths: dict[str, Path]) -> dict[str, dict[str, 
         rules: dict[str, set[str]] = {}
         for finding in report.findings:
             rules.setdefault(finding.rule, set()).add(finding.severity.value)
+            rules.setdefault(f"{finding.rule} messages", set()).add(finding.message)
         out[case] = rules
     return out
 
@@ -227,7 +229,7 @@ def test_one_dossier_gets_the_outcome_of_the_year_it_is_judged_under(tmp_path, d
 
     y24 = _judge(tmp_path, "ars-ara-2024-regional", {"limits": limits, "big": big})
     assert y24["limits"].get("BUD-05") == {"a_corriger"}  # 20 000 € > 10 000 € per ESSMS
-    assert "GRP-04" not in y24["big"] and "GRP-13" not in y24["big"]
+    assert "GRP-04" not in y24["big"]  # 2024: no upper cap for a grouping of one region
 
     amorcage = _judge(tmp_path, "ars-ara-2021-amorcage", {"clean": clean})
     assert "BUD-03" in amorcage["clean"]  # the 2022 éditeur line has no forfait of its own in 2021
@@ -240,16 +242,22 @@ def test_one_dossier_gets_the_outcome_of_the_year_it_is_judged_under(tmp_path, d
 
 
 def test_channel_rules_of_2024_national_and_multi_regional_calls(tmp_path, dossiers):
-    """GRP-13: a grouping of one region is refused by the 2024 national and multi-regional calls
-    (failing dossier), not by the 2022 national call; one spread over two regions passes."""
+    """GRP-04 by regions: a grouping of one region is refused by the 2024 national call and by a
+    multi-regional call (failing dossier), not by the 2022 national call; a grouping spread over
+    two regions passes the multi-regional call (passing dossier)."""
     big, spread = dossiers["GRP-04-regional"], dossiers["GRP-05"]
     n22 = _judge(tmp_path, "cnsa-2022-national", {"big": big})
-    assert "GRP-13" not in n22["big"] and "GRP-04" not in n22["big"]
+    assert "GRP-04" not in n22["big"]
     n24 = _judge(tmp_path, "cnsa-2024-national", {"big": big})
-    assert n24["big"].get("GRP-13") == {"bloquant"} and "GRP-04" not in n24["big"]
+    assert n24["big"].get("GRP-04") == {"bloquant"}
+    [message] = n24["big"]["GRP-04 messages"]
+    assert "tous situés en Auvergne-Rhône-Alpes" in message and "appel régional de son ARS" in message
     multi = _judge(tmp_path, "ars-ara-2024-multiregional", {"big": big, "spread": spread})
-    assert multi["big"].get("GRP-13") == {"bloquant"} and multi["big"].get("GRP-04") == {"bloquant"}
-    assert "GRP-13" not in multi["spread"] and "GRP-05" not in multi["spread"] and "GRP-04" not in multi["spread"]
+    assert multi["big"].get("GRP-04") == {"bloquant"}  # 52 ESSMS: national, whatever the regions
+    assert any("appel à projets national" in m for m in multi["big"]["GRP-04 messages"])
+    assert "GRP-04" not in multi["spread"] and "GRP-05" not in multi["spread"]
+    only_one = _judge(tmp_path, "ars-ara-2024-multiregional", {"clean": dossiers["clean-workbook"]})
+    assert only_one["clean"].get("GRP-04") == {"bloquant"}  # under 50, but all in one region
 
 
 def test_rule_documentation_cites_public_texts_only(tmp_path):

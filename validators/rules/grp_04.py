@@ -1,4 +1,5 @@
-"""GRP-04 — regional, multi-regional or national channel, by the size of the grouping (per programme year)."""
+"""GRP-04 — regional, multi-regional or national channel, by the size of the grouping and its regions
+(per programme year)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from core import french
 from core.models import Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
+from validators.reference import region_of
 from validators.registry import Hit, rule
 
 
@@ -15,7 +17,13 @@ from validators.registry import Hit, rule
     "GRP-04",
     title="Dossier déposé dans le mauvais appel",
     severity="bloquant",
-    params=("channel", "title", "grouping.channel_threshold", "grouping.regional_upper_cap"),
+    params=(
+        "channel",
+        "title",
+        "grouping.channel_threshold",
+        "grouping.regional_upper_cap",
+        "grouping.national_multiregion_required",
+    ),
     source=(
         "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et CNSA, « Obtenir une aide à l'investissement "
         "numérique » (cnsa.fr) : de 15 à moins de 50 ESSMS, appel régional de l'ARS ; 50 ou plus, appel national "
@@ -42,11 +50,23 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     pour une grappe située dans une seule région (paramètre ``grouping.regional_upper_cap``) ;
     un projet multirégional de 50 ESSMS ou plus relève toujours de l'appel national, et l'appel
     national ne prend que les projets de 50 ESSMS ou plus. La répartition entre régions est
-    vérifiée par GRP-13. Le seuil est un paramètre de l'année. Sont comptés les ESSMS éligibles
+    vérifiée ensuite : un appel multirégional ne prend que des projets dont les ESSMS sont situés
+    dans plusieurs régions, et à partir de 2024 (paramètre
+    ``grouping.national_multiregion_required``) l'appel national aussi — un projet de 50 ESSMS ou
+    plus d'une seule région relève alors de l'appel régional de son ARS. La région d'un ESSMS est
+    celle de son département (répertoire FINESS, numéro FINESS ou colonne Département) ; quand des
+    ESSMS n'ont pas de département connu et que les autres sont d'une seule région, la règle ne
+    décide pas (alerte). Le seuil est un paramètre de l'année. Sont comptés les ESSMS éligibles
     identifiés par leur FINESS ; quand le canal dépend de lignes sans FINESS, la règle ne décide
     pas (alerte) et le FINESS manquant est demandé (GRP-01)."""
     if data.structures is None:
         return
+    hits = list(_size_hits(data, config))
+    yield from hits or _region_hits(data, config)
+
+
+def _size_hits(data: DossierData, config: ConfigView) -> Iterator[Hit]:
+    """The channel by the size of the grouping."""
     threshold = config.grouping.channel_threshold.value
     capped = config.channel == "multiregional" or (
         config.channel == "regional" and config.grouping.regional_upper_cap.value
@@ -99,3 +119,57 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             location=location,
             severity=Severity.ALERTE,
         )
+
+
+def regions_of(data: DossierData) -> tuple[set[str], int]:
+    """(the regions of the counted ESSMS, how many counted ESSMS have no known département)."""
+    regions, unknown = set(), 0
+    for essms in data.counted_essms:
+        region = region_of(essms.department)
+        if region is None:
+            unknown += 1
+        else:
+            regions.add(region)
+    return regions, unknown
+
+
+def _region_hits(data: DossierData, config: ConfigView) -> Iterator[Hit]:
+    """The channel by the regions of the grouping: a multi-regional call, and the national call
+    from 2024, take only groupings spread over several regions."""
+    if data.structures is None or not data.counted_essms:
+        return
+    if config.channel == "regional":
+        return
+    if config.channel == "national" and not config.grouping.national_multiregion_required.value:
+        return
+    regions, unknown = regions_of(data)
+    if len(regions) != 1:
+        return
+    [region] = regions
+    kind = "multirégional" if config.channel == "multiregional" else "national"
+    count = len(data.counted_essms)
+    location = data.structures.header_location
+    if unknown:
+        yield Hit(
+            message=(
+                f"Les ESSMS du projet dont le département est connu sont tous situés en {region} ; "
+                f"{french.count(unknown, 'ESSMS')} sans département connu. Un projet d'une seule région ne relève "
+                f"pas de l'appel {kind} « {config.title} » : la répartition sera vérifiée une fois le département de "
+                "chaque ESSMS connu."
+            ),
+            expected=f"des ESSMS situés dans plusieurs régions (appel {kind})",
+            found=f"{region} seulement, {french.count(unknown, 'ESSMS')} sans département",
+            location=location,
+            severity=Severity.ALERTE,
+        )
+        return
+    since = "" if config.channel == "multiregional" else "à partir de 2024, "
+    yield Hit(
+        message=(
+            f"Les {count} ESSMS du projet sont tous situés en {region} : {since}un projet d'une seule région relève "
+            f"de l'appel régional de son ARS et non de l'appel {kind} « {config.title} »."
+        ),
+        expected=f"des ESSMS situés dans plusieurs régions (appel {kind})",
+        found=f"{count} ESSMS, tous en {region}",
+        location=location,
+    )

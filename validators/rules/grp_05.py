@@ -27,7 +27,7 @@ def excludes(essms: Essms, config) -> str | None:
     "GRP-05",
     title="ESSMS hors de la région de l'appel",
     severity="a_corriger",
-    params=("channel", "region.name", "region.departments"),
+    params=("region.name", "region.departments"),
     excludes=excludes,
     source=(
         "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : les appels régionaux "
@@ -50,9 +50,9 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     connaît le numéro, sinon il est lu dans le FINESS ET (à défaut, dans la colonne
     Département). Un ESSMS hors de la région est retiré du décompte et du financement, et le
     dossier est jugé sur ce qui reste : il ne devient non recevable que si la grappe restante
-    est trop petite (GRP-03). Ne s'applique ni à l'appel national ni à un appel multirégional,
-    qui prend par définition des ESSMS de plusieurs régions (voir GRP-13)."""
-    if config.channel != "regional" or config.region is None or data.structures is None:
+    est trop petite (GRP-03). Ne s'applique pas aux appels sans région : l'appel national et
+    l'appel multirégional, qui prend par définition des ESSMS de plusieurs régions (voir GRP-04)."""
+    if config.region is None or data.structures is None:
         return
     departments = set(config.region.departments.value)
     region = config.region.name.value
