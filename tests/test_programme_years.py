@@ -273,3 +273,11 @@ def test_rule_documentation_cites_public_texts_only(tmp_path):
         page = write_rules_page(out, call_snapshot(load_call(call_id))).read_text(encoding="utf-8")
         assert not internal.search(page), call_id
         assert "Valeurs à confirmer" in page and "Règles de l'année" in page
+
+
+def test_the_per_year_tables_of_docs_calls_md_are_up_to_date():
+    from validators.docs import programme_tables
+
+    assert programme_tables() in (ROOT / "docs" / "calls.md").read_text(encoding="utf-8"), (
+        "docs/calls.md is stale: paste `python -m validators.docs --annees` between its markers"
+    )

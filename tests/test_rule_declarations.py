@@ -140,7 +140,9 @@ def test_no_rule_reads_an_undeclared_key(reads_over_generated):
 
 
 def test_every_declared_key_is_read_by_its_rule(reads_over_generated):
-    assert set(reads_over_generated) == set(available_calls())
+    from fixtures.calls import DEFAULT_CALLS  # the calls the generator writes dossiers for
+
+    assert set(reads_over_generated) == set(DEFAULT_CALLS)
     read: dict[str, set[str]] = {}
     for log in reads_over_generated.values():
         for rule_id, keys in log.read.items():
