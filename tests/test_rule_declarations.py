@@ -16,7 +16,7 @@ from pathlib import Path
 import pandera.pandas as pa
 import pytest
 
-from core.config import available_calls, load_call
+from core.config import load_call
 from extractors.intake import discover_dossiers, open_dossier
 from judging.analysis import read_dossier
 from validators.call_review import review_call
