@@ -281,3 +281,41 @@ def test_the_per_year_tables_of_docs_calls_md_are_up_to_date():
     assert programme_tables() in (ROOT / "docs" / "calls.md").read_text(encoding="utf-8"), (
         "docs/calls.md is stale: paste `python -m validators.docs --annees` between its markers"
     )
+
+
+def test_the_call_summary_says_the_year_and_how_many_values_are_to_confirm():
+    """The report's call page (summary.html) reads them from the run's snapshot, not the file."""
+    from reports.view import summary_view
+    from validators.snapshot import call_snapshot
+
+    snapshot = call_snapshot(load_call("ars-grand-est-2023-regional")).model_dump(mode="json")
+    view = summary_view({"call_snapshot": snapshot})
+    assert view["programme"] == "Généralisation 2023" and view["to_confirm"] >= 10
+    snapshot["values"] = {k: v for k, v in snapshot["values"].items() if v.get("confidence") != "a_confirmer"}
+    snapshot["values"] = {k: v for k, v in snapshot["values"].items() if not v.get("sample")}
+    assert summary_view({"call_snapshot": snapshot})["to_confirm"] == 0
+
+
+def test_sample_previously_funded_list_is_never_presented_as_real():
+    """Grand Est 2023 ships an example list of already funded ESSMS (sample: true): LOT-01 says so."""
+    from validators.call_review import review_call
+
+    config = load_call("ars-grand-est-2023-regional")
+    [finess, *_] = config.history.previously_funded.value
+    view = {
+        "dossier": "2023-GE-0001",
+        "date_depot": "2023-09-01T10:00:00+02:00",
+        "porteur": {"finess_ej": "670000017"},
+        "essms": [{"finess": finess, "eligible": True, "name": "EHPAD Les Tilleuls"}],
+    }
+    [finding] = review_call([view], config)["2023-GE-0001"]
+    assert finding.rule == "LOT-01" and "données d'exemple" in finding.message
+    real = config.model_copy(
+        update={
+            "history": config.history.model_copy(
+                update={"previously_funded": config.history.previously_funded.model_copy(update={"sample": False})}
+            )
+        }
+    )
+    [finding] = review_call([view], real)["2023-GE-0001"]
+    assert "données d'exemple" not in finding.message and "déjà été financé" in finding.message
