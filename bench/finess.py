@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from fixtures.finess_extract import (  # noqa: E402
     EJ_FILE,
     ET_FILE,
+    FLUX_FILE,
     OFFICIAL,
     Entity,
     RepositoryBook,
@@ -125,6 +127,18 @@ def main() -> int:
         print(
             f"import    {outcome.seconds:.2f} s wall, {cpu:.2f} s CPU ({rate:,.0f} establishments/s); store "
             f"{outcome.size_bytes / 1e6:.1f} MB ({outcome.info.path.name})"
+        )
+
+        # the same establishments as the ANS's daily JSON flux, streamed: time and peak memory
+        flux = book.write_flux(folder / "extract" / FLUX_FILE)
+        tracemalloc.start()
+        flux_outcome = import_extracts([flux], folder / "store-json")
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"import    JSON flux {flux.stat().st_size / 1e6:.1f} MB: {flux_outcome.seconds:.2f} s wall "
+            f"(under tracemalloc), peak Python memory {peak / 1e6:.1f} MB; "
+            f"{flux_outcome.info.establishments:,} establishments, {flux_outcome.info.entities:,} legal entities"
         )
 
         numbers = sorted(book.establishments)

@@ -313,6 +313,32 @@ class FileLimits(_Strict):
         )
 
 
+class DsSettings(_Strict):
+    """The call's démarche on Démarches simplifiées (``esmsnum ds``, docs/teleservice.md):
+    its number, which champ fills which field of ``dossier.json`` (a champ's label, or its
+    id, → the dossier.json key), the private annotation the verdict is written to, and the
+    label put on each verdict. ``teleservice.mapping.check_section`` checks the fields."""
+
+    demarche: Sourced[int | None]
+    champs: Sourced[dict[str, str]]
+    annotation: Sourced[str] = Field(
+        default_factory=lambda: Sourced[str](
+            value="Recevabilité (esmsnum)",
+            source="Valeur par défaut d'esmsnum : annotation privée à créer sur la démarche",
+        )
+    )
+    labels: Sourced[dict[str, str]] = Field(
+        default_factory=lambda: Sourced[dict[str, str]](value={}, source="Aucun label par défaut")
+    )
+
+    @field_validator("demarche")
+    @classmethod
+    def _positive_number(cls, v: Sourced[int | None]) -> Sourced[int | None]:
+        if v.value is not None and v.value < 1:
+            raise ValueError("le numéro de démarche est un nombre entier positif")
+        return v
+
+
 class RuleSetting(_Strict):
     enabled: bool = True
     severity: Severity | None = None
@@ -334,6 +360,49 @@ class ProgrammeYear(_Strict):
     label: str
     instruction: Sourced[str]
     deadlines: dict[Channel, Sourced[dt.date | None]] = Field(default_factory=dict)
+
+
+# --- Conditions of access common to the programme's instructions (rules DEP-05,
+# GRP-15, GRP-16, BUD-09). Each has a default with its source, so a call file need not name
+# them; a call overrides one like any sourced value (``conditions: {single_dui: {value: false,
+# source: …}}``). Values not read in a public text's own words are marked « à confirmer ».
+INSTRUCTION_2022 = "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 (phase de généralisation)"
+
+
+class Conditions(_Strict):
+    """Conditions of access to the funding the instructions set for every call."""
+
+    single_dui: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            f"{INSTRUCTION_2022} : un projet réunit des ESSMS autour d'un même dossier usager informatisé (un seul "
+            "DUI par projet) — à confirmer dans l'annexe de l'instruction de l'année"
+        ),
+    )
+    vendor_contract_before_deposit: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            "Décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets "
+            "d'investissement, article 3 : aucun commencement d'exécution avant la demande, le premier acte "
+            "juridique (la signature du contrat) valant commencement — application au FMIS à confirmer"
+        ),
+    )
+    sons_other_dui_excluded: Sourced[bool] = Sourced[bool](
+        value=True,
+        source=(
+            "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique, conditions d'éligibilité : pas de "
+            "double financement ; un ESSMS qui a commandé la « prestation Ségur » du SONS pour un DUI ne peut "
+            "être financé pour un autre DUI (arrêté du 2 février 2022, SONS DUI ESSMS)"
+        ),
+    )
+    eu_funds_no_cumulation: Sourced[list[str]] = Sourced[list[str]](
+        value=["FEDER", "FSE", "FSE+"],
+        source=(
+            "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique : financement par la Facilité pour la "
+            "reprise et la résilience, non cumulable avec d'autres fonds européens (FEDER, FSE) pour les mêmes "
+            "dépenses"
+        ),
+    )
 
 
 class CallConfig(_Strict):
@@ -360,6 +429,9 @@ class CallConfig(_Strict):
     # The FINESS repository extract (its date) the call's runs check the ESSMS against;
     # None: the latest imported (``esmsnum finess importer``), or ``--finess``.
     finess_extract: Sourced[dt.date] | None = None
+    # The démarche on Démarches simplifiées (``esmsnum ds``); None: no connector for this call.
+    ds: DsSettings | None = None
+    conditions: Conditions = Field(default_factory=Conditions)  # the conditions rules' defaults, with their sources
 
     # Filled by the loader, not by the file.
     config_hash: str = ""

@@ -299,6 +299,7 @@ class FinessCheck(_Model):
     extract_date: dt.date | None = None
     entities: bool | None = None
     fingerprint: str | None = None
+    sample: bool = False  # a sample written by the project's generator, not the national repository
 
 
 class Counts(_Model):

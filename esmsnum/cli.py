@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -894,11 +895,23 @@ def check_call(call: str) -> None:
         config = load_call(call)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    if config.ds is not None:
+        from teleservice.mapping import check_section
+
+        problems = check_section(config)
+        if problems:
+            raise click.UsageError(
+                f"Configuration d'appel invalide : {config.config_path}\n" + "\n".join(f"  - {p}" for p in problems)
+            )
     click.echo(f"Configuration lisible : {config.id} — {config.title}")
     if config.programme_year:
         year = config.programme_year
         click.echo(f"Année de programme : {year.label} ({year.instruction.value})")
     click.echo(f"Canal : {CHANNEL_LABELS.get(config.channel, config.channel)}")
+    if config.ds is not None:
+        number = config.ds.demarche.value
+        demarche = f"démarche n° {number}" if number else "numéro de démarche à renseigner"
+        click.echo(f"Démarches simplifiées : {demarche}, {len(config.ds.champs.value)} champs associés au formulaire.")
     points = review_config(config)
 
     def line(point) -> str:
@@ -1204,10 +1217,12 @@ def finess() -> None:
     options_metavar="[OPTIONS]",
     short_help="Importe une extraction FINESS (établissements, entités juridiques).",
     help=(
-        "Importe une extraction FINESS : le fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou "
-        "cs1100502) et, au besoin, celui des entités juridiques de la même date (etalab-cs1100501-stock-….csv), "
-        "UTF-8 ou Latin-1. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
-        "Un fichier mal formé est refusé avec le numéro de la ligne en cause."
+        "Importe une extraction FINESS : le flux JSON quotidien de l'ANS (finess-structures-journalier-AAAAMMJJ.json, "
+        "établissements et entités juridiques, lu au fil de l'eau, .json.gz accepté), ou l'extraction etalab : le "
+        "fichier des établissements (etalab-cs1100507-stock-AAAAMMJJ-hhmm.csv, ou cs1100502) et, au besoin, celui "
+        "des entités juridiques de la même date (etalab-cs1100501-stock-….csv), UTF-8 ou Latin-1. Le format est "
+        "reconnu au contenu. Une extraction est importée une fois, sous sa date ; les analyses suivantes l'utilisent. "
+        "Un fichier mal formé est refusé avec le numéro de la ligne (ou de l'entité juridique) en cause."
     ),
 )
 @click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
@@ -1230,7 +1245,8 @@ def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
             raise click.UsageError(f"Fichier introuvable : {path}")
     folder = folder or default_dir()
     try:
-        outcome = import_extracts(files, folder)
+        with _import_progress() as progress:
+            outcome = import_extracts(files, folder, progress=progress)
     except (ExtractError, RepositoryError) as exc:
         raise click.ClickException(f"Extraction refusée : {exc}") from exc
     info = outcome.info
@@ -1251,6 +1267,28 @@ def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
         f"établissements{entities}, en {_decimal(outcome.seconds)} s ; {info.path} "
         f"({_decimal(outcome.size_bytes / 1_000_000)} Mo)."
     )
+    click.echo(f"Source : {info.source_label}.")
+
+
+@contextlib.contextmanager
+def _import_progress():
+    """A progress bar on stderr while a FINESS flux is read (a terminal only): ``(read, size)``."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("Lecture du flux FINESS"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("flux", total=None)
+        yield lambda done, size: bar.update(task, completed=done, total=size)
 
 
 @finess.command(
@@ -1281,11 +1319,12 @@ def finess_info(folder: Path | None) -> None:
         f"Extraction utilisée par défaut : {latest.label} — {_thousands(latest.establishments)} "
         f"établissements, {_thousands(latest.entities)} entités juridiques."
     )
+    click.echo(f"Date de l'extraction : {date_fr(latest.extract_date)} ; source : {latest.source_label}.")
     for store in reversed(stores):
         files = ", ".join(s["name"] for s in store.sources)
         click.echo(
             f"  {date_fr(store.extract_date)}  {store.path.name}  importée le "
-            f"{_imported(store.imported_at)} depuis {files}"
+            f"{_imported(store.imported_at)} depuis {files} ({store.source_label})"
         )
 
 
@@ -1293,6 +1332,219 @@ def _imported(moment: str) -> str:
     from core.french import datetime_short
 
     return datetime_short(moment) if moment else "date inconnue"
+
+
+# --------------------------------------------------------------------------- Démarches simplifiées
+
+
+@main.group(
+    "ds",
+    cls=Group,
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Démarches simplifiées : importer les dossiers d'une démarche, y publier les verdicts.",
+    help=(
+        "Démarches simplifiées, par son API GraphQL (docs/teleservice.md). Point d'accès : variable DS_API_URL "
+        "(par défaut l'API publique) ; jeton : variable DS_API_TOKEN, jamais enregistré ni affiché."
+    ),
+)
+def ds() -> None:
+    pass
+
+
+def _ds_config(call: str):
+    from core.config import ConfigError
+    from teleservice.mapping import check_section
+
+    try:
+        config = load_call(call)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    problems = check_section(config)
+    if problems:
+        raise click.UsageError(
+            f"Configuration d'appel inutilisable pour Démarches simplifiées : {config.config_path}\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    return config
+
+
+def _ds_fail(exc: Exception) -> None:
+    from teleservice.client import DsError
+
+    if isinstance(exc, DsError):
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(exc.exit_code)
+    raise exc
+
+
+@ds.command(
+    "importer",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Importe les dossiers d'une démarche dans le dossier d'un appel.",
+    help=(
+        "Importe les dossiers de la démarche DEMARCHE (son numéro) dans DOSSIER_APPEL, un sous-dossier par "
+        "dossier (dossier.json et pièces jointes), pour « esmsnum run ». Seuls les dossiers modifiés depuis "
+        "l'importation précédente sont demandés ; un dossier inchangé est laissé tel quel."
+    ),
+)
+@click.argument("demarche", metavar="DEMARCHE", type=click.IntRange(min=1))
+@click.option("--appel", "call", required=True, metavar="APPEL", help="Configuration de l'appel (section « ds »).")
+@click.option(
+    "--dans",
+    "call_dir",
+    required=True,
+    metavar="DOSSIER_APPEL",
+    type=click.Path(path_type=Path),
+    help="Dossier de l'appel où écrire les dossiers.",
+)
+@click.option("--tout", "full", is_flag=True, help="Tout réimporter, sans tenir compte de l'importation précédente.")
+@click.option(
+    "--par-page",
+    "page_size",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Dossiers demandés par page.",
+)
+def ds_importer(demarche: int, call: str, call_dir: Path, full: bool, page_size: int) -> None:
+    from teleservice.client import DsClient, DsError
+    from teleservice.pull import pull
+
+    config = _ds_config(call)
+    configured = config.ds.demarche.value
+    if configured and configured != demarche:
+        click.echo(f"Attention : la configuration de l'appel indique la démarche n° {configured}.", err=True)
+    try:
+        with DsClient() as client:
+            result = pull(client, demarche, config, call_dir, page_size=page_size, full=full)
+    except DsError as exc:
+        _ds_fail(exc)
+        return
+    from core.french import count
+
+    since = f"depuis le {_imported(result.since)}" if result.since else "première importation"
+    title = f" — {result.title}" if result.title else ""
+    click.echo(
+        f"Démarche n° {demarche}{title} ({since}) : {count(len(result.fetched), 'dossier reçu', 'dossiers reçus')}."
+    )
+    written = count(len(result.written), "dossier écrit", "dossiers écrits")
+    click.echo(f"  {written} (nouveaux ou modifiés), {count(len(result.unchanged), 'inchangé')}.")
+    for numero, reason in result.failed:
+        click.echo(f"  Dossier {numero} non importé : {reason}", err=True)
+    if result.unmapped:
+        click.echo("  Champs de la démarche sans correspondance dans l'appel : " + ", ".join(sorted(result.unmapped)))
+    if result.failed:
+        click.echo(
+            "Importation incomplète : relancez la commande (les dossiers non importés seront redemandés).", err=True
+        )
+        sys.exit(1)
+
+
+@ds.command(
+    "publier",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Affiche (ou envoie) les verdicts à publier sur Démarches simplifiées.",
+    help=(
+        "Affiche les mutations qui publieraient les verdicts de DOSSIER_SORTIE sur Démarches simplifiées : "
+        "annotation privée, label, passage en instruction, demande de correction quand un instructeur l'a "
+        "demandée dans l'espace d'instruction. Rien n'est envoyé sans --envoyer. Aucun dossier n'est jamais "
+        "accepté, refusé ni classé sans suite."
+    ),
+)
+@click.argument("out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option(
+    "--instructeur",
+    "instructeur",
+    required=True,
+    metavar="COURRIEL",
+    help="Instructeur Démarches simplifiées au nom duquel annoter et passer en instruction.",
+)
+@click.option(
+    "--identite",
+    "identities",
+    multiple=True,
+    metavar="COMPTE=COURRIEL",
+    help="Identité Démarches simplifiées d'un compte de l'espace d'instruction (demandes de correction).",
+)
+@click.option(
+    "--appel", "call", default=None, metavar="APPEL", help="Configuration de l'appel (par défaut : celle des rapports)."
+)
+@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
+@click.option("--envoyer", "really", is_flag=True, help="Envoyer les mutations (sinon : les afficher seulement).")
+def ds_publier(
+    out_dir: Path,
+    instructeur: str,
+    identities: tuple[str, ...],
+    call: str | None,
+    history_url: str | None,
+    really: bool,
+) -> None:
+    from core.french import count
+    from instruction.store import History
+    from teleservice.client import DsClient, DsError
+    from teleservice.push import corrections_from_workspace, load_reports, plan, send
+
+    mapping = {}
+    for item in identities:
+        account, sep, address = item.partition("=")
+        if not sep or not account.strip() or "@" not in address:
+            raise click.BadParameter(f"« {item} » : COMPTE=COURRIEL attendu.", param_hint="--identite")
+        mapping[account.strip()] = address.strip()
+    try:
+        reports = load_reports(out_dir)
+    except DsError as exc:
+        _ds_fail(exc)
+        return
+    if not reports:
+        raise click.UsageError(f"Aucun rapport (report.json) dans {out_dir}.")
+    config = _ds_config(call or reports[0].call_id)
+    reports = [r for r in reports if r.call_id == config.id]
+    history = History.for_output(out_dir, history_url)
+    try:
+        corrections = corrections_from_workspace(history, config.id)
+    finally:
+        history.close()
+    try:
+        with DsClient() as client:
+            planned = plan(client, reports, config, instructeur, corrections, mapping)
+            for mutation in planned.mutations:
+                click.echo(mutation.text())
+            for note in planned.notes:
+                click.echo(f"# {note}")
+            if not really:
+                click.echo(
+                    f"# {len(planned.mutations)} mutation(s) à envoyer ; rien n'a été envoyé (--envoyer pour envoyer)."
+                )
+                return
+            results = send(client, planned.mutations)
+    except DsError as exc:
+        _ds_fail(exc)
+        return
+    failures = [(m, e) for m, e in results if e]
+    click.echo(f"# {count(len(results) - len(failures), 'mutation envoyée', 'mutations envoyées')}.")
+    for mutation, error in failures:
+        click.echo(f"Dossier {mutation.dossier} : {mutation.description} : échec : {error}", err=True)
+    if failures:
+        sys.exit(1)
+
+
+@ds.command(
+    "champs",
+    context_settings=HELP,
+    options_metavar="[OPTIONS]",
+    short_help="Affiche la correspondance des champs de la démarche et du formulaire.",
+    help="Affiche, une ligne par champ, « libellé<TAB>champ du formulaire » : la section « ds » de l'appel APPEL.",
+)
+@click.argument("call", metavar="APPEL")
+def ds_champs(call: str) -> None:
+    from teleservice.mapping import ChampMap, field_label
+
+    config = _ds_config(call)
+    for champ, key in ChampMap(config).rows():
+        click.echo(f"{champ}\t{field_label(key)}")
 
 
 def _french_help(command: click.Command) -> None:

@@ -72,6 +72,10 @@ RECORD_TYPE = re.compile(r"^[a-z][a-z_]*$")
 OVERSEAS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}
 
 ESTABLISHMENTS, ENTITIES = "etablissements", "entites_juridiques"
+#: The record the project's generator adds to its extracts: fictitious data, never to be shown
+#: as the national repository (real extracts have no such record; readers skip unknown types).
+SAMPLE_RECORD = "echantillon"
+ETALAB_CSV = "etalab_csv"
 KIND_LABELS = {ESTABLISHMENTS: "établissements", ENTITIES: "entités juridiques"}
 _KIND_OF_RECORD = {"structureet": ESTABLISHMENTS, "structureej": ENTITIES}
 
@@ -130,6 +134,8 @@ class ExtractFile:
     sequence: str  # the <n> of the first line
     encoding: str
     sha256: str
+    format: str = "etalab_csv"  # ETALAB_CSV | ANS_JSON (extractors.finess_flux)
+    sample: bool = False  # written by the project's generator (fixtures), not by the ANS
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -154,6 +160,33 @@ def department_code(raw: str) -> str:
     if text.isdigit() and len(text) == 1:
         return "0" + text
     return text
+
+
+#: The collectivités of Saint-Barthélemy (977) and Saint-Martin (978), by their commune code:
+#: today's (97701, 97801) and the one of their years as communes of Guadeloupe (97123, 97127),
+#: which records registered before 2007 may still carry under département 971 / ``9A``.
+COLLECTIVITIES = {"97701": "977", "97123": "977", "97801": "978", "97127": "978"}
+
+
+def department_of_commune(department: str, commune: str) -> str:
+    """The département of an establishment from the département field and the commune code
+    (3 characters in the etalab extract, the INSEE code of 5 in the ANS flux): Saint-Barthélemy
+    and Saint-Martin are told from Guadeloupe by their commune."""
+    code = department_code(department) if department else ""
+    commune = commune.strip().upper()
+    insee = commune if len(commune) == 5 else (code[:2] + commune if code.startswith("97") else "")
+    return COLLECTIVITIES.get(insee, code)
+
+
+def department_of_insee(commune: str) -> str:
+    """``01`` for ``01143``, ``2A`` for ``2A004``, ``973`` for ``97302``, ``976`` for ``97611``,
+    ``978`` for ``97801`` (INSEE code of a commune, as the ANS flux gives it)."""
+    text = commune.strip().upper()
+    if len(text) != 5:
+        return ""
+    if text in COLLECTIVITIES:
+        return COLLECTIVITIES[text]
+    return text[:3] if text[:2] in ("97", "98") else text[:2]
 
 
 _CEDEX = re.compile(r"\s+CEDEX(\s+\d+)?$")
@@ -198,7 +231,10 @@ class ExtractReader:
                 f"{self.path.name} : ligne 1 : date d'extraction invalide « {match.group(2)} »."
             ) from None
         kind = self._kind()
-        self.info = ExtractFile(self.path, kind, date, match.group(1), encoding, hashlib.sha256(data).hexdigest())
+        sample = any(line.startswith(SAMPLE_RECORD + ";") for line in self._lines[1:])
+        self.info = ExtractFile(
+            self.path, kind, date, match.group(1), encoding, hashlib.sha256(data).hexdigest(), ETALAB_CSV, sample
+        )
 
     @property
     def line_count(self) -> int:
@@ -297,7 +333,7 @@ class ExtractReader:
                 finess_ej=ej,
                 name=fields[i_rs].strip(),
                 long_name=fields[i_long].strip(),
-                department=department_code(fields[i_dep]),
+                department=department_of_commune(fields[i_dep], fields[i_commune]),
                 department_label=fields[i_deplabel].strip(),
                 commune_code=fields[i_commune].strip(),
                 postcode=postcode,

@@ -16,6 +16,7 @@ from typing import Any
 from core import file_problems as problems
 from core.file_problems import Reason
 from core.models import CellValue, ExtractedDocument, Location
+from extractors.ds_export import ExportRow
 from extractors.tables import catalogue
 from extractors.values import fold
 
@@ -34,6 +35,20 @@ EXTRA_FORM_LABELS: dict[str, tuple[str, ...]] = {
         "Projet déjà déposé lors d'un appel précédent et non retenu",
         "Projet déposé à un appel précédent et non retenu",
         "Redépôt d'un projet non retenu",
+    ),
+    # the fixed columns of the démarche's spreadsheet export (extractors/ds_export.py)
+    "porteur.raison_sociale": ("Entreprise raison sociale",),
+    "porteur.siret": ("Établissement SIRET",),
+    # the vendor contract's signature date (DEP-05) and a European co-funding (BUD-09)
+    "date_signature_contrat_editeur": (
+        "Date de signature du contrat avec l'éditeur",
+        "Contrat éditeur signé le",
+        "Date du bon de commande éditeur",
+    ),
+    "cofinancement_fonds_europeens": (
+        "Cofinancement par d'autres fonds européens (FEDER, FSE)",
+        "Autres financements européens",
+        "Cofinancement FEDER / FSE",
     ),
 }
 
@@ -150,6 +165,39 @@ def read_form_pdf(doc: ExtractedDocument) -> Form:
     if not form.values:
         form.problem = problems.FORM_NO_FIELD.reason()
     return form
+
+
+def read_form_row(row: ExportRow) -> Form:
+    """The form of a dossier's row of the démarche export (``extractors.ds_export``): each
+    column whose header is a label of the form (the PDF export's labels) is that field, at its
+    file, sheet and cell; the row's « ID » is the dossier number when no column names it."""
+    form = Form(row.file)
+    labels = form_labels()
+    for header, cell in row.cells:
+        folded = fold(header)
+        for key, synonyms in labels.items():
+            if key not in form.values and folded in synonyms:
+                if cell.raw is not None:
+                    form.values[key] = CellValue(cell.raw, replace(cell.location, field=key))
+                break
+    if "numero" not in form.values:
+        id_cell = next((c for h, c in row.cells if fold(h) == "id"), None)
+        if id_cell is not None:
+            form.values["numero"] = CellValue(row.ds_id, replace(id_cell.location, field="numero"))
+    return form
+
+
+def merge_forms(own: Form | None, row: Form | None) -> Form | None:
+    """The dossier's own form, completed by its row of the démarche export for the fields it
+    lacks (each value keeps where it was read); the row alone when the dossier has no form;
+    an own form file that could not be read is kept as it is."""
+    if row is None or (own is not None and own.problem is not None):
+        return own  # an unreadable form file stays said (its problem is the reviewer's to see)
+    if own is None:
+        return row
+    for key, cell in row.values.items():
+        own.values.setdefault(key, cell)
+    return own
 
 
 def is_ds_export(path: str) -> bool:

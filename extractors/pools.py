@@ -57,6 +57,30 @@ class KeptPool:
                 self._pool = None
 
 
+def cap_address_space(memory_mb: int) -> None:
+    """Cap this process's address space at what it maps now plus ``memory_mb`` MB (the kernel
+    refuses allocations beyond). The cap counts what a file costs, not the libraries the
+    worker was forked with: the forkserver is shared by the pools, and whichever started it
+    chose what is preloaded (spaCy's model among them), so a cap on the whole address space
+    would refuse the same file in one run and read it in another."""
+    import resource
+
+    limit = (mapped_bytes() or 0) + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def mapped_bytes() -> int | None:
+    """The process's current address space (``VmSize``), None where /proc does not tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def forget_unimportable_main() -> None:
     """Workers re-import ``__main__`` from its file; a script read from standard input
     (``python - <<EOF``) has a ``__file__`` of ``<stdin>`` that cannot be re-imported and

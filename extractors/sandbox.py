@@ -29,7 +29,7 @@ from core import file_problems as problems
 from core.limits import Limits, parsing_workers
 from core.models import Attachment, ExtractedDocument
 from extractors.extract import explain_failure, extract, memory_reason
-from extractors.pools import KeptPool
+from extractors.pools import KeptPool, cap_address_space
 from extractors.sniff import sniff
 from extractors.tables import find_document_tables
 
@@ -37,13 +37,11 @@ log = logging.getLogger(__name__)
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """Worker initializer: cap the address space (the kernel refuses allocations beyond)."""
-    import resource
+    """Worker initializer: ``memory_mb`` more MB than the worker maps when it starts."""
     import warnings
 
     warnings.simplefilter("ignore")  # parser warnings about odd styles are noise, not findings
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    cap_address_space(memory_mb)
 
 
 def output_size(doc: ExtractedDocument) -> int:

@@ -49,9 +49,10 @@ def enabled() -> bool:
     return os.environ.get(DOSSIER_WORKERS_ENV, "1") != "0"
 
 
-#: Below this memory cap per file, a worker holding the rules, pandas and spaCy's model
-#: (about 500 MB of address space) would leave too little to a file: judge in the flow's
-#: threads, each file in the sandbox's lighter processes.
+#: Below this memory cap per file, judge in the flow's threads, each file in the sandbox's
+#: lighter processes: a worker holding the rules, pandas and spaCy's model (about 500 MB of
+#: address space, on top of which the cap is counted) is not worth its memory on a machine
+#: set that low.
 WORKER_MIN_MB = 1024
 
 
@@ -73,14 +74,14 @@ def _workers() -> int:
 
 def _init_worker(memory_mb: int) -> None:
     """Cap the address space as the sandbox caps its workers' (``memory_mb_per_file``)."""
-    import resource
     import warnings
+
+    from extractors.pools import cap_address_space
 
     warnings.simplefilter("ignore")  # parser warnings about odd styles are noise, not findings
     import flows.worker_preload  # noqa: F401  (already there when forked from the forkserver)
 
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    cap_address_space(memory_mb)
 
 
 # The forkserver is shared with the sandbox's pool (one per process): whichever starts first,

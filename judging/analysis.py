@@ -15,12 +15,15 @@ from core.limits import Limits
 from core.models import Attachment, ExtractedDocument, Finding, Location, Severity
 from core.report import DossierReport, FileProblemEntry
 from extractors.classify import classify
+from extractors.ds_export import exports_in, inner_ids, row_for
 from extractors.form import (
     Form,
     is_ds_export,
     is_form_json,
+    merge_forms,
     read_form_json,
     read_form_pdf,
+    read_form_row,
 )
 from extractors.intake import DossierInput, IntakeProblem, dossier_number, open_dossier
 from extractors.sandbox import extract_isolated
@@ -46,7 +49,9 @@ def read_dossier(
     repository: FinessRepository | None = None,
 ) -> DossierData:
     """Extraction of one opened dossier, into what the rules read (``repository``: the FINESS
-    repository the REF rules look the numbers up in, when an extract is loaded)."""
+    repository the REF rules look the numbers up in, when an extract is loaded). The form is
+    the dossier's own (``dossier.json``, else the PDF export), completed by its row of the
+    démarche's spreadsheet export when the call folder holds one (``extractors.ds_export``)."""
     limits = config.limits.file_limits()
     form: Form | None = None
     documents: list[ExtractedDocument] = []
@@ -65,6 +70,8 @@ def read_dossier(
             form = read_form_pdf(doc)
             roles[attachment.path] = "formulaire"
             doc.text = []  # the form's labels are not prose
+    row = row_for(dossier.source, exports_in(dossier.source.parent), inner_ids([a.path for a in dossier.attachments]))
+    form = merge_forms(form, read_form_row(row) if row is not None else None)
     classified = classify(documents)
     for record in classified.records:
         record.role = roles.get(record.file)

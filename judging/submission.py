@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.limits import ZipLimits
+from extractors.ds_export import exports_in, inner_ids, row_for
 from extractors.intake import IGNORED_DIRS, IGNORED_NAMES, dossier_number, sha256_file
 
 
@@ -48,6 +49,9 @@ def fingerprint(path: Path, limits: ZipLimits | None = None) -> Submission:
         documents = _folder_documents(path)
     else:
         documents = _zip_documents(path, limits) or [("", _hash_or_unread(path))]
+    row = row_for(path, exports_in(path.parent), inner_ids([name for name, _ in documents]))
+    if row is not None:  # the dossier's row of the démarche export is part of what is judged
+        documents.append((f"{row.file}#{row.ds_id}", row.digest()))
     return Submission(dossier_number(path), path, tuple(sorted(documents)))
 
 

@@ -243,11 +243,12 @@ def _authority(report: DossierReport) -> str | None:
     return call.authority if call.authority and call.authority not in call.title else None
 
 
-def finess_sentence(checked: bool, extract_date: Any, registered: list[bool | None]) -> str:
+def finess_sentence(checked: bool, extract_date: Any, registered: list[bool | None], sample: bool = False) -> str:
     """« chaque numéro vérifié dans le répertoire FINESS (extraction du 11/03/2026) », or that
-    they were not looked up."""
+    they were not looked up; a sample extract (the project's generator) says so."""
     if checked and extract_date:
-        sentence = f"chaque numéro vérifié dans le répertoire FINESS (extraction du {date_short(extract_date)})"
+        what = "échantillon fictif généré par esmsnum, pas le répertoire national, " if sample else ""
+        sentence = f"chaque numéro vérifié dans le répertoire FINESS ({what}extraction du {date_short(extract_date)})"
         looked_up = [r for r in registered if r is not None]
         if looked_up:
             sentence += f" : {count(sum(looked_up), 'ESSMS trouvé', 'ESSMS trouvés')} sur {len(looked_up)}"
@@ -307,6 +308,7 @@ def report_view(report: DossierReport, letter: dict[str, Any] | None = None) -> 
             report.finess_repository.checked,
             report.finess_repository.extract_date,
             [e.registered for e in report.essms],
+            report.finess_repository.sample,
         ),
         "waived_sentence": count(len(report.waived_findings), "constat levé", "constats levés"),
     }
@@ -462,6 +464,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
             bool((summary.get("finess_repository") or {}).get("checked")),
             (summary.get("finess_repository") or {}).get("extract_date"),
             [],
+            bool((summary.get("finess_repository") or {}).get("sample")),
         ),
         "dossiers": dossiers,
         "verdicts": [(v, VERDICT_LABELS[v], (totals.get("by_verdict") or {}).get(v, 0)) for v in VERDICT_LABELS],

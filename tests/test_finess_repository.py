@@ -36,6 +36,7 @@ from validators.finess_repository import (
 CALL = "ars-ara-2022-regional"
 CASES = ["clean-workbook", "clean-ds", "REF-01", "GRP-06-repertoire", "REF-02", "REF-03", "GRP-05"]
 DATE_FR = EXTRACT_DATE.strftime("%d/%m/%Y")
+SAMPLE_WORDS = "échantillon fictif généré par esmsnum, pas le répertoire national, "
 
 
 def entry(call_dir: Path, numero: str) -> Path:
@@ -317,7 +318,8 @@ def test_recevable_dossiers_stay_recevable_and_say_what_was_checked(reports):
         assert report["verdict"] == "recevable" and not report["findings"], report["findings"]
         assert report["finess_repository"]["checked"] and report["finess_repository"]["extract_date"] == "2026-03-11"
         assert all(e["registered"] for e in report["essms"])
-        assert f"vérifié dans le répertoire FINESS (extraction du {DATE_FR})" in report["_html"]
+        # the generator's extract is a sample: the report says so, never presents it as the national repository
+        assert f"vérifié dans le répertoire FINESS ({SAMPLE_WORDS}extraction du {DATE_FR})" in report["_html"]
 
 
 def test_the_run_command_uses_the_latest_imported_extract(generated, store, tmp_path):
@@ -337,9 +339,9 @@ def test_the_run_command_uses_the_latest_imported_extract(generated, store, tmp_
     assert report["verdict"] == "a_completer" and report["finess_repository"]["checked"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["finess_repository"]["extract_date"] == "2026-03-11"
-    assert f"vérifié dans le répertoire FINESS (extraction du {DATE_FR})" in (out / "summary.html").read_text(
-        encoding="utf-8"
-    )
+    assert f"vérifié dans le répertoire FINESS ({SAMPLE_WORDS}extraction du {DATE_FR})" in (
+        out / "summary.html"
+    ).read_text(encoding="utf-8")
     unchecked = esmsnum(
         "run", str(source), "--call", CALL, "--out", str(tmp_path / "out2"), "--finess", "aucune", finess_dir=folder
     )

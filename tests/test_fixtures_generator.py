@@ -91,7 +91,7 @@ EXPECTED_CASES = {
         "GRP-05": ("a_completer", ["GRP-05"]),
         "GRP-06": ("non_recevable", ["GRP-03", "GRP-06"]),
         "GRP-08": ("a_completer", ["GRP-08"]),
-        "GRP-09": ("a_completer", ["BUD-04", "GRP-09"]),
+        "GRP-09": ("a_completer", ["BUD-04", "GRP-09", "GRP-15"]),
         "GRP-10": ("a_completer", ["GRP-10"]),
         "GRP-11": ("a_completer", ["GRP-11"]),
         "BUD-01": ("a_completer", ["BUD-01"]),
@@ -123,6 +123,11 @@ EXPECTED_CASES = {
         "GRP-05-minimum": ("non_recevable", ["GRP-03", "GRP-05"]),
         "clean-mise-en-conformite": ("recevable", []),
         "LOT-01-minimum": ("non_recevable", ["GRP-03", "LOT-01"]),
+        "GRP-15": ("a_completer", ["GRP-15"]),
+        "GRP-16": ("a_completer", ["GRP-16"]),
+        "DEP-05": ("a_completer", ["DEP-05"]),
+        "BUD-09": ("a_completer", ["BUD-09"]),
+        "clean-conditions": ("recevable", []),
     },
     NATIONAL: {
         "GRP-04-national": ("non_recevable", ["GRP-04"]),
@@ -133,7 +138,7 @@ EXPECTED_CASES = {
         "PIE-04-national": ("recevable", ["PIE-04"]),
         "GRP-06-national": ("a_completer", ["BUD-03", "GRP-06"]),
         "GRP-08-national": ("a_completer", ["GRP-08"]),
-        "GRP-09-national": ("a_completer", ["BUD-04", "GRP-09"]),
+        "GRP-09-national": ("a_completer", ["BUD-04", "GRP-09", "GRP-15"]),
         "GRP-11-national": ("a_completer", ["GRP-11"]),
         "BUD-05-national": ("a_completer", ["BUD-05"]),
         "BUD-06-national": ("a_completer", ["BUD-06"]),
@@ -163,6 +168,7 @@ EXPECTED_CASES = {
         "DEP-01-national": ("non_recevable", ["DEP-01"]),
         "DEP-02": ("non_recevable", ["DEP-02"]),
         "clean-redepot-2021": ("recevable", []),
+        "conditions-non-remplies": ("a_completer", ["BUD-09", "DEP-05", "GRP-15", "GRP-16"]),
     },
     AMORCAGE: {
         "clean-amorcage": ("recevable", []),
@@ -176,6 +182,7 @@ EXPECTED_CASES = {
         "DEP-01": ("non_recevable", ["DEP-01"]),
         "GRP-01-finess-vide": ("a_completer", ["GRP-01", "GRP-03"]),
         "GRP-07-colonnes": ("a_completer", ["GRP-07"]),
+        "conditions-non-remplies": ("a_completer", ["BUD-09", "DEP-05", "GRP-15", "GRP-16"]),
     },
     GRAND_EST: {
         "clean-grand-est": ("recevable", []),
@@ -187,6 +194,7 @@ EXPECTED_CASES = {
         "BUD-05-grand-est": ("a_completer", ["BUD-05"]),
         "LOT-01-deja-finance": ("a_completer", ["LOT-01"]),
         "DEP-01": ("non_recevable", ["DEP-01"]),
+        "conditions-non-remplies": ("a_completer", ["BUD-09", "DEP-05", "GRP-15", "GRP-16"]),
     },
 }
 #: How many dossiers each call gets (every generic rule on both sides in each call).
@@ -235,6 +243,9 @@ FORM_LABELS = {key: {norm(s) for s in labels} for key, labels in HEADERS["form_l
 #: The form's question on a project submitted to an earlier call and not selected (DEP-02): a
 #: question of the call's form, not a table header (extractors/form.py, docs/calls.md).
 FORM_LABELS["depot_anterieur_non_retenu"] = {"Projet déposé en 2021 et non retenu"}
+# the vendor contract (DEP-05) and a European co-funding (BUD-09): questions of the call's form too
+FORM_LABELS["date_signature_contrat_editeur"] = {norm("Date de signature du contrat avec l'éditeur")}
+FORM_LABELS["cofinancement_fonds_europeens"] = {norm("Cofinancement par d'autres fonds européens (FEDER, FSE)")}
 PARIS = ZoneInfo("Europe/Paris")
 KEY_FIELD = {"budget_essms": "forfait_moa", "budget_lignes": "poste", "planning": "phase", "structures": "finess_et"}
 
@@ -560,6 +571,11 @@ def listing(d: Dossier, call: CallParams) -> Listing:
     return Listing(ets, distinct, unidentified, codes, outside, kept)
 
 
+def dui_words(text: Any) -> set[str]:
+    """The distinctive words of a software's name: no « DUI », no version number."""
+    return {w for w in fold(str(text or "")).split() if w != "dui" and not re.fullmatch(r"v?\d+(\.\d+)*", w)}
+
+
 def ej(r: dict[str, Any]) -> str | None:
     return None if blank(r.get("finess_ej")) else finess(r["finess_ej"])
 
@@ -605,6 +621,13 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         and deposit > call.resubmission_closes
     ):
         hit("DEP-02", (deposit - call.resubmission_closes).days)
+    signed = form.get("date_signature_contrat_editeur")
+    dated = bool(signed) and re.fullmatch(r"\d{2}/\d{2}/\d{4}", str(signed)) is not None
+    if dated and dt.datetime.strptime(str(signed), "%d/%m/%Y").date() < deposit:
+        hit("DEP-05", signed)
+    cofunding = fold(str(form.get("cofinancement_fonds_europeens") or ""))
+    if re.search(r"\b(oui|feder|fse)\b", cofunding):
+        hit("BUD-09", cofunding)
     grouping = listing(d, call)
     ets, distinct, codes, kept = grouping.ets, grouping.distinct, grouping.codes, grouping.kept
     registered = repository_of(d)
@@ -670,6 +693,19 @@ def oracle(d: Dossier, call: CallParams) -> dict[str, list[Any]]:
         for et, r in kept.items():
             if codes[et] in ("460", "209") and not r.get("part_essentielle") and not confort:
                 hit("GRP-11", et)
+        # GRP-15: one DUI per project; GRP-16: a SONS prestation Ségur ordered for another DUI
+        duis: list[set[str]] = []
+        for r in kept.values():
+            key = dui_words(r.get("logiciel") or form.get("logiciel"))
+            if key and not any(key <= k or k <= key for k in duis):
+                duis.append(key)
+        if len(duis) > 1:
+            hit("GRP-15", duis)
+        for et, r in distinct.items():
+            sons = dui_words(r.get("dui_prestation_segur"))
+            own = dui_words(r.get("logiciel") or form.get("logiciel"))
+            if sons and sons not in ({"non"}, {"aucune"}, {"aucun"}) and own and not (sons <= own or own <= sons):
+                hit("GRP-16", et)
         cap = raw["grouping"]["max_essms_counted"]
         if cap is not None and len(kept) > cap:
             hit("GRP-12", len(kept))

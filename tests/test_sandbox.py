@@ -51,3 +51,28 @@ def test_the_worker_finds_the_tables_the_rules_read(generated):
         assert [(t.kind, t.column_index, len(t.rows), t.grid_name) for t in doc.tables] == [
             (t.kind, t.column_index, len(t.rows), t.grid_name) for t in again
         ]
+
+
+def test_the_memory_cap_counts_the_file_not_the_libraries_already_loaded():
+    """The forkserver is shared by the pools: when the dossier workers' pool starts it, the
+    readers' workers are forked with pandas and spaCy's model mapped (hundreds of MB). The cap
+    is what a file may cost on top of that, so that a file read in one run is read in the
+    next (CI refused a million-row workbook under 500 MB that way)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy, pandas, pandera\n"  # a few hundred MB of address space before any file
+        "from extractors.pools import cap_address_space, mapped_bytes\n"
+        "assert mapped_bytes() > 150 * 2**20, mapped_bytes()\n"
+        "cap_address_space(300)\n"
+        "room = bytearray(200 * 2**20)\n"  # past 300 MB in all, within 300 MB more
+        "del room\n"
+        "try:\n"
+        "    bytearray(400 * 2**20)\n"
+        "except MemoryError:\n"
+        "    print('refused')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "refused"

@@ -10,6 +10,7 @@ from functools import cached_property
 from core.config import CallConfig
 from core.models import CellValue, DocumentKind, ExtractedDocument, Severity
 from extractors.classify import Classified, Section
+from extractors.ds_export import display_name, piece_name
 from extractors.finess_extract import Establishment
 from extractors.form import Form
 from extractors.intake import IntakeProblem
@@ -35,6 +36,16 @@ class Exclusion:
 
     rule: str  # the rule that excludes it (outside the region, not an eligible category…)
     reason: str
+
+
+@dataclass(frozen=True)
+class OgSize:
+    """How many sites an organisme gestionnaire has, and where they were counted."""
+
+    sites: int  # the count that decides (the repository's when known, never below the list's)
+    listed: int  # its ESSMS in the dossier's list
+    registered: int | None  # its establishments in the FINESS repository (None: not looked up / unknown)
+    finess_ej: str | None  # the legal entity counted in the repository
 
 
 @dataclass
@@ -190,19 +201,43 @@ class DossierData:
         organisme gestionnaire is small (fewer sites in the list than the call's threshold; an
         ESSMS whose organisme the list does not give is not refused the aid on a guess)."""
         form_referenced = parse_bool(self.form.raw("referencement_segur")).value if self.form else None
-        sites: dict[str, int] = {}
-        for e in self.distinct_essms:
-            sites[e.og_key] = sites.get(e.og_key, 0) + 1
+        sizes = self.og_sizes
         threshold = self.config.funding.small_og_max_sites.value
         return {
             e.finess: EssmsFacts(
                 e.project_type,
                 e.referenced if e.referenced is not None else form_referenced,
-                e.og_key == "?" or sites.get(e.og_key, 0) < threshold,  # organisme unknown: not refused on it
+                e.og_key == "?" or sizes[e.og_key].sites < threshold,  # organisme unknown: not refused on it
             )
             for e in self.distinct_essms
             if e.finess
         }
+
+    @cached_property
+    def og_sizes(self) -> dict[str, OgSize]:
+        """Per organisme gestionnaire (``Essms.og_key``): its number of sites (BUD-05's « petite
+        taille »). With a FINESS extract loaded: every establishment (ET) of its legal entity in
+        the repository — the list's FINESS EJ, else the one the repository records for its
+        ESSMS — and never fewer than the list shows (an ESSMS not registered yet). Without an
+        extract, or for an entity the repository does not know: the ESSMS of the list."""
+        listed: dict[str, list[Essms]] = {}
+        for e in self.distinct_essms:
+            listed.setdefault(e.og_key, []).append(e)
+        out: dict[str, OgSize] = {}
+        for key, members in listed.items():
+            count = len(members)
+            out[key] = OgSize(count, count, None, None)
+            if self.repository is None or key == "?":
+                continue
+            candidates = [m.finess_ej for m in members if m.finess_ej] + [
+                m.registered.finess_ej for m in members if m.registered is not None and m.registered.finess_ej
+            ]
+            for ej in dict.fromkeys(candidates):
+                registered = len(self.repository.managed_by(ej))
+                if registered:
+                    out[key] = OgSize(max(count, registered), count, registered, ej)
+                    break
+        return out
 
     @cached_property
     def planning_frame(self) -> Frame | None:
@@ -316,12 +351,16 @@ class DossierData:
 _VERSION = re.compile(r"\bv\s?(\d{1,3})\b")
 
 
-def name_hint(path: str) -> tuple[int, int]:
-    """Weak hint from a file name: ``final``/``définitif`` first, then the highest version."""
-    folded = fold(path.rsplit("/", 1)[-1])
+def name_hint(path: str) -> tuple[int, int, int]:
+    """Weak hint from a file name: ``final``/``définitif`` first, then the highest version,
+    then the latest upload of a Démarches simplifiées piece (``<label>-<dd-mm-YYYY-HH-MM>-<n>``:
+    its label is read without the suffix, its upload time orders two versions)."""
+    piece = piece_name(path)
+    folded = fold(display_name(path))
     final = int(any(w in folded for w in ("final", "definitif", "definitive")))
     versions = [int(v) for v in _VERSION.findall(folded)]
-    return final, max(versions, default=0)
+    uploaded = int(piece.uploaded.strftime("%Y%m%d%H%M")) if piece else 0
+    return final, max(versions, default=0), uploaded
 
 
 def choose_table(candidates: list[Table]) -> tuple[Table | None, str]:

@@ -15,7 +15,17 @@ parsed here. Every form the dossier's sources write is read, with its precision:
   lost); « 28 septembre 22 17:42 » (``%d %B %y %H:%M``, since April 2024); and the worded
   forms of its later pages, « 28 septembre 2022 à 17:42 », « mercredi 28 septembre 2022 à 17:42 ».
 
-A value without offset is Paris time. The precision says what is known: the day only (the
+A « Déposé le : » (or « Date de dépôt : ») label before the value is read past. A value
+without offset is Paris time; the instants are compared in UTC (``instant``), so that the
+hour repeated when summer time ends is not confused (zoneinfo, Europe/Paris).
+
+Which of the two 2023–2024 forms a two-digit year is: the month-in-minutes form was printed
+by every PDF export made from 22 June 2023 to 5 April 2024, whatever the deposit date; its
+« minutes » are then always the deposit's month number. So: digits after the colon that
+differ from the month are minutes (« ds-2024 »); a deposit on or after 5 April 2024 cannot
+have been printed before the fix, its digits are minutes too; digits equal to the month on
+an earlier deposit may be either (printed in the window, or a real minute equal to the month
+by chance): the minute is not known, the deposit is read to the hour (« ds-2023 »). The precision says what is known: the day only (the
 rules decide only what the whole day decides), the hour only (the 2023–2024 form: the rules
 decide only what the whole hour decides), or the minute.
 """
@@ -30,6 +40,11 @@ from typing import Any, Literal
 
 from core.config import PARIS
 from core.french import MONTHS as MONTHS_FR
+
+#: The PDF export printed « %d %B %y %H:%m » (the month after the colon) from the first date
+#: to the second (docs/formats.md); a deposit from the second on was printed after the fix.
+DS_MONTH_FORM_FROM = dt.date(2023, 6, 22)
+DS_MONTH_FORM_UNTIL = dt.date(2024, 4, 5)
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -53,6 +68,9 @@ DS_FORMS: dict[str, str] = {
     "worded": "date en toutes lettres (« 28 septembre 2022 à 17:42 »)",
 }
 
+#: The forms that carry their UTC offset: their instant is known (the others are Paris wall time).
+OFFSET_FORMS = frozenset({"iso", "csv"})
+
 #: The owner's action for a deposit-time finding that is only an alerte (the time is not
 #: fully known): the reviewer checks it in the téléservice.
 REVIEWER_CHECKS_DEPOSIT = "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
@@ -67,6 +85,10 @@ _TIME = r"(?:\s*(?:a|,|-)?\s*(\d{1,2})\s*(h|:)\s*(\d{2})?(?:\s*:\s*(\d{2}))?)?"
 _NUMERIC = re.compile(r"^(?:le\s+)?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME + r"$")
 _WORDED = re.compile(
     r"^(?:le\s+)?(?:(" + "|".join(WEEKDAYS) + r")\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\s+(\d{4}|\d{2})" + _TIME + r"$"
+)
+_LABEL = re.compile(
+    r"^\s*(?:d[ée]pos[ée]e?|date d[eu] d[ée]p[ôo]t|date de soumission)(?:\s+le)?\s*:\s*|^\s*d[ée]pos[ée]e?\s+le\s+",
+    re.IGNORECASE,
 )
 _CSV = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{4}|UTC)$")
 
@@ -94,8 +116,10 @@ class Deposit:
         if self.precision == "day":
             return dt.datetime.combine(self.day, dt.time(23, 59, 59), tzinfo=PARIS)
         if self.precision == "hour":
-            return self.moment.replace(minute=59, second=59)
-        return self.moment
+            return self.moment.replace(minute=59, second=59, fold=1)
+        if self.form in OFFSET_FORMS:
+            return self.moment
+        return self.moment.replace(fold=1)  # a Paris wall time repeated when summer time ends: its later instant
 
     @property
     def day_end(self) -> dt.datetime:  # the name the rules used before the hour precision
@@ -128,6 +152,12 @@ class Deposit:
             "description": self.describe(),
             "note": self.note,
         }
+
+
+def instant(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC: what comparisons use (two Paris wall times compare by their
+    clock, which confuses the hour repeated when summer time ends)."""
+    return moment.astimezone(dt.UTC)
 
 
 def describe_moment(moment: dt.datetime, *, with_time: bool = True) -> str:
@@ -172,7 +202,15 @@ def _worded(m: re.Match) -> Deposit | str:
     if two_digit_year:
         # « 28 septembre 22 17:09 »: from June 2023 to April 2024 the digits after the colon
         # were the month. Digits equal to the month may be either: the minute is not known.
-        if clock is not None and sep == ":" and minute is not None and int(minute) == month and second is None:
+        printed_before_fix = dt.date(year, month, day) < DS_MONTH_FORM_UNTIL
+        if (
+            clock is not None
+            and sep == ":"
+            and minute is not None
+            and int(minute) == month
+            and second is None
+            and printed_before_fix
+        ):
             form, precision, clock = "ds-2023", "hour", (clock[0], 0, 0)
         else:
             form = "ds-2024"
@@ -197,7 +235,7 @@ def parse_deposit(raw: Any) -> tuple[Deposit | None, str | None]:
         return _at(raw.year, raw.month, raw.day, None, "day", "cell"), None
     if not isinstance(raw, str):
         return None, f"« {raw} » n'est pas une date"
-    text = raw.strip()
+    text = _LABEL.sub("", raw.strip(), count=1).strip() or raw.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = dt.date.fromisoformat(text)

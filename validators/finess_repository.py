@@ -37,12 +37,14 @@ from core.french import date_short
 from extractors.finess_extract import (
     ENTITIES,
     ESTABLISHMENTS,
+    ETALAB_CSV,
     Establishment,
     ExtractError,
     ExtractFile,
     ExtractReader,
     LegalEntity,
 )
+from extractors.finess_flux import ANS_JSON, FluxReader, Progress, open_extract
 
 FINESS_DIR_ENV = "ESMSNUM_FINESS_DIR"
 SCHEMA = 1
@@ -86,6 +88,13 @@ _ET_COLUMNS = (
 )
 
 
+SOURCE_LABELS = {
+    ETALAB_CSV: "extraction etalab (CSV, data.gouv.fr)",
+    ANS_JSON: "flux JSON quotidien de l'ANS (« flux Structures », data.gouv.fr)",
+    "sample": "ÉCHANTILLON FICTIF généré par esmsnum (données de démonstration, pas le répertoire national)",
+}
+
+
 class RepositoryError(Exception):
     """A FINESS store that cannot be used or written; the message is French."""
 
@@ -125,6 +134,24 @@ class StoreInfo:
         """« extraction du 11/03/2026 »."""
         return f"extraction du {date_fr(self.extract_date)}"
 
+    @property
+    def sample(self) -> bool:
+        """Fictitious data written by the project's generator (``fixtures``), not the ANS's."""
+        return any(s.get("sample") for s in self.sources)
+
+    @property
+    def source_format(self) -> str:
+        """``ans_json`` or ``etalab_csv`` (stores imported before the flux was read: CSV)."""
+        formats = {s.get("format", ETALAB_CSV) for s in self.sources if s.get("kind") == ESTABLISHMENTS}
+        return ANS_JSON if ANS_JSON in formats else ETALAB_CSV
+
+    @property
+    def source_label(self) -> str:
+        """What the extract is, as ``esmsnum finess info`` and the runs say it."""
+        if self.sample:
+            return SOURCE_LABELS["sample"]
+        return SOURCE_LABELS[self.source_format]
+
     def report_entry(self) -> dict:
         """What report.json says of the repository a dossier was checked against."""
         return {
@@ -132,6 +159,7 @@ class StoreInfo:
             "extract_date": self.extract_date.isoformat(),
             "entities": self.entities > 0,
             "fingerprint": self.fingerprint,
+            "sample": self.sample,
         }
 
 
@@ -144,7 +172,8 @@ def run_line(store: StoreInfo | None) -> str:
             "(« esmsnum finess importer »)."
         )
     establishments = f"{store.establishments:,}".replace(",", " ")
-    return f"Répertoire FINESS : {store.label} ({establishments} établissements)."
+    sample = f" — {SOURCE_LABELS['sample']}" if store.sample else ""
+    return f"Répertoire FINESS : {store.label} ({establishments} établissements){sample}."
 
 
 def store_path(folder: Path, extract_date: dt.date) -> Path:
@@ -260,13 +289,21 @@ class ImportOutcome:
         )
 
 
-def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> ImportOutcome:
+def import_extracts(
+    paths: Iterable[Path], folder: Path | None = None, progress: Progress | None = None
+) -> ImportOutcome:
     """Load extract files into the store of their date. One establishments' extract, and
     optionally the legal entities' extract; a legal entities' extract alone is added to the
-    store already imported for its date."""
+    store already imported for its date. An ANS JSON flux holds both, read in one streamed
+    pass (``progress(bytes read, size)`` as it goes)."""
     started = time.perf_counter()
     folder = folder or default_dir()
-    readers = [ExtractReader(Path(p)) for p in paths]
+    readers = [open_extract(Path(p)) for p in paths]
+    flux = [r for r in readers if isinstance(r, FluxReader)]
+    if flux and len(readers) > 1:
+        raise RepositoryError(
+            "Un flux JSON FINESS de l'ANS contient les établissements et les entités juridiques : l'importer seul."
+        )
     et = [r for r in readers if r.info.kind == ESTABLISHMENTS]
     ej = [r for r in readers if r.info.kind == ENTITIES]
     if len(et) > 1 or len(ej) > 1:
@@ -290,8 +327,11 @@ def import_extracts(paths: Iterable[Path], folder: Path | None = None) -> Import
     try:
         with closing(sqlite3.connect(temp)) as db:
             _create(db)
-            count = _load_establishments(db, establishments)
-            entities = _load_entities(db, ej[0]) if ej else 0
+            if isinstance(establishments, FluxReader):
+                count, entities = _load_flux(db, establishments, progress)
+            else:
+                count = _load_establishments(db, establishments)
+                entities = _load_entities(db, ej[0]) if ej else 0
             _write_meta(
                 db,
                 sources,
@@ -374,7 +414,10 @@ def _search_text(e: Establishment) -> str:
 
 
 def _load_establishments(db: sqlite3.Connection, reader: ExtractReader) -> int:
-    rows = ((*(getattr(e, c) for c in _ET_COLUMNS), _search_text(e)) for e in reader.establishments())
+    rows = (
+        (*(getattr(e, c) for c in _ET_COLUMNS), _search_text(e))
+        for e in (_labelled(x) if not (x.department_label and x.category_label) else x for x in reader.establishments())
+    )
     placeholders = ", ".join("?" * (len(_ET_COLUMNS) + 1))
     try:
         db.executemany(f"INSERT INTO establishment VALUES ({placeholders})", rows)
@@ -383,6 +426,55 @@ def _load_establishments(db: sqlite3.Connection, reader: ExtractReader) -> int:
     db.execute("CREATE INDEX establishment_department ON establishment (department)")
     db.execute("CREATE INDEX establishment_ej ON establishment (finess_ej)")
     return db.execute("SELECT count(*) FROM establishment").fetchone()[0]
+
+
+FLUX_BATCH = 5_000
+
+
+def _labelled(e: Establishment) -> Establishment:
+    """The labels the ANS flux leaves out (it gives codes): the reference tables' ones."""
+    from dataclasses import replace
+
+    from validators.reference import department_name, reference
+
+    category = reference().categories.get(e.category)
+    return replace(
+        e,
+        department_label=e.department_label or fold_name(department_name(e.department)).upper().replace(" ", "-"),
+        category_label=e.category_label or (category.label if category else ""),
+    )
+
+
+def _load_flux(db: sqlite3.Connection, reader: FluxReader, progress: Progress | None) -> tuple[int, int]:
+    """Establishments and legal entities of an ANS flux, streamed, inserted in batches."""
+    placeholders = ", ".join("?" * (len(_ET_COLUMNS) + 1))
+    establishments: list[tuple] = []
+    entities: list[tuple] = []
+
+    def flush() -> None:
+        try:
+            db.executemany(f"INSERT INTO establishment VALUES ({placeholders})", establishments)
+        except sqlite3.IntegrityError as exc:
+            raise ExtractError(f"{reader.path.name} : un numéro FINESS ET y figure deux fois ({exc}).") from exc
+        db.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?)", entities)
+        establishments.clear()
+        entities.clear()
+
+    for record in reader.records(progress):
+        if isinstance(record, Establishment):
+            e = _labelled(record)
+            establishments.append((*(getattr(e, c) for c in _ET_COLUMNS), _search_text(e)))
+        else:
+            entities.append((record.finess_ej, record.name, record.long_name))
+        if len(establishments) + len(entities) >= FLUX_BATCH:
+            flush()
+    flush()
+    db.execute("CREATE INDEX establishment_department ON establishment (department)")
+    db.execute("CREATE INDEX establishment_ej ON establishment (finess_ej)")
+    return (
+        db.execute("SELECT count(*) FROM establishment").fetchone()[0],
+        db.execute("SELECT count(*) FROM entity").fetchone()[0],
+    )
 
 
 def _load_entities(db: sqlite3.Connection, reader: ExtractReader) -> int:
@@ -408,6 +500,8 @@ def _write_meta(
             "encoding": s.encoding,
             "kind": s.kind,
             "extract_date": s.extract_date.isoformat(),
+            "format": s.format,
+            "sample": s.sample,
         }
         for s in sources
     ]
@@ -437,7 +531,14 @@ def _add_entities(reader: ExtractReader, folder: Path, started: float) -> Import
     establishments = [s for s in previous.sources if s["kind"] == ESTABLISHMENTS]
     sources_digest = [
         ExtractFile(
-            Path(s["name"]), s["kind"], dt.date.fromisoformat(s["extract_date"]), "", s["encoding"], s["sha256"]
+            Path(s["name"]),
+            s["kind"],
+            dt.date.fromisoformat(s["extract_date"]),
+            "",
+            s["encoding"],
+            s["sha256"],
+            s.get("format", ETALAB_CSV),
+            bool(s.get("sample", False)),
         )
         for s in establishments
     ] + [reader.info]

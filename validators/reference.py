@@ -31,6 +31,7 @@ class Reference:
     sectors: dict[str, str]  # key → French label
     department_region: dict[str, str]
     corsica_or_overseas: frozenset[str]
+    department_names: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +50,8 @@ def reference() -> Reference:
             department_region[str(dep)] = region
             if spec["corsica_or_overseas"]:
                 special.add(str(dep))
-    return Reference(categories, aliases, cats["sectors"], department_region, frozenset(special))
+    names = {str(code): str(name) for code, name in (deps.get("names") or {}).items()}
+    return Reference(categories, aliases, cats["sectors"], department_region, frozenset(special), names)
 
 
 _CODE = re.compile(r"^\d{3}$")
@@ -80,3 +82,8 @@ def category_of(raw: str | int | None) -> Category | None:
 
 def region_of(department: str | None) -> str | None:
     return reference().department_region.get(department or "")
+
+
+def department_name(department: str | None) -> str:
+    """« Haute-Corse » for ``2B``, « Saint-Martin » for ``978``; ``""`` for an unknown code."""
+    return reference().department_names.get(department or "", "")

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from core.models import Location, Severity
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import HOUR_ONLY_NOTE, REVIEWER_CHECKS_DEPOSIT, Deposit, describe_moment, parse_deposit
+from validators.deposit import (
+    HOUR_ONLY_NOTE,
+    REVIEWER_CHECKS_DEPOSIT,
+    Deposit,
+    describe_moment,
+    instant,
+    parse_deposit,
+)
 from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
 
@@ -65,8 +72,11 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     signalée en alerte, sans rien supposer ; une date sans heure n'est décidée que si la journée
     entière est hors délai ; une heure sans minutes (export de Démarches simplifiées de juin 2023
     à avril 2024, qui imprimait le mois à la place des minutes) n'est décidée que si l'heure
-    entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture."""
-    opens, closes = config.submission.opens.value, config.submission.closes.value
+    entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture :
+    un dépôt dont la minute n'est pas connue n'est pas établi comme tardif, il n'est pas déclaré
+    non recevable et l'instructeur vérifie l'heure exacte dans le téléservice. La date peut aussi
+    venir de la colonne « Déposé le » de l'export tableur de la démarche (xlsx, ods, csv)."""
+    opens, closes = instant(config.submission.opens.value), instant(config.submission.closes.value)
     expected = f"un dépôt {window_text(config)}"
     deposit, problem, location = deposit_of(data)
     if deposit is None:
@@ -82,7 +92,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         )
         return
     when = deposit.describe()
-    if deposit.moment > closes:
+    earliest, latest = instant(deposit.moment), instant(deposit.latest)
+    if earliest > closes:
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, après la clôture de l'appel le {describe_moment(closes)} : "
@@ -92,7 +103,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.latest < opens:
+    elif latest < opens:
         yield Hit(
             message=(
                 f"Le dossier a été déposé le {when}, avant l'ouverture de l'appel le {describe_moment(opens)} : "
@@ -102,8 +113,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {when}",
             location=location,
         )
-    elif deposit.moment < opens or deposit.latest > closes:
-        limit = "la clôture" if deposit.latest > closes else "l'ouverture"
+    elif earliest < opens or latest > closes:
+        limit = "la clôture" if latest > closes else "l'ouverture"
         if deposit.precision == "hour":
             yield Hit(
                 message=(

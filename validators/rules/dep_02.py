@@ -8,7 +8,7 @@ from core.models import Severity
 from extractors.values import parse_bool
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import REVIEWER_CHECKS_DEPOSIT, describe_moment
+from validators.deposit import REVIEWER_CHECKS_DEPOSIT, describe_moment, instant
 from validators.registry import Hit, rule
 from validators.rules.dep_01 import deposit_of
 
@@ -66,7 +66,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     deposit, _problem, location = deposit_of(data)
     if deposit is None:
         return  # DEP-01 says the date is not known
-    if deposit.moment > deadline:
+    if instant(deposit.moment) > instant(deadline):
         yield Hit(
             message=(
                 f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui "
@@ -77,7 +77,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             found=f"déposé le {deposit.describe()}",
             location=location,
         )
-    elif deposit.latest > deadline:
+    elif instant(deposit.latest) > instant(deadline):
         yield Hit(
             message=(
                 f"Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu, déposé le "
