@@ -1,8 +1,12 @@
 """Call configurations: every amount, threshold, date and list the rules read.
 
-One YAML file per call under ``calls/``; every value is ``{value: ..., source: ...}`` so
-that a reviewer can see where it comes from. A configuration is validated at load: a
-missing key, a wrong type or an unknown key is refused with the key's path.
+One YAML file per call under ``calls/``; every value is ``{value: ..., source: ...}`` (and a
+``confidence``) so that a reviewer can see where it comes from. A call file names its
+programme year (``programme: "2024"``) and inherits that year's rules from
+``calls/programme/<year>.yaml`` (docs/calls.md): the year's values, then those of the call's
+channel, then the call file's own (dates, envelope, letterhead) — each key taken whole from
+the last file that sets it. A configuration is validated at load: a missing key, a wrong type
+or an unknown key is refused with the key's path.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from typing import Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.french import CONFIDENCE_LABELS as CONFIDENCE_LABELS
 from core.limits import Limits, ZipLimits
 from core.models import DocumentKind, Severity
 
@@ -33,11 +38,35 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Confidence = Literal["confirme", "partiel", "a_confirmer"]
+
+#: How sure a value is (docs/calls.md): read in the cited public text; read in a secondary
+#: public source or only partly (the article or page is not pinned); not found in a public
+#: text (the value is a placeholder that the call must confirm). French labels: core.french.
+
+_CONFIDENCE_MARKS = (("[NC]", "a_confirmer"), ("à confirmer", "a_confirmer"), ("[P]", "partiel"))
+
+
 class Sourced(_Strict, Generic[T]):
-    """A configuration value and where it comes from."""
+    """A configuration value, where it comes from and how sure it is.
+
+    ``confidence`` defaults from the marks of older files (``[NC]`` or « à confirmer » in the
+    source: ``a_confirmer``; ``[P]``: ``partiel``; else ``confirme``). ``sample`` marks example
+    data shipped to show the format (never real: ``esmsnum check-call`` refuses it)."""
 
     value: T
     source: str = Field(min_length=3)
+    confidence: Confidence = "confirme"
+    sample: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_confidence(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("confidence") is None and isinstance(data.get("source"), str):
+            text = data["source"].lower()
+            confidence = next((level for mark, level in _CONFIDENCE_MARKS if mark.lower() in text), "confirme")
+            data = {**data, "confidence": confidence}
+        return data
 
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -83,13 +112,30 @@ class Submission(_Strict):
             value=None, source="Pas de date propre aux projets redéposés dans cet appel"
         )
     )
+    # A closing day that is a Saturday, a Sunday or a French public holiday: moved to the next
+    # working day (true) or kept as published (false, the default: the instructions fix a date,
+    # not a period, and the téléservice takes deposits every day; docs/calls.md).
+    report_au_jour_ouvre: Sourced[bool] = Field(
+        default_factory=lambda: Sourced[bool](
+            value=False,
+            source=(
+                "Les instructions fixent une date limite, non un délai : pas de report au jour ouvré "
+                "sans mention expresse du texte de l'appel (dépôt en ligne possible tous les jours)"
+            ),
+            confidence="partiel",
+        )
+    )
+    # Filled by the loader when ``report_au_jour_ouvre`` moved ``closes``: the published moment.
+    published_closes: Sourced[dt.datetime | None] = Field(
+        default_factory=lambda: Sourced[dt.datetime | None](value=None, source="Date limite non reportée")
+    )
 
     @field_validator("opens", mode="before")
     @classmethod
     def _opens_at_midnight(cls, node: Any) -> Any:
         return _sourced_moment(node, end_of_day=False)
 
-    @field_validator("closes", "resubmission_closes", mode="before")
+    @field_validator("closes", "resubmission_closes", "published_closes", mode="before")
     @classmethod
     def _closes_at_end_of_day(cls, node: Any) -> Any:
         return _sourced_moment(node, end_of_day=True)
@@ -126,6 +172,20 @@ class Grouping(_Strict):
     min_og: Sourced[int | None]
     min_og_corsica_overseas: Sourced[int | None]
     max_essms_counted: Sourced[int | None]
+    # Channel rules of the programme year (GRP-04, GRP-13; docs/calls.md): whether the regional
+    # call refuses groupings of ``channel_threshold`` ESSMS or more in one region (true until
+    # 2023; false from 2024: no upper cap), and whether the national call takes only groupings
+    # spread over several regions (from 2024).
+    regional_upper_cap: Sourced[bool] = Field(
+        default_factory=lambda: Sourced[bool](
+            value=True, source="Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : moins de 50 ESSMS en région"
+        )
+    )
+    national_multiregion_required: Sourced[bool] = Field(
+        default_factory=lambda: Sourced[bool](
+            value=False, source="Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : 50 ESSMS ou plus au national"
+        )
+    )
 
 
 class Eligibility(_Strict):
@@ -136,6 +196,11 @@ class Eligibility(_Strict):
     excluded_categories: Sourced[list[str]]
     segur_exempt_sectors: Sourced[list[str]]
     confort_split_required: Sourced[bool]
+    # 2025: the vendor of an AHI project is registered at the ANS referencing desk on the day
+    # the convention with the ARS is signed (PJM: no such obligation); docs/calls.md.
+    ahi_vendor_registered_at_convention: Sourced[bool] = Field(
+        default_factory=lambda: Sourced[bool](value=False, source="Pas d'obligation propre aux éditeurs AHI avant 2025")
+    )
 
 
 class Planning(_Strict):
@@ -280,6 +345,23 @@ class RuleSetting(_Strict):
     source: str | None = None
 
 
+Channel = Literal["regional", "multiregional", "national"]
+CHANNELS: tuple[str, ...] = ("regional", "multiregional", "national")
+CHANNEL_LABELS = {"regional": "régional", "multiregional": "multirégional", "national": "national"}
+
+
+class ProgrammeYear(_Strict):
+    """What a call inherits of its programme year besides the values: the year, the public
+    text that sets its rules, and the last day of deposit that text sets per channel (None: the
+    text sets none, e.g. the ARS fixes it)."""
+
+    key: str
+    year: int
+    label: str
+    instruction: Sourced[str]
+    deadlines: dict[Channel, Sourced[dt.date | None]] = Field(default_factory=dict)
+
+
 # --- Conditions of access common to the programme's instructions (rules DEP-05,
 # GRP-15, GRP-16, BUD-09). Each has a default with its source, so a call file need not name
 # them; a call overrides one like any sourced value (``conditions: {single_dui: {value: false,
@@ -328,7 +410,9 @@ class CallConfig(_Strict):
     title: str
     reference: str
     authority: str
-    channel: Literal["regional", "national"]
+    channel: Channel
+    programme: str | None = None  # the programme year the call inherits (calls/programme/<key>.yaml)
+    programme_year: ProgrammeYear | None = None  # filled from the programme file
     submission: Submission
     programme_window: ProgrammeWindow
     region: Region | None
@@ -352,6 +436,11 @@ class CallConfig(_Strict):
     # Filled by the loader, not by the file.
     config_hash: str = ""
     config_path: str = ""
+
+    @property
+    def year(self) -> int:
+        """The programme year (else the year the call opens)."""
+        return self.programme_year.year if self.programme_year else self.submission.opens.value.year
 
     def rule_setting(self, rule_id: str) -> RuleSetting:
         return self.rules.get(rule_id, RuleSetting())
@@ -421,25 +510,155 @@ def available_calls() -> list[str]:
     return sorted(p.stem for p in CALLS_DIR.glob("*.yaml"))
 
 
-def load_call(call: str | os.PathLike[str]) -> CallConfig:
-    path = resolve_call_path(call)
+PROGRAMME_DIR_NAME = "programme"
+
+
+def programme_path(key: str) -> Path:
+    """The programme-year file of ``key`` (``2024``, ``2021-amorcage-t1``)."""
+    return CALLS_DIR / PROGRAMME_DIR_NAME / f"{key}.yaml"
+
+
+def available_programmes() -> list[str]:
+    return sorted(p.stem for p in (CALLS_DIR / PROGRAMME_DIR_NAME).glob("*.yaml") if not p.stem.startswith("_"))
+
+
+#: Values common to every year (instruction practice, reading aids), under each year's.
+COMMON_PROGRAMME = "_commun"
+
+
+def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], bytes]:
     raw_bytes = path.read_bytes()
     try:
         data = yaml.safe_load(raw_bytes)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"Configuration d'appel illisible (YAML) : {path} : {exc}") from exc
+        raise ConfigError(f"{what} illisible (YAML) : {path} : {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"Configuration d'appel invalide : {path} : un dictionnaire YAML est attendu.")
-    for reserved in ("config_hash", "config_path"):
+        raise ConfigError(f"{what} invalide : {path} : un dictionnaire YAML est attendu.")
+    return data, raw_bytes
+
+
+def _is_leaf(node: Any) -> bool:
+    return not isinstance(node, dict) or "value" in node
+
+
+def merge_layers(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: a sourced value (``{value: …}``), a list or a scalar is taken
+    whole from ``override``; sections are merged key by key."""
+    out = dict(base)
+    for key, node in override.items():
+        if key in out and not _is_leaf(node) and not _is_leaf(out[key]):
+            out[key] = merge_layers(out[key], node)
+        else:
+            out[key] = node
+    return out
+
+
+_PROGRAMME_KEYS = {"year", "label", "instruction", "values", "channels"}
+_CHANNEL_KEYS = {"deadline", "values"}
+
+
+def inherit_programme(data: dict[str, Any], path: Path) -> tuple[dict[str, Any], bytes]:
+    """The call file's data over its programme year's (the year's values, then its channel's);
+    ``(data, b"")`` for a call that names no programme. Raises ``ConfigError`` naming the key."""
+    key = data.get("programme")
+    if key is None:
+        return data, b""
+    key = str(key)
+    source = programme_path(key)
+    if not source.is_file():
+        known = ", ".join(available_programmes()) or "aucune"
+        raise ConfigError(
+            f"Configuration d'appel invalide : {path}\n  - clé « programme » : année de programme inconnue "
+            f"« {key} » (années livrées : {known})"
+        )
+    programme, raw = _read_yaml(source, "Année de programme")
+    unknown = sorted(set(programme) - _PROGRAMME_KEYS)
+    channel = data.get("channel")
+    channels = programme.get("channels") or {}
+    problems = [f"clé « {k} » : clé inconnue" for k in unknown]
+    if channel not in channels:
+        problems.append(
+            f"clé « channels.{channel} » : l'année {key} ne décrit pas ce canal "
+            f"(canaux décrits : {', '.join(channels) or 'aucun'})"
+        )
+    for name, spec in channels.items():
+        problems += [f"clé « channels.{name}.{k} » : clé inconnue" for k in sorted(set(spec or {}) - _CHANNEL_KEYS)]
+    if problems:
+        raise ConfigError(f"Année de programme invalide : {source}\n" + "\n".join(f"  - {p}" for p in problems))
+    common_path = programme_path(COMMON_PROGRAMME)
+    common, common_raw = _read_yaml(common_path, "Valeurs communes") if common_path.is_file() else ({}, b"")
+    merged = merge_layers(common.get("values") or {}, programme.get("values") or {})
+    merged = merge_layers(merged, channels[channel].get("values") or {})
+    merged = merge_layers(merged, {k: v for k, v in data.items() if k != "programme"})
+    merged["programme"] = key
+    merged["programme_year"] = {
+        "key": key,
+        "year": programme.get("year"),
+        "label": programme.get("label"),
+        "instruction": programme.get("instruction"),
+        "deadlines": {name: (spec or {}).get("deadline") for name, spec in channels.items()},
+    }
+    return merged, common_raw + b"\0" + raw
+
+
+def load_call(call: str | os.PathLike[str]) -> CallConfig:
+    path = resolve_call_path(call)
+    data, raw_bytes = _read_yaml(path, "Configuration d'appel")
+    for reserved in ("config_hash", "config_path", "programme_year"):
         if reserved in data:
             raise ConfigError(f"Configuration d'appel invalide : {path}\n  - clé « {reserved} » : clé inconnue")
+    data, programme_bytes = inherit_programme(data, path)
     try:
         config = CallConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path)) from exc
+    config = _report_closing_day(config)
     _check_consistency(config, path)
-    digest = hashlib.sha256(raw_bytes).hexdigest()
+    digest = hashlib.sha256(raw_bytes + b"\0" + programme_bytes).hexdigest()
     return config.model_copy(update={"config_hash": digest, "config_path": str(path)})
+
+
+def non_working_reason(day: dt.date) -> str | None:
+    """Why ``day`` is not a working day in France (« un dimanche », « un jour férié (Assomption) »)."""
+    import holidays
+
+    name = holidays.country_holidays("FR", years=day.year).get(day)
+    if name:
+        return f"un jour férié ({name})"
+    if day.weekday() == 5:
+        return "un samedi"
+    if day.weekday() == 6:
+        return "un dimanche"
+    return None
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    while non_working_reason(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _report_closing_day(config: CallConfig) -> CallConfig:
+    """Move the closing moment to the next working day when the call says so."""
+    submission = config.submission
+    closes = submission.closes.value
+    if not submission.report_au_jour_ouvre.value or non_working_reason(closes.date()) is None:
+        return config
+    moved = dt.datetime.combine(next_working_day(closes.date()), closes.timetz())
+    reason = non_working_reason(closes.date())
+    published = Sourced[dt.datetime | None](
+        value=closes, source=submission.closes.source, confidence=submission.closes.confidence
+    )
+    new_closes = submission.closes.model_copy(
+        update={
+            "value": moved,
+            "source": f"{submission.closes.source} ; date publiée tombant {reason}, reportée au premier jour "
+            f"ouvré suivant (report_au_jour_ouvre : {submission.report_au_jour_ouvre.source})",
+        }
+    )
+    return config.model_copy(
+        update={"submission": submission.model_copy(update={"closes": new_closes, "published_closes": published})}
+    )
 
 
 def _check_consistency(config: CallConfig, path: Path) -> None:

@@ -15,6 +15,7 @@ written as it reads inside a sentence; ``sentence_case`` capitalises it where it
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -317,3 +318,37 @@ def form_field_label(key: str) -> str:
     if label:
         return label
     return ", ".join(part.replace("_", " ").strip() for part in key.split(".") if part.strip()) or key
+
+
+# --------------------------------------------------------------------------- call configuration values
+
+#: A configuration value's confidence (core.config.Sourced) as a reviewer reads it.
+CONFIDENCE_LABELS = {"confirme": "confirmé", "partiel": "partiel", "a_confirmer": "à confirmer"}
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def config_value(key: str, value: Any) -> str:
+    """A configuration value (as the snapshot holds it: JSON) as a reviewer reads it."""
+    if value is None:
+        return "non fixé pour cet appel"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    money = any(word in key for word in ("forfait", "ceiling", "envelope", "moa", "editeur", "bonus", "amount"))
+    if isinstance(value, (int, float)):
+        if money:
+            return euros(float(value))
+        return number(value, 0 if float(value).is_integer() else 2)
+    if isinstance(value, (list, tuple)):
+        if money and all(isinstance(v, (int, float)) for v in value) and len(value) == 2:
+            return f"{euros(float(value[0]))} (à partir du palier réduit : {euros(float(value[1]))})"
+        return ", ".join(config_value(key, v) for v in value) or "aucun"
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {config_value(key, v)}" for k, v in value.items()) or "aucun"
+    if isinstance(value, dt.datetime):
+        return datetime_short(value)
+    if isinstance(value, dt.date):
+        return date_short(value)
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return datetime_short(value) if len(value) > 10 else date_short(value)
+    return str(value)

@@ -107,6 +107,7 @@ class CallSnapshot(_Model):
     rules: dict[str, RuleSnapshot] = Field(default_factory=dict)
     values: dict[str, SourcedValue] = Field(default_factory=dict)
     complete: bool = True  # False: rebuilt from a report written before snapshots (values unknown)
+    programme: str | None = None  # the programme year's label (« Généralisation 2024 »), when the call names one
 
     def values_under(self, path: str) -> list[tuple[str, SourcedValue]]:
         """The values at or below ``path`` (``funding.forfaits``), in the configuration's order."""

@@ -870,18 +870,23 @@ def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str 
     "calls",
     context_settings=HELP,
     options_metavar="[OPTIONS]",
-    short_help="Liste les appels livrés avec le projet (identifiant et intitulé).",
-    help="Liste les appels livrés avec le projet (identifiant et intitulé).",
+    short_help="Liste les appels livrés avec le projet (année, canal, intitulé).",
+    help="Liste les appels livrés avec le projet : identifiant, année de programme, canal, date limite et intitulé.",
 )
 def calls() -> None:
-    from core.config import ConfigError, available_calls
+    from core.config import CHANNEL_LABELS, ConfigError, available_calls
+    from core.french import date_long
 
     for call_id in available_calls():
         try:
             config = load_call(call_id)
-            click.echo(f"{call_id}\t{config.title}")
         except ConfigError as exc:
             click.echo(f"{call_id}\tCONFIGURATION INVALIDE : {exc}")
+            continue
+        year = config.programme_year.label if config.programme_year else str(config.year)
+        channel = CHANNEL_LABELS.get(config.channel, config.channel)
+        closes = date_long(config.submission.closes.value.date())
+        click.echo(f"{call_id}\t{year}\t{channel}\tclôture le {closes}\t{config.title}")
 
 
 @main.command(
@@ -889,11 +894,17 @@ def calls() -> None:
     context_settings=HELP,
     options_metavar="[OPTIONS]",
     short_help="Vérifie une configuration d'appel sans rien analyser.",
-    help="Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser.",
+    help=(
+        "Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser : valeurs à "
+        "confirmer, données d'exemple, date limite contraire à l'instruction de l'année, en-tête des courriers. "
+        "Code de sortie 0 seulement quand aucun point bloquant ne reste."
+    ),
 )
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
-    from core.config import ConfigError
+    from core.config import CHANNEL_LABELS, ConfigError
+    from reports.ruledoc import value_text
+    from validators.call_check import review_config
 
     try:
         config = load_call(call)
@@ -907,11 +918,42 @@ def check_call(call: str) -> None:
             raise click.UsageError(
                 f"Configuration d'appel invalide : {config.config_path}\n" + "\n".join(f"  - {p}" for p in problems)
             )
-    click.echo(f"Configuration valide : {config.id} — {config.title}")
+    click.echo(f"Configuration lisible : {config.id} — {config.title}")
+    if config.programme_year:
+        year = config.programme_year
+        click.echo(f"Année de programme : {year.label} ({year.instruction.value})")
+    click.echo(f"Canal : {CHANNEL_LABELS.get(config.channel, config.channel)}")
     if config.ds is not None:
         number = config.ds.demarche.value
         demarche = f"démarche n° {number}" if number else "numéro de démarche à renseigner"
         click.echo(f"Démarches simplifiées : {demarche}, {len(config.ds.champs.value)} champs associés au formulaire.")
+    points = review_config(config)
+
+    def line(point) -> str:
+        text = f"  - {point.key or 'appel'} : {point.message}"
+        if point.value is not None or point.source:
+            text += f"\n      valeur : {value_text(point.key, point.value)}"
+        if point.source and point.source not in point.message:
+            text += f"\n      source : {point.source}"
+        return text
+
+    confirm = [p for p in points if p.message.startswith("à confirmer")]
+    blocking = [p for p in points if p.blocking]
+    others = [p for p in points if not p.blocking and p not in confirm]
+    click.echo(f"Valeurs à confirmer : {len(confirm)}")
+    for point in confirm:
+        click.echo(line(point) + ("  [bloquant]" if point.blocking else ""))
+    if others:
+        click.echo("À vérifier :")
+        for point in others:
+            click.echo(line(point))
+    if blocking:
+        click.echo(f"Points bloquants : {len(blocking)}")
+        for point in blocking:
+            click.echo(line(point))
+        click.echo("La configuration doit être complétée avant de juger des dossiers (docs/calls.md).")
+        raise SystemExit(1)
+    click.echo("Aucun point bloquant : la configuration peut être utilisée.")
 
 
 @main.command(
@@ -1358,7 +1400,7 @@ def _ds_fail(exc: Exception) -> None:
     short_help="Importe les dossiers d'une démarche dans le dossier d'un appel.",
     help=(
         "Importe les dossiers de la démarche DEMARCHE (son numéro) dans DOSSIER_APPEL, un sous-dossier par "
-        "dossier (dossier.json et pièces jointes), pour « esmsnum run ». Seuls les dossiers modifiés depuis "
+        "dossier (dossier.json et pièces jointes), pour « esmsnum analyser ». Seuls les dossiers modifiés depuis "
         "l'importation précédente sont demandés ; un dossier inchangé est laissé tel quel."
     ),
 )

@@ -9,11 +9,11 @@ copied or served.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 from typing import Any
 
-from core.french import date_short, datetime_short, euros, number
+from core.french import CONFIDENCE_LABELS
+from core.french import config_value as value_text
 from core.report import CallSnapshot
 from reports.files import atomic_write_text
 from validators.registry import FAMILIES, action_for, rule_anchor
@@ -29,38 +29,41 @@ def rules_href(rule_id: str | None, depth: int) -> str | None:
     return f"{'../' * depth}{RULES_PAGE}#{rule_anchor(rule_id)}"
 
 
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
-
-
-def _value_text(key: str, value: Any) -> str:
-    """A configuration value (as the snapshot holds it: JSON) as a reviewer reads it."""
-    if value is None:
-        return "non fixé pour cet appel"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    money = any(word in key for word in ("forfait", "ceiling", "envelope", "moa", "editeur", "bonus", "amount"))
-    if isinstance(value, (int, float)):
-        if money:
-            return euros(float(value))
-        return number(value, 0 if float(value).is_integer() else 2)
-    if isinstance(value, (list, tuple)):
-        if money and all(isinstance(v, (int, float)) for v in value) and len(value) == 2:
-            return f"{euros(float(value[0]))} (à partir du palier réduit : {euros(float(value[1]))})"
-        return ", ".join(_value_text(key, v) for v in value) or "aucun"
-    if isinstance(value, dict):
-        return " ; ".join(f"{k} : {_value_text(key, v)}" for k, v in value.items()) or "aucun"
-    if isinstance(value, str) and _ISO_MOMENT.match(value):
-        return datetime_short(value) if len(value) > 10 else date_short(value)
-    return str(value)
-
-
 def _parameters(snapshot: CallSnapshot, path: str) -> list[dict[str, str]]:
     """The call's values under ``path`` (``funding.forfaits.acquisition``), each with its
     source; one line saying so when the path is not in this call's configuration."""
     values = snapshot.values_under(path)
     if not values:
-        return [{"key": path, "value": "non fixé pour cet appel", "source": ""}]
-    return [{"key": key, "value": _value_text(key, v.value), "source": v.source} for key, v in values]
+        return [{"key": path, "value": "non fixé pour cet appel", "source": "", "confidence": "", "level": ""}]
+    return [_parameter(key, v) for key, v in values]
+
+
+def _parameter(key: str, value: Any) -> dict[str, str]:
+    extra = value.model_extra or {}
+    level = str(extra.get("confidence") or "")
+    label = CONFIDENCE_LABELS.get(level, "")
+    if extra.get("sample"):
+        label = "données d'exemple, à remplacer"
+        level = "a_confirmer"
+    return {
+        "key": key,
+        "value": value_text(key, value.value),
+        "source": value.source,
+        "confidence": label,
+        "level": level,
+    }
+
+
+def to_confirm(snapshot: CallSnapshot | None) -> list[dict[str, str]]:
+    """The call's values not found in a public text (``a_confirmer``) or shipped as example data."""
+    if snapshot is None:
+        return []
+    out = []
+    for key, value in snapshot.values.items():
+        extra = value.model_extra or {}
+        if extra.get("confidence") == "a_confirmer" or extra.get("sample"):
+            out.append(_parameter(key, value))
+    return out
 
 
 def rules_view(snapshot: CallSnapshot | None = None) -> dict[str, Any]:
@@ -116,7 +119,19 @@ def rules_view(snapshot: CallSnapshot | None = None) -> dict[str, Any]:
         "call_reference": snapshot.reference if snapshot else None,
         "call_id": snapshot.id if snapshot else None,
         "complete": snapshot.complete if snapshot else False,
+        "to_confirm": to_confirm(snapshot),
+        "programme": _programme(snapshot),
     }
+
+
+def _programme(snapshot: CallSnapshot | None) -> str | None:
+    """« Généralisation 2024 — Instruction n° … » when the call names its programme year."""
+    if snapshot is None:
+        return None
+    instruction = snapshot.values.get("programme_year.instruction")
+    if instruction is None:
+        return None
+    return f"{snapshot.programme} — {instruction.value}" if snapshot.programme else str(instruction.value)
 
 
 def write_rules_page(out_dir: Path, snapshot: CallSnapshot | None = None) -> Path:

@@ -33,14 +33,15 @@ from core.report import DocumentEntry, DossierReport, FindingEntry, LocationEntr
 from reports.deposit import deposit_text, deposit_view
 from reports.essms import essms_table
 from reports.pieces import pieces_checklist, pieces_summary
-from reports.ruledoc import RULES_PAGE, rules_href
+from reports.ruledoc import RULES_PAGE, rules_href, to_confirm
 from reports.wording import counts_sentence
 from validators.registry import action_for
 
 STATUS_LABELS = {"nouveau": "Nouveau", "inchangé": "Inchangé", "inchange": "Inchangé"}
 CHANNEL_LABELS = {
-    "national": "national (CNSA, 50 ESSMS ou plus)",
-    "regional": "régional (ARS, moins de 50 ESSMS)",
+    "national": "national (CNSA)",
+    "regional": "régional (ARS)",
+    "multiregional": "multirégional (ARS, projet sur plusieurs régions)",
 }
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
@@ -402,6 +403,19 @@ def _rule_severities(rule: str, dossiers: list[dict[str, Any]]) -> list[tuple[st
     return [(s, severity_label(s), n) for s, n in sorted(found.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 9))]
 
 
+def _programme_notes(snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """The call's programme year and how many of its values are still to be confirmed."""
+    from core.report import CallSnapshot
+
+    if not snapshot:
+        return {"programme": None, "to_confirm": 0}
+    try:
+        call = CallSnapshot.model_validate(snapshot)
+    except ValueError:
+        return {"programme": None, "to_confirm": 0}
+    return {"programme": call.programme, "to_confirm": len(to_confirm(call))}
+
+
 def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     totals = summary.get("totals") or {}
     sectors = dict(summary.get("sector_labels") or {}) or sector_labels()
@@ -497,6 +511,7 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
         "envelope_bar": None if ratio is None else min(100.0, ratio),
         "run": None if run is None else run_details(run),
         "rules_page": RULES_PAGE,
+        **_programme_notes(summary.get("call_snapshot")),
         "changes": None
         if changes is None
         else [

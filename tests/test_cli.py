@@ -77,7 +77,7 @@ def test_help_is_entirely_in_french_with_whole_descriptions():
     for word in ENGLISH:
         assert word not in proc.stdout, word
     assert not any(line.rstrip().endswith("...") for line in proc.stdout.splitlines()[1:]), "a cut description"
-    assert "Liste les appels livrés avec le projet (identifiant et intitulé)." in " ".join(proc.stdout.split())
+    assert "Liste les appels livrés avec le projet (année, canal, intitulé)." in " ".join(proc.stdout.split())
     assert "Options :" in proc.stdout and "Commandes :" in proc.stdout
     for command in COMMANDS:
         proc = esmsnum(command, "--help")

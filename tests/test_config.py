@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from core.config import CALLS_DIR, ConfigError, available_calls
+from core.config import CALLS_DIR, ConfigError, available_calls, inherit_programme
 from validators.engine import load_call
 
 
@@ -47,7 +47,11 @@ def test_every_value_has_a_source():
 
 
 def _write_variant(tmp_path: Path, mutate) -> Path:
-    data = yaml.safe_load((CALLS_DIR / "ars-ara-2022-regional.yaml").read_text(encoding="utf-8"))
+    """The shipped call with its programme year written out in full, then ``mutate``d."""
+    path = CALLS_DIR / "ars-ara-2022-regional.yaml"
+    data, _ = inherit_programme(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    for key in ("programme", "programme_year"):
+        data.pop(key)
     mutate(data)
     path = tmp_path / "call.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -482,7 +482,10 @@ def call_yaml(call_id: str) -> dict[str, Any]:
             return node["value"] if "value" in node and "source" in node else {k: value(v) for k, v in node.items()}
         return node
 
-    return value(yaml.safe_load((ROOT / "calls" / f"{call_id}.yaml").read_text(encoding="utf-8")))
+    from core.config import inherit_programme
+
+    path = ROOT / "calls" / f"{call_id}.yaml"
+    return value(inherit_programme(yaml.safe_load(path.read_text(encoding="utf-8")), path)[0])
 
 
 def category_code(text: Any) -> str | None:
@@ -1167,8 +1170,11 @@ def test_planted_faults_have_the_intended_size(dossiers):
             assert column == ("type_projet" if case.endswith("national") else "logiciel")
         elif case.startswith("GRP-09"):
             [et] = found["GRP-09"]
-            [(bonus_et, bonus)] = found["BUD-04"]
-            assert bonus_et == et and bonus in call.forfaits["acquisition"]["bonus_segur"]
+            if max(call.forfaits["acquisition"]["bonus_segur"]) == 0:  # amorçage: no Ségur bonus
+                assert "BUD-04" not in found
+            else:
+                [(bonus_et, bonus)] = found["BUD-04"]
+                assert bonus_et == et and bonus in call.forfaits["acquisition"]["bonus_segur"]
         elif case == "BUD-04-grand-est":
             [(_, bonus)] = found["BUD-04"]
             assert bonus == call.forfaits["acquisition"]["bonus_segur"][0]

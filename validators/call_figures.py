@@ -33,7 +33,11 @@ ENVELOPE = CallFigure(
         "synthèse le dit."
     ),
     params=("history.envelope",),
-    source="seeds 003, 004 : enveloppes des appels",
+    source=(
+        "Enveloppe fixée par l'autorité de chaque appel (ARS ou CNSA) sur les crédits délégués par l'instruction "
+        "de l'année (2024 : 71,5 M€ pour les appels régionaux et 15,2 M€ pour l'appel national, instruction "
+        "n° DNS/DGCS/CNSA/2024/15 du 1er février 2024)"
+    ),
 )
 
 CALL_FIGURES = (ENVELOPE,)

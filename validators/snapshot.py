@@ -60,6 +60,7 @@ def call_snapshot(config: CallConfig) -> CallSnapshot:
         envelope_source=config.history.envelope.source,
         rules=rules,
         values=dict(_leaves("", config)),
+        programme=config.programme_year.label if config.programme_year else None,
     )
 
 

@@ -9,7 +9,7 @@ regenerate ``docs/rules.md`` (``python -m validators.docs > docs/rules.md``)::
         title="…",                        # French, the reports' heading
         severity="a_corriger",            # bloquant | a_corriger | alerte (a call may override it)
         params=("funding.amount_tolerance",),   # every configuration key the rule reads, no other
-        source="seed 00x : …",            # where the rule comes from
+        source="Instruction n° … du …, article / page",  # the public text it comes from
         action="Corriger …",              # what the owner must do: a French sentence
         example="…",                      # a message as the rule writes it
         # checks={"budget_essms": my_checks},  # pandera checks over a typed table, if any

@@ -54,7 +54,13 @@ def within_forfaits(config: ConfigView, columns: frozenset[str]) -> dict[str, li
         "funding.amount_tolerance",
     ),
     checks={"budget_essms": within_forfaits},
-    source="seeds 000, 001 : forfaits par ESMS selon le type de projet et le rang (palier à partir du 50e ESSMS)",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        "et arrêté du 2 février 2022 relatif à un programme de financement destiné à encourager l'équipement "
+        "numérique des ESSMS : forfaits par ESSMS selon le type de projet et le rang (palier à partir du 50e "
+        "ESSMS) ; montants propres à chaque année dans sa configuration"
+    ),
     action="Ramener la demande pour cet ESSMS dans la limite du forfait de l'appel.",
     example="Le budget demande 8 000 € de forfait de maîtrise d'ouvrage pour EHPAD Les Tilleuls (FINESS 010000016) ; le plafond de l'appel est 7 000 € (acquisition).",
 )

@@ -38,7 +38,12 @@ def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dic
     severity="a_corriger",
     params=("funding.amount_tolerance",),
     checks={"budget_essms": bonus_only_if_referenced},
-    source="seeds 000, 001 : bonus de 2 500 € (3 000 € au-delà du 49e) si l'éditeur est référencé Ségur",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": financement complémentaire de 2 500 € par ESSMS (3 000 € à partir du 50e) si l'éditeur est "
+        "référencé Ségur"
+    ),
     action="Retirer le bonus Ségur demandé pour cet ESSMS, ou justifier le référencement Ségur de son logiciel.",
     example=(
         "Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "

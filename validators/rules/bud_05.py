@@ -42,7 +42,15 @@ def equipment_conditions(config: ConfigView, columns: frozenset[str]) -> dict[st
     severity="a_corriger",
     params=("funding.equipment_ceiling", "funding.small_og_max_sites", "funding.amount_tolerance"),
     checks={"budget_essms": equipment_conditions},
-    source="seeds 000, 003 : 20 000 € par établissement pour les organismes gestionnaires de petite taille",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": aide à l'équipement des organismes gestionnaires de petite taille (20 000 € par établissement en "
+        "2022) ; instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024 : au plus 10 000 € par ESSMS ; ARS "
+        "Grand Est, « Point d'avancement du programme ESMS Numérique en Grand Est » "
+        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
+        "organismes de moins de 15 sites"
+    ),
     severity_actions={
         "alerte": (
             "Vérifier dans le répertoire FINESS que l'organisme gestionnaire compte moins de sites que le seuil "

@@ -17,7 +17,12 @@ from validators.registry import Hit, rule
     title="AMOA au-delà des plafonds du projet",
     severity="a_corriger",
     params=("funding.amoa_procurement_ceiling", "funding.amoa_steering_ceiling", "funding.amount_tolerance"),
-    source="seed 000 : 15 000 € par projet (procédure de marché), 100 000 € par projet (pilotage du DUI)",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": 15 000 € par projet (accompagnement à la procédure de marché de la centrale d'achat mandatée par "
+        "la CNSA), 100 000 € par projet (pilotage du projet de DUI)"
+    ),
     action="Ramener les dépenses d'AMOA dans les plafonds par projet fixés par l'appel.",
     example=(
         "Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "

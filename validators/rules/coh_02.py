@@ -18,7 +18,11 @@ GROUPING_WORDS = ("gcsms", "groupement de cooperation", "gcs ")
     title="Porteur sans lien avec la grappe",
     severity="a_corriger",
     params=(),
-    source="seed 003 : organismes gestionnaires et GCSMS (3° de l'article L.312-7 du CASF) portent les projets",
+    source=(
+        "ARS Grand Est, « Point d'avancement du programme ESMS Numérique en Grand Est » "
+        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
+        "les organismes gestionnaires et les GCSMS (3° de l'article L.312-7 du CASF) portent les projets"
+    ),
     action=(
         "Justifier le lien entre le porteur et les ESSMS de la grappe (gestionnaire d'au moins un ESSMS, "
         "GCSMS ou convention de groupement)."

@@ -48,8 +48,12 @@ def window_text(config: ConfigView) -> str:
     severity="bloquant",
     params=("submission.opens", "submission.closes"),
     source=(
-        "Texte de chaque appel : un dossier reçu après la date limite n'est pas recevable (seed 001 : 18 juillet "
-        "2022 pour l'appel national, fin septembre 2022 pour les appels régionaux)"
+        "Texte de chaque appel et instruction de l'année (date limite de dépôt : CNSA, « Obtenir une aide à "
+        "l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        "pour 2022 ; instruction n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023 ; instruction n° "
+        "DNS/DGCS/CNSA/2024/15 du 1er février 2024) : un dossier reçu après la date limite n'est pas "
+        "recevable"
     ),
     action=(
         "Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel ultérieur."

@@ -21,8 +21,10 @@ FIELD = "depot_anterieur_non_retenu"
     severity="bloquant",
     params=("submission.resubmission_closes",),
     source=(
-        "seed 001 : les porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le "
-        "soumettre avant le 6 juin 2022 (appel national)"
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": les porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le soumettre "
+        "avant le 6 juin 2022 (appel national)"
     ),
     action=(
         "Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel ultérieur."

@@ -38,7 +38,12 @@ def well_formed(config: ConfigView, columns: frozenset[str]) -> dict[str, list[p
     severity="a_corriger",
     params=(),
     checks={"structures": well_formed},
-    source="sources.md § FINESS : 9 caractères, clé de Luhn avec 2A→21 et 2B→22",
+    source=(
+        "Répertoire FINESS (documentation SNDS de la table des établissements) : 9 caractères, les deux "
+        "premiers donnant le département (2A et 2B en Corse, 97x et 98 outre-mer) ; clé de contrôle au 9e "
+        "caractère, vérifiée par l'algorithme de Luhn avec 2A lu 21 et 2B lu 22 (aucune spécification "
+        "officielle publiée)"
+    ),
     action="Corriger le numéro FINESS indiqué (9 caractères, à vérifier dans le répertoire FINESS).",
     example="Le FINESS ET « 690012347 » de EHPAD Les Glycines (FINESS 690012347) est invalide : clé de contrôle incorrecte.",
 )

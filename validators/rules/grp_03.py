@@ -17,7 +17,12 @@ __all__ = ["check", "minimum_for"]
     title="Grappe trop petite",
     severity="bloquant",
     params=("grouping.min_essms", "grouping.min_essms_corsica_overseas"),  # + reference/departments.yaml
-    source="seeds 000, 003 : au moins 15 ESMS, 8 en Corse et dans les territoires ultramarins",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": groupement de 15 ESSMS minimum, 8 pour la Corse et les territoires ultramarins ; Instruction n° "
+        "DNS/CNSA/DGCS/2022/34 du 8 février 2022"
+    ),
     severity_actions={
         "alerte": (
             "Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "

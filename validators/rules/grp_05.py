@@ -13,7 +13,12 @@ def excludes(essms: Essms, config) -> str | None:
     """Why the ESSMS is left out of the count and the funding: it is outside the region of
     this regional call."""
     region = config.region
-    if region is None or essms.department is None or essms.department in region.departments.value:
+    if (
+        config.channel != "regional"
+        or region is None
+        or essms.department is None
+        or essms.department in region.departments.value
+    ):
         return None
     return f"il est situé dans le département {essms.department}, hors de la région {region.name.value}"
 
@@ -24,7 +29,11 @@ def excludes(essms: Essms, config) -> str | None:
     severity="a_corriger",
     params=("region.name", "region.departments"),
     excludes=excludes,
-    source="Les appels régionaux sont portés par l'ARS de la région (sources.md § Grouping)",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : les appels régionaux "
+        "sont portés par l'ARS de la région ; les projets sur plusieurs régions relèvent de l'appel multirégional "
+        "ou national (instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024)"
+    ),
     action=(
         "Retirer de la liste et du budget l'ESSMS situé hors de la région de l'appel (il est exclu du "
         "financement de ce projet), ou justifier son rattachement à la région."
@@ -41,7 +50,8 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     connaît le numéro, sinon il est lu dans le FINESS ET (à défaut, dans la colonne
     Département). Un ESSMS hors de la région est retiré du décompte et du financement, et le
     dossier est jugé sur ce qui reste : il ne devient non recevable que si la grappe restante
-    est trop petite (GRP-03). Ne s'applique pas aux appels sans région (appel national)."""
+    est trop petite (GRP-03). Ne s'applique pas aux appels sans région : l'appel national et
+    l'appel multirégional, qui prend par définition des ESSMS de plusieurs régions (voir GRP-04)."""
     if config.region is None or data.structures is None:
         return
     departments = set(config.region.departments.value)

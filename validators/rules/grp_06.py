@@ -32,7 +32,11 @@ def excludes(essms: Essms, config) -> str | None:
         "eligibility.excluded_categories",
     ),
     excludes=excludes,
-    source="seeds 002–004 ; sources.md § Eligibility : ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre",
+    source=(
+        "CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février "
+        "2023) : tous les ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre (II.B de "
+        "l'instruction n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023) ; ni USLD ni établissement sans FINESS"
+    ),
     action=(
         "Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
         "FINESS, FINESS géographique propre)."

@@ -1,4 +1,4 @@
-"""GRP-07 — minimum number of organismes gestionnaires (where the call sets one)."""
+"""GRP-07 — minimum number of organismes gestionnaires of every grouping (amorçage 2021, temps 1)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,12 @@ def organismes(data: DossierData) -> set[str]:
     title="Trop peu d'organismes gestionnaires",
     severity="bloquant",
     params=("grouping.min_og", "grouping.min_og_corsica_overseas"),
-    source="seed 004 : amorçage 2021 ARA, grappes d'au moins 3 organismes gestionnaires (2 outre-mer et en Corse)",
+    source=(
+        "Phase d'amorçage 2021, temps 1 : « grappe de structures composée d'au moins trois organismes "
+        "gestionnaires regroupant au moins quinze ESMS » (ARS Hauts-de-France, appel à projets de février "
+        "2021) ; ARS Auvergne-Rhône-Alpes, « Le programme ESMS numérique » : grappes comprenant 3 organismes "
+        "gestionnaires ; 2 en Corse et outre-mer"
+    ),
     severity_actions={
         "a_corriger": (
             "Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le "
@@ -45,14 +50,17 @@ def organismes(data: DossierData) -> set[str]:
     ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Quand l'appel fixe un nombre minimal d'organismes gestionnaires (amorçage 2021 en ARA :
-    3, ou 2 en Corse et outre-mer), la grappe en réunit au moins autant, comptés par FINESS
-    EJ (à défaut par nom) parmi les ESSMS éligibles. Une donnée manquante n'est pas un rejet :
-    si la liste n'indique pas l'organisme gestionnaire (ni colonne FINESS EJ ni colonne
-    organisme gestionnaire), ou si le minimum n'est atteint qu'avec les ESSMS dont l'organisme
-    n'est pas renseigné, l'information manquante est demandée (à corriger) ; le constat n'est
-    bloquant que si, même en comptant chacun de ces ESSMS comme un organisme distinct, le
-    minimum n'est pas atteint."""
+    """Quand l'année du programme fixe un nombre minimal d'organismes gestionnaires, la grappe en
+    réunit au moins autant, comptés par FINESS EJ (à défaut par nom) parmi les ESSMS éligibles.
+    Seule la phase d'amorçage 2021 (temps 1) en fixe un : 3 organismes gestionnaires, 2 en Corse
+    et outre-mer. Les textes de l'amorçage l'exigent de toute grappe, quelle que soit la taille de
+    ses organismes (ce n'est pas une règle propre aux petits organismes) ; le temps 2 de 2021 et la
+    généralisation (2022-2025) n'en fixent pas, et la règle est alors sans objet. Une donnée
+    manquante n'est pas un rejet : si la liste n'indique pas l'organisme gestionnaire (ni colonne
+    FINESS EJ ni colonne organisme gestionnaire), ou si le minimum n'est atteint qu'avec les ESSMS
+    dont l'organisme n'est pas renseigné, l'information manquante est demandée (à corriger) ; le
+    constat n'est bloquant que si, même en comptant chacun de ces ESSMS comme un organisme
+    distinct, le minimum n'est pas atteint."""
     table = data.structures
     minimum, island_minimum = config.grouping.min_og.value, config.grouping.min_og_corsica_overseas.value
     if table is None or minimum is None:

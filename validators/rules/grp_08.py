@@ -15,7 +15,12 @@ from validators.registry import Hit, rule
     title="Type de projet ou logiciel non précisé",
     severity="a_corriger",
     params=(),
-    source="seeds 002, 003 : acquisition ou mise en conformité, logiciel DUI retenu ou en place",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 ; ARS Grand Est, « Point d'avancement du "
+        "programme ESMS Numérique en Grand Est » "
+        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
+        "acquisition d'une solution DUI ou mise en conformité de la solution en place"
+    ),
     action=(
         "Préciser pour chaque ESSMS le type de projet (acquisition ou mise en conformité) et le logiciel DUI "
         "retenu ou en place."

@@ -19,7 +19,7 @@ def segur_exempt(data: DossierData, config: ConfigView) -> bool:
 
 def moves_to_new_version(essms: Essms, form_type: str | None) -> bool:
     """A mise en conformité: the ESSMS keeps its software and moves to a Ségur-referenced
-    version of it (seed 002). Its type is read in the list, else in the form."""
+    version of it (the Ségur upgrade is paid through the SONS). Its type is read in the list, else in the form."""
     return (essms.project_type or form_type) == "mise_en_conformite"
 
 
@@ -28,7 +28,11 @@ def moves_to_new_version(essms: Essms, form_type: str | None) -> bool:
     title="Logiciel non référencé Ségur",
     severity="a_corriger",
     params=("eligibility.segur_exempt_sectors",),
-    source="seed 002 : DUI conforme au DSR Ségur vague 1 ; projets uniquement AHI et PJM exemptés",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : DUI conforme au "
+        "dossier de spécification de référencement Ségur vague 1 du domaine (Agence du numérique en santé) ; "
+        "projets uniquement AHI et PJM dispensés"
+    ),
     action=(
         "Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
         "référencé Ségur vague 1."
@@ -45,7 +49,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     referencement_segur du formulaire. Les projets composés uniquement d'ESSMS AHI et PJM en
     sont exemptés (ils doivent néanmoins atteindre les cibles d'usage). En mise en conformité,
     ce qui doit être référencé est la version vers laquelle l'ESSMS fait évoluer son logiciel
-    (seed 002) : un « Non » y décrit la version en place, que le projet fait justement évoluer,
+    (instruction de la généralisation : la montée de version est financée par la prestation Ségur du SONS) : un « Non » y décrit la version en place, que le projet fait justement évoluer,
     et n'est pas un constat."""
     if data.structures is None or segur_exempt(data, config):
         return

@@ -28,7 +28,11 @@ def split_document(data: DossierData, essms) -> str | None:
     title="Répartition activité essentielle / confort manquante",
     severity="a_corriger",
     params=("eligibility.confort_split_required",),
-    source="seed 002 ; FAQ CNSA (sources.md § Eligibility) : seule l'activité essentielle à la vie est financée",
+    source=(
+        "CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février "
+        "2023) : services à domicile (L.312-1 I 6° et 7° du CASF) financés pour la seule activité essentielle "
+        "à la vie, pièce de répartition exigée, aide au prorata des heures éligibles"
+    ),
     action=(
         "Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
         "activité essentielle et services de confort."

@@ -14,7 +14,10 @@ from validators.registry import Hit, rule
     title="Plus d'ESSMS que le plafond de l'appel",
     severity="alerte",
     params=("grouping.max_essms_counted",),
-    source="sources.md § Grouping : amorçage T1 2021, au plus 30 ESMS comptés",
+    source=(
+        "Phase d'amorçage 2021, temps 1 : au plus 30 ESMS comptés par projet (airmes.eu, widip.fr, résumés "
+        "publics des appels de février 2021)"
+    ),
     action="Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.",
     example=(
         "La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera "

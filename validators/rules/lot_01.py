@@ -14,7 +14,11 @@ from validators.rules.lot_02 import resubmission_pairs
     title="ESSMS déjà présent dans un autre dossier ou déjà financé",
     severity="a_corriger",
     params=("history.previously_funded",),
-    source="sources.md § Eligibility : pas de double financement d'un ESSMS pour le même logiciel",
+    source=(
+        "Pas de double financement : un ESSMS ne peut être financé deux fois pour installer ou faire évoluer "
+        "le même logiciel, ni pour deux DUI (ARS Provence-Alpes-Côte d'Azur, page de l'appel ESMS numérique ; "
+        "arrêté du 2 février 2022)"
+    ),
     severity_actions={
         "alerte": (
             "Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
@@ -39,9 +43,19 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     qui reste : il ne devient non recevable que si la grappe restante est trop petite
     (GRP-03). Le dossier déposé le plus tôt reçoit une alerte ; si une date de dépôt manque,
     les deux reçoivent une alerte, sans exclusion. Un ESSMS déjà financé par un appel
-    précédent est exclu de la même façon. Un dossier redéposé (LOT-02) n'est pas comparé à
+    précédent (liste ``history.previously_funded`` de l'appel) est exclu de la même façon ; si
+    cette liste est marquée données d'exemple, le constat le dit. Un dossier redéposé (LOT-02) n'est pas comparé à
     sa version précédente."""
     funded = set(config.history.previously_funded.value)
+    # Example data shipped to show the format is never presented as the ARS's list (docs/calls.md).
+    sample = config.history.previously_funded.sample
+    funded_text = (
+        "figure dans la liste d'exemple des ESSMS déjà financés livrée avec la configuration (données d'exemple, "
+        "à remplacer par la liste de l'ARS)"
+        if sample
+        else "a déjà été financé par un appel précédent ESMS numérique"
+    )
+    listing = "la liste d'exemple des ESSMS déjà financés" if sample else "la liste des ESSMS déjà financés"
     excused = resubmission_pairs(submissions)
     consequence = "Il est exclu du décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
     owners: dict[str, list[Submission]] = {}
@@ -54,11 +68,11 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
                     sub.dossier,
                     Hit(
                         message=(
-                            f"{name} (FINESS {finess}) a déjà été financé par un appel précédent ESMS numérique : "
+                            f"{name} (FINESS {finess}) {funded_text} : "
                             f"il ne peut pas être financé une seconde fois. {consequence}"
                         ),
                         expected="un ESSMS non encore financé",
-                        found=f"FINESS {finess} dans la liste des ESSMS déjà financés",
+                        found=f"FINESS {finess} dans {listing}",
                         location=sub.location_of(finess),
                         severity=Severity.A_CORRIGER,
                     ),

@@ -15,7 +15,12 @@ from validators.registry import Hit, rule
     title="Pièce obligatoire absente",
     severity="a_corriger",
     params=("documents.required",),
-    source="seed 001 : documents types de l'appel (budget, planning, structures, gouvernance, stratégie, conduite du changement)",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": documents types de la CNSA et de la DNS (budget détaillé, planning, structures engagées, "
+        "gouvernance, stratégie de déploiement, plan de conduite du changement)"
+    ),
     action="Joindre la pièce manquante (document type de l'appel), complétée.",
     example="Pièce absente : planning du projet. Aucun des 4 fichiers lisibles du dossier ne contient cette pièce.",
 )

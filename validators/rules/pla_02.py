@@ -15,7 +15,12 @@ from validators.registry import Hit, rule
     title="Phase clé absente du planning",
     severity="a_corriger",
     params=("planning.key_phases",),
-    source="seed 002 : atteinte des cibles d'usage, condition de versement ; documents types (seed 001)",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : l'atteinte des cibles d'usage conditionne "
+        "le versement ; document type « planning du projet » (CNSA, « Obtenir une aide à l'investissement "
+        "numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique))"
+    ),
     action="Ajouter au planning la phase clé manquante, avec ses dates.",
     example=(
         "Le planning ne comporte pas de phase « cibles d'usage » (aucune des 7 phases ne la mentionne) : "

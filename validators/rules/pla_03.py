@@ -33,7 +33,10 @@ def within_programme(config: ConfigView, columns: frozenset[str]) -> dict[str, l
     severity="a_corriger",
     params=("programme_window.end",),
     checks={"planning": within_programme},
-    source="Programme ESMS numérique 2021-2025 (seeds 000, 001) : fenêtre de l'appel",
+    source=(
+        "Programme ESMS numérique 2021-2025 (CNSA, « Le programme ESMS numérique en détail », cnsa.fr) : "
+        "fenêtre du programme"
+    ),
     action="Ramener la fin du projet dans la fenêtre du programme fixée par l'appel.",
     example="La phase « Bilan » se termine le 30/06/2026, après la fin du programme ESMS numérique fixée par l'appel au 31/12/2025. Ramener le planning dans cette fenêtre.",
 )

@@ -16,7 +16,10 @@ from validators.registry import Hit, rule
     title="Phases dans un ordre inhabituel",
     severity="alerte",
     params=("planning.deployment_phase", "planning.usage_phase", "planning.key_phases"),
-    source="seed 002 : les cibles d'usage se mesurent sur le logiciel déployé",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : les cibles d'usage se mesurent sur le "
+        "logiciel déployé"
+    ),
     action="Vérifier l'ordre des phases : les cibles d'usage se mesurent après le déploiement.",
     example=(
         "La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de "

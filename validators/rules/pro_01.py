@@ -25,7 +25,11 @@ MIN_FRENCH_RATIO = 0.15
     title="Section de texte insuffisante",
     severity="a_corriger",
     params=("prose.min_words", "prose.placeholders", "documents.required"),
-    source="seed 001 : documents types de gouvernance, de stratégie de déploiement et de conduite du changement",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": documents types de gouvernance, de stratégie de déploiement et de conduite du changement"
+    ),
     action="Rédiger la section concernée de façon complète et propre au projet, sans texte de gabarit.",
     example=(
         "La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en "

@@ -16,7 +16,11 @@ from validators.registry import Hit, rule
     title="Gouvernance sans chef de projet ou comité de pilotage",
     severity="a_corriger",
     params=("prose.lead_words", "prose.committee_words"),
-    source="seed 001 : document type « gouvernance du projet »",
+    source=(
+        "CNSA, « Obtenir une aide à l'investissement numérique » "
+        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
+        ": document type « gouvernance du projet »"
+    ),
     action="Nommer le chef de projet et décrire le comité de pilotage (composition, rythme des réunions).",
     example=(
         "La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "

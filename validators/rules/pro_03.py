@@ -16,7 +16,10 @@ from validators.registry import Hit, rule
     title="Conduite du changement sans formation ou cibles d'usage",
     severity="alerte",
     params=("prose.training_words", "prose.usage_words"),
-    source="seed 002 : atteinte des cibles d'usage, condition de versement",
+    source=(
+        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : l'atteinte des cibles d'usage conditionne "
+        "le versement"
+    ),
     action=(
         "Décrire dans le plan de conduite du changement la formation des professionnels et la façon "
         "d'atteindre et de mesurer les cibles d'usage."

@@ -16,7 +16,11 @@ from validators.registry import Hit, rule
     title="Stratégie sans interopérabilité avec les services socles",
     severity="alerte",
     params=("prose.services_socles",),
-    source="seed 004 ; sources.md § Ségur : INS, MSSanté, DMP, Pro Santé Connect, e-prescription",
+    source=(
+        "Agence du numérique en santé (esante.gouv.fr) : services socles du Ségur numérique pour le DUI "
+        "social et médico-social (INS, MSSanté, DMP / Mon espace santé, Pro Santé Connect) ; e-prescription "
+        "parmi les projets socles de l'amorçage (ARS Auvergne-Rhône-Alpes, « Le programme ESMS numérique »)"
+    ),
     action=(
         "Préciser dans la stratégie de déploiement l'interopérabilité avec les services socles (INS, MSSanté, DMP…)."
     ),

@@ -23,8 +23,8 @@ from validators.registry import Hit, rule
         "proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement)."
     ),
     source=(
-        "Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé "
-        "valide peut désigner un établissement fermé ou ne pas exister (sources.md § FINESS)"
+        "Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé valide "
+        "peut désigner un établissement fermé ou ne pas exister"
     ),
     example=(
         "Le FINESS ET « 690781234 » de EHPAD Les Glycines (FINESS 690781234) est introuvable dans le "

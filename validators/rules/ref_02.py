@@ -23,7 +23,8 @@ from validators.registry import Hit, rule
     ),
     source=(
         "Répertoire FINESS, extraction publiée sur data.gouv.fr : la catégorie d'établissement (categetab) "
-        "enregistrée fait foi pour l'éligibilité (sources.md § FINESS, § Eligibility)"
+        "enregistrée fait foi pour l'éligibilité ; CNSA, « Réponses aux questions fréquentes sur ESMS "
+        "numérique » (cnsa.fr, mise à jour du 3 février 2023)"
     ),
     example=(
         "La liste indique pour FAM Les Sources (FINESS 380781234) la catégorie « FAM » (catégorie 437) ; "
