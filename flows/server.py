@@ -438,10 +438,14 @@ def describe(report: Report) -> str:
             f"  processus {state.pid}, démarré le {_french_time(state.started_at)}, données sous {state.prefect_home}",
         ]
         if state.runner_pid and runner_ready(state):
-            lines.append(f"  processus d'analyse préchargé {state.runner_pid} : esmsnum analyser lui confie ses analyses")
+            lines.append(
+                f"  processus d'analyse préchargé {state.runner_pid} : esmsnum analyser lui confie ses analyses"
+            )
         else:
             lines.append("  processus d'analyse préchargé absent : chaque esmsnum analyser fait son analyse lui-même")
-        lines.append("  Les commandes esmsnum analyser et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter.")
+        lines.append(
+            "  Les commandes esmsnum analyser et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter."
+        )
     elif report.status is Status.UNRESPONSIVE and state is not None:
         lines += [
             f"Serveur Prefect local lancé (processus {state.pid}, port {state.port}) mais il ne répond pas : "
