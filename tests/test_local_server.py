@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import esmsnum, import_finess, load_json
+from conftest import ROOT, esmsnum, import_finess, load_json
 from flows import server
 
 CALL = "ars-ara-2022-regional"
@@ -158,7 +158,7 @@ def _wait(condition, timeout: float, what: str) -> None:
 def test_the_first_run_starts_the_kept_server_the_next_ones_reuse_it_then_it_stops_when_idle(home, tmp_path):
     from fixtures.generate import generate
 
-    generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01", "clean-zip", "BUD-02"])
+    generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01", "BUD-02"])
     dossiers = str(tmp_path / "in" / CALL / "dossiers")
     state_dir = tmp_path / "state"
     idle = {"ESMSNUM_SERVER_IDLE": "6s"}
@@ -177,29 +177,6 @@ def test_the_first_run_starts_the_kept_server_the_next_ones_reuse_it_then_it_sto
     assert second.returncode == 0, second.stderr[-3000:]
     assert server.read_state(home) == state and "processus préchargé du serveur local" in second.stderr
 
-    # kill -9 of a run in progress: the only server left is the kept one, owned by its keeper
-    command = [str(Path(sys.executable).with_name("esmsnum")), "run", dossiers, "--call", CALL]
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | idle
-    killed = subprocess.Popen(
-        [*command, "--out", str(tmp_path / "out-killed")], stderr=subprocess.PIPE, text=True, env=env
-    )
-    assert "Analyse des dossiers" in killed.stderr.readline() + killed.stderr.readline()
-    killed.kill()
-    killed.wait()
-    assert _servers_of(state_dir) == [state.pid] and server._is_runner(state.runner_pid)
-
-    # the same with no kept server (ESMSNUM_SERVER_IDLE=0): the command's temporary server dies with it
-    temporary = subprocess.Popen(
-        [*command, "--out", str(tmp_path / "out-temporary")],
-        stderr=subprocess.DEVNULL,
-        env=env | {"ESMSNUM_SERVER_IDLE": "0"},
-    )
-    _wait(lambda: len(_servers_of(state_dir)) == 2 or temporary.poll() is not None, 120, "no temporary server")
-    assert temporary.poll() is None
-    temporary.kill()
-    temporary.wait()
-    _wait(lambda: _servers_of(state_dir) == [state.pid], 10, "the temporary server outlived its command")
-
     # a crashed server is replaced by the next command, not waited on
     os.kill(state.pid, signal.SIGKILL)
     third = run("out")
@@ -209,7 +186,36 @@ def test_the_first_run_starts_the_kept_server_the_next_ones_reuse_it_then_it_sto
     _wait(lambda: not server._alive(state.runner_pid), 20, "the keeper of the killed server is still there")
     assert _servers_of(state_dir) == [replaced.pid]
 
+    # kill -9 of a run in progress: the only server left is the kept one, owned by its keeper
+    command = [str(Path(sys.executable).with_name("esmsnum")), "run", dossiers, "--call", CALL]
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | idle
+    killed = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "out-killed")], stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert "Analyse des dossiers" in killed.stderr.readline() + killed.stderr.readline()
+    killed.kill()
+    killed.wait()
+    assert _servers_of(state_dir) == [replaced.pid] and server._is_runner(replaced.runner_pid)
+
     # unused for 6 s: the keeper stops itself and its server, and removes the state file
     _wait(lambda: not server.state_path(home).exists(), 30, "the idle server did not stop")
     _wait(lambda: not _servers_of(state_dir) and not server._alive(replaced.runner_pid), 20, "processes left")
     assert not Path(replaced.runner_socket).exists()
+
+
+def test_a_temporary_server_dies_with_the_command_that_started_it(tmp_path):
+    """``ESMSNUM_SERVER_IDLE=0``: each command's server is its child, started with
+    ``server.die_with_parent`` (PR_SET_PDEATHSIG): a ``kill -9`` of the command kills it."""
+    code = (
+        "import subprocess, sys, time\n"
+        "from flows.server import die_with_parent\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], preexec_fn=die_with_parent())\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    child = int(parent.stdout.readline())
+    assert server._alive(child)
+    parent.kill()
+    parent.wait()
+    _wait(lambda: not server._alive(child), 10, "the child outlived its parent")
