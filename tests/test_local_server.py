@@ -158,7 +158,7 @@ def _wait(condition, timeout: float, what: str) -> None:
 def test_the_first_run_starts_the_kept_server_the_next_ones_reuse_it_then_it_stops_when_idle(home, tmp_path):
     from fixtures.generate import generate
 
-    generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01", "BUD-02"])
+    generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01"])
     dossiers = str(tmp_path / "in" / CALL / "dossiers")
     state_dir = tmp_path / "state"
     idle = {"ESMSNUM_SERVER_IDLE": "6s"}
