@@ -161,7 +161,8 @@ def test_the_first_run_starts_the_kept_server_the_next_ones_reuse_it_then_it_sto
     generate(tmp_path / "in", calls=[CALL], only=["clean-workbook", "PIE-01"])
     dossiers = str(tmp_path / "in" / CALL / "dossiers")
     state_dir = tmp_path / "state"
-    idle = {"ESMSNUM_SERVER_IDLE": "6s"}
+    # short idle time; no dossier workers started ahead by the keeper (less to start here)
+    idle = {"ESMSNUM_SERVER_IDLE": "6s", "ESMSNUM_DOSSIER_WORKERS": "0"}
 
     def run(out: str, **env):
         return esmsnum("run", dossiers, "--call", CALL, "--out", str(tmp_path / out), env={**idle, **env}, process=True)
