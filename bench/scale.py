@@ -390,6 +390,7 @@ def main() -> None:
         "(default sizes 40,1000)",
     )
     parser.add_argument("--temporary-at", default="40", help="sizes also run with a temporary server per command")
+    parser.add_argument("--modes", default="default,user,temporary", help="ways of running measured (--fast-path)")
     args = parser.parse_args()
     if args.fast_path:
         from fixtures.scale import generate_call
@@ -540,7 +541,7 @@ def fast_path(args, work: Path, generate_call) -> list[dict]:
             flush=True,
         )
         for mode, label in MODES:
-            if mode == "temporary" and n not in temporary_at:
+            if (mode == "temporary" and n not in temporary_at) or mode not in args.modes.split(","):
                 continue
             state = work / f"state-{n}-{mode}"
             env = environment(home, work, state) | {"ESMSNUM_SERVER_IDLE": "0" if mode == "temporary" else "600"}

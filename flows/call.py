@@ -203,13 +203,10 @@ def _run_call(
             instruction=instruction_of(states.get(numero)),
         )
         report_dir = out_dir / numero
-        if final.changed or _digest_on_disk(report_dir) != final.digest or not rendered.current(numero, final.digest):
+        if final.changed or not rendered.current() or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
             writer.submit(final.report, report_dir)
-            rendered.note(numero, final.digest)
             stats["reports_written"] += 1
-        else:
-            rendered.note(numero, final.digest)
         if final.changed:
             history.record(
                 run_id,

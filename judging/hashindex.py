@@ -95,24 +95,23 @@ class HashIndex:
 
 
 class Rendered:
-    """Which report files of an output folder were rendered from which report digest by which
-    version of the renderer (``reports/`` and ``core/``): a report whose digest and renderer are
-    unchanged is not rendered again. In the private state folder (``rendered/<output's
-    key>.json``, 0600), plain JSON."""
+    """Which version of the renderer (the sources of ``reports/`` and ``core/``) wrote the report
+    files of an output folder: when it changed, every report is rendered again once; otherwise
+    a report whose digest on disk is unchanged is kept. In the private state folder
+    (``rendered/<output's key>.json``, 0600), plain JSON; saved at the end of a run, so that a
+    run stopped midway renders again what it may not have reached."""
 
     def __init__(self, path: Path | None) -> None:
         from core.versions import code_version
 
         self.path = path
         self.version = code_version(("core", "reports"))
-        self._old: dict[str, str] = {}
-        self._new: dict[str, str] = {}
+        self.same = False
         if path is not None:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and data.get("renderer") == self.version:
-                    self._old = {k: v for k, v in data.get("reports", {}).items() if isinstance(v, str)}
-            except (OSError, ValueError, AttributeError):
+                self.same = isinstance(data, dict) and data.get("renderer") == self.version
+            except (OSError, ValueError):
                 pass
 
     @classmethod
@@ -121,11 +120,9 @@ class Rendered:
         folder.mkdir(mode=0o700, exist_ok=True)
         return cls(folder / f"{out_key(out_dir)}.json")
 
-    def current(self, numero: str, digest: str) -> bool:
-        return self._old.get(numero) == digest
-
-    def note(self, numero: str, digest: str) -> None:
-        self._new[numero] = digest
+    def current(self) -> bool:
+        """The reports on disk were written by this renderer."""
+        return self.same
 
     def save(self) -> None:
         if self.path is None:
@@ -134,8 +131,8 @@ class Rendered:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"renderer": self.version, "reports": self._new}, handle, separators=(",", ":"))
+                json.dump({"renderer": self.version}, handle)
             os.replace(tmp, self.path)
         except OSError:
-            log.warning("index des rapports non enregistré : %s", self.path, exc_info=True)
+            log.warning("version du rendu non enregistrée : %s", self.path, exc_info=True)
             tmp.unlink(missing_ok=True)

@@ -101,3 +101,19 @@ def test_the_index_never_vouches_for_what_it_could_not_read(tmp_path):
     fourth.value(file, changing)
     fourth.save()
     assert HashIndex(tmp_path / "index.json").value(file, lambda p: "relu") == "relu"
+
+
+def test_another_renderer_renders_every_report_again_without_reading_anything(source, tmp_path):
+    import json
+
+    from judging.hashindex import Rendered
+
+    call_dir, out = tmp_path / "call", tmp_path / "out"
+    shutil.copytree(source, call_dir)
+    _run(call_dir, out)
+    rendered = Rendered.for_output(out)
+    assert json.loads(rendered.path.read_text(encoding="utf-8")) == {"renderer": rendered.version}
+    rendered.path.write_text(json.dumps({"renderer": "une version précédente"}), encoding="utf-8")
+    again = _run(call_dir, out)["run"]
+    assert again["reports_written"] == 3 and again["documents_extracted"] == 0 and again["files_hashed"] == 0
+    assert _run(call_dir, out)["run"]["reports_written"] == 0
