@@ -59,35 +59,47 @@ ESMSNUM = Path(sys.executable).with_name("esmsnum")
 # --------------------------------------------------------------------------- commands
 
 
-def environment(home: Path | None, work: Path) -> dict[str, str]:
+def environment(home: Path | None, work: Path, state: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.pop("PREFECT_API_URL", None)
     env["PREFECT_HOME"] = str(home) if home else env.get("PREFECT_HOME", str(ROOT / ".prefect"))
+    # The private state folder (kept server, caches, indexes) of the bench, never the operator's.
+    env["ESMSNUM_STATE_DIR"] = str(state or work / "state")
+    if home is None:  # « sans serveur » : a temporary Prefect server per command, as before issue 28
+        env["ESMSNUM_SERVER_IDLE"] = "0"
     # The generated call has no FINESS extract (``fixtures.scale`` leaves out the cases that
     # need one): an empty store folder, whatever extracts this machine imported.
     env["ESMSNUM_FINESS_DIR"] = str(work / "finess-aucune")
     return env
 
 
-def tree_rss(pid: int) -> int:
+def tree_rss(*pids: int | None) -> int:
+    """Resident memory of the process trees of ``pids``, each process counted once."""
     import psutil
 
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc] + proc.children(recursive=True)
-    except psutil.Error:
-        return 0
+    procs: dict[int, psutil.Process] = {}
+    for pid in pids:
+        if not pid:
+            continue
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *proc.children(recursive=True)]:
+                procs[p.pid] = p
+        except psutil.Error:
+            continue
     total = 0
-    for p in procs:
+    for p in procs.values():
         with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
     return total
 
 
 def runner_pid(env: dict[str, str]) -> int | None:
-    """The warm analysis process of the local server, which does the runs handed to it."""
+    """The warm analysis process of the local server (its keeper: the server is its child),
+    which does the runs handed to it."""
     try:
-        state = json.loads((Path(env["PREFECT_HOME"]) / "esmsnum-serveur.json").read_text(encoding="utf-8"))
+        path = Path(env["ESMSNUM_STATE_DIR"]) / "serveur" / "esmsnum-serveur.json"
+        state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError):
         return None
     return state.get("runner_pid")
@@ -110,9 +122,10 @@ def command(args: list[str], env: dict[str, str], cores: set[int] | None = None)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, runner
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid) + (tree_rss(runner) if runner else 0))
+            runner = runner or runner_pid(env)  # started by this command on the default path
+            peak = max(peak, tree_rss(proc.pid, runner))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -370,7 +383,30 @@ def main() -> None:
     parser.add_argument("--stage-sample", type=int, default=50, help="dossiers measured stage by stage per size")
     parser.add_argument("--no-server", action="store_true", help="no local Prefect server: a temporary one per command")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--fast-path",
+        action="store_true",
+        help="issue 28: floor, cold / unchanged / one corrected, without and with a user-started server "
+        "(default sizes 40,1000)",
+    )
+    parser.add_argument("--temporary-at", default="40", help="sizes also run with a temporary server per command")
+    parser.add_argument("--modes", default="default,user,temporary", help="ways of running measured (--fast-path)")
     args = parser.parse_args()
+    if args.fast_path:
+        from fixtures.scale import generate_call
+
+        if args.sizes == "50,200,1000":
+            args.sizes = "40,1000"
+        work = Path(tempfile.mkdtemp(prefix="esmsnum-bench-fast-"))
+        load = os.getloadavg()
+        print(f"machine : {os.cpu_count()} cœurs, charge moyenne {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+        rows = fast_path(args, work, generate_call)
+        (work / "fast-path.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        load = os.getloadavg()
+        print(
+            f"charge moyenne à la fin : {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} ; mesures : {work}/fast-path.json"
+        )
+        return
     if args.quick:
         args.sizes, args.workers_at = "25,50", 50
     from fixtures.scale import generate_call
@@ -454,7 +490,7 @@ def without_server(call_dir: Path, args, work: Path, floor_wall: float) -> None:
     Prefect's temporary server (what the local server and its warm process save)."""
     import shutil
 
-    env = environment(work / "prefect", work)
+    env = environment(work / "prefect", work) | {"ESMSNUM_SERVER_IDLE": "0"}
     copy = work / "appel"
     shutil.copytree(call_dir, copy)
     cold, _, _ = run(copy, args.call, work / "out", env)
@@ -470,6 +506,105 @@ def without_server(call_dir: Path, args, work: Path, floor_wall: float) -> None:
         f"coût fixe {corrected - own:.1f} s",
         flush=True,
     )
+
+
+# --------------------------------------------------------------------------- issue 28: the default path
+
+MODES = (
+    ("default", "sans serveur démarré (chemin par défaut : le 1er run démarre le serveur gardé)"),
+    ("user", "avec « esmsnum serveur demarrer » avant"),
+    ("temporary", "ESMSNUM_SERVER_IDLE=0 (un serveur temporaire par commande, comme avant)"),
+)
+
+
+def fast_path(args, work: Path, generate_call) -> list[dict]:
+    """For each size: the floor, then for each mode cold / unchanged / one corrected, each in a
+    fresh private state folder (no kept server, no cache, no index) and a fresh output folder.
+    Prefect's database (PREFECT_HOME) is created once before (untimed): an operator's first
+    ever run also creates it (tens of seconds, once per account)."""
+    import shutil
+
+    home = work / "prefect"
+    warmup = environment(home, work, work / "state-warmup") | {"ESMSNUM_SERVER_IDLE": "60"}
+    start_server(warmup)  # creates and migrates the database
+    stop_server(warmup)
+    rows = []
+    temporary_at = {int(x) for x in args.temporary_at.split(",") if x}
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        started = time.perf_counter()
+        source = generate_call(work / f"in-{n}", args.call, n, seed=args.seed)
+        generation = time.perf_counter() - started
+        floor_wall, files = floor_seconds(source)
+        print(
+            f"\n== {n} dossiers, {sum(files.values())} fichiers (génération {generation:.0f} s) ; plancher "
+            f"(floor.py, démarrage et imports compris) : {floor_wall:.2f} s",
+            flush=True,
+        )
+        for mode, label in MODES:
+            if (mode == "temporary" and n not in temporary_at) or mode not in args.modes.split(","):
+                continue
+            state = work / f"state-{n}-{mode}"
+            env = environment(home, work, state) | {"ESMSNUM_SERVER_IDLE": "0" if mode == "temporary" else "600"}
+            call_dir, out = work / f"appel-{n}-{mode}", work / f"out-{n}-{mode}"
+            shutil.copytree(source, call_dir)
+            try:
+                if mode == "user":
+                    start_server(env)
+                cold, peak_cold, first = run(call_dir, args.call, out, env)
+                unchanged, peak_unchanged, again = run(call_dir, args.call, out, env)
+                corrected_dir = correct_one(call_dir, args.seed)
+                corrected, peak_corrected, fixed = run(call_dir, args.call, out, env)
+            finally:
+                stop_server(env)
+            own = json.loads((out / corrected_dir.name / "report.json").read_text(encoding="utf-8"))
+            row = {
+                "n": n,
+                "mode": mode,
+                "floor": floor_wall,
+                "cold": cold,
+                "unchanged": unchanged,
+                "corrected": corrected,
+                "corrected_own": own.get("analysis_seconds", 0.0),
+                "peak": max(peak_cold, peak_unchanged, peak_corrected),
+                "unchanged_run": again["run"],
+                "corrected_run": fixed["run"],
+                "cold_stages": first["run"].get("stage_seconds", {}),
+            }
+            rows.append(row)
+            print(
+                f"  {label} :\n"
+                f"    à froid {cold:.1f} s = {cold / floor_wall:.1f} × le plancher ; "
+                f"sans changement {unchanged:.1f} s = {unchanged / floor_wall:.1f} × "
+                f"(fichiers relus {again['run'].get('files_hashed')}, extraits {again['run']['documents_extracted']}, "
+                f"rapports écrits {again['run']['reports_written']}) ; 1 corrigé {corrected:.1f} s = "
+                f"{corrected / floor_wall:.1f} ×, {corrected / cold:.2f} du froid (analysés "
+                f"{fixed['run']['dossiers_analysed']}, extraits {fixed['run']['documents_extracted']}, rapports "
+                f"écrits {fixed['run']['reports_written']}) ; mémoire maximale {row['peak'] / 1e6:.0f} Mo",
+                flush=True,
+            )
+    print(
+        "\n| dossiers | mode | plancher | à froid | × | sans changement | × | 1 corrigé | × | corrigé / froid | mémoire |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        f = r["floor"]
+        print(
+            f"| {r['n']} | {r['mode']} | {f:.2f} s | {r['cold']:.1f} s | {r['cold'] / f:.1f} | {r['unchanged']:.1f} s | "
+            f"{r['unchanged'] / f:.1f} | {r['corrected']:.1f} s | {r['corrected'] / f:.1f} | "
+            f"{r['corrected'] / r['cold']:.2f} | {r['peak'] / 1e6:.0f} Mo |"
+        )
+    by = {(r["n"], r["mode"]): r for r in rows}
+    sizes = sorted({r["n"] for r in rows})
+    if len(sizes) > 1:
+        small, big = sizes[0], sizes[-1]
+        for mode in ("default", "user"):
+            if (small, mode) in by and (big, mode) in by:
+                a, b = by[small, mode], by[big, mode]
+                print(
+                    f"coût par dossier à froid ({mode}) : {a['cold'] / small * 1000:.0f} ms ({small}) → "
+                    f"{b['cold'] / big * 1000:.0f} ms ({big})"
+                )
+    return rows
 
 
 def compare_workers(args, work: Path, env: dict[str, str], generate_call) -> dict:

@@ -203,6 +203,16 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if abs(n) <= 1 else (plural or singular + 's')}"
 
 
+def duration(seconds: float) -> str:
+    """A length of time in words: « 45 secondes », « 30 minutes », « 1 heure 30 minutes »."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return count(total, "seconde")
+    hours, minutes = divmod(total // 60, 60)
+    parts = ([count(hours, "heure")] if hours else []) + ([count(minutes, "minute")] if minutes else [])
+    return " ".join(parts)
+
+
 def word(n: int, singular: str, plural: str | None = None) -> str:
     """The word alone, agreed with ``n`` (« levé » / « levés »)."""
     return singular if abs(n) <= 1 else (plural or singular + "s")

@@ -999,7 +999,11 @@ def _run_on_local_server(
         return False  # an operator's Prefect server: runs are done by the command, as documented
     from flows import server
 
-    state = server.read_state()
+    try:
+        state = server.ensure()  # the kept local server, started by the first command
+    except server.ServerError as exc:
+        click.echo(f"{exc}\nAnalyse faite par cette commande, avec un serveur temporaire.", err=True)
+        return False
     if state is None or not state.runner_socket:
         return False
     from flows.warm import absolute_call, absolute_finess, absolute_storage, delegate
@@ -1037,18 +1041,23 @@ def _run_on_local_server(
 
 
 def _use_local_server() -> None:
-    """Use the local Prefect server when it runs (before Prefect is imported); else say
-    how to avoid starting a temporary one for each command."""
-    from flows.server import connect
+    """The command's Prefect server (before Prefect is imported), for the command's life:
+    the operator's (PREFECT_API_URL), else the kept local server (started when none runs),
+    else (ESMSNUM_SERVER_IDLE=0, or it cannot start) a temporary one that dies with the command."""
+    from flows import server
 
     if os.environ.get("PREFECT_API_URL"):
         return
-    if connect() is None:
-        click.echo(
-            "Serveur Prefect temporaire démarré pour cette commande (« esmsnum serveur demarrer » en garde un "
-            "ouvert entre les commandes, plus rapide).",
-            err=True,
-        )
+    try:
+        if server.ensure() is not None:
+            return
+    except server.ServerError as exc:
+        click.echo(str(exc), err=True)
+    click.echo("Serveur Prefect temporaire démarré pour cette commande.", err=True)
+    try:
+        click.get_current_context().with_resource(server.temporary())
+    except server.ServerError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group(
@@ -1059,9 +1068,11 @@ def _use_local_server() -> None:
     subcommand_metavar="COMMANDE [ARGUMENTS]...",
     short_help="Serveur Prefect local gardé ouvert entre les commandes (démarrer, arrêter, état).",
     help=(
-        "Serveur Prefect local gardé ouvert entre les commandes : esmsnum analyser et esmsnum suivre l'utilisent dès "
-        "qu'il tourne (au lieu de démarrer un serveur temporaire à chaque analyse), et son interface montre chaque "
-        "analyse. Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect)."
+        "Serveur Prefect local gardé ouvert entre les commandes : la première commande esmsnum analyser le démarre "
+        "s'il ne tourne pas, les suivantes l'utilisent, et il s'arrête seul après ESMSNUM_SERVER_IDLE sans commande "
+        "(par défaut 30 minutes ; 0 : un serveur temporaire par commande). « demarrer » en garde un jusqu'à "
+        "« arreter ». Il écoute sur 127.0.0.1 seulement ; ses données sont sous PREFECT_HOME (par défaut ~/.prefect), "
+        "son état dans le dossier d'état privé."
     ),
 )
 def serveur() -> None:

@@ -47,9 +47,9 @@ from judging.finalize import (
     finalize_report,
     outcome_of,
 )
+from judging.hashindex import HashIndex, Rendered
 from judging.report import snapshot
 from judging.submission import Submission, choose_submissions
-from reports.dossier import write_dossier_reports
 from reports.files import remove_stale_temporaries, write_failure
 from reports.summary import build_summary, write_summary
 from validators.call_review import lot_view, review_call
@@ -133,7 +133,11 @@ def _run_call(
 
     stages: dict[str, float] = {}
     mark = time.perf_counter()
-    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits(), ignore)
+    index = HashIndex.for_call(call_dir)
+    submissions, superseded = choose_submissions(call_dir, config.limits.zip_limits(), ignore, index)
+    index.save()
+    stats["files_hashed"], stats["files_known"] = index.hashed, index.reused
+    rendered = Rendered.for_output(out_dir)
     repository = read_info(Path(finess)) if finess else None
     fingerprint = repository.fingerprint if repository else ""
     keys = {s.numero: dossier_key(s, config, fingerprint) for s in submissions}
@@ -199,7 +203,7 @@ def _run_call(
             instruction=instruction_of(states.get(numero)),
         )
         report_dir = out_dir / numero
-        if final.changed or _digest_on_disk(report_dir) != final.digest:
+        if final.changed or not rendered.current() or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
             writer.submit(final.report, report_dir)
             stats["reports_written"] += 1
@@ -220,6 +224,7 @@ def _run_call(
                 changes.append({"dossier": numero, "before": final.previous_verdict, "after": verdict})
         outcomes.append(outcome_of(final.report, report_dir))
     writer.close()
+    rendered.save()
 
     stats["dossiers"] = len(submissions)
     stages["reports"], mark = time.perf_counter() - mark, time.perf_counter()
@@ -233,6 +238,8 @@ def _run_call(
             "documents_extracted",
             "documents_cached",
             "reports_written",
+            "files_hashed",
+            "files_known",
         )
     }
     summary["changes"] = changes
@@ -264,6 +271,8 @@ class _InlineWriter:
     """Report files written here, one dossier after the other."""
 
     def submit(self, report: DossierReport, report_dir: Path) -> None:
+        from reports.dossier import write_dossier_reports  # the renderers, only when a report is written
+
         write_dossier_reports(report, report_dir)
 
     def close(self) -> None:

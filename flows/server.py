@@ -1,23 +1,38 @@
-"""A local Prefect server kept running between commands: ``esmsnum serveur demarrer|arreter|etat``.
+"""One local Prefect server per account, kept between commands.
 
-Without ``PREFECT_API_URL``, every ``esmsnum run`` makes Prefect start a temporary server
-(a uvicorn process, its database checked) and stop it at the end: seconds of every command
-for nothing. This module starts the same server once, detached, on 127.0.0.1 and a free
-port, and writes what identifies it to a state file beside Prefect's own files
-(``$PREFECT_HOME/esmsnum-serveur.json``: pid, port, URL, start time). Later commands
-(``esmsnum run``, ``suivre``, ``serve``) find it there and use it (``connect``); when it is
-not running they fall back to the temporary server.
+``esmsnum run`` (and ``suivre``) without ``PREFECT_API_URL`` use this server: the first
+command starts it, the next ones find it running and use it (``ensure``). It is Prefect's
+own API server (``prefect.server.api.server:create_app`` under uvicorn, as ``prefect server
+start`` runs it) on 127.0.0.1 and a free port, with its data under ``PREFECT_HOME``. Beside it
+runs the warm analysis process (``flows.warm``), to which ``esmsnum run`` hands its run.
 
-Never orphaned: the state file is written as soon as the process exists, before it answers;
-``arreter`` stops the whole process group and removes the file; a state file whose process
-is gone, or is no longer this server (a reused pid), is detected as stale and removed by
-the next command. Nothing here imports Prefect: reading the state costs a file read and,
-when a server is recorded, one HTTP request to its health endpoint.
+Who owns what, so that nothing is ever left behind:
+
+* the warm process is the **keeper**: it starts the uvicorn server as its own child (same
+  process group, ``PR_SET_PDEATHSIG`` on Linux: the server dies with it, even after a
+  ``kill -9``), writes the state file and removes it when it stops;
+* the keeper stops itself and the server after ``ESMSNUM_SERVER_IDLE`` (default 30 min: a
+  number of seconds or ``90s``, ``30min``, ``2h``) without a command using them. A command
+  using the server holds a shared lock on a lease file for its whole life (released by the
+  kernel when the process ends, ``kill -9`` included); the keeper stops only once it can take
+  that lock exclusively and the idle time has passed since the last command. ``esmsnum
+  serveur demarrer`` starts the same pair without idle stop (until ``serveur arreter``);
+* ``ESMSNUM_SERVER_IDLE=0``: no kept server; each command starts a temporary server as its
+  own child (``temporary``), killed by the kernel when the command dies;
+* a recorded server whose process is gone, whose pid now belongs to another program, or that
+  does not answer its health check is detected at once and replaced (its keeper stopped
+  first), never waited on; a port taken by another program makes the new server use another.
+
+State, lock, lease, logs and socket live in the private state folder (``core.state``:
+``$ESMSNUM_STATE_DIR/serveur``, 0700): ``esmsnum-serveur.json`` (pid, port, URL, start time,
+keeper), ``esmsnum-serveur.log``, ``esmsnum-analyses.sock`` / ``.log``. Nothing here imports
+Prefect: reading the state costs a file read and one HTTP request to the health endpoint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import enum
 import errno
@@ -25,6 +40,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,17 +48,25 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.state import state_dir
 from flows.settings import DEFAULTS
 
 STATE_FILE = "esmsnum-serveur.json"
+LEASE_FILE = "esmsnum-serveur.bail"
 LOG_FILE = "esmsnum-serveur.log"
+SOCKET_FILE = "esmsnum-analyses.sock"
+RUNNER_LOG = "esmsnum-analyses.log"
 PREFERRED_PORT = 4200  # Prefect's usual port, when free
 APP = "prefect.server.api.server:create_app"
+RUNNER_MODULE = "flows.warm"
 START_TIMEOUT = 300.0  # the first start creates and migrates the SQLite database: slow on a small machine
+IDLE_ENV = "ESMSNUM_SERVER_IDLE"
+DEFAULT_IDLE = 1800.0
+EXIT_ADDRESS_IN_USE = 98  # the keeper's exit code when the server could not bind its port
 
 
 class ServerError(Exception):
@@ -65,8 +89,9 @@ class ServerState:
     prefect_home: str
     log: str
     process_start: int | None = None  # /proc/<pid>/stat start time, against pid reuse
-    runner_pid: int | None = None  # the warm analysis process (flows.warm), when started
+    runner_pid: int | None = None  # the keeper: the warm analysis process (flows.warm)
     runner_socket: str | None = None
+    idle_seconds: float | None = None  # stopped after this long unused; None: until « arreter »
 
 
 @dataclass(frozen=True)
@@ -84,13 +109,35 @@ def prefect_home() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser().resolve()
 
 
-def state_path(home: Path | None = None) -> Path:
-    return (home or prefect_home()) / STATE_FILE
+def state_folder() -> Path:
+    """Where the server's state, lease, logs and socket live (private, 0700)."""
+    folder = state_dir() / "serveur"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
-def read_state(home: Path | None = None) -> ServerState | None:
+def state_path(folder: Path | None = None) -> Path:
+    return (folder or state_folder()) / STATE_FILE
+
+
+def idle_setting() -> float:
+    """``ESMSNUM_SERVER_IDLE`` in seconds: ``1800``, ``90s``, ``30min``, ``2h``; 0: no kept server."""
+    value = os.environ.get(IDLE_ENV, "").strip().lower().replace(" ", "")
+    if not value:
+        return DEFAULT_IDLE
+    found = re.fullmatch(r"(\d+(?:[.,]\d+)?)(s|min|m|h)?", value)
+    if not found:
+        raise ServerError(
+            f"{IDLE_ENV}={os.environ[IDLE_ENV]!r} : durée attendue en secondes (1800) ou avec une unité "
+            "(90s, 30min, 2h) ; 0 pour ne pas garder de serveur entre les commandes."
+        )
+    number = float(found.group(1).replace(",", "."))
+    return number * {"s": 1, None: 1, "min": 60, "m": 60, "h": 3600}[found.group(2)]
+
+
+def read_state(folder: Path | None = None) -> ServerState | None:
     try:
-        data = json.loads(state_path(home).read_text(encoding="utf-8"))
+        data = json.loads(state_path(folder).read_text(encoding="utf-8"))
         return ServerState(**data)
     except (OSError, ValueError, TypeError):
         return None
@@ -143,11 +190,20 @@ def is_our_process(state: ServerState) -> bool:
     return APP.encode() in cmdline and str(state.port).encode() in cmdline
 
 
+def _is_runner(pid: int | None) -> bool:
+    if not pid or not _alive(pid):
+        return False
+    try:
+        return RUNNER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True
+
+
 @contextlib.contextmanager
-def _locked(home: Path) -> Iterator[None]:
-    """One ``demarrer`` or ``arreter`` at a time for a Prefect home."""
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / (STATE_FILE + ".lock"), "a") as handle:
+def _locked(folder: Path) -> Iterator[None]:
+    """One start or stop at a time for the account."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / (STATE_FILE + ".lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -155,34 +211,113 @@ def _locked(home: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def status(home: Path | None = None, timeout: float = 2.0) -> Report:
+# --------------------------------------------------------------------------- the lease
+
+_LEASES: dict[Path, object] = {}
+
+
+def hold_lease(folder: Path) -> None:
+    """This process uses the kept server until it ends: a shared lock on the lease file
+    (the keeper does not stop while one is held), its time of use noted (the file's mtime)."""
+    path = folder / LEASE_FILE
+    if path not in _LEASES:
+        handle = open(path, "a")  # noqa: SIM115 - held until the process ends
+        fcntl.flock(handle, fcntl.LOCK_SH)  # waits only while a keeper is stopping
+        _LEASES[path] = handle
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def release_lease(folder: Path) -> None:
+    handle = _LEASES.pop(folder / LEASE_FILE, None)
+    if handle is not None:
+        handle.close()  # type: ignore[attr-defined]
+
+
+def watch_idle(folder: Path, idle: float, busy: Callable[[], bool], stopping, stop: Callable[[str], None]) -> None:
+    """The keeper's idle timer: ``stop(reason)`` once no command has used the server for
+    ``idle`` seconds (no lease held, no run in progress), keeping the lease exclusively
+    while it stops (a command arriving meanwhile waits, then starts a new server)."""
+    path = folder / LEASE_FILE
+    last = time.time()
+    period = max(0.2, min(idle / 5, 30.0))
+    with open(path, "a") as lease:
+        while not stopping.wait(period):
+            now = time.time()
+            if busy():
+                last = now
+                continue
+            try:
+                fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                last = now  # a command holds it
+                continue
+            with contextlib.suppress(OSError):
+                last = max(last, os.stat(path).st_mtime)
+            if now - last >= idle:
+                stop(f"inactif depuis {now - last:.0f} s")
+                return  # the lock is released when this process ends
+            fcntl.flock(lease, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status(folder: Path | None = None, timeout: float = 2.0) -> Report:
     """Where the local server stands; a stale state file is removed (and said so)."""
-    home = home or prefect_home()
-    state = read_state(home)
+    folder = folder or state_folder()
+    state = read_state(folder)
     if state is None:
-        if state_path(home).exists():  # unreadable: written by nobody we can trust
-            state_path(home).unlink(missing_ok=True)
+        if state_path(folder).exists():  # unreadable: written by nobody we can trust
+            state_path(folder).unlink(missing_ok=True)
             return Report(Status.STOPPED, stale_removed=True)
         return Report(Status.STOPPED)
     if not is_our_process(state):
-        state_path(home).unlink(missing_ok=True)
+        state_path(folder).unlink(missing_ok=True)
         return Report(Status.STOPPED, state, stale_removed=True)
     if healthy(state.api_url, timeout):
         return Report(Status.RUNNING, state)
     return Report(Status.UNRESPONSIVE, state)
 
 
-def connect(home: Path | None = None) -> str | None:
-    """Point this process (and its children) at the local server when it runs and no
-    Prefect server is configured: returns its API URL, or None (Prefect will then start a
-    temporary server). Called before Prefect is imported."""
+def connect(folder: Path | None = None) -> str | None:
+    """Point this process (and its children) at the kept server when it runs and no
+    Prefect server is configured: returns its API URL, or None. The process then holds the
+    lease (the server is not stopped while it runs). Called before Prefect is imported."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    state = read_state(home)
+    folder = folder or state_folder()
+    state = read_state(folder)
     if state is None or not is_our_process(state) or not healthy(state.api_url, timeout=2.0):
         return None
+    hold_lease(folder)
     os.environ["PREFECT_API_URL"] = state.api_url
     return state.api_url
+
+
+def ensure(folder: Path | None = None) -> ServerState | None:
+    """The kept server for this command: the running one, else a new one (started and
+    kept: ``ESMSNUM_SERVER_IDLE``); None when ``PREFECT_API_URL`` is set (the operator's
+    server) or the setting is 0. Raises ServerError when it cannot be started."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    idle = idle_setting()
+    if idle <= 0:
+        return None
+    folder = folder or state_folder()
+    hold_lease(folder)  # before looking: a keeper cannot stop between the look and the use
+    current = status(folder)
+    if current.status is Status.RUNNING and current.state is not None and _is_runner(current.state.runner_pid):
+        state = current.state
+    else:
+        state = start(folder=folder, idle=idle).state
+    if state is None:
+        return None
+    os.environ["PREFECT_API_URL"] = state.api_url
+    return state
+
+
+# --------------------------------------------------------------------------- start and stop
 
 
 def _port_free(port: int) -> bool:
@@ -202,7 +337,8 @@ def _free_port(preferred: int | None) -> int:
         return sock.getsockname()[1]
 
 
-def _command(port: int) -> list[str]:
+def server_command(port: int) -> list[str]:
+    """Prefect's API server under uvicorn, as ``prefect server start`` runs it."""
     spec = importlib.util.find_spec("prefect")  # where Prefect is installed, without importing it
     app_dir = Path(spec.origin).parent.parent if spec and spec.origin else Path(sys.prefix)
     return [
@@ -224,7 +360,7 @@ def _command(port: int) -> list[str]:
     ]
 
 
-def _environment(port: int, api_url: str, home: Path) -> dict[str, str]:
+def server_environment(port: int, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
@@ -234,112 +370,145 @@ def _environment(port: int, api_url: str, home: Path) -> dict[str, str]:
             "PREFECT__SERVER_FINAL": "1",
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(port),
-            "PREFECT_UI_API_URL": api_url,  # the UI's pages call this API
+            "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",  # the UI's pages call this API
         }
     )
     return env
 
 
-def start(port: int | None = None, home: Path | None = None, timeout: float = START_TIMEOUT) -> Report:
-    """Start the local server detached, or return the one already running."""
-    home = home or prefect_home()
-    with _locked(home):
-        current = status(home)
-        if current.status is Status.RUNNING and current.state is not None:
-            if current.state.runner_pid and _alive(current.state.runner_pid) and _is_runner(current.state.runner_pid):
-                return current
-            return Report(Status.RUNNING, _spawn_runner(current.state, home, timeout))  # its runner died
-        if current.status is Status.UNRESPONSIVE and current.state is not None:
-            _terminate(current.state, home)  # ours but deaf: replace it
-        if port and not _port_free(port):
-            raise ServerError(
-                f"Le port {port} est déjà utilisé : en choisir un autre (--port) ou laisser esmsnum "
-                "en choisir un libre."
-            )
-        for attempt in range(3):
-            state = _spawn(port or _free_port(PREFERRED_PORT if attempt == 0 else None), home)
-            outcome = _wait_healthy(state, timeout)
-            if outcome is None:
-                return Report(Status.RUNNING, _spawn_runner(state, home, timeout))
-            state_path(home).unlink(missing_ok=True)
-            if port or outcome != errno.EADDRINUSE:
-                break
-        raise ServerError(
-            f"Le serveur Prefect local n'a pas démarré (voir son journal : {state.log}).\n" + _tail(Path(state.log))
-        )
+def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None]:
+    """``preexec_fn`` of a child that must not outlive the process starting it: the kernel
+    sends it ``sig`` when its parent dies, however it dies (Linux ``PR_SET_PDEATHSIG``)."""
+    parent = os.getpid()
+
+    def preexec() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call above
+            os._exit(1)
+
+    return preexec
 
 
-def _spawn(port: int, home: Path) -> ServerState:
-    api_url = f"http://127.0.0.1:{port}/api"
-    log = home / LOG_FILE
+def spawn_server(port: int, home: Path, log: Path, sig: int = signal.SIGTERM) -> subprocess.Popen:
+    """The server as a child of this process, dying with it."""
+    home.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         out.write(
             f"\n--- démarrage {dt.datetime.now().astimezone().isoformat(timespec='seconds')} port {port}\n".encode()
         )
         out.flush()
-        # A new session: the server survives this command and the terminal that started it,
-        # and ``arreter`` stops its whole process group.
-        process = subprocess.Popen(
-            _command(port),
+        return subprocess.Popen(
+            server_command(port),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_environment(port, api_url, home),
+            env=server_environment(port, home),
             cwd=str(home),
-            start_new_session=True,
+            preexec_fn=die_with_parent(sig),
             close_fds=True,
         )
-    state = ServerState(
+
+
+def server_state(process: subprocess.Popen, port: int, home: Path, log: Path, **extra) -> ServerState:
+    return ServerState(
         pid=process.pid,
         port=port,
-        api_url=api_url,
+        api_url=f"http://127.0.0.1:{port}/api",
         ui_url=f"http://127.0.0.1:{port}",
         started_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         prefect_home=str(home),
         log=str(log),
         process_start=_process_start(process.pid),
+        **extra,
     )
-    _write_state(state, home)
-    _PROCESSES[process.pid] = process
-    return state
 
 
-_PROCESSES: dict[int, subprocess.Popen] = {}  # children started by this process, to reap them
-RUNNER_MODULE = "flows.warm"
+def wait_healthy(process: subprocess.Popen, api_url: str, log: Path, timeout: float) -> int | None:
+    """None once the server answers; else an errno-like reason (EADDRINUSE when the port
+    was taken meanwhile, ETIMEDOUT, or the exit code)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            return errno.EADDRINUSE if "address already in use" in _tail(log).lower() else code or -1
+        if healthy(api_url, timeout=1.0):
+            return None
+        time.sleep(0.1)
+    return errno.ETIMEDOUT
 
 
-def _spawn_runner(state: ServerState, home: Path, timeout: float) -> ServerState:
-    """The warm analysis process (``flows.warm``), pointed at the server just started. A
-    server without it still works: runs are then done by each command."""
-    from flows.warm import LOG_FILE as RUNNER_LOG
-    from flows.warm import SOCKET_FILE, ping
+def start(
+    port: int | None = None, folder: Path | None = None, timeout: float = START_TIMEOUT, idle: float | None = None
+) -> Report:
+    """Start the kept server and its keeper detached, or return the ones running.
+    ``idle``: seconds unused before they stop by themselves (None: until ``stop``)."""
+    folder = folder or state_folder()
+    with _locked(folder):
+        current = status(folder)
+        if current.status is Status.RUNNING and current.state is not None and _is_runner(current.state.runner_pid):
+            return current
+        if current.state is not None:  # stale, deaf, or without its keeper: replaced, not waited on
+            _terminate(current.state, folder, timeout=5.0)
+        if port and not _port_free(port):
+            raise ServerError(
+                f"Le port {port} est déjà utilisé : en choisir un autre (--port) ou laisser esmsnum "
+                "en choisir un libre."
+            )
+        outcome = None
+        for attempt in range(3):
+            state, outcome = _spawn_keeper(port or _free_port(PREFERRED_PORT if attempt == 0 else None), folder, idle)
+            if state is not None:
+                return Report(Status.RUNNING, state)
+            if port or outcome != EXIT_ADDRESS_IN_USE:
+                break
+        log = folder / LOG_FILE
+        raise ServerError(
+            f"Le serveur Prefect local n'a pas démarré (voir son journal : {log}).\n"
+            + _tail(log)
+            + "\n"
+            + _tail(folder / RUNNER_LOG, 5)
+        )
 
-    socket_path = home / SOCKET_FILE
-    env = _environment(state.port, state.api_url, home)
-    env["PREFECT_API_URL"] = state.api_url
-    with open(home / RUNNER_LOG, "ab") as out:
+
+def _spawn_keeper(port: int, folder: Path, idle: float | None) -> tuple[ServerState | None, int | None]:
+    """The keeper (``flows.warm``) in a session of its own: it starts the server as its
+    child and writes the state file. Waits until both answer."""
+    from flows.warm import ping
+
+    home = prefect_home()
+    home.mkdir(parents=True, exist_ok=True)
+    socket_path = folder / SOCKET_FILE
+    env = server_environment(port, home)
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    args = [sys.executable, "-m", RUNNER_MODULE, str(socket_path), "--port", str(port)]
+    if idle:
+        args += ["--idle", str(idle)]
+    with open(folder / RUNNER_LOG, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", RUNNER_MODULE, str(socket_path)],
+            args,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
             cwd=str(home),
-            start_new_session=True,
+            start_new_session=True,  # survives this command and its terminal
             close_fds=True,
         )
-    _PROCESSES[process.pid] = process
-    state = replace(state, runner_pid=process.pid, runner_socket=str(socket_path))
-    _write_state(state, home)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        if ping(socket_path, timeout=1.0) is not None:
-            return state
-        time.sleep(0.2)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            return None, code
+        state = read_state(folder)
+        ready = state is not None and state.runner_pid == process.pid and ping(socket_path, timeout=1.0) is not None
+        if ready and healthy(state.api_url, timeout=1.0):
+            return state, None
+        time.sleep(0.1)
     _kill_group(process.pid, 5.0)
-    state = replace(state, runner_pid=None, runner_socket=None)
-    _write_state(state, home)
-    return state
+    process.wait()
+    return None, errno.ETIMEDOUT
 
 
 def runner_ready(state: ServerState) -> bool:
@@ -351,72 +520,93 @@ def runner_ready(state: ServerState) -> bool:
     return ping(Path(state.runner_socket), timeout=2.0) is not None
 
 
-def _write_state(state: ServerState, home: Path) -> None:
-    path = state_path(home)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state), indent=2, ensure_ascii=False), encoding="utf-8")
+def write_state(state: ServerState, folder: Path) -> None:
+    path = state_path(folder)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(asdict(state), indent=2, ensure_ascii=False))
     os.replace(tmp, path)
 
 
-def _wait_healthy(state: ServerState, timeout: float) -> int | None:
-    """None once the server answers; else an errno-like reason (EADDRINUSE when the port
-    was taken meanwhile, ETIMEDOUT, or the exit code)."""
-    deadline = time.monotonic() + timeout
-    process = _PROCESSES.get(state.pid)
-    while time.monotonic() < deadline:
-        code = process.poll() if process else (None if _alive(state.pid) else -1)
-        if code is not None:
-            _PROCESSES.pop(state.pid, None)
-            return errno.EADDRINUSE if "address already in use" in _tail(Path(state.log)).lower() else code or -1
-        if healthy(state.api_url, timeout=1.0):
-            return None
-        time.sleep(0.2)
-    _terminate(state, Path(state.prefect_home))
-    return errno.ETIMEDOUT
+def remove_state_if_ours(folder: Path, runner_pid: int) -> None:
+    """The keeper removes the state file it wrote, never a successor's."""
+    state = read_state(folder)
+    if state is not None and state.runner_pid == runner_pid:
+        state_path(folder).unlink(missing_ok=True)
 
 
-def stop(home: Path | None = None, timeout: float = 15.0) -> Report:
-    """Stop the local server (its process group) and remove its state file."""
-    home = home or prefect_home()
-    with _locked(home):
-        current = status(home)
+def stop(folder: Path | None = None, timeout: float = 15.0) -> Report:
+    """Stop the kept server and its keeper, remove the state file."""
+    folder = folder or state_folder()
+    with _locked(folder):
+        current = status(folder)
         if current.state is None or current.stale_removed:
+            if current.state is not None and _is_runner(current.state.runner_pid):
+                _kill_group(current.state.runner_pid, timeout)  # a keeper whose server is gone
             return current
-        _terminate(current.state, home, timeout)
+        _terminate(current.state, folder, timeout)
         return Report(Status.STOPPED, current.state)
 
 
-def _terminate(state: ServerState, home: Path, timeout: float = 15.0) -> None:
-    if state.runner_pid and _is_runner(state.runner_pid):
-        _kill_group(state.runner_pid, timeout)  # first: it may be writing a run's reports
-    _kill_group(state.pid, timeout)
-    if state.runner_socket:
-        Path(state.runner_socket).unlink(missing_ok=True)
-    state_path(home).unlink(missing_ok=True)
-
-
-def _is_runner(pid: int) -> bool:
-    try:
-        return RUNNER_MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return _alive(pid)
+def _terminate(state: ServerState, folder: Path, timeout: float = 15.0) -> None:
+    if _is_runner(state.runner_pid):
+        _kill_group(state.runner_pid, timeout)  # the keeper's group: itself, its server, its workers
+    if is_our_process(state):
+        _kill_group(state.pid, timeout)
+    state_path(folder).unlink(missing_ok=True)
 
 
 def _kill_group(pid: int, timeout: float) -> None:
-    """SIGTERM to the process group (the process and its children: the runner's workers),
+    """SIGTERM to the process group led by ``pid`` (or to ``pid`` alone when it leads none),
     SIGKILL after ``timeout`` seconds."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(pid, sig)
+        except ProcessLookupError:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        except PermissionError:
+            pass
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and _alive(pid):
-            process = _PROCESSES.get(pid)
-            if process is not None:
-                process.poll()
-            time.sleep(0.1)
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.05)
         if not _alive(pid):
             break
-    _PROCESSES.pop(pid, None)
+
+
+@contextlib.contextmanager
+def temporary(timeout: float = START_TIMEOUT) -> Iterator[str]:
+    """A server for this command only (``ESMSNUM_SERVER_IDLE=0``, or when the kept one
+    cannot start): a child of this process, killed by the kernel if the command dies."""
+    home = prefect_home()
+    log = state_folder() / "esmsnum-serveur-temporaire.log"
+    for _attempt in range(3):
+        port = _free_port(None)
+        process = spawn_server(port, home, log, sig=signal.SIGKILL)
+        api_url = f"http://127.0.0.1:{port}/api"
+        outcome = wait_healthy(process, api_url, log, timeout)
+        if outcome is None:
+            break
+        process.kill()
+        process.wait()
+        if outcome != errno.EADDRINUSE:
+            raise ServerError(f"Le serveur Prefect temporaire n'a pas démarré (journal : {log}).\n" + _tail(log))
+    else:
+        raise ServerError(f"Le serveur Prefect temporaire n'a pas démarré (journal : {log}).\n" + _tail(log))
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        yield api_url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -428,6 +618,8 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def describe(report: Report) -> str:
     """The French lines ``esmsnum serveur etat`` prints."""
+    from core.french import duration
+
     lines = []
     if report.stale_removed:
         lines.append("Fichier d'état périmé supprimé (le serveur enregistré ne tourne plus).")
@@ -443,21 +635,34 @@ def describe(report: Report) -> str:
             )
         else:
             lines.append("  processus d'analyse préchargé absent : chaque esmsnum analyser fait son analyse lui-même")
+        if state.idle_seconds:
+            lines.append(
+                f"  arrêt automatique après {duration(state.idle_seconds)} sans commande ({IDLE_ENV} pour le régler)"
+            )
+        else:
+            lines.append("  gardé jusqu'à « esmsnum serveur arreter »")
         lines.append(
             "  Les commandes esmsnum analyser et esmsnum suivre l'utilisent ; l'arrêter : esmsnum serveur arreter."
         )
     elif report.status is Status.UNRESPONSIVE and state is not None:
         lines += [
             f"Serveur Prefect local lancé (processus {state.pid}, port {state.port}) mais il ne répond pas : "
-            "il démarre peut-être encore. Sinon : esmsnum serveur arreter, puis esmsnum serveur demarrer "
-            f"(journal : {state.log})."
+            "la prochaine commande le remplacera (ou : esmsnum serveur arreter, puis esmsnum serveur demarrer ; "
+            f"journal : {state.log})."
         ]
     else:
         lines.append(
-            "Aucun serveur Prefect local en marche (esmsnum serveur demarrer pour en lancer un ; "
-            "sans lui, chaque analyse démarre un serveur temporaire)."
+            "Aucun serveur Prefect local en marche (la prochaine commande esmsnum run en démarre un, gardé "
+            f"{duration(idle_or_default())} sans commande ; esmsnum serveur demarrer en garde un jusqu'à son arrêt)."
         )
     return "\n".join(lines)
+
+
+def idle_or_default() -> float:
+    try:
+        return idle_setting()
+    except ServerError:
+        return DEFAULT_IDLE
 
 
 def _french_time(iso: str) -> str:

@@ -202,6 +202,7 @@ class WarmServer:
         self.version = version()
         self.busy = threading.Lock()
         self.stopping = threading.Event()
+        self.drain_timeout = -1.0  # wait for the run in progress before stopping (-1: as long as it takes)
 
     def listen(self) -> None:
         """Bind the socket, owner-only. Done after the imports (``serve``): the socket exists
@@ -213,19 +214,31 @@ class WarmServer:
             self._server.bind(str(self.socket_path))
         finally:
             os.umask(old_umask)
+        self._inode = self.socket_path.stat().st_ino
         self._server.listen(8)
+
+    def _unlink_socket(self) -> None:
+        """Remove the socket this process bound, never a successor's at the same path."""
+        with contextlib.suppress(OSError):
+            if self.socket_path.stat().st_ino == getattr(self, "_inode", None):
+                self.socket_path.unlink()
 
     def stop(self, *_: object) -> None:
         self.stopping.set()
+        if not hasattr(self, "_server"):
+            return
         with contextlib.suppress(OSError):
             self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
 
-    def serve(self, main_process: bool = True) -> None:
-        # Everything a run needs, imported once.
+    @staticmethod
+    def prepare() -> None:
+        """Everything a run needs, imported once."""
         import flows.call  # noqa: F401
         import reports.summary  # noqa: F401
 
+    def serve(self, main_process: bool = True) -> None:
+        self.prepare()
         if not hasattr(self, "_server"):
             self.listen()
         if main_process:
@@ -239,9 +252,10 @@ class WarmServer:
             except OSError:
                 break
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-        with self.busy:  # let a run in progress write its reports
-            pass
-        self.socket_path.unlink(missing_ok=True)
+        # let a run in progress write its reports (bounded when the server it reports to is gone)
+        if self.busy.acquire(timeout=self.drain_timeout):
+            self.busy.release()
+        self._unlink_socket()
 
     def _handle(self, conn: socket.socket) -> None:
         with conn:
@@ -364,11 +378,92 @@ def _warm_workers() -> None:
         log.warning("préchargement des processus de travail impossible", exc_info=True)
 
 
+def keep(socket_path: Path, port: int, idle: float | None) -> int:
+    """The keeper of the local server (``flows.server``): start Prefect's server as this
+    process's child (it dies with this process), record both in the state file, import what
+    a run needs while the server starts, answer runs, and stop both after ``idle`` seconds
+    unused, when the server dies, or on SIGTERM. Returns the exit code."""
+    import errno
+
+    from flows import server
+
+    folder = socket_path.parent
+    home = server.prefect_home()
+    server_log = folder / server.LOG_FILE
+    process = server.spawn_server(port, home, server_log, sig=signal.SIGTERM)
+    state = server.server_state(
+        process, port, home, server_log, runner_pid=os.getpid(), runner_socket=str(socket_path), idle_seconds=idle
+    )
+    server.write_state(state, folder)
+    warm = WarmServer(socket_path)
+    signal.signal(signal.SIGTERM, warm.stop)
+    signal.signal(signal.SIGINT, warm.stop)
+
+    def end(code: int) -> int:
+        server.remove_state_if_ours(folder, os.getpid())
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except Exception:  # noqa: BLE001 - deaf: killed
+                process.kill()
+                process.wait()
+        if os.getpgrp() == os.getpid():  # and whatever else this keeper started (its workers)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpid(), signal.SIGTERM)
+        return code
+
+    warm.prepare()  # while the server starts
+    outcome = server.wait_healthy(process, state.api_url, server_log, server.START_TIMEOUT)
+    if outcome is not None or warm.stopping.is_set():
+        log.warning("serveur Prefect non démarré (%s)", outcome)
+        return end(server.EXIT_ADDRESS_IN_USE if outcome == errno.EADDRINUSE else 1)
+    warm.listen()
+
+    def stop(reason: str) -> None:
+        log.warning("arrêt du serveur local : %s", reason)
+        server.remove_state_if_ours(folder, os.getpid())  # no command picks it up any more
+        warm.stop()
+
+    def watch_server() -> None:
+        while not warm.stopping.wait(0.5):
+            if process.poll() is not None:
+                warm.drain_timeout = 10.0  # a run in progress cannot finish without its server
+                stop(f"le serveur Prefect s'est arrêté (code {process.returncode})")
+                return
+
+    threading.Thread(target=watch_server, name="esmsnum-server-watch", daemon=True).start()
+    if idle:
+        threading.Thread(
+            target=server.watch_idle,
+            args=(folder, idle, warm.busy.locked, warm.stopping, stop),
+            name="esmsnum-idle",
+            daemon=True,
+        ).start()
+    warm.serve()
+    code = end(0 if process.returncode in (0, -signal.SIGTERM, None) else 1)
+    if warm.busy.locked():  # a run abandoned with its server: do not wait for its threads
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
 def main() -> None:
+    import argparse
+
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     import flows.settings  # noqa: F401  (before prefect)
 
-    WarmServer(Path(sys.argv[1])).serve()
+    parser = argparse.ArgumentParser(prog="python -m flows.warm")
+    parser.add_argument("socket", type=Path)
+    parser.add_argument("--port", type=int, default=None, help="start and keep the server on this port")
+    parser.add_argument("--idle", type=float, default=None, help="stop after this many seconds unused")
+    args = parser.parse_args()
+    if args.port is None:  # a warm process alone, for a server kept by someone else
+        WarmServer(args.socket).serve()
+        return
+    sys.exit(keep(args.socket, args.port, args.idle))
 
 
 if __name__ == "__main__":

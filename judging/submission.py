@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from core.limits import ZipLimits
 from extractors.ds_export import exports_in, inner_ids, row_for
 from extractors.intake import IGNORED_DIRS, IGNORED_NAMES, dossier_number, sha256_file
+from judging.hashindex import HashIndex
 
 
 @dataclass(frozen=True)
@@ -40,26 +41,30 @@ UNREAD = "illisible"
 LINK = "lien"
 
 
-def fingerprint(path: Path, limits: ZipLimits | None = None) -> Submission:
-    """Never raises for an entry of the call folder: what cannot be read is fingerprinted as such."""
+def fingerprint(path: Path, limits: ZipLimits | None = None, index: HashIndex | None = None) -> Submission:
+    """Never raises for an entry of the call folder: what cannot be read is fingerprinted as such.
+    ``index``: files unchanged since they were last hashed are not read again."""
     limits = limits or ZipLimits()
+    index = index or HashIndex(None)
     if path.is_symlink():
         documents = [("", LINK)]
     elif path.is_dir():
-        documents = _folder_documents(path)
+        documents = _folder_documents(path, index)
     else:
-        documents = _zip_documents(path, limits) or [("", _hash_or_unread(path))]
+        members = index.value(path, lambda p: _zip_documents(p, limits))
+        documents = [tuple(m) for m in members] if members else [("", index.value(path, _hash_or_none) or UNREAD)]
     row = row_for(path, exports_in(path.parent), inner_ids([name for name, _ in documents]))
     if row is not None:  # the dossier's row of the démarche export is part of what is judged
         documents.append((f"{row.file}#{row.ds_id}", row.digest()))
     return Submission(dossier_number(path), path, tuple(sorted(documents)))
 
 
-def _hash_or_unread(path: Path) -> str:
+def _hash_or_none(path: Path) -> str | None:
+    """None (not recorded in the index: read again next time) when the file cannot be read."""
     try:
         return sha256_file(path)
     except OSError:
-        return UNREAD
+        return None
 
 
 def _ignored(rel: PurePosixPath) -> bool:
@@ -70,7 +75,7 @@ def _ignored(rel: PurePosixPath) -> bool:
     )
 
 
-def _folder_documents(root: Path) -> list[tuple[str, str]]:
+def _folder_documents(root: Path, index: HashIndex) -> list[tuple[str, str]]:
     out = []
     errors: list[OSError] = []
     for folder, _dirs, files in os.walk(root, onerror=errors.append):
@@ -79,7 +84,7 @@ def _folder_documents(root: Path) -> list[tuple[str, str]]:
             rel = PurePosixPath(file.relative_to(root).as_posix())
             if file.is_symlink() or not file.is_file() or _ignored(rel):
                 continue
-            out.append((rel.as_posix(), _hash_or_unread(file)))
+            out.append((rel.as_posix(), index.value(file, _hash_or_none) or UNREAD))
     for error in errors:
         target = Path(error.filename or root)
         out.append((target.relative_to(root).as_posix() if target != root else "", UNREAD))
@@ -114,7 +119,7 @@ def _zip_documents(path: Path, limits: ZipLimits) -> list[tuple[str, str]] | Non
 
 
 def choose_submissions(
-    call_dir: Path, limits: ZipLimits | None = None, ignore: Collection[str] = ()
+    call_dir: Path, limits: ZipLimits | None = None, ignore: Collection[str] = (), index: HashIndex | None = None
 ) -> tuple[list[Submission], list[dict[str, str]]]:
     """Every dossier of the call folder, fingerprinted (in parallel: hashing is I/O and C code).
 
@@ -138,7 +143,7 @@ def choose_submissions(
         chosen.append(paths[0])
         superseded += [{"dossier": numero, "file": p.name, "kept": paths[0].name} for p in paths[1:]]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        submissions = list(pool.map(lambda p: fingerprint(p, limits), chosen))
+        submissions = list(pool.map(lambda p: fingerprint(p, limits, index), chosen))
     return submissions, superseded
 
 

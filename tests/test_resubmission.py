@@ -113,6 +113,7 @@ def test_a_corrected_budget_is_the_only_thing_redone(source, tmp_path):
 
     warm = _run(call_dir, out)
     assert warm["run"].pop("stage_seconds").keys() >= {"intake", "analysis", "call_rules", "reports"}
+    assert warm["run"].pop("files_hashed") == 0 and warm["run"].pop("files_known") > 0  # nothing re-read
     assert warm["run"] == {
         "dossiers": n,
         "dossiers_cached": n,

@@ -55,3 +55,26 @@ def test_french_stop_words_are_spacys_without_importing_spacy():
     from validators.prose import _french_stop_words
 
     assert _french_stop_words() == frozenset(fold(w) for w in STOP_WORDS)
+
+
+def test_the_report_renderers_are_imported_only_when_a_report_is_written():
+    """An unchanged call renders no report: the flow does not import the dossier report and
+    letter renderers (docx, PDF) until it writes one."""
+    code = "import flows.call"
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    modules = set(json.loads(loaded.stdout.splitlines()[-1]))
+    assert not modules & {"reports.dossier", "reports.letter", "reports.letter_pdf", "fpdf", "docx"}
+
+
+def test_a_command_handed_to_the_kept_server_imports_no_prefect():
+    """``esmsnum run`` with the kept server running costs a file read and a socket: the
+    command's side of the hand-over (``flows.server``, ``flows.warm``) imports no Prefect."""
+    loaded = _imported_after("import flows.server, flows.warm; flows.server.read_state(); flows.server.idle_setting()")
+    assert not loaded & set(HEAVY)
