@@ -91,7 +91,7 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory) -> Path:
     """Generated files that cost a reader time or memory, or that it cannot open
-    (``fixtures.hostile``): slow.pdf, locked.pdf, text.pdf, wide.xlsx, bomb.xlsx."""
+    (``fixtures.hostile``): slow.pdf, locked.pdf, text.pdf, wide.xlsx, bomb.xlsx, sparse.xlsx."""
     from fixtures import hostile as make
 
     folder = tmp_path_factory.mktemp("hostile")
@@ -100,6 +100,7 @@ def hostile(tmp_path_factory) -> Path:
     (folder / "text.pdf").write_bytes(make.text_pdf())
     (folder / "wide.xlsx").write_bytes(make.wide_workbook())
     (folder / "bomb.xlsx").write_bytes(make.xml_bomb_workbook())
+    (folder / "sparse.xlsx").write_bytes(make.sparse_workbook())
     return folder
 
 

@@ -32,13 +32,16 @@ def _config(**limits):
     return config.model_copy(update={"limits": config.limits.model_copy(update=limits)})
 
 
-def _judged_with_hostile_file(source: Path, hostile: Path, tmp_path: Path, **limits) -> tuple[str, dict]:
-    """A clean dossier with a slow PDF added, judged in the worker processes under these
-    limits (the pool shut down after): the dossier's name and the worker's result."""
+def _judged_with_hostile_file(
+    source: Path, hostile: Path, tmp_path: Path, piece: tuple[str, str] = ("slow.pdf", "annexe lente.pdf"), **limits
+) -> tuple[str, dict]:
+    """A clean dossier with a hostile file added (by default a slow PDF, ``piece``: the
+    hostile file and the name it gets), judged in the worker processes under these limits
+    (the pool shut down after): the dossier's name and the worker's result."""
     clean = next(p for p in sorted(source.iterdir()) if p.is_dir())
     dossier = tmp_path / clean.name
     shutil.copytree(clean, dossier)
-    shutil.copy(hostile / "slow.pdf", dossier / "annexe lente.pdf")
+    shutil.copy(hostile / piece[0], dossier / piece[1])
     try:
         return dossier.name, workers.judge(fingerprint(dossier), _config(**limits), tmp_path / "cache")
     finally:
@@ -59,12 +62,13 @@ def test_a_file_over_its_time_ends_the_worker_not_the_dossier(source, hostile, t
 
 
 def test_a_file_over_its_memory_costs_a_finding_not_the_dossier(source, hostile, tmp_path):
-    name, result = _judged_with_hostile_file(source, hostile, tmp_path, memory_mb_per_file=200)
+    piece = ("sparse.xlsx", "annexe budget.xlsx")  # 5 KB that a dense reader turns into gigabytes
+    name, result = _judged_with_hostile_file(source, hostile, tmp_path, piece, memory_mb_per_file=200)
     report = result["report"]
-    # A cap this low leaves no room for the rules' worker: each file is read in the
-    # sandbox's processes, under the same cap; the dossier still gets its report.
+    # each file is read in the sandbox's processes, under the cap; the dossier still gets its report
     assert not report["internal_error"] and report["dossier"] == name
-    assert "mémoire" in _unreadable(report)["annexe lente.pdf"]
+    assert "mémoire" in _unreadable(report)["annexe budget.xlsx"]
+    assert len(_unreadable(report)) == 1  # the dossier's other files were read
 
 
 def test_workers_give_the_reports_of_the_flow_threads(source, tmp_path, monkeypatch):

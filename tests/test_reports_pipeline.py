@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from conftest import esmsnum, load_json
+from conftest import esmsnum, import_finess, load_json
 
 CALL = "ars-ara-2022-regional"
 CASES = ("clean-workbook", "BUD-02", "BUD-03", "GRP-05", "GRP-06", "PIE-03")
@@ -95,7 +95,10 @@ def reports_run() -> tuple[Path, dict[str, str]]:
     cases = {item["case"]: numero for numero, item in expected["dossiers"].items()}
     _make_hostile(root / "fixtures" / CALL / "dossiers" / cases[HOSTILE_CASE])
     out = root / "out"
-    proc = esmsnum("run", str(root / "fixtures" / CALL / "dossiers"), "--call", CALL, "--out", str(out))
+    finess = import_finess(root / "fixtures" / CALL, root / "finess")  # as a reviewer runs it: ESSMS checked in FINESS
+    proc = esmsnum(
+        "run", str(root / "fixtures" / CALL / "dossiers"), "--call", CALL, "--out", str(out), "--finess", str(finess)
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, cases
 

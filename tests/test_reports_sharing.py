@@ -4,6 +4,7 @@ the HTML's column order."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -205,7 +206,9 @@ def test_xlsx_links_dates_and_column_order(tmp_path):
     second = rows["2022-ARA-0002"]
     assert second[0].hyperlink.target.replace("\\", "/") == "2022-ARA-0002/report.html"
     assert second[9].hyperlink.target.replace("\\", "/") == "2022-ARA-0002/courrier.pdf"
-    assert second[2].value == "20/09/2022 à 18:09"
+    # a date the spreadsheet sorts and filters, in Paris time, shown as a French date
+    assert second[2].value.replace(second=0) == dt.datetime(2022, 9, 20, 18, 9)
+    assert second[2].number_format.startswith("dd/mm/yyyy")
     assert second[-1].value is None and second[-2].value is None
     call = {r[0].value: r[1].value for r in workbook["Appel"].iter_rows()}
     assert call["Analyse du"] == "29/11/2026 à 08:01"

@@ -22,7 +22,7 @@ def test_a_file_that_takes_too_long_is_interrupted_and_the_worker_replaced(hosti
 
 
 def test_a_file_that_needs_too_much_memory_is_interrupted(hostile):
-    doc = extract_isolated(attachment(hostile / "slow.pdf"), Limits(memory_mb_per_file=200))
+    doc = extract_isolated(attachment(hostile / "sparse.xlsx"), Limits(memory_mb_per_file=200))
     assert doc.error and "mémoire" in doc.error and doc.problem in {"memory", "reader-crashed"}
 
 
