@@ -77,8 +77,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# Two workers, a test module never split between them (its fixtures are built once): the suite
+# fits the CI machine's two cores, where one worker alone leaves one of them idle.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser web-assets lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Server mode (docs/operations.md): a throw-away PostgreSQL and Prefect server on loopback,
 # a call run through the deployment served by `esmsnum servir`. Not part of `make test`.

@@ -93,13 +93,33 @@ def absolute_finess(value: str) -> str:
     return str(path.resolve()) if path.exists() else value
 
 
+#: Linux refuses a Unix socket path of 108 bytes or more (``sun_path``).
+_SUN_PATH_MAX = 107
+
+
+@contextlib.contextmanager
+def _address(socket_path: Path):
+    """The address to bind or connect ``socket_path`` by: the path itself, or, when it is too
+    long for a Unix socket (a deep state folder), the same file reached through an open
+    descriptor of its folder (``/proc/self/fd/N/name``)."""
+    if len(os.fsencode(str(socket_path))) <= _SUN_PATH_MAX:
+        yield str(socket_path)
+        return
+    folder = os.open(socket_path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{folder}/{socket_path.name}"
+    finally:
+        os.close(folder)
+
+
 def _connect(socket_path: Path, timeout: float | None) -> socket.socket | None:
     if not socket_path.exists():
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
-        sock.connect(str(socket_path))
+        with _address(socket_path) as address:
+            sock.connect(address)
     except OSError:
         sock.close()
         return None
@@ -211,7 +231,8 @@ class WarmServer:
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o177)
         try:
-            self._server.bind(str(self.socket_path))
+            with _address(self.socket_path) as address:
+                self._server.bind(address)
         finally:
             os.umask(old_umask)
         self._inode = self.socket_path.stat().st_ino

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -161,6 +162,52 @@ class Culprit:
     reason: Reason
 
 
+#: How often a dossier waiting for a worker checks that its pool still runs (seconds).
+WATCH_SECONDS = 15.0
+
+
+class PoolStalled(RuntimeError):
+    """A dossier's task was not started by a live pool: the pool is restarted."""
+
+
+class _InFlight:
+    """How many dossiers are scheduled on the pool (to bound the wait of the last queued)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> _InFlight:
+        with self._lock:
+            self.count += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+_in_flight = _InFlight()
+
+
+def _result(future, pool: ProcessPool, task_seconds: float) -> Any:
+    """The task's result, never a wait for ever: pebble's timeout runs from the task's start,
+    so a task a pool never starts (its manager stopped, its workers gone) would be waited on
+    without end. A pool that stopped running, or a task still unstarted after every dossier
+    queued before it could have used its whole time, raises PoolStalled."""
+    waited = 0.0
+    while True:
+        try:
+            return future.result(timeout=WATCH_SECONDS)
+        except FutureTimeout:
+            if future.done():
+                raise  # the task's own time ran out
+        waited += WATCH_SECONDS
+        if not pool.active or (not future.running() and waited > task_seconds * (_in_flight.count + 1)):
+            future.cancel()
+            raise PoolStalled(f"task not started after {waited:.0f} s")
+
+
 def judge(submission: Submission, config: CallConfig, storage: str | Path, finess: str | None = None) -> dict[str, Any]:
     """The dossier task's result (report, documents read, documents from the cache), from a
     worker process; the isolated way when the worker failed. Never raises for a file.
@@ -175,14 +222,14 @@ def judge(submission: Submission, config: CallConfig, storage: str | Path, fines
         culprit = None
         for attempt in range(2):
             try:
-                future = _get_pool(limits).schedule(
-                    _judge,
-                    args=(submission.path, _pack(config), storage, finess, status_path),
-                    timeout=limits.seconds_per_file * (files + 1),
-                )
-                return future.result()
-            except (BrokenProcessPool, RuntimeError):
-                log.warning("dossier pool broken, restarting it (attempt %d)", attempt + 1)
+                pool, seconds = _get_pool(limits), limits.seconds_per_file * (files + 1)
+                with _in_flight:
+                    future = pool.schedule(
+                        _judge, args=(submission.path, _pack(config), storage, finess, status_path), timeout=seconds
+                    )
+                    return _result(future, pool, seconds)
+            except (BrokenProcessPool, RuntimeError) as exc:
+                log.warning("dossier pool broken (%s), restarting it (attempt %d)", exc, attempt + 1)
                 shutdown()
             except FutureTimeout:
                 culprit = _culprit(status_path, sandbox_reason("timeout", limits, None))

@@ -15,6 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TEST_OUTPUT = ROOT / "test-output"
 CORPUS = SHARED / "corpus"
+# Under pytest-xdist (make test: two workers) each worker is a session of its own, with its own
+# Prefect home (profiles, local result storage) beside the others.
+if _WORKER := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["PREFECT_HOME"] = str(Path(os.environ.get("PREFECT_HOME") or ROOT / ".prefect") / _WORKER)
 # Set by .ci/run: CI always has ../shared, so a missing corpus there is a failure, not a skip.
 REQUIRE_SHARED_ENV = "ESMSNUM_REQUIRE_SHARED"
 

@@ -159,7 +159,9 @@ def test_a_resubmission_is_flagged_not_blocked(tmp_path, clean_dossier):
     for name in ("V1", "V2"):
         rules = {f["rule"] for f in reports[name]["findings"]}
         if not reports[name]["finess_repository"]["checked"]:  # the organisme's size is not verified: an alerte
-            rules -= {f["rule"] for f in reports[name]["findings"] if f["rule"] == "BUD-05" and f["severity"] == "alerte"}
+            rules -= {
+                f["rule"] for f in reports[name]["findings"] if f["rule"] == "BUD-05" and f["severity"] == "alerte"
+            }
         assert rules == {"LOT-02"}, reports[name]["findings"]
         assert reports[name]["verdict"] == "recevable"
     message = next(f["message"] for f in reports["V1"]["findings"] if f["rule"] == "LOT-02")

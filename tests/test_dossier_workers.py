@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,28 @@ def test_workers_check_the_essms_in_the_finess_extract(tmp_path):
         assert not report["internal_error"] and report["finess_repository"] == threads["finess_repository"]
         assert report["verdict"] == threads["verdict"]
         assert [f["rule"] for f in report["findings"]] == [f["rule"] for f in threads["findings"]]
+
+
+class _StalledPool:
+    """A pool that takes tasks and never starts them (its manager gone, its workers idle)."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+        self.scheduled = 0
+
+    def schedule(self, *args, **kwargs) -> Future:
+        self.scheduled += 1
+        return Future()
+
+
+@pytest.mark.parametrize("active", [False, True])
+def test_a_pool_that_never_starts_the_task_is_not_waited_on_for_ever(source, tmp_path, monkeypatch, active):
+    """A stopped pool, or one that leaves the task unstarted beyond every queued dossier's
+    time: the pool is restarted once, then the dossier is judged in the flow; it has its report."""
+    stalled = _StalledPool(active)
+    monkeypatch.setattr(workers, "WATCH_SECONDS", 0.05)
+    monkeypatch.setattr(workers, "_get_pool", lambda limits: stalled)
+    clean = next(p for p in sorted(source.iterdir()) if p.is_dir())
+    result = workers.judge(fingerprint(clean), _config(seconds_per_file=0.01), tmp_path / "cache")
+    assert stalled.scheduled == 2  # tried again on a new pool, then judged here
+    assert result["report"]["dossier"] == clean.name and not result["report"]["internal_error"]

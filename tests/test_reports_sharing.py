@@ -211,7 +211,7 @@ def test_xlsx_links_dates_and_column_order(tmp_path):
     assert second[2].number_format.startswith("dd/mm/yyyy")
     assert second[-1].value is None and second[-2].value is None
     call = {r[0].value: r[1].value for r in workbook["Appel"].iter_rows()}
-    assert call["Analyse du"] == "29/11/2026 à 08:01"
+    assert call["Analyse du"].replace(second=0) == dt.datetime(2026, 11, 29, 8, 1)
     findings = [c.value for c in workbook["Constats"][1]]
     assert findings.index("Constaté") < findings.index("Attendu")
 

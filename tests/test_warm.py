@@ -38,11 +38,20 @@ def _request(tmp_path: Path, call: str = "ars-ara-2022-regional") -> dict:
     }
 
 
+def _when_free(send, seconds: float = 60):
+    """What the warm process answers once it has finished the previous request (until then it
+    says it is busy, and the command would run the analysis itself: None)."""
+    deadline = time.monotonic() + seconds
+    while (outcome := send()) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return outcome
+
+
 def test_usage_errors_come_back_with_their_exit_code(warm, tmp_path):
     said: list[str] = []
     outcome = delegate(warm.socket_path, _request(tmp_path, "aap-imaginaire"), said.append)
     assert outcome is not None and outcome.code == 2 and "Appel inconnu" in outcome.usage_error
-    outcome = delegate(warm.socket_path, _request(tmp_path), said.append)
+    outcome = _when_free(lambda: delegate(warm.socket_path, _request(tmp_path), said.append))
     assert outcome is not None and outcome.code == 2 and "Dossier d'appel introuvable" in outcome.usage_error
     assert not (tmp_path / "sortie").exists()
 
@@ -53,11 +62,11 @@ def test_the_finess_extract_and_the_output_folder_are_checked_as_the_command_doe
     (tmp_path / "appel" / "2022-ARA-0001" / "budget.csv").write_text("a;b\n", encoding="utf-8")
     said: list[str] = []
     request = dict(_request(tmp_path), finess="2020-01-01")
-    outcome = delegate(warm.socket_path, request, said.append)
+    outcome = _when_free(lambda: delegate(warm.socket_path, request, said.append))
     assert outcome is not None and outcome.code == 2 and "n'est pas importée" in outcome.usage_error
     assert str(tmp_path / "finess") in outcome.usage_error
     (tmp_path / "sortie").write_text("un fichier", encoding="utf-8")
-    outcome = delegate(warm.socket_path, dict(_request(tmp_path), finess="aucune"), said.append)
+    outcome = _when_free(lambda: delegate(warm.socket_path, dict(_request(tmp_path), finess="aucune"), said.append))
     assert outcome is not None and outcome.code == 2 and "--sortie désigne un fichier" in outcome.usage_error
 
 

@@ -568,7 +568,8 @@ def test_a_rerun_after_a_corrected_submission_keeps_what_still_holds(served):
     assert report(work, numero)["verdict"] == "recevable"
     loc = finding["location"]
     _set_cell(call_dir / numero / loc["file"], loc["sheet"], loc["cell"], 9000)  # the owner changes the figure
-    rerun = esmsnum("run", str(call_dir), "--call", CALL, "--out", str(work))
+    finess = reports_run()[0].parent / "finess"  # the run is redone as it was first run, with FINESS
+    rerun = esmsnum("run", str(call_dir), "--call", CALL, "--out", str(work), "--finess", str(finess))
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     again = next(f for f in report(work, numero)["findings"] if f["rule"] == "BUD-03")
     assert "waiver" not in again, "new evidence: the lift no longer applies"
