@@ -524,12 +524,15 @@ def available_programmes() -> list[str]:
 
 #: Values common to every year (instruction practice, reading aids), under each year's.
 COMMON_PROGRAMME = "_commun"
+# libyaml's safe loader where PyYAML was built with it (ten times faster: a call is read at every
+# run and every re-render), the pure-Python one otherwise; the same documents either way.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], bytes]:
     raw_bytes = path.read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes)
+        data = yaml.load(raw_bytes, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{what} illisible (YAML) : {path} : {exc}") from exc
     if not isinstance(data, dict):

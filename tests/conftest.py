@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -239,13 +241,23 @@ def typed(report):
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
-    """The fixtures generator's calls and its format/layout variants, written once."""
+    """The fixtures generator's calls and its format/layout variants, written once for the
+    whole run: under pytest-xdist the first worker writes them in the run's shared temporary
+    folder while the others wait on a lock (pytest-xdist's « session fixtures executed only
+    once »). Read-only for the tests."""
     from fixtures.formats import generate_formats
     from fixtures.generate import generate
 
-    out = tmp_path_factory.mktemp("generated")
-    generate(out)
-    generate_formats(out)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "generated"
+    with open(shared / "generated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "generated.complete").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            generate(out)
+            generate_formats(out)
+            (shared / "generated.complete").touch()
     return out
 
 

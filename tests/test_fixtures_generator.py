@@ -9,8 +9,10 @@ reference itself; it shares no code with the generator or the pipeline.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -477,15 +479,21 @@ def says(text: str, phrases: list[str]) -> list[str]:
 
 
 def call_yaml(call_id: str) -> dict[str, Any]:
+    """The call's configuration as plain values (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_call_yaml(call_id))
+
+
+@functools.cache
+def _call_yaml(call_id: str) -> dict[str, Any]:
     def value(node: Any) -> Any:
         if isinstance(node, dict):
             return node["value"] if "value" in node and "source" in node else {k: value(v) for k, v in node.items()}
         return node
 
-    from core.config import inherit_programme
+    from core.config import SAFE_LOADER, inherit_programme
 
     path = ROOT / "calls" / f"{call_id}.yaml"
-    return value(inherit_programme(yaml.safe_load(path.read_text(encoding="utf-8")), path)[0])
+    return value(inherit_programme(yaml.load(path.read_bytes(), Loader=SAFE_LOADER), path)[0])
 
 
 def category_code(text: Any) -> str | None:
@@ -1529,14 +1537,14 @@ def test_xlsx_totals_are_formulas_with_cached_values(dossiers):
         for name, data in d.files.items():
             if not name.endswith(".xlsx") or name in d.unreadable:
                 continue
-            formulas = openpyxl.load_workbook(io.BytesIO(data))
-            values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+            values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             for ws in formulas.worksheets:
-                for row in ws.iter_rows():
-                    for cell in row:
-                        if isinstance(cell.value, str) and cell.value.startswith("=SUM("):
-                            cached = values[ws.title][cell.coordinate].value
-                            assert isinstance(cached, int), (d.numero, name, cell.coordinate)
+                cached_rows = values[ws.title].iter_rows(values_only=True)
+                for row, cached_row in zip(ws.iter_rows(values_only=True), cached_rows, strict=True):
+                    for column, (formula, cached) in enumerate(zip(row, cached_row, strict=True), start=1):
+                        if isinstance(formula, str) and formula.startswith("=SUM("):
+                            assert isinstance(cached, int), (d.numero, name, ws.title, column)
                             found += 1
     assert found > 50
 
