@@ -839,3 +839,45 @@ def test_the_letter_edited_in_the_web_is_the_letter_of_record(served):
         assert round(pdf.pages[0].width) == 595 and round(pdf.pages[0].height) == 842, "A4"
     assert said in (work / numero / "report.html").read_text(encoding="utf-8"), "the report shows the same letter"
     assert said in marie.get(dossier_url(numero)).text
+
+
+def test_a_full_disk_during_an_action_is_a_french_page_and_the_reports_stay_whole(tmp_path, monkeypatch):
+    """Issue 24, disk full during a web write: the re-rendering of the reports after a lift
+    hits ENOSPC; the reviewer gets a French page (507) saying what happened and what to do,
+    never a trace or a path; every file of the dossier is as it was, no temporary file left."""
+    import errno
+    import tempfile
+
+    from instruction.accounts import AccountStore, create_account
+    from instruction.store import default_url
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    out, cases = reports_run()
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    db = AccountStore(default_url(work))
+    create_account(db, "marie", "instructeur", PASSWORDS["marie"])
+    db.close()
+    app = create_app(WebSettings(out_dirs=[work], secret_key="k" * 48, failed_login_delay=0.01))
+    numero = cases["GRP-06"]
+    before = {p.name: p.read_bytes() for p in (work / numero).iterdir() if p.is_file()}
+    fingerprint = report(work, numero)["findings"][0]["fingerprint"]
+    marie = login(app, "marie")
+    token, version = page_state(marie, numero)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", disk_full)
+    refused = marie.post(
+        dossier_url(numero) + "/lever",
+        data={"csrf": token, "version": version, "empreinte": fingerprint, "motif": "Vérifié au FINESS"},
+    )
+    monkeypatch.undo()
+    assert refused.status_code == 507
+    page = unescape(refused.text)
+    assert "Enregistrement impossible" in page and "disque plein" in page and "Prévenez l'exploitant" in page
+    assert "Traceback" not in page and str(work) not in page and "No space left" not in page
+    assert {p.name: p.read_bytes() for p in (work / numero).iterdir() if p.is_file()} == before
+    assert not list(work.rglob("*.tmp"))

@@ -10,10 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.french import count
+from judging.lock import os_reason
 from web.render import dsfr_available
 from web.routes import auth, calls, committee, dossiers
 from web.routes.common import Forbidden, page
@@ -66,6 +68,18 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
     return page(request, "error.html.j2", status, status_title=title, message=message)
 
 
+def _not_written(request: Request, reason: str) -> HTMLResponse:
+    return _error_page(
+        request,
+        507 if reason == "disque plein" else 500,
+        "Enregistrement impossible",
+        f"Le serveur n'a pas pu écrire dans l'espace d'instruction ({reason}). Les fichiers déjà écrits sont "
+        "intacts ; votre action a pu être inscrite à l'historique sans que les rapports du dossier soient mis à "
+        "jour. Prévenez l'exploitant du serveur, puis rechargez la page du dossier pour vérifier ce qui est "
+        "enregistré.",
+    )
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
@@ -87,6 +101,19 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         return _error_page(request, 400, "Demande invalide", "Le formulaire envoyé est incomplet : rechargez la page.")
+
+    @app.exception_handler(OSError)
+    async def not_written(request: Request, exc: OSError):
+        """A write refused by the system (disk full, quota, rights) during an action: a French
+        page instead of a bare 500; the path is for the operator's log only."""
+        log.error("écriture impossible pendant %s %s : %s", request.method, request.url.path, exc)
+        return _not_written(request, os_reason(exc))
+
+    @app.exception_handler(OperationalError)
+    async def history_not_written(request: Request, exc: OperationalError):
+        log.error("base de l'historique indisponible pendant %s %s : %s", request.method, request.url.path, exc)
+        disk_full = "disk is full" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "53100"
+        return _not_written(request, "disque plein" if disk_full else "base de l'historique indisponible")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
