@@ -213,6 +213,23 @@ def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def generated_cases(tmp_path_factory, name: str, call: str, only: list[str]) -> Path:
+    """The generator's cases ``only`` of ``call``, written in a folder of their own
+    (``name``): the call's dossiers folder."""
+    from fixtures.generate import generate
+
+    out = tmp_path_factory.mktemp(name)
+    generate(out, calls=[call], only=only)
+    return out / call / "dossiers"
+
+
+def run_call(call_dir: Path, out: Path, call: str) -> dict:
+    """``esmsnum run`` of a call folder, which must succeed: the summary it wrote."""
+    proc = esmsnum("run", str(call_dir), "--call", call, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return load_json(out / "summary.json")
+
+
 def a_report(**fields):
     """A typed report with the least a report holds, and ``fields``."""
     from core.report import DossierReport
@@ -229,6 +246,32 @@ def a_report(**fields):
         "call_snapshot": {**call, "letters": {"sender": "ARS"}},
     }
     return DossierReport.model_validate({**base, **fields})
+
+
+def report_of(numero: str, config, findings: list):
+    """The typed report of a dossier known only by its ``findings`` (no data read, no
+    figures), with the verdict they decide."""
+    from judging.report import build_report
+    from validators.engine import decide
+
+    return build_report(
+        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
+    )
+
+
+def forfait_finding(cell: str):
+    """A BUD-03 finding: the budget asks 8 000 € for a forfait of 7 000 € (cell ``cell``)."""
+    from core.models import Finding, Location, Severity
+
+    return Finding(
+        "BUD-03",
+        Severity.A_CORRIGER,
+        "Le budget demande 8 000 €.",
+        "7 000 €",
+        "8 000 €",
+        Location("Budget.xlsx", sheet="Budget", cell=cell),
+        "Forfait",
+    )
 
 
 def typed(report):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from conftest import esmsnum
+from conftest import esmsnum, forfait_finding, report_of
 
 
 def test_help_is_in_french_and_lists_the_commands():
@@ -133,32 +133,9 @@ def test_a_file_or_an_impossible_folder_as_output_is_refused_with_exit_2(tmp_pat
 
 def _output_with_one_report(tmp_path):
     from core.config import load_call
-    from core.models import Finding, Location, Severity
-    from judging.report import build_report
     from reports.dossier import write_dossier_reports
-    from validators.engine import decide
 
-    config = load_call("ars-ara-2022-regional")
-    findings = [
-        Finding(
-            "BUD-03",
-            Severity.A_CORRIGER,
-            "Le budget demande 8 000 €.",
-            "7 000 €",
-            "8 000 €",
-            Location("Budget.xlsx", sheet="Budget", cell="D12"),
-            "Forfait",
-        )
-    ]
-    report = build_report(
-        numero="2022-ARA-0900",
-        config=config,
-        verdict=decide(findings),
-        findings=findings,
-        records=[],
-        data=None,
-        figures=None,
-    )
+    report = report_of("2022-ARA-0900", load_call("ars-ara-2022-regional"), [forfait_finding("D12")])
     out = tmp_path / "sortie"
     write_dossier_reports(report, out / "2022-ARA-0900")
     return out

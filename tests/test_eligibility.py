@@ -22,13 +22,26 @@ from validators.reference import category_of, reference
         ("Centre d'action médico-sociale précoce", "190"),
         ("Service polyvalent d'aide et de soins à domicile", "209"),
         ("Etablissement d'hebergement pour personne agee dependante", "500"),  # singular, no accents
+        ("Établissement d'hébergement pour personnes âgées dépendantes", "500"),
+        ("Etablissement d'hébergement pour personnes âgées dépendantes (EHPAD)", "500"),
         ("Unité de soins de longue durée", "362"),
         ("Maison d'enfants à caractère social", "177"),
+        ("Service de soins infirmiers à domicile", "354"),
+        ("Service d'éducation spéciale et de soins à domicile", "182"),
+        ("Foyer d'accueil médicalisé pour adultes handicapés", "437"),
+        ("Etablissement d'accueil médicalisé en tout ou partie pour personnes handicapées", "448"),
+        ("Etablissement d'accueil non médicalisé pour personnes handicapées", "449"),
+        ("Institut thérapeutique, éducatif et pédagogique", "186"),
     ],
 )
 def test_categories_in_full_words(text, code):
     found = category_of(text)
     assert found is not None and found.code == code
+
+
+def test_a_vague_category_is_not_guessed():
+    assert category_of("Service de soins") is None
+    assert category_of("Établissement d'accueil") is None
 
 
 def test_the_matcher_does_not_need_the_wording_in_the_reference():

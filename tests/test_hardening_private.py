@@ -15,24 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import esmsnum, load_json
+from conftest import esmsnum, generated_cases, load_json, run_call
 
 CALL = "ars-ara-2022-regional"
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
-    from fixtures.generate import generate
-
-    out = tmp_path_factory.mktemp("private-src")
-    generate(out, calls=[CALL], only=["clean-workbook", "BUD-03"])
-    return out / CALL / "dossiers"
-
-
-def _run(call_dir: Path, out: Path) -> dict:
-    proc = esmsnum("run", str(call_dir), "--call", CALL, "--out", str(out))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return load_json(out / "summary.json")
+    return generated_cases(tmp_path_factory, "private-src", CALL, ["clean-workbook", "BUD-03"])
 
 
 def _mode(path: Path) -> int:
@@ -76,7 +66,7 @@ def test_the_cache_is_never_read_from_the_shared_output_folder(source, tmp_path,
     from flows.cache import storage_setting
 
     out = tmp_path / "sortie"
-    first = _run(source, out)
+    first = run_call(source, out, CALL)
     cache = storage_setting(out)
     assert private_state in cache.parents, "the cache is in the private state folder"
     assert _mode(private_state) == 0o700
@@ -93,7 +83,7 @@ def test_the_cache_is_never_read_from_the_shared_output_folder(source, tmp_path,
         (planted / name).write_bytes(_pickle_record(marker))
     reports = {d["dossier"]: load_json(out / d["dossier"] / "report.json")["digest"] for d in first["dossiers"]}
 
-    second = _run(source, out)
+    second = run_call(source, out, CALL)
     assert not marker.exists(), "a record planted in the output folder was never unpickled"
     assert second["run"]["dossiers_cached"] == len(reports), "the re-run comes from the private cache"
     again = {d["dossier"]: load_json(out / d["dossier"] / "report.json")["digest"] for d in second["dossiers"]}
@@ -108,7 +98,7 @@ def test_secret_key_and_accounts_live_in_the_private_state_folder(source, tmp_pa
     from web.settings import SECRET_ENV, secret_key
 
     out = tmp_path / "sortie"
-    _run(source, out)
+    run_call(source, out, CALL)
     history = out / ".esmsnum" / "history.sqlite"
     assert _mode(history) == 0o600
 
@@ -210,6 +200,17 @@ def _hold(lock: Path, content: str, seconds: float):
     return proc
 
 
+def _run_while_held(lock: Path, content: str, call_dir: Path, out: Path):
+    """``esmsnum run`` while another process holds the output folder's lock (``content``)
+    and does not let it go."""
+    holder = _hold(lock, content, 120)
+    try:
+        return esmsnum("run", str(call_dir), "--call", CALL, "--out", str(out))
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_run_waits_for_a_web_write_then_says_what_holds_the_folder(source, tmp_path):
     import json
     import socket
@@ -221,27 +222,17 @@ def test_a_run_waits_for_a_web_write_then_says_what_holds_the_folder(source, tmp
     )
     holder = _hold(lock, web, 1)  # a web write: released within the run's wait
     try:
-        assert _run(source, out)["totals"]["dossiers"] == 2, "the run waited for the web's write"
+        assert run_call(source, out, CALL)["totals"]["dossiers"] == 2, "the run waited for the web's write"
     finally:
         holder.wait()
 
-    holder = _hold(lock, web, 120)  # a write that does not end
-    try:
-        proc = esmsnum("run", str(source), "--call", CALL, "--out", str(out))
-    finally:
-        holder.kill()
-        holder.wait()
+    proc = _run_while_held(lock, web, source, out)  # a write that does not end
     assert proc.returncode == 1
     assert "l'espace d'instruction (esmsnum web) enregistre une modification" in proc.stderr
     assert "7 décembre 2026 à 10:00" in proc.stderr, "since when, in Paris time"
 
     stranger = json.dumps({"holder": "analyse", "pid": 999_999_999, "host": "autre-machine"})
-    holder = _hold(lock, stranger, 120)  # a run of another machine on a shared folder
-    try:
-        proc = esmsnum("run", str(source), "--call", CALL, "--out", str(out))
-    finally:
-        holder.kill()
-        holder.wait()
+    proc = _run_while_held(lock, stranger, source, out)  # a run of another machine on a shared folder
     assert proc.returncode == 1
     assert "Une analyse est déjà en cours" in proc.stderr and "sur la machine autre-machine" in proc.stderr
     assert "999999999" not in proc.stderr and "processus" not in proc.stderr, "no pid it cannot name"
@@ -286,7 +277,7 @@ def test_a_run_killed_with_sigkill_is_marked_interrupted_by_the_next(source, tmp
         os.killpg(proc.pid, signal.SIGKILL)  # the run and everything it started
         proc.wait()
     assert running, "killed midway"
-    _run(source, out)
+    run_call(source, out, CALL)
     db = History.for_output(out)
     assert db.run_statuses(CALL) == ["interrompue", "terminee"]
     db.close()
@@ -341,7 +332,7 @@ def test_forty_parallel_logins_stay_under_600_mb_in_a_real_server(source, tmp_pa
     from instruction.accounts import create_account, open_accounts
 
     out = tmp_path / "sortie"
-    _run(source, out)
+    run_call(source, out, CALL)
     store = open_accounts(out)
     for i in range(20):
         create_account(store, f"foule{i}", "lecture", "le mot de passe de la foule")

@@ -12,24 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import esmsnum, load_json
+from conftest import generated_cases, run_call
 
 CALL = "ars-ara-2022-regional"
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
-    from fixtures.generate import generate
-
-    out = tmp_path_factory.mktemp("twice-src")
-    generate(out, calls=[CALL], only=["clean-workbook", "clean-zip", "PIE-01"])
-    return out / CALL / "dossiers"
-
-
-def _run(call_dir: Path, out: Path) -> dict:
-    proc = esmsnum("run", str(call_dir), "--call", CALL, "--out", str(out))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return load_json(out / "summary.json")
+    return generated_cases(tmp_path_factory, "twice-src", CALL, ["clean-workbook", "clean-zip", "PIE-01"])
 
 
 def _files(call_dir: Path) -> int:
@@ -45,12 +35,12 @@ def _rendered(out: Path) -> dict[str, int]:
 def test_an_unchanged_call_reads_nothing_and_a_corrected_dossier_only_itself(source, tmp_path):
     call_dir, out = tmp_path / "call", tmp_path / "out"
     shutil.copytree(source, call_dir)
-    cold = _run(call_dir, out)["run"]
+    cold = run_call(call_dir, out, CALL)["run"]
     assert cold["files_hashed"] == _files(call_dir) and cold["files_known"] == 0
     assert cold["dossiers_analysed"] == 3 and cold["documents_extracted"] > 0 and cold["reports_written"] == 3
     before = _rendered(out)
 
-    unchanged = _run(call_dir, out)["run"]
+    unchanged = run_call(call_dir, out, CALL)["run"]
     assert unchanged["files_hashed"] == 0 and unchanged["files_known"] == _files(call_dir)
     assert unchanged["dossiers_analysed"] == 0 and unchanged["documents_extracted"] == 0
     assert unchanged["reports_written"] == 0 and _rendered(out) == before
@@ -59,7 +49,7 @@ def test_an_unchanged_call_reads_nothing_and_a_corrected_dossier_only_itself(sou
     folder = next(d for d in sorted(call_dir.iterdir()) if d.is_dir())
     touched = next(f for f in folder.rglob("*") if f.is_file())
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
-    same = _run(call_dir, out)["run"]
+    same = run_call(call_dir, out, CALL)["run"]
     assert same["files_hashed"] == 1 and same["dossiers_analysed"] == 0 and same["reports_written"] == 0
 
     # one cell of one workbook corrected: that file re-read, that dossier re-extracted and re-rendered
@@ -68,7 +58,7 @@ def test_an_unchanged_call_reads_nothing_and_a_corrected_dossier_only_itself(sou
     book = openpyxl.load_workbook(workbook)
     book.worksheets[0]["A1"] = f"{book.worksheets[0]['A1'].value or ''} (corrigé)"
     book.save(workbook)
-    again = _run(call_dir, out)["run"]
+    again = run_call(call_dir, out, CALL)["run"]
     assert again["files_hashed"] == 1
     assert again["dossiers_analysed"] == 1 and again["documents_extracted"] == 1 and again["dossiers_cached"] == 2
     assert again["reports_written"] == 1
@@ -110,10 +100,10 @@ def test_another_renderer_renders_every_report_again_without_reading_anything(so
 
     call_dir, out = tmp_path / "call", tmp_path / "out"
     shutil.copytree(source, call_dir)
-    _run(call_dir, out)
+    run_call(call_dir, out, CALL)
     rendered = Rendered.for_output(out)
     assert json.loads(rendered.path.read_text(encoding="utf-8")) == {"renderer": rendered.version}
     rendered.path.write_text(json.dumps({"renderer": "une version précédente"}), encoding="utf-8")
-    again = _run(call_dir, out)["run"]
+    again = run_call(call_dir, out, CALL)["run"]
     assert again["reports_written"] == 3 and again["documents_extracted"] == 0 and again["files_hashed"] == 0
-    assert _run(call_dir, out)["run"]["reports_written"] == 0
+    assert run_call(call_dir, out, CALL)["run"]["reports_written"] == 0

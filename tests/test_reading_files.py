@@ -25,7 +25,6 @@ from extractors.read_xlsx import read_xlsx
 from extractors.readings import document_readings
 from extractors.tables import find_document_tables
 from validators.context import DossierData
-from validators.reference import category_of
 
 FINESS = ["010000016", "690781810", "010000024"]
 LIST_HEADERS = [
@@ -252,33 +251,6 @@ def test_an_essms_list_inside_the_candidature_is_used(tmp_path, writer, reader, 
     assert [e.category for e in data.essms][:2] == ["EHPAD", "IME"]
     kinds = {p.kind.value for r in classified.records for p in r.parts}
     assert {"structures", "gouvernance"} <= kinds
-
-
-# --------------------------------------------------------------------------- categories in full
-
-
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [
-        ("Service d'accompagnement médico-social pour adultes handicapés", "445"),
-        ("Établissement d'hébergement pour personnes âgées dépendantes", "500"),
-        ("Etablissement d'hébergement pour personnes âgées dépendantes (EHPAD)", "500"),
-        ("Service de soins infirmiers à domicile", "354"),
-        ("Service d'éducation spéciale et de soins à domicile", "182"),
-        ("Foyer d'accueil médicalisé pour adultes handicapés", "437"),
-        ("Etablissement d'accueil médicalisé en tout ou partie pour personnes handicapées", "448"),
-        ("Etablissement d'accueil non médicalisé pour personnes handicapées", "449"),
-        ("Institut thérapeutique, éducatif et pédagogique", "186"),
-    ],
-)
-def test_categories_written_in_full_resolve_to_their_finess_category(text, code):
-    category = category_of(text)
-    assert category is not None and category.code == code
-
-
-def test_a_vague_category_is_not_guessed():
-    assert category_of("Service de soins") is None
-    assert category_of("Établissement d'accueil") is None
 
 
 # --------------------------------------------------------------------------- report.json readings

@@ -13,14 +13,13 @@ import pytest
 import yaml
 from docx import Document
 
-from conftest import typed
+from conftest import report_of, typed
 from core.config import CALLS_DIR, load_call
 from core.french import date_long
 from core.models import Finding, Location, Severity
 from core.report import FindingEntry
-from judging.report import build_report
 from reports import dossier, letter
-from validators.engine import decide, sort_findings
+from validators.engine import sort_findings
 from validators.registry import action_for
 
 A4_EMU = (7560310, 10692130)  # 21 × 29,7 cm in EMU (360 000 per cm), as python-docx rounds them
@@ -82,9 +81,7 @@ def letter_content(report, **kwargs):
 def _report(config, numero="2022-ARA-0700", findings=None):
     """A report as report.json holds it, with the owner and deposit of a real form."""
     findings = findings or _findings()
-    report = build_report(
-        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
-    ).to_json()
+    report = report_of(numero, config, findings).to_json()
     report["porteur"] = {
         "raison_sociale": "Association Les Tilleuls",
         "finess_ej": "010000016",

@@ -10,13 +10,14 @@ import re
 import pytest
 from markupsafe import escape
 
+from conftest import report_of
 from core.config import load_call
 from core.models import Finding, Location, Severity
 from core.report import DossierReport
-from judging.report import build_report, snapshot
+from judging.report import snapshot
 from reports.dossier import write_dossier_reports
 from reports.summary import build_summary, write_summary
-from validators.engine import decide, sort_findings
+from validators.engine import sort_findings
 
 XSS = "<script>alert(1)</script>"
 
@@ -29,9 +30,7 @@ def config():
 def _report(config, findings: list[Finding], numero: str = "2022-ARA-0500") -> dict:
     """The report as report.json holds it (the tests change it as a reader of the file would)."""
     findings = sort_findings(findings)
-    return build_report(
-        numero=numero, config=config, verdict=decide(findings), findings=findings, records=[], data=None, figures=None
-    ).to_json()
+    return report_of(numero, config, findings).to_json()
 
 
 def _write(report: dict, folder) -> None:

@@ -13,18 +13,17 @@ import stat
 import openpyxl
 import pytest
 
-from conftest import typed
+from conftest import forfait_finding, report_of, typed
 from core.config import load_call
 from core.french import date_long
 from core.french import date_short as date_fr
 from core.french import datetime_short as datetime_fr
 from core.models import Finding, Location, Severity
 from judging.finalize import outcome_of
-from judging.report import build_report, snapshot
+from judging.report import snapshot
 from reports.dossier import write_dossier_reports
 from reports.files import atomic_path, atomic_write_bytes
 from reports.summary import build_summary, write_summary
-from validators.engine import decide
 
 
 @pytest.fixture
@@ -89,30 +88,14 @@ def _call_output(tmp_path, amounts=True):
                     Location("(dossier)"),
                     "Doublon",
                 ),
-                Finding(
-                    "BUD-03",
-                    Severity.A_CORRIGER,
-                    "Le budget demande 8 000 €.",
-                    "7 000 €",
-                    "8 000 €",
-                    Location("Budget.xlsx", sheet="Budget", cell="D46"),
-                    "Forfait",
-                ),
+                forfait_finding("D46"),
             ],
             [("010000024", "01", "domicile", 7000.0), ("070000001", "07", "personnes_handicapees", 8000.0)],
             15000.0,
         ),
     }
     for numero, (findings, essms, total) in plans.items():
-        report = build_report(
-            numero=numero,
-            config=config,
-            verdict=decide(findings),
-            findings=findings,
-            records=[],
-            data=None,
-            figures=None,
-        ).to_json()
+        report = report_of(numero, config, findings).to_json()
         report["essms"] = [
             _essms(*e) if amounts else {**_essms(*e), "amount_requested": None, "amount_eligible": None} for e in essms
         ]

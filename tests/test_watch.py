@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NO_FINESS, ROOT, import_finess, load_json
+from conftest import NO_FINESS, ROOT, generated_cases, import_finess, load_json
 from flows.watch import Arrivals, complete_zip, readable_zips, watched_name
 
 CALL = "ars-ara-2022-regional"
@@ -24,11 +24,7 @@ CALL = "ars-ara-2022-regional"
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
-    from fixtures.generate import generate
-
-    out = tmp_path_factory.mktemp("watch-src")
-    generate(out, calls=[CALL], only=["clean-workbook", "PIE-01", "BUD-03"])
-    return out / CALL / "dossiers"
+    return generated_cases(tmp_path_factory, "watch-src", CALL, ["clean-workbook", "PIE-01", "BUD-03"])
 
 
 def _corrected_zip(call_dir: Path, numero: str) -> bytes:

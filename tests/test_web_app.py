@@ -96,6 +96,16 @@ def lift(client: TestClient, numero: str, fingerprint: str, motif: str):
     )
 
 
+def propose(client: TestClient, numero: str, groupe: str, motif: str, **request):
+    """Propose a decision from the dossier page as it stands (its csrf token and version)."""
+    token, version = page_state(client, numero)
+    return client.post(
+        dossier_url(numero) + "/decision",
+        data={"csrf": token, "version": version, "groupe": groupe, "motif": motif},
+        **request,
+    )
+
+
 def current_version(work: Path, numero: str) -> int:
     from instruction.store import History
 
@@ -181,11 +191,7 @@ def test_every_post_route_declares_its_role_and_lecture_changes_nothing(served):
         assert response.status_code == 403, route.path
         assert "lecture seule" in response.text or "décideur" in response.text
     assert (work / numero / "report.json").read_bytes() == before
-    marie = login(app, "marie")
-    token, version = page_state(marie, numero)
-    refused = marie.post(
-        dossier_url(numero) + "/decision", data={"csrf": token, "version": version, "groupe": "D", "motif": "x"}
-    )
+    refused = propose(login(app, "marie"), numero, "D", "x")
     assert refused.status_code == 403 and "Seul un compte « décideur »" in refused.text
 
 
@@ -430,20 +436,9 @@ def test_status_decision_and_letter(served):
     assert "Merci de nous renvoyer le budget corrigé." in text
 
     paul = login(app, "paul")
-    token, version = page_state(paul, numero)
-    refused = paul.post(
-        dossier_url(numero) + "/decision",
-        data={"csrf": token, "version": version, "groupe": "A", "motif": "Beau projet"},
-        follow_redirects=True,
-    )
+    refused = propose(paul, numero, "A", "Beau projet", follow_redirects=True)
     assert "réservé aux dossiers recevables" in refused.text
-    assert (
-        paul.post(
-            dossier_url(numero) + "/decision",
-            data={"csrf": token, "version": version, "groupe": "C", "motif": "Budget à reprendre"},
-        ).status_code
-        == 303
-    )
+    assert propose(paul, numero, "C", "Budget à reprendre").status_code == 303
     instruction = report(work, numero)["instruction"]
     assert instruction["decision"] == "C" and instruction["decision_author"] == "paul"
     row = next(d for d in load_json(work / "summary.json")["dossiers"] if d["dossier"] == numero)
@@ -462,14 +457,7 @@ def test_the_committee_table_and_its_export(served):
     app, work, cases, _ = served
     numero = cases["clean-workbook"]
     paul = login(app, "paul")
-    token, version = page_state(paul, numero)
-    assert (
-        paul.post(
-            dossier_url(numero) + "/decision",
-            data={"csrf": token, "version": version, "groupe": "A", "motif": "Grappe équilibrée"},
-        ).status_code
-        == 303
-    )
+    assert propose(paul, numero, "A", "Grappe équilibrée").status_code == 303
     page = paul.get(f"/appels/{CALL}/comite").text
     assert "Proposé au financement (groupe A)" in page and "A — Proposé au financement" in page
     assert "personnes âgées" in page and "Capacités des établissements" in page
