@@ -55,7 +55,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         if essms.department is None or essms.department in departments:
             continue
         source = " (selon le répertoire FINESS)" if essms.department_source == REPOSITORY else ""
-        excluded = any(x.rule == "GRP-05" for x in essms.exclusions)
+        excluded = essms.excluded_by("GRP-05")
         consequence = (
             f"il est exclu du décompte et du financement de ce projet régional. Le dossier est examiné "
             f"sur les {remaining} ESSMS restants."

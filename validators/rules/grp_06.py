@@ -66,7 +66,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:
-            excluded = any(x.rule == "GRP-06" for x in essms.exclusions)
+            excluded = essms.excluded_by("GRP-06")
             registered = _as_registered(data, essms)
             consequence = (
                 f"est exclu du décompte et du financement : {registered}{verdict.reason}. Le dossier est examiné sur "

@@ -75,7 +75,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         project, key = software_of(data, essms)
         if not key or same_dui(dui_key(ordered), key):
             continue
-        excluded = any(x.rule == "GRP-16" for x in essms.exclusions)
+        excluded = essms.excluded_by("GRP-16")
         consequence = (
             f"il est exclu du décompte et du financement (pas de double financement). Le dossier est examiné sur "
             f"les {remaining} ESSMS restants."
