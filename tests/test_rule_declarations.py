@@ -22,7 +22,7 @@ from judging.analysis import read_dossier
 from validators.call_review import review_call
 from validators.config_view import ConfigView, ReadLog, UndeclaredParameter
 from validators.engine import run_rules
-from validators.registry import all_rules, rule
+from validators.registry import all_rules, parse_rule_doc, rule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,12 +50,34 @@ def test_a_section_absent_from_the_call_reads_as_none():
     assert ConfigView(national, "GRP-05", ("region.name", "region.departments")).region is None
 
 
-def _check(data, config):
-    return iter(())
+DOC = """Intitulé
+
+Ce que la règle vérifie.
+
+Source : un texte public
+
+Action : Faire ceci.
+"""
+
+
+def _documented(doc: str):
+    """A check documented by ``doc``."""
+
+    def check(data, config):
+        return iter(())
+
+    check.__doc__ = doc
+    return check
+
+
+_check = _documented(DOC)
 
 
 def _check_with_failures(data, config, failures):
     return iter(())
+
+
+_check_with_failures.__doc__ = DOC
 
 
 @pytest.mark.parametrize(
@@ -69,14 +91,34 @@ def _check_with_failures(data, config, failures):
         ),
         ("ZZZ-02", {"checks": {"planning": lambda view, columns: {}}}, _check, r"\(data, config, failures\)"),
         ("ZZZ-03", {"checks": {"budget_lignes": lambda view, columns: {}}}, _check_with_failures, "unknown tables"),
-        ("ZZZ-04", {"action": ""}, _check, "French sentence"),
+        ("ZZZ-04", {}, _documented(DOC.replace("Faire ceci.", "faire ceci")), "French sentence"),
+        ("ZZZ-05", {}, _documented(""), "must start with its title"),
+        ("ZZZ-06", {}, _documented(DOC.replace("Source : un texte public", "")), "no section 'Source : …'"),
+        ("ZZZ-07", {}, _documented(DOC.replace("Action : Faire ceci.", "")), "no section 'Action : …'"),
+        ("ZZZ-08", {}, _documented(DOC + "\nAction (urgent) : Faire cela.\n"), "unknown section"),
+        ("ZZZ-09", {}, _documented(DOC + "\nUn paragraphe égaré.\n"), "after the sections"),
     ],
 )
 def test_a_rule_cannot_declare_what_a_call_configuration_does_not_have(rule_id, declaration, check, problem):
-    declared = {"title": "t", "severity": "alerte", "source": "s", "action": "Faire ceci."} | declaration
-    with pytest.raises(ValueError, match=problem):
-        rule(rule_id, **declared)(check)
+    with pytest.raises(ValueError, match=rf"rule {rule_id} is badly declared: .*{problem}"):
+        rule(rule_id, severity="alerte", **declaration)(check)
     assert rule_id not in all_rules()
+
+
+def test_a_docstring_holds_the_prose_of_its_rule():
+    """Title, description (verbatim), then sections whose wrapped lines are joined with a space."""
+    doc = parse_rule_doc(
+        "Intitulé sur\ndeux lignes\n\nPremier paragraphe\nsur deux lignes.\n\nSecond paragraphe.\n\n"
+        "Source : un texte\n  public\n\nAction : Faire\nceci.\n\nAction (à corriger) : Faire cela.\n\n"
+        "Exemple : Un message."
+    )
+    assert (doc.title, doc.description) == (
+        "Intitulé sur deux lignes",
+        "Premier paragraphe\nsur deux lignes.\n\nSecond paragraphe.",
+    )
+    assert (doc.source, doc.action, doc.example) == ("un texte public", "Faire ceci.", "Un message.")
+    assert doc.severity_actions == {"a_corriger": "Faire cela."}
+    assert doc.problems == ()
 
 
 # ----------------------------------------------------------------------------- one rule, one place

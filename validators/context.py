@@ -72,6 +72,10 @@ class Essms:
         excluded: the blank cell is something the owner can fill in (GRP-01)."""
         return not self.exclusions
 
+    def excluded_by(self, rule_id: str) -> bool:
+        """Whether the rule ``rule_id`` excludes this ESSMS from the count and the funding."""
+        return any(exclusion.rule == rule_id for exclusion in self.exclusions)
+
     @property
     def identified(self) -> bool:
         """The row gives a FINESS ET (an ESSMS without one cannot be counted yet)."""

@@ -71,10 +71,6 @@ DS_FORMS: dict[str, str] = {
 #: The forms that carry their UTC offset: their instant is known (the others are Paris wall time).
 OFFSET_FORMS = frozenset({"iso", "csv"})
 
-#: The owner's action for a deposit-time finding that is only an alerte (the time is not
-#: fully known): the reviewer checks it in the téléservice.
-REVIEWER_CHECKS_DEPOSIT = "Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice."
-
 #: What a reviewer is told when the minutes of a deposit are not known (the 2023–2024 form).
 HOUR_ONLY_NOTE = (
     "l'export du téléservice n'indique pas les minutes de ce dépôt (de juin 2023 à avril 2024, Démarches "

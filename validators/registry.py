@@ -1,11 +1,23 @@
 """The rule catalogue: each rule declared once, in its own file, with everything about it.
 
 A rule lives in ``validators/rules/<family>_<nn>.py`` (in the spirit of sqlfluff's and ruff's
-one-rule-one-place layout) and declares, with ``@rule(...)`` on its check function: its id,
-French title, default severity, the configuration keys it reads (``params``: its check sees
-only those, see ``validators.config_view``), its source, the action asked of the owner, an
-example message, and — for the table-shaped checks — its pandera checks (``checks``). The
-check function's docstring is its French documentation (docs/rules.md).
+one-rule-one-place layout, where a rule's docstring is its documentation). ``@rule(...)`` on its
+check function declares what is code: its id, default severity, the configuration keys it
+reads (``params``: its check sees only those, see ``validators.config_view``) and, where used,
+its pandera checks (``checks``, for the table-shaped checks), its ``scope`` (``"call"`` for a
+rule run once over the whole call) and the ESSMS it ``excludes``. Its prose, in French, is the
+check function's docstring (``parse_rule_doc``), which docs/rules.md, the reports and the
+letters show:
+
+- first paragraph: the rule's title (the reports' heading);
+- then the description, verbatim (line breaks kept), up to the first section;
+- then one paragraph per section, its label first, wrapped at will (its lines are joined with
+  a space): ``Source : …`` (the public text the rule comes from), ``Action : …`` (what the
+  owner must do, a French sentence), ``Action (alerte) : …`` or ``Action (à corriger) : …``
+  (the action of a finding at that severity, where the severity depends on the case) and
+  ``Exemple : …`` (a message as the rule writes it, optional).
+
+A rule without its title, source or action, or with an unknown section, fails at import.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -99,40 +112,112 @@ class Rule:
 
 _REGISTRY: dict[str, Rule] = {}
 
+# A section of a check's docstring: ``Source : …``, ``Action : …``, ``Action (alerte) : …`` (the
+# action of a finding at that severity), ``Exemple : …``.
+_SECTION = re.compile(r"(?P<label>Source|Action|Exemple)(?: \((?P<severity>[^)]*)\))? : ")
+_FIELDS = {"Source": "source", "Action": "action", "Exemple": "example"}
+_SEVERITY_LABELS = {s.label.lower(): s.value for s in Severity}  # "à corriger" → "a_corriger"
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a check's docstring says of its rule (see the module docstring), and what is wrong
+    with it."""
+
+    title: str = ""
+    description: str = ""
+    source: str = ""
+    action: str = ""
+    example: str = ""
+    severity_actions: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+def _paragraphs(text: str) -> list[str]:
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    return paragraphs
+
+
+def _joined(paragraph: str) -> str:
+    """A paragraph wrapped over several lines, on one line."""
+    return " ".join(line.strip(" \t") for line in paragraph.splitlines())
+
+
+def parse_rule_doc(doc: str) -> RuleDoc:
+    """Read a check's docstring (as ``inspect.getdoc`` cleans it): its title, its description
+    (verbatim, line breaks kept) and its labelled sections (each joined on one line)."""
+    paragraphs = _paragraphs(doc)
+    problems: list[str] = []
+    title = _joined(paragraphs.pop(0)) if paragraphs and not _SECTION.match(paragraphs[0]) else ""
+    description: list[str] = []
+    sections: dict[str, str] = {}
+    severity_actions: dict[str, str] = {}
+    for paragraph in paragraphs:
+        found = _SECTION.match(paragraph)
+        if found is None:
+            if sections:
+                problems.append(f"a paragraph of its docstring after the sections is not a section: {paragraph[:40]!r}")
+            else:
+                description.append(paragraph)
+            continue
+        label, severity, text = found["label"], found["severity"], _joined(paragraph[found.end() :])
+        if severity is not None:
+            if label != "Action" or severity.lower() not in _SEVERITY_LABELS:
+                problems.append(f"its docstring has an unknown section '{found[0]}…'")
+                continue
+            key, target = _SEVERITY_LABELS[severity.lower()], severity_actions
+        else:
+            key, target = _FIELDS[label], sections
+        if key in target:
+            problems.append(f"its docstring gives the section '{found[0]}…' twice")
+        target[key] = text
+    return RuleDoc(
+        title=title,
+        description="\n\n".join(description),
+        source=sections.get("source", ""),
+        action=sections.get("action", ""),
+        example=sections.get("example", ""),
+        severity_actions=severity_actions,
+        problems=tuple(problems),
+    )
+
 
 def rule(
     rule_id: str,
     *,
-    title: str,
     severity: str,
     params: tuple[str, ...] = (),
-    source: str,
-    action: str,
-    example: str = "",
     scope: str = "dossier",
     checks: Mapping[str, TableChecks] | None = None,
-    severity_actions: Mapping[str, str] | None = None,
     excludes: Callable[[Any, Any], str | None] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Declare a rule. The function's docstring is its (French) description."""
+    """Declare a rule: what is code here, its prose in the function's docstring (module docstring)."""
 
     def register(fn: CheckFn) -> CheckFn:
-        problems = _declaration_problems(rule_id, params, action, scope, checks or {}, fn)
+        doc = parse_rule_doc(inspect.getdoc(fn) or "")
+        problems = _declaration_problems(rule_id, params, doc, scope, checks or {}, fn)
         if problems:
             raise ValueError(f"rule {rule_id} is badly declared: " + "; ".join(problems))
         _REGISTRY[rule_id] = Rule(
             id=rule_id,
-            title=title,
+            title=doc.title,
             severity=Severity(severity),
             params=tuple(params),
-            source=source,
-            action=action,
-            description=inspect.getdoc(fn) or "",
+            source=doc.source,
+            action=doc.action,
+            description=doc.description,
             check=fn,
-            example=example,
+            example=doc.example,
             scope=scope,
             checks=dict(checks or {}),
-            severity_actions=dict(severity_actions or {}),
+            severity_actions=dict(doc.severity_actions),
             excludes=excludes,
         )
         return fn
@@ -140,18 +225,31 @@ def rule(
     return register
 
 
+def _is_sentence(text: str) -> bool:
+    return bool(text.strip()) and text[0].isupper() and text.rstrip().endswith(".")
+
+
 def _declaration_problems(
-    rule_id: str, params: tuple[str, ...], action: str, scope: str, checks: Mapping[str, TableChecks], fn: CheckFn
+    rule_id: str, params: tuple[str, ...], doc: RuleDoc, scope: str, checks: Mapping[str, TableChecks], fn: CheckFn
 ) -> list[str]:
-    problems = []
+    problems = list(doc.problems)
+    if not doc.title:
+        problems.append("its docstring must start with its title")
+    problems += [
+        f"its docstring has no section '{label} : …'"
+        for label, text in (("Source", doc.source), ("Action", doc.action))
+        if not text
+    ]
     if rule_id in _REGISTRY:
         problems.append("declared twice")
     if unknown := unknown_params(params):
         problems.append(f"params not in a call configuration: {unknown}")
     if len(set(params)) != len(params):
         problems.append("a param is declared twice")
-    if not action.strip() or not action[0].isupper() or not action.rstrip().endswith("."):
+    if doc.action and not _is_sentence(doc.action):
         problems.append("its action must be a French sentence (capital letter, final full stop)")
+    if bad := sorted(s for s, action in doc.severity_actions.items() if not _is_sentence(action)):
+        problems.append(f"its action at severity {', '.join(bad)} must be a French sentence")
     if scope not in ("dossier", "call"):
         problems.append(f"unknown scope {scope!r}")
     if unknown_kinds := sorted(set(checks) - set(TABLE_KINDS)):

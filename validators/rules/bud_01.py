@@ -31,20 +31,21 @@ def readable_amounts(config: ConfigView, columns: frozenset[str]) -> dict[str, l
     }
 
 
-@rule(
-    "BUD-01",
-    title="Montant illisible ou négatif",
-    severity="a_corriger",
-    params=(),
-    checks={"budget_essms": readable_amounts},
-    source="Pratique d'instruction : chaque montant du budget doit être un nombre positif",
-    action="Saisir dans la cellule indiquée un montant en euros, positif ou nul.",
-    example="Le forfait de maîtrise d'ouvrage demandé pour EHPAD Les Tilleuls (FINESS 010000016) est illisible : « à préciser » n'est pas un montant lisible. Indiquer un montant en euros.",
-)
+@rule("BUD-01", severity="a_corriger", params=(), checks={"budget_essms": readable_amounts})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Les montants du budget (par ESSMS et par poste de dépense) sont des nombres positifs ou
+    """Montant illisible ou négatif
+
+    Les montants du budget (par ESSMS et par poste de dépense) sont des nombres positifs ou
     nuls. Les montants saisis en texte (« 12 000,00 € », « 12 k€ ») sont lus ; un texte qui
-    n'est pas un montant, ou dont les séparateurs sont ambigus, est signalé avec sa cellule."""
+    n'est pas un montant, ou dont les séparateurs sont ambigus, est signalé avec sa cellule.
+
+    Source : Pratique d'instruction : chaque montant du budget doit être un nombre positif
+
+    Action : Saisir dans la cellule indiquée un montant en euros, positif ou nul.
+
+    Exemple : Le forfait de maîtrise d'ouvrage demandé pour EHPAD Les Tilleuls (FINESS 010000016) est illisible : « à
+    préciser » n'est pas un montant lisible. Indiquer un montant en euros.
+    """
     for failure in failures:
         cell = failure.row.get(failure.column)
         raw = cell.text if cell else ""

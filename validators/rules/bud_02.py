@@ -39,22 +39,23 @@ def essms_totals(config: ConfigView, columns: frozenset[str]) -> dict[str, list[
     }
 
 
-@rule(
-    "BUD-02",
-    title="Total différent de la somme des lignes",
-    severity="a_corriger",
-    params=("funding.amount_tolerance",),
-    checks={"budget_essms": essms_totals},
-    source="documents.md § Budget : les formules sont fréquentes ; recalculer les sommes",
-    action="Corriger le total ou les lignes du budget pour que chaque total soit égal à la somme de ses lignes.",
-    example="La ligne « Total » du financement par ESSMS indique 115 500 € de forfait de maîtrise d'ouvrage, mais la somme des 17 lignes est 119 000 € (écart -3 500 €). Corriger le total ou les lignes.",
-)
+@rule("BUD-02", severity="a_corriger", params=("funding.amount_tolerance",), checks={"budget_essms": essms_totals})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS
+    """Total différent de la somme des lignes
+
+    Chaque total du budget est égal à la somme de ses lignes, recalculée : total par ESSMS
     (somme des forfaits de la ligne) et lignes « Total » des tableaux (somme de la colonne ; un
     « Sous-total » somme les lignes depuis le sous-total précédent).
     Un total écrit qui diffère de plus de la tolérance de l'appel révèle une formule périmée
-    ou une erreur de saisie."""
+    ou une erreur de saisie.
+
+    Source : documents.md § Budget : les formules sont fréquentes ; recalculer les sommes
+
+    Action : Corriger le total ou les lignes du budget pour que chaque total soit égal à la somme de ses lignes.
+
+    Exemple : La ligne « Total » du financement par ESSMS indique 115 500 € de forfait de maîtrise d'ouvrage, mais la
+    somme des 17 lignes est 119 000 € (écart -3 500 €). Corriger le total ou les lignes.
+    """
     tolerance = config.funding.amount_tolerance.value
     for failure in failures:
         row = failure.row

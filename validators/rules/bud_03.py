@@ -45,7 +45,6 @@ def within_forfaits(config: ConfigView, columns: frozenset[str]) -> dict[str, li
 
 @rule(
     "BUD-03",
-    title="Demande au-delà du forfait de l'appel",
     severity="a_corriger",
     params=(
         "funding.forfaits.acquisition",
@@ -54,23 +53,28 @@ def within_forfaits(config: ConfigView, columns: frozenset[str]) -> dict[str, li
         "funding.amount_tolerance",
     ),
     checks={"budget_essms": within_forfaits},
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        "et arrêté du 2 février 2022 relatif à un programme de financement destiné à encourager l'équipement "
-        "numérique des ESSMS : forfaits par ESSMS selon le type de projet et le rang (palier à partir du 50e "
-        "ESSMS) ; montants propres à chaque année dans sa configuration"
-    ),
-    action="Ramener la demande pour cet ESSMS dans la limite du forfait de l'appel.",
-    example="Le budget demande 8 000 € de forfait de maîtrise d'ouvrage pour EHPAD Les Tilleuls (FINESS 010000016) ; le plafond de l'appel est 7 000 € (acquisition).",
 )
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Pour chaque ESSMS du budget, chaque montant demandé (maîtrise d'ouvrage, éditeur, bonus
+    """Demande au-delà du forfait de l'appel
+
+    Pour chaque ESSMS du budget, chaque montant demandé (maîtrise d'ouvrage, éditeur, bonus
     Ségur) reste dans le forfait de l'appel pour son type de projet (acquisition
     ou mise en conformité, lu dans le budget, à défaut dans la liste des structures, à défaut
     dans le formulaire). Dans l'appel national, le forfait réduit s'applique à partir du 50e
     ESSMS, dans l'ordre des lignes du budget, en ne comptant que les ESSMS retenus (listés, non
-    exclus) : une ligne d'ESSMS exclu (GRP-05, GRP-06) ne prend pas de rang."""
+    exclus) : une ligne d'ESSMS exclu (GRP-05, GRP-06) ne prend pas de rang.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) et
+    arrêté du 2 février 2022 relatif à un programme de financement destiné à encourager l'équipement numérique des ESSMS
+    : forfaits par ESSMS selon le type de projet et le rang (palier à partir du 50e ESSMS) ; montants propres à chaque
+    année dans sa configuration
+
+    Action : Ramener la demande pour cet ESSMS dans la limite du forfait de l'appel.
+
+    Exemple : Le budget demande 8 000 € de forfait de maîtrise d'ouvrage pour EHPAD Les Tilleuls (FINESS 010000016) ; le
+    plafond de l'appel est 7 000 € (acquisition).
+    """
     tier_from = config.funding.tier_from_rank.value
     for failure in failures:
         frame_row = data.budget_frame.df.iloc[failure.index]

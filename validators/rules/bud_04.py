@@ -34,27 +34,27 @@ def bonus_only_if_referenced(config: ConfigView, columns: frozenset[str]) -> dic
 
 @rule(
     "BUD-04",
-    title="Bonus Ségur sans logiciel référencé",
     severity="a_corriger",
     params=("funding.amount_tolerance",),
     checks={"budget_essms": bonus_only_if_referenced},
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": financement complémentaire de 2 500 € par ESSMS (3 000 € à partir du 50e) si l'éditeur est "
-        "référencé Ségur"
-    ),
-    action="Retirer le bonus Ségur demandé pour cet ESSMS, ou justifier le référencement Ségur de son logiciel.",
-    example=(
-        "Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son "
-        "logiciel est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés."
-    ),
 )
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Le bonus « éditeur référencé Ségur » n'est demandé que pour les ESSMS dont le logiciel est
+    """Bonus Ségur sans logiciel référencé
+
+    Le bonus « éditeur référencé Ségur » n'est demandé que pour les ESSMS dont le logiciel est
     référencé Ségur (colonne de la liste des structures, à défaut champ du formulaire). Les
     projets uniquement AHI/PJM, exemptés de référencement, ne peuvent pas non plus y prétendre
-    sans logiciel référencé."""
+    sans logiciel référencé.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) :
+    financement complémentaire de 2 500 € par ESSMS (3 000 € à partir du 50e) si l'éditeur est référencé Ségur
+
+    Action : Retirer le bonus Ségur demandé pour cet ESSMS, ou justifier le référencement Ségur de son logiciel.
+
+    Exemple : Le budget demande 2 500 € de bonus Ségur pour EHPAD Les Glycines (FINESS 690012347) alors que son logiciel
+    est déclaré non référencé Ségur : le bonus n'est dû qu'aux logiciels référencés.
+    """
     for failure in failures:
         yield Hit(
             message=(

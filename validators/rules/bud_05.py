@@ -38,33 +38,14 @@ def equipment_conditions(config: ConfigView, columns: frozenset[str]) -> dict[st
 
 @rule(
     "BUD-05",
-    title="Aide à l'équipement hors conditions",
     severity="a_corriger",
     params=("funding.equipment_ceiling", "funding.small_og_max_sites", "funding.amount_tolerance"),
     checks={"budget_essms": equipment_conditions},
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": aide à l'équipement des organismes gestionnaires de petite taille (20 000 € par établissement en "
-        "2022) ; instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024 : au plus 10 000 € par ESSMS ; ARS "
-        "Grand Est, « Point d'avancement du programme ESMS Numérique en Grand Est » "
-        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
-        "organismes de moins de 15 sites"
-    ),
-    severity_actions={
-        "alerte": (
-            "Vérifier dans le répertoire FINESS que l'organisme gestionnaire compte moins de sites que le seuil "
-            "de l'appel avant d'accorder l'aide à l'équipement."
-        )
-    },
-    action="Retirer l'aide à l'équipement demandée, ou la ramener dans les conditions et le plafond de l'appel.",
-    example=(
-        "Le budget demande 25 000 € d'aide à l'équipement pour IME Le Clos Fleuri (FINESS 380001234) ; le "
-        "plafond de l'appel est 20 000 € par établissement."
-    ),
 )
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """L'aide à l'équipement et à l'infrastructure n'est demandée que pour les ESSMS d'un
+    """Aide à l'équipement hors conditions
+
+    L'aide à l'équipement et à l'infrastructure n'est demandée que pour les ESSMS d'un
     organisme gestionnaire de petite taille (moins de sites que le seuil de l'appel : « les
     organismes gestionnaires qui compteraient moins de 15 sites », appels régionaux 2022 et
     2023) et reste dans le plafond par établissement.
@@ -76,7 +57,24 @@ def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Ite
     ESSMS de la liste sont comptés : un organisme qui gère d'autres sites hors de la grappe
     paraîtrait petit. Le dossier n'en est pas refusé (une donnée manquante n'est jamais un
     rejet) : une alerte dit que la taille n'a pas été vérifiée, pour que l'instructeur la
-    contrôle dans FINESS avant d'accorder l'aide."""
+    contrôle dans FINESS avant d'accorder l'aide.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) : aide
+    à l'équipement des organismes gestionnaires de petite taille (20 000 € par établissement en 2022) ; instruction
+    n° DNS/DGCS/CNSA/2024/15 du 1er février 2024 : au plus 10 000 € par ESSMS ; ARS Grand Est, « Point d'avancement du
+    programme ESMS Numérique en Grand Est »
+    (https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : organismes de
+    moins de 15 sites
+
+    Action : Retirer l'aide à l'équipement demandée, ou la ramener dans les conditions et le plafond de l'appel.
+
+    Action (alerte) : Vérifier dans le répertoire FINESS que l'organisme gestionnaire compte moins de sites que le seuil
+    de l'appel avant d'accorder l'aide à l'équipement.
+
+    Exemple : Le budget demande 25 000 € d'aide à l'équipement pour IME Le Clos Fleuri (FINESS 380001234) ; le plafond
+    de l'appel est 20 000 € par établissement.
+    """
     ceiling = config.funding.equipment_ceiling.value
     threshold = config.funding.small_og_max_sites.value
     frame = data.budget_frame

@@ -14,27 +14,28 @@ from validators.registry import Hit, rule
 
 @rule(
     "BUD-06",
-    title="AMOA au-delà des plafonds du projet",
     severity="a_corriger",
     params=("funding.amoa_procurement_ceiling", "funding.amoa_steering_ceiling", "funding.amount_tolerance"),
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": 15 000 € par projet (accompagnement à la procédure de marché de la centrale d'achat mandatée par "
-        "la CNSA), 100 000 € par projet (pilotage du projet de DUI)"
-    ),
-    action="Ramener les dépenses d'AMOA dans les plafonds par projet fixés par l'appel.",
-    example=(
-        "Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; "
-        "le plafond de l'appel est 100 000 € par projet."
-    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le financement demandé pour l'assistance à maîtrise d'ouvrage reste dans les plafonds par
+    """AMOA au-delà des plafonds du projet
+
+    Le financement demandé pour l'assistance à maîtrise d'ouvrage reste dans les plafonds par
     projet : accompagnement à la procédure de marché (centrale d'achat de la CNSA) et pilotage
     du projet de DUI. Les postes sont reconnus à leur libellé (« AMOA », « assistance à maîtrise
     d'ouvrage » ; « marché », « achat », « procédure » pour la procédure de marché) et sommés
-    par nature."""
+    par nature.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) :
+    15 000 € par projet (accompagnement à la procédure de marché de la centrale d'achat mandatée par la CNSA), 100 000 €
+    par projet (pilotage du projet de DUI)
+
+    Action : Ramener les dépenses d'AMOA dans les plafonds par projet fixés par l'appel.
+
+    Exemple : Le budget demande 120 000 € d'AMOA pour le pilotage du projet (poste « AMOA pilotage du projet ») ; le
+    plafond de l'appel est 100 000 € par projet.
+    """
     lines = data.budget_lines
     if lines is None or "financement_demande" not in lines.columns:
         return

@@ -12,19 +12,21 @@ from validators.figures import amount_requested
 from validators.registry import Hit, rule
 
 
-@rule(
-    "BUD-07",
-    title="Montant du formulaire différent du budget",
-    severity="a_corriger",
-    params=("funding.amount_tolerance",),
-    source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le montant demandé",
-    action="Mettre en cohérence le montant demandé dans le formulaire en ligne et le budget détaillé.",
-    example="Le formulaire en ligne demande 222 500 € alors que le budget détaillé totalise 212 500 € de financement demandé (écart 10 000 €). Mettre le formulaire et le budget en cohérence.",
-)
+@rule("BUD-07", severity="a_corriger", params=("funding.amount_tolerance",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le montant total demandé dans le formulaire en ligne (montant_demande) est égal au
+    """Montant du formulaire différent du budget
+
+    Le montant total demandé dans le formulaire en ligne (montant_demande) est égal au
     financement demandé par le budget détaillé (somme recalculée des postes de dépense, à
-    défaut des totaux par ESSMS), à la tolérance d'arrondi de l'appel près."""
+    défaut des totaux par ESSMS), à la tolérance d'arrondi de l'appel près.
+
+    Source : dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le montant demandé
+
+    Action : Mettre en cohérence le montant demandé dans le formulaire en ligne et le budget détaillé.
+
+    Exemple : Le formulaire en ligne demande 222 500 € alors que le budget détaillé totalise 212 500 € de financement
+    demandé (écart 10 000 €). Mettre le formulaire et le budget en cohérence.
+    """
     if data.form is None:
         return
     cell = data.form.get("montant_demande")

@@ -26,32 +26,11 @@ def funds_named(text: str, funds: list[str]) -> list[str]:
     ]
 
 
-@rule(
-    "BUD-09",
-    title="Cumul avec un autre fonds européen (FEDER, FSE)",
-    severity="a_corriger",
-    params=("conditions.eu_funds_no_cumulation",),
-    source=(
-        "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique : le programme est financé par l'Union "
-        "européenne au titre de la Facilité pour la reprise et la résilience et n'est pas cumulable avec d'autres "
-        "fonds européens (FEDER, FSE) pour les mêmes dépenses ; financement encadré par le décret relatif au FMIS "
-        "et les règles des fonds structurels européens"
-    ),
-    severity_actions={
-        "alerte": "Préciser si des dépenses du projet sont aussi présentées au FEDER ou au FSE (Oui ou Non, et lequel)."
-    },
-    action=(
-        "Renoncer au cofinancement européen des dépenses présentées, ou montrer qu'il porte sur d'autres dépenses "
-        "que celles du projet."
-    ),
-    example=(
-        "Le formulaire déclare un cofinancement des dépenses du projet par le FEDER : le financement ESMS numérique "
-        "(Facilité pour la reprise et la résilience) ne se cumule pas avec d'autres fonds européens pour les mêmes "
-        "dépenses."
-    ),
-)
+@rule("BUD-09", severity="a_corriger", params=("conditions.eu_funds_no_cumulation",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le financement ESMS numérique, payé par l'Union européenne au titre de la Facilité pour la
+    """Cumul avec un autre fonds européen (FEDER, FSE)
+
+    Le financement ESMS numérique, payé par l'Union européenne au titre de la Facilité pour la
     reprise et la résilience, ne se cumule pas avec d'autres fonds européens (FEDER, FSE, FSE+ :
     liste de l'appel) pour les mêmes dépenses. Le
     formulaire en ligne le déclare (question « Cofinancement par d'autres fonds européens
@@ -59,7 +38,22 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     cumul déclaré, à corriger (le porteur renonce à l'un des financements ou montre qu'il porte
     sur d'autres dépenses) — le dossier n'est pas rejeté sur cette seule déclaration, qui peut
     viser d'autres dépenses. « Non », vide ou absent : rien à vérifier. Une réponse qu'on ne sait
-    pas lire est une alerte."""
+    pas lire est une alerte.
+
+    Source : ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique : le programme est financé par l'Union
+    européenne au titre de la Facilité pour la reprise et la résilience et n'est pas cumulable avec d'autres fonds
+    européens (FEDER, FSE) pour les mêmes dépenses ; financement encadré par le décret relatif au FMIS et les règles des
+    fonds structurels européens
+
+    Action : Renoncer au cofinancement européen des dépenses présentées, ou montrer qu'il porte sur d'autres dépenses
+    que celles du projet.
+
+    Action (alerte) : Préciser si des dépenses du projet sont aussi présentées au FEDER ou au FSE (Oui ou Non, et
+    lequel).
+
+    Exemple : Le formulaire déclare un cofinancement des dépenses du projet par le FEDER : le financement ESMS numérique
+    (Facilité pour la reprise et la résilience) ne se cumule pas avec d'autres fonds européens pour les mêmes dépenses.
+    """
     funds = list(config.conditions.eu_funds_no_cumulation.value or [])
     if not funds or data.form is None:
         return

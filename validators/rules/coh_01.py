@@ -11,22 +11,22 @@ from validators.messages import essms_label_for_row
 from validators.registry import Hit, rule
 
 
-@rule(
-    "COH-01",
-    title="ESSMS du budget différents de la liste",
-    severity="a_corriger",
-    params=(),
-    source="Pratique d'instruction : cohérence entre le budget et la liste des structures (par FINESS ET)",
-    action=(
-        "Mettre en cohérence les ESSMS du budget et ceux de la liste des structures engagées (mêmes FINESS "
-        "géographiques)."
-    ),
-    example="SSIAD du Pays Voironnais (FINESS 380004567) figure dans la liste des structures mais n'a pas de ligne dans le budget par ESSMS (Budget_V3_final.xlsx, feuille Financement ESSMS, cellule A3).",
-)
+@rule("COH-01", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Les ESSMS du budget par ESSMS sont exactement ceux de la liste des structures,
+    """ESSMS du budget différents de la liste
+
+    Les ESSMS du budget par ESSMS sont exactement ceux de la liste des structures,
     comparés par FINESS ET : un ESSMS listé sans ligne de budget, ou une ligne de budget
-    pour un ESSMS absent de la liste, est signalé."""
+    pour un ESSMS absent de la liste, est signalé.
+
+    Source : Pratique d'instruction : cohérence entre le budget et la liste des structures (par FINESS ET)
+
+    Action : Mettre en cohérence les ESSMS du budget et ceux de la liste des structures engagées (mêmes FINESS
+    géographiques).
+
+    Exemple : SSIAD du Pays Voironnais (FINESS 380004567) figure dans la liste des structures mais n'a pas de ligne dans
+    le budget par ESSMS (Budget_V3_final.xlsx, feuille Financement ESSMS, cellule A3).
+    """
     if data.structures is None or data.budget_essms is None:
         return
     listed = data.essms_by_finess()

@@ -13,28 +13,23 @@ from validators.registry import Hit, rule
 GROUPING_WORDS = ("gcsms", "groupement de cooperation", "gcs ")
 
 
-@rule(
-    "COH-02",
-    title="Porteur sans lien avec la grappe",
-    severity="a_corriger",
-    params=(),
-    source=(
-        "ARS Grand Est, « Point d'avancement du programme ESMS Numérique en Grand Est » "
-        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
-        "les organismes gestionnaires et les GCSMS (3° de l'article L.312-7 du CASF) portent les projets"
-    ),
-    action=(
-        "Justifier le lien entre le porteur et les ESSMS de la grappe (gestionnaire d'au moins un ESSMS, "
-        "GCSMS ou convention de groupement)."
-    ),
-    example=(
-        "Le porteur (FINESS EJ 690000990, « Association Horizon ») ne gère aucun des ESSMS listés et n'est pas "
-        "un GCSMS : préciser le lien entre le porteur et la grappe (convention, mandat)."
-    ),
-)
+@rule("COH-02", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le porteur (FINESS EJ du formulaire) est l'organisme gestionnaire d'au moins un ESSMS de
-    la liste, ou un groupement de coopération (GCSMS) de ces organismes."""
+    """Porteur sans lien avec la grappe
+
+    Le porteur (FINESS EJ du formulaire) est l'organisme gestionnaire d'au moins un ESSMS de
+    la liste, ou un groupement de coopération (GCSMS) de ces organismes.
+
+    Source : ARS Grand Est, « Point d'avancement du programme ESMS Numérique en Grand Est »
+    (https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : les organismes
+    gestionnaires et les GCSMS (3° de l'article L.312-7 du CASF) portent les projets
+
+    Action : Justifier le lien entre le porteur et les ESSMS de la grappe (gestionnaire d'au moins un ESSMS, GCSMS ou
+    convention de groupement).
+
+    Exemple : Le porteur (FINESS EJ 690000990, « Association Horizon ») ne gère aucun des ESSMS listés et n'est pas un
+    GCSMS : préciser le lien entre le porteur et la grappe (convention, mandat).
+    """
     if data.form is None or data.structures is None:
         return
     cell = data.form.get("porteur.finess_ej")

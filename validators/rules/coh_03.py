@@ -13,20 +13,19 @@ from validators.registry import Hit, rule
 _FINESS_TOKEN = re.compile(r"\b(?:\d{9}|2[AB]\d{7})\b")
 
 
-@rule(
-    "COH-03",
-    title="Vague de déploiement hors de la liste",
-    severity="alerte",
-    params=(),
-    source="Pratique d'instruction : le planning déploie les ESSMS de la grappe",
-    action="Vérifier que les vagues de déploiement du planning ne nomment que des ESSMS de la liste.",
-    example=(
-        "La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des structures."
-    ),
-)
+@rule("COH-03", severity="alerte", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Les ESSMS que le planning cite (FINESS dans les phases ou la colonne « ESSMS concernés »)
-    figurent dans la liste des structures."""
+    """Vague de déploiement hors de la liste
+
+    Les ESSMS que le planning cite (FINESS dans les phases ou la colonne « ESSMS concernés »)
+    figurent dans la liste des structures.
+
+    Source : Pratique d'instruction : le planning déploie les ESSMS de la grappe
+
+    Action : Vérifier que les vagues de déploiement du planning ne nomment que des ESSMS de la liste.
+
+    Exemple : La phase « Déploiement vague 2 » cite le FINESS 380009999, qui ne figure pas dans la liste des structures.
+    """
     if data.planning is None or data.structures is None:
         return
     listed = set(data.essms_by_finess())

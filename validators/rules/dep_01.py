@@ -9,7 +9,6 @@ from validators.config_view import ConfigView
 from validators.context import DossierData
 from validators.deposit import (
     HOUR_ONLY_NOTE,
-    REVIEWER_CHECKS_DEPOSIT,
     Deposit,
     describe_moment,
     instant,
@@ -42,30 +41,11 @@ def window_text(config: ConfigView) -> str:
     return f"du {describe_moment(submission.opens.value)} au {describe_moment(submission.closes.value)}"
 
 
-@rule(
-    "DEP-01",
-    title="Dossier déposé hors des délais de l'appel",
-    severity="bloquant",
-    params=("submission.opens", "submission.closes"),
-    source=(
-        "Texte de chaque appel et instruction de l'année (date limite de dépôt : CNSA, « Obtenir une aide à "
-        "l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        "pour 2022 ; instruction n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023 ; instruction n° "
-        "DNS/DGCS/CNSA/2024/15 du 1er février 2024) : un dossier reçu après la date limite n'est pas "
-        "recevable"
-    ),
-    action=(
-        "Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel ultérieur."
-    ),
-    severity_actions={"alerte": REVIEWER_CHECKS_DEPOSIT},
-    example=(
-        "Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à "
-        "23:59 : un dossier reçu après la date limite n'est pas recevable."
-    ),
-)
+@rule("DEP-01", severity="bloquant", params=("submission.opens", "submission.closes"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le dossier a été déposé pendant la période de dépôt de l'appel, entre sa date-heure
+    """Dossier déposé hors des délais de l'appel
+
+    Le dossier a été déposé pendant la période de dépôt de l'appel, entre sa date-heure
     d'ouverture et sa date-heure de clôture (heure de Paris). La date de dépôt est celle du
     formulaire en ligne (date_depot de dossier.json, ou « Date de dépôt » de l'export du
     téléservice, dans chacune des formes qu'il a imprimées). Une date absente ou illisible est
@@ -75,7 +55,22 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     entière est hors délai, et l'alerte l'explique quand le dépôt tombe dans l'heure de la clôture :
     un dépôt dont la minute n'est pas connue n'est pas établi comme tardif, il n'est pas déclaré
     non recevable et l'instructeur vérifie l'heure exacte dans le téléservice. La date peut aussi
-    venir de la colonne « Déposé le » de l'export tableur de la démarche (xlsx, ods, csv)."""
+    venir de la colonne « Déposé le » de l'export tableur de la démarche (xlsx, ods, csv).
+
+    Source : Texte de chaque appel et instruction de l'année (date limite de dépôt : CNSA, « Obtenir une aide à
+    l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) pour
+    2022 ; instruction n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023 ; instruction n° DNS/DGCS/CNSA/2024/15 du 1er février
+    2024) : un dossier reçu après la date limite n'est pas recevable
+
+    Action : Aucune pièce ne peut régulariser un dépôt hors délai : le dossier pourra être présenté à un appel
+    ultérieur.
+
+    Action (alerte) : Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice.
+
+    Exemple : Le dossier a été déposé le 3 octobre 2022 à 10:12, après la clôture de l'appel le 30 septembre 2022 à
+    23:59 : un dossier reçu après la date limite n'est pas recevable.
+    """
     opens, closes = instant(config.submission.opens.value), instant(config.submission.closes.value)
     expected = f"un dépôt {window_text(config)}"
     deposit, problem, location = deposit_of(data)

@@ -8,39 +8,35 @@ from core.models import Severity
 from extractors.values import parse_bool
 from validators.config_view import ConfigView
 from validators.context import DossierData
-from validators.deposit import REVIEWER_CHECKS_DEPOSIT, describe_moment, instant
+from validators.deposit import describe_moment, instant
 from validators.registry import Hit, rule
 from validators.rules.dep_01 import deposit_of
 
 FIELD = "depot_anterieur_non_retenu"
 
 
-@rule(
-    "DEP-02",
-    title="Projet redéposé après la date qui lui est fixée",
-    severity="bloquant",
-    params=("submission.resubmission_closes",),
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": les porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le soumettre "
-        "avant le 6 juin 2022 (appel national)"
-    ),
-    action=(
-        "Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel ultérieur."
-    ),
-    severity_actions={"alerte": REVIEWER_CHECKS_DEPOSIT},
-    example=(
-        "Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui fixait "
-        "un dépôt au plus tard le 6 juin 2022 à 23:59 ; il a été déposé le 20 juin 2022 à 14:02."
-    ),
-)
+@rule("DEP-02", severity="bloquant", params=("submission.resubmission_closes",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Quand l'appel fixe une date limite propre aux projets déjà présentés à un appel précédent
+    """Projet redéposé après la date qui lui est fixée
+
+    Quand l'appel fixe une date limite propre aux projets déjà présentés à un appel précédent
     et non retenus (appel national 2022 : 6 juin 2022), un tel projet est déposé au plus tard à
     cette date. Le formulaire en ligne le déclare (champ depot_anterieur_non_retenu, « Projet
     déposé en 2021 et non retenu » dans l'export du téléservice) ; sans cette réponse, le projet
-    est traité comme nouveau. Sans date fixée par l'appel, la règle ne s'applique pas."""
+    est traité comme nouveau. Sans date fixée par l'appel, la règle ne s'applique pas.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) : les
+    porteurs ayant déposé un projet en 2021, mais qui n'ont pas été retenus, doivent le soumettre avant le 6 juin 2022
+    (appel national)
+
+    Action : Aucune pièce ne peut régulariser un redépôt tardif : le projet pourra être présenté à un appel ultérieur.
+
+    Action (alerte) : Aucune action du porteur : l'instructeur vérifie la date de dépôt dans le téléservice.
+
+    Exemple : Le formulaire indique un projet déjà déposé lors d'un appel précédent et non retenu : l'appel lui fixait
+    un dépôt au plus tard le 6 juin 2022 à 23:59 ; il a été déposé le 20 juin 2022 à 14:02.
+    """
     deadline = config.submission.resubmission_closes.value
     if deadline is None or data.form is None:
         return

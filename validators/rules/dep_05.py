@@ -17,32 +17,11 @@ from validators.rules.dep_01 import deposit_of
 FIELD = "date_signature_contrat_editeur"
 
 
-@rule(
-    "DEP-05",
-    title="Contrat avec l'éditeur signé avant le dépôt",
-    severity="a_corriger",
-    params=("conditions.vendor_contract_before_deposit",),
-    source=(
-        "Décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets d'investissement, "
-        "article 3 : aucun commencement d'exécution du projet avant la date de réception de la demande, le premier "
-        "acte juridique passé pour sa réalisation (le contrat ou le bon de commande signé) valant commencement "
-        "d'exécution ; application au financement ESMS numérique (FMIS) à confirmer"
-    ),
-    severity_actions={
-        "alerte": "Indiquer la date de signature du contrat avec l'éditeur au format JJ/MM/AAAA (vide s'il n'est pas signé)."
-    },
-    action=(
-        "Préciser ce que couvre le contrat déjà signé avec l'éditeur et retirer du budget les dépenses qu'il "
-        "engage avant le dépôt, ou corriger la date du formulaire."
-    ),
-    example=(
-        "Le formulaire indique un contrat avec l'éditeur signé le 2 mai 2022, avant le dépôt du dossier (le 28 "
-        "septembre 2022) : un projet dont l'exécution a commencé avant la demande ne peut être financé pour les "
-        "dépenses déjà engagées."
-    ),
-)
+@rule("DEP-05", severity="a_corriger", params=("conditions.vendor_contract_before_deposit",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le contrat (ou le bon de commande) avec l'éditeur du DUI n'est pas signé avant le dépôt
+    """Contrat avec l'éditeur signé avant le dépôt
+
+    Le contrat (ou le bon de commande) avec l'éditeur du DUI n'est pas signé avant le dépôt
     du dossier : signer, c'est commencer l'exécution du projet, et une aide à l'investissement
     ne finance pas un projet commencé avant d'être demandé. Le formulaire en ligne donne la date
     de signature (question « Date de signature du contrat avec l'éditeur ») ; vide, « Non » ou absent : le contrat n'est pas signé, rien à vérifier. Une date
@@ -50,7 +29,23 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     n'est pas réputé antérieur (l'heure n'est pas connue) : seul ce que le dossier montre
     positivement fait un constat. La dépense engagée avant le dépôt est à retirer ou à expliquer
     (à corriger) ; une date illisible est une alerte. Lecture à confirmer pour les crédits du FMIS
-    (documentation des appels, « Conditions d'accès »)."""
+    (documentation des appels, « Conditions d'accès »).
+
+    Source : Décret n° 2018-514 du 25 juin 2018 relatif aux subventions de l'État pour des projets d'investissement,
+    article 3 : aucun commencement d'exécution du projet avant la date de réception de la demande, le premier acte
+    juridique passé pour sa réalisation (le contrat ou le bon de commande signé) valant commencement d'exécution ;
+    application au financement ESMS numérique (FMIS) à confirmer
+
+    Action : Préciser ce que couvre le contrat déjà signé avec l'éditeur et retirer du budget les dépenses qu'il engage
+    avant le dépôt, ou corriger la date du formulaire.
+
+    Action (alerte) : Indiquer la date de signature du contrat avec l'éditeur au format JJ/MM/AAAA (vide s'il n'est pas
+    signé).
+
+    Exemple : Le formulaire indique un contrat avec l'éditeur signé le 2 mai 2022, avant le dépôt du dossier (le 28
+    septembre 2022) : un projet dont l'exécution a commencé avant la demande ne peut être financé pour les dépenses déjà
+    engagées.
+    """
     if not config.conditions.vendor_contract_before_deposit.value or data.form is None:
         return
     answer = data.form.get(FIELD)

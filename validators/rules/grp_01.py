@@ -32,28 +32,26 @@ def well_formed(config: ConfigView, columns: frozenset[str]) -> dict[str, list[p
     }
 
 
-@rule(
-    "GRP-01",
-    title="Numéro FINESS invalide",
-    severity="a_corriger",
-    params=(),
-    checks={"structures": well_formed},
-    source=(
-        "Répertoire FINESS (documentation SNDS de la table des établissements) : 9 caractères, les deux "
-        "premiers donnant le département (2A et 2B en Corse, 97x et 98 outre-mer) ; clé de contrôle au 9e "
-        "caractère, vérifiée par l'algorithme de Luhn avec 2A lu 21 et 2B lu 22 (aucune spécification "
-        "officielle publiée)"
-    ),
-    action="Corriger le numéro FINESS indiqué (9 caractères, à vérifier dans le répertoire FINESS).",
-    example="Le FINESS ET « 690012347 » de EHPAD Les Glycines (FINESS 690012347) est invalide : clé de contrôle incorrecte.",
-)
+@rule("GRP-01", severity="a_corriger", params=(), checks={"structures": well_formed})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Chaque FINESS ET et FINESS EJ de la liste des structures, et le FINESS EJ du porteur,
+    """Numéro FINESS invalide
+
+    Chaque FINESS ET et FINESS EJ de la liste des structures, et le FINESS EJ du porteur,
     est bien formé : 9 caractères, département en tête (2A/2B en Corse, 97x outre-mer, 98
     Mayotte) et clé de contrôle (Luhn sur les 9 caractères, 2A lu 21 et 2B lu 22). Un zéro
     initial perdu dans une cellule numérique est rétabli avant le contrôle. Un FINESS ET laissé
     vide est demandé ici (à corriger) : l'ESSMS n'est alors ni exclu ni compté, et les règles
-    de taille et de canal ne décident pas sur ce compte incomplet (GRP-03, GRP-04)."""
+    de taille et de canal ne décident pas sur ce compte incomplet (GRP-03, GRP-04).
+
+    Source : Répertoire FINESS (documentation SNDS de la table des établissements) : 9 caractères, les deux premiers
+    donnant le département (2A et 2B en Corse, 97x et 98 outre-mer) ; clé de contrôle au 9e caractère, vérifiée par
+    l'algorithme de Luhn avec 2A lu 21 et 2B lu 22 (aucune spécification officielle publiée)
+
+    Action : Corriger le numéro FINESS indiqué (9 caractères, à vérifier dans le répertoire FINESS).
+
+    Exemple : Le FINESS ET « 690012347 » de EHPAD Les Glycines (FINESS 690012347) est invalide : clé de contrôle
+    incorrecte.
+    """
     reported = []
     for failure in failures:
         cell = failure.row.get(failure.column)

@@ -20,19 +20,20 @@ def listed_once(config: ConfigView, columns: frozenset[str]) -> dict[str, list[p
     return {"finess_et": [blank_or("finess_et", lambda d: ~d["finess_et"].duplicated(keep="first"))]}
 
 
-@rule(
-    "GRP-02",
-    title="ESSMS en double",
-    severity="a_corriger",
-    params=(),
-    checks={"structures": listed_once},
-    source="Pratique d'instruction : un ESSMS ne compte qu'une fois dans la grappe",
-    action="Supprimer le doublon de la liste des structures engagées.",
-    example="IME Le Clos Fleuri (FINESS 380001234) figure plusieurs fois dans la liste des structures (première occurrence : PJ-structures.xlsx, feuille Structures, cellule A6). Supprimer le doublon.",
-)
+@rule("GRP-02", severity="a_corriger", params=(), checks={"structures": listed_once})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Aucun ESSMS (même FINESS ET) n'apparaît deux fois dans la liste des structures. Le
-    doublon n'est compté qu'une fois pour la taille de la grappe."""
+    """ESSMS en double
+
+    Aucun ESSMS (même FINESS ET) n'apparaît deux fois dans la liste des structures. Le
+    doublon n'est compté qu'une fois pour la taille de la grappe.
+
+    Source : Pratique d'instruction : un ESSMS ne compte qu'une fois dans la grappe
+
+    Action : Supprimer le doublon de la liste des structures engagées.
+
+    Exemple : IME Le Clos Fleuri (FINESS 380001234) figure plusieurs fois dans la liste des structures (première
+    occurrence : PJ-structures.xlsx, feuille Structures, cellule A6). Supprimer le doublon.
+    """
     first_seen = {}
     for essms in data.essms:
         first_seen.setdefault(essms.finess, essms)

@@ -15,7 +15,6 @@ from validators.registry import Hit, rule
 
 @rule(
     "GRP-04",
-    title="Dossier déposé dans le mauvais appel",
     severity="bloquant",
     params=(
         "channel",
@@ -24,27 +23,11 @@ from validators.registry import Hit, rule
         "grouping.regional_upper_cap",
         "grouping.national_multiregion_required",
     ),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et CNSA, « Obtenir une aide à l'investissement "
-        "numérique » (cnsa.fr) : de 15 à moins de 50 ESSMS, appel régional de l'ARS ; 50 ou plus, appel national "
-        "(2022, 2023). Instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024 : l'appel régional prend les "
-        "groupements de 15 ESSMS ou plus d'une même région sans plafond, et ceux de moins de 50 ESSMS situés dans "
-        "plusieurs régions ; l'appel national, ceux de 50 ESSMS ou plus situés dans plusieurs régions"
-    ),
-    severity_actions={
-        "alerte": (
-            "Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des "
-            "structures : le canal de dépôt (régional ou national) en dépend."
-        )
-    },
-    action=(
-        "Déposer le projet à l'appel qui correspond à la taille de la grappe (appel régional de l'ARS sous 50"
-        " ESSMS, appel national de la CNSA à partir de 50 ESSMS)."
-    ),
-    example="Le projet réunit 52 ESSMS : à partir de 50 ESSMS, il relève de l'appel à projets national de la CNSA et non de l'appel régional « AAP régional ESMS numérique 2022 — ARS Auvergne-Rhône-Alpes ».",
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le canal dépend de la taille de la grappe et de l'année du programme. Jusqu'en 2023, un
+    """Dossier déposé dans le mauvais appel
+
+    Le canal dépend de la taille de la grappe et de l'année du programme. Jusqu'en 2023, un
     projet de moins de 50 ESSMS relève de l'appel régional de l'ARS et un projet de 50 ESSMS ou
     plus de l'appel national de la CNSA. À partir de 2024, l'appel régional n'a plus de plafond
     pour une grappe située dans une seule région (paramètre ``grouping.regional_upper_cap``) ;
@@ -58,7 +41,23 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     ESSMS n'ont pas de département connu et que les autres sont d'une seule région, la règle ne
     décide pas (alerte). Le seuil est un paramètre de l'année. Sont comptés les ESSMS éligibles
     identifiés par leur FINESS ; quand le canal dépend de lignes sans FINESS, la règle ne décide
-    pas (alerte) et le FINESS manquant est demandé (GRP-01)."""
+    pas (alerte) et le FINESS manquant est demandé (GRP-01).
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et CNSA, « Obtenir une aide à l'investissement
+    numérique » (cnsa.fr) : de 15 à moins de 50 ESSMS, appel régional de l'ARS ; 50 ou plus, appel national (2022,
+    2023). Instruction n° DNS/DGCS/CNSA/2024/15 du 1er février 2024 : l'appel régional prend les groupements de 15 ESSMS
+    ou plus d'une même région sans plafond, et ceux de moins de 50 ESSMS situés dans plusieurs régions ; l'appel
+    national, ceux de 50 ESSMS ou plus situés dans plusieurs régions
+
+    Action : Déposer le projet à l'appel qui correspond à la taille de la grappe (appel régional de l'ARS sous 50 ESSMS,
+    appel national de la CNSA à partir de 50 ESSMS).
+
+    Action (alerte) : Indiquer le FINESS géographique des ESSMS qui n'en ont pas dans la liste des structures : le canal
+    de dépôt (régional ou national) en dépend.
+
+    Exemple : Le projet réunit 52 ESSMS : à partir de 50 ESSMS, il relève de l'appel à projets national de la CNSA et
+    non de l'appel régional « AAP régional ESMS numérique 2022 — ARS Auvergne-Rhône-Alpes ».
+    """
     if data.structures is None:
         return
     hits = list(_size_hits(data, config))

@@ -24,7 +24,6 @@ def excludes(essms: Essms, config) -> str | None:
 
 @rule(
     "GRP-06",
-    title="ESSMS non éligible exclu",
     severity="a_corriger",
     params=(
         "eligibility.eligible_sectors",
@@ -32,22 +31,11 @@ def excludes(essms: Essms, config) -> str | None:
         "eligibility.excluded_categories",
     ),
     excludes=excludes,
-    source=(
-        "CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février "
-        "2023) : tous les ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre (II.B de "
-        "l'instruction n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023) ; ni USLD ni établissement sans FINESS"
-    ),
-    action=(
-        "Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie "
-        "FINESS, FINESS géographique propre)."
-    ),
-    example=(
-        "USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) "
-        "n'est pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants."
-    ),
 )
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
+    """ESSMS non éligible exclu
+
+    Chaque ESSMS appartient à une catégorie éligible à l'appel (article L.312-1 du CASF ; ni
     établissement de santé ni USLD ; pour l'amorçage 2021, seuls les ESSMS PA/PH financés en
     partie par l'Assurance maladie). Un ESSMS non éligible est retiré du décompte et du
     financement, et le dossier est jugé sur ce qui reste (taille, canal, montant éligible). La
@@ -55,7 +43,18 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     reconnue est signalée en alerte, sans exclusion. Un FINESS vide n'exclut pas l'ESSMS : il
     est demandé (GRP-01). Avec une extraction du répertoire FINESS chargée, la catégorie est
     celle que le répertoire enregistre pour le FINESS ET (un centre hospitalier déclaré
-    « EHPAD » est exclu) ; le constat donne alors les deux catégories (voir REF-02)."""
+    « EHPAD » est exclu) ; le constat donne alors les deux catégories (voir REF-02).
+
+    Source : CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février 2023) :
+    tous les ESSMS de l'article L.312-1 du CASF dotés d'un FINESS géographique propre (II.B de l'instruction
+    n° DGCS/DNS/CNSA/2023/13 du 16 janvier 2023) ; ni USLD ni établissement sans FINESS
+
+    Action : Retirer l'ESSMS non éligible de la liste et du budget, ou justifier son éligibilité (catégorie FINESS,
+    FINESS géographique propre).
+
+    Exemple : USLD Les Cèdres (FINESS 690001234) est exclu du décompte et du financement : USLD (catégorie 362) n'est
+    pas un ESSMS éligible. Le dossier est examiné sur les 16 ESSMS restants.
+    """
     if data.structures is None:
         return
     remaining = data.essms_count
@@ -67,7 +66,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
             continue
         cell = essms.row.get("categorie") or essms.finess_cell
         if not verdict.eligible:
-            excluded = any(x.rule == "GRP-06" for x in essms.exclusions)
+            excluded = essms.excluded_by("GRP-06")
             registered = _as_registered(data, essms)
             consequence = (
                 f"est exclu du décompte et du financement : {registered}{verdict.reason}. Le dossier est examiné sur "

@@ -27,30 +27,11 @@ def organismes(data: DossierData) -> set[str]:
     return {key for e in data.eligible_essms if (key := organisme_of(e)) is not None}
 
 
-@rule(
-    "GRP-07",
-    title="Trop peu d'organismes gestionnaires",
-    severity="bloquant",
-    params=("grouping.min_og", "grouping.min_og_corsica_overseas"),
-    source=(
-        "Phase d'amorçage 2021, temps 1 : « grappe de structures composée d'au moins trois organismes "
-        "gestionnaires regroupant au moins quinze ESMS » (ARS Hauts-de-France, appel à projets de février "
-        "2021) ; ARS Auvergne-Rhône-Alpes, « Le programme ESMS numérique » : grappes comprenant 3 organismes "
-        "gestionnaires ; 2 en Corse et outre-mer"
-    ),
-    severity_actions={
-        "a_corriger": (
-            "Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le "
-            "nombre d'organismes gestionnaires de la grappe en dépend."
-        )
-    },
-    action="Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.",
-    example=(
-        "La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires distincts."
-    ),
-)
+@rule("GRP-07", severity="bloquant", params=("grouping.min_og", "grouping.min_og_corsica_overseas"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Quand l'année du programme fixe un nombre minimal d'organismes gestionnaires, la grappe en
+    """Trop peu d'organismes gestionnaires
+
+    Quand l'année du programme fixe un nombre minimal d'organismes gestionnaires, la grappe en
     réunit au moins autant, comptés par FINESS EJ (à défaut par nom) parmi les ESSMS éligibles.
     Seule la phase d'amorçage 2021 (temps 1) en fixe un : 3 organismes gestionnaires, 2 en Corse
     et outre-mer. Les textes de l'amorçage l'exigent de toute grappe, quelle que soit la taille de
@@ -60,7 +41,19 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     FINESS EJ ni colonne organisme gestionnaire), ou si le minimum n'est atteint qu'avec les ESSMS
     dont l'organisme n'est pas renseigné, l'information manquante est demandée (à corriger) ; le
     constat n'est bloquant que si, même en comptant chacun de ces ESSMS comme un organisme
-    distinct, le minimum n'est pas atteint."""
+    distinct, le minimum n'est pas atteint.
+
+    Source : Phase d'amorçage 2021, temps 1 : « grappe de structures composée d'au moins trois organismes gestionnaires
+    regroupant au moins quinze ESMS » (ARS Hauts-de-France, appel à projets de février 2021) ; ARS Auvergne-Rhône-Alpes,
+    « Le programme ESMS numérique » : grappes comprenant 3 organismes gestionnaires ; 2 en Corse et outre-mer
+
+    Action : Réunir dans la grappe au moins le nombre d'organismes gestionnaires fixé par l'appel.
+
+    Action (à corriger) : Indiquer pour chaque ESSMS son organisme gestionnaire (nom et FINESS EJ) : le nombre
+    d'organismes gestionnaires de la grappe en dépend.
+
+    Exemple : La grappe réunit 2 organismes gestionnaires ; l'appel exige au moins 3 organismes gestionnaires distincts.
+    """
     table = data.structures
     minimum, island_minimum = config.grouping.min_og.value, config.grouping.min_og_corsica_overseas.value
     if table is None or minimum is None:

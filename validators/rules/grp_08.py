@@ -10,30 +10,25 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-@rule(
-    "GRP-08",
-    title="Type de projet ou logiciel non précisé",
-    severity="a_corriger",
-    params=(),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 ; ARS Grand Est, « Point d'avancement du "
-        "programme ESMS Numérique en Grand Est » "
-        "(https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : "
-        "acquisition d'une solution DUI ou mise en conformité de la solution en place"
-    ),
-    action=(
-        "Préciser pour chaque ESSMS le type de projet (acquisition ou mise en conformité) et le logiciel DUI "
-        "retenu ou en place."
-    ),
-    example=(
-        "La liste des structures ne précise pas le logiciel DUI de IME Le Clos Fleuri (FINESS 380001234). "
-        "Indiquer le logiciel (ou l'éditeur) retenu ou en place."
-    ),
-)
+@rule("GRP-08", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Pour chaque ESSMS, la liste des structures précise le type de projet (acquisition ou
+    """Type de projet ou logiciel non précisé
+
+    Pour chaque ESSMS, la liste des structures précise le type de projet (acquisition ou
     mise en conformité) et le logiciel DUI (logiciel ou éditeur). À défaut de colonne dans la
-    liste, le type de projet et le logiciel du formulaire en ligne valent pour tous les ESSMS."""
+    liste, le type de projet et le logiciel du formulaire en ligne valent pour tous les ESSMS.
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 ; ARS Grand Est, « Point d'avancement du programme
+    ESMS Numérique en Grand Est »
+    (https://www.grand-est.ars.sante.fr/point-davancement-du-programme-esms-numerique-en-grand-est) : acquisition d'une
+    solution DUI ou mise en conformité de la solution en place
+
+    Action : Préciser pour chaque ESSMS le type de projet (acquisition ou mise en conformité) et le logiciel DUI retenu
+    ou en place.
+
+    Exemple : La liste des structures ne précise pas le logiciel DUI de IME Le Clos Fleuri (FINESS 380001234). Indiquer
+    le logiciel (ou l'éditeur) retenu ou en place.
+    """
     table = data.structures
     if table is None:
         return

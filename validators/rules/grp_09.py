@@ -23,34 +23,28 @@ def moves_to_new_version(essms: Essms, form_type: str | None) -> bool:
     return (essms.project_type or form_type) == "mise_en_conformite"
 
 
-@rule(
-    "GRP-09",
-    title="Logiciel non référencé Ségur",
-    severity="a_corriger",
-    params=("eligibility.segur_exempt_sectors",),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : DUI conforme au "
-        "dossier de spécification de référencement Ségur vague 1 du domaine (Agence du numérique en santé) ; "
-        "projets uniquement AHI et PJM dispensés"
-    ),
-    action=(
-        "Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel "
-        "référencé Ségur vague 1."
-    ),
-    example=(
-        "Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige "
-        "un DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont "
-        "exemptés)."
-    ),
-)
+@rule("GRP-09", severity="a_corriger", params=("eligibility.segur_exempt_sectors",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
+    """Logiciel non référencé Ségur
+
+    Le logiciel DUI de chaque ESSMS est référencé Ségur (DSR vague 1 de son domaine),
     d'après la colonne « Référencé Ségur » de la liste ou, à défaut, le champ
     referencement_segur du formulaire. Les projets composés uniquement d'ESSMS AHI et PJM en
     sont exemptés (ils doivent néanmoins atteindre les cibles d'usage). En mise en conformité,
     ce qui doit être référencé est la version vers laquelle l'ESSMS fait évoluer son logiciel
     (instruction de la généralisation : la montée de version est financée par la prestation Ségur du SONS) : un « Non » y décrit la version en place, que le projet fait justement évoluer,
-    et n'est pas un constat."""
+    et n'est pas un constat.
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 et instructions suivantes : DUI conforme au dossier
+    de spécification de référencement Ségur vague 1 du domaine (Agence du numérique en santé) ; projets uniquement AHI
+    et PJM dispensés
+
+    Action : Justifier le référencement Ségur du logiciel (attestation de l'éditeur) ou retenir un logiciel référencé
+    Ségur vague 1.
+
+    Exemple : Le logiciel de EHPAD Les Glycines (FINESS 690012347) est déclaré non référencé Ségur ; l'appel exige un
+    DUI conforme au référencement Ségur vague 1 (seuls les projets uniquement AHI ou PJM en sont exemptés).
+    """
     if data.structures is None or segur_exempt(data, config):
         return
     form_type = parse_project_type(data.form.raw("type_projet")).value if data.form else None

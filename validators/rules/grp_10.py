@@ -10,20 +10,21 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-@rule(
-    "GRP-10",
-    title="Nombre d'ESSMS déclaré différent de la liste",
-    severity="a_corriger",
-    params=(),
-    source="dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu",
-    action=(
-        "Mettre en cohérence le nombre d'ESSMS déclaré dans le formulaire en ligne et la liste des structures engagées."
-    ),
-    example="Le formulaire déclare 19 ESSMS alors que la liste des structures (Dossier_complet.xlsx, feuille Structures, cellule A4) en compte 17.",
-)
+@rule("GRP-10", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au
-    nombre d'ESSMS distincts de la liste des structures (éligibles ou non)."""
+    """Nombre d'ESSMS déclaré différent de la liste
+
+    Le nombre d'ESSMS déclaré dans le formulaire en ligne (nb_essms_declare) est égal au
+    nombre d'ESSMS distincts de la liste des structures (éligibles ou non).
+
+    Source : dossier-format.md : le formulaire fait foi pour le porteur, les pièces pour le contenu
+
+    Action : Mettre en cohérence le nombre d'ESSMS déclaré dans le formulaire en ligne et la liste des structures
+    engagées.
+
+    Exemple : Le formulaire déclare 19 ESSMS alors que la liste des structures (Dossier_complet.xlsx, feuille
+    Structures, cellule A4) en compte 17.
+    """
     if data.form is None or data.structures is None:
         return
     cell = data.form.get("nb_essms_declare")

@@ -23,31 +23,25 @@ def split_document(data: DossierData, essms) -> str | None:
     return None
 
 
-@rule(
-    "GRP-11",
-    title="Répartition activité essentielle / confort manquante",
-    severity="a_corriger",
-    params=("eligibility.confort_split_required",),
-    source=(
-        "CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février "
-        "2023) : services à domicile (L.312-1 I 6° et 7° du CASF) financés pour la seule activité essentielle "
-        "à la vie, pièce de répartition exigée, aide au prorata des heures éligibles"
-    ),
-    action=(
-        "Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre "
-        "activité essentielle et services de confort."
-    ),
-    example=(
-        "SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de "
-        "son activité entre activité essentielle et services de confort (aide proratisée sur l'activité "
-        "essentielle)."
-    ),
-)
+@rule("GRP-11", severity="a_corriger", params=("eligibility.confort_split_required",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Les services d'aide à domicile qui vendent aussi des services de « confort » (SAAD,
+    """Répartition activité essentielle / confort manquante
+
+    Les services d'aide à domicile qui vendent aussi des services de « confort » (SAAD,
     SPASAD) ne sont financés que pour leur activité essentielle à la vie : le dossier donne la
     répartition, dans une colonne de la liste des structures ou dans une pièce qui en traite
-    et nomme le service (FINESS ou nom)."""
+    et nomme le service (FINESS ou nom).
+
+    Source : CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr, mise à jour du 3 février 2023) :
+    services à domicile (L.312-1 I 6° et 7° du CASF) financés pour la seule activité essentielle à la vie, pièce de
+    répartition exigée, aide au prorata des heures éligibles
+
+    Action : Fournir, pour chaque service d'aide à domicile concerné, la répartition de son activité entre activité
+    essentielle et services de confort.
+
+    Exemple : SAAD du Val d'Ozon (FINESS 690023456) est un service d'aide à domicile : fournir la répartition de son
+    activité entre activité essentielle et services de confort (aide proratisée sur l'activité essentielle).
+    """
     if data.structures is None or not config.eligibility.confort_split_required.value:
         return
     for essms in data.eligible_essms:

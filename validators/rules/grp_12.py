@@ -9,24 +9,21 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-@rule(
-    "GRP-12",
-    title="Plus d'ESSMS que le plafond de l'appel",
-    severity="alerte",
-    params=("grouping.max_essms_counted",),
-    source=(
-        "Phase d'amorçage 2021, temps 1 : au plus 30 ESMS comptés par projet (airmes.eu, widip.fr, résumés "
-        "publics des appels de février 2021)"
-    ),
-    action="Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.",
-    example=(
-        "La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera "
-        "calculé sur 30 ESSMS, à choisir avec le porteur."
-    ),
-)
+@rule("GRP-12", severity="alerte", params=("grouping.max_essms_counted",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Quand l'appel plafonne le nombre d'ESSMS comptés (amorçage 2021 : 30), un dossier qui
-    en présente davantage est signalé : le financement ne portera que sur le plafond."""
+    """Plus d'ESSMS que le plafond de l'appel
+
+    Quand l'appel plafonne le nombre d'ESSMS comptés (amorçage 2021 : 30), un dossier qui
+    en présente davantage est signalé : le financement ne portera que sur le plafond.
+
+    Source : Phase d'amorçage 2021, temps 1 : au plus 30 ESMS comptés par projet (airmes.eu, widip.fr, résumés publics
+    des appels de février 2021)
+
+    Action : Indiquer les ESSMS retenus pour le financement, dans la limite du plafond de l'appel.
+
+    Exemple : La grappe compte 34 ESSMS éligibles ; l'appel n'en compte que 30 au plus : le financement sera calculé sur
+    30 ESSMS, à choisir avec le porteur.
+    """
     cap = config.grouping.max_essms_counted.value
     if data.structures is None or cap is None or data.essms_count <= cap:
         return

@@ -30,28 +30,11 @@ def softwares(data: DossierData) -> list[tuple[str, list]]:
     return sorted(((name, members) for _, name, members in groups), key=lambda g: -len(g[1]))
 
 
-@rule(
-    "GRP-15",
-    title="Plusieurs DUI dans un même projet",
-    severity="a_corriger",
-    params=("conditions.single_dui",),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 relative à la phase de généralisation du programme "
-        "ESMS numérique : un projet réunit des ESSMS autour d'un même dossier usager informatisé (lecture à "
-        "confirmer dans l'annexe de l'instruction de l'année)"
-    ),
-    action=(
-        "Indiquer le DUI unique que déploieront tous les ESSMS du projet, ou présenter les ESSMS d'un autre DUI "
-        "dans un projet distinct."
-    ),
-    example=(
-        "Les ESSMS du projet citent 2 logiciels DUI : « Sillage DUI » (16 ESSMS) et « Kalisto Soins » (2 ESSMS : "
-        "IME Le Clos Fleuri (FINESS 380001234), SESSAD Les Sources (FINESS 380004567)). Un projet porte sur un "
-        "seul DUI."
-    ),
-)
+@rule("GRP-15", severity="a_corriger", params=("conditions.single_dui",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Un projet porte sur un seul DUI : les ESSMS de la grappe acquièrent, ou mettent en
+    """Plusieurs DUI dans un même projet
+
+    Un projet porte sur un seul DUI : les ESSMS de la grappe acquièrent, ou mettent en
     conformité, le même logiciel. Le logiciel de chaque ESSMS est celui de la colonne Logiciel
     de la liste, à défaut celui du formulaire ; les graphies d'un même logiciel (majuscules,
     accents, numéro de version, mot « DUI ») ne comptent que pour un. Les ESSMS dont le
@@ -59,7 +42,18 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     non plus. Quand la liste cite plusieurs logiciels, le constat les nomme avec leurs ESSMS :
     le porteur précise le DUI du projet (une faute de saisie se corrige) ou présente les
     autres ESSMS dans un projet distinct — à corriger, jamais un rejet sur cette seule
-    lecture. L'appel peut lever la condition dans sa configuration."""
+    lecture. L'appel peut lever la condition dans sa configuration.
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 relative à la phase de généralisation du programme
+    ESMS numérique : un projet réunit des ESSMS autour d'un même dossier usager informatisé (lecture à confirmer dans
+    l'annexe de l'instruction de l'année)
+
+    Action : Indiquer le DUI unique que déploieront tous les ESSMS du projet, ou présenter les ESSMS d'un autre DUI dans
+    un projet distinct.
+
+    Exemple : Les ESSMS du projet citent 2 logiciels DUI : « Sillage DUI » (16 ESSMS) et « Kalisto Soins » (2 ESSMS :
+    IME Le Clos Fleuri (FINESS 380001234), SESSAD Les Sources (FINESS 380004567)). Un projet porte sur un seul DUI.
+    """
     if not config.conditions.single_dui.value or data.structures is None:
         return
     groups = softwares(data)

@@ -36,29 +36,11 @@ def excludes(essms: Essms, config) -> str | None:
     )
 
 
-@rule(
-    "GRP-16",
-    title="Prestation Ségur (SONS) commandée pour un autre DUI",
-    severity="a_corriger",
-    params=("conditions.sons_other_dui_excluded",),
-    excludes=excludes,
-    source=(
-        "ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique (conditions d'éligibilité) : pas de double "
-        "financement, un ESSMS qui a commandé la « prestation Ségur » du SONS pour un DUI ne peut être financé "
-        "pour un autre DUI ; arrêté du 2 février 2022 (SONS « DUI ESSMS », prestation payée à l'éditeur)"
-    ),
-    action=(
-        "Retirer du projet l'ESSMS qui a commandé la prestation Ségur du SONS pour un autre DUI (il est exclu du "
-        "financement), ou corriger la liste si la prestation porte sur le DUI du projet."
-    ),
-    example=(
-        "EHPAD Les Tilleuls (FINESS 010000016) a commandé la prestation Ségur du SONS pour le DUI « Kalisto Soins » "
-        "et le projet lui fait déployer « Sillage DUI » : il est exclu du décompte et du financement (pas de "
-        "double financement). Le dossier est examiné sur les 17 ESSMS restants."
-    ),
-)
+@rule("GRP-16", severity="a_corriger", params=("conditions.sons_other_dui_excluded",), excludes=excludes)
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Un ESSMS qui a commandé la « prestation Ségur » du système ouvert et non sélectif (SONS)
+    """Prestation Ségur (SONS) commandée pour un autre DUI
+
+    Un ESSMS qui a commandé la « prestation Ségur » du système ouvert et non sélectif (SONS)
     pour un DUI — financement versé à l'éditeur pour la mise à niveau de ce DUI — ne peut être
     financé par ESMS numérique pour un autre DUI : ce serait financer deux fois son équipement.
     La liste des structures le dit dans la colonne « DUI de la prestation Ségur (SONS) » (vide,
@@ -68,7 +50,19 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     restante est trop petite, GRP-03) ; un ESSMS en mise en conformité de ce même DUI reste
     compté. Quand la ligne ne nomme pas son logiciel, la comparaison se fait avec celui du
     formulaire et le constat demande de vérifier, sans exclure. Sans colonne SONS dans la liste,
-    la règle ne s'applique pas : l'absence d'information n'est pas un rejet."""
+    la règle ne s'applique pas : l'absence d'information n'est pas un rejet.
+
+    Source : ARS Provence-Alpes-Côte d'Azur, appel à projets ESMS numérique (conditions d'éligibilité) : pas de double
+    financement, un ESSMS qui a commandé la « prestation Ségur » du SONS pour un DUI ne peut être financé pour un autre
+    DUI ; arrêté du 2 février 2022 (SONS « DUI ESSMS », prestation payée à l'éditeur)
+
+    Action : Retirer du projet l'ESSMS qui a commandé la prestation Ségur du SONS pour un autre DUI (il est exclu du
+    financement), ou corriger la liste si la prestation porte sur le DUI du projet.
+
+    Exemple : EHPAD Les Tilleuls (FINESS 010000016) a commandé la prestation Ségur du SONS pour le DUI « Kalisto Soins »
+    et le projet lui fait déployer « Sillage DUI » : il est exclu du décompte et du financement (pas de double
+    financement). Le dossier est examiné sur les 17 ESSMS restants.
+    """
     if not config.conditions.sons_other_dui_excluded.value or data.structures is None:
         return
     if COLUMN not in data.structures.columns:
@@ -81,7 +75,7 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
         project, key = software_of(data, essms)
         if not key or same_dui(dui_key(ordered), key):
             continue
-        excluded = any(x.rule == "GRP-16" for x in essms.exclusions)
+        excluded = essms.excluded_by("GRP-16")
         consequence = (
             f"il est exclu du décompte et du financement (pas de double financement). Le dossier est examiné sur "
             f"les {remaining} ESSMS restants."

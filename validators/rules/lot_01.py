@@ -9,35 +9,11 @@ from validators.registry import Hit, rule
 from validators.rules.lot_02 import resubmission_pairs
 
 
-@rule(
-    "LOT-01",
-    title="ESSMS déjà présent dans un autre dossier ou déjà financé",
-    severity="a_corriger",
-    params=("history.previously_funded",),
-    source=(
-        "Pas de double financement : un ESSMS ne peut être financé deux fois pour installer ou faire évoluer "
-        "le même logiciel, ni pour deux DUI (ARS Provence-Alpes-Côte d'Azur, page de l'appel ESMS numérique ; "
-        "arrêté du 2 février 2022)"
-    ),
-    severity_actions={
-        "alerte": (
-            "Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; "
-            "confirmer au besoin à l'instructeur à quel projet il appartient."
-        )
-    },
-    action=(
-        "Retirer de la liste et du budget l'ESSMS déjà présent dans un dossier déposé plus tôt ou déjà "
-        "financé (il est exclu du financement de ce projet), ou justifier l'absence de double financement."
-    ),
-    scope="call",
-    example=(
-        "EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003 (déposé le 28 "
-        "septembre 2022 à 10:12), déposé plus tôt : un ESSMS ne peut être financé qu'une fois. Il est exclu du "
-        "décompte et du financement de ce dossier, qui est examiné sur les ESSMS restants."
-    ),
-)
+@rule("LOT-01", severity="a_corriger", params=("history.previously_funded",), scope="call")
 def check(submissions: list[Submission], config: ConfigView) -> CallHits:
-    """Un ESSMS (FINESS ET) ne figure que dans un dossier de l'appel et n'a pas déjà été financé
+    """ESSMS déjà présent dans un autre dossier ou déjà financé
+
+    Un ESSMS (FINESS ET) ne figure que dans un dossier de l'appel et n'a pas déjà été financé
     par un appel précédent (liste de l'appel). L'ESSMS en double est exclu du décompte et du
     financement du dossier déposé le plus tard (à corriger), puis ce dossier est jugé sur ce
     qui reste : il ne devient non recevable que si la grappe restante est trop petite
@@ -45,7 +21,22 @@ def check(submissions: list[Submission], config: ConfigView) -> CallHits:
     les deux reçoivent une alerte, sans exclusion. Un ESSMS déjà financé par un appel
     précédent (liste ``history.previously_funded`` de l'appel) est exclu de la même façon ; si
     cette liste est marquée données d'exemple, le constat le dit. Un dossier redéposé (LOT-02) n'est pas comparé à
-    sa version précédente."""
+    sa version précédente.
+
+    Source : Pas de double financement : un ESSMS ne peut être financé deux fois pour installer ou faire évoluer le même
+    logiciel, ni pour deux DUI (ARS Provence-Alpes-Côte d'Azur, page de l'appel ESMS numérique ; arrêté du 2 février
+    2022)
+
+    Action : Retirer de la liste et du budget l'ESSMS déjà présent dans un dossier déposé plus tôt ou déjà financé (il
+    est exclu du financement de ce projet), ou justifier l'absence de double financement.
+
+    Action (alerte) : Aucune action immédiate : l'ESSMS figure aussi dans un autre dossier de l'appel ; confirmer au
+    besoin à l'instructeur à quel projet il appartient.
+
+    Exemple : EHPAD Les Tilleuls (FINESS 010000016) figure aussi dans le dossier 2022-ARA-0003 (déposé le 28 septembre
+    2022 à 10:12), déposé plus tôt : un ESSMS ne peut être financé qu'une fois. Il est exclu du décompte et du
+    financement de ce dossier, qui est examiné sur les ESSMS restants.
+    """
     funded = set(config.history.previously_funded.value)
     # Example data shipped to show the format is never presented as the ARS's list (docs/calls.md).
     sample = config.history.previously_funded.sample

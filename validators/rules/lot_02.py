@@ -23,24 +23,22 @@ def resubmission_pairs(submissions: list[Submission]) -> set[frozenset[str]]:
     return pairs
 
 
-@rule(
-    "LOT-02",
-    title="Dossier déposé deux fois",
-    severity="alerte",
-    params=(),
-    source="Pratique d'instruction : la dernière version déposée fait foi",
-    scope="call",
-    action="Confirmer quelle version du dossier fait foi ; l'autre dépôt sera classé.",
-    example=(
-        "Le dossier 2022-ARA-0031 (déposé le 29/09/2022 09:10) et le dossier 2022-ARA-0030 (déposé le "
-        "27/09/2022 16:02) ont le même porteur et 17 ESSMS en commun : la version la plus récente, 2022-ARA-0031, "
-        "fait foi ; 2022-ARA-0030 est remplacé."
-    ),
-)
+@rule("LOT-02", severity="alerte", params=(), scope="call")
 def check(submissions: list[Submission], config: ConfigView) -> CallHits:
-    """Deux dossiers du même porteur (FINESS EJ) dont les ESSMS se recouvrent au moins pour
+    """Dossier déposé deux fois
+
+    Deux dossiers du même porteur (FINESS EJ) dont les ESSMS se recouvrent au moins pour
     moitié sont deux dépôts d'un même projet : la version déposée en dernier fait foi, l'autre
-    est signalée comme remplacée. Les deux dossiers reçoivent une alerte."""
+    est signalée comme remplacée. Les deux dossiers reçoivent une alerte.
+
+    Source : Pratique d'instruction : la dernière version déposée fait foi
+
+    Action : Confirmer quelle version du dossier fait foi ; l'autre dépôt sera classé.
+
+    Exemple : Le dossier 2022-ARA-0031 (déposé le 29/09/2022 09:10) et le dossier 2022-ARA-0030 (déposé le 27/09/2022
+    16:02) ont le même porteur et 17 ESSMS en commun : la version la plus récente, 2022-ARA-0031, fait foi ;
+    2022-ARA-0030 est remplacé.
+    """
     by_name = {s.dossier: s for s in submissions}
     for pair in sorted(resubmission_pairs(submissions), key=sorted):
         a, b = (by_name[d] for d in sorted(pair))

@@ -10,24 +10,23 @@ from validators.messages import DOSSIER_LEVEL
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PIE-01",
-    title="Pièce obligatoire absente",
-    severity="a_corriger",
-    params=("documents.required",),
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": documents types de la CNSA et de la DNS (budget détaillé, planning, structures engagées, "
-        "gouvernance, stratégie de déploiement, plan de conduite du changement)"
-    ),
-    action="Joindre la pièce manquante (document type de l'appel), complétée.",
-    example="Pièce absente : planning du projet. Aucun des 4 fichiers lisibles du dossier ne contient cette pièce.",
-)
+@rule("PIE-01", severity="a_corriger", params=("documents.required",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Chaque type de pièce exigé par l'appel est présent dans le dossier, reconnu par son
+    """Pièce obligatoire absente
+
+    Chaque type de pièce exigé par l'appel est présent dans le dossier, reconnu par son
     contenu (tableau aux en-têtes attendus, section de texte titrée) et non par le nom du
-    fichier. Une pièce présente mais illisible relève de PIE-02 et compte ici comme absente."""
+    fichier. Une pièce présente mais illisible relève de PIE-02 et compte ici comme absente.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) :
+    documents types de la CNSA et de la DNS (budget détaillé, planning, structures engagées, gouvernance, stratégie de
+    déploiement, plan de conduite du changement)
+
+    Action : Joindre la pièce manquante (document type de l'appel), complétée.
+
+    Exemple : Pièce absente : planning du projet. Aucun des 4 fichiers lisibles du dossier ne contient cette pièce.
+    """
     present = data.kinds_present
     readable = [d.file for d in data.documents if d.readable]
     for kind in config.documents.required.value:

@@ -10,25 +10,25 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PIE-02",
-    title="Fichier illisible",
-    severity="a_corriger",
-    params=(),
-    source="Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur",
-    action=(
-        "Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de"
-        " passe ni protection."
-    ),
-    severity_actions={
-        "alerte": "Aucune action du porteur : l'instructeur consulte lui-même la partie du fichier qui n'a pas été lue."
-    },
-    example="Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) : le déposer à nouveau.",
-)
+@rule("PIE-02", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,
+    """Fichier illisible
+
+    Chaque fichier du dossier peut être lu : il n'est ni endommagé, ni chiffré, ni vide,
     son format est pris en charge et il tient dans les limites de taille et de temps. Les
-    membres d'archive refusés (chemins dangereux, bombes zip) sont signalés ici aussi."""
+    membres d'archive refusés (chemins dangereux, bombes zip) sont signalés ici aussi.
+
+    Source : Pratique d'instruction : une pièce doit pouvoir être ouverte par l'instructeur
+
+    Action : Déposer à nouveau le fichier dans un format lisible (xlsx, csv, docx ou PDF non scanné), sans mot de passe
+    ni protection.
+
+    Action (alerte) : Aucune action du porteur : l'instructeur consulte lui-même la partie du fichier qui n'a pas été
+    lue.
+
+    Exemple : Le fichier annexe_convention.xlsx n'a pas pu être lu : fichier endommagé ou tronqué (archive illisible) :
+    le déposer à nouveau.
+    """
     # Every reason comes from the catalogue of file problems (core.file_problems).
     for problem in data.intake_problems:
         yield Hit(

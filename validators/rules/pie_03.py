@@ -10,27 +10,24 @@ from validators.context import DossierData
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PIE-03",
-    title="Document scanné : fichier natif à fournir",
-    severity="a_corriger",
-    params=("documents.required",),
-    source="Pratique d'instruction : un tableau scanné ne peut être ni vérifié ni recalculé",
-    action=(
-        "Fournir le fichier natif de la pièce scannée (xlsx, csv, docx ou PDF produit par le logiciel) au "
-        "lieu de sa numérisation."
-    ),
-    example=(
-        "Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, "
-        "alors que des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, "
-        "fournir le fichier natif (xlsx, csv, docx ou PDF non scanné)."
-    ),
-)
+@rule("PIE-03", severity="a_corriger", params=("documents.required",))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Une image (photo, scan) ou un PDF dont les pages sont des images sans couche texte est
+    """Document scanné : fichier natif à fournir
+
+    Une image (photo, scan) ou un PDF dont les pages sont des images sans couche texte est
     détecté par son contenu, jamais par son nom. Il est signalé lorsqu'une pièce exigée manque
     au dossier : elle est probablement dans ce scan, illisible pour l'analyse et pour les
-    recalculs. Un scan joint en plus de pièces complètes (une lettre signée) n'est pas signalé."""
+    recalculs. Un scan joint en plus de pièces complètes (une lettre signée) n'est pas signalé.
+
+    Source : Pratique d'instruction : un tableau scanné ne peut être ni vérifié ni recalculé
+
+    Action : Fournir le fichier natif de la pièce scannée (xlsx, csv, docx ou PDF produit par le logiciel) au lieu de sa
+    numérisation.
+
+    Exemple : Le fichier scan budget.pdf est un document scanné (images sans texte), illisible pour l'analyse, alors que
+    des pièces exigées manquent au dossier (budget détaillé) : si elles figurent dans ce scan, fournir le fichier natif
+    (xlsx, csv, docx ou PDF non scanné).
+    """
     missing = [kind for kind in config.documents.required.value if kind not in data.kinds_present]
     if not missing:
         return

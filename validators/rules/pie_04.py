@@ -16,24 +16,23 @@ TABLE_LABELS = {
 }
 
 
-@rule(
-    "PIE-04",
-    title="Deux pièces pour un même type",
-    severity="alerte",
-    params=(),
-    source="Pratique d'instruction : savoir quelle version de la pièce a été examinée",
-    action="Indiquer quelle version de la pièce fait foi et retirer l'autre du dossier.",
-    example=(
-        "Deux budgets par ESSMS ont été trouvés : Budget_V2.xlsx (feuille Budget, 17 lignes) et "
-        "Budget_V3_final.xlsx (feuille Budget, 17 lignes). Budget_V3_final.xlsx a été retenu : à nombre de "
-        "lignes égal, son nom désigne la version la plus récente ou finale."
-    ),
-)
+@rule("PIE-04", severity="alerte", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Quand deux fichiers (ou deux feuilles) portent le même type de tableau, l'analyse en
+    """Deux pièces pour un même type
+
+    Quand deux fichiers (ou deux feuilles) portent le même type de tableau, l'analyse en
     retient un — celui qui compte le plus de lignes, puis celui dont le nom désigne la version
     finale ou la plus récente — et le dit, pour que l'instructeur sache quelle version a été
-    examinée et demande au besoin le retrait de l'autre."""
+    examinée et demande au besoin le retrait de l'autre.
+
+    Source : Pratique d'instruction : savoir quelle version de la pièce a été examinée
+
+    Action : Indiquer quelle version de la pièce fait foi et retirer l'autre du dossier.
+
+    Exemple : Deux budgets par ESSMS ont été trouvés : Budget_V2.xlsx (feuille Budget, 17 lignes) et
+    Budget_V3_final.xlsx (feuille Budget, 17 lignes). Budget_V3_final.xlsx a été retenu : à nombre de lignes égal, son
+    nom désigne la version la plus récente ou finale.
+    """
     for kind, label in TABLE_LABELS.items():
         candidates = data.classified.tables.get(kind) or []
         places = {(t.file, t.grid_name) for t in candidates}

@@ -11,31 +11,26 @@ from validators.registry import Hit, rule
 WHAT = {"budget_essms": "du budget par ESSMS", "budget_lignes": "du budget par poste de dépense"}
 
 
-@rule(
-    "PIE-06",
-    title="Colonne de montants non reconnue",
-    severity="alerte",
-    params=(),
-    source=(
-        "Pratique d'instruction : aucune colonne d'un budget n'est écartée sans le dire ; un montant "
-        "non compris peut changer un total ou un plafond"
-    ),
-    action=(
-        "Préciser ce que contient la colonne (forfait de maîtrise d'ouvrage, forfait éditeur, bonus Ségur, "
-        "équipement…), par exemple en renommant son en-tête."
-    ),
-    example=(
-        "La colonne « Reprise de données (€) » du budget par ESSMS (Budget.xlsx, feuille Budget, cellule F4 ; "
-        "montants F5:F21) contient des montants qu'aucun champ attendu ne désigne : ils n'ont pas été pris en "
-        "compte (aucun champ de ce tableau ne correspond à cet en-tête)."
-    ),
-)
+@rule("PIE-06", severity="alerte", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Chaque colonne de montants d'un budget retenu dont l'en-tête ne désigne aucun champ
+    """Colonne de montants non reconnue
+
+    Chaque colonne de montants d'un budget retenu dont l'en-tête ne désigne aucun champ
     attendu est signalée, avec son en-tête, ses cellules et la raison (aucun champ ne
     correspond, ou le champ le plus proche est déjà lu dans une autre colonne). Avant cela,
     les colonnes qui réconcilient le total de chaque ESSMS avec ses forfaits sont lues comme
-    partie de ces forfaits (et le rapport le dit) : elles ne sont pas signalées ici."""
+    partie de ces forfaits (et le rapport le dit) : elles ne sont pas signalées ici.
+
+    Source : Pratique d'instruction : aucune colonne d'un budget n'est écartée sans le dire ; un montant non compris
+    peut changer un total ou un plafond
+
+    Action : Préciser ce que contient la colonne (forfait de maîtrise d'ouvrage, forfait éditeur, bonus Ségur,
+    équipement…), par exemple en renommant son en-tête.
+
+    Exemple : La colonne « Reprise de données (€) » du budget par ESSMS (Budget.xlsx, feuille Budget, cellule F4 ;
+    montants F5:F21) contient des montants qu'aucun champ attendu ne désigne : ils n'ont pas été pris en compte (aucun
+    champ de ce tableau ne correspond à cet en-tête).
+    """
     for table in (data.budget_essms, data.budget_lines):
         if table is None:
             continue

@@ -45,20 +45,20 @@ def dated_in_order(config: ConfigView, columns: frozenset[str]) -> dict[str, lis
     }
 
 
-@rule(
-    "PLA-01",
-    title="Date de planning illisible ou incohérente",
-    severity="a_corriger",
-    params=(),
-    checks={"planning": dated_in_order},
-    source="Pratique d'instruction : le planning doit être daté et cohérent",
-    action="Dater chaque phase du planning (début et fin), la date de début précédant la date de fin.",
-    example="La phase « Paramétrage » se termine le 28/02/2023, avant son début le 01/04/2023.",
-)
+@rule("PLA-01", severity="a_corriger", params=(), checks={"planning": dated_in_order})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Chaque phase du planning a des dates lisibles (date, numéro de série Excel, « sept.
+    """Date de planning illisible ou incohérente
+
+    Chaque phase du planning a des dates lisibles (date, numéro de série Excel, « sept.
     2022 », « T3 2023 », « S2 2024 ») et sa date de début précède sa date de fin. Une phase
-    sans aucune date est signalée."""
+    sans aucune date est signalée.
+
+    Source : Pratique d'instruction : le planning doit être daté et cohérent
+
+    Action : Dater chaque phase du planning (début et fin), la date de début précédant la date de fin.
+
+    Exemple : La phase « Paramétrage » se termine le 28/02/2023, avant son début le 01/04/2023.
+    """
     if data.planning is None:
         return
     frame_df = data.planning_frame.df

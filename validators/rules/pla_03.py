@@ -27,23 +27,22 @@ def within_programme(config: ConfigView, columns: frozenset[str]) -> dict[str, l
     return {"date_fin": [within("date_fin")], "date_debut": [within("date_debut")]}
 
 
-@rule(
-    "PLA-03",
-    title="Projet au-delà de la fin du programme",
-    severity="a_corriger",
-    params=("programme_window.end",),
-    checks={"planning": within_programme},
-    source=(
-        "Programme ESMS numérique 2021-2025 (CNSA, « Le programme ESMS numérique en détail », cnsa.fr) : "
-        "fenêtre du programme"
-    ),
-    action="Ramener la fin du projet dans la fenêtre du programme fixée par l'appel.",
-    example="La phase « Bilan » se termine le 30/06/2026, après la fin du programme ESMS numérique fixée par l'appel au 31/12/2025. Ramener le planning dans cette fenêtre.",
-)
+@rule("PLA-03", severity="a_corriger", params=("programme_window.end",), checks={"planning": within_programme})
 def check(data: DossierData, config: ConfigView, failures: list[Failure]) -> Iterator[Hit]:
-    """Toutes les phases du planning se terminent au plus tard à la fin de la fenêtre du
+    """Projet au-delà de la fin du programme
+
+    Toutes les phases du planning se terminent au plus tard à la fin de la fenêtre du
     programme fixée par l'appel (31/12/2025 pour les appels 2022). Une période (« S2 2025 »)
-    est lue à son dernier jour pour une date de fin."""
+    est lue à son dernier jour pour une date de fin.
+
+    Source : Programme ESMS numérique 2021-2025 (CNSA, « Le programme ESMS numérique en détail », cnsa.fr) : fenêtre du
+    programme
+
+    Action : Ramener la fin du projet dans la fenêtre du programme fixée par l'appel.
+
+    Exemple : La phase « Bilan » se termine le 30/06/2026, après la fin du programme ESMS numérique fixée par l'appel au
+    31/12/2025. Ramener le planning dans cette fenêtre.
+    """
     end = config.programme_window.end.value
     for failure in failures:
         phase = row_text(failure.row, "phase") or "sans nom"

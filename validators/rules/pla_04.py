@@ -11,24 +11,21 @@ from validators.phases import key_phases_of
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PLA-04",
-    title="Phases dans un ordre inhabituel",
-    severity="alerte",
-    params=("planning.deployment_phase", "planning.usage_phase", "planning.key_phases"),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : les cibles d'usage se mesurent sur le "
-        "logiciel déployé"
-    ),
-    action="Vérifier l'ordre des phases : les cibles d'usage se mesurent après le déploiement.",
-    example=(
-        "La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de "
-        "déploiement (le 01/06/2023)."
-    ),
-)
+@rule("PLA-04", severity="alerte", params=("planning.deployment_phase", "planning.usage_phase", "planning.key_phases"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """La phase d'atteinte des cibles d'usage ne commence pas avant la première phase de
-    déploiement : on mesure les usages d'un logiciel déployé."""
+    """Phases dans un ordre inhabituel
+
+    La phase d'atteinte des cibles d'usage ne commence pas avant la première phase de
+    déploiement : on mesure les usages d'un logiciel déployé.
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : les cibles d'usage se mesurent sur le logiciel
+    déployé
+
+    Action : Vérifier l'ordre des phases : les cibles d'usage se mesurent après le déploiement.
+
+    Exemple : La phase « Atteinte des cibles d'usage » commence le 01/01/2023, avant la première phase de déploiement
+    (le 01/06/2023).
+    """
     frame = data.planning_frame
     if data.planning is None or frame is None:
         return

@@ -20,27 +20,24 @@ from validators.registry import Hit, rule
 MIN_FRENCH_RATIO = 0.15
 
 
-@rule(
-    "PRO-01",
-    title="Section de texte insuffisante",
-    severity="a_corriger",
-    params=("prose.min_words", "prose.placeholders", "documents.required"),
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": documents types de gouvernance, de stratégie de déploiement et de conduite du changement"
-    ),
-    action="Rédiger la section concernée de façon complète et propre au projet, sans texte de gabarit.",
-    example=(
-        "La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en "
-        "attend au moins 60 : décrire le comité de pilotage, le chef de projet et les référents."
-    ),
-)
+@rule("PRO-01", severity="a_corriger", params=("prose.min_words", "prose.placeholders", "documents.required"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Chaque section exigée (gouvernance, stratégie de déploiement, conduite du changement)
+    """Section de texte insuffisante
+
+    Chaque section exigée (gouvernance, stratégie de déploiement, conduite du changement)
     qui est présente est substantielle : assez longue, rédigée en français, sans texte de
     gabarit (« lorem ipsum », « à compléter », « XXX »). Une section absente relève de PIE-01.
-    Chaque constat cite le passage sur lequel il repose."""
+    Chaque constat cite le passage sur lequel il repose.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) :
+    documents types de gouvernance, de stratégie de déploiement et de conduite du changement
+
+    Action : Rédiger la section concernée de façon complète et propre au projet, sans texte de gabarit.
+
+    Exemple : La section « gouvernance du projet » (projet.docx, paragraphe 4) ne compte que 23 mots ; l'appel en attend
+    au moins 60 : décrire le comité de pilotage, le chef de projet et les référents.
+    """
     minimum = config.prose.min_words.value
     required = set(config.documents.required.value)
     for kind in PROSE_KINDS:

@@ -11,26 +11,23 @@ from validators.prose import Passage, find_passage, iter_passages, people, prose
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PRO-02",
-    title="Gouvernance sans chef de projet ou comité de pilotage",
-    severity="a_corriger",
-    params=("prose.lead_words", "prose.committee_words"),
-    source=(
-        "CNSA, « Obtenir une aide à l'investissement numérique » "
-        "(https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) "
-        ": document type « gouvernance du projet »"
-    ),
-    action="Nommer le chef de projet et décrire le comité de pilotage (composition, rythme des réunions).",
-    example=(
-        "La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour "
-        "piloter le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction."
-    ),
-)
+@rule("PRO-02", severity="a_corriger", params=("prose.lead_words", "prose.committee_words"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
+    """Gouvernance sans chef de projet ou comité de pilotage
+
+    La section de gouvernance nomme un chef de projet (une personne, reconnue par l'analyse
     du français, dans l'un des passages qui mentionnent le chef de projet ou juste à côté) et décrit un comité de
-    pilotage. Chaque constat cite le passage examiné."""
+    pilotage. Chaque constat cite le passage examiné.
+
+    Source : CNSA, « Obtenir une aide à l'investissement numérique »
+    (https://www.cnsa.fr/grands-chantiers/programme-esms-numerique/obtenir-une-aide-a-linvestissement-numerique) :
+    document type « gouvernance du projet »
+
+    Action : Nommer le chef de projet et décrire le comité de pilotage (composition, rythme des réunions).
+
+    Exemple : La gouvernance mentionne un chef de projet sans le nommer : « Un chef de projet sera recruté pour piloter
+    le déploiement. » (projet.docx, paragraphe 3). Indiquer son nom et sa fonction.
+    """
     prose = prose_of(data.sections(DocumentKind.GOUVERNANCE))
     if prose is None:
         return

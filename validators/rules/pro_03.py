@@ -11,27 +11,22 @@ from validators.prose import find_passage, prose_of
 from validators.registry import Hit, rule
 
 
-@rule(
-    "PRO-03",
-    title="Conduite du changement sans formation ou cibles d'usage",
-    severity="alerte",
-    params=("prose.training_words", "prose.usage_words"),
-    source=(
-        "Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : l'atteinte des cibles d'usage conditionne "
-        "le versement"
-    ),
-    action=(
-        "Décrire dans le plan de conduite du changement la formation des professionnels et la façon "
-        "d'atteindre et de mesurer les cibles d'usage."
-    ),
-    example=(
-        "Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront "
-        "atteintes et mesurées."
-    ),
-)
+@rule("PRO-03", severity="alerte", params=("prose.training_words", "prose.usage_words"))
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Le plan de conduite du changement traite de la formation des professionnels et des
-    cibles d'usage (comment elles seront atteintes et mesurées)."""
+    """Conduite du changement sans formation ou cibles d'usage
+
+    Le plan de conduite du changement traite de la formation des professionnels et des
+    cibles d'usage (comment elles seront atteintes et mesurées).
+
+    Source : Instruction n° DNS/CNSA/DGCS/2022/34 du 8 février 2022 : l'atteinte des cibles d'usage conditionne le
+    versement
+
+    Action : Décrire dans le plan de conduite du changement la formation des professionnels et la façon d'atteindre et
+    de mesurer les cibles d'usage.
+
+    Exemple : Le plan de conduite du changement ne traite pas des cibles d'usage : préciser comment elles seront
+    atteintes et mesurées.
+    """
     prose = prose_of(data.sections(DocumentKind.CONDUITE))
     if prose is None:
         return

@@ -13,35 +13,29 @@ from validators.messages import repository_label
 from validators.registry import Hit, rule
 
 
-@rule(
-    "REF-01",
-    title="FINESS absent du répertoire national",
-    severity="a_corriger",
-    params=(),
-    action=(
-        "Corriger le FINESS géographique (ET) de l'ESSMS d'après le répertoire FINESS (un des établissements "
-        "proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement)."
-    ),
-    source=(
-        "Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé valide "
-        "peut désigner un établissement fermé ou ne pas exister"
-    ),
-    example=(
-        "Le FINESS ET « 690781234 » de EHPAD Les Glycines (FINESS 690781234) est introuvable dans le "
-        "répertoire FINESS (extraction du 11/03/2026) : numéro erroné, établissement fermé ou pas encore "
-        "enregistré. Établissements les plus proches par le nom et la commune : EHPAD LES GLYCINES "
-        "(FINESS 690781242, 69100 VILLEURBANNE)."
-    ),
-)
+@rule("REF-01", severity="a_corriger", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Avec une extraction du répertoire FINESS chargée, chaque FINESS ET de la liste des
+    """FINESS absent du répertoire national
+
+    Avec une extraction du répertoire FINESS chargée, chaque FINESS ET de la liste des
     structures dont la clé est valide (GRP-01 traite les autres) est cherché dans le répertoire
     national. Un numéro absent est un numéro erroné (une faute de frappe qui garde une clé
     valide, le FINESS juridique saisi à la place du géographique), un établissement fermé ou
     pas encore enregistré : le constat propose les établissements du répertoire les plus
     proches par le nom et la commune (même département, même gestionnaire). L'ESSMS reste
     compté : c'est au porteur de corriger ou de justifier le numéro. Sans extraction chargée,
-    la règle ne s'applique pas et le rapport indique que l'existence n'a pas été vérifiée."""
+    la règle ne s'applique pas et le rapport indique que l'existence n'a pas été vérifiée.
+
+    Source : Répertoire FINESS, extraction publiée sur data.gouv.fr (Licence Ouverte) : un numéro à la clé valide peut
+    désigner un établissement fermé ou ne pas exister
+
+    Action : Corriger le FINESS géographique (ET) de l'ESSMS d'après le répertoire FINESS (un des établissements
+    proposés, le cas échéant), ou justifier le numéro (établissement en cours d'enregistrement).
+
+    Exemple : Le FINESS ET « 690781234 » de EHPAD Les Glycines (FINESS 690781234) est introuvable dans le répertoire
+    FINESS (extraction du 11/03/2026) : numéro erroné, établissement fermé ou pas encore enregistré. Établissements les
+    plus proches par le nom et la commune : EHPAD LES GLYCINES (FINESS 690781242, 69100 VILLEURBANNE).
+    """
     repository = data.repository
     if repository is None or data.structures is None:
         return

@@ -12,34 +12,29 @@ from validators.reference import category_of
 from validators.registry import Hit, rule
 
 
-@rule(
-    "REF-02",
-    title="Catégorie différente de celle du répertoire FINESS",
-    severity="alerte",
-    params=(),
-    action=(
-        "Vérifier la catégorie de l'ESSMS et, si le répertoire FINESS n'est pas à jour, le signaler à l'ARS "
-        "avec le justificatif (autorisation)."
-    ),
-    source=(
-        "Répertoire FINESS, extraction publiée sur data.gouv.fr : la catégorie d'établissement (categetab) "
-        "enregistrée fait foi pour l'éligibilité ; CNSA, « Réponses aux questions fréquentes sur ESMS "
-        "numérique » (cnsa.fr, mise à jour du 3 février 2023)"
-    ),
-    example=(
-        "La liste indique pour FAM Les Sources (FINESS 380781234) la catégorie « FAM » (catégorie 437) ; "
-        "le répertoire FINESS (extraction du 11/03/2026) l'enregistre comme Etablissement d'accueil "
-        "médicalisé en tout ou partie personnes handicapées (catégorie 448). L'éligibilité et le secteur sont "
-        "établis d'après le répertoire : l'ESSMS reste compté."
-    ),
-)
+@rule("REF-02", severity="alerte", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Avec une extraction du répertoire FINESS chargée, la catégorie d'établissement déclarée
+    """Catégorie différente de celle du répertoire FINESS
+
+    Avec une extraction du répertoire FINESS chargée, la catégorie d'établissement déclarée
     dans la liste des structures est comparée à celle que le répertoire enregistre pour le
     FINESS ET. C'est la catégorie du répertoire qui décide de l'éligibilité (GRP-06) et du
     secteur. Quand elle rend l'ESSMS inéligible (un centre hospitalier déclaré « EHPAD »), le
     constat d'exclusion de GRP-06 montre les deux catégories et celui-ci n'est pas répété ;
-    sinon, l'écart est signalé en alerte et l'ESSMS reste compté selon le répertoire."""
+    sinon, l'écart est signalé en alerte et l'ESSMS reste compté selon le répertoire.
+
+    Source : Répertoire FINESS, extraction publiée sur data.gouv.fr : la catégorie d'établissement (categetab)
+    enregistrée fait foi pour l'éligibilité ; CNSA, « Réponses aux questions fréquentes sur ESMS numérique » (cnsa.fr,
+    mise à jour du 3 février 2023)
+
+    Action : Vérifier la catégorie de l'ESSMS et, si le répertoire FINESS n'est pas à jour, le signaler à l'ARS avec le
+    justificatif (autorisation).
+
+    Exemple : La liste indique pour FAM Les Sources (FINESS 380781234) la catégorie « FAM » (catégorie 437) ; le
+    répertoire FINESS (extraction du 11/03/2026) l'enregistre comme Etablissement d'accueil médicalisé en tout ou partie
+    personnes handicapées (catégorie 448). L'éligibilité et le secteur sont établis d'après le répertoire : l'ESSMS
+    reste compté.
+    """
     if data.repository is None or data.structures is None:
         return
     for essms in data.distinct_essms:

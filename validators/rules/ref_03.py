@@ -17,27 +17,11 @@ from validators.registry import Hit, rule
 SAME_NAME = 80.0
 
 
-@rule(
-    "REF-03",
-    title="Gestionnaire différent de celui du répertoire FINESS",
-    severity="alerte",
-    params=(),
-    action=(
-        "Préciser l'organisme gestionnaire de l'ESSMS (reprise, transfert d'autorisation) ou corriger la "
-        "liste des structures."
-    ),
-    source=(
-        "Répertoire FINESS, extractions des établissements et des entités juridiques publiées sur "
-        "data.gouv.fr : l'entité juridique (nofinessej) de chaque établissement"
-    ),
-    example=(
-        "Selon le répertoire FINESS (extraction du 11/03/2026), EHPAD Les Lilas (FINESS 690781234) est géré "
-        "par ASSOCIATION LES AMIS DU VAL (FINESS EJ 690000123), et non par Association Horizon (FINESS EJ "
-        "690000990) comme l'indique la liste des structures."
-    ),
-)
+@rule("REF-03", severity="alerte", params=())
 def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
-    """Avec une extraction du répertoire FINESS chargée, l'entité juridique qui gère chaque
+    """Gestionnaire différent de celui du répertoire FINESS
+
+    Avec une extraction du répertoire FINESS chargée, l'entité juridique qui gère chaque
     ESSMS dans le répertoire est comparée à l'organisme gestionnaire que déclare la liste :
     son FINESS EJ quand la liste le donne, sinon son nom (avec l'extraction des entités
     juridiques). Une liste qui ne dit pas qui gère l'ESSMS n'est pas comparée au porteur : une
@@ -45,7 +29,18 @@ def check(data: DossierData, config: ConfigView) -> Iterator[Hit]:
     GRP-07 là où l'appel fixe un nombre d'organismes.
     Un écart (ESSMS repris par un autre organisme, numéro d'un autre établissement) est une
     alerte qui donne les deux gestionnaires : il ne change pas le verdict. Un ESSMS exclu par
-    GRP-06 n'est pas examiné."""
+    GRP-06 n'est pas examiné.
+
+    Source : Répertoire FINESS, extractions des établissements et des entités juridiques publiées sur data.gouv.fr :
+    l'entité juridique (nofinessej) de chaque établissement
+
+    Action : Préciser l'organisme gestionnaire de l'ESSMS (reprise, transfert d'autorisation) ou corriger la liste des
+    structures.
+
+    Exemple : Selon le répertoire FINESS (extraction du 11/03/2026), EHPAD Les Lilas (FINESS 690781234) est géré par
+    ASSOCIATION LES AMIS DU VAL (FINESS EJ 690000123), et non par Association Horizon (FINESS EJ 690000990) comme
+    l'indique la liste des structures.
+    """
     repository = data.repository
     if repository is None or data.structures is None:
         return
