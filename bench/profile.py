@@ -124,6 +124,11 @@ def main() -> None:
         command += ["--workers", str(args.workers)]
     env = dict(os.environ, PREFECT_SERVER_ANALYTICS_ENABLED="false")
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+    # The default path, cold: a private state folder of this profile (no server kept by an
+    # earlier command, no index), and a kept server that stops 5 s after the run, so that py-spy,
+    # which follows it as a subprocess, ends with it.
+    env["ESMSNUM_STATE_DIR"] = str(work / "state")
+    env["ESMSNUM_SERVER_IDLE"] = "5"
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if not raw.exists():
         sys.exit(f"py-spy n'a rien enregistré (droits ptrace ?) :\n{done.stderr[-2000:]}")
