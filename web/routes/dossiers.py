@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from core.french import date_long, verdict_label
 from core.french import datetime_long as datetime_fr
@@ -101,39 +103,12 @@ def dossier(request: Request, call: str, dossier: str):
     return _show(request, site, dossier, conflict_message=None)
 
 
-@router.post(BASE + "/lever")
-def lift(
-    request: Request,
-    account: Instructeur,
-    call: str,
-    dossier: str,
-    empreinte: str = Form(""),
-    motif: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
-    motif = clip(motif, MAX_MOTIF)
-    if not motif:
-        flash(request, "Indiquez le motif de la levée : il sera lu par les autres instructeurs.", "error")
-        return back_to(_url(site, dossier, "constats"))
-    change = WaiverChange(waive_finding, "levée d'un constat", "constats", "Constat levé.", "leves")
-    return change.apply(request, site, dossier, account, empreinte, motif, version)
+class WaiverForm(BaseModel):
+    """The form that lifts a finding or undoes its lift (other fields, the CSRF token, ignored)."""
 
-
-@router.post(BASE + "/annuler-levee")
-def unlift(
-    request: Request,
-    account: Instructeur,
-    call: str,
-    dossier: str,
-    empreinte: str = Form(""),
-    motif: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
-    done = "Levée annulée : le constat compte de nouveau."
-    change = WaiverChange(unwaive_finding, "annulation d'une levée", "leves", done, "constats")
-    return change.apply(request, site, dossier, account, empreinte, clip(motif, MAX_MOTIF), version)
+    empreinte: str = ""  # the finding's fingerprint
+    motif: str = ""
+    version: str = ""  # the dossier's version the page showed
 
 
 @dataclass(frozen=True)
@@ -145,27 +120,23 @@ class WaiverChange:
     refused_anchor: str  # where the page goes back when refused
     done: str  # the message when recorded
     done_anchor: str
+    missing_motif: str = ""  # when a reason is required: the message if there is none
 
-    def apply(
-        self,
-        request: Request,
-        site: CallSite,
-        dossier: str,
-        account: Account,
-        fingerprint: str,
-        motif: str,
-        version: str,
-    ) -> Response:
+    def apply(self, request: Request, site: CallSite, dossier: str, account: Account, form: WaiverForm) -> Response:
+        motif = clip(form.motif, MAX_MOTIF)
+        if self.missing_motif and not motif:
+            flash(request, self.missing_motif, "error")
+            return back_to(_url(site, dossier, self.refused_anchor))
         with site.writing():
             try:
                 before, after = self.record(
                     site.out_dir,
                     site.report(dossier),
-                    fingerprint,
+                    form.empreinte,
                     motif,
                     account.name,
                     site.history,
-                    expected_version=_version(version),
+                    expected_version=_version(form.version),
                 )
             except Conflict as exc:
                 return _conflict(request, site, dossier, exc, self.what)
@@ -174,6 +145,30 @@ class WaiverChange:
                 return back_to(_url(site, dossier, self.refused_anchor))
         flash(request, f"{self.done} Verdict : {verdict_label(before)} → {verdict_label(after)}.")
         return back_to(_url(site, dossier, self.done_anchor))
+
+
+def _waiver_route(path: str, name: str, change: WaiverChange) -> None:
+    @router.post(BASE + path, name=name)
+    def waiver(
+        request: Request, account: Instructeur, call: str, dossier: str, form: Annotated[WaiverForm, Form()]
+    ) -> Response:
+        site, dossier = _site(request, call, dossier)
+        return change.apply(request, site, dossier, account, form)
+
+
+LIFT = WaiverChange(
+    waive_finding,
+    "levée d'un constat",
+    "constats",
+    "Constat levé.",
+    "leves",
+    missing_motif="Indiquez le motif de la levée : il sera lu par les autres instructeurs.",
+)
+UNLIFT = WaiverChange(
+    unwaive_finding, "annulation d'une levée", "leves", "Levée annulée : le constat compte de nouveau.", "constats"
+)
+_waiver_route("/lever", "lift", LIFT)
+_waiver_route("/annuler-levee", "unlift", UNLIFT)
 
 
 @router.post(BASE + "/commentaires")
