@@ -204,6 +204,9 @@ class WaiverChange:
 
 
 def _waiver_route(path: str, name: str, change: WaiverChange) -> None:
+    """The POST route ``BASE + path`` (an instructeur's) that records ``change`` for the finding
+    of the form."""
+
     @router.post(BASE + path, name=name)
     def waiver(account: Instructeur, target: Target, form: Annotated[WaiverForm, Form()]) -> Response:
         return change.apply(target, account, form)
