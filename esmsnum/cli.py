@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -200,9 +202,32 @@ FINESS_DIR_OPTION = click.option(
 )
 
 
-#: The argument and options ``run`` and ``suivre`` share: the call folder, the call, the
-#: output folder, the cache, the history, the workers and the FINESS extract.
-call_run_options = stacked(
+@dataclass(frozen=True)
+class CallRun:
+    """What ``run`` and ``suivre`` are given alike: the call folder, the call, the output
+    folder, the cache, the history, the workers and the FINESS extract."""
+
+    call_dir: Path
+    call: str | None
+    out_dir: Path | None
+    cache: str | None
+    history_url: str | None
+    workers: int | None
+    finess: str | None
+
+
+def call_run_options(function):
+    """The argument and options ``run`` and ``suivre`` share, given to the command as one
+    ``CallRun`` (its first argument)."""
+
+    @functools.wraps(function)
+    def command(call_dir, call, out_dir, cache, history_url, workers, finess, **others):
+        return function(CallRun(call_dir, call, out_dir, cache, history_url, workers, finess), **others)
+
+    return CALL_RUN_OPTIONS(command)
+
+
+CALL_RUN_OPTIONS = stacked(
     [
         click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path)),
         click.option(
@@ -235,23 +260,24 @@ call_run_options = stacked(
 )
 
 
-def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess: str | None):
+def _call_inputs(given: CallRun):
     """The call's configuration and FINESS store, once ``run``'s or ``suivre``'s usage is
     checked (French usage errors, exit 2)."""
-    if call is None:
+    call_dir = given.call_dir
+    if given.call is None:
         raise click.UsageError("option obligatoire manquante : --appel")
-    if out_dir is None:
+    if given.out_dir is None:
         raise click.UsageError("option obligatoire manquante : --sortie")
-    config = _load(call)
+    config = _load(given.call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
-    store = _finess_store(finess, config)
+    store = _finess_store(given.finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from judging.lock import OutputUnusable, outside_call
 
     try:
-        outside_call(call_dir, out_dir)
+        outside_call(call_dir, given.out_dir)
     except OutputUnusable as exc:
         raise click.UsageError(str(exc)) from None
     return config, store
@@ -285,34 +311,24 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
     metavar="ADRESSE",
     help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --executeur dask.",
 )
-def run(
-    call_dir: Path,
-    call: str | None,
-    out_dir: Path | None,
-    cache: str | None,
-    history_url: str | None,
-    progress: bool | None,
-    runner: str,
-    workers: int | None,
-    dask_address: str | None,
-    finess: str | None,
-) -> None:
+def run(given: CallRun, progress: bool | None, runner: str, dask_address: str | None) -> None:
     if (
-        call is not None
-        and out_dir is not None
+        given.call is not None
+        and given.out_dir is not None
         and runner == "local"
         and not dask_address
-        and _run_on_local_server(call_dir, call, out_dir, cache, history_url, progress, workers, finess)
+        and _run_on_local_server(given, progress)
     ):
         return
-    config, store = _call_inputs(call_dir, call, out_dir, finess)
+    config, store = _call_inputs(given)
+    call_dir, workers = given.call_dir, given.workers
     from extractors.intake import discover_dossiers
 
     if not discover_dossiers(call_dir):
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
     from judging.lock import OutputBusy, OutputLock
 
-    out_dir = output_folder(out_dir)
+    out_dir = output_folder(given.out_dir)
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
@@ -334,8 +350,8 @@ def run(
                     call_dir.resolve(),
                     config,
                     out_dir,
-                    cache=cache,
-                    history_url=history_url,
+                    cache=given.cache,
+                    history_url=given.history_url,
                     finess=str(store.path) if store else None,
                 )
     except OutputBusy as exc:
@@ -484,14 +500,11 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
         raise click.UsageError("option obligatoire manquante : --sortie (ou --historique)")
     if out_dir is not None:
         out_dir = output_folder(out_dir, create=False)
-    db = History.for_output((out_dir or Path(".")).resolve(), history_url)
-    try:
+    with contextlib.closing(History.for_output((out_dir or Path(".")).resolve(), history_url)) as db:
         calls = [call_id] if call_id else db.calls_of(dossier)
         if not calls or not db.timeline(calls[0], dossier):
             raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
         click.echo(format_timeline(dossier, db, calls))
-    finally:
-        db.close()
 
 
 @main.command(
@@ -552,13 +565,13 @@ def _record_sending(out_dir: Path, report, sending: str):
     from instruction.letters import SendingError, parse_day, record_sending
     from instruction.store import History
 
-    history = History.for_output(out_dir)
-    try:
-        return record_sending(out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande")
-    except SendingError as exc:
-        raise click.UsageError(str(exc)) from None
-    finally:
-        history.close()
+    with contextlib.closing(History.for_output(out_dir)) as history:
+        try:
+            return record_sending(
+                out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande"
+            )
+        except SendingError as exc:
+            raise click.UsageError(str(exc)) from None
 
 
 @main.command(
@@ -939,16 +952,7 @@ def rules(call: str | None) -> None:
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-def _run_on_local_server(
-    call_dir: Path,
-    call: str,
-    out_dir: Path,
-    cache: str | None,
-    history_url: str | None,
-    progress: bool | None,
-    workers: int | None,
-    finess: str | None,
-) -> bool:
+def _run_on_local_server(given: CallRun, progress: bool | None) -> bool:
     """The run handed to the warm analysis process of « esmsnum serveur demarrer » (no
     import of Prefect, pydantic or the rules here: that process checks the call, the FINESS
     extract and the folders as this command does); False when there is none, or it is busy
@@ -972,13 +976,13 @@ def _run_on_local_server(
 
         display = TerminalBar()
     request = {
-        "call_dir": str(call_dir.resolve()),
-        "call": absolute_call(call),
-        "out_dir": str(out_dir.expanduser().resolve()),
-        "cache": absolute_storage(cache) if cache else None,
-        "history_url": history_url,
-        "workers": workers,
-        "finess": absolute_finess(finess) if finess else None,
+        "call_dir": str(given.call_dir.resolve()),
+        "call": absolute_call(given.call),
+        "out_dir": str(given.out_dir.expanduser().resolve()),
+        "cache": absolute_storage(given.cache) if given.cache else None,
+        "history_url": given.history_url,
+        "workers": given.workers,
+        "finess": absolute_finess(given.finess) if given.finess else None,
         "progress": display is not None,
     }
     try:
@@ -1115,21 +1119,12 @@ def serveur_etat() -> None:
     metavar="SECONDES",
     help="Durée sans modification après laquelle une copie est considérée terminée (par défaut : 2 s).",
 )
-def suivre(
-    call_dir: Path,
-    call: str | None,
-    out_dir: Path | None,
-    cache: str | None,
-    history_url: str | None,
-    workers: int | None,
-    finess: str | None,
-    settle: float,
-) -> None:
+def suivre(given: CallRun, settle: float) -> None:
     import signal
     import threading
 
-    config, store = _call_inputs(call_dir, call, out_dir, finess)
-    out_dir = output_folder(out_dir)
+    config, store = _call_inputs(given)
+    call_dir, out_dir, workers = given.call_dir, output_folder(given.out_dir), given.workers
     if workers:
         from core.limits import WORKERS_ENV
 
@@ -1153,8 +1148,8 @@ def suivre(
         call_dir.resolve(),
         config,
         out_dir,
-        cache=cache,
-        history_url=history_url,
+        cache=given.cache,
+        history_url=given.history_url,
         workers=workers,
         finess=str(store.path) if store else None,
         settle=settle,
@@ -1453,11 +1448,8 @@ def ds_publier(
         raise click.UsageError(f"Aucun rapport (report.json) dans {out_dir}.")
     config = _ds_config(call or reports[0].call_id)
     reports = [r for r in reports if r.call_id == config.id]
-    history = History.for_output(out_dir, history_url)
-    try:
+    with contextlib.closing(History.for_output(out_dir, history_url)) as history:
         corrections = corrections_from_workspace(history, config.id)
-    finally:
-        history.close()
     try:
         with DsClient() as client:
             planned = plan(client, reports, config, instructeur, corrections, mapping)

@@ -139,6 +139,16 @@ class Opened:
                 apply_instruction(site.out_dir, site.report(self.dossier), site.history)
         return self.back(done, anchor)
 
+    def set_field(
+        self, account: Account, version: str, what: str, kind: str, field: str, value: str | None, *, done: str
+    ) -> Response:
+        """Change one field of the dossier's instruction (``status``, ``assignee``): the event
+        keeps what it was and what it becomes."""
+        before = getattr(self.state(), field)
+        return self.change(
+            account, version, what, kind, {"before": before, "after": value}, done=done, **{field: value}
+        )
+
 
 def _opened(request: Request, call: str, dossier: str) -> Opened:
     site = call_site(request, call)
@@ -240,15 +250,8 @@ def comment(account: Instructeur, target: Target, texte: str = Form("")):
 def set_status(account: Instructeur, target: Target, statut: str = Form(""), version: str = Form("")):
     if statut not in STATUSES:
         return target.refuse("Statut inconnu : rien n'a été enregistré.")
-    return target.change(
-        account,
-        version,
-        "changement de statut",
-        "statut",
-        {"before": target.state().status, "after": statut},
-        status=statut,
-        done=f"Statut : {STATUSES[statut]}.",
-    )
+    done = f"Statut : {STATUSES[statut]}."
+    return target.set_field(account, version, "changement de statut", "statut", "status", statut, done=done)
 
 
 @router.post(BASE + "/attribution")
@@ -256,15 +259,8 @@ def assign(account: Instructeur, target: Target, instructeur: str = Form(""), ve
     chosen = instructeur.strip() or None
     if chosen and chosen not in {a.name for a in assignable(target.request)}:
         return target.refuse("Instructeur inconnu ou désactivé : rien n'a été enregistré.")
-    return target.change(
-        account,
-        version,
-        "attribution",
-        "attribution",
-        {"before": target.state().assignee, "after": chosen},
-        assignee=chosen,
-        done=f"Dossier attribué à {chosen}." if chosen else "Attribution retirée.",
-    )
+    done = f"Dossier attribué à {chosen}." if chosen else "Attribution retirée."
+    return target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
 
 
 @router.post(BASE + "/decision")
