@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,12 +89,17 @@ def iso(value: dt.datetime | dt.date) -> str:
     return value.isoformat()
 
 
-def date_short(value: Any) -> str:
-    """``28/09/2022`` (the day in Paris); a text that is no date as it is, « — » for none."""
+def _day(value: Any, form: Callable[[dt.date], str]) -> str:
+    """``form`` of the day in Paris; a text that is no date as it is, « — » for none."""
     if value is None or value == "":
         return NONE
     day = paris_day(value)
-    return day.strftime("%d/%m/%Y") if day else str(value)
+    return form(day) if day else str(value)
+
+
+def date_short(value: Any) -> str:
+    """``28/09/2022`` (the day in Paris); a text that is no date as it is, « — » for none."""
+    return _day(value, lambda day: day.strftime("%d/%m/%Y"))
 
 
 def datetime_short(value: Any) -> str:
@@ -110,12 +116,7 @@ def datetime_short(value: Any) -> str:
 
 def date_long(value: Any) -> str:
     """``1er mars 2025``, ``15 avril 2025`` (the day in Paris)."""
-    if value is None or value == "":
-        return NONE
-    day = paris_day(value)
-    if day is None:
-        return str(value)
-    return _first_of_month(_babel_date(day, "d MMMM y", locale=LOCALE))
+    return _day(value, lambda day: _first_of_month(_babel_date(day, "d MMMM y", locale=LOCALE)))
 
 
 def datetime_long(value: Any) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -51,11 +53,22 @@ class Command(click.Command):
 
 class Group(FrenchHelp, click.Group):
     command_class = Command
+    group_class = type  # sub-groups are of this class too
     context_class = FrenchContext
     aliases: dict[str, str] = {}  # an earlier (English) name → the command's French name (french_names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+
+    def command(self, *args, **kwargs):
+        """A sub-command with the product's help settings (``-h``, 100 columns)."""
+        kwargs.setdefault("context_settings", HELP)
+        return super().command(*args, **kwargs)
+
+    def group(self, *args, **kwargs):
+        """A sub-group (of this class) with the product's help settings."""
+        kwargs.setdefault("context_settings", HELP)
+        return super().group(*args, **kwargs)
 
 
 def at_least_one(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -165,68 +178,106 @@ def _history_url(ctx: click.Context, param: click.Parameter, value: str | None) 
     return url
 
 
+def stacked(options):
+    """One decorator applying ``options`` (click decorators) in the order they are listed."""
+
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def out_option(help: str):
+    """The ``--out`` option (the output folder of a call's analyses), with its help text."""
+    return click.option("--out", "out_dir", metavar="DOSSIER_SORTIE", type=click.Path(path_type=Path), help=help)
+
+
+HISTORY_OPTION = click.option(
+    "--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url
+)
+FINESS_DIR_OPTION = click.option(
+    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
+)
+
+
+@dataclass(frozen=True)
+class CallRun:
+    """What ``run`` and ``suivre`` are given alike: the call folder, the call, the output
+    folder, the cache, the history, the workers and the FINESS extract."""
+
+    call_dir: Path
+    call: str | None
+    out_dir: Path | None
+    cache: str | None
+    history_url: str | None
+    workers: int | None
+    finess: str | None
+
+
 def call_run_options(function):
-    """The argument and options ``run`` and ``suivre`` share: the call folder, the call, the
-    output folder, the cache, the history, the workers and the FINESS extract."""
-    for option in reversed(CALL_RUN_OPTIONS):
-        function = option(function)
-    return function
+    """The argument and options ``run`` and ``suivre`` share, given to the command as one
+    ``CallRun`` (its first argument)."""
+
+    @functools.wraps(function)
+    def command(call_dir, call, out_dir, cache, history_url, workers, finess, **others):
+        return function(CallRun(call_dir, call, out_dir, cache, history_url, workers, finess), **others)
+
+    return CALL_RUN_OPTIONS(command)
 
 
-CALL_RUN_OPTIONS = [
-    click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path)),
-    click.option(
-        "--call",
-        "call",
-        metavar="APPEL",
-        help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum appels ») ou chemin d'un fichier de "
-        "configuration YAML.",
-    ),
-    click.option(
-        "--out",
-        "out_dir",
-        metavar="DOSSIER_SORTIE",
-        type=click.Path(path_type=Path),
-        help="(obligatoire) Dossier où écrire les rapports (créé au besoin).",
-    ),
-    click.option(
-        "--cache",
-        "cache",
-        metavar="STOCKAGE",
-        default=None,
-        help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
-        "(ex. s3-bucket/esmsnum-cache). Par défaut le dossier d'état privé (~/.local/state/esmsnum/cache, voir ESMSNUM_STATE_DIR), ou la variable ESMSNUM_CACHE.",
-    ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
-    click.option(
-        "--workers",
-        type=int,
-        callback=worker_count,
-        default=None,
-        metavar="N",
-        help="Nombre de processus de travail (par défaut : un par cœur).",
-    ),
-    click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP),
-]
+CALL_RUN_OPTIONS = stacked(
+    [
+        click.argument("call_dir", metavar="DOSSIER_APPEL", type=click.Path(path_type=Path)),
+        click.option(
+            "--call",
+            "call",
+            metavar="APPEL",
+            help="(obligatoire) Identifiant d'un appel livré (voir « esmsnum appels ») ou chemin d'un fichier de "
+            "configuration YAML.",
+        ),
+        out_option("(obligatoire) Dossier où écrire les rapports (créé au besoin)."),
+        click.option(
+            "--cache",
+            "cache",
+            metavar="STOCKAGE",
+            default=None,
+            help="Où garder les résultats réutilisables : un dossier, ou un bloc de stockage Prefect enregistré "
+            "(ex. s3-bucket/esmsnum-cache). Par défaut le dossier d'état privé (~/.local/state/esmsnum/cache, voir ESMSNUM_STATE_DIR), ou la variable ESMSNUM_CACHE.",
+        ),
+        HISTORY_OPTION,
+        click.option(
+            "--workers",
+            type=int,
+            callback=worker_count,
+            default=None,
+            metavar="N",
+            help="Nombre de processus de travail (par défaut : un par cœur).",
+        ),
+        click.option("--finess", "finess", default=None, metavar="EXTRACTION", help=FINESS_RUN_HELP),
+    ]
+)
 
 
-def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess: str | None):
+def _call_inputs(given: CallRun):
     """The call's configuration and FINESS store, once ``run``'s or ``suivre``'s usage is
     checked (French usage errors, exit 2)."""
-    if call is None:
+    call_dir = given.call_dir
+    if given.call is None:
         raise click.UsageError("option obligatoire manquante : --appel")
-    if out_dir is None:
+    if given.out_dir is None:
         raise click.UsageError("option obligatoire manquante : --sortie")
-    config = _load(call)
+    config = _load(given.call)
     if call_dir.exists() and not call_dir.is_dir():
         raise click.UsageError(f"DOSSIER_APPEL désigne un fichier, pas un dossier : {call_dir}")
-    store = _finess_store(finess, config)
+    store = _finess_store(given.finess, config)
     if not call_dir.is_dir():
         raise click.UsageError(f"Dossier d'appel introuvable : {call_dir}")
     from judging.lock import OutputUnusable, outside_call
 
     try:
-        outside_call(call_dir, out_dir)
+        outside_call(call_dir, given.out_dir)
     except OutputUnusable as exc:
         raise click.UsageError(str(exc)) from None
     return config, store
@@ -234,8 +285,6 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
 
 @main.command(
     "run",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Analyse tous les dossiers d'un appel et écrit les rapports.",
     help=(
         "Analyse tous les dossiers d'un appel. DOSSIER_APPEL est le dossier de l'export de l'appel (un sous-dossier "
@@ -262,34 +311,24 @@ def _call_inputs(call_dir: Path, call: str | None, out_dir: Path | None, finess:
     metavar="ADRESSE",
     help="Adresse d'un ordonnanceur Dask existant (ex. tcp://10.0.0.5:8786) ; implique --executeur dask.",
 )
-def run(
-    call_dir: Path,
-    call: str | None,
-    out_dir: Path | None,
-    cache: str | None,
-    history_url: str | None,
-    progress: bool | None,
-    runner: str,
-    workers: int | None,
-    dask_address: str | None,
-    finess: str | None,
-) -> None:
+def run(given: CallRun, progress: bool | None, runner: str, dask_address: str | None) -> None:
     if (
-        call is not None
-        and out_dir is not None
+        given.call is not None
+        and given.out_dir is not None
         and runner == "local"
         and not dask_address
-        and _run_on_local_server(call_dir, call, out_dir, cache, history_url, progress, workers, finess)
+        and _run_on_local_server(given, progress)
     ):
         return
-    config, store = _call_inputs(call_dir, call, out_dir, finess)
+    config, store = _call_inputs(given)
+    call_dir, workers = given.call_dir, given.workers
     from extractors.intake import discover_dossiers
 
     if not discover_dossiers(call_dir):
         raise click.UsageError(f"Aucun dossier (sous-dossier ou .zip) dans {call_dir}")
     from judging.lock import OutputBusy, OutputLock
 
-    out_dir = output_folder(out_dir)
+    out_dir = output_folder(given.out_dir)
     try:
         with OutputLock(out_dir):
             click.echo(f"Analyse des dossiers de {call_dir} pour l'appel {config.id}…", err=True)
@@ -311,8 +350,8 @@ def run(
                     call_dir.resolve(),
                     config,
                     out_dir,
-                    cache=cache,
-                    history_url=history_url,
+                    cache=given.cache,
+                    history_url=given.history_url,
                     finess=str(store.path) if store else None,
                 )
     except OutputBusy as exc:
@@ -331,8 +370,6 @@ def run(
 
 @main.command(
     "serve",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Mode serveur : exécute les analyses demandées au serveur Prefect.",
     help=(
         "Mode serveur : enregistre le déploiement « esmsnum-appel-deploiement/NOM » auprès du serveur Prefect "
@@ -412,6 +449,18 @@ def _load(call: str):
         raise click.UsageError(str(exc)) from exc
 
 
+@contextlib.contextmanager
+def _locked(out_dir: Path):
+    """The output folder held by this command (another run in it is a French error)."""
+    from judging.lock import OutputBusy, OutputLock
+
+    try:
+        with OutputLock(out_dir):
+            yield
+    except OutputBusy as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _read_report(out_dir: Path, dossier: str):
     """The typed report of a dossier of the output folder (any version the product wrote)."""
     import json
@@ -432,8 +481,6 @@ def _read_report(out_dir: Path, dossier: str):
 
 @main.command(
     "history",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Chronologie d'un dossier : analyses, levées, commentaires, décisions.",
     help=(
         "Chronologie d'un dossier : chaque analyse enregistrée (date, verdict, constats résolus et nouveaux), "
@@ -442,15 +489,9 @@ def _read_report(out_dir: Path, dossier: str):
     ),
 )
 @click.argument("dossier", metavar="DOSSIER")
-@click.option(
-    "--out",
-    "out_dir",
-    metavar="DOSSIER_SORTIE",
-    type=click.Path(path_type=Path),
-    help="(obligatoire sans --historique) Dossier de sortie des analyses de l'appel.",
-)
+@out_option("(obligatoire sans --historique) Dossier de sortie des analyses de l'appel.")
 @click.option("--call", "call_id", metavar="APPEL", default=None, help="Limiter à cet appel (identifiant).")
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
+@HISTORY_OPTION
 def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url: str | None) -> None:
     from instruction.store import History
     from instruction.timeline import format_timeline
@@ -459,20 +500,15 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
         raise click.UsageError("option obligatoire manquante : --sortie (ou --historique)")
     if out_dir is not None:
         out_dir = output_folder(out_dir, create=False)
-    db = History.for_output((out_dir or Path(".")).resolve(), history_url)
-    try:
+    with contextlib.closing(History.for_output((out_dir or Path(".")).resolve(), history_url)) as db:
         calls = [call_id] if call_id else db.calls_of(dossier)
         if not calls or not db.timeline(calls[0], dossier):
             raise click.UsageError(f"Dossier inconnu : aucune analyse enregistrée pour le dossier {dossier}.")
         click.echo(format_timeline(dossier, db, calls))
-    finally:
-        db.close()
 
 
 @main.command(
     "lever",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Lève les constats d'une règle d'un dossier, avec un motif.",
     help=(
         "Lève un constat d'un dossier après examen par l'instructeur : les constats de la règle RÈGLE du dernier "
@@ -490,22 +526,15 @@ def history(dossier: str, out_dir: Path | None, call_id: str | None, history_url
     metavar="MOTIF",
     help="(obligatoire) Motif de la levée, lu par les autres instructeurs.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    metavar="DOSSIER_SORTIE",
-    type=click.Path(path_type=Path),
-    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
-)
+@out_option("(obligatoire) Dossier de sortie des analyses de l'appel.")
 @click.option(
     "--par", "author", default=None, metavar="NOM", help="Nom de l'instructeur (par défaut : l'utilisateur courant)."
 )
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
+@HISTORY_OPTION
 def lever(
     dossier: str, rule: str, motif: str | None, out_dir: Path | None, author: str | None, history_url: str | None
 ) -> None:
     from instruction.waivers import WaiverError, waive
-    from judging.lock import OutputBusy, OutputLock
 
     if out_dir is None:
         raise click.UsageError("option obligatoire manquante : --sortie")
@@ -516,10 +545,8 @@ def lever(
     rule_id = rule.strip().upper()
     _known_rule(rule_id)
     try:
-        with OutputLock(out_dir):
+        with _locked(out_dir):
             outcome = waive(out_dir, report, rule_id, motif.strip(), author, history_url)
-    except OutputBusy as exc:
-        raise click.ClickException(str(exc)) from exc
     except WaiverError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(outcome)
@@ -538,19 +565,17 @@ def _record_sending(out_dir: Path, report, sending: str):
     from instruction.letters import SendingError, parse_day, record_sending
     from instruction.store import History
 
-    history = History.for_output(out_dir)
-    try:
-        return record_sending(out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande")
-    except SendingError as exc:
-        raise click.UsageError(str(exc)) from None
-    finally:
-        history.close()
+    with contextlib.closing(History.for_output(out_dir)) as history:
+        try:
+            return record_sending(
+                out_dir, report, history, parse_day(sending), getpass.getuser() or "ligne de commande"
+            )
+        except SendingError as exc:
+            raise click.UsageError(str(exc)) from None
 
 
 @main.command(
     "courrier",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Réécrit le courrier d'un dossier avec sa date d'envoi.",
     help=(
         "Réécrit le courrier au porteur d'un dossier (courrier.docx, courrier.pdf et le rapport) avec la date "
@@ -559,13 +584,7 @@ def _record_sending(out_dir: Path, report, sending: str):
     ),
 )
 @click.argument("dossier", metavar="DOSSIER")
-@click.option(
-    "--out",
-    "out_dir",
-    metavar="DOSSIER_SORTIE",
-    type=click.Path(path_type=Path),
-    help="(obligatoire) Dossier de sortie des analyses de l'appel.",
-)
+@out_option("(obligatoire) Dossier de sortie des analyses de l'appel.")
 @click.option(
     "--date-envoi",
     "sending",
@@ -574,7 +593,6 @@ def _record_sending(out_dir: Path, report, sending: str):
     help="Date d'envoi du courrier (par défaut : aujourd'hui).",
 )
 def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
-    from judging.lock import OutputBusy, OutputLock
     from reports.dossier import write_dossier_reports
 
     if out_dir is None:
@@ -583,14 +601,11 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
     report = _read_report(out_dir, dossier)
     if report.verdict.value not in ("a_completer", "non_recevable"):
         raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
-    try:
-        with OutputLock(out_dir):
-            if sending:  # checked, recorded in the history (chronology, re-runs), then written
-                report = _record_sending(out_dir, report, sending)
-            else:
-                write_dossier_reports(report, out_dir / dossier)
-    except OutputBusy as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _locked(out_dir):
+        if sending:  # checked, recorded in the history (chronology, re-runs), then written
+            report = _record_sending(out_dir, report, sending)
+        else:
+            write_dossier_reports(report, out_dir / dossier)
     from core.french import date_long
     from reports.letter import letter_content
 
@@ -615,8 +630,6 @@ WEB_HELP = (
 
 @main.command(
     "web",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Espace d'instruction dans le navigateur (dossiers, levées, décisions, comité).",
     help=WEB_HELP,
 )
@@ -683,9 +696,6 @@ def web(
 
 @main.group(
     "comptes",
-    cls=Group,
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Comptes de l'espace d'instruction : ajouter, lister, désactiver.",
     help=(
         "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
@@ -720,29 +730,33 @@ def _read_password(confirm: bool = True) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-ACCOUNT_OPTIONS = [
-    click.option(
-        "--out",
-        "out_dir",
-        metavar="DOSSIER_SORTIE",
-        type=click.Path(path_type=Path),
-        help="(obligatoire sans --historique) Dossier de sortie dont la base garde les comptes (le premier "
-        "donné à « esmsnum web »).",
-    ),
-    click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url),
-]
+_account_options = stacked(
+    [
+        out_option(
+            "(obligatoire sans --historique) Dossier de sortie dont la base garde les comptes (le premier "
+            "donné à « esmsnum web »)."
+        ),
+        HISTORY_OPTION,
+    ]
+)
 
 
-def _account_options(function):
-    for option in reversed(ACCOUNT_OPTIONS):
-        function = option(function)
-    return function
+@contextlib.contextmanager
+def _accounts(out_dir: Path | None, history_url: str | None):
+    """The accounts of the history, closed after use; a refused change is a French error."""
+    from instruction.accounts import AccountError
+
+    db = _accounts_db(out_dir, history_url)
+    try:
+        yield db
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
 
 
 @comptes.command(
     "ajouter",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Crée un compte (mot de passe lu sur l'entrée standard).",
     help=(
         "Crée le compte NOM. Le mot de passe (10 caractères au moins) est lu sur l'entrée standard "
@@ -758,25 +772,18 @@ def _account_options(function):
 )
 @_account_options
 def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
-    from instruction.accounts import AccountError, create_account
+    from instruction.accounts import create_account
     from instruction.workflow import ROLES
 
     if role is None:
         raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur ou lecture)")
-    db = _accounts_db(out_dir, history_url)
-    try:
+    with _accounts(out_dir, history_url) as db:
         account = create_account(db, name, role, _read_password())
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.close()
     click.echo(f"Compte {account.name} créé ({ROLES[account.role]}).")
 
 
 @comptes.command(
     "lister",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Liste les comptes.",
     help="Liste les comptes : nom, rôle, actif ou non, dernière connexion.",
 )
@@ -785,11 +792,8 @@ def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
     from core.french import datetime_long as datetime_fr
     from instruction.workflow import ROLES
 
-    db = _accounts_db(out_dir, history_url)
-    try:
+    with _accounts(out_dir, history_url) as db:
         rows = db.all()
-    finally:
-        db.close()
     if not rows:
         click.echo(
             "Aucun compte. Créer le premier : esmsnum comptes ajouter NOM --role instructeur --sortie DOSSIER_SORTIE"
@@ -801,75 +805,55 @@ def comptes_lister(out_dir: Path | None, history_url: str | None) -> None:
         click.echo(f"{a.name}\t{ROLES.get(a.role, a.role)}\t{state}\t{last}")
 
 
-@comptes.command(
+def _activation_command(command: str, active: bool, done: str, **texts: str) -> click.Command:
+    """``comptes desactiver`` or ``comptes reactiver``: sets the account NOM (in)active, then
+    says ``Compte NOM <done>.``"""
+
+    @comptes.command(command, **texts)
+    @click.argument("name", metavar="NOM")
+    @_account_options
+    def activation(name: str, out_dir: Path | None, history_url: str | None) -> None:
+        from instruction.accounts import set_active
+
+        with _accounts(out_dir, history_url) as db:
+            set_active(db, name, active)
+        click.echo(f"Compte {name} {done}.")
+
+    return activation
+
+
+comptes_desactiver = _activation_command(
     "desactiver",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
+    False,
+    "désactivé",
     short_help="Désactive un compte.",
     help=(
         "Désactive le compte NOM : il ne peut plus se connecter et ses sessions ouvertes sont fermées. Le compte "
         "reste dans l'historique (ses actions gardent son nom)."
     ),
 )
-@click.argument("name", metavar="NOM")
-@_account_options
-def comptes_desactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
-    _set_active(name, False, out_dir, history_url)
-    click.echo(f"Compte {name} désactivé.")
-
-
-@comptes.command(
-    "reactiver",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
-    short_help="Réactive un compte.",
-    help="Réactive le compte NOM.",
+comptes_reactiver = _activation_command(
+    "reactiver", True, "réactivé", short_help="Réactive un compte.", help="Réactive le compte NOM."
 )
-@click.argument("name", metavar="NOM")
-@_account_options
-def comptes_reactiver(name: str, out_dir: Path | None, history_url: str | None) -> None:
-    _set_active(name, True, out_dir, history_url)
-    click.echo(f"Compte {name} réactivé.")
 
 
 @comptes.command(
     "mot-de-passe",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Change le mot de passe d'un compte.",
     help=("Change le mot de passe du compte NOM (lu sur l'entrée standard) ; ses sessions ouvertes sont fermées."),
 )
 @click.argument("name", metavar="NOM")
 @_account_options
 def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | None) -> None:
-    from instruction.accounts import AccountError, set_password
+    from instruction.accounts import set_password
 
-    db = _accounts_db(out_dir, history_url)
-    try:
+    with _accounts(out_dir, history_url) as db:
         set_password(db, name, _read_password())
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.close()
     click.echo(f"Mot de passe du compte {name} changé.")
-
-
-def _set_active(name: str, active: bool, out_dir: Path | None, history_url: str | None) -> None:
-    from instruction.accounts import AccountError, set_active
-
-    db = _accounts_db(out_dir, history_url)
-    try:
-        set_active(db, name, active)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        db.close()
 
 
 @main.command(
     "calls",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Liste les appels livrés avec le projet (année, canal, intitulé).",
     help="Liste les appels livrés avec le projet : identifiant, année de programme, canal, date limite et intitulé.",
 )
@@ -891,8 +875,6 @@ def calls() -> None:
 
 @main.command(
     "check-call",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Vérifie une configuration d'appel sans rien analyser.",
     help=(
         "Vérifie une configuration d'appel (identifiant ou fichier YAML) sans rien analyser : valeurs à "
@@ -902,14 +884,11 @@ def calls() -> None:
 )
 @click.argument("call", metavar="APPEL")
 def check_call(call: str) -> None:
-    from core.config import CHANNEL_LABELS, ConfigError
+    from core.config import CHANNEL_LABELS
     from reports.ruledoc import value_text
     from validators.call_check import review_config
 
-    try:
-        config = load_call(call)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+    config = _load(call)
     if config.ds is not None:
         from teleservice.mapping import check_section
 
@@ -958,39 +937,22 @@ def check_call(call: str) -> None:
 
 @main.command(
     "rules",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
     help="Affiche le catalogue des règles (identifiant, gravité, intitulé).",
 )
 @click.option("--call", "call", default=None, metavar="APPEL", help="Gravités et activation propres à cet appel.")
 def rules(call: str | None) -> None:
-    from core.config import ConfigError
     from validators.engine import severity_for
     from validators.registry import all_rules
 
-    config = None
-    if call:
-        try:
-            config = load_call(call)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from exc
+    config = _load(call) if call else None
     for rule in all_rules().values():
         severity = severity_for(rule, config) if config else rule.severity
         enabled = "" if config is None or config.rule_setting(rule.id).enabled else "  (désactivée pour cet appel)"
         click.echo(f"{rule.id}\t{severity.label}\t{rule.title}{enabled}")
 
 
-def _run_on_local_server(
-    call_dir: Path,
-    call: str,
-    out_dir: Path,
-    cache: str | None,
-    history_url: str | None,
-    progress: bool | None,
-    workers: int | None,
-    finess: str | None,
-) -> bool:
+def _run_on_local_server(given: CallRun, progress: bool | None) -> bool:
     """The run handed to the warm analysis process of « esmsnum serveur demarrer » (no
     import of Prefect, pydantic or the rules here: that process checks the call, the FINESS
     extract and the folders as this command does); False when there is none, or it is busy
@@ -1014,13 +976,13 @@ def _run_on_local_server(
 
         display = TerminalBar()
     request = {
-        "call_dir": str(call_dir.resolve()),
-        "call": absolute_call(call),
-        "out_dir": str(out_dir.expanduser().resolve()),
-        "cache": absolute_storage(cache) if cache else None,
-        "history_url": history_url,
-        "workers": workers,
-        "finess": absolute_finess(finess) if finess else None,
+        "call_dir": str(given.call_dir.resolve()),
+        "call": absolute_call(given.call),
+        "out_dir": str(given.out_dir.expanduser().resolve()),
+        "cache": absolute_storage(given.cache) if given.cache else None,
+        "history_url": given.history_url,
+        "workers": given.workers,
+        "finess": absolute_finess(given.finess) if given.finess else None,
         "progress": display is not None,
     }
     try:
@@ -1062,9 +1024,6 @@ def _use_local_server() -> None:
 
 @main.group(
     "serveur",
-    cls=Group,
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     subcommand_metavar="COMMANDE [ARGUMENTS]...",
     short_help="Serveur Prefect local gardé ouvert entre les commandes (démarrer, arrêter, état).",
     help=(
@@ -1081,8 +1040,6 @@ def serveur() -> None:
 
 @serveur.command(
     "demarrer",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Démarre le serveur Prefect local en arrière-plan.",
     help=(
         "Démarre le serveur Prefect local en arrière-plan (ou indique celui qui tourne déjà). Le premier démarrage "
@@ -1110,8 +1067,6 @@ def serveur_demarrer(port: int | None) -> None:
 
 @serveur.command(
     "arreter",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Arrête le serveur Prefect local.",
     help="Arrête le serveur Prefect local démarré par « esmsnum serveur demarrer ».",
 )
@@ -1129,8 +1084,6 @@ def serveur_arreter() -> None:
 
 @serveur.command(
     "etat",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Indique si le serveur Prefect local tourne.",
     help=(
         "Indique si le serveur Prefect local tourne (adresse, processus, date de démarrage). Code de sortie 0 s'il "
@@ -1148,8 +1101,6 @@ def serveur_etat() -> None:
 
 @main.command(
     "suivre",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Mode suivi : analyse l'appel, puis chaque dossier corrigé dès son dépôt.",
     help=(
         "Mode suivi : analyse les dossiers de l'appel comme « esmsnum analyser », puis reste ouvert et réanalyse un "
@@ -1168,21 +1119,12 @@ def serveur_etat() -> None:
     metavar="SECONDES",
     help="Durée sans modification après laquelle une copie est considérée terminée (par défaut : 2 s).",
 )
-def suivre(
-    call_dir: Path,
-    call: str | None,
-    out_dir: Path | None,
-    cache: str | None,
-    history_url: str | None,
-    workers: int | None,
-    finess: str | None,
-    settle: float,
-) -> None:
+def suivre(given: CallRun, settle: float) -> None:
     import signal
     import threading
 
-    config, store = _call_inputs(call_dir, call, out_dir, finess)
-    out_dir = output_folder(out_dir)
+    config, store = _call_inputs(given)
+    call_dir, out_dir, workers = given.call_dir, output_folder(given.out_dir), given.workers
     if workers:
         from core.limits import WORKERS_ENV
 
@@ -1206,8 +1148,8 @@ def suivre(
         call_dir.resolve(),
         config,
         out_dir,
-        cache=cache,
-        history_url=history_url,
+        cache=given.cache,
+        history_url=given.history_url,
         workers=workers,
         finess=str(store.path) if store else None,
         settle=settle,
@@ -1224,9 +1166,6 @@ def suivre(
 
 @main.group(
     "finess",
-    cls=Group,
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Répertoire FINESS national : importer une extraction, voir celle utilisée.",
     help=(
         "Répertoire FINESS national (extraction open data de data.gouv.fr) : importer une extraction, voir celle "
@@ -1239,8 +1178,6 @@ def finess() -> None:
 
 @finess.command(
     "importer",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Importe une extraction FINESS (établissements, entités juridiques).",
     help=(
         "Importe une extraction FINESS : le flux JSON quotidien de l'ANS (finess-structures-journalier-AAAAMMJJ.json, "
@@ -1252,9 +1189,7 @@ def finess() -> None:
     ),
 )
 @click.argument("files", metavar="FICHIER…", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
-)
+@FINESS_DIR_OPTION
 def finess_import(files: tuple[Path, ...], folder: Path | None) -> None:
     from extractors.finess_extract import ExtractError
     from validators.finess_repository import (
@@ -1319,14 +1254,10 @@ def _import_progress():
 
 @finess.command(
     "info",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Indique les extractions FINESS importées et celle utilisée.",
     help=("Indique les extractions FINESS importées et celle qu'utilisent les analyses par défaut (la plus récente)."),
 )
-@click.option(
-    "--finess", "folder", metavar="DOSSIER", type=click.Path(path_type=Path), default=None, help=FINESS_DIR_HELP
-)
+@FINESS_DIR_OPTION
 def finess_info(folder: Path | None) -> None:
     from validators.finess_repository import available, date_fr, default_dir
 
@@ -1365,9 +1296,6 @@ def _imported(moment: str) -> str:
 
 @main.group(
     "ds",
-    cls=Group,
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Démarches simplifiées : importer les dossiers d'une démarche, y publier les verdicts.",
     help=(
         "Démarches simplifiées, par son API GraphQL (docs/teleservice.md). Point d'accès : variable DS_API_URL "
@@ -1379,13 +1307,9 @@ def ds() -> None:
 
 
 def _ds_config(call: str):
-    from core.config import ConfigError
     from teleservice.mapping import check_section
 
-    try:
-        config = load_call(call)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+    config = _load(call)
     problems = check_section(config)
     if problems:
         raise click.UsageError(
@@ -1406,8 +1330,6 @@ def _ds_fail(exc: Exception) -> None:
 
 @ds.command(
     "importer",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Importe les dossiers d'une démarche dans le dossier d'un appel.",
     help=(
         "Importe les dossiers de la démarche DEMARCHE (son numéro) dans DOSSIER_APPEL, un sous-dossier par "
@@ -1470,8 +1392,6 @@ def ds_importer(demarche: int, call: str, call_dir: Path, full: bool, page_size:
 
 @ds.command(
     "publier",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Affiche (ou envoie) les verdicts à publier sur Démarches simplifiées.",
     help=(
         "Affiche les mutations qui publieraient les verdicts de DOSSIER_SORTIE sur Démarches simplifiées : "
@@ -1498,7 +1418,7 @@ def ds_importer(demarche: int, call: str, call_dir: Path, full: bool, page_size:
 @click.option(
     "--appel", "call", default=None, metavar="APPEL", help="Configuration de l'appel (par défaut : celle des rapports)."
 )
-@click.option("--history", "history_url", metavar="URL", default=None, help=HISTORY_HELP, callback=_history_url)
+@HISTORY_OPTION
 @click.option("--envoyer", "really", is_flag=True, help="Envoyer les mutations (sinon : les afficher seulement).")
 def ds_publier(
     out_dir: Path,
@@ -1528,11 +1448,8 @@ def ds_publier(
         raise click.UsageError(f"Aucun rapport (report.json) dans {out_dir}.")
     config = _ds_config(call or reports[0].call_id)
     reports = [r for r in reports if r.call_id == config.id]
-    history = History.for_output(out_dir, history_url)
-    try:
+    with contextlib.closing(History.for_output(out_dir, history_url)) as history:
         corrections = corrections_from_workspace(history, config.id)
-    finally:
-        history.close()
     try:
         with DsClient() as client:
             planned = plan(client, reports, config, instructeur, corrections, mapping)
@@ -1559,8 +1476,6 @@ def ds_publier(
 
 @ds.command(
     "champs",
-    context_settings=HELP,
-    options_metavar="[OPTIONS]",
     short_help="Affiche la correspondance des champs de la démarche et du formulaire.",
     help="Affiche, une ligne par champ, « libellé<TAB>champ du formulaire » : la section « ds » de l'appel APPEL.",
 )

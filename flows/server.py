@@ -601,12 +601,17 @@ def temporary(timeout: float = START_TIMEOUT) -> Iterator[str]:
         yield api_url
     finally:
         os.environ.pop("PREFECT_API_URL", None)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end_process(process, 10)
+
+
+def end_process(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate ``process``; killed when it has not ended after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -423,12 +423,7 @@ def keep(socket_path: Path, port: int, idle: float | None) -> int:
     def end(code: int) -> int:
         server.remove_state_if_ours(folder, os.getpid())
         if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except Exception:  # noqa: BLE001 - deaf: killed
-                process.kill()
-                process.wait()
+            server.end_process(process, 15)  # deaf: killed
         if os.getpgrp() == os.getpid():  # and whatever else this keeper started (its workers)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             with contextlib.suppress(OSError):

@@ -207,6 +207,12 @@ def open_database(url: str, tables: MetaData) -> Engine:
     return engine
 
 
+def _recorded(table: Table, call_id: str, dossier: str | None = None):
+    """The rows of ``table`` for the call (for one dossier, when given), in the order recorded."""
+    query = select(table).where(table.c.call_id == call_id).order_by(table.c.id)
+    return query.where(table.c.dossier == dossier) if dossier else query
+
+
 class History:
     """Thin access layer over the tables (SQLAlchemy Core, portable SQL only)."""
 
@@ -365,24 +371,19 @@ class History:
         bumped in the same transaction (``Conflict`` when it moved)."""
         author = author or getpass.getuser()
         created = now()
-        if expected_version is not None:
-            self._ensure_state(call_id, dossier)
-        with self.engine.begin() as conn:
-            if expected_version is not None:
-                self._bump(conn, call_id, dossier, expected_version, author, created)
-            result = conn.execute(
-                insert(waivers).values(
-                    call_id=call_id,
-                    dossier=dossier,
-                    rule=rule,
-                    fingerprints=sorted(fingerprints),
-                    motif=motif,
-                    author=author,
-                    created_at=created,
-                )
-            )
+        row_id = self._insert_versioned(
+            waivers,
+            expected_version,
+            call_id=call_id,
+            dossier=dossier,
+            rule=rule,
+            fingerprints=sorted(fingerprints),
+            motif=motif,
+            author=author,
+            created_at=created,
+        )
         return Waiver(
-            int(result.inserted_primary_key[0]),
+            row_id,
             dossier,
             rule,
             sorted(fingerprints),
@@ -405,32 +406,38 @@ class History:
     ) -> Revocation:
         """Undo the waiver of one finding: a new row, the waiver itself is kept."""
         created = now()
+        row_id = self._insert_versioned(
+            waiver_revocations,
+            expected_version,
+            waiver_id=waiver_id,
+            call_id=call_id,
+            dossier=dossier,
+            fingerprint=fingerprint,
+            motif=motif,
+            author=author,
+            created_at=created,
+        )
+        return Revocation(row_id, waiver_id, dossier, fingerprint, motif, author, created)
+
+    def _insert_versioned(self, table: Table, expected_version: int | None, **values) -> int:
+        """Insert a row of ``table`` (a dossier's record: ``call_id``, ``dossier``, ``author``,
+        ``created_at``) and return its id; with ``expected_version``, the dossier's version is
+        checked and bumped in the same transaction (``Conflict`` when it moved)."""
+        call_id, dossier = values["call_id"], values["dossier"]
         if expected_version is not None:
             self._ensure_state(call_id, dossier)
         with self.engine.begin() as conn:
             if expected_version is not None:
-                self._bump(conn, call_id, dossier, expected_version, author, created)
-            result = conn.execute(
-                insert(waiver_revocations).values(
-                    waiver_id=waiver_id,
-                    call_id=call_id,
-                    dossier=dossier,
-                    fingerprint=fingerprint,
-                    motif=motif,
-                    author=author,
-                    created_at=created,
-                )
-            )
-        return Revocation(int(result.inserted_primary_key[0]), waiver_id, dossier, fingerprint, motif, author, created)
+                self._bump(conn, call_id, dossier, expected_version, values["author"], values["created_at"])
+            result = conn.execute(insert(table).values(**values))
+        return int(result.inserted_primary_key[0])
 
     def waivers(
         self, call_id: str, dossier: str | None = None, *, include_revoked: bool = False
     ) -> dict[str, list[Waiver]]:
         """The waivers in force, per dossier (the findings undone are left out of each; a
         waiver whose findings were all undone is left out, unless ``include_revoked``)."""
-        query = select(waivers).where(waivers.c.call_id == call_id).order_by(waivers.c.id)
-        if dossier:
-            query = query.where(waivers.c.dossier == dossier)
+        query = _recorded(waivers, call_id, dossier)
         revoked: dict[int, set[str]] = {}
         for r in self.revocations(call_id, dossier):
             revoked.setdefault(r.waiver_id, set()).add(r.fingerprint)
@@ -456,11 +463,7 @@ class History:
         return out
 
     def revocations(self, call_id: str, dossier: str | None = None) -> list[Revocation]:
-        query = (
-            select(waiver_revocations).where(waiver_revocations.c.call_id == call_id).order_by(waiver_revocations.c.id)
-        )
-        if dossier:
-            query = query.where(waiver_revocations.c.dossier == dossier)
+        query = _recorded(waiver_revocations, call_id, dossier)
         with self.engine.connect() as conn:
             return [
                 Revocation(
@@ -602,9 +605,7 @@ class History:
         )
 
     def events(self, call_id: str, dossier: str | None = None) -> list[Event]:
-        query = select(events).where(events.c.call_id == call_id).order_by(events.c.id)
-        if dossier:
-            query = query.where(events.c.dossier == dossier)
+        query = _recorded(events, call_id, dossier)
         with self.engine.connect() as conn:
             return [
                 Event(

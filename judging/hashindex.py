@@ -36,6 +36,39 @@ def _signature(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
+def _state_file(kind: str, folder: Path) -> Path:
+    """``<private state folder>/<kind>/<folder's key>.json`` (``kind`` created 0700 if need be)."""
+    parent = state_dir() / kind
+    parent.mkdir(mode=0o700, exist_ok=True)
+    return parent / f"{out_key(folder)}.json"
+
+
+def _read(path: Path | None) -> Any:
+    """The JSON data in ``path``; None when there is none or it cannot be read."""
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write(path: Path | None, data: Any, failure: str) -> None:
+    """Written atomically, 0600; a failure is logged (``failure``, with the path) and costs
+    the work again next time, never the run."""
+    if path is None:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        log.warning("%s : %s", failure, path, exc_info=True)
+        tmp.unlink(missing_ok=True)
+
+
 class HashIndex:
     """``(path, size, mtime_ns, inode, ctime_ns)`` → content key, for one call folder."""
 
@@ -46,19 +79,13 @@ class HashIndex:
         self._new: dict[str, list[Any]] = {}
         self.hashed = 0  # files (or zips) read to know their content
         self.reused = 0  # known unchanged: not read
-        if path is not None:
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("files"), dict):
-                    self._old = data["files"]
-            except (OSError, ValueError):
-                pass
+        data = _read(path)
+        if isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("files"), dict):
+            self._old = data["files"]
 
     @classmethod
     def for_call(cls, call_dir: Path) -> HashIndex:
-        folder = state_dir() / "index"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return cls(folder / f"{out_key(call_dir)}.json")
+        return cls(_state_file("index", call_dir))
 
     def value(self, path: Path, compute):
         """The key ``compute(path)`` gave for this file when it was last seen unchanged, else
@@ -81,17 +108,7 @@ class HashIndex:
 
     def save(self) -> None:
         """Written atomically, 0600; a failure costs a re-read next time, never the run."""
-        if self.path is None:
-            return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"version": VERSION, "files": self._new}, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
-        except OSError:
-            log.warning("index des empreintes non enregistré : %s", self.path, exc_info=True)
-            tmp.unlink(missing_ok=True)
+        _write(self.path, {"version": VERSION, "files": self._new}, "index des empreintes non enregistré")
 
 
 class Rendered:
@@ -106,33 +123,16 @@ class Rendered:
 
         self.path = path
         self.version = code_version(("core", "reports"))
-        self.same = False
-        if path is not None:
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                self.same = isinstance(data, dict) and data.get("renderer") == self.version
-            except (OSError, ValueError):
-                pass
+        data = _read(path)
+        self.same = isinstance(data, dict) and data.get("renderer") == self.version
 
     @classmethod
     def for_output(cls, out_dir: Path) -> Rendered:
-        folder = state_dir() / "rendered"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return cls(folder / f"{out_key(out_dir)}.json")
+        return cls(_state_file("rendered", out_dir))
 
     def current(self) -> bool:
         """The reports on disk were written by this renderer."""
         return self.same
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"renderer": self.version}, handle)
-            os.replace(tmp, self.path)
-        except OSError:
-            log.warning("version du rendu non enregistrée : %s", self.path, exc_info=True)
-            tmp.unlink(missing_ok=True)
+        _write(self.path, {"renderer": self.version}, "version du rendu non enregistrée")

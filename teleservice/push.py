@@ -57,48 +57,28 @@ query esmsnumLabels($demarche: Int!) {
 }
 """
 
-ANNOTATION_MUTATION = """
-mutation esmsnumAnnotation($input: DossierModifierAnnotationTextInput!) {
-  dossierModifierAnnotationText(input: $input) {
-    annotation { id }
-    errors { message }
-  }
-}
-""".strip()
-
-LABEL_MUTATION = """
-mutation esmsnumLabel($input: DossierAjouterLabelInput!) {
-  dossierAjouterLabel(input: $input) {
-    label { id }
-    errors { message }
-  }
-}
-""".strip()
-
-INSTRUCTION_MUTATION = """
-mutation esmsnumInstruction($input: DossierPasserEnInstructionInput!) {
-  dossierPasserEnInstruction(input: $input) {
-    dossier { id state }
-    errors { message }
-  }
-}
-""".strip()
-
-MESSAGE_MUTATION = """
-mutation esmsnumCorrection($input: DossierEnvoyerMessageInput!) {
-  dossierEnvoyerMessage(input: $input) {
-    message { id }
-    errors { message }
-  }
-}
-""".strip()
-
+#: Operation name → the mutation field it calls (where ``send`` finds the payload).
 FIELDS = {
     "esmsnumAnnotation": "dossierModifierAnnotationText",
     "esmsnumLabel": "dossierAjouterLabel",
     "esmsnumInstruction": "dossierPasserEnInstruction",
     "esmsnumCorrection": "dossierEnvoyerMessage",
 }
+
+
+def _mutation(operation: str, input_type: str, result: str) -> str:
+    """The document of the mutation ``operation``: its field given ``$input``, answering
+    ``result`` and the ``errors`` that ``send`` reads."""
+    return (
+        f"mutation {operation}($input: {input_type}!) {{\n  {FIELDS[operation]}(input: $input) {{\n"
+        f"    {result}\n    errors {{ message }}\n  }}\n}}"
+    )
+
+
+ANNOTATION_MUTATION = _mutation("esmsnumAnnotation", "DossierModifierAnnotationTextInput", "annotation { id }")
+LABEL_MUTATION = _mutation("esmsnumLabel", "DossierAjouterLabelInput", "label { id }")
+INSTRUCTION_MUTATION = _mutation("esmsnumInstruction", "DossierPasserEnInstructionInput", "dossier { id state }")
+MESSAGE_MUTATION = _mutation("esmsnumCorrection", "DossierEnvoyerMessageInput", "message { id }")
 
 
 @dataclass

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from core.french import date_long, verdict_label
 from core.french import datetime_long as datetime_fr
-from core.records import Conflict, now
+from core.records import Conflict, DossierState, now
 from instruction.accounts import Account
 from instruction.letters import SendingError, parse_day, record_sending
 from instruction.rerender import apply_instruction
@@ -44,49 +47,117 @@ router = APIRouter()
 BASE = "/appels/{call}/dossiers/{dossier}"
 
 
-def _site(request: Request, call: str, dossier: str) -> tuple[CallSite, str]:
+@dataclass(frozen=True)
+class Opened:
+    """The dossier a route is asked about (404 for an unknown call or dossier), and what
+    every route does with it: show it, go back to it, record a change of its instruction."""
+
+    request: Request
+    site: CallSite
+    dossier: str
+
+    def url(self, anchor: str = "") -> str:
+        return f"/appels/{self.site.call_id}/dossiers/{self.dossier}" + (f"#{anchor}" if anchor else "")
+
+    def back(self, message: str, anchor: str = "") -> Response:
+        """Back to the dossier (at ``anchor``) saying ``message``."""
+        flash(self.request, message)
+        return back_to(self.url(anchor))
+
+    def refuse(self, message: str, anchor: str = "") -> Response:
+        """Back to the dossier (at ``anchor``) saying why nothing was recorded."""
+        flash(self.request, message, "error")
+        return back_to(self.url(anchor))
+
+    def state(self) -> DossierState:
+        return self.site.history.state(self.site.call_id, self.dossier)
+
+    def show(self, status_code: int = 200, **extra) -> HTMLResponse:
+        site, dossier, history = self.site, self.dossier, self.site.history
+        data = dossier_page(
+            site.report(dossier),
+            self.state(),
+            dossier_timeline(history, site.call_id, dossier),
+            [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
+            assignable(self.request),
+        )
+        return page(
+            self.request,
+            "dossier.html.j2",
+            status_code,
+            site=site,
+            dossier=dossier,
+            d=data,
+            statuses=list(STATUSES.items()),
+            decisions=list(DECISIONS.items()),
+            conflict=None,
+            **extra,
+        )
+
+    def conflict(self, exc: Conflict, what: str) -> HTMLResponse:
+        state = exc.state
+        who = state.updated_by or "un autre compte"
+        when = datetime_fr(state.updated_at) if state.updated_at else "entre-temps"
+        message = (
+            f"{who} a modifié ce dossier le {when}, pendant que vous le consultiez : votre modification "
+            f"({what}) n'a pas été enregistrée. Le dossier est affiché tel qu'il est maintenant ; "
+            "refaites votre modification si elle est toujours utile."
+        )
+        return self.show(409, conflict_message=message)
+
+    def change(
+        self,
+        account: Account,
+        version: str,
+        what: str,
+        kind: str,
+        data: dict,
+        *,
+        done: str,
+        anchor: str = "",
+        rewrite: bool = True,
+        **fields,
+    ) -> Response:
+        """Record a change of the instruction and (``rewrite``) the report and summary that
+        show it, then go back to the dossier (at ``anchor``) saying ``done``; the conflict page
+        if the dossier moved."""
+        site = self.site
+        with site.writing():
+            try:
+                site.history.change(
+                    site.call_id,
+                    self.dossier,
+                    expected_version=_version(version),
+                    author=account.name,
+                    kind=kind,
+                    data=data,
+                    **fields,
+                )
+            except Conflict as exc:
+                return self.conflict(exc, what)
+            if rewrite:
+                apply_instruction(site.out_dir, site.report(self.dossier), site.history)
+        return self.back(done, anchor)
+
+    def set_field(
+        self, account: Account, version: str, what: str, kind: str, field: str, value: str | None, *, done: str
+    ) -> Response:
+        """Change one field of the dossier's instruction (``status``, ``assignee``): the event
+        keeps what it was and what it becomes."""
+        before = getattr(self.state(), field)
+        return self.change(
+            account, version, what, kind, {"before": before, "after": value}, done=done, **{field: value}
+        )
+
+
+def _opened(request: Request, call: str, dossier: str) -> Opened:
     site = call_site(request, call)
-    return site, known_dossier(site, dossier)
+    return Opened(request, site, known_dossier(site, dossier))
 
 
-def _url(site: CallSite, dossier: str, anchor: str = "") -> str:
-    return f"/appels/{site.call_id}/dossiers/{dossier}" + (f"#{anchor}" if anchor else "")
-
-
-def _show(request: Request, site: CallSite, dossier: str, status_code: int = 200, **extra) -> HTMLResponse:
-    report = site.report(dossier)
-    history = site.history
-    data = dossier_page(
-        report,
-        history.state(site.call_id, dossier),
-        dossier_timeline(history, site.call_id, dossier),
-        [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
-        assignable(request),
-    )
-    return page(
-        request,
-        "dossier.html.j2",
-        status_code,
-        site=site,
-        dossier=dossier,
-        d=data,
-        statuses=list(STATUSES.items()),
-        decisions=list(DECISIONS.items()),
-        conflict=None,
-        **extra,
-    )
-
-
-def _conflict(request: Request, site: CallSite, dossier: str, exc: Conflict, what: str) -> HTMLResponse:
-    state = exc.state
-    who = state.updated_by or "un autre compte"
-    when = datetime_fr(state.updated_at) if state.updated_at else "entre-temps"
-    message = (
-        f"{who} a modifié ce dossier le {when}, pendant que vous le consultiez : votre modification "
-        f"({what}) n'a pas été enregistrée. Le dossier est affiché tel qu'il est maintenant ; "
-        "refaites votre modification si elle est toujours utile."
-    )
-    return _show(request, site, dossier, 409, conflict_message=message)
+#: The dossier of the route's path. After the account in a route's parameters: the role is
+#: checked first (403), then the dossier looked up (404).
+Target = Annotated[Opened, Depends(_opened)]
 
 
 def _version(value: str) -> int:
@@ -96,44 +167,16 @@ def _version(value: str) -> int:
 
 
 @router.get(BASE)
-def dossier(request: Request, call: str, dossier: str):
-    site, dossier = _site(request, call, dossier)
-    return _show(request, site, dossier, conflict_message=None)
+def dossier(target: Target):
+    return target.show(conflict_message=None)
 
 
-@router.post(BASE + "/lever")
-def lift(
-    request: Request,
-    account: Instructeur,
-    call: str,
-    dossier: str,
-    empreinte: str = Form(""),
-    motif: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
-    motif = clip(motif, MAX_MOTIF)
-    if not motif:
-        flash(request, "Indiquez le motif de la levée : il sera lu par les autres instructeurs.", "error")
-        return back_to(_url(site, dossier, "constats"))
-    change = WaiverChange(waive_finding, "levée d'un constat", "constats", "Constat levé.", "leves")
-    return change.apply(request, site, dossier, account, empreinte, motif, version)
+class WaiverForm(BaseModel):
+    """The form that lifts a finding or undoes its lift (other fields, the CSRF token, ignored)."""
 
-
-@router.post(BASE + "/annuler-levee")
-def unlift(
-    request: Request,
-    account: Instructeur,
-    call: str,
-    dossier: str,
-    empreinte: str = Form(""),
-    motif: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
-    done = "Levée annulée : le constat compte de nouveau."
-    change = WaiverChange(unwaive_finding, "annulation d'une levée", "leves", done, "constats")
-    return change.apply(request, site, dossier, account, empreinte, clip(motif, MAX_MOTIF), version)
+    empreinte: str = ""  # the finding's fingerprint
+    motif: str = ""
+    version: str = ""  # the dossier's version the page showed
 
 
 @dataclass(frozen=True)
@@ -145,170 +188,97 @@ class WaiverChange:
     refused_anchor: str  # where the page goes back when refused
     done: str  # the message when recorded
     done_anchor: str
+    missing_motif: str = ""  # when a reason is required: the message if there is none
 
-    def apply(
-        self,
-        request: Request,
-        site: CallSite,
-        dossier: str,
-        account: Account,
-        fingerprint: str,
-        motif: str,
-        version: str,
-    ) -> Response:
+    def apply(self, target: Opened, account: Account, form: WaiverForm) -> Response:
+        motif = clip(form.motif, MAX_MOTIF)
+        if self.missing_motif and not motif:
+            return target.refuse(self.missing_motif, self.refused_anchor)
+        site = target.site
         with site.writing():
             try:
                 before, after = self.record(
                     site.out_dir,
-                    site.report(dossier),
-                    fingerprint,
+                    site.report(target.dossier),
+                    form.empreinte,
                     motif,
                     account.name,
                     site.history,
-                    expected_version=_version(version),
+                    expected_version=_version(form.version),
                 )
             except Conflict as exc:
-                return _conflict(request, site, dossier, exc, self.what)
+                return target.conflict(exc, self.what)
             except WaiverError as exc:
-                flash(request, str(exc), "error")
-                return back_to(_url(site, dossier, self.refused_anchor))
-        flash(request, f"{self.done} Verdict : {verdict_label(before)} → {verdict_label(after)}.")
-        return back_to(_url(site, dossier, self.done_anchor))
+                return target.refuse(str(exc), self.refused_anchor)
+        return target.back(f"{self.done} Verdict : {verdict_label(before)} → {verdict_label(after)}.", self.done_anchor)
+
+
+def _waiver_route(path: str, name: str, change: WaiverChange) -> None:
+    """The POST route ``BASE + path`` (an instructeur's) that records ``change`` for the finding
+    of the form."""
+
+    @router.post(BASE + path, name=name)
+    def waiver(account: Instructeur, target: Target, form: Annotated[WaiverForm, Form()]) -> Response:
+        return change.apply(target, account, form)
+
+
+LIFT = WaiverChange(
+    waive_finding,
+    "levée d'un constat",
+    "constats",
+    "Constat levé.",
+    "leves",
+    missing_motif="Indiquez le motif de la levée : il sera lu par les autres instructeurs.",
+)
+UNLIFT = WaiverChange(
+    unwaive_finding, "annulation d'une levée", "leves", "Levée annulée : le constat compte de nouveau.", "constats"
+)
+_waiver_route("/lever", "lift", LIFT)
+_waiver_route("/annuler-levee", "unlift", UNLIFT)
 
 
 @router.post(BASE + "/commentaires")
-def comment(request: Request, account: Instructeur, call: str, dossier: str, texte: str = Form("")):
-    site, dossier = _site(request, call, dossier)
+def comment(account: Instructeur, target: Target, texte: str = Form("")):
     text = clip(texte, MAX_COMMENT)
     if not text:
-        flash(request, "Le commentaire est vide : rien n'a été enregistré.", "error")
-    else:
-        site.history.comment(site.call_id, dossier, account.name, text)
-        flash(request, "Commentaire ajouté (visible par l'équipe, jamais par le porteur).")
-    return back_to(_url(site, dossier, "commentaires"))
-
-
-def _change(
-    request: Request,
-    site: CallSite,
-    dossier: str,
-    account: Account,
-    version: str,
-    what: str,
-    kind: str,
-    data: dict,
-    *,
-    done: str,
-    anchor: str = "",
-    rewrite: bool = True,
-    **fields,
-) -> Response:
-    """Record a change of the instruction and (``rewrite``) the report and summary that show
-    it, then go back to the dossier (at ``anchor``) saying ``done``; the conflict page if the
-    dossier moved."""
-    with site.writing():
-        try:
-            site.history.change(
-                site.call_id,
-                dossier,
-                expected_version=_version(version),
-                author=account.name,
-                kind=kind,
-                data=data,
-                **fields,
-            )
-        except Conflict as exc:
-            return _conflict(request, site, dossier, exc, what)
-        if rewrite:
-            apply_instruction(site.out_dir, site.report(dossier), site.history)
-    flash(request, done)
-    return back_to(_url(site, dossier, anchor))
+        return target.refuse("Le commentaire est vide : rien n'a été enregistré.", "commentaires")
+    target.site.history.comment(target.site.call_id, target.dossier, account.name, text)
+    return target.back("Commentaire ajouté (visible par l'équipe, jamais par le porteur).", "commentaires")
 
 
 @router.post(BASE + "/statut")
-def set_status(
-    request: Request, account: Instructeur, call: str, dossier: str, statut: str = Form(""), version: str = Form("")
-):
-    site, dossier = _site(request, call, dossier)
+def set_status(account: Instructeur, target: Target, statut: str = Form(""), version: str = Form("")):
     if statut not in STATUSES:
-        flash(request, "Statut inconnu : rien n'a été enregistré.", "error")
-        return back_to(_url(site, dossier))
-    before = site.history.state(site.call_id, dossier).status
-    return _change(
-        request,
-        site,
-        dossier,
-        account,
-        version,
-        "changement de statut",
-        "statut",
-        {"before": before, "after": statut},
-        status=statut,
-        done=f"Statut : {STATUSES[statut]}.",
-    )
+        return target.refuse("Statut inconnu : rien n'a été enregistré.")
+    done = f"Statut : {STATUSES[statut]}."
+    return target.set_field(account, version, "changement de statut", "statut", "status", statut, done=done)
 
 
 @router.post(BASE + "/attribution")
-def assign(
-    request: Request,
-    account: Instructeur,
-    call: str,
-    dossier: str,
-    instructeur: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
-    target = instructeur.strip() or None
-    if target and target not in {a.name for a in assignable(request)}:
-        flash(request, "Instructeur inconnu ou désactivé : rien n'a été enregistré.", "error")
-        return back_to(_url(site, dossier))
-    before = site.history.state(site.call_id, dossier).assignee
-    return _change(
-        request,
-        site,
-        dossier,
-        account,
-        version,
-        "attribution",
-        "attribution",
-        {"before": before, "after": target},
-        assignee=target,
-        done=f"Dossier attribué à {target}." if target else "Attribution retirée.",
-    )
+def assign(account: Instructeur, target: Target, instructeur: str = Form(""), version: str = Form("")):
+    chosen = instructeur.strip() or None
+    if chosen and chosen not in {a.name for a in assignable(target.request)}:
+        return target.refuse("Instructeur inconnu ou désactivé : rien n'a été enregistré.")
+    done = f"Dossier attribué à {chosen}." if chosen else "Attribution retirée."
+    return target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
 
 
 @router.post(BASE + "/decision")
-def decide(
-    request: Request,
-    account: Decideur,
-    call: str,
-    dossier: str,
-    groupe: str = Form(""),
-    motif: str = Form(""),
-    version: str = Form(""),
-):
-    site, dossier = _site(request, call, dossier)
+def decide(account: Decideur, target: Target, groupe: str = Form(""), motif: str = Form(""), version: str = Form("")):
     motif = clip(motif, MAX_MOTIF)
     code = groupe.strip() or None
     if code is not None and code not in DECISIONS:
-        flash(request, "Groupe inconnu : rien n'a été enregistré.", "error")
-        return back_to(_url(site, dossier, "decision"))
+        return target.refuse("Groupe inconnu : rien n'a été enregistré.", "decision")
     if code and not motif:
-        flash(request, "Indiquez le motif de la décision proposée : le comité le lira.", "error")
-        return back_to(_url(site, dossier, "decision"))
-    if code and (why := decision_refusal(code, site.report(dossier).verdict.value)):
-        flash(request, why, "error")
-        return back_to(_url(site, dossier, "decision"))
-    before = site.history.state(site.call_id, dossier).decision
-    return _change(
-        request,
-        site,
-        dossier,
+        return target.refuse("Indiquez le motif de la décision proposée : le comité le lira.", "decision")
+    if code and (why := decision_refusal(code, target.site.report(target.dossier).verdict.value)):
+        return target.refuse(why, "decision")
+    return target.change(
         account,
         version,
         "décision proposée",
         "decision",
-        {"before": before, "after": code, "motif": motif},
+        {"before": target.state().decision, "after": code, "motif": motif},
         decision=code,
         decision_motif=motif or None,
         decision_author=account.name if code else None,
@@ -320,21 +290,15 @@ def decide(
 
 @router.post(BASE + "/courrier")
 def save_letter(
-    request: Request,
     account: Instructeur,
-    call: str,
-    dossier: str,
+    target: Target,
     texte: str = Form(""),
     action: str = Form("enregistrer"),
     version: str = Form(""),
 ):
-    site, dossier = _site(request, call, dossier)
-    report = site.report(dossier)
+    report = target.site.report(target.dossier)
     text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
-    return _change(
-        request,
-        site,
-        dossier,
+    return target.change(
         account,
         version,
         "modification du courrier",
@@ -350,48 +314,48 @@ def save_letter(
 
 
 @router.post(BASE + "/courrier/envoi")
-def letter_sent(request: Request, account: Instructeur, call: str, dossier: str, date: str = Form("")):
+def letter_sent(account: Instructeur, target: Target, date: str = Form("")):
     """The day the letter was sent: checked, recorded (chronology, re-runs), the letter, the
     report and the summary written again with it."""
-    site, dossier = _site(request, call, dossier)
+    site = target.site
     try:
         day = parse_day(date, iso_ok=True)
         with site.writing():
-            record_sending(site.out_dir, site.report(dossier), site.history, day, account.name)
+            record_sending(site.out_dir, site.report(target.dossier), site.history, day, account.name)
     except SendingError as exc:
-        flash(request, str(exc), "error")
-        return back_to(_url(site, dossier, "courrier"))
-    flash(request, f"Date d'envoi du courrier enregistrée : {date_long(day)}.")
-    return back_to(_url(site, dossier, "courrier"))
+        return target.refuse(str(exc), "courrier")
+    return target.back(f"Date d'envoi du courrier enregistrée : {date_long(day)}.", "courrier")
 
 
 @router.get(BASE + "/courrier.docx")
-def letter_docx(request: Request, call: str, dossier: str):
-    site, dossier = _site(request, call, dossier)
-    data = docx_of(site.report(dossier), site.history.state(site.call_id, dossier).letter)
+def letter_docx(target: Target):
+    data = docx_of(target.site.report(target.dossier), target.state().letter)
     if data is None:
         raise NotFound("courrier")
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="courrier-{dossier}.docx"'},
+        headers={"Content-Disposition": f'attachment; filename="courrier-{target.dossier}.docx"'},
     )
 
 
 @router.get(BASE + "/rapport")
-def printable_report(request: Request, call: str, dossier: str):
+def printable_report(target: Target):
     """The static report as ``esmsnum analyser`` wrote it (for printing), with its own policy:
     its style is inline, nothing else is allowed. Its relative links reach the routes beside
     it: « courrier.pdf », « courrier.docx » (the letter as it stands), « ../regles.html »."""
-    site, dossier = _site(request, call, dossier)
-    path = output_file(site.report_dir(dossier), "report.html", site.out_dir)
+    path = _report_file(target, "report.html")
     return HTMLResponse(path.read_text(encoding="utf-8"), headers=report_headers())
 
 
 @router.get(BASE + "/courrier.pdf")
-def letter_pdf_file(request: Request, call: str, dossier: str):
+def letter_pdf_file(target: Target):
     """The letter's PDF as the analysis wrote it, as a download."""
-    site, dossier = _site(request, call, dossier)
-    path = output_file(site.report_dir(dossier), "courrier.pdf", site.out_dir)
-    headers = report_headers() | {"Content-Disposition": f'attachment; filename="courrier-{dossier}.pdf"'}
+    path = _report_file(target, "courrier.pdf")
+    headers = report_headers() | {"Content-Disposition": f'attachment; filename="courrier-{target.dossier}.pdf"'}
     return Response(path.read_bytes(), media_type="application/pdf", headers=headers)
+
+
+def _report_file(target: Opened, name: str) -> Path:
+    """A file the analysis wrote in the dossier's report folder (never through a link)."""
+    return output_file(target.site.report_dir(target.dossier), name, target.site.out_dir)
