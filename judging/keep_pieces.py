@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -21,10 +22,12 @@ from pathlib import Path
 from core.config import FileLimits
 from core.file_problems import TOO_LARGE, access_error
 from core.models import Attachment
-from core.report import DossierReport, PieceCopy
+from core.report import DocumentEntry, DossierReport, PieceCopy
 from extractors.intake import open_dossier, sha256_file
-from reports.files import atomic_path
+from reports.files import WriteFailed, atomic_path
 from reports.piece_copies import PIECES_DIR, safe_names
+
+log = logging.getLogger(__name__)
 
 
 class _NotKept(Exception):
@@ -44,18 +47,32 @@ def keep_pieces(report: DossierReport, source: Path, report_dir: Path, limits: F
     for record in report.documents:
         name = names[record.file]
         size = _same_copy(folder / name, record.sha256)
-        if size is None:
+        if size is None or size > limits.file_limits().max_file_bytes:
             missing.append(record)
         else:
             record.piece = PieceCopy(path=f"{PIECES_DIR}/{name}", size=size)
     if missing:
-        max_bytes = limits.file_limits().max_file_bytes
-        with open_dossier(source, limits.zip_limits()) as dossier:
-            received = {a.path: a for a in dossier.attachments}
+        try:
+            _copy_missing(missing, names, source, folder, limits)
+        except WriteFailed:  # the disk takes no more: the run stops and says so (reports.files)
+            raise
+        except Exception:  # a piece not kept never costs the dossier its report (logged)
+            log.error("pièces du dossier %s non conservées", report.dossier, exc_info=True)
             for record in missing:
-                record.piece = _copy(received.get(record.file), record.sha256, folder / names[record.file], max_bytes)
+                if record.piece is None or not record.piece.path:
+                    record.piece = PieceCopy(not_kept="erreur interne pendant la copie (voir le journal de l'analyse)")
     kept = {names[d.file] for d in report.documents if d.piece is not None and d.piece.path}
     _remove_others(folder, kept)
+
+
+def _copy_missing(
+    missing: list[DocumentEntry], names: dict[str, str], source: Path, folder: Path, limits: FileLimits
+) -> None:
+    max_bytes = limits.file_limits().max_file_bytes
+    with open_dossier(source, limits.zip_limits()) as dossier:
+        received = {a.path: a for a in dossier.attachments}
+        for record in missing:
+            record.piece = _copy(received.get(record.file), record.sha256, folder / names[record.file], max_bytes)
 
 
 def _same_copy(path: Path, sha256: str) -> int | None:

@@ -183,6 +183,7 @@ def test_the_cache_keeps_the_pieces_and_a_corrected_submission_replaces_them(ser
     from core.config import load_call
     from core.report import DossierReport
     from judging.keep_pieces import keep_pieces
+    from reports.piece_copies import piece_row, safe_name
 
     _, work, cases = served
     out, _ = reports_run()
@@ -200,6 +201,14 @@ def test_the_cache_keeps_the_pieces_and_a_corrected_submission_replaces_them(ser
     keep_pieces(cached, calls / numero, work / numero, config.limits)
     assert {p.name: p.stat().st_ino for p in folder.iterdir()} == before
     assert [d.piece.path for d in cached.documents] == [d["piece"]["path"] for d in _documents(work, numero)]
+    # a file over the per-file limit is listed, not kept, and the page says why
+    small = config.limits.model_copy(update={"max_file_mb": 0.02})
+    shutil.copytree(work / numero, tmp_path / "small")
+    keep_pieces(cached, calls / numero, tmp_path / "small", small)
+    large = [d for d in cached.documents if d.piece.size and d.piece.size > 0.02 * 1024 * 1024]
+    assert large and all(d.piece.path is None and d.piece.not_kept.startswith("fichier de") for d in large)
+    assert not {safe_name(d.file) for d in large} & {p.name for p in (tmp_path / "small" / "pieces").iterdir()}
+    assert piece_row(large[0])["note"].startswith("pièce non conservée : fichier de")
     # a run over the same output folder: the dossiers come from the cache, the pieces stay
     rerun = tmp_path / "out"
     finess = out.parent / "finess"
