@@ -200,6 +200,14 @@ class DocumentPartEntry(_Model):
     where: str | None = None
 
 
+class PieceCopy(_Model):
+    """Where the run kept its copy of a file the dossier received (``judging.keep_pieces``)."""
+
+    path: str | None = None  # "pieces/<name>", relative to the report's folder; None: not kept
+    size: int | None = None  # bytes received, when known
+    not_kept: str | None = None  # why no copy was kept (French)
+
+
 class DocumentEntry(_Model):
     """A file of the dossier: what it was recognised to be, its hash, why it was unreadable."""
 
@@ -214,6 +222,7 @@ class DocumentEntry(_Model):
     problem: str | None = None
     scanned: bool = False
     read_seconds: float = 0.0
+    piece: PieceCopy | None = None  # the kept copy; None in reports written before pieces were kept
 
 
 class Contact(_Model):

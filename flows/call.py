@@ -48,6 +48,7 @@ from judging.finalize import (
     outcome_of,
 )
 from judging.hashindex import HashIndex, Rendered
+from judging.keep_pieces import keep_pieces
 from judging.report import snapshot
 from judging.submission import Submission, choose_submissions
 from reports.files import remove_stale_temporaries, write_failure
@@ -205,6 +206,7 @@ def _run_call(
         report_dir = out_dir / numero
         if final.changed or not rendered.current() or _digest_on_disk(report_dir) != final.digest:
             add_evolution(final.report, history.reference(config.id, numero, submission.sha256))
+            keep_pieces(final.report, submission.path, report_dir, config.limits)
             writer.submit(final.report, report_dir)
             stats["reports_written"] += 1
         if final.changed:

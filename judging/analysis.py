@@ -28,6 +28,7 @@ from extractors.form import (
 from extractors.intake import DossierInput, IntakeProblem, dossier_number, open_dossier
 from extractors.sandbox import extract_isolated
 from judging.finalize import finalize_report
+from judging.keep_pieces import keep_pieces
 from judging.report import build_report
 from reports.dossier import write_dossier_reports
 from reports.evidence import attach_evidence
@@ -126,6 +127,7 @@ def analyse_dossier(path: Path, config: CallConfig, out_dir: Path, finess: str |
     reports. Returns the final report."""
     base = judge_dossier(path, config, finess=finess)
     final = finalize_report(base, lot=[], waivers=[], latest=None, submission_sha256="")
+    keep_pieces(final.report, path, out_dir / base.dossier, config.limits)
     write_dossier_reports(final.report, out_dir / base.dossier)
     return final.report
 
@@ -137,11 +139,13 @@ def analyse_dossiers(
     reference the flow is measured and tested against). Returns the final reports."""
     from validators.call_review import lot_view, review_call
 
+    sources = {dossier_number(p): p for p in paths}
     bases = {b.dossier: b for b in (judge_dossier(p, config, finess=finess) for p in paths)}
     lot = review_call([lot_view(b) for b in bases.values()], config)
     reports = {}
     for numero, base in bases.items():
         final = finalize_report(base, lot=lot.get(numero, []), waivers=[], latest=None, submission_sha256="")
+        keep_pieces(final.report, sources[numero], out_dir / numero, config.limits)
         write_dossier_reports(final.report, out_dir / numero)
         reports[numero] = final.report
     return reports

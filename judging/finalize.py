@@ -176,7 +176,7 @@ def report_digest(report: DossierReport) -> str:
     basis = report.model_dump(mode="json", exclude=volatile)
     for finding in basis["findings"]:
         finding.pop("status", None)
-    basis["documents"] = [d.model_dump(mode="json", exclude={"read_seconds"}) for d in report.documents]
+    basis["documents"] = [d.model_dump(mode="json", exclude={"read_seconds", "piece"}) for d in report.documents]
     return hashlib.sha256(json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 

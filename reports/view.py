@@ -32,6 +32,7 @@ from core.models import describe_location as _describe
 from core.report import DocumentEntry, DossierReport, FindingEntry, LocationEntry
 from reports.deposit import deposit_text, deposit_view
 from reports.essms import essms_table
+from reports.piece_copies import piece_row
 from reports.pieces import pieces_checklist, pieces_summary
 from reports.ruledoc import RULES_PAGE, rules_href, to_confirm
 from reports.wording import counts_sentence
@@ -212,6 +213,7 @@ def _document_view(record: DocumentEntry) -> dict[str, Any]:
         "error": record.error,
         "parts": [{"label": sentence_case(kind_label(p.kind)), "where": p.where} for p in record.parts],
         "sha256": record.sha256,
+        "piece": piece_row(record),  # the kept copy, linked relatively (``pieces/<name>``)
     }
 
 

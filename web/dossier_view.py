@@ -10,6 +10,7 @@ from core.report import DossierReport
 from instruction.accounts import Account
 from instruction.timeline import Entry
 from instruction.workflow import STATUSES, decision_label
+from reports.piece_copies import piece_rows
 from reports.pieces import pieces_checklist, pieces_summary
 from reports.view import SEVERITY_RANK, finding_view, report_view
 from web.letters import current_letter, letterhead
@@ -47,6 +48,7 @@ def dossier_page(
         "assignees": assignees,
         "pieces": (pieces := pieces_checklist(report)),
         "pieces_summary": pieces_summary(pieces) if pieces else None,
+        "kept": piece_rows(report, base=""),  # the copies kept by the run, linked by name (web.routes.pieces)
         "letter": letter,
         "letterhead": letterhead(report) if letter else None,
         "letter_edited": bool(state.letter),
