@@ -87,7 +87,7 @@ class Event:
     data: dict[str, Any]
 
 
-STATUS_DEFAULT = "a_instruire"
+STATUS_DEFAULT = "en_instruction"
 
 
 @dataclass(frozen=True)

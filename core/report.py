@@ -326,6 +326,74 @@ class Versions(_Model):
     config_sha256: str = ""
 
 
+class LetterRecord(_Model):
+    """A letter of record of the dossier (one per kind): its current version as saved in the
+    workspace (``body`` None: the drafted one), the earlier versions counted, its sending date."""
+
+    kind: str  # complement, irrecevabilite, acceptation, refus, classement (reports.letter.KINDS)
+    title: str | None = None
+    body: str | None = None
+    version: int = 0  # how many versions were saved (0: never edited)
+    author: str | None = None
+    saved_at: str | None = None
+    sent: dt.date | None = None
+
+
+class LetterText(_Model):
+    """The current letter as it is rendered (``courrier.pdf``, ``courrier.docx``, the web page)."""
+
+    kind: str
+    title: str
+    subject: str
+    place_date: str
+    body: str  # from « Madame, Monsieur, » to the closing formula (``reports.letter.body_text``)
+    signature_lines: list[str] = Field(default_factory=list)
+
+
+class CorrectionItem(_Model):
+    text: str
+    rule: str | None = None
+    fingerprint: str | None = None
+
+
+class CorrectionChange(_Model):
+    """What a corrected submission changed, against the report the request was made on."""
+
+    verdict_before: str
+    verdict_after: str | None = None
+    fixed: list[CorrectionItem] = Field(default_factory=list)
+    remaining: list[CorrectionItem] = Field(default_factory=list)
+    new: list[CorrectionItem] = Field(default_factory=list)
+
+
+class CorrectionRequest(_Model):
+    """The latest request for corrections sent to the owner (``instruction.corrections``)."""
+
+    id: int
+    items: list[CorrectionItem] = Field(default_factory=list)
+    free_text: str | None = None
+    deadline: dt.date
+    author: str
+    requested_at: str
+    answered_at: str | None = None  # when a corrected submission answered it
+    verdict_before: str | None = None  # the verdict when it was asked
+    findings_before: list[dict[str, Any]] = Field(default_factory=list)  # the active findings then
+    changes: CorrectionChange | None = None
+
+
+class Decision(_Model):
+    """A décideur's decision on the dossier (``instruction.decisions``)."""
+
+    outcome: str  # accepte, refuse, classe_sans_suite
+    outcome_label: str
+    amount: float | None = None  # granted (accepte)
+    amount_ceiling: float | None = None  # the eligible (else requested) amount the report computed
+    amount_reason: str | None = None  # why the amount is lower than the ceiling
+    motif: str | None = None
+    author: str
+    date: str
+
+
 class Instruction(_Model):
     """Where the reviewers' instruction of the dossier stands (``instruction.workflow``)."""
 
@@ -339,6 +407,12 @@ class Instruction(_Model):
     decision_date: str | None = None
     letter_sent: dt.date | None = None  # the letter's sending date as the reviewer recorded it
     letter_body: str | None = None  # the letter's body as the reviewer edited it (the letterhead stays the call's)
+    # Added with the decisions (schema 2.0, optional): the décideur's decision, the latest
+    # correction request, the letters of record and the current letter's text.
+    final_decision: Decision | None = None
+    correction: CorrectionRequest | None = None
+    letters: list[LetterRecord] = Field(default_factory=list)
+    letter: LetterText | None = None
 
 
 class Evolution(_Model):

@@ -39,6 +39,8 @@ from flows.cache import (
     storage_setting,
 )
 from flows.progress import Progress
+from instruction.corrections import answer_corrections
+from instruction.records import instruction_records
 from instruction.store import History
 from instruction.workflow import instruction_of
 from judging.finalize import (
@@ -188,7 +190,10 @@ def _run_call(
     stages["call_rules"], mark = time.perf_counter() - mark, time.perf_counter()
     latest = history.latest(config.id)
     waivers = history.waivers(config.id)
+    # a corrected submission (its sha256 changed) answers the dossier's open correction request
+    answer_corrections(history, config.id, {s.numero: s.sha256 for s in submissions})
     states = history.states(config.id)  # the reviewers' instruction, shown by the reports
+    records = instruction_records(history, config.id)  # decisions, correction requests, letters of record
     outcomes, changes = [], []
     writer = _report_writer(config, in_workers)
     for submission in submissions:
@@ -201,7 +206,7 @@ def _run_call(
             waivers=waivers.get(numero, []),
             latest=latest.get(numero),
             submission_sha256=submission.sha256,
-            instruction=instruction_of(states.get(numero)),
+            instruction=instruction_of(states.get(numero), records.get(numero)),
         )
         report_dir = out_dir / numero
         if final.changed or not rendered.current() or _digest_on_disk(report_dir) != final.digest:

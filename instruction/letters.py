@@ -12,7 +12,7 @@ from core.french import date_long, now_paris, paris_day
 from core.report import DossierReport
 from instruction.rerender import apply_instruction
 from instruction.store import History
-from reports.letter import KINDS, letter_content
+from reports.letter import current_kind, letter_content
 
 DATE_FORMS = ("%d/%m/%Y", "%Y-%m-%d")  # what a reviewer types, what an <input type=date> sends
 
@@ -35,8 +35,8 @@ def parse_day(text: str, *, iso_ok: bool = False) -> dt.date:
 
 def sending_refusal(report: DossierReport, day: dt.date, today: dt.date | None = None) -> str | None:
     """Why ``day`` cannot be the letter's sending date (French), None when it can."""
-    if report.verdict.value not in KINDS:
-        return f"Le dossier {report.dossier} est recevable : il n'a pas de courrier à envoyer."
+    if current_kind(report) is None:
+        return f"Le dossier {report.dossier} est recevable et non décidé : il n'a pas de courrier à envoyer."
     today = today or now_paris().date()
     if day > today:
         return f"La date d'envoi du {date_long(day)} est dans le futur : indiquez le jour où le courrier est parti."

@@ -11,8 +11,8 @@ from typing import Any
 
 from core import __version__
 from core.report import DossierReport, Instruction
+from instruction.records import instruction_for
 from instruction.store import History
-from instruction.workflow import instruction_of
 from judging.finalize import (
     add_evolution,
     compact_findings,
@@ -30,7 +30,7 @@ def apply_waivers(out_dir: Path, report: DossierReport, history: History) -> tup
     waivers = history.waivers(call_id, dossier).get(dossier, [])
     latest = history.latest(call_id).get(dossier)
     sha = report.submission_sha256
-    instruction = instruction_of(history.state(call_id, dossier))
+    instruction = instruction_for(history, call_id, dossier)
     final = finalize_report(
         report, lot=[], waivers=waivers, latest=latest, submission_sha256=sha, instruction=instruction
     )
@@ -66,7 +66,7 @@ def apply_instruction_many(out_dir: Path, reports: list[DossierReport], history:
     """``apply_instruction`` for several dossiers of a call, the summary rebuilt once."""
     written = []
     for report in reports:
-        state = instruction_of(history.state(report.call_id, report.dossier))
+        state = instruction_for(history, report.call_id, report.dossier)
         report = report.model_copy(update={"instruction": Instruction.model_validate(state) if state else None})
         write_dossier_reports(report, out_dir / report.dossier)
         written.append(report)

@@ -28,7 +28,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -158,7 +160,60 @@ dossier_state = Table(
     Column("updated_by", String(200)),
 )
 
+# The instruction's decisions and letters of record (``instruction.decisions``,
+# ``instruction.corrections``, ``instruction.records``): new tables, so an older database
+# gains them by being opened.
+
+decisions = Table(
+    "decisions",
+    metadata,  # a décideur's decision, or the reopening of a decided dossier: appended, never changed
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(200), nullable=False),
+    Column("dossier", String(200), nullable=False),
+    Column("outcome", String(30), nullable=False),  # accepte, refuse, classe_sans_suite, reouverture
+    Column("amount", Float),  # the amount granted (accepte)
+    Column("amount_ceiling", Float),  # the eligible (else requested) amount the report computed then
+    Column("amount_reason", Text),  # why it is lower than the amount the report computed
+    Column("motif", Text),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+correction_requests = Table(
+    "correction_requests",
+    metadata,  # what the owner is asked to correct, and the submission that answered it
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(200), nullable=False),
+    Column("dossier", String(200), nullable=False),
+    Column("items", JSON, nullable=False),  # [{"text", "fingerprint", "rule"}, ...]
+    Column("free_text", Text),
+    Column("deadline", Date, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("verdict", String(20), nullable=False),  # the report's verdict when it was asked
+    Column("submission_sha256", String(64), nullable=False),  # the submission it is about
+    Column("findings", JSON, nullable=False),  # the report's active findings then (fingerprint, rule, message)
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answered_sha256", String(64)),  # the corrected submission
+)
+
+letter_versions = Table(
+    "letter_versions",
+    metadata,  # every saved version of a letter of record (body None: back to the drafted one)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(200), nullable=False),
+    Column("dossier", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),  # reports.letter.KINDS
+    Column("body", Text),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("report_digest", String(64)),  # the report the version was written against
+)
+
 Index("ix_events_dossier", events.c.call_id, events.c.dossier, events.c.id)
+Index("ix_decisions_dossier", decisions.c.call_id, decisions.c.dossier)
+Index("ix_corrections_dossier", correction_requests.c.call_id, correction_requests.c.dossier)
+Index("ix_letter_versions_dossier", letter_versions.c.call_id, letter_versions.c.dossier)
 Index("ix_revocations_dossier", waiver_revocations.c.call_id, waiver_revocations.c.dossier)
 
 
@@ -219,6 +274,16 @@ class History:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = open_database(url, metadata)
+        self._map_legacy_statuses()
+
+    def _map_legacy_statuses(self) -> None:
+        """The statuses of a database written before the decisions (« À instruire »,
+        « Compléments demandés », « Instruit ») renamed to today's (``LEGACY_STATUSES``)."""
+        from instruction.workflow import LEGACY_STATUSES
+
+        with self.engine.begin() as conn:
+            for old, new in LEGACY_STATUSES.items():
+                conn.execute(update(dossier_state).where(dossier_state.c.status == old).values(status=new))
 
     @classmethod
     def for_output(cls, out_dir: Path, url: str | None = None) -> History:
@@ -432,6 +497,78 @@ class History:
             result = conn.execute(insert(table).values(**values))
         return int(result.inserted_primary_key[0])
 
+    def record_change(
+        self,
+        table: Table,
+        *,
+        expected_version: int,
+        event: tuple[str, dict[str, Any]],
+        fields: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> int:
+        """Insert a row of ``table`` (``call_id``, ``dossier``, ``author``, ``created_at``),
+        change the dossier's state (``fields``) and log ``event`` (kind, data), in one
+        transaction, if nobody changed the dossier since ``expected_version`` (else
+        ``Conflict``). Returns the row's id."""
+        call_id, dossier, author, created = values["call_id"], values["dossier"], values["author"], values["created_at"]
+        self._ensure_state(call_id, dossier)
+        kind, data = event
+        with self.engine.begin() as conn:
+            self._bump(conn, call_id, dossier, expected_version, author, created, fields)
+            result = conn.execute(insert(table).values(**values))
+            row_id = int(result.inserted_primary_key[0])
+            conn.execute(
+                insert(events).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    kind=kind,
+                    author=author,
+                    created_at=created,
+                    data=data | {"id": row_id},
+                )
+            )
+        return row_id
+
+    def rows(self, table: Table, call_id: str, dossier: str | None = None) -> list[dict[str, Any]]:
+        """The rows of one of the instruction's tables for the call (or one dossier), oldest first."""
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(_recorded(table, call_id, dossier)).mappings()]
+        return [{k: aware(v) if isinstance(v, dt.datetime) else v for k, v in r.items()} for r in rows]
+
+    def answer_correction(
+        self, request_id: int, call_id: str, dossier: str, sha256: str, author: str, status: str
+    ) -> None:
+        """The correction request ``request_id`` answered by the submission ``sha256``: marked
+        so, the dossier's status set back to ``status`` and the answer logged, in one
+        transaction (the version bumped without a check: a run is not a reviewer's page)."""
+        created = now()
+        self._ensure_state(call_id, dossier)
+        key = (dossier_state.c.call_id == call_id) & (dossier_state.c.dossier == dossier)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(correction_requests)
+                .where(correction_requests.c.id == request_id, correction_requests.c.answered_at.is_(None))
+                .values(answered_at=created, answered_sha256=sha256)
+            )
+            if done.rowcount != 1:
+                return  # answered by another run meanwhile
+            before = conn.execute(select(dossier_state.c.status).where(key)).scalar()
+            conn.execute(
+                update(dossier_state)
+                .where(key)
+                .values(version=dossier_state.c.version + 1, status=status, updated_at=created, updated_by=author)
+            )
+            conn.execute(
+                insert(events).values(
+                    call_id=call_id,
+                    dossier=dossier,
+                    kind="reponse_correction",
+                    author=author,
+                    created_at=created,
+                    data={"id": request_id, "sha256": sha256, "before": before, "after": status},
+                )
+            )
+
     def waivers(
         self, call_id: str, dossier: str | None = None, *, include_revoked: bool = False
     ) -> dict[str, list[Waiver]]:
@@ -523,6 +660,23 @@ class History:
             for r in conn.execute(query.order_by(events.c.id)).mappings():
                 try:
                     out[r["dossier"]] = dt.date.fromisoformat(str((r["data"] or {}).get("date")))
+                except ValueError:
+                    continue
+        return out
+
+    def sendings_by_kind(self, call_id: str, dossier: str | None = None) -> dict[tuple[str, str], dt.date]:
+        """The latest sending date recorded for each (dossier, letter kind) of the call."""
+        query = select(events.c.dossier, events.c.data).where(events.c.call_id == call_id, events.c.kind == SENDING)
+        if dossier is not None:
+            query = query.where(events.c.dossier == dossier)
+        out: dict[tuple[str, str], dt.date] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query.order_by(events.c.id)).mappings():
+                data = r["data"] or {}
+                try:
+                    out[(r["dossier"], str(data.get("letter_kind") or ""))] = dt.date.fromisoformat(
+                        str(data.get("date"))
+                    )
                 except ValueError:
                     continue
         return out
@@ -676,7 +830,10 @@ def _analysis(row: Any, origin: str = "analyse") -> Analysis:
 
 
 def _state(row: Any) -> DossierState:
+    from instruction.workflow import status_code
+
     values = dict(row)
+    values["status"] = status_code(values.get("status"))
     for key in ("decision_at", "letter_at", "updated_at"):
         values[key] = aware(values.get(key))
     return DossierState(**values)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core.french import count, date_long, datetime_short, iso
+from core.french import count, date_long, datetime_short, euros, iso
 from core.models import Verdict
 from core.records import Analysis, Event, Revocation, Waiver
 from instruction.store import History
-from instruction.workflow import DECISIONS, STATUSES, decision_label
+from instruction.workflow import DECISIONS, STATUSES, decision_label, status_label
+from reports.letter import LETTER_KINDS
 
 AUTOMATIC = "esmsnum (analyse automatique)"
 
@@ -114,7 +115,7 @@ def event_entries(events: list[Event]) -> list[Entry]:
                     e.created_at,
                     e.author,
                     e.kind,
-                    f"Statut : {STATUSES.get(data.get('before'), '—')} → {STATUSES.get(data.get('after'), '—')}",
+                    f"Statut : {_status(data.get('before'))} → {_status(data.get('after'))}",
                 )
             )
         elif e.kind == "attribution":
@@ -128,12 +129,47 @@ def event_entries(events: list[Event]) -> list[Entry]:
             )
             out.append(Entry(e.created_at, e.author, e.kind, title, str(data.get("motif") or "") or None))
         elif e.kind == "courrier":
-            out.append(Entry(e.created_at, e.author, e.kind, "Projet de courrier modifié"))
+            kind = data.get("letter_kind")
+            what = f"Courrier « {LETTER_KINDS[kind][0]} »" if kind in LETTER_KINDS else "Projet de courrier"
+            title = f"{what} remis à sa version générée" if data.get("reset") else f"{what} modifié"
+            out.append(Entry(e.created_at, e.author, e.kind, title))
         elif e.kind == "envoi_courrier":
-            out.append(Entry(e.created_at, e.author, e.kind, f"Courrier envoyé le {date_long(data.get('date'))}"))
+            kind = data.get("letter_kind")
+            what = f"Courrier « {LETTER_KINDS[kind][0]} »" if kind in LETTER_KINDS else "Courrier"
+            out.append(Entry(e.created_at, e.author, e.kind, f"{what} envoyé le {date_long(data.get('date'))}"))
+        elif e.kind == "decision_finale":
+            out.append(_decision_entry(e))
+        elif e.kind == "demande_correction":
+            title = (
+                f"Correction demandée au porteur ({count(int(data.get('points') or 0), 'point')}), réponse attendue "
+                f"au plus tard le {date_long(data.get('deadline'))}"
+            )
+            out.append(Entry(e.created_at, e.author, e.kind, title))
+        elif e.kind == "reponse_correction":
+            title = "Dépôt corrigé reçu : la demande de correction est répondue, le dossier revient « En instruction »"
+            out.append(Entry(e.created_at, e.author, e.kind, title))
         else:
             out.append(Entry(e.created_at, e.author, e.kind, e.kind))
     return out
+
+
+def _status(code: str | None) -> str:
+    return status_label(code) if code else "—"
+
+
+def _decision_entry(e: Event) -> Entry:
+    """A décideur's decision (or the reopening of a decided dossier)."""
+    data = e.data
+    outcome = data.get("outcome")
+    if outcome == "reouverture":
+        return Entry(
+            e.created_at, e.author, e.kind, "Dossier rouvert : de nouveau « En instruction »", data.get("motif")
+        )
+    title = f"Décision : {STATUSES.get(outcome, outcome)}"
+    if data.get("amount") is not None:
+        title += f", {euros(data['amount'])} accordés"
+    text = data.get("amount_reason") or data.get("motif")
+    return Entry(e.created_at, e.author, e.kind, title, str(text) if text else None)
 
 
 def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry]:

@@ -8,13 +8,39 @@ from typing import Any
 from core.french import iso
 from core.records import DossierState
 
-# Where the instruction of a dossier stands (the habits of Démarches simplifiées).
+# Where the instruction of a dossier stands (the states of Démarches simplifiées): a dossier
+# is instructed, may wait for its owner's correction, then is decided by a décideur
+# (``instruction.decisions``).
 STATUSES = {
-    "a_instruire": "À instruire",
     "en_instruction": "En instruction",
-    "complements_demandes": "Compléments demandés",
-    "instruit": "Instruit",
+    "en_attente_correction": "En attente de correction",
+    "accepte": "Accepté",
+    "refuse": "Refusé",
+    "classe_sans_suite": "Classé sans suite",
 }
+# The statuses of databases written before the decisions, read as the new ones.
+LEGACY_STATUSES = {
+    "a_instruire": "en_instruction",
+    "instruit": "en_instruction",
+    "complements_demandes": "en_attente_correction",
+}
+# The statuses only a décideur's decision gives (``instruction.decisions``).
+DECIDED = ("accepte", "refuse", "classe_sans_suite")
+# The letter of record that notifies each decision (``reports.letter.KINDS``).
+NOTIFICATION_KIND = {"accepte": "acceptation", "refuse": "refus", "classe_sans_suite": "classement"}
+
+
+def status_code(code: str | None) -> str:
+    """The status of ``code`` as today's vocabulary names it (an older database's mapped)."""
+    if not code:
+        return "en_instruction"
+    return LEGACY_STATUSES.get(code, code)
+
+
+def status_label(code: str | None) -> str:
+    code = status_code(code)
+    return STATUSES.get(code, code)
+
 
 # The four groups of projects of the 2021 instruction (seed 004: « La phase d'analyse des
 # dossiers a permis de déterminer 4 groupes de projets »).
@@ -60,13 +86,15 @@ def _verdict_label(verdict: str) -> str:
     )
 
 
-def instruction_of(state: DossierState | None) -> dict[str, Any] | None:
-    """What the report, the summary and the exports show of the instruction (None before any)."""
-    if state is None or (state.version == 0 and state.letter_sent is None):
+def instruction_of(state: DossierState | None, extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the report, the summary and the exports show of the instruction (None before any).
+    ``extra``: the decision, correction request and letters of record of the dossier
+    (``instruction.records.instruction_records``)."""
+    if state is None or (state.version == 0 and state.letter_sent is None and not extra):
         return None
-    return {
-        "status": state.status,
-        "status_label": STATUSES.get(state.status, state.status),
+    return (extra or {}) | {
+        "status": status_code(state.status),
+        "status_label": status_label(state.status),
         "assignee": state.assignee,
         "decision": state.decision,
         "decision_label": decision_label(state.decision),

@@ -29,7 +29,7 @@ from typing import Any
 
 from core.bidi import visible_controls
 from core.file_problems import PROCESS_SIDE_CODES
-from core.french import date_long, now_paris, paris_day
+from core.french import count, date_long, euros, now_paris, paris_day
 from core.models import DOSSIER_FILE
 from core.report import Contact, DossierReport, FindingEntry, LocationEntry, Owner
 from reports.wording import lower_first, owner_fact, owner_words, sentence
@@ -45,6 +45,22 @@ KINDS = {
     "a_completer": ("complement", "Demande de pièces complémentaires", "demande de pièces complémentaires"),
     "non_recevable": ("irrecevabilite", "Notification d'irrecevabilité", "notification d'irrecevabilité"),
 }
+# Every letter of record: the two the verdict drafts, and the notification of each decision
+# (``instruction.workflow.NOTIFICATION_KIND``).
+LETTER_KINDS = {kind: (title, lower) for kind, title, lower in KINDS.values()} | {
+    "acceptation": ("Notification d'acceptation", "notification d'acceptation"),
+    "refus": ("Notification de refus", "notification de refus"),
+    "classement": ("Notification de classement sans suite", "notification de classement sans suite"),
+}
+NOTIFICATIONS = {"accepte": "acceptation", "refuse": "refus", "classe_sans_suite": "classement"}
+# The means of appeal of a decision (Code de justice administrative, art. R. 421-1: two months
+# from the notification).
+DECISION_APPEAL = (
+    "Voies et délais de recours : cette décision peut faire l'objet, dans un délai de deux mois à compter de sa "
+    "notification, d'un recours gracieux auprès du directeur général de l'agence régionale de santé, ou d'un "
+    "recours contentieux devant le tribunal administratif compétent (article R. 421-1 du code de justice "
+    "administrative)."
+)
 APPEAL = (
     "Cette décision peut faire l'objet d'un recours gracieux auprès de nos services, ou d'un recours "
     "contentieux devant le tribunal administratif compétent, dans un délai de deux mois à compter de sa "
@@ -159,28 +175,105 @@ def held_back(report: DossierReport) -> bool:
     return any(p.problem in PROCESS_SIDE_CODES for p in report.file_problems)
 
 
-def sending_day(report: DossierReport, today: dt.date | None = None) -> dt.date:
+def current_kind(report: DossierReport) -> str | None:
+    """The kind of the dossier's letter now: the notification of its decision, else the
+    request for corrections still open, else what its verdict drafts (None: no letter)."""
+    instruction = report.instruction
+    if instruction and instruction.final_decision and instruction.final_decision.outcome in NOTIFICATIONS:
+        return NOTIFICATIONS[instruction.final_decision.outcome]
+    if instruction and instruction.correction and instruction.correction.answered_at is None:
+        return "complement"
+    return KINDS[report.verdict.value][0] if report.verdict.value in KINDS else None
+
+
+def _record(report: DossierReport, kind: str):
+    instruction = report.instruction
+    return next((r for r in instruction.letters if r.kind == kind), None) if instruction else None
+
+
+def _verdict_kind(report: DossierReport, kind: str) -> bool:
+    """The letter the verdict drafts (the one of a database written before the letters of record)."""
+    return report.verdict.value in KINDS and KINDS[report.verdict.value][0] == kind
+
+
+def sending_day(report: DossierReport, today: dt.date | None = None, kind: str | None = None) -> dt.date:
     """The date the letter is sent: the one the reviewer set, else the day it is written."""
-    recorded = report.instruction.letter_sent if report.instruction else None
-    return report.letter_sending_date or recorded or today or now_paris().date()
+    kind = kind or current_kind(report)
+    record = _record(report, kind) if kind else None
+    if record and record.sent:
+        return record.sent
+    if not (kind and _verdict_kind(report, kind)):  # a notification: only its own date
+        return today or now_paris().date()
+    legacy = report.instruction.letter_sent if report.instruction and not report.instruction.letters else None
+    return report.letter_sending_date or legacy or today or now_paris().date()
 
 
-def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[str, Any] | None:
-    """The letter as plain data (rendered to docx, PDF and HTML), or None when the dossier
-    needs none (recevable, or nothing to write to the owner)."""
-    verdict = report.verdict.value
-    if verdict not in KINDS or held_back(report):
+def _notification(report: DossierReport, kind: str, intro: str) -> tuple[list[str], list[str], list[str]]:
+    """The body of the notification of the décideur's decision (before the points, the points, after)."""
+    decision = report.instruction.final_decision if report.instruction else None
+    call = report.call_snapshot
+    basis = (
+        f"{BASIS_LABEL} : cahier des charges de l'appel à projets « {call.title or call.reference} » "
+        f"(référence {call.reference or report.call})."
+    )
+    if kind == "acceptation":
+        amount = decision.amount if decision else None
+        before = [
+            intro,
+            "Après instruction, nous avons le plaisir de vous informer que votre projet est retenu : un financement de "
+            f"{euros(amount)} vous est accordé.",
+        ]
+        items: list[str] = []
+        ceiling = decision.amount_ceiling if decision else None
+        if decision and amount is not None and ceiling is not None and amount < ceiling:
+            before.append(
+                f"Ce montant est inférieur au montant de {euros(ceiling)} retenu à l'examen de votre dossier, "
+                "pour le motif suivant :"
+            )
+            items = [sentence(decision.amount_reason or "")]
+        after = [basis, "Les modalités de versement de ce financement vous seront précisées par nos services."]
+        return before, items, after
+    motif = sentence(decision.motif or "") if decision and decision.motif else ""
+    if kind == "refus":
+        head = "Après instruction, nous avons le regret de vous informer que votre projet n'est pas retenu"
+    else:
+        head = "Nous vous informons que votre dossier est classé sans suite"
+    before = [intro, f"{head}, pour le motif suivant :" if motif else f"{head}."]
+    return before, [motif] if motif else [], [basis, DECISION_APPEAL]
+
+
+def letter_content(
+    report: DossierReport, today: dt.date | None = None, kind: str | None = None
+) -> dict[str, Any] | None:
+    """The letter of ``kind`` (by default the dossier's current one: ``current_kind``) as
+    plain data (rendered to docx, PDF and HTML), or None when the dossier needs none
+    (recevable and undecided, or nothing to write to the owner)."""
+    kind = kind or current_kind(report)
+    if kind not in LETTER_KINDS:
         return None
-    kind, title_case, title_lower = KINDS[verdict]
-    findings = requested_findings(report) if kind == "complement" else refusal_findings(report)
-    if not findings:
+    title_case, title_lower = LETTER_KINDS[kind]
+    instruction = report.instruction
+    request = instruction.correction if instruction and kind == "complement" else None
+    if kind in ("complement", "irrecevabilite") and held_back(report):
+        return None
+    if kind in NOTIFICATIONS.values() and not (instruction and instruction.final_decision):
+        return None
+    findings = []
+    if kind == "complement" and request is None:
+        findings = requested_findings(report)
+    elif kind == "irrecevabilite":
+        findings = refusal_findings(report)
+    if kind in ("complement", "irrecevabilite") and not findings and request is None:
         return None
     call = report.call_snapshot
     settings = call.letters
     sender = settings.sender or call.authority or "Le service instructeur de l'appel à projets"
     reply_days = settings.reply_days or DEFAULT_REPLY_DAYS
-    day = sending_day(report, today)
+    day = sending_day(report, today, kind)
     deadline = day + dt.timedelta(days=reply_days)
+    if request is not None:  # the deadline the instructeur set
+        deadline = request.deadline
+        reply_days = max((deadline - day).days, 0)
     porteur = report.porteur or Owner()
     owner = porteur.raison_sociale or "Porteur du projet"
     contact = porteur.contact or Contact()
@@ -204,11 +297,15 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
     )
     if kind == "complement":
         items = [request_sentence(f) for f in findings]
+        if request is not None:
+            items = [sentence(i.text) for i in request.items] + (
+                [sentence(request.free_text)] if request.free_text else []
+            )
         body_before = [
             intro + " Son examen de recevabilité montre qu'il ne peut pas être instruit en l'état.",
             (
                 f"Nous vous remercions de bien vouloir nous transmettre les éléments suivants au plus tard le "
-                f"{date_long(deadline)}, soit {reply_days} jours après la date du présent courrier :"
+                f"{date_long(deadline)}, soit {count(reply_days, 'jour')} après la date du présent courrier :"
             ),
         ]
         body_after = [
@@ -217,6 +314,8 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
                 f"de dossier {dossier}. Sans réponse complète dans ce délai, votre dossier ne pourra pas être instruit."
             ),
         ]
+    elif kind in NOTIFICATIONS.values():
+        body_before, items, body_after = _notification(report, kind, intro)
     else:
         items = [refusal_sentence(f) for f in findings]
         reasons = "pour le motif suivant" if len(items) == 1 else "pour les motifs suivants"
@@ -242,7 +341,8 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "place_date": f"{place}, le {date_long(day)}" if place else f"Le {date_long(day)}",
         "date": day.isoformat(),
         "sending_date_set": report.letter_sending_date is not None
-        or bool(report.instruction and report.instruction.letter_sent),
+        or bool((record := _record(report, kind)) and record.sent)
+        or bool(report.instruction and report.instruction.letter_sent and not report.instruction.letters),
         "reference": reference,
         "dossier": dossier,
         "subject": f"Appel à projets « {call_title} » — {title_lower}",
@@ -262,7 +362,11 @@ def letter_content(report: DossierReport, today: dt.date | None = None) -> dict[
         "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
         "signature_lines": [line for line in [settings.signatory, sender] if line],
     }
-    edited = report.instruction.letter_body if report.instruction else None
+    record = _record(report, kind)
+    if record is not None:
+        edited = record.body
+    else:  # a database written before the letters of record: the one edited body, of the verdict's letter
+        edited = instruction.letter_body if instruction and _verdict_kind(report, kind) else None
     return with_body(content, edited) if edited else content
 
 
@@ -320,19 +424,49 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def write_letter(report: DossierReport, report_dir: Path, today: dt.date | None = None) -> dict[str, Any] | None:
-    """Write ``courrier.docx`` and ``courrier.pdf`` for a dossier à compléter or non recevable;
-    remove stale ones otherwise. Returns the letter's content (or None)."""
+def letter_text(content: dict[str, Any]) -> dict[str, Any]:
+    """What ``report.json`` keeps of the current letter (``core.report.LetterText``): the same
+    text as its PDF, Word document and web page."""
+    return {
+        "kind": content["kind"],
+        "title": content["title"],
+        "subject": content["subject"],
+        "place_date": content["place_date"],
+        "body": body_text(content),
+        "signature_lines": list(content["signature_lines"]),
+    }
+
+
+def _write_pair(report_dir: Path, stem: str, content: dict[str, Any]) -> None:
     from reports.files import atomic_write_bytes
     from reports.letter_docx import letter_docx
     from reports.letter_pdf import letter_pdf
 
+    atomic_write_bytes(report_dir / f"{stem}.docx", letter_docx(content))
+    atomic_write_bytes(report_dir / f"{stem}.pdf", letter_pdf(content))
+
+
+def write_letter(report: DossierReport, report_dir: Path, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Write ``courrier.docx`` and ``courrier.pdf`` (the dossier's current letter), and
+    ``courrier-<kind>.docx``/``.pdf`` for each other letter of record of the instruction;
+    remove stale ones. Returns the current letter's content (or None)."""
     content = letter_content(report, today)
+    others = {}
+    for record in report.instruction.letters if report.instruction else []:
+        if content is not None and record.kind == content["kind"]:
+            continue
+        other = letter_content(report, today, record.kind)
+        if other is not None:
+            others[f"courrier-{record.kind}"] = _safe(other)
+    for path in list(report_dir.glob("courrier-*.docx")) + list(report_dir.glob("courrier-*.pdf")):
+        if path.stem not in others:
+            path.unlink(missing_ok=True)
+    for stem, other in others.items():
+        _write_pair(report_dir, stem, other)
     if content is None:
         for name in LETTER_FILES:
             (report_dir / name).unlink(missing_ok=True)
         return None
     content = _safe(content)
-    atomic_write_bytes(report_dir / "courrier.docx", letter_docx(content))
-    atomic_write_bytes(report_dir / "courrier.pdf", letter_pdf(content))
+    _write_pair(report_dir, "courrier", content)
     return content

@@ -10,9 +10,10 @@ number is a démarche's dossier number:
 * ``dossierPasserEnInstruction`` for a dossier still « en construction » whose verdict is
   recevable or non recevable (a dossier à compléter stays open for its owner);
 * a correction request (``dossierEnvoyerMessage`` with ``correction``) only where an
-  instructeur put the dossier in « Compléments demandés » in the instruction workspace,
-  under that instructeur's Démarches simplifiées identity (``--identite COMPTE=COURRIEL``),
-  with the letter they edited, or else the points the report asks for.
+  instructeur requested a correction in the instruction workspace (the dossier « En attente
+  de correction »), under that instructeur's Démarches simplifiées identity (``--identite
+  COMPTE=COURRIEL``), with the « demande de compléments » letter they edited, or else the
+  points of their request and its deadline.
 
 Nothing decides a dossier: no acceptance, refusal or « classé sans suite » is ever sent.
 Without ``envoyer`` the mutations are only planned (and printed by the command); the reads
@@ -21,20 +22,22 @@ that find the identifiers (dossier, annotation, labels, instructeurs) are made e
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.config import CallConfig
-from core.french import datetime_long, verdict_label
+from core.french import date_long, datetime_long, verdict_label
 from core.report import DossierReport
 from extractors.values import fold
+from instruction.workflow import status_code
 from reports.letter import request_sentence, requested_findings
 from teleservice.client import DsClient, DsError
 
 MAX_FINDINGS = 15  # lines of findings in the annotation
-COMPLEMENTS_STATUS = "complements_demandes"  # instruction.workflow.STATUSES
+COMPLEMENTS_STATUS = "en_attente_correction"  # instruction.workflow.STATUSES
 
 DOSSIER_QUERY = """
 query esmsnumPublication($number: Int!) {
@@ -107,6 +110,8 @@ class Correction:
 
     author: str  # the workspace account
     letter: str | None  # the letter they edited, if any
+    points: list[str] = field(default_factory=list)  # what the request lists (instruction.corrections)
+    deadline: dt.date | None = None  # the reply deadline it set
 
 
 def annotation_text(report: DossierReport) -> str:
@@ -124,9 +129,13 @@ def annotation_text(report: DossierReport) -> str:
 def correction_body(report: DossierReport, correction: Correction) -> str:
     if correction.letter and correction.letter.strip():
         return correction.letter.strip()
-    points = [f"- {request_sentence(f)}" for f in requested_findings(report)]
-    head = "Votre dossier est incomplet. Merci de le compléter sur Démarches simplifiées :"
-    return "\n".join([head, *points]) if points else head
+    if correction.points:
+        points = [f"- {p}" for p in correction.points]
+    else:
+        points = [f"- {request_sentence(f)}" for f in requested_findings(report)]
+    head = "Votre dossier est incomplet. Merci de le compléter sur Démarches simplifiées"
+    head += f" au plus tard le {date_long(correction.deadline)} :" if correction.deadline else " :"
+    return "\n".join([head, *points]) if points else head.rstrip(" :") + "."
 
 
 def load_reports(out_dir: Path) -> list[DossierReport]:
@@ -140,15 +149,33 @@ def load_reports(out_dir: Path) -> list[DossierReport]:
 
 
 def corrections_from_workspace(history: Any, call_id: str) -> dict[str, Correction]:
-    """The dossiers an instructeur put in « Compléments demandés », with who did it
-    (the author of the last status change) and the letter they edited."""
+    """The dossiers « En attente de correction » in the instruction workspace: the open
+    correction request (``instruction.corrections``) with its author, its points and deadline,
+    and the « demande de compléments » letter of record as they edited it. A dossier put in
+    that status before correction requests existed (an older database) is sent with the author
+    of its last status change and the letter they edited."""
+    from instruction.corrections import open_request
+    from instruction.records import letter_history
+
     out = {}
     for numero, state in history.states(call_id).items():
         if state.status != COMPLEMENTS_STATUS:
             continue
+        request = open_request(history, call_id, numero)
+        if request is not None:
+            versions = letter_history(history, call_id, numero, "complement")
+            points = [str(i.get("text") or "") for i in request["items"]]
+            points += [request["free_text"]] if request["free_text"] else []
+            out[numero] = Correction(
+                author=request["author"],
+                letter=versions[0]["body"] if versions else None,
+                points=[p for p in points if p.strip()],
+                deadline=request["deadline"],
+            )
+            continue
         author = state.updated_by or ""
         for event in reversed(history.events(call_id, numero)):
-            if event.kind == "statut" and (event.data or {}).get("after") == COMPLEMENTS_STATUS:
+            if event.kind == "statut" and status_code((event.data or {}).get("after")) == COMPLEMENTS_STATUS:
                 author = event.author
                 break
         out[numero] = Correction(author=author, letter=state.letter)

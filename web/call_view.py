@@ -11,7 +11,7 @@ from typing import Any
 from core.french import VERDICT_LABELS
 from core.records import DossierState
 from core.report import DossierReport
-from instruction.workflow import DECISIONS, STATUSES, decision_label
+from instruction.workflow import DECISIONS, STATUSES, decision_label, status_code, status_label
 
 VERDICT_ORDER = {"non_recevable": 0, "a_completer": 1, "recevable": 2}
 SORTS = {
@@ -104,8 +104,8 @@ def dossier_rows(
                 "amount_eligible": d.get("amount_eligible"),
                 "departments": list(d.get("departments") or []),
                 "rules": list(d.get("rules") or []),
-                "status": state.status if state else "a_instruire",
-                "status_label": STATUSES.get(state.status if state else "a_instruire"),
+                "status": status_code(state.status if state else None),
+                "status_label": status_label(state.status if state else None),
                 "assignee": state.assignee if state else None,
                 "decision": state.decision if state else None,
                 "decision_label": decision_label(state.decision) if state else None,

@@ -16,7 +16,7 @@ from typing import Any
 from core.french import VERDICT_LABELS, datetime_long, verdict_label
 from core.records import DossierState, Event
 from core.report import DossierReport
-from instruction.workflow import DECISIONS, STATUSES, decision_label
+from instruction.workflow import DECISIONS, decision_label, status_label
 from reports.spreadsheet import new_workbook, write_cell
 
 GROUP_ORDER = {"A": 0, None: 1, "B": 2, "C": 3, "D": 4}
@@ -77,7 +77,7 @@ def committee(
                 "decision": state.decision if state else None,
                 "decision_label": decision_label(state.decision) if state else None,
                 "decision_motif": state.decision_motif if state else None,
-                "status_label": STATUSES.get(state.status) if state else STATUSES["a_instruire"],
+                "status_label": status_label(state.status if state else None),
                 "assignee": state.assignee if state else None,
                 "waived": int(d.get("waived") or (d.get("counts") or {}).get("leves") or 0),
                 "essms": essms,

@@ -32,7 +32,7 @@ def dossier_page(
     report: DossierReport, state: DossierState, timeline: list[Entry], comments: list[Event], assignees: list[Account]
 ) -> dict[str, Any]:
     open_, lifted = findings(report)
-    letter = current_letter(report, state.letter)
+    letter = current_letter(report)
     counts = {s: sum(1 for f in open_ if f["severity"] == s) for s in SEVERITY_RANK}
     return {
         "report": report,
@@ -51,7 +51,6 @@ def dossier_page(
         "kept": piece_rows(report, base=""),  # the copies kept by the run, linked by name (web.routes.pieces)
         "letter": letter,
         "letterhead": letterhead(report) if letter else None,
-        "letter_edited": bool(state.letter),
-        "letter_stale": bool(state.letter) and state.letter_digest != report.digest,
+        "letter_edited": bool(letter and letterhead(report).get("edited")),
         "instruction": report.instruction,
     }

@@ -19,10 +19,13 @@ from core.french import datetime_long as datetime_fr
 from core.records import Conflict, DossierState, now
 from instruction.accounts import Account
 from instruction.letters import SendingError, parse_day, record_sending
+from instruction.records import save_letter_version
 from instruction.rerender import apply_instruction
 from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
-from instruction.workflow import DECISIONS, STATUSES, decision_label, decision_refusal
+from instruction.workflow import DECIDED, DECISIONS, STATUSES, decision_label, decision_refusal, status_code
+from reports.letter import current_kind
+from web.decision_view import decision_page
 from web.dossier_view import dossier_page
 from web.letters import docx_of
 from web.routes.calls import assignable
@@ -88,8 +91,9 @@ class Opened:
             site=site,
             dossier=dossier,
             d=data,
-            statuses=list(STATUSES.items()),
+            statuses=[(code, label) for code, label in STATUSES.items() if code not in DECIDED],
             decisions=list(DECISIONS.items()),
+            dec=decision_page(history, data["report"], data["state"]),
             conflict=None,
             **extra,
         )
@@ -248,8 +252,14 @@ def comment(account: Instructeur, target: Target, texte: str = Form("")):
 
 @router.post(BASE + "/statut")
 def set_status(account: Instructeur, target: Target, statut: str = Form(""), version: str = Form("")):
+    statut = status_code(statut)
     if statut not in STATUSES:
         return target.refuse("Statut inconnu : rien n'a été enregistré.")
+    if statut in DECIDED or target.state().status in DECIDED:
+        return target.refuse(
+            "Accepté, refusé, classé sans suite : c'est la décision d'un compte « décideur » (formulaire « Décision »), "
+            "et un dossier décidé se rouvre par ce même formulaire. Rien n'a été enregistré."
+        )
     done = f"Statut : {STATUSES[statut]}."
     return target.set_field(account, version, "changement de statut", "statut", "status", statut, done=done)
 
@@ -296,20 +306,22 @@ def save_letter(
     action: str = Form("enregistrer"),
     version: str = Form(""),
 ):
-    report = target.site.report(target.dossier)
+    """A new version of the dossier's current letter of record (``reinitialiser``: back to
+    the drafted text, itself a version), the report and its letter files written again."""
+    site = target.site
     text = None if action == "reinitialiser" else clip(texte.replace("\r\n", "\n"), MAX_LETTER) or None
-    return target.change(
-        account,
-        version,
-        "modification du courrier",
-        "courrier",
-        {"reset": text is None},
-        letter=text,
-        letter_digest=report.digest if text else None,
-        letter_author=account.name,
-        letter_at=now(),
-        done="Courrier enregistré." if text else "Courrier remis à sa version générée.",
-        anchor="courrier",
+    with site.writing():
+        report = site.report(target.dossier)
+        kind = current_kind(report)
+        if kind is None:
+            return target.refuse("Ce dossier n'a pas de courrier à écrire : rien n'a été enregistré.", "courrier")
+        try:
+            save_letter_version(site.history, report, kind, text, account.name, expected_version=_version(version))
+        except Conflict as exc:
+            return target.conflict(exc, "modification du courrier")
+        apply_instruction(site.out_dir, report, site.history)
+    return target.back(
+        "Courrier enregistré (nouvelle version)." if text else "Courrier remis à sa version générée.", "courrier"
     )
 
 
@@ -329,7 +341,7 @@ def letter_sent(account: Instructeur, target: Target, date: str = Form("")):
 
 @router.get(BASE + "/courrier.docx")
 def letter_docx(target: Target):
-    data = docx_of(target.site.report(target.dossier), target.state().letter)
+    data = docx_of(target.site.report(target.dossier))
     if data is None:
         raise NotFound("courrier")
     return Response(
