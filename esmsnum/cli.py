@@ -599,8 +599,10 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
         raise click.UsageError("option obligatoire manquante : --sortie")
     out_dir = output_folder(out_dir, create=False)
     report = _read_report(out_dir, dossier)
-    if report.verdict.value not in ("a_completer", "non_recevable"):
-        raise click.UsageError(f"Le dossier {dossier} est recevable : il n'a pas de courrier.")
+    from reports.letter import current_kind
+
+    if current_kind(report) is None:
+        raise click.UsageError(f"Le dossier {dossier} est recevable et non décidé : il n'a pas de courrier.")
     with _locked(out_dir):
         if sending:  # checked, recorded in the history (chronology, re-runs), then written
             report = _record_sending(out_dir, report, sending)

@@ -135,8 +135,9 @@ def event_entries(events: list[Event]) -> list[Entry]:
             out.append(Entry(e.created_at, e.author, e.kind, title))
         elif e.kind == "envoi_courrier":
             kind = data.get("letter_kind")
-            what = f"Courrier « {LETTER_KINDS[kind][0]} »" if kind in LETTER_KINDS else "Courrier"
-            out.append(Entry(e.created_at, e.author, e.kind, f"{what} envoyé le {date_long(data.get('date'))}"))
+            title = f"Courrier envoyé le {date_long(data.get('date'))}"
+            title += f" : « {LETTER_KINDS[kind][0]} »" if kind in LETTER_KINDS else ""
+            out.append(Entry(e.created_at, e.author, e.kind, title))
         elif e.kind == "decision_finale":
             out.append(_decision_entry(e))
         elif e.kind == "demande_correction":

@@ -6,8 +6,11 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -331,3 +334,88 @@ def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subproce
         )
         runs[call_dir.name] = (out, proc)
     return runs
+
+
+# ---------------------------------------------------------------- the web workspace in chromium
+PASSWORDS = {
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+}
+ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture"}
+ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """``esmsnum web`` over a copy of ``test_reports_pipeline.reports_run``'s output, with the
+    accounts of ``ROLES``, one per session (tests/test_web_browser.py,
+    tests/test_web_whole_call.py): (base URL, output folder, case id → dossier number). The
+    run's dossiers and FINESS folder are copied beside it (``web-browser/dossiers``,
+    ``web-browser/finess``) for a test that re-runs a corrected submission."""
+    from test_reports_pipeline import CALL, reports_run
+
+    require_chromium()
+    out, cases = reports_run()
+    work = tmp_path_factory.mktemp("web-browser") / "out"
+    shutil.copytree(out, work)
+    shutil.copytree(out.parent / "fixtures" / CALL / "dossiers", work.parent / "dossiers")
+    shutil.copytree(out.parent / "finess", work.parent / "finess")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
+    for name, role in ROLES.items():
+        created = subprocess.run(
+            ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
+            input=PASSWORDS[name] + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+    port = _free_port()
+    log = (work.parent / "web.log").open("w")
+    process = subprocess.Popen(
+        ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/sante", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((work.parent / "web.log").read_text()) from None
+                time.sleep(0.3)
+        yield base, work, cases
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -217,7 +217,7 @@ def test_letters_of_record_keep_every_version_by_kind(history, tmp_path):
     assert letter_content(sent)["place_date"].endswith("2 décembre 2026")
     titles = [e.title for e in dossier_timeline(history, "appel", "D1")]
     assert "Courrier « Notification d'acceptation » modifié" in titles
-    assert "Courrier « Notification d'acceptation » envoyé le 2 décembre 2026" in titles
+    assert "Courrier envoyé le 2 décembre 2026 : « Notification d'acceptation »" in titles
 
 
 def test_a_correction_request_then_the_corrected_submission(history):

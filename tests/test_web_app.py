@@ -415,7 +415,7 @@ def test_status_decision_and_letter(served):
         ).status_code
         == 303
     )
-    assert report(work, numero)["instruction"]["status_label"] == "Compléments demandés"
+    assert report(work, numero)["instruction"]["status_label"] == "En attente de correction", "an old code, mapped"
 
     token, version = page_state(marie, numero)
     letter = marie.get(dossier_url(numero)).text
@@ -445,8 +445,8 @@ def test_status_decision_and_letter(served):
     assert row["instruction"]["decision_label"] == "C — À retravailler"
     timeline = paul.get(dossier_url(numero)).text
     for expected in (
-        "Statut : À instruire → Compléments demandés",
-        "Projet de courrier modifié",
+        "Statut : En instruction → En attente de correction",
+        "Courrier « Demande de pièces complémentaires » modifié",
         "Décision proposée : C — À retravailler",
         "Budget à reprendre",
     ):

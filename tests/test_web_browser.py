@@ -10,93 +10,12 @@ dossier. No console error, no request leaves the server's origin. Screenshots go
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from test_reports_pipeline import CALL, reports_run
+from test_reports_pipeline import CALL
 
-from conftest import ARGS, CHROMIUM, ROOT, SCREENSHOTS, require_chromium
-
-PASSWORDS = {
-    "marie": "motdepasse-marie",
-    "ines": "motdepasse-ines",
-    "paul": "motdepasse-paul",
-    "lea": "motdepasse-lea1",
-}
-ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture"}
-ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    require_chromium()
-    out, cases = reports_run()
-    work = tmp_path_factory.mktemp("web-browser") / "out"
-    shutil.copytree(out, work)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
-    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
-    for name, role in ROLES.items():
-        created = subprocess.run(
-            ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
-            input=PASSWORDS[name] + "\n",
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            check=False,
-            timeout=120,
-        )
-        assert created.returncode == 0, created.stderr
-    port = _free_port()
-    log = (work.parent / "web.log").open("w")
-    process = subprocess.Popen(
-        ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/sante", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((work.parent / "web.log").read_text()) from None
-                time.sleep(0.3)
-        yield base, work, cases
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+from conftest import PASSWORDS, ROOT, SCREENSHOTS
 
 
 class Session:
@@ -184,16 +103,16 @@ def test_an_instructeur_goes_through_a_call(server, browser):
     page.click("#form-commentaire button")
     page.wait_for_load_state()
     assert page.locator(".comment-text").first.inner_text() == "Porteur à rappeler <b>lundi</b>"
-    page.select_option("#statut", "en_instruction")
+    page.select_option("#statut", "en_attente_correction")
     page.click("#form-statut button")
     page.wait_for_load_state()
-    assert page.locator("#statut-actuel").inner_text() == "En instruction"
+    assert page.locator("#statut-actuel").inner_text() == "En attente de correction"
     timeline = page.locator(".timeline").inner_text()
     for expected in (
         "Constat levé : GRP-06",
         "Levée annulée : GRP-06",
         "Commentaire",
-        "Statut : À instruire → En instruction",
+        "Statut : En instruction → En attente de correction",
     ):
         assert expected in timeline
     assert "marie" in timeline
@@ -258,15 +177,17 @@ def test_two_sessions_change_one_dossier(server, browser):
     marie, ines = Session(browser, base, "marie"), Session(browser, base, "ines")
     _dossier(marie, numero)
     _dossier(ines, numero)
-    marie.page.select_option("#statut", "instruit")
+    marie.page.select_option("#statut", "en_attente_correction")
     marie.page.click("#form-statut button")
     marie.page.wait_for_load_state()
-    ines.page.select_option("#statut", "complements_demandes")
+    ines.page.select_option("#statut", "en_instruction")
     ines.page.click("#form-statut button")
     ines.page.wait_for_load_state()
     alert = ines.page.locator(".conflict").inner_text()
     assert "marie a modifié ce dossier" in alert and "n'a pas été enregistrée" in alert
-    assert ines.page.locator("#statut-actuel").inner_text() == "Instruit", "the second sees the first one's change"
+    assert ines.page.locator("#statut-actuel").inner_text() == "En attente de correction", (
+        "the second sees the first one's change"
+    )
     ines.shot("conflit")
     ines.errors.remove("error: Failed to load resource: the server responded with a status of 409 (Conflict)")
     marie.close()

@@ -1,0 +1,158 @@
+"""One dossier through the whole instruction, in Debian's chromium (Playwright) against the
+session's ``esmsnum web`` (``server`` and ``browser`` of conftest, shared with
+tests/test_web_browser.py): an instructeur assigns themself, opens a piece, lifts a finding
+and requests a correction; the owner's corrected submission arrives (``esmsnum run`` again,
+as an operator runs it); the décideur accepts with a lower amount and its reason; the
+instructeur edits and sends the notification. The PDF and the Word document (A4, letterhead,
+signatory), report.json, report.html and the web page then hold the same letter, and the
+chronology its sending date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+from zoneinfo import ZoneInfo
+
+from test_reports_pipeline import CALL, HOSTILE_CASE
+from test_resubmission import _set_cell
+from test_web_browser import Session
+
+from conftest import ESMSNUM, ROOT, load_json
+
+REDUCED = "Deux ESSMS du projet sont déjà équipés par un autre financement."
+ADDED = "Nous vous remercions de la qualité de votre dossier."
+
+
+def _rerun(work, numero: str) -> None:
+    """The owner deposits again: the damaged PDF removed, the budget's total corrected; then
+    the call is run again into the workspace's output folder."""
+    dossiers = work.parent / "dossiers"
+    folder = dossiers / numero
+    (folder / "<img src=x onerror=alert(1)>.pdf").unlink()
+    _set_cell(folder / "Dossier_complet.xlsx", "Financement ESSMS", "C18", 104300)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")
+    args = ["run", str(dossiers), "--call", CALL, "--out", str(work), "--finess", str(work.parent / "finess")]
+    done = subprocess.run(ESMSNUM + args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _pdf_text(path) -> tuple[str, tuple[int, int]]:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        text = " ".join((p.extract_text() or "").replace("\n", " ") for p in pdf.pages)
+        return " ".join(text.split()), (round(pdf.pages[0].width), round(pdf.pages[0].height))
+
+
+def test_one_dossier_from_assignment_to_its_notification(server, browser):
+    from docx import Document
+
+    base, work, cases = server
+    numero = cases[HOSTILE_CASE]  # à compléter: two damaged PDFs and a budget total that does not add up
+    url = f"{base}/appels/{CALL}/dossiers/{numero}"
+    marie = Session(browser, base, "marie")
+    page = marie.page
+    page.goto(url)
+    page.select_option("#instructeur", "marie")
+    page.click("#form-attribution button")
+    page.wait_for_load_state()
+    assert page.locator("#instructeur-actuel").inner_text() == "marie"
+
+    href = page.locator("#table-pieces a[data-kept='Dossier_complet.xlsx']").get_attribute("href")
+    assert re.fullmatch(rf"/appels/{CALL}/dossiers/{numero}/pieces/.+", href)
+    piece = marie.context.request.get(base + href)
+    assert piece.ok and piece.body()[:2] == b"PK", "the owner's workbook, as deposited"
+
+    lifted = page.locator("article.finding[data-rule='PIE-02']", has_text="=1+2.pdf")
+    lifted.locator("summary").click()
+    lifted.locator("textarea[name=motif]").fill("Doublon de l'export de la plateforme : sans objet.")
+    lifted.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("article.finding.waived[data-rule='PIE-02']").count() == 1
+
+    form = page.locator("#form-correction")
+    points = form.locator("textarea.correction-point")
+    assert points.count() == 2, "the active findings an owner can fix: the other PIE-02 and BUD-02"
+    budget = form.locator("textarea.correction-point", has_text="Total général")
+    budget.fill(budget.input_value() + " Joindre le tableau corrigé.")
+    form.locator("#texte-libre").fill("Merci de rappeler le numéro du dossier.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#statut-actuel").inner_text() == "En attente de correction"
+    letter = page.locator("#texte-courrier").input_value()
+    assert "Joindre le tableau corrigé." in letter and "Merci de rappeler le numéro du dossier." in letter
+
+    _rerun(work, numero)
+    page.goto(url)
+    assert page.locator("#statut-actuel").inner_text() == "En instruction", "the request answered"
+    changes = page.locator("#changements-correction")
+    assert "À compléter → Recevable" in changes.inner_text()
+    assert {changes.locator("ul.fixed li").nth(i).get_attribute("data-rule") for i in range(2)} == {"BUD-02", "PIE-02"}
+    assert changes.locator("ul.new li").count() == 0
+    assert "Dépôt corrigé reçu" in page.locator(".timeline").inner_text()
+    marie.close()
+
+    paul = Session(browser, base, "paul")
+    paul.page.goto(url)
+    ceiling = load_json(work / numero / "report.json")["amount_eligible"]
+    paul.page.locator("label[for=issue-accepte]").click()
+    paul.page.fill("#montant", str(int(ceiling - 52800)))
+    paul.page.fill("#motif-montant", REDUCED)
+    paul.page.click("#form-decision-finale button[type=submit]")
+    paul.page.wait_for_load_state()
+    decided = paul.page.locator("#decision-finale-actuelle").inner_text()
+    assert decided.startswith("Accepté") and "300\u202f000,00\u00a0€ accordés" in decided and "par paul" in decided
+    assert paul.page.locator("#statut-actuel").inner_text() == "Accepté"
+    paul.close()
+
+    marie = Session(browser, base, "marie")
+    page = marie.page
+    page.goto(url)
+    assert "notification d'acceptation" in page.locator("#courrier").inner_text()
+    body = page.locator("#texte-courrier").input_value()
+    assert "300\u202f000,00\u00a0€" in body and REDUCED in body
+    page.fill("#texte-courrier", body.replace("Madame, Monsieur,", f"Madame, Monsieur,\n\n{ADDED}", 1))
+    page.click("#courrier button[value=enregistrer]")
+    page.wait_for_load_state()
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    page.fill("#date-envoi", today.isoformat())
+    page.click("#form-envoi button")
+    page.wait_for_load_state()
+    from core.french import date_long
+
+    assert page.locator("#envoi-courrier").inner_text() == f"Courrier envoyé le {date_long(today)}."
+    timeline = page.locator(".timeline").inner_text()
+    assert f"Courrier envoyé le {date_long(today)} : « Notification d'acceptation »" in timeline
+    assert "Décision : Accepté, 300\u202f000,00\u00a0€ accordés" in timeline
+    assert page.locator("#versions-courrier li.letter-version").count() == 1
+
+    # One letter: the web page, report.json, report.html, the PDF and the Word document.
+    shown = page.locator("#texte-courrier").input_value()
+    report = load_json(work / numero / "report.json")
+    recorded = report["instruction"]["letter"]
+    assert recorded["kind"] == "acceptation" and recorded["body"] == shown and ADDED in shown
+    assert report["instruction"]["status"] == "accepte" and report["instruction"]["final_decision"]["amount"] == 300000
+    assert next(r for r in report["instruction"]["letters"] if r["kind"] == "acceptation")["sent"] == today.isoformat()
+    html = re.sub(r"\s+", " ", (work / numero / "report.html").read_text(encoding="utf-8"))
+    pdf, size = _pdf_text(work / numero / "courrier.pdf")
+    assert size == (595, 842), "A4"
+    document = Document(str(work / numero / "courrier.docx"))
+    section = document.sections[0]
+    assert (section.page_width, section.page_height) == (7560310, 10692130), "A4"
+    paragraphs = [p.text for p in document.paragraphs if p.text]
+    letterhead = report["call_snapshot"]["letters"]["sender"] or report["call_snapshot"]["authority"]
+    assert paragraphs[0] == letterhead and letterhead in pdf
+    for line in recorded["signature_lines"]:
+        assert line in paragraphs and line in pdf
+    for block in recorded["body"].split("\n\n"):
+        for line in block.split("\n"):
+            text = line.removeprefix("• ")
+            assert text in paragraphs, text
+            assert " ".join(text.split()) in pdf, text
+            assert text.replace("'", "&#39;") in html or text in html, text
+    assert f"le {date_long(today)}" in recorded["place_date"]
+    marie.close()
