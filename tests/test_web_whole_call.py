@@ -21,6 +21,7 @@ from test_resubmission import _set_cell
 from test_web_browser import Session
 
 from conftest import ESMSNUM, ROOT, load_json
+from core.french import date_long
 
 REDUCED = "Deux ESSMS du projet sont déjà équipés par un autre financement."
 ADDED = "Nous vous remercions de la qualité de votre dossier."
@@ -68,7 +69,7 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     assert piece.ok and piece.body()[:2] == b"PK", "the owner's workbook, as deposited"
 
     lifted = page.locator("article.finding[data-rule='PIE-02']", has_text="=1+2.pdf")
-    lifted.locator("summary").click()
+    lifted.locator("details.lift summary").click()
     lifted.locator("textarea[name=motif]").fill("Doublon de l'export de la plateforme : sans objet.")
     lifted.locator("button[type=submit]").click()
     page.wait_for_load_state()
@@ -86,7 +87,15 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     letter = page.locator("#texte-courrier").input_value()
     assert "Joindre le tableau corrigé." in letter and "Merci de rappeler le numéro du dossier." in letter
 
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    page.fill("#date-envoi", today.isoformat())  # the request for complements is sent today
+    page.click("#form-envoi button")
+    page.wait_for_load_state()
+    assert page.locator("#envoi-courrier").inner_text() == f"Courrier envoyé le {date_long(today)}."
+
     _rerun(work, numero)
+    sent = {r["kind"]: r.get("sent") for r in load_json(work / numero / "report.json")["instruction"]["letters"]}
+    assert sent == {"complement": today.isoformat()}, "the sending date survives the run"
     page.goto(url)
     assert page.locator("#statut-actuel").inner_text() == "En instruction", "the request answered"
     changes = page.locator("#changements-correction")
@@ -105,7 +114,7 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     paul.page.click("#form-decision-finale button[type=submit]")
     paul.page.wait_for_load_state()
     decided = paul.page.locator("#decision-finale-actuelle").inner_text()
-    assert decided.startswith("Accepté") and "300\u202f000,00\u00a0€ accordés" in decided and "par paul" in decided
+    assert decided.startswith("Accepté") and "300\u202f000\u00a0€ accordés" in decided and "par paul" in decided
     assert paul.page.locator("#statut-actuel").inner_text() == "Accepté"
     paul.close()
 
@@ -114,20 +123,17 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     page.goto(url)
     assert "notification d'acceptation" in page.locator("#courrier").inner_text()
     body = page.locator("#texte-courrier").input_value()
-    assert "300\u202f000,00\u00a0€" in body and REDUCED in body
+    assert "300\u202f000\u00a0€" in body and REDUCED in body
     page.fill("#texte-courrier", body.replace("Madame, Monsieur,", f"Madame, Monsieur,\n\n{ADDED}", 1))
-    page.click("#courrier button[value=enregistrer]")
+    page.click("form[action$='/courrier'] button[value=enregistrer]")
     page.wait_for_load_state()
-    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
     page.fill("#date-envoi", today.isoformat())
     page.click("#form-envoi button")
     page.wait_for_load_state()
-    from core.french import date_long
-
     assert page.locator("#envoi-courrier").inner_text() == f"Courrier envoyé le {date_long(today)}."
     timeline = page.locator(".timeline").inner_text()
     assert f"Courrier envoyé le {date_long(today)} : « Notification d'acceptation »" in timeline
-    assert "Décision : Accepté, 300\u202f000,00\u00a0€ accordés" in timeline
+    assert "Décision : Accepté, 300\u202f000\u00a0€ accordés" in timeline
     assert page.locator("#versions-courrier li.letter-version").count() == 1
 
     # One letter: the web page, report.json, report.html, the PDF and the Word document.
@@ -153,6 +159,11 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
             text = line.removeprefix("• ")
             assert text in paragraphs, text
             assert " ".join(text.split()) in pdf, text
-            assert text.replace("'", "&#39;") in html or text in html, text
-    assert f"le {date_long(today)}" in recorded["place_date"]
+            flat = " ".join(text.split())
+            assert flat.replace("'", "&#39;") in html or flat in html, text
+    complement, _ = _pdf_text(work / numero / "courrier-complement.pdf")  # the other letter of record, beside it
+    assert "demande de pièces complémentaires" in complement and date_long(today) in complement
+    assert date_long(today) in recorded["place_date"] and recorded["place_date"] in pdf, "the sending date"
+    place = report["call_snapshot"]["letters"].get("place")
+    assert not place or recorded["place_date"].startswith(place)
     marie.close()
