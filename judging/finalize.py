@@ -127,6 +127,9 @@ def finalize_report(
     return FinalReport(report, digest, changed, latest.verdict if latest else None)
 
 
+SUMMARY_EXCLUDES = {"letter": True, "letters": True, "letter_body": True, "correction": {"findings_before", "changes"}}
+
+
 def waived_sentence(waived: int) -> str:
     """What the verdict's reason adds when the reviewers lifted findings."""
     if not waived:
@@ -203,7 +206,11 @@ def outcome_of(report: DossierReport, report_dir: Any) -> dict[str, Any]:
         "departments": list(report.departments),
         "counts": report.counts.model_dump(),
         "waived": report.counts.leves,
-        "instruction": report.instruction.model_dump() if report.instruction else None,
+        # the instruction without the letters' texts and the findings a correction request
+        # was made on: the report keeps them, the summary row stays short
+        "instruction": report.instruction.model_dump(mode="json", exclude=SUMMARY_EXCLUDES)
+        if report.instruction
+        else None,
         "file_problems": dict(Counter(p.problem for p in report.file_problems if p.problem)),
         "internal_error": report.internal_error,
         "seconds": report.analysis_seconds,

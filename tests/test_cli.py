@@ -196,7 +196,9 @@ def test_the_sending_date_is_checked_recorded_in_the_chronology_and_survives_a_r
         state = history.state("ars-ara-2022-regional", "2022-ARA-0900")
         entries = dossier_timeline(history, "ars-ara-2022-regional", "2022-ARA-0900")
         titles = [e.title for e in entries]
-        assert "Courrier envoyé le 1er décembre 2022 : « Demande de pièces complémentaires »" in titles, "in the chronology"
+        assert "Courrier envoyé le 1er décembre 2022 : « Demande de pièces complémentaires »" in titles, (
+            "in the chronology"
+        )
     finally:
         history.close()
     rerun = load_report(out / "2022-ARA-0900" / "report.json").model_copy(

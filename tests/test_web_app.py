@@ -869,3 +869,35 @@ def test_a_full_disk_during_an_action_is_a_french_page_and_the_reports_stay_whol
     assert "Traceback" not in page and str(work) not in page and "No space left" not in page
     assert {p.name: p.read_bytes() for p in (work / numero).iterdir() if p.is_file()} == before
     assert not list(work.rglob("*.tmp"))
+
+
+def test_only_a_decideur_decides_and_a_refused_transition_is_explained(served):
+    app, work, cases, _ = served
+    numero = cases["GRP-06"]  # non recevable
+    url = dossier_url(numero) + "/decision-finale"
+    marie = login(app, "marie")
+    token, version = page_state(marie, numero)
+    data = {"csrf": token, "version": version, "issue": "accepte", "montant": "1000"}
+    forbidden = marie.post(url, data=data)
+    assert forbidden.status_code == 403 and "Seul un compte « décideur »" in forbidden.text
+    paul = login(app, "paul")
+    token, version = page_state(paul, numero)
+    refused = paul.post(url, data={**data, "csrf": token, "version": version}, follow_redirects=True)
+    assert "« Non recevable » ne peut pas être accepté" in unescape(refused.text)
+    assert current_version(work, numero) == int(version), "nothing recorded"
+    motif = {"csrf": token, "version": version, "issue": "refuse", "motif": "La grappe ne compte pas 15 ESSMS."}
+    assert paul.post(url, data=motif).status_code == 303
+    instruction = report(work, numero)["instruction"]
+    assert instruction["status_label"] == "Refusé" and instruction["final_decision"]["author"] == "paul"
+    assert instruction["letter"]["kind"] == "refus" and "R. 421-1" in instruction["letter"]["body"]
+    token, version = page_state(paul, numero)
+    twice = paul.post(url, data={**motif, "csrf": token, "version": version}, follow_redirects=True)
+    assert "rouvrez-le avant de décider de nouveau" in unescape(twice.text)
+    status = paul.post(
+        dossier_url(numero) + "/statut",
+        data={"csrf": token, "version": version, "statut": "en_instruction"},
+        follow_redirects=True,
+    )
+    assert "c'est la décision d'un compte « décideur »" in unescape(status.text)
+    row = next(d for d in load_json(work / "summary.json")["dossiers"] if d["dossier"] == numero)
+    assert row["instruction"]["status_label"] == "Refusé" and "letters" not in row["instruction"]
