@@ -61,6 +61,7 @@ from core.records import (
     now,
 )
 from core.state import create_private_file
+from instruction.workflow import LEGACY_STATUSES, status_code
 
 HISTORY_ENV = "ESMSNUM_HISTORY_URL"
 
@@ -279,8 +280,6 @@ class History:
     def _map_legacy_statuses(self) -> None:
         """The statuses of a database written before the decisions (« À instruire »,
         « Compléments demandés », « Instruit ») renamed to today's (``LEGACY_STATUSES``)."""
-        from instruction.workflow import LEGACY_STATUSES
-
         with self.engine.begin() as conn:
             for old, new in LEGACY_STATUSES.items():
                 conn.execute(update(dossier_state).where(dossier_state.c.status == old).values(status=new))
@@ -539,7 +538,8 @@ class History:
         self, request_id: int, call_id: str, dossier: str, sha256: str, author: str, status: str
     ) -> None:
         """The correction request ``request_id`` answered by the submission ``sha256``: marked
-        so, the dossier's status set back to ``status`` and the answer logged, in one
+        so, the dossier's status set back to ``status`` (when it still waits for the correction:
+        a dossier decided meanwhile keeps its decision) and the answer logged, in one
         transaction (the version bumped without a check: a run is not a reviewer's page)."""
         created = now()
         self._ensure_state(call_id, dossier)
@@ -552,7 +552,9 @@ class History:
             )
             if done.rowcount != 1:
                 return  # answered by another run meanwhile
-            before = conn.execute(select(dossier_state.c.status).where(key)).scalar()
+            before = status_code(conn.execute(select(dossier_state.c.status).where(key)).scalar())
+            if before != "en_attente_correction":  # decided meanwhile (refused, classé sans suite): it stays so
+                status = before
             conn.execute(
                 update(dossier_state)
                 .where(key)
@@ -830,8 +832,6 @@ def _analysis(row: Any, origin: str = "analyse") -> Analysis:
 
 
 def _state(row: Any) -> DossierState:
-    from instruction.workflow import status_code
-
     values = dict(row)
     values["status"] = status_code(values.get("status"))
     for key in ("decision_at", "letter_at", "updated_at"):

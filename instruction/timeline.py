@@ -147,7 +147,9 @@ def event_entries(events: list[Event]) -> list[Entry]:
             )
             out.append(Entry(e.created_at, e.author, e.kind, title))
         elif e.kind == "reponse_correction":
-            title = "Dépôt corrigé reçu : la demande de correction est répondue, le dossier revient « En instruction »"
+            title = "Dépôt corrigé reçu : la demande de correction est répondue"
+            if data.get("after") != data.get("before"):
+                title += f", le dossier revient « {_status(data.get('after'))} »"
             out.append(Entry(e.created_at, e.author, e.kind, title))
         else:
             out.append(Entry(e.created_at, e.author, e.kind, e.kind))

@@ -363,9 +363,9 @@ def letter_content(
         "signature_lines": [line for line in [settings.signatory, sender] if line],
     }
     record = _record(report, kind)
-    if record is not None:
+    if record is not None and record.version:
         edited = record.body
-    else:  # a database written before the letters of record: the one edited body, of the verdict's letter
+    else:  # no version saved (a database written before the letters of record): its one edited body
         edited = instruction.letter_body if instruction and _verdict_kind(report, kind) else None
     return with_body(content, edited) if edited else content
 

@@ -297,3 +297,39 @@ def test_the_docx_paragraphs_are_the_reports_letter(history, tmp_path):
     for block in body_text(content).split("\n\n"):
         for line in block.split("\n"):
             assert line.removeprefix("• ") in paragraphs
+
+
+def test_the_letter_edited_before_the_letters_of_record_is_kept(history):
+    """A database of the single letter: its edited body (``dossier_state.letter``) and a
+    sending date recorded with its kind stay the verdict's letter."""
+    report = report_of("2022-ARA-0900", load_call(CALL), [forfait_finding("D46")])
+    edited = "Madame, Monsieur,\n\nMerci de corriger le budget.\n\nSalutations."
+    history.change(CALL, report.dossier, expected_version=0, author="marie", kind="courrier", data={}, letter=edited)
+    history.record_sending(CALL, report.dossier, dt.date(2022, 12, 1), "marie", "complement")
+    content = letter_content(instructed(report, history))
+    assert content["kind"] == "complement" and body_text(content) == edited
+    assert content["place_date"].endswith("1er décembre 2022")
+
+
+def test_a_dossier_decided_while_waiting_keeps_its_decision_when_the_correction_arrives(history):
+    report = report_of("2022-ARA-0900", load_call(CALL), [forfait_finding("D46")])
+    report = report.model_copy(update={"submission_sha256": "a" * 64})
+    items = [{"text": "Ramener le forfait à 7 000 €.", "rule": "BUD-03"}]
+    request_correction(
+        history, report, items=items, free_text="", deadline="2099-01-01", author="marie", expected_version=0
+    )
+    decide(
+        history,
+        report,
+        outcome="classe_sans_suite",
+        motif="Pas de réponse du porteur.",
+        author="paul",
+        role="decideur",
+        expected_version=1,
+    )
+    assert answer_corrections(history, CALL, {report.dossier: "b" * 64}) == [report.dossier]
+    assert history.state(CALL, report.dossier).status == "classe_sans_suite"
+    assert (
+        dossier_timeline(history, CALL, report.dossier)[-1].title
+        == "Dépôt corrigé reçu : la demande de correction est répondue"
+    )
