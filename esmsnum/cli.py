@@ -624,8 +624,9 @@ def courrier(dossier: str, out_dir: Path | None, sending: str | None) -> None:
 
 WEB_HELP = (
     "Espace d'instruction dans le navigateur : parcourir les dossiers d'un ou plusieurs appels (DOSSIER_SORTIE… "
-    "écrits par « esmsnum analyser »), lever un constat avec son motif, commenter, attribuer, suivre le statut, proposer "
-    "une décision (groupes A à D) et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
+    "écrits par « esmsnum analyser »), lever un constat avec son motif, commenter, attribuer, suivre le statut, demander "
+    "une correction au porteur, proposer une décision (groupes A à D), décider (accepté, refusé, classé sans suite), "
+    "rédiger et dater les courriers et préparer le tableau du comité. Comptes : « esmsnum comptes ». Écoute sur "
     "127.0.0.1 par défaut ; derrière le mandataire inverse (TLS) de l'agence, voir docs/operations.md."
 )
 
@@ -702,7 +703,8 @@ def web(
     help=(
         "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
         "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
-        "statut, prépare le courrier), decideur (en plus : la décision proposée), lecture (consulte seulement)."
+        "statut, demande une correction, prépare les courriers), decideur (en plus : la décision proposée et la "
+        "décision sur le dossier), lecture (consulte seulement)."
     ),
 )
 def comptes() -> None:

@@ -103,6 +103,7 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     assert {changes.locator("ul.fixed li").nth(i).get_attribute("data-rule") for i in range(2)} == {"BUD-02", "PIE-02"}
     assert changes.locator("ul.new li").count() == 0
     assert "Dépôt corrigé reçu" in page.locator(".timeline").inner_text()
+    marie.shot("correction-repondue")
     marie.close()
 
     paul = Session(browser, base, "paul")
@@ -135,6 +136,7 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     assert f"Courrier envoyé le {date_long(today)} : « Notification d'acceptation »" in timeline
     assert "Décision : Accepté, 300\u202f000\u00a0€ accordés" in timeline
     assert page.locator("#versions-courrier li.letter-version").count() == 1
+    marie.shot("notification")
 
     # One letter: the web page, report.json, report.html, the PDF and the Word document.
     shown = page.locator("#texte-courrier").input_value()
