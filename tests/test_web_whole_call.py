@@ -136,6 +136,9 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     assert f"Courrier envoyé le {date_long(today)} : « Notification d'acceptation »" in timeline
     assert "Décision : Accepté, 300\u202f000\u00a0€ accordés" in timeline
     assert page.locator("#versions-courrier li.letter-version").count() == 1
+    other = page.locator("#autres-courriers li[data-kind=complement]").inner_text()
+    assert "Demande de pièces complémentaires" in other and f"envoyé le {date_long(today)}" in other
+    assert page.locator("#form-statut").count() == 0, "a decided dossier changes only by the décideur's form"
     marie.shot("notification")
 
     # One letter: the web page, report.json, report.html, the PDF and the Word document.
