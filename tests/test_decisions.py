@@ -333,3 +333,34 @@ def test_a_dossier_decided_while_waiting_keeps_its_decision_when_the_correction_
         dossier_timeline(history, CALL, report.dossier)[-1].title
         == "Dépôt corrigé reçu : la demande de correction est répondue"
     )
+
+
+def test_an_older_database_gains_the_new_tables_by_being_opened(tmp_path):
+    from sqlalchemy import inspect
+
+    from instruction.store import correction_requests, decisions, letter_versions
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    db = History(url)
+    for table in (decisions, correction_requests, letter_versions):
+        table.drop(db.engine)
+    assert "decisions" not in inspect(db.engine).get_table_names()
+    db.close()
+    reopened = History(url)
+    try:
+        assert {"decisions", "correction_requests", "letter_versions"} <= set(
+            inspect(reopened.engine).get_table_names()
+        )
+        report = recevable()
+        decide(
+            reopened,
+            report,
+            outcome="refuse",
+            motif="Hors périmètre.",
+            author="paul",
+            role="decideur",
+            expected_version=0,
+        )
+        assert reopened.state("appel", "D1").status == "refuse"
+    finally:
+        reopened.close()
