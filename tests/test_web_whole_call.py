@@ -110,6 +110,12 @@ def test_one_dossier_from_assignment_to_its_notification(server, browser):
     paul.page.goto(url)
     ceiling = load_json(work / numero / "report.json")["amount_eligible"]
     paul.page.locator("label[for=issue-accepte]").click()
+    paul.page.fill("#montant", str(int(ceiling + 1)))
+    paul.page.click("#form-decision-finale button[type=submit]")
+    paul.page.wait_for_load_state()
+    assert "dépasse le montant éligible calculé par le rapport" in paul.page.locator(".flash").inner_text()
+    assert paul.page.locator("#statut-actuel").inner_text() == "En instruction", "nothing recorded"
+    paul.page.locator("label[for=issue-accepte]").click()
     paul.page.fill("#montant", str(int(ceiling - 52800)))
     paul.page.fill("#motif-montant", REDUCED)
     paul.page.click("#form-decision-finale button[type=submit]")
