@@ -331,3 +331,12 @@ def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subproce
         )
         runs[call_dir.name] = (out, proc)
     return runs
+
+
+@pytest.fixture(scope="session")
+def workspace_run() -> tuple[Path, dict[str, str]]:
+    """One ``esmsnum run`` over test_reports_pipeline's dossiers, shared by the modules of the
+    workspace's teams (each copies it before changing anything): (out dir, case → dossier)."""
+    from test_reports_pipeline import reports_run
+
+    return reports_run()

@@ -23,6 +23,7 @@ from instruction.rerender import apply_instruction
 from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
 from instruction.workflow import DECISIONS, STATUSES, decision_label, decision_refusal
+from web import notify
 from web.dossier_view import dossier_page
 from web.letters import docx_of
 from web.routes.calls import assignable
@@ -36,11 +37,12 @@ from web.routes.common import (
     call_site,
     clip,
     flash,
-    known_dossier,
     output_file,
     page,
     report_headers,
+    visible_dossier,
 )
+from web.team_view import dossier_extras, team_entries
 from web.workspace import CallSite, NotFound
 
 router = APIRouter()
@@ -77,7 +79,10 @@ class Opened:
         data = dossier_page(
             site.report(dossier),
             self.state(),
-            dossier_timeline(history, site.call_id, dossier),
+            sorted(
+                dossier_timeline(history, site.call_id, dossier) + team_entries(self.request, site, dossier),
+                key=lambda e: e.when,
+            ),
             [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
             assignable(self.request),
         )
@@ -91,6 +96,7 @@ class Opened:
             statuses=list(STATUSES.items()),
             decisions=list(DECISIONS.items()),
             conflict=None,
+            team=dossier_extras(self.request, site, dossier),
             **extra,
         )
 
@@ -152,7 +158,7 @@ class Opened:
 
 def _opened(request: Request, call: str, dossier: str) -> Opened:
     site = call_site(request, call)
-    return Opened(request, site, known_dossier(site, dossier))
+    return Opened(request, site, visible_dossier(request, site, dossier))
 
 
 #: The dossier of the route's path. After the account in a route's parameters: the role is
@@ -260,7 +266,10 @@ def assign(account: Instructeur, target: Target, instructeur: str = Form(""), ve
     if chosen and chosen not in {a.name for a in assignable(target.request)}:
         return target.refuse("Instructeur inconnu ou désactivé : rien n'a été enregistré.")
     done = f"Dossier attribué à {chosen}." if chosen else "Attribution retirée."
-    return target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
+    response = target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
+    if response.status_code == 303:  # recorded (a conflict is shown as the dossier's page)
+        notify.assigned(target.request, target.site, chosen, [target.dossier], account.name)
+    return response
 
 
 @router.post(BASE + "/decision")
