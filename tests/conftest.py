@@ -6,8 +6,11 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -340,3 +343,122 @@ def workspace_run() -> tuple[Path, dict[str, str]]:
     from test_reports_pipeline import reports_run
 
     return reports_run()
+
+
+# --------------------------------------------------------------------------- the workspace in a browser
+
+WEB_PASSWORDS = {  # the accounts of the browser tests' server (tests/test_web_*browser.py)
+    "marie": "motdepasse-marie",
+    "ines": "motdepasse-ines",
+    "paul": "motdepasse-paul",
+    "lea": "motdepasse-lea1",
+    "eva": "motdepasse-eva1",
+}
+WEB_ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture", "eva": "expert"}
+ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, workspace_run):
+    """``esmsnum web`` as an operator starts it, over a copy of ``workspace_run``: one server for
+    the session's browser tests (tests/test_web_browser.py, tests/test_web_teams_browser.py)."""
+    require_chromium()
+    out, cases = workspace_run
+    work = tmp_path_factory.mktemp("web-browser") / "out"
+    shutil.copytree(out, work)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
+    env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
+    for name, role in WEB_ROLES.items():
+        created = subprocess.run(
+            ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
+            input=WEB_PASSWORDS[name] + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+    port = _free_port()
+    log = (work.parent / "web.log").open("w")
+    process = subprocess.Popen(
+        ESMSNUM + ["web", str(work), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/sante", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((work.parent / "web.log").read_text()) from None
+                time.sleep(0.3)
+        yield base, work, cases
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Session:
+    """One person's browser context, with what its pages did recorded."""
+
+    def __init__(self, browser, base: str, name: str) -> None:
+        self.base = base
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.goto(base + "/")
+        assert "/connexion" in self.page.url, "without a session, the login page"
+        self.page.fill("#nom", name)
+        self.page.fill("#mot_de_passe", WEB_PASSWORDS[name])
+        self.page.click("#connexion button[type=submit]")
+        self.page.wait_for_load_state()
+        assert self.page.locator("#compte").inner_text().startswith(name)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"web-{name}.png"), full_page=True)
+
+    def check(self) -> None:
+        assert not self.errors, self.errors
+        outside = [u for u in self.requests if not u.startswith(self.base) and not u.startswith("data:")]
+        assert not outside, f"requests leaving the server: {outside}"
+        assert self.page.evaluate("document.documentElement.lang") == "fr"
+        assert self.page.locator("h1").count() == 1
+
+    def close(self) -> None:
+        self.check()
+        self.context.close()

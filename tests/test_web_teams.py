@@ -220,13 +220,14 @@ def test_an_expert_sees_only_the_dossier_asked_and_gives_one_motivated_avis(serv
     assert f"isere vous demande votre avis d'expert sur le dossier {ISERE}" in body and question in body
     assert f"https://instruction.ars.example/appels/{CALL}/dossiers/{ISERE}" in body
 
+    assert post(isere, ISERE, "/commentaires", texte="Note interne de l'équipe").status_code == 303
     listing = eva.get(f"/appels/{CALL}").text
     assert f'data-dossier="{ISERE}"' in listing and "1 dossier affiché" in listing
     assert "/comite" not in listing and "synthese.xlsx" not in listing
     for path in [url(RHONE), url("2022-ARA-0001"), f"/appels/{CALL}/comite", f"/appels/{CALL}/exports/synthese.csv"]:
         assert eva.get(path).status_code == 404, path
     page = unescape(eva.get(url(ISERE)).text)
-    assert question in page and "Rendre mon avis" in page
+    assert question in page and "Rendre mon avis" in page and "Note interne de l'équipe" not in page
     assert "Lever ce constat" not in page and 'id="form-annotations"' not in page and 'id="labels"' not in page
     token = csrf_of(page)
     finding = re.search(r'data-fingerprint="([0-9a-f]+)"', page).group(1)

@@ -29,6 +29,16 @@ def team_entries(request: Request, site: CallSite, dossier: str) -> list[Entry]:
     return avis + annotation_entries(site.annotations, site.call_id, dossier)
 
 
+def team_timeline(request: Request, entries: list[Entry]) -> list[Entry]:
+    """The dossier's chronology as the account may read it: an expert reads no team comment."""
+    return [e for e in entries if e.kind != "commentaire"] if is_expert(request) else entries
+
+
+def team_comments(request: Request, comments: list) -> list:
+    """The team's comments: none for an expert (they are the team's private notes)."""
+    return [] if is_expert(request) else comments
+
+
 def dossier_extras(request: Request, site: CallSite, dossier: str) -> dict[str, Any]:
     """What the dossier page's « équipe » partial shows: avis, labels, annotations."""
     account = request.state.account

@@ -42,7 +42,7 @@ from web.routes.common import (
     report_headers,
     visible_dossier,
 )
-from web.team_view import dossier_extras, team_entries
+from web.team_view import dossier_extras, team_comments, team_entries, team_timeline
 from web.workspace import CallSite, NotFound
 
 router = APIRouter()
@@ -80,10 +80,11 @@ class Opened:
             site.report(dossier),
             self.state(),
             sorted(
-                dossier_timeline(history, site.call_id, dossier) + team_entries(self.request, site, dossier),
+                team_timeline(self.request, dossier_timeline(history, site.call_id, dossier))
+                + team_entries(self.request, site, dossier),
                 key=lambda e: e.when,
             ),
-            [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
+            team_comments(self.request, [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"]),
             assignable(self.request),
         )
         return page(
