@@ -29,6 +29,8 @@ import pytest
 from fastapi.testclient import TestClient
 from test_reports_pipeline import CALL
 
+from conftest import esmsnum
+
 PASSWORDS = {
     "isere": "motdepasse-isere",
     "sansgroupe": "motdepasse-sansgroupe",
@@ -385,3 +387,41 @@ def test_every_new_form_needs_its_csrf_token(served):
             response = client.post(url(ISERE, tail), data={**data, "question": "x", "nom": "Sans jeton"})
             assert response.status_code == 403 and "jeton" in response.text, tail
     assert "Sans jeton" not in paul.get(url(ISERE)).text
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_groups_and_addresses_are_managed_from_the_command_line_in_french(tmp_path):
+    from core.state import STATE_ENV
+    from instruction.accounts import create_account, open_accounts
+
+    state, history = tmp_path / "state", f"sqlite:///{tmp_path / 'history.sqlite'}"
+    env = {STATE_ENV: str(state)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STATE_ENV, str(state))
+        db = open_accounts(None, history)
+        create_account(db, "marie", "instructeur", "motdepasse-marie")
+        create_account(db, "eva", "expert", "motdepasse-eva1")
+        db.close()
+    where = ["--historique", history]
+    created = esmsnum("groupes", "creer", "Isère", "--departement", "38", *where, env=env)
+    assert created.returncode == 0, created.stderr
+    assert "Groupe « Isère » créé (appels : tous ; départements : 38)." in created.stdout
+    assert "sans groupe, ces comptes ne voient plus aucun dossier : marie" in created.stderr
+    assert esmsnum("groupes", "creer", "Isère", *where, env=env).returncode == 1
+    added = esmsnum("groupes", "ajouter-membre", "Isère", "marie", *where, env=env)
+    assert added.returncode == 0 and "Compte marie ajouté au groupe « Isère »." in added.stdout
+    unknown = esmsnum("groupes", "ajouter-membre", "Isère", "inconnu", *where, env=env)
+    assert unknown.returncode == 1 and "Aucun compte inconnu." in unknown.stderr
+    listed = esmsnum("groups", "lister", *where, env=env)  # the English name, a hidden alias
+    assert listed.returncode == 0 and "Isère\tappels : tous ; départements : 38\tmembres : marie" in listed.stdout
+    helped = esmsnum("--help").stdout
+    assert "  groupes " in helped and "  groups " not in helped
+    assert "expert" in esmsnum("comptes", "ajouter", "--help").stdout
+    wrong = esmsnum("comptes", "courriel", "marie", "pas-une-adresse", *where, env=env)
+    assert wrong.returncode == 1 and "Adresse électronique invalide" in wrong.stderr
+    right = esmsnum("comptes", "courriel", "marie", "marie@ars.example", *where, env=env)
+    assert right.returncode == 0 and "Adresse du compte marie : marie@ars.example." in right.stdout
+    removed = esmsnum("groupes", "retirer-membre", "Isère", "marie", *where, env=env)
+    assert removed.returncode == 0 and "ne voient plus aucun dossier : marie" in removed.stderr
