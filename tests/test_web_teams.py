@@ -198,6 +198,18 @@ def test_an_isere_instructeur_sees_nothing_of_a_rhone_dossier(served):
 
     paul = login(app, "paul")
     assert RHONE in paul.get(f"/appels/{CALL}").text and paul.get(url(RHONE)).status_code == 200
+    html = paul.get(url(RHONE)).text
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    given = paul.post(
+        url(RHONE, "/attribution"), data={"csrf": csrf_of(html), "instructeur": "isere", "version": version}
+    )
+    assert given.status_code == 303 and "périmètre d'aucun groupe instructeur de isere" in flash_of(paul, RHONE)
+    bulk = paul.post(
+        f"/appels/{CALL}/attribuer",
+        data={"csrf": csrf_of(html), "instructeur": "isere", "dossiers": f"{RHONE}:{version}"},
+    )
+    assert bulk.status_code == 303 and "Hors du périmètre des groupes de isere" in flash_of(paul, ISERE)
+    assert app.state.workspace.call(CALL).history.state(CALL, RHONE).assignee is None
 
     alone = login(app, "sansgroupe")
     assert alone.get(f"/appels/{CALL}").status_code == 404

@@ -77,3 +77,14 @@ def scoped_summary(request: Request, site: CallSite) -> dict[str, Any]:
         ),
     )
     return {**summary, "dossiers": dossiers, "totals": totals}
+
+
+def reaches(request: Request, name: str, site: CallSite, dossier: str) -> bool:
+    """The account ``name`` (an instructeur or décideur to assign) sees the dossier: an
+    assignment never gives a dossier to someone who cannot open it."""
+    account = _workspace(request).accounts.get(name)
+    if account is None:
+        return False
+    scope = scope_of(account.role, account.name, _workspace(request).teams)
+    row = site.rows().get(dossier) or {}
+    return scope.dossier(site.call_id, row.get("departments") or [])

@@ -22,7 +22,7 @@ from web.routes.common import (
     serve_call_page,
     workspace,
 )
-from web.scope import is_expert, scoped_summary, visible_numbers, whole_call
+from web.scope import is_expert, reaches, scoped_summary, visible_numbers, whole_call
 from web.workspace import NotFound
 
 router = APIRouter()
@@ -85,11 +85,14 @@ async def assign_many(request: Request, account: Instructeur, call: str):
     if not form.getlist("dossiers"):
         flash(request, "Aucun dossier coché : cochez les dossiers à attribuer, puis choisissez l'instructeur.", "error")
         return back_to(f"/appels/{site.call_id}")
-    done, moved, kept = [], [], []
+    done, moved, kept, outside = [], [], [], []
     with site.writing():
         for value in form.getlist("dossiers"):
             dossier, _, version = str(value).rpartition(":")
             if dossier not in known or not version.isdigit():
+                continue
+            if target and not reaches(request, target, site, dossier):
+                outside.append(dossier)
                 continue
             before = site.history.state(site.call_id, dossier)
             if before.assignee == (target or None):
@@ -124,7 +127,9 @@ async def assign_many(request: Request, account: Instructeur, call: str):
             f" {'Laissé à son instructeur' if len(kept) == 1 else 'Laissés à leur instructeur'} "
             f"(cochez « Remplacer » pour changer) : {', '.join(kept)}."
         )
-    flash(request, message, "warning" if moved or kept else "success")
+    if outside:
+        message += f" Hors du périmètre des groupes de {target}, non attribués : {', '.join(outside)}."
+    flash(request, message, "warning" if moved or kept or outside else "success")
     notify.assigned(request, site, target or None, done, account.name)
     return back_to(f"/appels/{site.call_id}")
 

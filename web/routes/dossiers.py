@@ -42,6 +42,7 @@ from web.routes.common import (
     report_headers,
     visible_dossier,
 )
+from web.scope import reaches
 from web.team_view import dossier_extras, team_comments, team_entries, team_timeline
 from web.workspace import CallSite, NotFound
 
@@ -266,6 +267,10 @@ def assign(account: Instructeur, target: Target, instructeur: str = Form(""), ve
     chosen = instructeur.strip() or None
     if chosen and chosen not in {a.name for a in assignable(target.request)}:
         return target.refuse("Instructeur inconnu ou désactivé : rien n'a été enregistré.")
+    if chosen and not reaches(target.request, chosen, target.site, target.dossier):
+        return target.refuse(
+            f"Ce dossier n'est dans le périmètre d'aucun groupe instructeur de {chosen} : rien n'a été enregistré."
+        )
     done = f"Dossier attribué à {chosen}." if chosen else "Attribution retirée."
     response = target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
     if response.status_code == 303:  # recorded (a conflict is shown as the dossier's page)
