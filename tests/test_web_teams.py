@@ -171,7 +171,9 @@ def test_an_isere_instructeur_sees_nothing_of_a_rhone_dossier(served):
     for path in hidden:
         response = isere.get(path)
         assert response.status_code == 404 and "Page introuvable" in response.text, path
-    assert isere.get(url(ISERE, "/rapport")).status_code == 200
+    assert _pieces(work, RHONE) and _pieces(work, ISERE), "the run kept the pieces"
+    for path in [url(ISERE, "/rapport"), url(ISERE, "/pieces.zip"), url(ISERE, f"/pieces/{_pieces(work, ISERE)[0]}")]:
+        assert isere.get(path).status_code == 200, path
     assert isere.get(f"/appels/{CALL}/dossiers/summary.html").status_code == 404, "the static summary lists all"
     token = csrf_of(listing)
     refused = isere.post(url(RHONE, "/commentaires"), data={"csrf": token, "texte": "vu"})
