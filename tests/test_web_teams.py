@@ -381,6 +381,8 @@ def test_private_annotations_are_versioned_exported_and_never_in_the_letter(serv
         assert "Convention signée" not in text and "15 mars 2026" not in text
     for name in ("report.json", "report.html"):
         assert "Convention signée le" not in (work / ISERE / name).read_text(encoding="utf-8")
+    printed = esmsnum("historique", ISERE, "--sortie", str(work)).stdout  # the reviewer's terminal
+    assert "Annotation privée « Convention signée le » : 15 mars 2026 (avant : 12 mars 2026) — par paul" in printed
 
 
 # --------------------------------------------------------------------------- CSRF
