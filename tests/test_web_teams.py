@@ -441,3 +441,15 @@ def test_groups_and_addresses_are_managed_from_the_command_line_in_french(tmp_pa
     assert right.returncode == 0 and "Adresse du compte marie : marie@ars.example." in right.stdout
     removed = esmsnum("groupes", "retirer-membre", "Isère", "marie", *where, env=env)
     assert removed.returncode == 0 and "ne voient plus aucun dossier : marie" in removed.stderr
+
+
+def test_no_smtp_server_configured_means_no_mail_and_no_error():
+    from instruction.mail import Mail, Mailer, MailSettings
+
+    assert MailSettings.from_env({}) is None
+    assert Mailer(None).send(Mail("eva@expert.example", "Objet", "Texte")) is None
+    settings = MailSettings.from_env(
+        {"ESMSNUM_SMTP_HOST": "smtp.ars.example", "ESMSNUM_SMTP_SECURITE": "ssl", "ESMSNUM_SMTP_MOT_DE_PASSE": "secret"}
+    )
+    assert (settings.port, settings.security, settings.sender) == (465, "ssl", "esmsnum@smtp.ars.example")
+    assert "secret" not in repr(settings)
