@@ -704,7 +704,8 @@ def web(
         "Comptes de l'espace d'instruction (esmsnum web), gardés dans la base d'historique : ajouter, lister, "
         "désactiver, réactiver, changer un mot de passe. Rôles : instructeur (lève, commente, attribue, change le "
         "statut, demande une correction, prépare les courriers), decideur (en plus : la décision proposée et la "
-        "décision sur le dossier), lecture (consulte seulement)."
+        "décision sur le dossier), lecture (consulte seulement), expert (voit seulement les dossiers dont l'avis "
+        "lui est demandé et rend cet avis). Adresse électronique des notifications : « esmsnum comptes courriel »."
     ),
 )
 def comptes() -> None:
@@ -770,9 +771,9 @@ def _accounts(out_dir: Path | None, history_url: str | None):
 @click.argument("name", metavar="NOM")
 @click.option(
     "--role",
-    type=click.Choice(["instructeur", "decideur", "lecture"]),
+    type=click.Choice(["instructeur", "decideur", "lecture", "expert"]),
     default=None,
-    help="(obligatoire) instructeur, decideur ou lecture.",
+    help="(obligatoire) instructeur, decideur, lecture ou expert.",
 )
 @_account_options
 def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_url: str | None) -> None:
@@ -780,7 +781,7 @@ def comptes_ajouter(name: str, role: str | None, out_dir: Path | None, history_u
     from instruction.workflow import ROLES
 
     if role is None:
-        raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur ou lecture)")
+        raise click.UsageError("option obligatoire manquante : --role (instructeur, decideur, lecture ou expert)")
     with _accounts(out_dir, history_url) as db:
         account = create_account(db, name, role, _read_password())
     click.echo(f"Compte {account.name} créé ({ROLES[account.role]}).")
@@ -854,6 +855,163 @@ def comptes_mot_de_passe(name: str, out_dir: Path | None, history_url: str | Non
     with _accounts(out_dir, history_url) as db:
         set_password(db, name, _read_password())
     click.echo(f"Mot de passe du compte {name} changé.")
+
+
+@comptes.command(
+    "courriel",
+    short_help="Adresse électronique des notifications d'un compte.",
+    help=(
+        "Enregistre l'adresse électronique ADRESSE du compte NOM : il y reçoit les notifications de l'espace "
+        "d'instruction (avis demandé, dossier attribué, avis rendu) quand un serveur SMTP est configuré. Sans "
+        "ADRESSE, l'adresse est retirée."
+    ),
+)
+@click.argument("name", metavar="NOM")
+@click.argument("email", metavar="ADRESSE", required=False)
+@_account_options
+def comptes_courriel(name: str, email: str | None, out_dir: Path | None, history_url: str | None) -> None:
+    from instruction.teams import TeamError
+
+    with _teams(out_dir, history_url) as (db, teams):
+        if db.get(name) is None:
+            raise click.ClickException(f"Aucun compte {name}.")
+        try:
+            teams.set_email(name, email)
+        except TeamError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Adresse du compte {name} : {email}." if email else f"Adresse du compte {name} retirée.")
+
+
+@contextlib.contextmanager
+def _teams(out_dir: Path | None, history_url: str | None):
+    """The accounts and their groups (same database), closed after use."""
+    from instruction.teams import TeamStore
+
+    with _accounts(out_dir, history_url) as db:
+        yield db, TeamStore(db.url, engine=db.engine)
+
+
+@main.group(
+    "groups",
+    short_help="Groupes instructeurs : créer, lister, ajouter ou retirer un membre.",
+    help=(
+        "Groupes instructeurs de l'espace d'instruction : un groupe couvre des appels et des départements (« tous » "
+        "pour chacun) ; un compte instructeur ou lecture membre de groupes ne voit que les dossiers de leurs appels "
+        "ayant un ESSMS dans leurs départements. Tant qu'aucun groupe n'existe, chaque compte voit tout ; dès qu'un "
+        "groupe existe, un compte instructeur ou lecture sans groupe ne voit aucun dossier. Un décideur voit tous "
+        "les dossiers ; un expert, ceux dont l'avis lui est demandé."
+    ),
+)
+def groupes() -> None:
+    pass
+
+
+@contextlib.contextmanager
+def _groups(out_dir: Path | None, history_url: str | None):
+    from instruction.teams import TeamError
+
+    with _teams(out_dir, history_url) as (db, teams):
+        try:
+            yield db, teams
+        except TeamError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _warn_without_group(db, teams) -> None:
+    """Accounts that see no dossier since groups exist (French, on stderr)."""
+    members = {m for g in teams.all() for m in g.members}
+    alone = [a.name for a in db.all() if a.active and a.role in {"instructeur", "lecture"} and a.name not in members]
+    if alone and teams.all():
+        click.echo(
+            f"Attention : sans groupe, ces comptes ne voient plus aucun dossier : {', '.join(alone)} "
+            "(esmsnum groupes ajouter-membre GROUPE COMPTE).",
+            err=True,
+        )
+
+
+@groupes.command(
+    "creer",
+    short_help="Crée un groupe (appels et départements couverts).",
+    help=(
+        "Crée le groupe NOM couvrant les appels --appel (répétable ; « tous » par défaut) et les départements "
+        "--departement (répétable, par exemple 38 ; « tous » par défaut)."
+    ),
+)
+@click.argument("name", metavar="NOM")
+@click.option("--appel", "calls", multiple=True, metavar="APPEL", help="Appel couvert (répétable) ou « tous ».")
+@click.option(
+    "--departement", "departements", multiple=True, metavar="CODE", help="Département couvert (répétable) ou « tous »."
+)
+@_account_options
+def groupes_creer(
+    name: str, calls: tuple[str, ...], departements: tuple[str, ...], out_dir: Path | None, history_url: str | None
+) -> None:
+    with _groups(out_dir, history_url) as (db, teams):
+        group = teams.create(name, list(calls) or None, list(departements) or None)
+        click.echo(f"Groupe « {group.name} » créé ({group.describe()}).")
+        _warn_without_group(db, teams)
+
+
+@groupes.command(
+    "lister",
+    short_help="Liste les groupes et leurs membres.",
+    help="Liste les groupes : appels, départements, membres.",
+)
+@_account_options
+def groupes_lister(out_dir: Path | None, history_url: str | None) -> None:
+    with _groups(out_dir, history_url) as (_db, teams):
+        rows = teams.all()
+    if not rows:
+        click.echo("Aucun groupe : chaque compte voit tous les dossiers. Créer un groupe : esmsnum groupes creer NOM")
+        return
+    for g in rows:
+        click.echo(f"{g.name}\t{g.describe()}\tmembres : {', '.join(g.members) or 'aucun'}")
+
+
+def _membership_command(command: str, add: bool, **texts: str) -> click.Command:
+    @groupes.command(command, **texts)
+    @click.argument("name", metavar="GROUPE")
+    @click.argument("account", metavar="COMPTE")
+    @_account_options
+    def membership(name: str, account: str, out_dir: Path | None, history_url: str | None) -> None:
+        with _groups(out_dir, history_url) as (db, teams):
+            if add:
+                if db.get(account) is None:
+                    raise click.ClickException(f"Aucun compte {account}.")
+                group = teams.add_member(name, account)
+                click.echo(f"Compte {account} ajouté au groupe « {group.name} ».")
+            else:
+                group = teams.remove_member(name, account)
+                click.echo(f"Compte {account} retiré du groupe « {group.name} ».")
+                _warn_without_group(db, teams)
+
+    return membership
+
+
+groupes_ajouter_membre = _membership_command(
+    "ajouter-membre",
+    True,
+    short_help="Ajoute un compte à un groupe.",
+    help="Ajoute le compte COMPTE au groupe GROUPE : il voit les dossiers du groupe dès sa prochaine page.",
+)
+groupes_retirer_membre = _membership_command(
+    "retirer-membre",
+    False,
+    short_help="Retire un compte d'un groupe.",
+    help="Retire le compte COMPTE du groupe GROUPE.",
+)
+
+
+@groupes.command(
+    "supprimer", short_help="Supprime un groupe.", help="Supprime le groupe NOM (ses membres n'en sont plus)."
+)
+@click.argument("name", metavar="NOM")
+@_account_options
+def groupes_supprimer(name: str, out_dir: Path | None, history_url: str | None) -> None:
+    with _groups(out_dir, history_url) as (db, teams):
+        teams.delete(name)
+        click.echo(f"Groupe « {name} » supprimé.")
+        _warn_without_group(db, teams)
 
 
 @main.command(
@@ -1512,6 +1670,7 @@ if __name__ == "__main__":
 #: work (scripts, deployments), hidden from the help.
 COMMAND_NAMES = {
     "run": "analyser",
+    "groups": "groupes",
     "serve": "servir",
     "history": "historique",
     "calls": "appels",

@@ -293,7 +293,7 @@ def check_password(password: str) -> str:
 
 def create_account(accounts: AccountStore, name: str, role: str, password: str) -> Account:
     if role not in ROLES:
-        raise AccountError(f"Rôle inconnu : {role} (instructeur, decideur ou lecture).")
+        raise AccountError(f"Rôle inconnu : {role} (instructeur, decideur, lecture ou expert).")
     name = check_name(name)
     check_password(password)
     return accounts.add(name, role, _hash(password))

@@ -190,12 +190,25 @@ def dossier_timeline(history: History, call_id: str, dossier: str) -> list[Entry
     return sorted(entries, key=lambda e: e.when)
 
 
+def team_entries(history: History, call_id: str, dossier: str) -> list[Entry]:
+    """The experts' avis, labels and private annotations of the dossier (the team's records,
+    ``instruction.experts`` and ``instruction.annotations``), for ``esmsnum historique``."""
+    from instruction.annotations import Annotations, annotation_entries  # they build on Entry
+    from instruction.experts import Experts, avis_entries
+
+    return avis_entries(Experts(history.engine), call_id, dossier) + annotation_entries(
+        Annotations(history.engine), call_id, dossier
+    )
+
+
 def format_timeline(dossier: str, history: History, call_ids: list[str]) -> str:
     """``esmsnum historique DOSSIER``: the timeline as text."""
     analyses = [a for c in call_ids for a in history.timeline(c, dossier) if a.origin == "analyse"]
     lines = [f"Dossier {dossier} : {count(len(analyses), 'analyse enregistrée', 'analyses enregistrées')}"]
     for call_id in call_ids:
-        for entry in dossier_timeline(history, call_id, dossier):
+        for entry in sorted(
+            dossier_timeline(history, call_id, dossier) + team_entries(history, call_id, dossier), key=lambda e: e.when
+        ):
             head = f"- {datetime_short(iso(entry.when))} [{call_id}] {entry.title}"
             if entry.kind != "analyse":
                 head += f" — par {entry.author}"

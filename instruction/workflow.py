@@ -56,12 +56,14 @@ ROLES = {
     "instructeur": "Instructeur",
     "decideur": "Décideur",
     "lecture": "Lecture seule",
+    "expert": "Expert",  # sees only the dossiers whose avis is asked of it, gives that avis (instruction.experts)
 }
 ROLE_RANK = {"lecture": 0, "instructeur": 1, "decideur": 2}
 
 
 def can(role: str, needed: str) -> bool:
-    """A decideur can do what an instructeur can; lecture changes nothing."""
+    """A decideur can do what an instructeur can; lecture and expert change nothing of the
+    instruction (an expert only gives the avis asked of it)."""
     return ROLE_RANK.get(role, -1) >= ROLE_RANK[needed]
 
 

@@ -336,14 +336,25 @@ def pipeline_runs(generated, tmp_path_factory) -> dict[str, tuple[Path, subproce
     return runs
 
 
-# ---------------------------------------------------------------- the web workspace in chromium
-PASSWORDS = {
+@pytest.fixture(scope="session")
+def workspace_run() -> tuple[Path, dict[str, str]]:
+    """One ``esmsnum run`` over test_reports_pipeline's dossiers, shared by the modules of the
+    workspace's teams (each copies it before changing anything): (out dir, case → dossier)."""
+    from test_reports_pipeline import reports_run
+
+    return reports_run()
+
+
+# --------------------------------------------------------------------------- the workspace in a browser
+
+WEB_PASSWORDS = {  # the accounts of the browser tests' server (tests/test_web_*browser.py)
     "marie": "motdepasse-marie",
     "ines": "motdepasse-ines",
     "paul": "motdepasse-paul",
     "lea": "motdepasse-lea1",
+    "eva": "motdepasse-eva1",
 }
-ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture"}
+WEB_ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture", "eva": "expert"}
 ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
 
 
@@ -354,26 +365,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """``esmsnum web`` over a copy of ``test_reports_pipeline.reports_run``'s output, with the
-    accounts of ``ROLES``, one per session (tests/test_web_browser.py,
-    tests/test_web_whole_call.py): (base URL, output folder, case id → dossier number). The
-    run's dossiers and FINESS folder are copied beside it (``web-browser/dossiers``,
-    ``web-browser/finess``) for a test that re-runs a corrected submission."""
-    from test_reports_pipeline import CALL, reports_run
+def server(tmp_path_factory, workspace_run):
+    """``esmsnum web`` as an operator starts it, over a copy of ``workspace_run``: one server for
+    the session's browser tests (tests/test_web_browser.py, tests/test_web_teams_browser.py,
+    tests/test_web_whole_call.py)."""
+    from test_reports_pipeline import CALL
 
     require_chromium()
-    out, cases = reports_run()
+    out, cases = workspace_run
     work = tmp_path_factory.mktemp("web-browser") / "out"
     shutil.copytree(out, work)
+    # the run's dossiers and FINESS folder beside it, for a test that re-runs a corrected
+    # submission (tests/test_web_whole_call.py)
     shutil.copytree(out.parent / "fixtures" / CALL / "dossiers", work.parent / "dossiers")
     shutil.copytree(out.parent / "finess", work.parent / "finess")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESMSNUM_")}
     env["ESMSNUM_STATE_DIR"] = str(work.parent / "state")  # its own accounts, never the home folder's
-    for name, role in ROLES.items():
+    for name, role in WEB_ROLES.items():
         created = subprocess.run(
             ESMSNUM + ["comptes", "ajouter", name, "--role", role, "--out", str(work)],
-            input=PASSWORDS[name] + "\n",
+            input=WEB_PASSWORDS[name] + "\n",
             capture_output=True,
             text=True,
             env=env,
@@ -419,3 +430,42 @@ def browser(server):
             yield chromium
         finally:
             chromium.close()
+
+
+class Session:
+    """One person's browser context, with what its pages did recorded."""
+
+    def __init__(self, browser, base: str, name: str) -> None:
+        self.base = base
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.goto(base + "/")
+        assert "/connexion" in self.page.url, "without a session, the login page"
+        self.page.fill("#nom", name)
+        self.page.fill("#mot_de_passe", WEB_PASSWORDS[name])
+        self.page.click("#connexion button[type=submit]")
+        self.page.wait_for_load_state()
+        assert self.page.locator("#compte").inner_text().startswith(name)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"web-{name}.png"), full_page=True)
+
+    def check(self) -> None:
+        assert not self.errors, self.errors
+        outside = [u for u in self.requests if not u.startswith(self.base) and not u.startswith("data:")]
+        assert not outside, f"requests leaving the server: {outside}"
+        assert self.page.evaluate("document.documentElement.lang") == "fr"
+        assert self.page.locator("h1").count() == 1
+
+    def close(self) -> None:
+        self.check()
+        self.context.close()

@@ -175,7 +175,7 @@ def test_every_post_route_declares_its_role_and_lecture_changes_nothing(served):
         if "POST" not in route.methods or route.path in {"/connexion", "/deconnexion"}:
             continue
         needed = [getattr(d.call, "needed_role", None) for d in route.dependant.dependencies]
-        assert needed and needed[0] in {"instructeur", "decideur"}, f"{route.path} declares no role"
+        assert needed and needed[0] in {"instructeur", "decideur", "expert"}, f"{route.path} declares no role"
         fields = {
             "csrf": token,
             "version": version,
@@ -189,7 +189,7 @@ def test_every_post_route_declares_its_role_and_lecture_changes_nothing(served):
         }
         response = lea.post(_path(route, numero), data=fields)
         assert response.status_code == 403, route.path
-        assert "lecture seule" in response.text or "décideur" in response.text
+        assert "lecture seule" in response.text or "décideur" in response.text or "Seul l&#39;expert" in response.text
     assert (work / numero / "report.json").read_bytes() == before
     refused = propose(login(app, "marie"), numero, "D", "x")
     assert refused.status_code == 403 and "Seul un compte « décideur »" in refused.text

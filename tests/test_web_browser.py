@@ -15,46 +15,8 @@ from pathlib import Path
 import pytest
 from test_reports_pipeline import CALL
 
-from conftest import PASSWORDS, ROOT, SCREENSHOTS
-
-
-class Session:
-    """One person's browser context, with what its pages did recorded."""
-
-    def __init__(self, browser, base: str, name: str) -> None:
-        self.base = base
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
-        self.page.goto(base + "/")
-        assert "/connexion" in self.page.url, "without a session, the login page"
-        self.page.fill("#nom", name)
-        self.page.fill("#mot_de_passe", PASSWORDS[name])
-        self.page.click("#connexion button[type=submit]")
-        self.page.wait_for_load_state()
-        assert self.page.locator("#compte").inner_text().startswith(name)
-
-    def shot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"web-{name}.png"), full_page=True)
-
-    def check(self) -> None:
-        assert not self.errors, self.errors
-        outside = [u for u in self.requests if not u.startswith(self.base) and not u.startswith("data:")]
-        assert not outside, f"requests leaving the server: {outside}"
-        assert self.page.evaluate("document.documentElement.lang") == "fr"
-        assert self.page.locator("h1").count() == 1
-
-    def close(self) -> None:
-        self.check()
-        self.context.close()
+from conftest import ROOT, SCREENSHOTS, Session
+from conftest import WEB_PASSWORDS as PASSWORDS
 
 
 def _dossier(session: Session, numero: str) -> None:

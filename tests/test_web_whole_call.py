@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 
 from test_reports_pipeline import CALL, HOSTILE_CASE
 from test_resubmission import _set_cell
-from test_web_browser import Session
 
-from conftest import ESMSNUM, ROOT, load_json
+from conftest import ESMSNUM, ROOT, Session, load_json
 from core.french import date_long
 
 REDUCED = "Deux ESSMS du projet sont déjà équipés par un autre financement."

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from core.french import count
 from judging.lock import os_reason
 from web.render import dsfr_available
-from web.routes import auth, calls, committee, decisions, dossiers, pieces
+from web.routes import auth, calls, committee, decisions, dossiers, pieces, teams
 from web.routes.common import Forbidden, page
 from web.security import CsrfCheck, RequireSession, SecurityHeaders
 from web.settings import WebSettings
@@ -32,7 +32,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     app = FastAPI(title="esmsnum — espace d'instruction", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.workspace = workspace
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    for router in (auth.router, calls.router, dossiers.router, decisions.router, pieces.router, committee.router):
+    for router in (
+        auth.router,
+        calls.router,
+        dossiers.router,
+        decisions.router,
+        pieces.router,
+        committee.router,
+        teams.router,
+    ):
         app.include_router(router)
     _errors(app)
     # Outermost last: session cookie → security headers → session required → CSRF → routes.

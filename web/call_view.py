@@ -33,6 +33,7 @@ class Filters:
     decision: str = ""
     instructeur: str = ""
     departement: str = ""
+    label: str = ""  # a label's id (instruction.annotations)
     tri: str = "dossier"
     ordre: str = "asc"
 
@@ -47,7 +48,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any((self.q, self.verdict, self.statut, self.decision, self.instructeur, self.departement))
+        return any((self.q, self.verdict, self.statut, self.decision, self.instructeur, self.departement, self.label))
 
 
 def fold(text: Any) -> str:
@@ -144,6 +145,8 @@ def apply(rows: list[dict[str, Any]], f: Filters, me: str) -> list[dict[str, Any
         out = [r for r in out if r["assignee"] == f.instructeur]
     if f.departement:
         out = [r for r in out if f.departement in r["departments"]]
+    if f.label:
+        out = [r for r in out if f.label in {str(label.id) for label in r.get("labels") or []}]
     return sorted(out, key=_sort_key(f.tri), reverse=f.ordre == "desc")
 
 

@@ -102,6 +102,7 @@ PAGE_DEFAULTS = {
     "calls": [],
     "can_edit": False,
     "can_decide": False,
+    "is_expert": False,
 }
 
 

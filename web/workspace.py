@@ -19,7 +19,11 @@ from typing import Any
 
 from core.report import DossierReport
 from instruction.accounts import open_accounts
+from instruction.annotations import Annotations
+from instruction.experts import Experts
+from instruction.mail import Mailer, MailSettings
 from instruction.store import History, default_url
+from instruction.teams import TeamStore
 from judging.lock import WEB, OutputBusy, OutputLock
 from web.settings import WebSettings
 
@@ -77,6 +81,8 @@ class CallSite:
         summary = self.summary()
         self.call_id: str = summary["call_id"]
         self._write = threading.Lock()
+        self.experts = Experts(history.engine)  # the avis asked of experts
+        self.annotations = Annotations(history.engine)  # labels and private annotations
 
     @property
     def title(self) -> str:
@@ -142,6 +148,8 @@ class Workspace:
                 raise ValueError(f"l'appel {site.call_id} est donné deux fois")
             self.calls[site.call_id] = site
         self.accounts = open_accounts(settings.out_dirs[0], settings.history_url)
+        self.teams = TeamStore(self.accounts.url, engine=self.accounts.engine)
+        self.mailer = Mailer(MailSettings.from_env())
 
     def _history(self, url: str) -> History:
         if url not in self._histories:

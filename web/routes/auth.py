@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from instruction.accounts import authenticate
 from web.routes.common import back_to, current_account, page, workspace
+from web.scope import call_visible
 from web.security import csrf_token
 
 router = APIRouter()
@@ -57,7 +58,7 @@ def health():
 
 @router.get("/")
 def home(request: Request):
-    calls = workspace(request).calls
+    calls = [c for c in workspace(request).calls.values() if call_visible(request, c)]  # the account's scope
     if len(calls) == 1:
-        return back_to(f"/appels/{next(iter(calls))}")
+        return back_to(f"/appels/{calls[0].call_id}")
     return page(request, "home.html.j2")

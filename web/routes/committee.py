@@ -9,21 +9,24 @@ from fastapi.responses import Response
 
 from core.french import euros
 from web.committee import committee, committee_xlsx
-from web.routes.common import Decideur, back_to, call_site, clip, flash, page
+from web.routes.common import Decideur, back_to, call_site, clip, flash, not_for_experts, page
+from web.scope import scoped_summary
 
 router = APIRouter()
 
 
 def _data(request: Request, call: str):
     site = call_site(request, call)
+    not_for_experts(request)
     history = site.history
-    return site, committee(site.summary(), history.states(site.call_id), site.report, history.envelope(site.call_id))
+    summary = scoped_summary(request, site)  # an instructeur's committee view: the dossiers of their groups
+    return site, committee(summary, history.states(site.call_id), site.report, history.envelope(site.call_id))
 
 
 @router.get("/appels/{call}/comite")
 def committee_page(request: Request, call: str):
     site, data = _data(request, call)
-    return page(request, "committee.html.j2", site=site, summary=site.summary(), c=data)
+    return page(request, "committee.html.j2", site=site, summary=scoped_summary(request, site), c=data)
 
 
 MAX_ENVELOPE = 1e12  # euros: beyond, a typing error

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from instruction.accounts import Account
 from instruction.workflow import ROLES, can
 from web.render import render_page
+from web.scope import call_visible, dossier_visible, is_expert
 from web.security import csrf_token
 from web.workspace import CallSite, NotFound, Workspace
 
@@ -39,6 +40,7 @@ def current_account(request: Request) -> Account:
 NEEDED = {
     "instructeur": "Votre compte est en lecture seule : il ne peut rien modifier.",
     "decideur": "Seul un compte « décideur » peut proposer la décision sur un dossier.",
+    "expert": "Seul l'expert à qui l'avis est demandé peut le rendre.",
 }
 
 
@@ -47,7 +49,7 @@ def role(needed: str) -> Any:
 
     def check(request: Request) -> Account:
         account = current_account(request)
-        if not can(account.role, needed):
+        if not (account.role == "expert" if needed == "expert" else can(account.role, needed)):
             raise Forbidden(NEEDED.get(needed, "Action non autorisée pour votre rôle."))
         return account
 
@@ -57,16 +59,36 @@ def role(needed: str) -> Any:
 
 Instructeur = Annotated[Account, role("instructeur")]  # an account that may change a dossier
 Decideur = Annotated[Account, role("decideur")]  # an account that may propose the decision
+Expert = Annotated[Account, role("expert")]  # an expert account (gives the avis asked of it)
 
 
 def call_site(request: Request, call: str) -> CallSite:
-    return workspace(request).call(call)
+    """The call of the path, if the account sees it (else 404, as an unknown call)."""
+    site = workspace(request).call(call)
+    if getattr(request.state, "account", None) is not None and not call_visible(request, site):
+        raise NotFound(call)
+    return site
 
 
 def known_dossier(site: CallSite, dossier: str) -> str:
     if dossier not in site.rows():
         raise NotFound(dossier)
     return dossier
+
+
+def visible_dossier(request: Request, site: CallSite, dossier: str) -> str:
+    """A dossier of the call the account sees (else 404: out of scope is never told apart from
+    unknown)."""
+    known_dossier(site, dossier)
+    if not dossier_visible(request, site, dossier):
+        raise NotFound(dossier)
+    return dossier
+
+
+def not_for_experts(request: Request) -> None:
+    """The call-wide pages (committee, exports) are not for an expert account."""
+    if is_expert(request):
+        raise NotFound("expert")
 
 
 def flash(request: Request, text: str, kind: str = "success") -> None:
@@ -76,7 +98,7 @@ def flash(request: Request, text: str, kind: str = "success") -> None:
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     account = getattr(request.state, "account", None)
     message = request.session.pop("flash", None)
-    calls = list(workspace(request).calls.values()) if account else []
+    calls = [c for c in workspace(request).calls.values() if call_visible(request, c)] if account else []
     html = render_page(
         request,
         template,
@@ -87,6 +109,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         calls=calls,
         can_edit=bool(account and can(account.role, "instructeur")),
         can_decide=bool(account and can(account.role, "decideur")),
+        is_expert=bool(account and account.role == "expert"),
         **context,
     )
     return HTMLResponse(html, status_code)

@@ -25,6 +25,7 @@ from instruction.timeline import dossier_timeline
 from instruction.waivers import WaiverError, unwaive_finding, waive_finding
 from instruction.workflow import DECIDED, DECISIONS, STATUSES, decision_label, decision_refusal, status_code
 from reports.letter import current_kind
+from web import notify
 from web.decision_view import decision_page
 from web.dossier_view import dossier_page
 from web.letters import docx_of
@@ -39,11 +40,13 @@ from web.routes.common import (
     call_site,
     clip,
     flash,
-    known_dossier,
     output_file,
     page,
     report_headers,
+    visible_dossier,
 )
+from web.scope import reaches
+from web.team_view import dossier_extras, team_comments, team_entries, team_timeline
 from web.workspace import CallSite, NotFound
 
 router = APIRouter()
@@ -80,8 +83,12 @@ class Opened:
         data = dossier_page(
             site.report(dossier),
             self.state(),
-            dossier_timeline(history, site.call_id, dossier),
-            [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"],
+            sorted(
+                team_timeline(self.request, dossier_timeline(history, site.call_id, dossier))
+                + team_entries(self.request, site, dossier),
+                key=lambda e: e.when,
+            ),
+            team_comments(self.request, [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"]),
             assignable(self.request),
         )
         return page(
@@ -95,6 +102,7 @@ class Opened:
             decisions=list(DECISIONS.items()),
             dec=decision_page(history, data["report"], data["state"]),
             conflict=None,
+            team=dossier_extras(self.request, site, dossier),
             **extra,
         )
 
@@ -156,7 +164,7 @@ class Opened:
 
 def _opened(request: Request, call: str, dossier: str) -> Opened:
     site = call_site(request, call)
-    return Opened(request, site, known_dossier(site, dossier))
+    return Opened(request, site, visible_dossier(request, site, dossier))
 
 
 #: The dossier of the route's path. After the account in a route's parameters: the role is
@@ -269,8 +277,15 @@ def assign(account: Instructeur, target: Target, instructeur: str = Form(""), ve
     chosen = instructeur.strip() or None
     if chosen and chosen not in {a.name for a in assignable(target.request)}:
         return target.refuse("Instructeur inconnu ou désactivé : rien n'a été enregistré.")
+    if chosen and not reaches(target.request, chosen, target.site, target.dossier):
+        return target.refuse(
+            f"Ce dossier n'est dans le périmètre d'aucun groupe instructeur de {chosen} : rien n'a été enregistré."
+        )
     done = f"Dossier attribué à {chosen}." if chosen else "Attribution retirée."
-    return target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
+    response = target.set_field(account, version, "attribution", "attribution", "assignee", chosen, done=done)
+    if response.status_code == 303:  # recorded (a conflict is shown as the dossier's page)
+        notify.assigned(target.request, target.site, chosen, [target.dossier], account.name)
+    return response
 
 
 @router.post(BASE + "/decision")

@@ -23,7 +23,7 @@ from fastapi.responses import StreamingResponse
 
 from core.report import DossierReport
 from reports.piece_copies import PIECES_DIR, stored_name
-from web.routes.common import call_site, known_dossier, output_file, report_headers
+from web.routes.common import call_site, output_file, report_headers, visible_dossier
 from web.workspace import CallSite, NotFound
 
 router = APIRouter()
@@ -65,7 +65,7 @@ def attachment_headers(filename: str) -> dict[str, str]:
 
 def _dossier(request: Request, call: str, dossier: str) -> tuple[CallSite, str, DossierReport]:
     site = call_site(request, call)
-    dossier = known_dossier(site, dossier)
+    dossier = visible_dossier(request, site, dossier)
     return site, dossier, site.report(dossier)
 
 
