@@ -22,7 +22,6 @@ from core.report import DossierReport
 from instruction.store import History, correction_requests
 from instruction.workflow import DECIDED
 from reports.corrections import correction_changes  # noqa: F401 - what a corrected submission changed
-from reports.letter import request_sentence, requested_findings
 
 ANSWERED_BY = "esmsnum (dépôt corrigé)"
 MAX_ITEMS = 50
@@ -35,6 +34,8 @@ class CorrectionError(ValueError):
 
 def proposed_items(report: DossierReport) -> list[dict[str, Any]]:
     """The points the request starts from: one per active finding an owner can fix."""
+    from reports.letter import request_sentence, requested_findings  # the renderers: only when asked
+
     return [
         {"text": request_sentence(f), "rule": f.rule, "fingerprint": f.fingerprint} for f in requested_findings(report)
     ]

@@ -15,7 +15,6 @@ from instruction.corrections import request_entry
 from instruction.decisions import REOPEN, decision_entry
 from instruction.store import History, correction_requests, decisions, letter_versions
 from instruction.workflow import instruction_of
-from reports.letter import LETTER_KINDS
 
 
 class LetterError(ValueError):
@@ -32,6 +31,8 @@ def save_letter_version(
     expected_version: int,
 ) -> int:
     """A new version of the letter of ``kind`` (``body`` None: back to the drafted text)."""
+    from reports.letter import LETTER_KINDS  # the renderers: imported when a letter is saved
+
     if kind not in LETTER_KINDS:
         raise LetterError("Courrier inconnu : rien n'a été enregistré.")
     return history.record_change(
@@ -70,7 +71,12 @@ def instruction_records(history: History, call_id: str, dossier: str | None = No
         record = letters.setdefault(row["dossier"], {}).setdefault(row["kind"], {"kind": row["kind"], "version": 0})
         record |= {"body": row["body"], "author": row["author"], "saved_at": iso(row["created_at"])}
         record["version"] += 1
-    for (numero, kind), day in history.sendings_by_kind(call_id, dossier).items():
+    sendings = history.sendings_by_kind(call_id, dossier)
+    if not letters and not sendings:
+        return out
+    from reports.letter import LETTER_KINDS  # only where there are letters of record
+
+    for (numero, kind), day in sendings.items():
         if kind in LETTER_KINDS:
             letters.setdefault(numero, {}).setdefault(kind, {"kind": kind, "version": 0})["sent"] = day
     for numero, kinds in letters.items():

@@ -353,8 +353,18 @@ WEB_PASSWORDS = {  # the accounts of the browser tests' server (tests/test_web_*
     "paul": "motdepasse-paul",
     "lea": "motdepasse-lea1",
     "eva": "motdepasse-eva1",
+    "theo": "motdepasse-theo",  # tests/test_web_whole_call.py: two instructeurs in different scopes
+    "nora": "motdepasse-nora",
 }
-WEB_ROLES = {"marie": "instructeur", "ines": "instructeur", "paul": "decideur", "lea": "lecture", "eva": "expert"}
+WEB_ROLES = {
+    "marie": "instructeur",
+    "ines": "instructeur",
+    "paul": "decideur",
+    "lea": "lecture",
+    "eva": "expert",
+    "theo": "instructeur",
+    "nora": "instructeur",
+}
 ESMSNUM = [str(Path(sys.executable).with_name("esmsnum"))]
 
 

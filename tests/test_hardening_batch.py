@@ -400,6 +400,8 @@ def test_the_web_never_serves_a_link_of_the_output_folder(hostile_call, tmp_path
     assert logged.status_code == 303
     assert client.get(f"/appels/{CALL}/exports/synthese.xlsx").status_code == 200  # real files are served
     assert client.get(f"/appels/{CALL}/dossiers/{sorted(clean)[1]}/rapport").status_code == 200
-    for url in (f"/appels/{CALL}/exports/synthese.csv", f"/appels/{CALL}/dossiers/{numero}/rapport"):
-        response = client.get(url)
-        assert response.status_code == 404 and "ne doit jamais" not in response.text, url
+    exported = client.get(f"/appels/{CALL}/exports/synthese.csv")  # built from the reports, never OUT's file
+    assert exported.status_code == 200 and "ne doit jamais" not in exported.text
+    assert numero in exported.text, "the export still lists the dossier whose report.html is a link"
+    response = client.get(f"/appels/{CALL}/dossiers/{numero}/rapport")
+    assert response.status_code == 404 and "ne doit jamais" not in response.text

@@ -16,6 +16,13 @@ CASE = "PIE-03"
 def test_an_instructeur_asks_an_avis_and_the_expert_gives_it(server, browser):
     base, _, cases = server
     numero = cases[CASE]
+    eva = Session(browser, base, "eva")
+    expert = eva.page
+    expert.goto(f"{base}/appels/{CALL}")
+    rows = expert.locator("#dossiers tbody tr[data-dossier]")
+    before = rows.count()  # the dossiers other tests of the session asked eva about
+    assert expert.locator(f"#dossiers tbody tr[data-dossier='{numero}']").count() == 0
+
     marie = Session(browser, base, "marie")
     page = marie.page
     page.goto(f"{base}/appels/{CALL}/dossiers/{numero}")
@@ -27,10 +34,8 @@ def test_an_instructeur_asks_an_avis_and_the_expert_gives_it(server, browser):
     assert "Avis en attente." in page.locator("article.avis").last.inner_text()
     marie.shot("avis-demande")
 
-    eva = Session(browser, base, "eva")
-    expert = eva.page
-    expert.goto(f"{base}/appels/{CALL}")
-    assert expert.locator("#dossiers tbody tr[data-dossier]").count() == 1, "the dossier asked, nothing else"
+    expert.reload()
+    assert rows.count() == before + 1, "the dossier asked, nothing else"
     expert.click(f"a:text-is('{numero}')")
     expert.wait_for_load_state()
     assert expert.locator("details.lift").count() == 0 and expert.locator("#decision").count() == 0

@@ -89,7 +89,7 @@ class Opened:
                 key=lambda e: e.when,
             ),
             team_comments(self.request, [e for e in history.events(site.call_id, dossier) if e.kind == "commentaire"]),
-            assignable(self.request),
+            [a for a in assignable(self.request) if reaches(self.request, a.name, site, dossier)],
         )
         return page(
             self.request,
