@@ -478,6 +478,8 @@ def _start_table(
         table.readings[field_name] = ColumnReading(field_name, header_texts.get(col, ""), score, how, col)
     first = first_header if first_header is not None else r_index
     preamble = rows[max(0, first - UNIT_LINES_ABOVE) : first] if first < r_index else []
+    if first == r_index and last_end == 0 and grid.preamble:
+        preamble = [[cell] for cell in grid.preamble]  # a document's table: the paragraphs above it
     table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE) : r_index], preamble)
     _apply_units(table, header_texts, header_cells)
     table.context = (header_cells, header_texts, match, r_index)
@@ -506,6 +508,34 @@ def _page_of(grid: Grid) -> int | None:
     return next((cell.location.page for row in grid.rows for cell in row), None)
 
 
+def _repeats_header(last: Table | None, table: Table, last_page: int | None, page: int | None) -> bool:
+    """``table`` continues ``last`` on the next page under the same header (same kind, same
+    columns read as the same fields): a word processor repeats a table's header rows on every
+    page it spans."""
+    return (
+        last is not None
+        and last.source == "en-têtes"
+        and table.source == "en-têtes"
+        and page is not None
+        and last_page is not None
+        and page == last_page + 1
+        and table.kind == last.kind
+        and table.column_index == last.column_index
+        and not last.total_rows
+    )
+
+
+def _join(last: Table, table: Table, grid_name: str | None) -> None:
+    offset = 1 + max((r.position for r in last.rows + last.total_rows), default=0)
+    for row in table.rows + table.total_rows:
+        row.position += offset
+        (last.total_rows if row.is_total else last.rows).append(row)
+    last.left_out += table.left_out
+    if grid_name:
+        last.continued_in.append(grid_name)
+    _finish(last)
+
+
 def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     """Tables of a whole document; a PDF table continued on the next page without its
     header (same number of columns) is joined to the table it continues; a grid without a
@@ -519,6 +549,12 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
             found += find_gantts(grid, file)
         page = _page_of(grid)
         width = max((len(r) for r in grid.rows), default=0)
+        if found and _repeats_header(last, found[0], last_page, page):
+            # a printed table whose header is repeated at the top of each page: one table
+            _join(last, found.pop(0), grid.name)
+            last_page = page
+            if not found:
+                continue
         if found:
             tables += found
             last, last_width, last_page = found[-1], width, page
