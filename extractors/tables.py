@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.models import CellValue, Grid
+from core.models import CellValue, Grid, Location
 from extractors.gantt import find_gantts, token
 from extractors.matcher import (
     MIN_FIELD_SCORE,
@@ -508,6 +508,33 @@ def _page_of(grid: Grid) -> int | None:
     return next((cell.location.page for row in grid.rows for cell in row), None)
 
 
+TURNED_MAX_ROWS = 40  # a turned table has a row per field: a longer grid is not tried turned
+
+
+def find_turned_tables(grid: Grid, file: str) -> list[Table]:
+    """Tables written turned (the headers down a column, an entry per column, as some owners
+    lay out a budget of a few lines), found by reading the grid with rows and columns
+    swapped; every cell keeps its own location (« C4 » stays « C4 »). Only tried on a short
+    grid where no table was found the usual way."""
+    rows = grid.rows
+    if not rows or len(rows) > TURNED_MAX_ROWS:
+        return []
+    width = max(len(r) for r in rows)
+    if width < 3:
+        return []
+    turned = [
+        [rows[r][c] if c < len(rows[r]) else CellValue(None, Location(file)) for r in range(len(rows))]
+        for c in range(width)
+    ]
+    # the title lines above the turned table (a cell alone on its row) say what it holds,
+    # its unit among them: read as what is written above it
+    titles = [next(c for c in row if not is_blank(c.raw)) for row in rows if sum(not is_blank(c.raw) for c in row) == 1]
+    tables = find_tables(Grid(grid.name, turned, preamble=[*grid.preamble, *titles]), file)
+    for table in tables:
+        table.orientation = "colonnes"
+    return tables
+
+
 def _repeats_header(last: Table | None, table: Table, last_page: int | None, page: int | None) -> bool:
     """``table`` continues ``last`` on the next page under the same header (same kind, same
     columns read as the same fields): a word processor repeats a table's header rows on every
@@ -544,7 +571,7 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     last: Table | None = None
     last_width = last_page = None
     for grid in grids:
-        found = find_tables(grid, file)
+        found = find_tables(grid, file) or find_turned_tables(grid, file)
         if not any(t.kind == "planning" for t in found):
             found += find_gantts(grid, file)
         page = _page_of(grid)
