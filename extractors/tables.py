@@ -25,7 +25,7 @@ from extractors.matcher import (
 )
 from extractors.table_types import ColumnReading, Row, Table, UnmappedColumn
 from extractors.units import Unit, convert, unit_in
-from extractors.values import fold, is_blank
+from extractors.values import fold, is_blank, parse_date
 from extractors.vocabulary import HeaderCatalogue, TableKind, catalogue
 
 __all__ = [
@@ -535,6 +535,28 @@ def find_turned_tables(grid: Grid, file: str) -> list[Table]:
     return tables
 
 
+def _dated_share(table: Table) -> float:
+    """Share of a planning's phases whose start and end dates read as dates."""
+    if not table.rows:
+        return 0.0
+    fine = 0
+    for row in table.rows:
+        start, end = row.get("date_debut"), row.get("date_fin")
+        if start is not None and end is not None:
+            fine += parse_date(start.raw).value is not None and parse_date(end.raw).value is not None
+    return fine / len(table.rows)
+
+
+def _turned_or_gantt(grid: Grid, file: str) -> list[Table]:
+    """A grid where no table reads the usual way: a turned table, or a Gantt chart. A Gantt
+    chart turned reads as a « planning » whose phases are its periods (« S39 ») and whose
+    dates are its marks: a turned planning is kept only when its phases have real dates."""
+    turned = find_turned_tables(grid, file)
+    if turned and all(t.kind != "planning" or _dated_share(t) >= 0.8 for t in turned):
+        return turned
+    return find_gantts(grid, file) or turned
+
+
 def _repeats_header(last: Table | None, table: Table, last_page: int | None, page: int | None) -> bool:
     """``table`` continues ``last`` on the next page under the same header (same kind, same
     columns read as the same fields): a word processor repeats a table's header rows on every
@@ -571,8 +593,10 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     last: Table | None = None
     last_width = last_page = None
     for grid in grids:
-        found = find_tables(grid, file) or find_turned_tables(grid, file)
-        if not any(t.kind == "planning" for t in found):
+        found = find_tables(grid, file)
+        if not found:
+            found = _turned_or_gantt(grid, file)
+        elif not any(t.kind == "planning" for t in found):
             found += find_gantts(grid, file)
         page = _page_of(grid)
         width = max((len(r) for r in grid.rows), default=0)

@@ -65,7 +65,7 @@ def test_the_variants_vary_what_they_should(results):
     layouts = " ".join(r.layout for rs in results.values() for r in rs)
     for word in ("workbook/", "stacked/", "separate/", "csv_list/", "csv_all/", "docx_list/", "pdf_list/", "docx_all/"):
         assert word in layouts, word
-    for word in ("folder/", "zip_root/", "zip_nested/", "ds/", "k€", "feuille masquée", "deux lignes", "dates long"):
+    for word in ("folder/", "zip_root/", "zip_nested/", "ds/", "attached_zip/", "k€", "feuille masquée", "transposé"):
         assert word in layouts, word
 
 
