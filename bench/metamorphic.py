@@ -18,7 +18,9 @@ from pathlib import Path
 
 # the checkout, not bench/, first on the path: bench/profile.py would shadow the standard
 # library's profile module (spaCy imports cProfile)
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+if sys.path[0] == str(Path(__file__).resolve().parent):
+    sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fixtures.variants.bases import BASES
 from fixtures.variants.check import sweep
