@@ -143,3 +143,14 @@ def test_every_wording_names_its_public_source():
     unknown = [f"{key}: « {text} » ({source})" for _, key, text, source in all_wordings() if source not in sources]
     assert not unknown, "\n".join(unknown)
     assert len({_fold(text) for _, _, text, _ in all_wordings()}) >= 60
+
+
+def test_writing_a_variant_leaves_its_base_unchanged(tmp_path):
+    """The sweep shares one base between its variants: writing one must not change it."""
+    import pickle
+
+    base = load_base("BUD-01", fresh=False)
+    before = pickle.dumps(base.spec)
+    for seed in range(4):
+        write_variant(base, draw(base, seed), tmp_path / str(seed))
+    assert pickle.dumps(base.spec) == before
