@@ -154,3 +154,35 @@ def test_writing_a_variant_leaves_its_base_unchanged(tmp_path):
     for seed in range(4):
         write_variant(base, draw(base, seed), tmp_path / str(seed))
     assert pickle.dumps(base.spec) == before
+
+
+def test_the_report_says_how_each_table_was_recognised(tmp_path):
+    """report.json ``documents[].tables`` and report.html « Lecture des pièces »: kind, which
+    way the table was read, the header of each field, the unit."""
+    from core.config import load_call
+    from extractors.extract import extract
+    from judging.analysis import judge_dossier
+    from judging.finalize import finalize_report
+    from reports.dossier import write_dossier_reports
+
+    base = load_base("clean-workbook", fresh=False)
+    seed = next(
+        s for s in range(200) if draw(base, s).transposed == ["planning"] and draw(base, s).arrangement == "workbook"
+    )
+    plan = draw(base, seed)
+    path = write_variant(base, plan, tmp_path / "in")
+    report = judge_dossier(path, load_call(base.call.id), extract)
+    final = finalize_report(report, lot=[], waivers=[], latest=None, submission_sha256="").report
+    write_dossier_reports(final, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    tables = {t["kind"]: t for d in data["documents"] for t in d.get("tables", [])}
+    assert set(tables) == {"structures", "budget_essms", "budget_lignes", "planning"}
+    planning = tables["planning"]
+    assert planning["orientation"] == "colonnes" and planning["rows"] == len(base.spec.planning)
+    assert {"field": "phase", "label": "phase", "header": plan.headers["planning"]["phase"].replace("\n", " ")} in [
+        {**c, "header": c["header"].replace("\n", " ")} for c in planning["columns"]
+    ]
+    assert tables["structures"]["orientation"] == "lignes" and tables["structures"]["used"]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Lecture des pièces" in html
+    assert "tableau en colonnes (en-têtes dans la première colonne" in html
