@@ -253,6 +253,9 @@ class Grid:
 
     name: str | None  # sheet name, or e.g. "page 2, tableau 1"
     rows: list[list[CellValue]]
+    # a document's table: the paragraphs just above it (nearest last), where an owner says
+    # once what the table holds (« Montants en milliers d'euros »)
+    preamble: list[CellValue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # A table of one cell (a framed box of a PDF or document) is found by its page or

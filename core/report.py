@@ -208,6 +208,30 @@ class PieceCopy(_Model):
     not_kept: str | None = None  # why no copy was kept (French)
 
 
+class RecognisedColumn(_Model):
+    field: str  # finess_et, forfait_moa…
+    label: str  # its French name (« FINESS ET »)
+    header: str  # the header it was read under, as written
+
+
+class TableRecognition(_Model):
+    """How one table of a document was recognised (``DocumentEntry.tables``): what it was
+    read as, which way, which header gave which information, in which unit — why a value was
+    taken. Optional: reports written before it have none."""
+
+    kind: str  # structures | budget_essms | budget_lignes | planning
+    kind_label: str  # « budget par ESSMS »
+    where: str | None = None  # the sheet, or « page 2, tableau 1 »
+    orientation: str = "lignes"  # "lignes": an entry per row; "colonnes": turned, an entry per column
+    read_from: str = "en-têtes"  # "en-têtes" (a header row or column) | "calendrier" (a Gantt chart)
+    header: str | None = None  # where its headers are (« cellule B4 »)
+    columns: list[RecognisedColumn] = Field(default_factory=list)  # which header gave which information
+    unit: str | None = None  # the unit of its amounts when not euros (« k€ »)
+    rows: int = 0
+    used: bool = False  # the table the rules read (another of the same kind may be left aside)
+    summary: str = ""  # French, one sentence
+
+
 class DocumentEntry(_Model):
     """A file of the dossier: what it was recognised to be, its hash, why it was unreadable."""
 
@@ -223,6 +247,7 @@ class DocumentEntry(_Model):
     scanned: bool = False
     read_seconds: float = 0.0
     piece: PieceCopy | None = None  # the kept copy; None in reports written before pieces were kept
+    tables: list[TableRecognition] = Field(default_factory=list)  # how its tables were recognised
 
 
 class Contact(_Model):

@@ -14,6 +14,7 @@ from core.limits import Limits
 from core.models import CellValue, ExtractedDocument, Grid, Location, TextBlock
 
 _HEADING = re.compile(r"^(heading|titre|title)\s*(\d*)$", re.IGNORECASE)
+PREAMBLE_PARAGRAPHS = 2  # paragraphs above a table kept as what it says of itself (its unit)
 _SHD = qn("w:shd")
 _FILL = qn("w:fill")
 
@@ -47,6 +48,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
     document = docx.Document(str(path))
     names = _style_names(document)
     paragraph_no = table_no = 0
+    above: list[CellValue] = []  # the paragraphs since the last table (a table's preamble)
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
             text = item.text.strip()
@@ -54,6 +56,7 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                 continue
             paragraph_no += 1
             doc.text.append(TextBlock(text, Location(doc.file, paragraph=paragraph_no), _heading_level(item, names)))
+            above = [*above[-(PREAMBLE_PARAGRAPHS - 1) :], CellValue(text, Location(doc.file, paragraph=paragraph_no))]
         elif isinstance(item, DocxTable):
             table_no += 1
             rows: list[list[CellValue]] = []
@@ -70,4 +73,5 @@ def read_docx(path: Path, doc: ExtractedDocument, limits: Limits) -> None:
                         for c_index, cell in enumerate(row.cells[: limits.max_columns], start=1)
                     ]
                 )
-            doc.grids.append(Grid(f"tableau {table_no}", rows))
+            doc.grids.append(Grid(f"tableau {table_no}", rows, preamble=above))
+            above = []

@@ -38,8 +38,10 @@ def table_reading(table: Table, used: bool) -> dict[str, Any]:
         "kind_label": kind.label,
         "document_kind": kind.document,
         "read_from": table.source,
+        "orientation": table.orientation,
         "used": used,
         "header": table.header_location.to_dict(),
+        "header_where": table.header_location.describe(),
         "header_rows": table.header_rows,
         "score": round(table.score, 2),
         "rows": len(table.rows),
@@ -55,10 +57,14 @@ def table_reading(table: Table, used: bool) -> dict[str, Any]:
     }
 
 
-def _header_words(header: Location) -> str:
-    """« en-têtes ligne 17, à partir de la colonne A » (a spreadsheet), « en-têtes : page 2,
-    tableau 1 » (a document's table); never a bare cell name (« en-tête A1 »)."""
+def _header_words(header: Location, orientation: str = "lignes") -> str:
+    """« en-têtes ligne 17, à partir de la colonne A » (a spreadsheet), « en-têtes colonne B,
+    à partir de la ligne 4 » (a turned table), « en-têtes : page 2, tableau 1 » (a document's
+    table); never a bare cell name (« en-tête A1 »)."""
     found = re.fullmatch(r"([A-Z]+)(\d+)", header.cell or "")
+    if found and orientation == "colonnes":
+        letters, digits = found.groups()
+        return f"en-têtes colonne {letters}" + (f", à partir de la ligne {digits}" if digits != "1" else "")
     if found:
         letters, digits = found.groups()
         return f"en-têtes ligne {digits}" + (f", à partir de la colonne {letters}" if letters != "A" else "")
@@ -73,12 +79,15 @@ def summary(table: Table, used: bool) -> str:
     kind = catalogue().kinds[table.kind].label
     where = table.file + (f", {_where(table.grid_name)}" if table.grid_name else "")
     header = table.header_location
-    head = f"{where} : lu comme {kind} ({count(len(table.rows), 'ligne')}, {_header_words(header)})"
+    entries = count(len(table.rows), "colonne" if table.orientation == "colonnes" else "ligne")
+    head = f"{where} : lu comme {kind} ({entries}, {_header_words(header, table.orientation)})"
     parts = [head]
     if table.continued_in:
         parts.append("poursuivi : " + ", ".join(table.continued_in))
     if table.source == "calendrier":
         parts.append("diagramme de Gantt")
+    if table.orientation == "colonnes":
+        parts.append("tableau en colonnes : en-têtes dans la première colonne, une entrée par colonne")
     units = {r.unit.label for r in table.readings.values() if r.unit is not None}
     if units:
         parts.append("montants " + ", ".join(sorted(units)))
@@ -87,13 +96,14 @@ def summary(table: Table, used: bool) -> str:
     others = len(table.unmapped) - amounts - len(folded)
     for column in folded:
         parts.append(f"colonne « {column.header} » lue comme partie du {_field_label(column.read_as)}")
+    line = "ligne" if table.orientation == "colonnes" else "colonne"  # a turned table's fields are rows
     if amounts:
         parts.append(
-            f"{amounts} colonne{'s' if amounts > 1 else ''} de montants non reconnue{'s' if amounts > 1 else ''}"
+            f"{amounts} {line}{'s' if amounts > 1 else ''} de montants non reconnue{'s' if amounts > 1 else ''}"
         )
     if others:
         parts.append(
-            f"{others} autre{'s' if others > 1 else ''} colonne{'s' if others > 1 else ''} non lue{'s' if others > 1 else ''}"
+            f"{others} autre{'s' if others > 1 else ''} {line}{'s' if others > 1 else ''} non lue{'s' if others > 1 else ''}"
         )
     if not used:
         parts.append("non retenu (un autre tableau du même type est utilisé)")
@@ -137,3 +147,30 @@ def document_readings(documents: list[ExtractedDocument], used: set[int]) -> dic
                     }
                 )
     return {"tables": tables, "hidden": hidden, "unread": unread}
+
+
+def recognitions(readings: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """``documents[].tables`` of report.json: per file, how each of its tables was
+    recognised (``core.report.TableRecognition``), from the ``readings`` of the tables."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for t in readings.get("tables", []):
+        units = sorted({c["unit"]["label"] for c in t.get("columns", []) if c.get("unit")})
+        out.setdefault(t["file"], []).append(
+            {
+                "kind": t["kind"],
+                "kind_label": t["kind_label"],
+                "where": _where(t["where"]) if t.get("where") else None,
+                "orientation": t.get("orientation", "lignes"),
+                "read_from": t.get("read_from", "en-têtes"),
+                "header": t.get("header_where"),
+                "columns": [
+                    {"field": c["field"], "label": c["label"], "header": c.get("header") or ""}
+                    for c in t.get("columns", [])
+                ],
+                "unit": ", ".join(units) or None,
+                "rows": t.get("rows", 0),
+                "used": t.get("used", False),
+                "summary": t.get("summary", ""),
+            }
+        )
+    return out

@@ -110,6 +110,9 @@ class Table:
     unmapped: list[UnmappedColumn] = field(default_factory=list)
     unit: Unit | None = None  # stated for the whole table (a line above it, the sheet name)
     source: str = "en-têtes"  # "en-têtes" (a header row), "calendrier" (a Gantt chart)
+    # "lignes": one entry per row under a header row; "colonnes": the table turned, the
+    # headers down its first column and one entry per column
+    orientation: str = "lignes"
     notes: list[str] = field(default_factory=list)  # French: what was read differently, or left unread
     left_out: list[Location] = field(default_factory=list)  # rows whose only values are outside the read columns
     continued_in: list[str] = field(default_factory=list)  # grids read as its continuation (a PDF's next pages)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.models import CellValue, Grid
+from core.models import CellValue, Grid, Location
 from extractors.gantt import find_gantts, token
 from extractors.matcher import (
     MIN_FIELD_SCORE,
@@ -25,7 +25,7 @@ from extractors.matcher import (
 )
 from extractors.table_types import ColumnReading, Row, Table, UnmappedColumn
 from extractors.units import Unit, convert, unit_in
-from extractors.values import fold, is_blank
+from extractors.values import fold, is_blank, parse_date
 from extractors.vocabulary import HeaderCatalogue, TableKind, catalogue
 
 __all__ = [
@@ -478,6 +478,8 @@ def _start_table(
         table.readings[field_name] = ColumnReading(field_name, header_texts.get(col, ""), score, how, col)
     first = first_header if first_header is not None else r_index
     preamble = rows[max(0, first - UNIT_LINES_ABOVE) : first] if first < r_index else []
+    if first == r_index and last_end == 0 and grid.preamble:
+        preamble = [[cell] for cell in grid.preamble]  # a document's table: the paragraphs above it
     table.unit = _table_unit(grid, rows[max(last_end, r_index - UNIT_LINES_ABOVE) : r_index], preamble)
     _apply_units(table, header_texts, header_cells)
     table.context = (header_cells, header_texts, match, r_index)
@@ -506,6 +508,83 @@ def _page_of(grid: Grid) -> int | None:
     return next((cell.location.page for row in grid.rows for cell in row), None)
 
 
+TURNED_MAX_ROWS = 40  # a turned table has a row per field: a longer grid is not tried turned
+
+
+def find_turned_tables(grid: Grid, file: str) -> list[Table]:
+    """Tables written turned (the headers down a column, an entry per column, as some owners
+    lay out a budget of a few lines), found by reading the grid with rows and columns
+    swapped; every cell keeps its own location (« C4 » stays « C4 »). Only tried on a short
+    grid where no table was found the usual way."""
+    rows = grid.rows
+    if not rows or len(rows) > TURNED_MAX_ROWS:
+        return []
+    width = max(len(r) for r in rows)
+    if width < 3:
+        return []
+    turned = [
+        [rows[r][c] if c < len(rows[r]) else CellValue(None, Location(file)) for r in range(len(rows))]
+        for c in range(width)
+    ]
+    # the title lines above the turned table (a cell alone on its row) say what it holds,
+    # its unit among them: read as what is written above it
+    titles = [next(c for c in row if not is_blank(c.raw)) for row in rows if sum(not is_blank(c.raw) for c in row) == 1]
+    tables = find_tables(Grid(grid.name, turned, preamble=[*grid.preamble, *titles]), file)
+    for table in tables:
+        table.orientation = "colonnes"
+    return tables
+
+
+def _dated_share(table: Table) -> float:
+    """Share of a planning's phases whose start and end dates read as dates."""
+    if not table.rows:
+        return 0.0
+    fine = 0
+    for row in table.rows:
+        start, end = row.get("date_debut"), row.get("date_fin")
+        if start is not None and end is not None:
+            fine += parse_date(start.raw).value is not None and parse_date(end.raw).value is not None
+    return fine / len(table.rows)
+
+
+def _turned_or_gantt(grid: Grid, file: str) -> list[Table]:
+    """A grid where no table reads the usual way: a turned table, or a Gantt chart. A Gantt
+    chart turned reads as a « planning » whose phases are its periods (« S39 ») and whose
+    dates are its marks: a turned planning is kept only when its phases have real dates."""
+    turned = find_turned_tables(grid, file)
+    if turned and all(t.kind != "planning" or _dated_share(t) >= 0.8 for t in turned):
+        return turned
+    return find_gantts(grid, file) or turned
+
+
+def _repeats_header(last: Table | None, table: Table, last_page: int | None, page: int | None) -> bool:
+    """``table`` continues ``last`` on the next page under the same header (same kind, same
+    columns read as the same fields): a word processor repeats a table's header rows on every
+    page it spans."""
+    return (
+        last is not None
+        and last.source == "en-têtes"
+        and table.source == "en-têtes"
+        and page is not None
+        and last_page is not None
+        and page == last_page + 1
+        and table.kind == last.kind
+        and table.column_index == last.column_index
+        and not last.total_rows
+    )
+
+
+def _join(last: Table, table: Table, grid_name: str | None) -> None:
+    offset = 1 + max((r.position for r in last.rows + last.total_rows), default=0)
+    for row in table.rows + table.total_rows:
+        row.position += offset
+        (last.total_rows if row.is_total else last.rows).append(row)
+    last.left_out += table.left_out
+    if grid_name:
+        last.continued_in.append(grid_name)
+    _finish(last)
+
+
 def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     """Tables of a whole document; a PDF table continued on the next page without its
     header (same number of columns) is joined to the table it continues; a grid without a
@@ -515,10 +594,18 @@ def find_document_tables(grids: list[Grid], file: str) -> list[Table]:
     last_width = last_page = None
     for grid in grids:
         found = find_tables(grid, file)
-        if not any(t.kind == "planning" for t in found):
+        if not found:
+            found = _turned_or_gantt(grid, file)
+        elif not any(t.kind == "planning" for t in found):
             found += find_gantts(grid, file)
         page = _page_of(grid)
         width = max((len(r) for r in grid.rows), default=0)
+        if found and _repeats_header(last, found[0], last_page, page):
+            # a printed table whose header is repeated at the top of each page: one table
+            _join(last, found.pop(0), grid.name)
+            last_page = page
+            if not found:
+                continue
         if found:
             tables += found
             last, last_width, last_page = found[-1], width, page

@@ -151,6 +151,8 @@ MONTH_NUMBERS = {  # a month word of a date, folded (extractors.values.fold), it
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:\s+(?:à\s+)?\d{1,2}[:h]\d{2}(?::\d{2})?)?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$")
 _MONTH_YEAR = re.compile(r"^([a-z]+)\s+(\d{4})$")
+# « 3 mars 2025 », « 1er mars 2025 », « lundi 3 mars 2025 » (folded: no accents, lower case)
+_DAY_MONTH_YEAR = re.compile(r"^(?:[a-z]+\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{4})$")
 _NUM_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 _PERIOD = re.compile(r"^(t|q|s)\s*([1-4])\s+(\d{4})$")
 _EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954 … 2119: plausible project dates
@@ -189,6 +191,10 @@ def parse_date(raw: Any, *, end_of_period: bool = False) -> Parsed[dt.date]:
             month = MONTH_NUMBERS.get(m[1])
             if month:
                 return Parsed(_period(int(m[2]), month, 1, end_of_period))
+        if m := _DAY_MONTH_YEAR.match(text):
+            month = MONTH_NUMBERS.get(m[2])
+            if month:
+                return Parsed(dt.date(int(m[3]), month, int(m[1])))
         if m := _NUM_MONTH_YEAR.match(str(raw).strip()):
             return Parsed(_period(int(m[2]), int(m[1]), 1, end_of_period))
         if m := _PERIOD.match(text):

@@ -13,7 +13,7 @@ from core.file_problems import title_of
 from core.french import SEVERITY_FINDINGS, now_paris
 from core.models import DocumentRecord, Finding, Severity, Verdict
 from core.report import CallSnapshot, DossierReport
-from extractors.readings import document_readings
+from extractors.readings import document_readings, recognitions
 from validators.deposit import parse_deposit
 from validators.registry import action_for
 from validators.snapshot import call_snapshot
@@ -57,6 +57,7 @@ def build_report(
     deposit: dict[str, Any] | None = None
     essms: list[dict[str, Any]] = []
     repository = getattr(data, "repository", None)
+    readings = _readings(data)
     if data is not None:
         if data.form is not None:
             porteur = owner_of(data.form)
@@ -99,7 +100,7 @@ def build_report(
             "verdict_label": verdict.label,
             "verdict_reason": verdict_reason(verdict, findings),
             "findings": [{**f.to_dict(), "action": action_for(f.rule, f.severity.value)} for f in findings],
-            "documents": [r.to_dict() for r in records],
+            "documents": _documents(records, readings),
             "essms_count": essms_count,
             "essms_listed": essms_listed,
             "amount_requested": figures.amount_requested if figures else None,
@@ -114,7 +115,7 @@ def build_report(
             "finess_repository": (
                 repository.info.report_entry() if repository is not None else {"checked": False, "extract_date": None}
             ),
-            "readings": _readings(data),
+            "readings": readings,
             "basis": figures.basis if figures else None,
             "counts": counts,
             "generated_at": now_paris(),
@@ -175,6 +176,12 @@ def _og_name(essms: Any) -> str | None:
 def _ineligible_reason(essms: Any) -> str | None:
     eligibility = getattr(essms, "eligibility", None)
     return eligibility.reason if eligibility is not None and not eligibility.eligible else None
+
+
+def _documents(records: list, readings: dict[str, Any]) -> list[dict[str, Any]]:
+    """``documents`` of report.json, each with how its tables were recognised."""
+    tables = recognitions(readings)
+    return [{**r.to_dict(), "tables": tables.get(r.file, [])} for r in records]
 
 
 def _readings(data: Any) -> dict[str, Any]:

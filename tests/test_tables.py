@@ -126,3 +126,103 @@ def test_an_unnamed_column_that_reconciles_the_totals_becomes_the_missing_forfai
     assert done.field == "forfait_editeur" and "forfait_editeur" in table.columns
     assert [r.get("forfait_editeur").raw for r in table.rows] == [12000, 9000, 11000]
     assert reconcile_essms_totals(table, tolerance=1.0) == []  # once only
+
+
+# --------------------------------------------------------------------------- issue #29
+
+
+def test_a_turned_table_is_read_with_rows_and_columns_swapped_each_value_at_its_cell():
+    from extractors.tables import find_document_tables
+
+    g = grid(
+        [
+            ["Budget prévisionnel de l'action", None, None, None],
+            ["Montants en milliers d'euros", None, None, None],
+            ["Nature des charges prévues", "Maîtrise d'ouvrage", "Formation", "Total"],
+            ["Montant total des charges", 120, 15, 135],
+            ["Montant demandé à l'ARS", 100, 0, 100],
+        ]
+    )
+    assert find_tables(g, "f.xlsx") == []  # no header row: nothing read the usual way
+    [table] = find_document_tables([g], "f.xlsx")
+    assert (table.kind, table.orientation) == ("budget_lignes", "colonnes")
+    assert [r.get("poste").raw for r in table.rows] == ["Maîtrise d'ouvrage", "Formation"]
+    moa = table.rows[0]
+    assert moa.get("montant_ttc").raw == 120_000  # the unit said above the table applies
+    assert moa.get("montant_ttc").location.cell == "B4"
+    assert moa.get("financement_demande").location.cell == "B5"
+    assert [r.label for r in table.total_rows] == ["Total"]
+
+
+def test_a_gantt_chart_is_not_read_as_a_turned_planning():
+    from extractors.tables import find_document_tables
+
+    weeks = [f"S{n}" for n in range(39, 52)]
+    g = grid(
+        [
+            ["Étapes", *weeks],
+            ["Cadrage", 1, 1, 1, None, None, None, None, None, None, None, None, None, None],
+            ["Paramétrage", None, None, None, 1, 1, 1, 1, None, None, None, None, None, None],
+            ["Déploiement", None, None, None, None, None, None, None, 1, 1, 1, 1, 1, 1],
+        ]
+    )
+    tables = find_document_tables([g], "f.xlsx")
+    assert all(t.orientation == "lignes" for t in tables)
+
+
+def _page_grid(page: int, rows: list[list]) -> Grid:
+    return Grid(
+        f"page {page}, tableau 1",
+        [
+            [CellValue(v, Location("c.pdf", page=page, table=1, row=r + 1, column=c + 1)) for c, v in enumerate(row)]
+            for r, row in enumerate(rows)
+        ],
+    )
+
+
+def test_a_printed_table_whose_header_repeats_on_the_next_page_is_one_table():
+    from extractors.tables import find_document_tables
+
+    header = ["N° FINESS (site)", "Nom de l'ESMS bénéficiaire", "Catégorie de l'ESMS"]
+    first = _page_grid(3, [header, ["010000016", "EHPAD Les Tilleuls", "EHPAD"], ["690781810", "IME Le Clos", "IME"]])
+    second = _page_grid(4, [header, ["380000026", "MAS Les Cèdres", "MAS"]])
+    [table] = find_document_tables([first, second], "c.pdf")
+    assert [r.get("finess_et").raw for r in table.rows] == ["010000016", "690781810", "380000026"]
+    assert table.continued_in == ["page 4, tableau 1"]
+    assert table.rows[2].get("finess_et").location.page == 4
+
+
+def test_the_unit_said_in_the_paragraph_above_a_document_table_applies_to_it(tmp_path):
+    import docx
+
+    from core.limits import Limits
+    from extractors.read_docx import read_docx
+    from extractors.tables import find_document_tables
+
+    document = docx.Document()
+    document.add_paragraph("Budget prévisionnel de l'action")
+    document.add_paragraph("Montants en milliers d'euros")
+    table = document.add_table(rows=2, cols=3)
+    for j, text in enumerate(["Poste de dépense", "Coût total TTC", "Montant sollicité"]):
+        table.rows[0].cells[j].text = text
+    for j, text in enumerate(["Maîtrise d'ouvrage", "120", "100"]):
+        table.rows[1].cells[j].text = text
+    path = tmp_path / "budget.docx"
+    document.save(path)
+    doc = ExtractedDocument("budget.docx", "0" * 64, "docx")
+    read_docx(path, doc, Limits())
+    [found] = find_document_tables(doc.grids, "budget.docx")
+    assert found.kind == "budget_lignes"
+    assert found.rows[0].get("montant_ttc").raw == 120_000
+
+
+def test_dates_written_with_the_month_in_words():
+    import datetime as dt
+
+    from extractors.values import parse_date
+
+    assert parse_date("1er mars 2025").value == dt.date(2025, 3, 1)
+    assert parse_date("15 avril 2025").value == dt.date(2025, 4, 15)
+    assert parse_date("lundi 3 févr. 2025").value == dt.date(2025, 2, 3)
+    assert parse_date("31 février 2025").value is None  # an impossible date is said, not guessed
+    assert parse_date("12 pommes 2025").value is None
