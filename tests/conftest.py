@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -479,3 +480,19 @@ class Session:
     def close(self) -> None:
         self.check()
         self.context.close()
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def logged_in(app, name: str, password: str):
+    """A TestClient of ``app`` with ``name``'s session (the login form, as a browser posts it)."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+    token = csrf_of(client.get("/connexion").text)
+    response = client.post("/connexion", data={"csrf": token, "nom": name, "mot_de_passe": password, "suite": "/"})
+    assert response.status_code == 303, response.text
+    return client

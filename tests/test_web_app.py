@@ -30,7 +30,7 @@ from markupsafe import escape
 from starlette.routing import Mount
 from test_reports_pipeline import CALL, FORMULA, HOSTILE_CASE, IMG, SCRIPT, reports_run
 
-from conftest import ROOT, esmsnum, load_json
+from conftest import ROOT, csrf_of, esmsnum, load_json, logged_in
 
 PASSWORDS = {
     "marie": "motdepasse-marie",
@@ -63,18 +63,8 @@ def served(tmp_path_factory):
     return app, work, cases, root / "dossiers"
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
 def login(app, name: str) -> TestClient:
-    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
-    token = csrf_of(client.get("/connexion").text)
-    response = client.post(
-        "/connexion", data={"csrf": token, "nom": name, "mot_de_passe": PASSWORDS[name], "suite": "/"}
-    )
-    assert response.status_code == 303, response.text
-    return client
+    return logged_in(app, name, PASSWORDS[name])
 
 
 def dossier_url(numero: str) -> str:

@@ -29,7 +29,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_reports_pipeline import CALL
 
-from conftest import esmsnum
+from conftest import csrf_of, esmsnum, logged_in
 
 PASSWORDS = {
     "isere": "motdepasse-isere",
@@ -118,18 +118,8 @@ def served(tmp_path_factory, smtp, workspace_run):
     return app, work
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
 def login(app, name: str) -> TestClient:
-    client = TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
-    token = csrf_of(client.get("/connexion").text)
-    response = client.post(
-        "/connexion", data={"csrf": token, "nom": name, "mot_de_passe": PASSWORDS[name], "suite": "/"}
-    )
-    assert response.status_code == 303, response.text
-    return client
+    return logged_in(app, name, PASSWORDS[name])
 
 
 def url(numero: str, tail: str = "") -> str:
