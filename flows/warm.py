@@ -258,14 +258,15 @@ class WarmServer:
         import flows.call  # noqa: F401
         import reports.summary  # noqa: F401
 
-    def serve(self, main_process: bool = True) -> None:
+    def serve(self, main_process: bool = True, workers_started: bool = False) -> None:
         self.prepare()
         if not hasattr(self, "_server"):
             self.listen()
         if main_process:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-            threading.Thread(target=_warm_workers, name="esmsnum-warm-workers", daemon=True).start()
+            if not workers_started:
+                start_warming_workers()
         log.warning("processus d'analyse prêt (%s)", self.socket_path)
         while not self.stopping.is_set():
             try:
@@ -385,6 +386,12 @@ class WarmServer:
                     os.environ[key] = value
 
 
+def start_warming_workers() -> threading.Thread:
+    thread = threading.Thread(target=_warm_workers, name="esmsnum-warm-workers", daemon=True)
+    thread.start()
+    return thread
+
+
 def _warm_workers() -> None:
     """The dossier workers started ahead (default limits), so that the first corrected
     dossier is judged by a warm worker."""
@@ -430,7 +437,11 @@ def keep(socket_path: Path, port: int, idle: float | None) -> int:
                 os.killpg(os.getpid(), signal.SIGTERM)
         return code
 
-    warm.prepare()  # while the server starts
+    # While the server starts: the workers' forkserver imports the readers, the rules and the
+    # French model (seconds of CPU) on one core while this process imports the flow on the
+    # other, instead of after the server answers, inside the first run.
+    start_warming_workers()
+    warm.prepare()
     outcome = server.wait_healthy(process, state.api_url, server_log, server.START_TIMEOUT)
     if outcome is not None or warm.stopping.is_set():
         log.warning("serveur Prefect non démarré (%s)", outcome)
@@ -457,7 +468,7 @@ def keep(socket_path: Path, port: int, idle: float | None) -> int:
             name="esmsnum-idle",
             daemon=True,
         ).start()
-    warm.serve()
+    warm.serve(workers_started=True)
     code = end(0 if process.returncode in (0, -signal.SIGTERM, None) else 1)
     if warm.busy.locked():  # a run abandoned with its server: do not wait for its threads
         logging.shutdown()
